@@ -1,0 +1,1 @@
+"""One thin module per MISP controller: parse, authenticate, call a service, shape."""

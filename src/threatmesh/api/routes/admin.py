@@ -1,0 +1,152 @@
+"""Organisations, users, API keys, roles and sharing groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
+from threatmesh.services import admin as svc
+from threatmesh.services import sharing_groups as sgs
+from threatmesh.services.platform import Identity
+
+router = APIRouter(tags=["admin"])
+
+
+@router.post("/admin/organisations/add")
+def add_org(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Create an organisation (site admin)."""
+    return MispJSON({"Organisation": svc.add_org(platform_of(request), who, body)})
+
+
+@router.post("/admin/organisations/edit/{ref}")
+def edit_org(request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Change an organisation (site admin)."""
+    return MispJSON({"Organisation": svc.edit_org(platform_of(request), who, ref, body)})
+
+
+@router.post("/admin/organisations/delete/{ref}")
+@router.delete("/admin/organisations/delete/{ref}")
+def delete_org(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Delete an organisation that has no users and no events."""
+    svc.delete_org(platform_of(request), who, ref)
+    msg = "Organisation deleted"
+    return MispJSON({"saved": True, "success": True, "name": msg, "message": msg,
+                     "url": f"/admin/organisations/delete/{ref}"})
+
+
+@router.get("/organisations/view/{ref}")
+def view_org(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """One organisation."""
+    return MispJSON({"Organisation": svc.view_org(platform_of(request), who, ref)})
+
+
+@router.get("/organisations/index")
+@router.get("/organisations/index/{named:path}")
+def list_orgs(request: Request, named: str | None = None, who: Identity = Depends(identify)) -> MispJSON:
+    """Organisations (``scope:local``, ``external`` or ``all``)."""
+    scope = named_params(named).get("scope", "local")
+    return MispJSON(svc.list_orgs(platform_of(request), who, scope))
+
+
+@router.post("/admin/users/add")
+def add_user(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Create a user; the answer carries its API key, which is never shown again."""
+    return MispJSON(svc.add_user(platform_of(request), who, body))
+
+
+@router.get("/users/view/{ref}")
+@router.get("/admin/users/view/{ref}")
+def view_user(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """A user with its role (``me`` for the caller)."""
+    return MispJSON(svc.view_user(platform_of(request), who, ref))
+
+
+@router.get("/admin/users/index")
+@router.get("/admin/users/index/{named:path}")
+def list_users(request: Request, who: Identity = Depends(identify), named: str | None = None) -> MispJSON:
+    """Users the caller administers."""
+    return MispJSON(svc.list_users(platform_of(request), who))
+
+
+@router.post("/admin/users/delete/{ref}")
+@router.delete("/admin/users/delete/{ref}")
+def delete_user(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Delete a user (site admin)."""
+    svc.delete_user(platform_of(request), who, ref)
+    msg = "User deleted."
+    return MispJSON({"saved": True, "success": True, "name": msg, "message": msg, "url": f"/admin/users/delete/{ref}"})
+
+
+@router.post("/auth_keys/add/{ref}")
+def add_key(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """A new API key for a user; the raw key is in the answer only."""
+    return MispJSON(svc.new_key(platform_of(request), who, ref))
+
+
+@router.get("/roles/index")
+@router.get("/roles")
+def list_roles(request: Request, who: Identity = Depends(identify)) -> MispJSON:
+    """The roles and their permission flags."""
+    return MispJSON(svc.list_roles(platform_of(request)))
+
+
+@router.post("/sharingGroups/add")
+@router.post("/sharing_groups/add")
+def add_sg(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Create a sharing group owned by the caller's organisation."""
+    return MispJSON(sgs.add(platform_of(request), who, body))
+
+
+@router.get("/sharingGroups/index")
+@router.get("/sharing_groups/index")
+def list_sgs(request: Request, who: Identity = Depends(identify)) -> MispJSON:
+    """Sharing groups the caller may see."""
+    return MispJSON(sgs.index(platform_of(request), who))
+
+
+@router.get("/sharing_groups/view/{ref}")
+@router.get("/sharingGroups/view/{ref}")
+def view_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """One sharing group with its members."""
+    return MispJSON(sgs.get(platform_of(request), who, ref))
+
+
+@router.post("/sharingGroups/delete/{ref}")
+@router.delete("/sharingGroups/delete/{ref}")
+def delete_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Delete a sharing group."""
+    sgs.delete(platform_of(request), who, ref)
+    msg = "Sharing group deleted"
+    return MispJSON({"saved": True, "success": True, "name": msg, "message": msg, "url": f"/sharingGroups/delete/{ref}"})
+
+
+def _member(request: Request, who: Identity, body: Any, kind: str, add: bool) -> MispJSON:
+    sgs.set_member(platform_of(request), who, body, kind=kind, add=add)
+    verb = "added to" if add else "removed from"
+    return MispJSON({"saved": True, "success": True, "message": f"{kind.capitalize()} {verb} the sharing group."})
+
+
+@router.post("/sharingGroups/addOrg")
+def add_sg_org(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Add an organisation to a sharing group."""
+    return _member(request, who, body, "org", True)
+
+
+@router.post("/sharingGroups/removeOrg")
+def remove_sg_org(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Remove an organisation from a sharing group."""
+    return _member(request, who, body, "org", False)
+
+
+@router.post("/sharingGroups/addServer")
+def add_sg_server(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Add a server (0: this instance) to a sharing group."""
+    return _member(request, who, body, "server", True)
+
+
+@router.post("/sharingGroups/removeServer")
+def remove_sg_server(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Remove a server from a sharing group."""
+    return _member(request, who, body, "server", False)

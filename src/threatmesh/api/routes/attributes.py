@@ -1,0 +1,76 @@
+"""``attributes/*``: add, view, edit, delete, restSearch, describeTypes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.responses import StreamingResponse
+
+from threatmesh.api.http import MispJSON, identify, json_body, platform_of
+from threatmesh.formats.fields import as_bool
+from threatmesh.model import describe_types
+from threatmesh.services import attributes as svc
+from threatmesh.services.platform import Identity
+from threatmesh.services.search_params import parse_query
+
+router = APIRouter(tags=["attributes"])
+
+
+@router.get("/attributes/describeTypes")
+@router.get("/attributes/describeTypes.json")
+def types(who: Identity = Depends(identify)) -> MispJSON:
+    """MISP's type and category table, as this instance validates against it."""
+    return MispJSON({"result": describe_types.describe_types()})
+
+
+@router.post("/attributes/add/{event_ref}")
+def add(request: Request, event_ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Add one attribute (or a list: all or none) to an event."""
+    added = svc.add_attributes(platform_of(request), who, event_ref, body)
+    many = isinstance(body, list) or (isinstance(body, dict) and isinstance(body.get("Attribute"), list))
+    return MispJSON({"Attribute": added} if many else {"Attribute": added[0]})
+
+
+@router.get("/attributes/view/{ref}")
+def view(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """One attribute, if visible."""
+    return MispJSON({"Attribute": svc.view_attribute(platform_of(request), who, ref)})
+
+
+@router.head("/attributes/view/{ref}")
+def exists(request: Request, ref: str, who: Identity = Depends(identify)) -> Response:
+    """200 if the attribute exists and is visible, else 404."""
+    try:
+        svc.view_attribute(platform_of(request), who, ref)
+    except Exception:  # noqa: BLE001 - HEAD answers only yes or no
+        return Response(status_code=404)
+    return Response(status_code=200)
+
+
+@router.post("/attributes/edit/{ref}")
+@router.put("/attributes/edit/{ref}")
+def edit(request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Change an attribute's fields (those not sent keep their value)."""
+    return MispJSON({"Attribute": svc.edit_attribute(platform_of(request), who, ref, body)})
+
+
+@router.post("/attributes/delete/{ref}")
+@router.post("/attributes/delete/{ref}/{hard}")
+@router.delete("/attributes/delete/{ref}")
+def delete(request: Request, ref: str, hard: str | None = None, who: Identity = Depends(identify),
+           body: Any = Depends(json_body)) -> MispJSON:
+    """Soft-delete an attribute (``hard: 1`` removes it)."""
+    is_hard = as_bool(hard or (body.get("hard") if isinstance(body, dict) else None) or False, "hard")
+    svc.delete_attribute(platform_of(request), who, ref, hard=is_hard)
+    return MispJSON({"message": "Attribute deleted."})
+
+
+@router.post("/attributes/restSearch")
+@router.get("/attributes/restSearch")
+def rest_search(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> StreamingResponse:
+    """Attributes matching the filters, streamed page by page from the database."""
+    platform = platform_of(request)
+    params = body.get("request", body) if isinstance(body, dict) else {}
+    q = parse_query(params, now=platform.now())
+    return StreamingResponse(svc.rest_search(platform, who, q), media_type="application/json")

@@ -1,0 +1,110 @@
+"""``events/*``: add, view, edit, delete, publish, index, restSearch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.responses import StreamingResponse
+
+from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
+from threatmesh.model.errors import NotFound
+from threatmesh.services import events as svc
+from threatmesh.services.platform import Identity
+from threatmesh.services.search_params import parse_query
+
+router = APIRouter(tags=["events"])
+
+
+@router.post("/events/add")
+@router.post("/events/add/{named:path}")
+def add(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Add an event with its attributes, objects and tags (one transaction)."""
+    return MispJSON({"Event": svc.add_event(platform_of(request), who, body)})
+
+
+@router.get("/events/view/{ref}")
+@router.post("/events/view/{ref}")
+def view(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """An event as the caller may see it, with correlations (``RelatedEvent``)."""
+    return MispJSON({"Event": svc.view_event(platform_of(request), who, ref)})
+
+
+@router.head("/events/view/{ref}")
+def exists(request: Request, ref: str, who: Identity = Depends(identify)) -> Response:
+    """200 if the event exists and is visible, else 404."""
+    return Response(status_code=200 if svc.event_exists(platform_of(request), who, ref) else 404)
+
+
+@router.post("/events/edit/{ref}")
+@router.post("/events/edit/{ref}/{named:path}")
+@router.put("/events/edit/{ref}")
+def edit(request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+    """Edit an event: fields, new content, and content matched by UUID."""
+    return MispJSON({"Event": svc.edit_event(platform_of(request), who, ref, body)})
+
+
+@router.post("/events/delete/{ref}")
+@router.delete("/events/delete/{ref}")
+def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Delete an event and everything in it."""
+    event_id = svc.delete_event(platform_of(request), who, ref)
+    msg = "Event deleted."
+    return MispJSON({"saved": True, "success": True, "name": msg, "message": msg,
+                     "url": f"/events/delete/{event_id}", "id": str(event_id)})
+
+
+@router.post("/events/publish/{ref}")
+@router.post("/events/alert/{ref}")
+def publish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Publish an event (it becomes eligible for sync)."""
+    event_id = svc.set_published(platform_of(request), who, ref, True)
+    return MispJSON({"name": "Publish", "message": "Event published without alerts",
+                     "url": f"/events/publish/{event_id}", "id": str(event_id)})
+
+
+@router.post("/events/unpublish/{ref}")
+def unpublish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Unpublish an event."""
+    event_id = svc.set_published(platform_of(request), who, ref, False)
+    return MispJSON({"name": "Unpublish", "message": "Event unpublished.",
+                     "url": f"/events/unpublish/{event_id}", "id": str(event_id)})
+
+
+@router.get("/events/index")
+@router.post("/events/index")
+@router.get("/events/index/{named:path}")
+@router.post("/events/index/{named:path}")
+def index(request: Request, named: str | None = None, who: Identity = Depends(identify),
+          body: Any = Depends(json_body)) -> MispJSON:
+    """Event metadata, filtered (body or named parameters), sorted and paged."""
+    platform = platform_of(request)
+    params = {**dict(request.query_params), **named_params(named), **(body if isinstance(body, dict) else {})}
+    return MispJSON(svc.index(platform, who, parse_query(params, now=platform.now())))
+
+
+@router.post("/events/restSearch")
+@router.get("/events/restSearch")
+def rest_search(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> Response:
+    """Full events matching the filters, streamed one event at a time."""
+    platform = platform_of(request)
+    params = body.get("request", body) if isinstance(body, dict) else {}
+    q = parse_query(params, now=platform.now())
+    ids = svc.search_event_ids(platform, who, q)
+
+    def stream() -> Iterator[bytes]:
+        yield b'{"response": ['
+        sep = b""
+        for event_id in ids:
+            try:
+                event = svc.view_event(platform, who, str(event_id), include_sightings=q.include_sightings,
+                                       include_correlations=q.include_correlations)
+            except NotFound:  # deleted since the search ran
+                continue
+            yield sep + orjson.dumps({"Event": event})
+            sep = b","
+        yield b"]}"
+
+    return StreamingResponse(stream(), media_type="application/json")

@@ -1,0 +1,1 @@
+"""The ``threatmesh`` command: thin over ``services``; reads settings and wires things."""

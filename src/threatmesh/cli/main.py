@@ -1,0 +1,100 @@
+"""``threatmesh serve | db upgrade | admin ... | demo``."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from threatmesh.api.app import build_platform
+from threatmesh.api.settings import Settings
+from threatmesh.model.errors import ThreatmeshError
+from threatmesh.services import admin as admin_svc
+from threatmesh.storage import database, directory
+
+app = typer.Typer(help="threatmesh: a MISP-compatible threat-intelligence platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+admin_app = typer.Typer(help="Organisations, users and keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+
+
+def _fail(exc: ThreatmeshError) -> None:
+    typer.echo(f"error: {exc.message}", err=True)
+    raise typer.Exit(2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema of THREATMESH_DATABASE_URL (default: SQLite in the data dir)."""
+    settings = Settings()
+    platform = build_platform(settings)
+    database.upgrade(platform.engine)
+    with platform.write() as conn:
+        directory.seed_roles(conn, platform.now())
+    typer.echo(f"schema at {database.current_revision(platform.engine)} on {platform.engine.url.render_as_string()}", err=True)
+
+
+@admin_app.command("init")
+def admin_init(org: str = typer.Option(..., "--org", help="Name of the first organisation"),
+               email: str = typer.Option(..., "--email", help="Email of its site admin")) -> None:
+    """Create the first organisation and site admin; print only the new API key."""
+    try:
+        key = admin_svc.bootstrap(build_platform(Settings()), org_name=org, email=email)
+    except ThreatmeshError as exc:
+        _fail(exc)
+    sys.stdout.write(key + "\n")
+
+
+@admin_app.command("add-org")
+def admin_add_org(name: str = typer.Argument(..., help="Organisation name")) -> None:
+    """Create an organisation; print its id."""
+    try:
+        org = admin_svc.add_org(build_platform(Settings()), None, {"name": name})
+    except ThreatmeshError as exc:
+        _fail(exc)
+    typer.echo(org["id"])
+
+
+@admin_app.command("add-user")
+def admin_add_user(email: str = typer.Argument(...), org: str = typer.Option(..., "--org", help="Org id or name"),
+                   role: int = typer.Option(3, "--role", help="Role id (1 admin, 2 org admin, 3 user, 4 publisher, 5 sync, 6 read only)")) -> None:
+    """Create a user; print only its API key."""
+    platform = build_platform(Settings())
+    try:
+        with platform.read() as conn:
+            row = directory.find_org(conn, org)
+        if row is None:
+            typer.echo(f"error: no organisation {org!r}", err=True)
+            raise typer.Exit(2)
+        user = admin_svc.add_user(platform, None, {"email": email, "org_id": row["id"], "role_id": role})
+    except ThreatmeshError as exc:
+        _fail(exc)
+    sys.stdout.write(user["User"]["authkey"] + "\n")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+          port: int = typer.Option(8080, help="Port to listen on"),
+          workers: int = typer.Option(1, help="Worker processes"),
+          migrate: bool = typer.Option(True, help="Upgrade the schema before serving")) -> None:
+    """Serve the MISP-compatible REST API with uvicorn."""
+    import uvicorn
+
+    if migrate:
+        db_upgrade()
+    uvicorn.run("threatmesh.api.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
+
+
+@app.command()
+def demo(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080)) -> None:
+    """Start a demo instance on SQLite with a demo organisation; print URL and key."""
+    from threatmesh.cli.demo import run_demo
+
+    run_demo(host=host, port=port)
+
+
+def main() -> None:
+    """Entry point of the ``threatmesh`` script."""
+    app()

@@ -1,0 +1,140 @@
+"""Coercion of loosely typed MISP JSON fields, with errors that say where.
+
+MISP clients send ids and enums as strings or numbers, booleans as ``true``, ``1`` or
+``"1"``, timestamps as epoch seconds or strings. These helpers accept what MISP accepts
+and raise :class:`~threatmesh.model.errors.InvalidInput` naming the field's path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid as uuidlib
+from collections.abc import Mapping
+from typing import Any
+
+from threatmesh.model.errors import InvalidInput
+
+_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_TRUE = frozenset({True, 1, "1", "true", "True", "yes"})
+_FALSE = frozenset({False, 0, "0", "false", "False", "no", "", None})
+
+
+def where(path: str, key: str) -> str:
+    """Join a JSON path and a key for error messages (``Event.Attribute[3].value``)."""
+    return f"{path}.{key}" if path else key
+
+
+def as_dict(value: Any, path: str) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an error naming ``path``."""
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"{path}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any, path: str) -> list[Any]:
+    """``value`` if it is a JSON array (None counts as empty), else an error."""
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        # PyMISP and MISP sometimes send a single element where a list is expected.
+        return [value]
+    if not isinstance(value, list):
+        raise InvalidInput(f"{path}: expected a JSON array, got {type(value).__name__}")
+    return value
+
+
+def as_bool(value: Any, path: str) -> bool:
+    """A MISP boolean (``true``/``1``/``"1"``)."""
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise InvalidInput(f"{path}: expected a boolean, got {value!r}")
+
+
+def as_int(value: Any, path: str, *, allowed: frozenset[int] | None = None) -> int:
+    """An integer given as a number or a string of digits, optionally from a set."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{path}: expected an integer, got {value!r}")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{path}: expected an integer, got {value!r}") from None
+    if allowed is not None and number not in allowed:
+        raise InvalidInput(f"{path}: {number} is not one of {sorted(allowed)}")
+    return number
+
+
+def as_str(value: Any, path: str, *, max_len: int | None = None) -> str:
+    """A string (numbers are accepted and turned into strings, as MISP does)."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        raise InvalidInput(f"{path}: expected a string, got {type(value).__name__}")
+    if max_len is not None and len(text) > max_len:
+        raise InvalidInput(f"{path}: longer than {max_len} characters")
+    return text
+
+
+def as_uuid(value: Any, path: str) -> str:
+    """A UUID in canonical lower-case form."""
+    if not isinstance(value, str) or not _UUID_RE.match(value):
+        raise InvalidInput(f"{path}: {value!r} is not a UUID")
+    return value.lower()
+
+
+def uuid_or_new(data: Mapping[str, Any], path: str) -> str:
+    """The ``uuid`` field of ``data``, or a fresh random UUID when absent."""
+    raw = data.get("uuid")
+    if raw in (None, ""):
+        return str(uuidlib.uuid4())
+    return as_uuid(raw, where(path, "uuid"))
+
+
+def as_timestamp(value: Any, path: str, default: int) -> int:
+    """Epoch seconds; ``default`` when absent or zero (MISP stamps on save)."""
+    if value in (None, "", 0, "0"):
+        return default
+    if isinstance(value, str) and not value.isdigit():
+        return int(_parse_datetime(value, path).timestamp())
+    return as_int(value, path)
+
+
+def as_date(value: Any, path: str, default: dt.date) -> dt.date:
+    """A calendar date (``YYYY-MM-DD``, or a datetime/epoch that is cut to its date)."""
+    if value in (None, ""):
+        return default
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            raise InvalidInput(f"{path}: {value!r} is not a date (YYYY-MM-DD)") from None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value, dt.UTC).date()
+    raise InvalidInput(f"{path}: {value!r} is not a date (YYYY-MM-DD)")
+
+
+def as_seen(value: Any, path: str) -> int | None:
+    """``first_seen``/``last_seen`` as integer microseconds since the epoch."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # MISP stores microseconds; a number that small is seconds.
+        return int(value * 1_000_000) if abs(value) < 10**11 else int(value)
+    if isinstance(value, str) and value.isdigit():
+        return as_seen(int(value), path)
+    if isinstance(value, str):
+        moment = _parse_datetime(value, path)
+        return int(moment.timestamp() * 1_000_000)
+    raise InvalidInput(f"{path}: {value!r} is not a date-time")
+
+
+def _parse_datetime(value: str, path: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{path}: {value!r} is not an ISO 8601 date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

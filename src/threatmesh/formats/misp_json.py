@@ -1,0 +1,254 @@
+"""MISP JSON (the core format) -> validated drafts.
+
+Accepts what MISP's API accepts: the event wrapped in ``{"Event": ...}`` or bare, ids and
+enums as strings or numbers, compound values as ``a|b``. Every error names the path of
+the offending field, e.g. ``Event.Attribute[12].value``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from threatmesh.formats.fields import (
+    as_bool,
+    as_date,
+    as_dict,
+    as_int,
+    as_list,
+    as_seen,
+    as_str,
+    as_timestamp,
+    uuid_or_new,
+    where,
+)
+from threatmesh.model import describe_types, object_templates
+from threatmesh.model.drafts import (
+    AttributeDraft,
+    EventDraft,
+    ObjectDraft,
+    OrgRef,
+    ReferenceDraft,
+    TagRef,
+)
+from threatmesh.model.enums import ELEMENT_DISTRIBUTIONS, EVENT_DISTRIBUTIONS, Distribution
+from threatmesh.model.errors import InvalidInput, InvalidValue
+from threatmesh.model.validation import normalize_value
+
+_THREAT_LEVELS = frozenset({1, 2, 3, 4})
+_ANALYSIS = frozenset({0, 1, 2})
+MAX_INFO = 65535
+
+
+def unwrap(payload: Any, key: str) -> Mapping[str, Any]:
+    """The object under ``key`` (``{"Event": {...}}``) or the payload itself if bare."""
+    data = as_dict(payload, "request body")
+    inner = data.get(key)
+    if isinstance(inner, Mapping):
+        return inner
+    return data
+
+
+def parse_tags(raw: Any, path: str) -> list[TagRef]:
+    """``Tag`` lists: ``[{"name": "tlp:white"}]`` or ``["tlp:white"]``."""
+    tags = []
+    for i, item in enumerate(as_list(raw, path)):
+        p = f"{path}[{i}]"
+        if isinstance(item, str):
+            name, local, colour = item, False, None
+        else:
+            d = as_dict(item, p)
+            name = as_str(d.get("name"), where(p, "name"), max_len=255)
+            local = as_bool(d.get("local", False), where(p, "local"))
+            colour = d.get("colour") if isinstance(d.get("colour"), str) else None
+        name = name.strip()
+        if not name:
+            raise InvalidInput(f"{p}.name: a tag needs a name")
+        tags.append(TagRef(name=name, local=local, colour=colour))
+    return tags
+
+
+def _distribution(data: Mapping[str, Any], path: str, default: int) -> tuple[int, int]:
+    dist = as_int(data.get("distribution", default), where(path, "distribution"))
+    if dist not in ELEMENT_DISTRIBUTIONS:
+        raise InvalidInput(f"{where(path, 'distribution')}: {dist} is not a distribution (0-5)")
+    sg = as_int(data.get("sharing_group_id") or 0, where(path, "sharing_group_id"))
+    if dist == Distribution.SHARING_GROUP and sg <= 0:
+        raise InvalidInput(f"{where(path, 'sharing_group_id')}: distribution 4 needs a sharing group")
+    return dist, (sg if dist == Distribution.SHARING_GROUP else 0)
+
+
+def _type_and_category(data: Mapping[str, Any], path: str) -> tuple[str, str]:
+    type_ = as_str(data.get("type"), where(path, "type"), max_len=100)
+    if type_ not in describe_types.attribute_types():
+        raise InvalidInput(f"{where(path, 'type')}: unknown attribute type {type_!r}")
+    raw_cat = data.get("category")
+    if raw_cat in (None, ""):
+        return type_, describe_types.default_category(type_)
+    category = as_str(raw_cat, where(path, "category"), max_len=255)
+    if not describe_types.category_allows(category, type_):
+        raise InvalidInput(
+            f"{where(path, 'category')}: type {type_!r} is not allowed in category {category!r}"
+        )
+    return type_, category
+
+
+def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
+    """Validate one attribute dict into an :class:`AttributeDraft`."""
+    data = as_dict(raw, path)
+    type_, category = _type_and_category(data, path)
+    raw_value = data.get("value")
+    if raw_value is None or raw_value == "":
+        raise InvalidInput(f"{where(path, 'value')}: an attribute needs a value")
+    try:
+        value1, value2 = normalize_value(type_, as_str(raw_value, where(path, "value")))
+    except InvalidValue as exc:
+        raise InvalidValue(f"{where(path, 'value')}: {exc.message}") from None
+    dist, sg = _distribution(data, path, Distribution.INHERIT)
+    to_ids = data.get("to_ids")
+    relation = data.get("object_relation")
+    return AttributeDraft(
+        uuid=uuid_or_new(data, path),
+        type=type_,
+        category=category,
+        value1=value1,
+        value2=value2,
+        to_ids=(
+            describe_types.default_to_ids(type_)
+            if to_ids is None
+            else as_bool(to_ids, where(path, "to_ids"))
+        ),
+        distribution=dist,
+        sharing_group_id=sg,
+        comment=as_str(data.get("comment") or "", where(path, "comment"), max_len=65535),
+        disable_correlation=as_bool(
+            data.get("disable_correlation", False), where(path, "disable_correlation")
+        ),
+        timestamp=as_timestamp(data.get("timestamp"), where(path, "timestamp"), now),
+        first_seen=as_seen(data.get("first_seen"), where(path, "first_seen")),
+        last_seen=as_seen(data.get("last_seen"), where(path, "last_seen")),
+        deleted=as_bool(data.get("deleted", False), where(path, "deleted")),
+        object_relation=None if relation is None else as_str(relation, where(path, "object_relation")),
+        tags=parse_tags(data.get("Tag"), where(path, "Tag")),
+    )
+
+
+def _parse_reference(raw: Any, path: str, now: int) -> ReferenceDraft:
+    data = as_dict(raw, path)
+    target = data.get("referenced_uuid")
+    if not target:
+        raise InvalidInput(f"{where(path, 'referenced_uuid')}: a reference needs a target UUID")
+    return ReferenceDraft(
+        uuid=uuid_or_new(data, path),
+        referenced_uuid=as_str(target, where(path, "referenced_uuid")).lower(),
+        relationship_type=as_str(
+            data.get("relationship_type") or "related-to", where(path, "relationship_type")
+        ),
+        comment=as_str(data.get("comment") or "", where(path, "comment")),
+        timestamp=as_timestamp(data.get("timestamp"), where(path, "timestamp"), now),
+        deleted=as_bool(data.get("deleted", False), where(path, "deleted")),
+    )
+
+
+def parse_object(raw: Any, path: str, *, now: int) -> ObjectDraft:
+    """Validate an object with its attributes and references (checked against its
+    template when the name is a known misp-objects template)."""
+    data = as_dict(raw, path)
+    name = as_str(data.get("name"), where(path, "name"), max_len=255).strip()
+    if not name:
+        raise InvalidInput(f"{where(path, 'name')}: an object needs a name")
+    dist, sg = _distribution(data, path, Distribution.INHERIT)
+    attrs_path = where(path, "Attribute")
+    attributes = [
+        parse_attribute(a, f"{attrs_path}[{i}]", now=now)
+        for i, a in enumerate(as_list(data.get("Attribute"), attrs_path))
+    ]
+    for i, attr in enumerate(attributes):
+        if not attr.object_relation:
+            raise InvalidInput(f"{attrs_path}[{i}].object_relation: required in an object")
+    template = object_templates.template(name)
+    object_templates.check(template, attributes, path)
+    refs_path = where(path, "ObjectReference")
+    return ObjectDraft(
+        uuid=uuid_or_new(data, path),
+        name=name,
+        meta_category=str(data.get("meta-category") or data.get("meta_category") or
+                          (template.meta_category if template else "")),
+        description=str(data.get("description") or (template.description if template else "")),
+        template_uuid=str(data.get("template_uuid") or (template.uuid if template else "")),
+        template_version=str(data.get("template_version") or (template.version if template else "")),
+        distribution=dist,
+        sharing_group_id=sg,
+        comment=as_str(data.get("comment") or "", where(path, "comment")),
+        timestamp=as_timestamp(data.get("timestamp"), where(path, "timestamp"), now),
+        first_seen=as_seen(data.get("first_seen"), where(path, "first_seen")),
+        last_seen=as_seen(data.get("last_seen"), where(path, "last_seen")),
+        deleted=as_bool(data.get("deleted", False), where(path, "deleted")),
+        attributes=attributes,
+        references=[
+            _parse_reference(r, f"{refs_path}[{i}]", now)
+            for i, r in enumerate(as_list(data.get("ObjectReference"), refs_path))
+        ],
+    )
+
+
+def _orgc(data: Mapping[str, Any]) -> OrgRef | None:
+    orgc = data.get("Orgc")
+    if not isinstance(orgc, Mapping):
+        return None
+    uuid, name = orgc.get("uuid"), orgc.get("name")
+    return OrgRef(uuid=str(uuid).lower() if uuid else None, name=str(name) if name else None)
+
+
+def parse_event(raw: Any, *, now: int, today: dt.date, path: str = "Event") -> EventDraft:
+    """Validate a whole event (``events/add`` and ``events/edit`` bodies)."""
+    data = unwrap(raw, "Event")
+    info = data.get("info")
+    if info is None or str(info).strip() == "":
+        raise InvalidInput(f"{where(path, 'info')}: an event needs an info (its title)")
+    dist = as_int(data.get("distribution", 1), where(path, "distribution"))
+    if dist not in EVENT_DISTRIBUTIONS:
+        raise InvalidInput(f"{where(path, 'distribution')}: {dist} is not an event distribution (0-4)")
+    dist, sg = _distribution({**data, "distribution": dist}, path, 1)
+    attrs_path, objs_path = where(path, "Attribute"), where(path, "Object")
+    return EventDraft(
+        uuid=uuid_or_new(data, path),
+        info=as_str(info, where(path, "info"), max_len=MAX_INFO),
+        date=as_date(data.get("date"), where(path, "date"), today),
+        threat_level_id=as_int(
+            data.get("threat_level_id", 4), where(path, "threat_level_id"), allowed=_THREAT_LEVELS
+        ),
+        analysis=as_int(data.get("analysis", 0), where(path, "analysis"), allowed=_ANALYSIS),
+        distribution=dist,
+        sharing_group_id=sg,
+        published=as_bool(data.get("published", False), where(path, "published")),
+        timestamp=as_timestamp(data.get("timestamp"), where(path, "timestamp"), now),
+        publish_timestamp=as_timestamp(
+            data.get("publish_timestamp"), where(path, "publish_timestamp"), 0
+        ),
+        disable_correlation=as_bool(
+            data.get("disable_correlation", False), where(path, "disable_correlation")
+        ),
+        extends_uuid=str(data.get("extends_uuid") or ""),
+        orgc=_orgc(data),
+        tags=parse_tags(data.get("Tag") or _event_tags(data), where(path, "Tag")),
+        attributes=[
+            parse_attribute(a, f"{attrs_path}[{i}]", now=now)
+            for i, a in enumerate(as_list(data.get("Attribute"), attrs_path))
+        ],
+        objects=[
+            parse_object(o, f"{objs_path}[{i}]", now=now)
+            for i, o in enumerate(as_list(data.get("Object"), objs_path))
+        ],
+        present=frozenset(data.keys()),
+    )
+
+
+def _event_tags(data: Mapping[str, Any]) -> list[Any]:
+    """``EventTag: [{"Tag": {...}}]`` as events/index shows tags."""
+    out = []
+    for item in data.get("EventTag") or []:
+        if isinstance(item, Mapping) and isinstance(item.get("Tag"), Mapping):
+            out.append(item["Tag"])
+    return out

@@ -1,0 +1,173 @@
+"""Database rows -> MISP JSON, in the shapes MISP's API answers with.
+
+MISP sends ids, enums and timestamps as strings and flags as JSON booleans; PyMISP and
+other clients rely on that, so these functions do the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+Row = Mapping[str, Any]
+
+
+def seen(micros: int | None) -> str | None:
+    """``first_seen``/``last_seen`` as MISP prints them (ISO 8601, microseconds, UTC)."""
+    if micros is None:
+        return None
+    moment = dt.datetime.fromtimestamp(micros / 1_000_000, dt.UTC)
+    return moment.isoformat(timespec="microseconds")
+
+
+def org(row: Row, prefix: str = "") -> dict[str, Any]:
+    """``Org``/``Orgc`` summary from columns ``{prefix}id``, ``{prefix}name``..."""
+    return {
+        "id": str(row[f"{prefix}id"]),
+        "name": row[f"{prefix}name"],
+        "uuid": row[f"{prefix}uuid"],
+        "local": bool(row[f"{prefix}local"]),
+    }
+
+
+def tag(row: Row) -> dict[str, Any]:
+    """A tag as attached to an event or attribute."""
+    return {
+        "id": str(row["tag_id"]),
+        "name": row["name"],
+        "colour": row["colour"],
+        "exportable": bool(row["exportable"]),
+        "user_id": str(row["user_id"]),
+        "hide_tag": bool(row["hide_tag"]),
+        "numerical_value": row["numerical_value"],
+        "is_galaxy": bool(row["is_galaxy"]),
+        "is_custom_galaxy": bool(row["is_custom_galaxy"]),
+        "local_only": bool(row["local_only"]),
+        "local": 1 if row["local"] else 0,
+    }
+
+
+def attribute(row: Row) -> dict[str, Any]:
+    """An attribute row (``attributes`` columns)."""
+    value2 = row["value2"]
+    return {
+        "id": str(row["id"]),
+        "type": row["type"],
+        "category": row["category"],
+        "to_ids": bool(row["to_ids"]),
+        "uuid": row["uuid"],
+        "event_id": str(row["event_id"]),
+        "distribution": str(row["distribution"]),
+        "timestamp": str(row["timestamp"]),
+        "comment": row["comment"],
+        "sharing_group_id": str(row["sharing_group_id"]),
+        "deleted": bool(row["deleted"]),
+        "disable_correlation": bool(row["disable_correlation"]),
+        "object_id": str(row["object_id"]),
+        "object_relation": row["object_relation"],
+        "first_seen": seen(row["first_seen"]),
+        "last_seen": seen(row["last_seen"]),
+        "value": f"{row['value1']}|{value2}" if value2 else row["value1"],
+    }
+
+
+def misp_object(row: Row) -> dict[str, Any]:
+    """An object row (``objects`` columns), without its attributes."""
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "meta-category": row["meta_category"],
+        "description": row["description"],
+        "template_uuid": row["template_uuid"],
+        "template_version": row["template_version"],
+        "event_id": str(row["event_id"]),
+        "uuid": row["uuid"],
+        "timestamp": str(row["timestamp"]),
+        "distribution": str(row["distribution"]),
+        "sharing_group_id": str(row["sharing_group_id"]),
+        "comment": row["comment"],
+        "deleted": bool(row["deleted"]),
+        "first_seen": seen(row["first_seen"]),
+        "last_seen": seen(row["last_seen"]),
+    }
+
+
+def reference(row: Row) -> dict[str, Any]:
+    """An object reference row."""
+    return {
+        "id": str(row["id"]),
+        "uuid": row["uuid"],
+        "timestamp": str(row["timestamp"]),
+        "object_id": str(row["object_id"]),
+        "event_id": str(row["event_id"]),
+        "source_uuid": row["source_uuid"],
+        "referenced_uuid": row["referenced_uuid"],
+        "referenced_id": str(row["referenced_id"]),
+        "referenced_type": str(row["referenced_type"]),
+        "relationship_type": row["relationship_type"],
+        "comment": row["comment"],
+        "deleted": bool(row["deleted"]),
+    }
+
+
+def event_meta(row: Row) -> dict[str, Any]:
+    """The event's own fields (``events`` columns), without content."""
+    return {
+        "id": str(row["id"]),
+        "orgc_id": str(row["orgc_id"]),
+        "org_id": str(row["org_id"]),
+        "date": row["date"].isoformat() if hasattr(row["date"], "isoformat") else str(row["date"]),
+        "threat_level_id": str(row["threat_level_id"]),
+        "info": row["info"],
+        "published": bool(row["published"]),
+        "uuid": row["uuid"],
+        "attribute_count": str(row["attribute_count"]),
+        "analysis": str(row["analysis"]),
+        "timestamp": str(row["timestamp"]),
+        "distribution": str(row["distribution"]),
+        "proposal_email_lock": bool(row["proposal_email_lock"]),
+        "locked": bool(row["locked"]),
+        "publish_timestamp": str(row["publish_timestamp"]),
+        "sharing_group_id": str(row["sharing_group_id"]),
+        "disable_correlation": bool(row["disable_correlation"]),
+        "extends_uuid": row["extends_uuid"],
+        "protected": None,
+        "sighting_timestamp": str(row["sighting_timestamp"]),
+    }
+
+
+def sighting(row: Row) -> dict[str, Any]:
+    """A sighting with its organisation."""
+    return {
+        "id": str(row["id"]),
+        "uuid": row["uuid"],
+        "attribute_id": str(row["attribute_id"]),
+        "event_id": str(row["event_id"]),
+        "org_id": str(row["org_id"]),
+        "date_sighting": str(row["date_sighting"]),
+        "source": row["source"],
+        "type": str(row["type"]),
+        "Organisation": {"id": str(row["org_id"]), "name": row["org_name"], "uuid": row["org_uuid"]},
+    }
+
+
+def related_event(row: Row) -> dict[str, Any]:
+    """A ``RelatedEvent`` entry of an event view."""
+    return {
+        "Event": {
+            "id": str(row["id"]),
+            "date": row["date"].isoformat(),
+            "threat_level_id": str(row["threat_level_id"]),
+            "info": row["info"],
+            "published": bool(row["published"]),
+            "uuid": row["uuid"],
+            "analysis": str(row["analysis"]),
+            "timestamp": str(row["timestamp"]),
+            "distribution": str(row["distribution"]),
+            "org_id": str(row["org_id"]),
+            "orgc_id": str(row["orgc_id"]),
+            "Org": {"id": str(row["org_id"]), "name": row["org_name"], "uuid": row["org_uuid"]},
+            "Orgc": {"id": str(row["orgc_id"]), "name": row["orgc_name"], "uuid": row["orgc_uuid"]},
+        }
+    }

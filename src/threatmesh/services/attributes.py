@@ -1,0 +1,186 @@
+"""Attribute use cases: add, view, edit, delete, and the streaming restSearch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.formats import misp_out
+from threatmesh.formats.fields import as_list
+from threatmesh.formats.misp_json import parse_attribute
+from threatmesh.model import access
+from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
+from threatmesh.model.query import Query
+from threatmesh.services.events import check_sharing_groups, facts, get_visible
+from threatmesh.services.platform import Identity, Platform
+from threatmesh.storage import acl, reads, search, writes
+from threatmesh.storage.correlation import Source, correlate
+from threatmesh.storage.tables import attributes, events, ip_index
+
+
+def _attribute_row(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
+    if not (ref.isdigit() or len(ref) == 36):
+        raise InvalidInput(f"{ref!r} is not an attribute id or UUID")
+    cond = attributes.c.id == int(ref) if ref.isdigit() else attributes.c.uuid == ref.lower()
+    q = (
+        sa.select(attributes)
+        .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
+        .where(cond, acl.attribute_visible(who.viewer, attributes, events,
+                                           unpublished_private=platform.unpublished_private))
+    )
+    row = conn.execute(q).mappings().first()
+    if row is None:
+        raise NotFound("Invalid attribute.")
+    return row
+
+
+def view_attribute(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
+    """``attributes/view``."""
+    with platform.read() as conn:
+        row = _attribute_row(platform, conn, who, ref)
+        out = misp_out.attribute(row)
+        out["Tag"] = reads.tags_of_attributes(conn, [row["id"]]).get(row["id"], [])
+        return out
+
+
+def add_attributes(platform: Platform, who: Identity, event_ref: str, payload: Any) -> list[dict[str, Any]]:
+    """``attributes/add/{event}``: one attribute or a list, all or nothing."""
+    items = as_list(payload.get("Attribute", payload) if isinstance(payload, dict) else payload, "Attribute")
+    if not items:
+        raise InvalidInput("Attribute: nothing to add")
+    now = platform.now()
+    drafts = [parse_attribute(a, f"Attribute[{i}]" if len(items) > 1 else "Attribute", now=now)
+              for i, a in enumerate(items)]
+    with platform.write() as conn:
+        ev = get_visible(platform, conn, who, event_ref)
+        if not access.can_modify_event(who.viewer, facts(ev)):
+            raise Forbidden("You do not have permission to add attributes to this event.")
+        from threatmesh.model.drafts import EventDraft
+
+        probe = EventDraft(uuid=ev["uuid"], info="", date=ev["date"], threat_level_id=1, analysis=0,
+                           distribution=0, sharing_group_id=0, published=False, timestamp=now,
+                           publish_timestamp=0, disable_correlation=False, extends_uuid="",
+                           attributes=drafts)
+        check_sharing_groups(conn, who, probe)
+        taken = conn.execute(sa.select(attributes.c.uuid).where(attributes.c.uuid.in_([d.uuid for d in drafts]))).first()
+        if taken:
+            raise InvalidInput(f"Attribute.uuid: {taken[0]} already exists")
+        tag_ids = writes.ensure_tags(conn, [t for d in drafts for t in d.tags],
+                                     org_id=who.viewer.org_id, user_id=who.viewer.user_id)
+        ids = writes.insert_attributes(conn, ev["id"], drafts, tag_ids=tag_ids)
+        _touch_event(conn, ev["id"], now)
+        rows = conn.execute(sa.select(attributes).where(attributes.c.id.in_(ids)).order_by(attributes.c.id)).mappings()
+        return [misp_out.attribute(r) for r in rows]
+
+
+def _touch_event(conn: Connection, event_id: int, now: int) -> None:
+    """An event changed: bump its timestamp, unpublish it, recount its attributes."""
+    conn.execute(events.update().where(events.c.id == event_id).values(timestamp=now, published=False))
+    writes.recount_attributes(conn, event_id)
+
+
+def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
+    row = _attribute_row(platform, conn, who, ref)
+    ev = get_visible(platform, conn, who, str(row["event_id"]))
+    if not access.can_modify_event(who.viewer, facts(ev)):
+        raise Forbidden("You do not have permission to modify this attribute.")
+    return row
+
+
+def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
+    """``attributes/edit``: fields not sent keep their value."""
+    data = payload.get("Attribute", payload) if isinstance(payload, dict) else payload
+    if not isinstance(data, dict):
+        raise InvalidInput("Attribute: expected a JSON object")
+    now = platform.now()
+    with platform.write() as conn:
+        old = _modifiable(platform, conn, who, ref)
+        merged = misp_out.attribute(old) | {k: v for k, v in data.items() if k not in ("id", "event_id", "uuid")}
+        merged["timestamp"] = now
+        draft = parse_attribute(merged, "Attribute", now=now)
+        draft.uuid = old["uuid"]
+        row = writes.attribute_row(old["event_id"], draft, old["object_id"])
+        row.pop("uuid"), row.pop("event_id"), row.pop("object_id")
+        conn.execute(attributes.update().where(attributes.c.id == old["id"]).values(**row))
+        conn.execute(ip_index.delete().where(ip_index.c.attribute_id == old["id"]))
+        writes.index_ips(conn, old["event_id"], [(old["id"], draft)])
+        _touch_event(conn, old["event_id"], now)
+    return view_attribute(platform, who, str(old["id"]))
+
+
+def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool) -> None:
+    """``attributes/delete``: soft (``deleted``) by default, hard on request."""
+    now = platform.now()
+    with platform.write() as conn:
+        row = _modifiable(platform, conn, who, ref)
+        if hard:
+            conn.execute(attributes.delete().where(attributes.c.id == row["id"]))
+        else:
+            conn.execute(attributes.update().where(attributes.c.id == row["id"]).values(deleted=True, timestamp=now))
+        _touch_event(conn, row["event_id"], now)
+
+
+def _decorate(platform: Platform, who: Identity, rows: list[RowMapping], q: Query) -> Iterator[dict[str, Any]]:
+    with platform.read() as conn:
+        ids = [r["id"] for r in rows]
+        tags = reads.tags_of_attributes(conn, ids)
+        seen = (reads.sightings_of(conn, who.viewer, ids, {r["event_id"]: r["event_org_id"] for r in rows})
+                if q.include_sightings else {})
+        related: dict[int, list[dict[str, Any]]] = {}
+        if q.include_correlations:
+            related = _related(platform, conn, who, rows)
+        for r in rows:
+            a = misp_out.attribute(r)
+            a["Tag"] = tags.get(r["id"], [])
+            a["Event"] = {"id": str(r["event_id"]), "uuid": r["event_uuid"]}
+            if q.include_event_uuid:
+                a["event_uuid"] = r["event_uuid"]
+            if q.include_sightings:
+                a["Sighting"] = seen.get(r["id"], [])
+            if q.include_correlations:
+                a["RelatedAttribute"] = related.get(r["id"], [])
+            yield a
+
+
+def _related(platform: Platform, conn: Connection, who: Identity, rows: list[RowMapping]) -> dict[int, list[dict[str, Any]]]:
+    sources = [Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])
+               for r in rows if not r["disable_correlation"] and not r["deleted"]]
+    matches = correlate(conn, who.viewer, sources, cap=platform.correlation_cap)
+    if not matches:
+        return {}
+    q = (sa.select(attributes, events.c.info, events.c.org_id.label("event_org"))
+         .join(events, events.c.id == attributes.c.event_id)
+         .where(attributes.c.id.in_(sorted({m.id for m in matches}))))
+    found = {r["id"]: r for r in conn.execute(q).mappings()}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for m in matches:
+        r = found[m.id]
+        out.setdefault(m.source_id, []).append({
+            "id": str(r["id"]), "event_id": str(r["event_id"]), "org_id": str(r["event_org"]),
+            "info": r["info"], "value": misp_out.attribute(r)["value"], "type": r["type"],
+            "category": r["category"], "uuid": r["uuid"],
+        })
+    return out
+
+
+def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
+    """``attributes/restSearch`` as a stream of JSON chunks, one page at a time.
+
+    The query is checked before the stream starts, so a bad filter is still a 400."""
+    search.attribute_conditions(q, who.viewer, unpublished_private=platform.unpublished_private)
+    return _stream(platform, who, q)
+
+
+def _stream(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
+    yield b'{"response": {"Attribute": ['
+    first = True
+    pages = search.iter_attributes(platform.read, q, who.viewer, unpublished_private=platform.unpublished_private)
+    for rows in pages:
+        for a in _decorate(platform, who, rows, q):
+            yield (b"" if first else b",") + orjson.dumps(a)
+            first = False
+    yield b"]}}"

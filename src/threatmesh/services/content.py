@@ -1,0 +1,172 @@
+"""Objects, tags and sightings: the use cases around an event's content."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from threatmesh.formats import misp_out
+from threatmesh.formats.fields import as_int, as_str
+from threatmesh.formats.misp_json import parse_object, unwrap
+from threatmesh.model import access
+from threatmesh.model.drafts import TagRef
+from threatmesh.model.enums import SightingType
+from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
+from threatmesh.services.attributes import _attribute_row, _touch_event
+from threatmesh.services.events import facts, get_visible
+from threatmesh.services.platform import Identity, Platform
+from threatmesh.storage import acl, reads, writes
+from threatmesh.storage.tables import attribute_tags, attributes, event_tags, events, objects, organisations, sightings, tags
+
+
+def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) -> dict[str, Any]:
+    """``objects/add/{event}``: the object and its attributes, in one transaction."""
+    now = platform.now()
+    draft = parse_object(unwrap(payload, "Object"), "Object", now=now)
+    with platform.write() as conn:
+        ev = get_visible(platform, conn, who, event_ref)
+        if not access.can_modify_event(who.viewer, facts(ev)):
+            raise Forbidden("You do not have permission to add objects to this event.")
+        if conn.execute(sa.select(objects.c.id).where(objects.c.uuid == draft.uuid)).first():
+            raise InvalidInput(f"Object.uuid: {draft.uuid} already exists")
+        tag_ids = writes.ensure_tags(conn, [t for a in draft.attributes for t in a.tags],
+                                     org_id=who.viewer.org_id, user_id=who.viewer.user_id)
+        (oid,) = writes.insert_objects(conn, ev["id"], [draft], tag_ids=tag_ids)
+        _touch_event(conn, ev["id"], now)
+        return _object_view(conn, oid)
+
+
+def _object_view(conn: Connection, oid: int) -> dict[str, Any]:
+    row = conn.execute(sa.select(objects).where(objects.c.id == oid)).mappings().one()
+    out = misp_out.misp_object(row)
+    attrs = conn.execute(sa.select(attributes).where(attributes.c.object_id == oid).order_by(attributes.c.id)).mappings()
+    out["Attribute"] = [misp_out.attribute(a) for a in attrs]
+    return out
+
+
+def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) -> None:
+    """``objects/delete``: the object and its attributes (soft unless ``hard``)."""
+    now = platform.now()
+    cond = objects.c.id == int(ref) if ref.isdigit() else objects.c.uuid == ref.lower()
+    with platform.write() as conn:
+        q = (sa.select(objects.c.id, objects.c.event_id).join(events, events.c.id == objects.c.event_id)
+             .where(cond, acl.event_visible(who.viewer), acl.object_visible_in_event(who.viewer)))
+        row = conn.execute(q).first()
+        if row is None:
+            raise NotFound("Invalid object.")
+        ev = get_visible(platform, conn, who, str(row.event_id))
+        if not access.can_modify_event(who.viewer, facts(ev)):
+            raise Forbidden("You do not have permission to delete this object.")
+        if hard:
+            conn.execute(attributes.delete().where(attributes.c.object_id == row.id))
+            conn.execute(objects.delete().where(objects.c.id == row.id))
+        else:
+            conn.execute(attributes.update().where(attributes.c.object_id == row.id).values(deleted=True, timestamp=now))
+            conn.execute(objects.update().where(objects.c.id == row.id).values(deleted=True, timestamp=now))
+        _touch_event(conn, row.event_id, now)
+
+
+def attach_tag(platform: Platform, who: Identity, target: str, tag: str, *, local: bool, attach: bool) -> str:
+    """``tags/attachTagToObject`` / ``removeTagFromObject`` on an event or attribute UUID
+    (or id). Returns "event" or "attribute"."""
+    name = tag.strip()
+    if not name:
+        raise InvalidInput("tag: a tag name is required")
+    now = platform.now()
+    with platform.write() as conn:
+        kind, event_row, attr_id = _tag_target(platform, conn, who, target)
+        if not access.can_tag_event(who.viewer, facts(event_row)):
+            raise Forbidden("You do not have permission to tag this event.")
+        if attach:
+            tag_id = writes.ensure_tags(conn, [TagRef(name, local)], org_id=who.viewer.org_id,
+                                        user_id=who.viewer.user_id)[name]
+        else:
+            found = conn.execute(sa.select(tags.c.id).where(
+                sa.or_(tags.c.name == name, tags.c.id == (int(name) if name.isdigit() else -1)))).scalar()
+            if found is None:
+                raise NotFound(f"Tag {name!r} not found.")
+            tag_id = int(found)
+        if kind == "event":
+            if attach:
+                writes.set_event_tags(conn, event_row["id"], [TagRef(name, local)], {name: tag_id})
+            else:
+                conn.execute(event_tags.delete().where(event_tags.c.event_id == event_row["id"], event_tags.c.tag_id == tag_id))
+        elif attach:
+            conn.execute(writes.insert_ignore(conn, attribute_tags),
+                         {"attribute_id": attr_id, "event_id": event_row["id"], "tag_id": tag_id, "local": local})
+        else:
+            conn.execute(attribute_tags.delete().where(attribute_tags.c.attribute_id == attr_id, attribute_tags.c.tag_id == tag_id))
+        conn.execute(events.update().where(events.c.id == event_row["id"]).values(timestamp=now))
+        return kind
+
+
+def _tag_target(platform: Platform, conn: Connection, who: Identity, target: str) -> tuple[str, Any, int]:
+    ref = target.strip().lower()
+    row = conn.execute(sa.select(events.c.id).where(events.c.uuid == ref)).first()
+    if row is not None:
+        return "event", get_visible(platform, conn, who, ref), 0
+    attr = _attribute_row(platform, conn, who, ref)
+    return "attribute", get_visible(platform, conn, who, str(attr["event_id"])), int(attr["id"])
+
+
+def add_sighting(platform: Platform, who: Identity, payload: Any, attribute_ref: str | None) -> list[dict[str, Any]]:
+    """``sightings/add``: on one attribute (by id/UUID) or on every visible attribute
+    with the given value(s)."""
+    if not who.viewer.can("perm_sighting"):
+        raise Forbidden("You do not have permission to add sightings.")
+    data = unwrap(payload, "Sighting")
+    kind = as_int(data.get("type", 0), "Sighting.type", allowed=frozenset(int(t) for t in SightingType))
+    when = as_int(data.get("timestamp") or data.get("date_sighting") or platform.now(), "Sighting.timestamp")
+    source = as_str(data.get("source") or "", "Sighting.source", max_len=255)
+    with platform.write() as conn:
+        targets = _sighting_targets(platform, conn, who, data, attribute_ref)
+        rows = [{"uuid": str(uuidlib.uuid4()), "attribute_id": aid, "event_id": eid, "org_id": who.viewer.org_id,
+                 "date_sighting": when, "source": source, "type": kind} for aid, eid in targets]
+        conn.execute(sightings.insert(), rows)
+        for eid in {eid for _, eid in targets}:
+            conn.execute(events.update().where(events.c.id == eid).values(sighting_timestamp=when))
+        q = (sa.select(sightings, organisations.c.name.label("org_name"), organisations.c.uuid.label("org_uuid"))
+             .join(organisations, organisations.c.id == sightings.c.org_id)
+             .where(sightings.c.uuid.in_([r["uuid"] for r in rows])).order_by(sightings.c.id))
+        return [misp_out.sighting(r) for r in conn.execute(q).mappings()]
+
+
+def _sighting_targets(platform: Platform, conn: Connection, who: Identity, data: Any,
+                      attribute_ref: str | None) -> list[tuple[int, int]]:
+    ref = attribute_ref or data.get("id") or data.get("uuid")
+    if ref:
+        row = _attribute_row(platform, conn, who, str(ref))
+        return [(row["id"], row["event_id"])]
+    values = data.get("values") or data.get("value")
+    if not values:
+        raise InvalidInput("Sighting: give an attribute id/uuid, or value(s) to match")
+    values = values if isinstance(values, list) else [values]
+    q = (sa.select(attributes.c.id, attributes.c.event_id)
+         .join(events, events.c.id == attributes.c.event_id)
+         .where(sa.or_(attributes.c.value1.in_(values), attributes.c.value2.in_(values)),
+                attributes.c.deleted.is_(False), acl.attribute_visible(who.viewer, attributes, events)))
+    found = [(r.id, r.event_id) for r in conn.execute(q)]
+    if not found:
+        raise NotFound("No attribute found with that value.")
+    return found
+
+
+def list_sightings(platform: Platform, who: Identity, context: str, ref: str) -> list[dict[str, Any]]:
+    """``sightings/listSightings`` for an event or an attribute."""
+    with platform.read() as conn:
+        if context == "attribute":
+            row = _attribute_row(platform, conn, who, ref)
+            ev = get_visible(platform, conn, who, str(row["event_id"]))
+            ids = [row["id"]]
+        elif context == "event":
+            ev = get_visible(platform, conn, who, ref)
+            q = (sa.select(attributes.c.id).join(events, events.c.id == attributes.c.event_id)
+                 .where(attributes.c.event_id == ev["id"], acl.attribute_visible_in_event(who.viewer, attributes)))
+            ids = list(conn.execute(q).scalars())
+        else:
+            raise InvalidInput(f"context: {context!r} is neither 'event' nor 'attribute'")
+        found = reads.sightings_of(conn, who.viewer, ids, {ev["id"]: ev["org_id"]})
+        return [{"Sighting": s} for i in ids for s in found.get(i, [])]

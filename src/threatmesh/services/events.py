@@ -1,0 +1,172 @@
+"""Event use cases: add, view, edit, delete, publish, index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.formats.misp_json import parse_event
+from threatmesh.model import access
+from threatmesh.model.drafts import EventDraft
+from threatmesh.model.enums import Distribution
+from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.model.query import Query
+from threatmesh.services.platform import Identity, Platform
+from threatmesh.storage import directory, reads, search, writes
+from threatmesh.storage.edits import apply_event_edit
+from threatmesh.storage.tables import events, sharing_groups
+
+
+def facts(row: RowMapping) -> access.EventFacts:
+    """The access-relevant facts of an event row."""
+    return access.EventFacts(
+        org_id=row["org_id"], orgc_id=row["orgc_id"], user_id=row["user_id"],
+        distribution=row["distribution"], sharing_group_id=row["sharing_group_id"],
+        published=bool(row["published"]),
+    )
+
+
+def get_visible(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
+    """The event ``ref`` (id or UUID) if visible, else :class:`NotFound`."""
+    if not (ref.isdigit() or len(ref) == 36):
+        raise InvalidInput(f"{ref!r} is not an event id or UUID")
+    row = reads.find_event_row(conn, who.viewer, ref, unpublished_private=platform.unpublished_private)
+    if row is None:
+        raise NotFound("Invalid event.")
+    return row
+
+
+def check_sharing_groups(conn: Connection, who: Identity, draft: EventDraft) -> None:
+    """Every sharing group the draft uses must exist and be readable by the user."""
+    used = {draft.sharing_group_id} if draft.distribution == Distribution.SHARING_GROUP else set()
+    for a in draft.all_attributes():
+        if a.distribution == Distribution.SHARING_GROUP:
+            used.add(a.sharing_group_id)
+    for o in draft.objects:
+        if o.distribution == Distribution.SHARING_GROUP:
+            used.add(o.sharing_group_id)
+    if not used:
+        return
+    existing = set(conn.execute(sa.select(sharing_groups.c.id).where(sharing_groups.c.id.in_(used))).scalars())
+    for sg in sorted(used):
+        if sg not in existing or not (who.viewer.site_admin or sg in who.viewer.sharing_group_ids):
+            raise InvalidInput(f"sharing_group_id: sharing group {sg} does not exist or is not yours to use")
+
+
+def _creator_org(conn: Connection, who: Identity, draft: EventDraft) -> int:
+    """The creator org: the user's own, unless a sync user or site admin names another."""
+    if draft.orgc is None or not (who.viewer.site_admin or who.viewer.can("perm_sync")):
+        return who.viewer.org_id
+    for ref in (draft.orgc.uuid, draft.orgc.name):
+        if ref:
+            row = directory.find_org(conn, ref)
+            if row is not None:
+                return int(row["id"])
+    return who.viewer.org_id
+
+
+def add_event(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
+    """``events/add``: validate everything, then write the event in one transaction."""
+    if not who.viewer.can("perm_add"):
+        raise Forbidden("You do not have permission to add events.")
+    draft = parse_event(payload, now=platform.now(), today=platform.today())
+    if draft.published and not who.viewer.can("perm_publish"):
+        draft.published = False
+    if draft.published and not draft.publish_timestamp:
+        draft.publish_timestamp = platform.now()
+    with platform.write() as conn:
+        if conn.execute(sa.select(events.c.id).where(events.c.uuid == draft.uuid)).first():
+            raise Conflict("Event already exists, if you would like to edit it, use events/edit.")
+        check_sharing_groups(conn, who, draft)
+        orgc_id = _creator_org(conn, who, draft)
+        event_id = writes.insert_event(
+            conn, draft, org_id=who.viewer.org_id, orgc_id=orgc_id,
+            user_id=who.viewer.user_id, locked=orgc_id != who.viewer.org_id,
+        )
+    return view_event(platform, who, str(event_id))
+
+
+def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dict[str, Any]:
+    """``events/view``: the event as the user may see it."""
+    with platform.read() as conn:
+        row = get_visible(platform, conn, who, ref)
+        return reads.load_event(conn, who.viewer, row, platform.read_options(**opts))
+
+
+def event_exists(platform: Platform, who: Identity, ref: str) -> bool:
+    """``HEAD events/view``."""
+    try:
+        with platform.read() as conn:
+            get_visible(platform, conn, who, ref)
+    except (NotFound, InvalidInput):
+        return False
+    return True
+
+
+def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
+    row = get_visible(platform, conn, who, ref)
+    if not access.can_modify_event(who.viewer, facts(row)):
+        raise Forbidden("You are not allowed to modify this event.")
+    return row
+
+
+def edit_event(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
+    """``events/edit``: update fields, add new content, update content by UUID."""
+    draft = parse_event(payload, now=platform.now(), today=platform.today())
+    with platform.write() as conn:
+        row = _modifiable(platform, conn, who, ref)
+        if draft.uuid != row["uuid"] and "uuid" in draft.present:
+            raise InvalidInput("Event.uuid: the UUID of an event cannot change")
+        draft.uuid = row["uuid"]
+        check_sharing_groups(conn, who, draft)
+        publish = draft.published and access.can_publish_event(who.viewer, facts(row))
+        apply_event_edit(conn, row, draft, now=platform.now(), publish=publish,
+                         org_id=who.viewer.org_id, user_id=who.viewer.user_id)
+    return view_event(platform, who, str(row["id"]))
+
+
+def delete_event(platform: Platform, who: Identity, ref: str) -> int:
+    """``events/delete``: remove the event and everything in it."""
+    with platform.write() as conn:
+        row = _modifiable(platform, conn, who, ref)
+        conn.execute(events.delete().where(events.c.id == row["id"]))
+        return int(row["id"])
+
+
+def set_published(platform: Platform, who: Identity, ref: str, published: bool) -> int:
+    """``events/publish`` and ``events/unpublish``."""
+    with platform.write() as conn:
+        row = get_visible(platform, conn, who, ref)
+        if not access.can_publish_event(who.viewer, facts(row)):
+            raise Forbidden("You do not have the permission to publish this event.")
+        values: dict[str, Any] = {"published": published}
+        if published:
+            values["publish_timestamp"] = platform.now()
+        conn.execute(events.update().where(events.c.id == row["id"]).values(**values))
+        return int(row["id"])
+
+
+def index(platform: Platform, who: Identity, q: Query) -> list[dict[str, Any]]:
+    """``events/index``: event metadata with organisations and tags."""
+    with platform.read() as conn:
+        ids = search.event_ids(conn, q, who.viewer, attribute_level=False,
+                               unpublished_private=platform.unpublished_private)
+        if not ids:
+            return []
+        rows = {r["id"]: r for r in conn.execute(reads.event_query().where(events.c.id.in_(ids))).mappings()}
+        out = []
+        for i in ids:
+            meta = reads.event_with_orgs(rows[i])
+            meta["EventTag"] = [{"Tag": t} for t in reads.tags_of_event(conn, i)]
+            out.append(meta)
+        return out
+
+
+def search_event_ids(platform: Platform, who: Identity, q: Query) -> list[int]:
+    """Ids of the events an ``events/restSearch`` returns (attribute filters select
+    events that contain a matching attribute)."""
+    with platform.read() as conn:
+        return search.event_ids(conn, q, who.viewer, attribute_level=True,
+                                unpublished_private=platform.unpublished_private)

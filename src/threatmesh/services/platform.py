@@ -1,0 +1,106 @@
+"""The running platform: database, clock and options every use case needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import string
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection, Engine, RowMapping
+
+from threatmesh.model.access import Viewer
+from threatmesh.storage import directory
+from threatmesh.storage.reads import ReadOptions
+
+_KEY_ALPHABET = string.ascii_letters + string.digits
+KEY_LENGTH = 40
+
+
+def new_api_key() -> str:
+    """A fresh 40-character API key (about 238 bits of entropy)."""
+    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(KEY_LENGTH))
+
+
+def hash_key(key: str) -> str:
+    """The stored form of an API key. Keys are long random strings, so a fast hash is
+    enough: there is nothing to brute-force, and auth stays one indexed lookup."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """An authenticated user: the row and its access facts."""
+
+    user: RowMapping
+    viewer: Viewer
+
+
+@dataclass
+class Platform:
+    """Dependencies of the use cases, built once by ``api`` or ``cli``."""
+
+    engine: Engine
+    correlation_cap: int = 20
+    unpublished_private: bool = False
+    auth_cache_seconds: float = 2.0
+    clock: Callable[[], float] = time.time
+    _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def now(self) -> int:
+        """Current time in epoch seconds."""
+        return int(self.clock())
+
+    def today(self) -> dt.date:
+        """Current UTC date."""
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC).date()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with self.engine.begin() as conn:
+            yield conn
+        self.forget_identities()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only unit of work."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def read_options(self, **overrides: bool) -> ReadOptions:
+        """Options for reading events under this platform's settings."""
+        return ReadOptions(
+            correlation_cap=self.correlation_cap,
+            unpublished_private=self.unpublished_private,
+            **overrides,
+        )
+
+    def identify(self, key: str) -> Identity | None:
+        """The user owning API key ``key``, or None. Cached briefly, because every
+        request authenticates and the answer rarely changes; any write through this
+        platform clears the cache, so in one process changes apply at once."""
+        digest = hash_key(key)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._auth_cache.get(digest)
+        if hit is not None and now - hit[0] < self.auth_cache_seconds:
+            return hit[1]
+        with self.read() as conn:
+            user = directory.user_for_key_hash(conn, digest, self.now())
+            identity = None if user is None else Identity(user, directory.viewer_for(conn, user))
+        if identity is not None:
+            with self._lock:
+                self._auth_cache[digest] = (now, identity)
+        return identity
+
+    def forget_identities(self) -> None:
+        """Drop cached identities (after writes that may change permissions)."""
+        with self._lock:
+            self._auth_cache.clear()

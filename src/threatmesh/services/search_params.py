@@ -1,0 +1,130 @@
+"""MISP restSearch / index parameters -> :class:`~threatmesh.model.query.Query`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from threatmesh.formats.fields import as_bool, as_int
+from threatmesh.model.errors import InvalidInput
+from threatmesh.model.query import Query, parse_terms
+
+_LAST_RE = re.compile(r"^(\d+)([smhdw]?)$")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_LIMIT = 100_000
+
+
+def relative_time(raw: Any, name: str, now: int) -> int:
+    """An epoch timestamp from MISP's forms: epoch seconds, ``"5d"``/``"12h"``/``"30m"``
+    (that long ago), or an ISO date."""
+    text = str(raw).strip()
+    if text.isdigit() and len(text) >= 9:
+        return int(text)
+    m = _LAST_RE.match(text)
+    if m:
+        return now - int(m.group(1)) * _UNIT[m.group(2)]
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name}: {raw!r} is not a timestamp, a duration (5d, 12h) or a date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
+
+
+def _span(raw: Any, name: str, now: int) -> tuple[int | None, int | None]:
+    if raw in (None, ""):
+        return (None, None)
+    if isinstance(raw, list | tuple):
+        if len(raw) != 2:
+            raise InvalidInput(f"{name}: a range is [from, to]")
+        lo, hi = raw
+        return (
+            None if lo in (None, "") else relative_time(lo, name, now),
+            None if hi in (None, "") else relative_time(hi, name, now),
+        )
+    return (relative_time(raw, name, now), None)
+
+
+def _ints(raw: Any, name: str) -> tuple[int, ...]:
+    if raw in (None, "", []):
+        return ()
+    items = raw if isinstance(raw, list) else str(raw).split("|")
+    return tuple(as_int(i, name) for i in items)
+
+
+def _date_bound(raw: Any) -> str | None:
+    if raw in (None, ""):
+        return None
+    text = str(raw)
+    if text.isdigit() and len(text) >= 9:
+        import datetime as dt
+
+        return dt.datetime.fromtimestamp(int(text), dt.UTC).date().isoformat()
+    return text[:10]
+
+
+def _deleted(raw: Any) -> str:
+    if raw in (None, "", False, 0, "0"):
+        return "no"
+    if isinstance(raw, list):
+        return "both" if len(raw) > 1 else _deleted(raw[0])
+    if raw in (True, 1, "1", "only"):
+        return "only"
+    raise InvalidInput(f"deleted: {raw!r} is not 0, 1 or [0, 1]")
+
+
+def _flag(params: Mapping[str, Any], *names: str) -> bool:
+    for n in names:
+        if params.get(n) not in (None, ""):
+            return as_bool(params[n], n)
+    return False
+
+
+def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
+    """Build a query from a restSearch body or index filters (MISP spellings accepted)."""
+    p = {k: v for k, v in params.items() if v is not None}
+    limit = p.get("limit")
+    limit_n = None if limit in (None, "", 0, "0") else as_int(limit, "limit")
+    if limit_n is not None and not 0 < limit_n <= MAX_LIMIT:
+        raise InvalidInput(f"limit: must be between 1 and {MAX_LIMIT}")
+    page = as_int(p.get("page") or 1, "page")
+    if page < 1:
+        raise InvalidInput("page: must be 1 or more")
+    to_ids = p.get("to_ids")
+    published = p.get("published")
+    last = p.get("last", p.get("publish_timestamp"))
+    return Query(
+        value=parse_terms(p.get("value", p.get("attribute")), "value"),
+        type=parse_terms(p.get("type"), "type"),
+        category=parse_terms(p.get("category"), "category"),
+        tags=parse_terms(p.get("tags", p.get("tag")), "tags"),
+        org=parse_terms(p.get("org"), "org"),
+        event_id=parse_terms(p.get("eventid"), "eventid"),
+        uuid=parse_terms(p.get("uuid"), "uuid"),
+        eventinfo=parse_terms(p.get("eventinfo"), "eventinfo"),
+        object_name=parse_terms(p.get("object_name"), "object_name"),
+        date=(_date_bound(p.get("from", p.get("datefrom"))), _date_bound(p.get("to", p.get("dateuntil")))),
+        timestamp=_span(p.get("timestamp"), "timestamp", now),
+        event_timestamp=_span(p.get("event_timestamp"), "event_timestamp", now),
+        publish_timestamp=_span(last, "last", now),
+        to_ids=None if to_ids in (None, "") else as_bool(to_ids, "to_ids"),
+        published=None if published in (None, "", []) or isinstance(published, list)
+        else as_bool(published, "published"),
+        deleted=_deleted(p.get("deleted")),
+        distribution=_ints(p.get("distribution"), "distribution"),
+        threat_level=_ints(p.get("threat_level_id", p.get("threatlevel")), "threatlevel"),
+        analysis=_ints(p.get("analysis"), "analysis"),
+        sharing_group=_ints(p.get("sharinggroup"), "sharinggroup"),
+        include_correlations=_flag(p, "includeCorrelations", "include_correlations"),
+        include_sightings=_flag(p, "includeSightings", "include_sightings"),
+        include_event_uuid=_flag(p, "includeEventUuid"),
+        include_event_tags=_flag(p, "includeEventTags"),
+        limit=limit_n,
+        page=page,
+        sort=str(p.get("sort") or "id"),
+        descending=str(p.get("direction", "asc")).lower() == "desc",
+    )

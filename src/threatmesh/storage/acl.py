@@ -1,0 +1,88 @@
+"""MISP's visibility rules as SQL predicates (the pure rules are in ``model.access``).
+
+Each function returns a boolean SQL expression that filters rows to what ``viewer``
+may see, so that access control happens in the database and never after loading.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement, FromClause
+
+from threatmesh.model.access import Viewer
+from threatmesh.model.enums import Distribution
+from threatmesh.storage.tables import events, objects
+
+_OPEN_EVENT = (Distribution.COMMUNITY, Distribution.CONNECTED, Distribution.ALL)
+_OPEN_ELEMENT = (*_OPEN_EVENT, Distribution.INHERIT)
+
+
+def _sg_ids(viewer: Viewer) -> list[int]:
+    # An empty IN () is legal SQL in SQLAlchemy but -1 keeps plans simple, as MISP does.
+    return sorted(viewer.sharing_group_ids) or [-1]
+
+
+def event_visible(
+    viewer: Viewer, ev: FromClause = events, *, unpublished_private: bool = False
+) -> ColumnElement[bool]:
+    """Events whose existence ``viewer`` may see."""
+    if viewer.site_admin:
+        return sa.true()
+    open_dist = ev.c.distribution.in_(_OPEN_EVENT)
+    in_group = sa.and_(
+        ev.c.distribution == Distribution.SHARING_GROUP,
+        ev.c.sharing_group_id.in_(_sg_ids(viewer)),
+    )
+    shared = sa.or_(open_dist, in_group)
+    if unpublished_private:
+        shared = sa.and_(ev.c.published.is_(True), shared)
+    return sa.or_(ev.c.org_id == viewer.org_id, shared)
+
+
+def element_allows(viewer: Viewer, element: FromClause) -> ColumnElement[bool]:
+    """An attribute's or object's own distribution lets a non-owner see it."""
+    return sa.or_(
+        element.c.distribution.in_(_OPEN_ELEMENT),
+        sa.and_(
+            element.c.distribution == Distribution.SHARING_GROUP,
+            element.c.sharing_group_id.in_(_sg_ids(viewer)),
+        ),
+    )
+
+
+def object_visible_in_event(
+    viewer: Viewer, obj: FromClause = objects, ev: FromClause = events
+) -> ColumnElement[bool]:
+    """Objects ``viewer`` may see, given that their event (``ev``) is visible."""
+    if viewer.site_admin:
+        return sa.true()
+    return sa.or_(ev.c.org_id == viewer.org_id, element_allows(viewer, obj))
+
+
+def attribute_visible_in_event(
+    viewer: Viewer, attr: FromClause, ev: FromClause = events
+) -> ColumnElement[bool]:
+    """Attributes ``viewer`` may see, given that their event (``ev``) is visible.
+
+    An attribute inside an object also needs the object to be visible.
+    """
+    if viewer.site_admin:
+        return sa.true()
+    obj = objects.alias("acl_obj")
+    object_ok = sa.or_(
+        attr.c.object_id == 0,
+        sa.exists().where(obj.c.id == attr.c.object_id, element_allows(viewer, obj)),
+    )
+    return sa.or_(
+        ev.c.org_id == viewer.org_id, sa.and_(element_allows(viewer, attr), object_ok)
+    )
+
+
+def attribute_visible(
+    viewer: Viewer, attr: FromClause, ev: FromClause = events, *, unpublished_private: bool = False
+) -> ColumnElement[bool]:
+    """Attributes ``viewer`` may see (``ev`` must be joined on ``attr.event_id``)."""
+    return sa.and_(
+        event_visible(viewer, ev, unpublished_private=unpublished_private),
+        attribute_visible_in_event(viewer, attr, ev),
+    )

@@ -1,0 +1,203 @@
+"""Reading whole events, as a viewer may see them, in MISP JSON."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.formats import misp_out
+from threatmesh.model.access import Viewer
+from threatmesh.storage import acl
+from threatmesh.storage.correlation import Source, correlate
+from threatmesh.storage.tables import (
+    attribute_tags,
+    attributes,
+    event_tags,
+    events,
+    object_references,
+    objects,
+    organisations,
+    sightings,
+    tags,
+)
+
+ORG = organisations.alias("org")
+ORGC = organisations.alias("orgc")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What to include when reading events."""
+
+    include_sightings: bool = True
+    include_correlations: bool = True
+    include_deleted: bool = False
+    correlation_cap: int = 20
+    unpublished_private: bool = False
+
+
+def event_query() -> sa.Select[Any]:
+    """Events joined with their owner (``org_*``) and creator (``orgc_*``) organisations."""
+    return sa.select(
+        events,
+        ORG.c.name.label("org_name"),
+        ORG.c.uuid.label("org_uuid"),
+        ORG.c.local.label("org_local"),
+        ORGC.c.name.label("orgc_name"),
+        ORGC.c.uuid.label("orgc_uuid"),
+        ORGC.c.local.label("orgc_local"),
+    ).select_from(
+        events.join(ORG, ORG.c.id == events.c.org_id).join(ORGC, ORGC.c.id == events.c.orgc_id)
+    )
+
+
+def event_with_orgs(row: RowMapping) -> dict[str, Any]:
+    """Event metadata with ``Org`` and ``Orgc``."""
+    out = misp_out.event_meta(row)
+    out["Org"] = {"id": str(row["org_id"]), "name": row["org_name"], "uuid": row["org_uuid"],
+                  "local": bool(row["org_local"])}
+    out["Orgc"] = {"id": str(row["orgc_id"]), "name": row["orgc_name"], "uuid": row["orgc_uuid"],
+                   "local": bool(row["orgc_local"])}
+    return out
+
+
+def find_event_row(
+    conn: Connection, viewer: Viewer, ref: str, *, unpublished_private: bool = False
+) -> RowMapping | None:
+    """The event with id or UUID ``ref`` if ``viewer`` may see it."""
+    cond = events.c.id == int(ref) if ref.isdigit() else events.c.uuid == ref.lower()
+    q = event_query().where(cond, acl.event_visible(viewer, unpublished_private=unpublished_private))
+    return conn.execute(q).mappings().first()
+
+
+def tags_of_event(conn: Connection, event_id: int) -> list[dict[str, Any]]:
+    """The tags attached to the event itself."""
+    q = (
+        sa.select(tags, event_tags.c.tag_id, event_tags.c.local)
+        .join(event_tags, event_tags.c.tag_id == tags.c.id)
+        .where(event_tags.c.event_id == event_id)
+        .order_by(tags.c.name)
+    )
+    return [misp_out.tag(r) for r in conn.execute(q).mappings()]
+
+
+def tags_of_attributes(conn: Connection, attribute_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Tags per attribute id."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for i in range(0, len(attribute_ids), 500):
+        q = (
+            sa.select(tags, attribute_tags.c.tag_id, attribute_tags.c.local, attribute_tags.c.attribute_id)
+            .join(attribute_tags, attribute_tags.c.tag_id == tags.c.id)
+            .where(attribute_tags.c.attribute_id.in_(attribute_ids[i : i + 500]))
+        )
+        for r in conn.execute(q).mappings():
+            out[r["attribute_id"]].append(misp_out.tag(r))
+    return out
+
+
+def sightings_of(
+    conn: Connection, viewer: Viewer, attribute_ids: Sequence[int], event_org_id: dict[int, int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Visible sightings per attribute id (MISP's default policy: the event owner sees
+    all, other organisations only their own). ``event_org_id`` maps event id -> owner."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for i in range(0, len(attribute_ids), 500):
+        q = (
+            sa.select(sightings, organisations.c.name.label("org_name"),
+                      organisations.c.uuid.label("org_uuid"))
+            .join(organisations, organisations.c.id == sightings.c.org_id)
+            .where(sightings.c.attribute_id.in_(attribute_ids[i : i + 500]))
+            .order_by(sightings.c.id)
+        )
+        for r in conn.execute(q).mappings():
+            owner = event_org_id.get(r["event_id"])
+            if viewer.site_admin or owner == viewer.org_id or r["org_id"] == viewer.org_id:
+                out[r["attribute_id"]].append(misp_out.sighting(r))
+    return out
+
+
+def related_events(conn: Connection, viewer: Viewer, event_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """``RelatedEvent`` entries for the (visible, correlated) ``event_ids``."""
+    if not event_ids:
+        return []
+    q = event_query().where(events.c.id.in_(event_ids)).order_by(events.c.date.desc(), events.c.id.desc())
+    return [misp_out.related_event(r) for r in conn.execute(q).mappings()]
+
+
+def _visible_attributes(conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions) -> list[RowMapping]:
+    ev = events.alias("ev")
+    conds = [attributes.c.event_id == ev_row["id"], acl.attribute_visible_in_event(viewer, attributes, ev)]
+    if not opts.include_deleted:
+        conds.append(attributes.c.deleted.is_(False))
+    q = (
+        sa.select(attributes)
+        .select_from(attributes.join(ev, ev.c.id == attributes.c.event_id))
+        .where(*conds)
+        .order_by(attributes.c.id)
+    )
+    return list(conn.execute(q).mappings())
+
+
+def _visible_objects(conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions) -> list[RowMapping]:
+    ev = events.alias("ev")
+    conds = [objects.c.event_id == ev_row["id"], acl.object_visible_in_event(viewer, objects, ev)]
+    if not opts.include_deleted:
+        conds.append(objects.c.deleted.is_(False))
+    q = (
+        sa.select(objects)
+        .select_from(objects.join(ev, ev.c.id == objects.c.event_id))
+        .where(*conds)
+        .order_by(objects.c.id)
+    )
+    return list(conn.execute(q).mappings())
+
+
+def load_event(
+    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
+) -> dict[str, Any]:
+    """The full event ``ev_row`` as ``viewer`` may see it (``{"Event": {...}}`` inner dict)."""
+    attr_rows = _visible_attributes(conn, viewer, ev_row, opts)
+    obj_rows = _visible_objects(conn, viewer, ev_row, opts)
+    ids = [r["id"] for r in attr_rows]
+    attr_tags = tags_of_attributes(conn, ids)
+    seen = (
+        sightings_of(conn, viewer, ids, {ev_row["id"]: ev_row["org_id"]})
+        if opts.include_sightings else {}
+    )
+    objs = {r["id"]: misp_out.misp_object(r) | {"Attribute": [], "ObjectReference": []} for r in obj_rows}
+    top: list[dict[str, Any]] = []
+    for r in attr_rows:
+        a = misp_out.attribute(r)
+        a["Tag"] = attr_tags.get(r["id"], [])
+        if opts.include_sightings:
+            a["Sighting"] = seen.get(r["id"], [])
+        oid = r["object_id"]
+        if oid == 0:
+            top.append(a)
+        elif oid in objs:
+            objs[oid]["Attribute"].append(a)
+    if objs:
+        q = sa.select(object_references).where(
+            object_references.c.event_id == ev_row["id"], object_references.c.deleted.is_(False)
+        )
+        for ref in conn.execute(q).mappings():
+            if ref["object_id"] in objs:
+                objs[ref["object_id"]]["ObjectReference"].append(misp_out.reference(ref))
+    out = event_with_orgs(ev_row)
+    out.update(Attribute=top, ShadowAttribute=[], Object=list(objs.values()),
+               Tag=tags_of_event(conn, ev_row["id"]), Galaxy=[], EventReport=[],
+               CryptographicKey=[], RelatedEvent=[])
+    if opts.include_correlations and not ev_row["disable_correlation"]:
+        sources = [
+            Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])
+            for r in attr_rows
+            if not r["deleted"] and not r["disable_correlation"]
+        ]
+        matches = correlate(conn, viewer, sources, cap=opts.correlation_cap)
+        out["RelatedEvent"] = related_events(conn, viewer, sorted({m.event_id for m in matches}))
+    return out

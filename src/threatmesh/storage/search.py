@@ -1,0 +1,208 @@
+"""restSearch and index queries, filtered by access control in SQL and read in pages.
+
+Results are produced page by page with keyset pagination (``id > last``), so a search
+that matches millions of attributes never holds more than one page in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql import ColumnElement
+
+from threatmesh.model.access import Viewer
+from threatmesh.model.errors import InvalidInput
+from threatmesh.model.query import Query, Terms
+from threatmesh.storage import acl
+from threatmesh.storage.tables import attribute_tags, attributes, event_tags, events, objects, organisations, tags
+
+PAGE = 1000
+
+
+def _match(col: Any, term: str) -> ColumnElement[bool]:
+    return col.like(term) if "%" in term else col == term
+
+
+def terms_clause(terms: Terms, match: Callable[[str], ColumnElement[bool]]) -> ColumnElement[bool] | None:
+    """SQL for a :class:`Terms` filter, given how one term matches."""
+    if not terms:
+        return None
+    parts: list[ColumnElement[bool]] = []
+    if terms.any_of:
+        parts.append(sa.or_(*(match(t) for t in terms.any_of)))
+    parts.extend(match(t) for t in terms.all_of)
+    parts.extend(sa.not_(match(t)) for t in terms.none_of)
+    return sa.and_(*parts)
+
+
+def _value_term(t: str) -> ColumnElement[bool]:
+    a = attributes
+    conds = [_match(a.c.value1, t), _match(a.c.value2, t)]
+    if "|" in t and "%" not in t:
+        first, second = t.split("|", 1)
+        conds.append(sa.and_(a.c.value1 == first, a.c.value2 == second))
+    return sa.or_(*conds)
+
+
+def _tag_ids(term: str) -> sa.Select[Any]:
+    col = tags.c.name
+    cond = col.like(term) if "%" in term else col == term
+    if term.isdigit():
+        cond = sa.or_(cond, tags.c.id == int(term))
+    return sa.select(tags.c.id).where(cond)
+
+
+def _attr_tag_term(t: str) -> ColumnElement[bool]:
+    """An attribute carries tag ``t`` itself or through its event (as MISP matches)."""
+    ids = _tag_ids(t)
+    direct = sa.exists().where(attribute_tags.c.attribute_id == attributes.c.id, attribute_tags.c.tag_id.in_(ids))
+    inherited = sa.exists().where(event_tags.c.event_id == attributes.c.event_id, event_tags.c.tag_id.in_(ids))
+    return sa.or_(direct, inherited)
+
+
+def _event_tag_term(t: str) -> ColumnElement[bool]:
+    return sa.exists().where(event_tags.c.event_id == events.c.id, event_tags.c.tag_id.in_(_tag_ids(t)))
+
+
+def _org_term(t: str) -> ColumnElement[bool]:
+    org = organisations
+    cond = sa.or_(org.c.name == t, org.c.uuid == t.lower())
+    if t.isdigit():
+        cond = sa.or_(cond, org.c.id == int(t))
+    return events.c.orgc_id.in_(sa.select(org.c.id).where(cond))
+
+
+def _event_ref_term(t: str) -> ColumnElement[bool]:
+    return events.c.id == int(t) if t.isdigit() else events.c.uuid == t.lower()
+
+
+def _range(col: Any, span: tuple[Any, Any]) -> list[ColumnElement[bool]]:
+    lo, hi = span
+    out = []
+    if lo is not None:
+        out.append(col >= lo)
+    if hi is not None:
+        out.append(col <= hi)
+    return out
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"from/to: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def event_conditions(q: Query) -> list[ColumnElement[bool]]:
+    """Filters on the event row (shared by both controllers)."""
+    e = events
+    conds = [
+        terms_clause(q.org, _org_term),
+        terms_clause(q.event_id, _event_ref_term),
+        terms_clause(q.eventinfo, lambda t: _match(e.c.info, t)),
+    ]
+    out = [c for c in conds if c is not None]
+    out += _range(e.c.date, (_date(q.date[0]), _date(q.date[1])))
+    out += _range(e.c.publish_timestamp, q.publish_timestamp)
+    out += _range(e.c.timestamp, q.event_timestamp)
+    if q.published is not None:
+        out.append(e.c.published.is_(q.published))
+    for col, allowed in ((e.c.distribution, q.distribution), (e.c.threat_level_id, q.threat_level),
+                         (e.c.analysis, q.analysis), (e.c.sharing_group_id, q.sharing_group)):
+        if allowed:
+            out.append(col.in_(allowed))
+    return out
+
+
+def attribute_conditions(q: Query, viewer: Viewer, *, unpublished_private: bool) -> list[ColumnElement[bool]]:
+    """Every filter of an attributes/restSearch, access control included."""
+    a = attributes
+    conds = [
+        terms_clause(q.value, _value_term),
+        terms_clause(q.type, lambda t: _match(a.c.type, t)),
+        terms_clause(q.category, lambda t: _match(a.c.category, t)),
+        terms_clause(q.tags, _attr_tag_term),
+        terms_clause(q.uuid, lambda t: sa.or_(a.c.uuid == t.lower(), events.c.uuid == t.lower())),
+        terms_clause(q.object_name, lambda t: a.c.object_id.in_(
+            sa.select(objects.c.id).where(_match(objects.c.name, t)))),
+    ]
+    out = [c for c in conds if c is not None] + event_conditions(q)
+    out += _range(a.c.timestamp, q.timestamp)
+    if q.to_ids is not None:
+        out.append(a.c.to_ids.is_(q.to_ids))
+    if q.deleted == "no":
+        out.append(a.c.deleted.is_(False))
+    elif q.deleted == "only":
+        out.append(a.c.deleted.is_(True))
+    out.append(acl.attribute_visible(viewer, a, events, unpublished_private=unpublished_private))
+    return out
+
+
+def iter_attributes(
+    conn_factory: Callable[[], Any], q: Query, viewer: Viewer, *, unpublished_private: bool = False
+) -> Iterator[list[RowMapping]]:
+    """Matching attribute rows (with ``event_uuid``), a page at a time, in id order.
+
+    ``conn_factory`` opens a short read transaction per page, so no connection is held
+    while the caller streams the previous page to the client.
+    """
+    conds = attribute_conditions(q, viewer, unpublished_private=unpublished_private)
+    base = (
+        sa.select(attributes, events.c.uuid.label("event_uuid"), events.c.org_id.label("event_org_id"))
+        .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
+        .where(*conds)
+        .order_by(attributes.c.id)
+    )
+    if q.limit is not None:
+        with conn_factory() as conn:
+            rows = list(conn.execute(base.limit(q.limit).offset((q.page - 1) * q.limit)).mappings())
+        if rows:
+            yield rows
+        return
+    last = 0
+    while True:
+        with conn_factory() as conn:
+            rows = list(conn.execute(base.where(attributes.c.id > last).limit(PAGE)).mappings())
+        if not rows:
+            return
+        yield rows
+        last = rows[-1]["id"]
+        if len(rows) < PAGE:
+            return
+
+
+_SORTABLE = {"id", "date", "timestamp", "publish_timestamp", "attribute_count", "info",
+             "threat_level_id", "analysis", "distribution", "uuid"}
+
+
+def event_ids(
+    conn: Connection, q: Query, viewer: Viewer, *, attribute_level: bool, unpublished_private: bool = False
+) -> list[int]:
+    """Ids of the events matching ``q`` (sorted, paged). With ``attribute_level``,
+    attribute filters (value, type, ...) select events that have a matching attribute."""
+    if q.sort not in _SORTABLE:
+        raise InvalidInput(f"sort: cannot sort events by {q.sort!r}; use one of {sorted(_SORTABLE)}")
+    conds = event_conditions(q) + [acl.event_visible(viewer, unpublished_private=unpublished_private)]
+    tag_clause = terms_clause(q.tags, _event_tag_term)
+    if tag_clause is not None and not attribute_level:
+        conds.append(tag_clause)
+    if attribute_level and _has_attribute_filters(q):
+        inner = attribute_conditions(q, viewer, unpublished_private=unpublished_private)
+        conds.append(sa.exists().where(attributes.c.event_id == events.c.id, *inner))
+    order_col = events.c[q.sort]
+    order = order_col.desc() if q.descending else order_col.asc()
+    stmt = sa.select(events.c.id).where(*conds).order_by(order, events.c.id)
+    if q.limit is not None:
+        stmt = stmt.limit(q.limit).offset((q.page - 1) * q.limit)
+    return list(conn.execute(stmt).scalars())
+
+
+def _has_attribute_filters(q: Query) -> bool:
+    return bool(q.value or q.type or q.category or q.tags or q.uuid or q.object_name
+                or q.to_ids is not None or q.timestamp != (None, None))

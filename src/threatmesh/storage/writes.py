@@ -1,0 +1,249 @@
+"""Writing events, objects, attributes and tags (bulk, inside the caller's transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from threatmesh.model import describe_types
+from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft, TagRef
+from threatmesh.model.validation import ip_range
+from threatmesh.storage.tables import (
+    attribute_tags,
+    attributes,
+    event_tags,
+    events,
+    ip_index,
+    object_references,
+    objects,
+    tags,
+)
+
+
+def insert_ignore(conn: Connection, table: sa.Table) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def ensure_tags(conn: Connection, refs: Iterable[TagRef], *, org_id: int, user_id: int) -> dict[str, int]:
+    """Ids of the tags named in ``refs``, creating the missing ones (race-safe)."""
+    wanted = {r.name: r for r in refs}
+    if not wanted:
+        return {}
+    found = dict(conn.execute(sa.select(tags.c.name, tags.c.id).where(tags.c.name.in_(wanted))).all())
+    missing = [r for name, r in wanted.items() if name not in found]
+    if missing:
+        conn.execute(
+            insert_ignore(conn, tags),
+            [
+                {"name": r.name, "colour": r.colour or "#0088cc", "org_id": 0, "user_id": user_id}
+                for r in missing
+            ],
+        )
+        found.update(
+            conn.execute(
+                sa.select(tags.c.name, tags.c.id).where(tags.c.name.in_([r.name for r in missing]))
+            ).all()
+        )
+    return found
+
+
+def event_row(draft: EventDraft) -> dict[str, Any]:
+    """The columns of ``events`` that come from the draft itself."""
+    return {
+        "uuid": draft.uuid,
+        "info": draft.info,
+        "date": draft.date,
+        "threat_level_id": draft.threat_level_id,
+        "analysis": draft.analysis,
+        "distribution": draft.distribution,
+        "sharing_group_id": draft.sharing_group_id,
+        "published": draft.published,
+        "timestamp": draft.timestamp,
+        "publish_timestamp": draft.publish_timestamp,
+        "disable_correlation": draft.disable_correlation,
+        "extends_uuid": draft.extends_uuid,
+    }
+
+
+def insert_event(
+    conn: Connection, draft: EventDraft, *, org_id: int, orgc_id: int, user_id: int, locked: bool
+) -> int:
+    """Insert an event with all its content; return its id."""
+    row = event_row(draft) | {
+        "org_id": org_id,
+        "orgc_id": orgc_id,
+        "user_id": user_id,
+        "locked": locked,
+        "attribute_count": sum(1 for a in draft.all_attributes() if not a.deleted),
+    }
+    event_id: int = conn.execute(events.insert().returning(events.c.id), row).scalar_one()
+    tag_ids = ensure_tags(conn, all_tags(draft), org_id=org_id, user_id=user_id)
+    set_event_tags(conn, event_id, draft.tags, tag_ids)
+    insert_attributes(conn, event_id, draft.attributes, tag_ids=tag_ids)
+    insert_objects(conn, event_id, draft.objects, tag_ids=tag_ids)
+    return event_id
+
+
+def all_tags(draft: EventDraft) -> list[TagRef]:
+    out = list(draft.tags)
+    for attr in draft.all_attributes():
+        out.extend(attr.tags)
+    return out
+
+
+def set_event_tags(conn: Connection, event_id: int, refs: Sequence[TagRef], tag_ids: dict[str, int]) -> None:
+    """Attach tags to an event (already attached ones are left alone)."""
+    if refs:
+        conn.execute(
+            insert_ignore(conn, event_tags),
+            [{"event_id": event_id, "tag_id": tag_ids[r.name], "local": r.local} for r in refs],
+        )
+
+
+def attribute_row(event_id: int, a: AttributeDraft, object_id: int) -> dict[str, Any]:
+    """The ``attributes`` row of a draft."""
+    return {
+        "uuid": a.uuid,
+        "event_id": event_id,
+        "object_id": object_id,
+        "object_relation": a.object_relation,
+        "type": a.type,
+        "category": a.category,
+        "value1": a.value1,
+        "value2": a.value2,
+        "to_ids": a.to_ids,
+        "distribution": a.distribution,
+        "sharing_group_id": a.sharing_group_id,
+        "comment": a.comment,
+        "deleted": a.deleted,
+        "disable_correlation": a.disable_correlation,
+        "timestamp": a.timestamp,
+        "first_seen": a.first_seen,
+        "last_seen": a.last_seen,
+    }
+
+
+def insert_attributes(
+    conn: Connection,
+    event_id: int,
+    drafts: Sequence[AttributeDraft],
+    *,
+    tag_ids: dict[str, int],
+    object_id: int = 0,
+) -> list[int]:
+    """Bulk-insert attributes with their tags and IP index rows; return their ids."""
+    if not drafts:
+        return []
+    stmt = attributes.insert().returning(attributes.c.id, sort_by_parameter_order=True)
+    ids = list(conn.execute(stmt, [attribute_row(event_id, a, object_id) for a in drafts]).scalars())
+    tag_rows = [
+        {"attribute_id": aid, "event_id": event_id, "tag_id": tag_ids[t.name], "local": t.local}
+        for aid, a in zip(ids, drafts, strict=True)
+        for t in a.tags
+    ]
+    if tag_rows:
+        conn.execute(insert_ignore(conn, attribute_tags), tag_rows)
+    index_ips(conn, event_id, zip(ids, drafts, strict=True))
+    return ids
+
+
+def ip_rows(event_id: int, pairs: Iterable[tuple[int, AttributeDraft]]) -> list[dict[str, Any]]:
+    """``ip_index`` rows for the IP-typed values among ``pairs`` of (id, draft)."""
+    rows = []
+    for aid, a in pairs:
+        if a.type in describe_types.IP_TYPES:
+            value = a.value1
+        elif a.type in describe_types.IP_VALUE2_TYPES:
+            value = a.value2
+        else:
+            continue
+        span = ip_range(value)
+        if span is not None:
+            rows.append({"attribute_id": aid, "event_id": event_id, "lo": span[0], "hi": span[1]})
+    return rows
+
+
+def index_ips(conn: Connection, event_id: int, pairs: Iterable[tuple[int, AttributeDraft]]) -> None:
+    """Add the IP index rows of freshly written attributes."""
+    rows = ip_rows(event_id, pairs)
+    if rows:
+        conn.execute(ip_index.insert(), rows)
+
+
+def insert_objects(
+    conn: Connection, event_id: int, drafts: Sequence[ObjectDraft], *, tag_ids: dict[str, int]
+) -> list[int]:
+    """Insert objects, their attributes and references; return the object ids."""
+    ids = []
+    for o in drafts:
+        oid: int = conn.execute(objects.insert().returning(objects.c.id), object_row(event_id, o)).scalar_one()
+        insert_attributes(conn, event_id, o.attributes, tag_ids=tag_ids, object_id=oid)
+        ids.append(oid)
+    refs = [(oid, o) for oid, o in zip(ids, drafts, strict=True) if o.references]
+    for oid, o in refs:
+        insert_references(conn, event_id, oid, o)
+    return ids
+
+
+def object_row(event_id: int, o: ObjectDraft) -> dict[str, Any]:
+    """The ``objects`` row of a draft."""
+    return {
+        "uuid": o.uuid,
+        "event_id": event_id,
+        "name": o.name,
+        "meta_category": o.meta_category,
+        "description": o.description,
+        "template_uuid": o.template_uuid,
+        "template_version": o.template_version,
+        "distribution": o.distribution,
+        "sharing_group_id": o.sharing_group_id,
+        "comment": o.comment,
+        "deleted": o.deleted,
+        "timestamp": o.timestamp,
+        "first_seen": o.first_seen,
+        "last_seen": o.last_seen,
+    }
+
+
+def insert_references(conn: Connection, event_id: int, object_id: int, o: ObjectDraft) -> None:
+    """Insert an object's references, resolving targets inside the same event."""
+    targets = {r.referenced_uuid for r in o.references}
+    found: dict[str, tuple[int, int]] = {}
+    for table, kind in ((attributes, 0), (objects, 1)):
+        q = sa.select(table.c.uuid, table.c.id).where(table.c.uuid.in_(targets))
+        found.update({u: (i, kind) for u, i in conn.execute(q).all()})
+    conn.execute(
+        object_references.insert(),
+        [
+            {
+                "uuid": r.uuid,
+                "object_id": object_id,
+                "event_id": event_id,
+                "source_uuid": o.uuid,
+                "referenced_uuid": r.referenced_uuid,
+                "referenced_id": found.get(r.referenced_uuid, (0, 0))[0],
+                "referenced_type": found.get(r.referenced_uuid, (0, 0))[1],
+                "relationship_type": r.relationship_type,
+                "comment": r.comment,
+                "deleted": r.deleted,
+                "timestamp": r.timestamp,
+            }
+            for r in o.references
+        ],
+    )
+
+
+def recount_attributes(conn: Connection, event_id: int) -> None:
+    """Refresh the event's ``attribute_count`` (non-deleted attributes)."""
+    count = (
+        sa.select(sa.func.count())
+        .where(attributes.c.event_id == event_id, attributes.c.deleted.is_(False))
+        .scalar_subquery()
+    )
+    conn.execute(events.update().where(events.c.id == event_id).values(attribute_count=count))
