@@ -34,7 +34,7 @@ def postgres_available() -> str | None:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    except Exception as exc:
         return f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {exc.__class__.__name__}"
     return None
 
@@ -96,12 +96,20 @@ class LiveServer:
 def live_server(db_url: str, tmp_path: Path, **overrides: object) -> Iterator[LiveServer]:
     """Migrate ``db_url``, create an admin, serve with uvicorn on a free port."""
     settings = Settings(database_url=db_url, data_dir=tmp_path, **overrides)  # type: ignore[arg-type]
-    platform = Platform(engine=create_engine(db_url), correlation_cap=settings.correlation_cap,
-                        auth_cache_seconds=settings.auth_cache_seconds)
+    platform = Platform(
+        engine=create_engine(db_url),
+        correlation_cap=settings.correlation_cap,
+        auth_cache_seconds=settings.auth_cache_seconds,
+    )
     key = admin.bootstrap(platform, org_name="ADMIN-ORG", email="admin@admin.test")
     port = free_port()
-    config = uvicorn.Config(create_app(settings, platform), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        create_app(settings, platform),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

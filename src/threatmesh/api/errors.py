@@ -22,26 +22,38 @@ async def _domain(request: Request, exc: Exception) -> MispJSON:
     assert isinstance(exc, ThreatmeshError)
     if exc.status >= 500:
         log.error("internal error on %s: %s", request.url.path, exc)
-    return MispJSON(_body(exc.message if exc.status == 404 else exc.name, exc.message, request),
-                    status_code=exc.status)
+    return MispJSON(
+        _body(exc.message if exc.status == 404 else exc.name, exc.message, request),
+        status_code=exc.status,
+    )
 
 
 async def _http(request: Request, exc: Exception) -> MispJSON:
     assert isinstance(exc, HTTPException)
-    message = "The requested address was not found on this server." if exc.status_code == 404 else str(exc.detail)
-    return MispJSON(_body(message, message, request), status_code=exc.status_code, headers=exc.headers)
+    message = (
+        "The requested address was not found on this server."
+        if exc.status_code == 404
+        else str(exc.detail)
+    )
+    return MispJSON(
+        _body(message, message, request), status_code=exc.status_code, headers=exc.headers
+    )
 
 
 async def _validation(request: Request, exc: Exception) -> MispJSON:
     assert isinstance(exc, RequestValidationError)
     parts = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()]
-    return MispJSON(_body("Invalid input", "; ".join(parts) or "invalid request", request), status_code=400)
+    return MispJSON(
+        _body("Invalid input", "; ".join(parts) or "invalid request", request), status_code=400
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> MispJSON:
     log.exception("unexpected error on %s", request.url.path)
-    return MispJSON(_body("Internal error", "An internal error occurred; it has been logged.", request),
-                    status_code=500)
+    return MispJSON(
+        _body("Internal error", "An internal error occurred; it has been logged.", request),
+        status_code=500,
+    )
 
 
 def install(app: FastAPI) -> None:

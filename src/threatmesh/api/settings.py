@@ -17,11 +17,21 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite file in data_dir"
     )
-    base_url: str = Field(default="http://127.0.0.1:8080", description="Public URL of this instance")
-    correlation_cap: int = Field(default=20, ge=1, description="Values shared by more attributes stop correlating")
-    unpublished_private: bool = Field(default=False, description="Hide unpublished events from other organisations")
-    max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="Largest accepted request body")
-    auth_cache_seconds: float = Field(default=2.0, ge=0, description="How long an API key lookup is reused")
+    base_url: str = Field(
+        default="http://127.0.0.1:8080", description="Public URL of this instance"
+    )
+    correlation_cap: int = Field(
+        default=20, ge=1, description="Values shared by more attributes stop correlating"
+    )
+    unpublished_private: bool = Field(
+        default=False, description="Hide unpublished events from other organisations"
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Largest accepted request body"
+    )
+    auth_cache_seconds: float = Field(
+        default=2.0, ge=0, description="How long an API key lookup is reused"
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/threatmesh.db``."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.engine import RowMapping
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
 from threatmesh.services import admin, events
+from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import database, directory
 
 DEMO_ORG = "DEMO-CERT"
@@ -16,10 +18,20 @@ DEMO_EMAIL = "admin@demo.threatmesh.local"
 def _sample_event() -> dict[str, object]:
     return {
         "info": "Demo: SSH brute force from a known scanner",
-        "distribution": 1, "threat_level_id": 2, "analysis": 1,
-        "Tag": [{"name": "tlp:green"}, {"name": "misp-galaxy:mitre-attack-pattern=\"Brute Force - T1110\""}],
+        "distribution": 1,
+        "threat_level_id": 2,
+        "analysis": 1,
+        "Tag": [
+            {"name": "tlp:green"},
+            {"name": 'misp-galaxy:mitre-attack-pattern="Brute Force - T1110"'},
+        ],
         "Attribute": [
-            {"type": "ip-src", "value": "203.0.113.45", "category": "Network activity", "to_ids": True},
+            {
+                "type": "ip-src",
+                "value": "203.0.113.45",
+                "category": "Network activity",
+                "to_ids": True,
+            },
             {"type": "ip-dst", "value": "198.51.100.0/24", "comment": "targeted range"},
             {"type": "domain", "value": "scanner.example.net"},
             {"type": "sha256", "value": "a" * 64, "comment": "dropped payload"},
@@ -45,20 +57,22 @@ def run_demo(*, host: str, port: int) -> None:
         assert who is not None
         events.add_event(platform, who, _sample_event())
     else:
-        key = admin.new_key(platform, _identity_of(platform, existing), "me")["AuthKey"]["authkey_raw"]
+        key = admin.new_key(platform, _identity_of(platform, existing), "me")["AuthKey"][
+            "authkey_raw"
+        ]
     url = f"http://{host}:{port}"
     typer.secho("\nthreatmesh demo is running", bold=True)
     typer.echo(f"  URL:      {url}   (OpenAPI docs: {url}/docs)")
     typer.echo(f"  API key:  {key}")
     typer.echo(f"  database: {settings.resolved_database_url()}")
-    typer.echo(f"  try:      curl -H 'Authorization: {key}' -H 'Accept: application/json' {url}/events/index")
+    typer.echo(
+        f"  try:      curl -H 'Authorization: {key}' -H 'Accept: application/json' "
+        f"{url}/events/index"
+    )
     typer.echo(f"  PyMISP:   PyMISP('{url}', '{key}', ssl=False).search(value='203.0.113.45')\n")
     uvicorn.run(create_app(settings, platform), host=host, port=port, log_level="warning")
 
 
-def _identity_of(platform: object, user: object) -> object:
-    from threatmesh.services.platform import Identity, Platform
-
-    assert isinstance(platform, Platform)
+def _identity_of(platform: Platform, user: RowMapping) -> Identity:
     with platform.read() as conn:
-        return Identity(user, directory.viewer_for(conn, user))  # type: ignore[arg-type]
+        return Identity(user, directory.viewer_for(conn, user))

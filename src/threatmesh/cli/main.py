@@ -12,7 +12,9 @@ from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
 from threatmesh.storage import database, directory
 
-app = typer.Typer(help="threatmesh: a MISP-compatible threat-intelligence platform.", no_args_is_help=True)
+app = typer.Typer(
+    help="threatmesh: a MISP-compatible threat-intelligence platform.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 admin_app = typer.Typer(help="Organisations, users and keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -32,12 +34,18 @@ def db_upgrade() -> None:
     database.upgrade(platform.engine)
     with platform.write() as conn:
         directory.seed_roles(conn, platform.now())
-    typer.echo(f"schema at {database.current_revision(platform.engine)} on {platform.engine.url.render_as_string()}", err=True)
+    typer.echo(
+        f"schema at {database.current_revision(platform.engine)} "
+        f"on {platform.engine.url.render_as_string()}",
+        err=True,
+    )
 
 
 @admin_app.command("init")
-def admin_init(org: str = typer.Option(..., "--org", help="Name of the first organisation"),
-               email: str = typer.Option(..., "--email", help="Email of its site admin")) -> None:
+def admin_init(
+    org: str = typer.Option(..., "--org", help="Name of the first organisation"),
+    email: str = typer.Option(..., "--email", help="Email of its site admin"),
+) -> None:
     """Create the first organisation and site admin; print only the new API key."""
     try:
         key = admin_svc.bootstrap(build_platform(Settings()), org_name=org, email=email)
@@ -57,8 +65,13 @@ def admin_add_org(name: str = typer.Argument(..., help="Organisation name")) -> 
 
 
 @admin_app.command("add-user")
-def admin_add_user(email: str = typer.Argument(...), org: str = typer.Option(..., "--org", help="Org id or name"),
-                   role: int = typer.Option(3, "--role", help="Role id (1 admin, 2 org admin, 3 user, 4 publisher, 5 sync, 6 read only)")) -> None:
+def admin_add_user(
+    email: str = typer.Argument(...),
+    org: str = typer.Option(..., "--org", help="Org id or name"),
+    role: int = typer.Option(
+        3, "--role", help="Role id (1 admin, 2 org admin, 3 user, 4 publisher, 5 sync, 6 read only)"
+    ),
+) -> None:
     """Create a user; print only its API key."""
     platform = build_platform(Settings())
     try:
@@ -67,24 +80,34 @@ def admin_add_user(email: str = typer.Argument(...), org: str = typer.Option(...
         if row is None:
             typer.echo(f"error: no organisation {org!r}", err=True)
             raise typer.Exit(2)
-        user = admin_svc.add_user(platform, None, {"email": email, "org_id": row["id"], "role_id": role})
+        user = admin_svc.add_user(
+            platform, None, {"email": email, "org_id": row["id"], "role_id": role}
+        )
     except ThreatmeshError as exc:
         _fail(exc)
     sys.stdout.write(user["User"]["authkey"] + "\n")
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
-          port: int = typer.Option(8080, help="Port to listen on"),
-          workers: int = typer.Option(1, help="Worker processes"),
-          migrate: bool = typer.Option(True, help="Upgrade the schema before serving")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8080, help="Port to listen on"),
+    workers: int = typer.Option(1, help="Worker processes"),
+    migrate: bool = typer.Option(True, help="Upgrade the schema before serving"),
+) -> None:
     """Serve the MISP-compatible REST API with uvicorn."""
     import uvicorn
 
     if migrate:
         db_upgrade()
-    uvicorn.run("threatmesh.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+    uvicorn.run(
+        "threatmesh.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @app.command()

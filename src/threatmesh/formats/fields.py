@@ -15,9 +15,11 @@ from typing import Any
 
 from threatmesh.model.errors import InvalidInput
 
-_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_TRUE = frozenset({True, 1, "1", "true", "True", "yes"})
-_FALSE = frozenset({False, 0, "0", "false", "False", "no", "", None})
+_UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+_TRUE = frozenset({True, "1", "true", "True", "yes"})
+_FALSE = frozenset({False, "0", "false", "False", "no", "", None})
 
 
 def where(path: str, key: str) -> str:

@@ -75,7 +75,9 @@ def _distribution(data: Mapping[str, Any], path: str, default: int) -> tuple[int
         raise InvalidInput(f"{where(path, 'distribution')}: {dist} is not a distribution (0-5)")
     sg = as_int(data.get("sharing_group_id") or 0, where(path, "sharing_group_id"))
     if dist == Distribution.SHARING_GROUP and sg <= 0:
-        raise InvalidInput(f"{where(path, 'sharing_group_id')}: distribution 4 needs a sharing group")
+        raise InvalidInput(
+            f"{where(path, 'sharing_group_id')}: distribution 4 needs a sharing group"
+        )
     return dist, (sg if dist == Distribution.SHARING_GROUP else 0)
 
 
@@ -129,7 +131,9 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
         first_seen=as_seen(data.get("first_seen"), where(path, "first_seen")),
         last_seen=as_seen(data.get("last_seen"), where(path, "last_seen")),
         deleted=as_bool(data.get("deleted", False), where(path, "deleted")),
-        object_relation=None if relation is None else as_str(relation, where(path, "object_relation")),
+        object_relation=None
+        if relation is None
+        else as_str(relation, where(path, "object_relation")),
         tags=parse_tags(data.get("Tag"), where(path, "Tag")),
     )
 
@@ -173,11 +177,16 @@ def parse_object(raw: Any, path: str, *, now: int) -> ObjectDraft:
     return ObjectDraft(
         uuid=uuid_or_new(data, path),
         name=name,
-        meta_category=str(data.get("meta-category") or data.get("meta_category") or
-                          (template.meta_category if template else "")),
+        meta_category=str(
+            data.get("meta-category")
+            or data.get("meta_category")
+            or (template.meta_category if template else "")
+        ),
         description=str(data.get("description") or (template.description if template else "")),
         template_uuid=str(data.get("template_uuid") or (template.uuid if template else "")),
-        template_version=str(data.get("template_version") or (template.version if template else "")),
+        template_version=str(
+            data.get("template_version") or (template.version if template else "")
+        ),
         distribution=dist,
         sharing_group_id=sg,
         comment=as_str(data.get("comment") or "", where(path, "comment")),
@@ -209,7 +218,9 @@ def parse_event(raw: Any, *, now: int, today: dt.date, path: str = "Event") -> E
         raise InvalidInput(f"{where(path, 'info')}: an event needs an info (its title)")
     dist = as_int(data.get("distribution", 1), where(path, "distribution"))
     if dist not in EVENT_DISTRIBUTIONS:
-        raise InvalidInput(f"{where(path, 'distribution')}: {dist} is not an event distribution (0-4)")
+        raise InvalidInput(
+            f"{where(path, 'distribution')}: {dist} is not an event distribution (0-4)"
+        )
     dist, sg = _distribution({**data, "distribution": dist}, path, 1)
     attrs_path, objs_path = where(path, "Attribute"), where(path, "Object")
     return EventDraft(

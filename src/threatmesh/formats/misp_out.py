@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]  # also accepts SQLAlchemy RowMapping
 
 
 def seen(micros: int | None) -> str | None:
@@ -148,7 +148,11 @@ def sighting(row: Row) -> dict[str, Any]:
         "date_sighting": str(row["date_sighting"]),
         "source": row["source"],
         "type": str(row["type"]),
-        "Organisation": {"id": str(row["org_id"]), "name": row["org_name"], "uuid": row["org_uuid"]},
+        "Organisation": {
+            "id": str(row["org_id"]),
+            "name": row["org_name"],
+            "uuid": row["org_uuid"],
+        },
     }
 
 

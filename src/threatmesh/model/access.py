@@ -79,9 +79,7 @@ def authorized_sharing_groups(
     A group is readable when it lists the organisation, or lists this instance with
     "all organisations"; site admins read every group.
     """
-    return frozenset(
-        g.id for g in groups if site_admin or org_id in g.org_ids or g.local_all_orgs
-    )
+    return frozenset(g.id for g in groups if site_admin or org_id in g.org_ids or g.local_all_orgs)
 
 
 def can_see_event(viewer: Viewer, event: EventFacts, *, unpublished_private: bool = False) -> bool:

@@ -37,9 +37,11 @@ def parse_terms(raw: Any, name: str) -> Terms:
         unknown = set(raw) - {"OR", "AND", "NOT", "or", "and", "not"}
         if unknown:
             raise InvalidInput(f"{name}: unknown operator(s) {sorted(unknown)}; use OR, AND, NOT")
+
         def part(key: str) -> list[str]:
             value = raw.get(key, raw.get(key.lower()))
             return [str(v) for v in _as_list(value)]
+
         pos = parse_terms(part("OR"), name)
         return Terms(pos.any_of, tuple(part("AND")) + pos.all_of, tuple(part("NOT")) + pos.none_of)
     items = _as_list(raw)

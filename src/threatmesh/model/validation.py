@@ -333,8 +333,8 @@ def _invalid(type_: str, value: str, reason: str) -> InvalidValue:
 
 def _generic_problem(first: str, second: str, compound: bool) -> str | None:
     """MISP's type-independent checks on the normalised value: what fails, or ``None``."""
-    if not first:
-        return "the first part is empty" if compound else "expected a non-empty value"
+    if not first:  # the rules reject this already; kept as the model's own guarantee
+        return "expected a non-empty value"
     if not first.isprintable() and _CONTROL_RE.fullmatch(first):
         return "the value consists only of control characters"
     if second and not second.isprintable() and _CONTROL_RE.fullmatch(second):
@@ -361,9 +361,9 @@ def normalize_value(type_: str, value: str) -> tuple[str, str]:
         raise InvalidValue(f"unknown attribute type {type_!r}")
     rule, expected, compound = entry
     trimmed = value.strip(_PHP_TRIM)
-    pair = rule(trimmed) if trimmed else ("", "")
+    pair = rule(trimmed) if trimmed else None
     if pair is None:
-        raise _invalid(type_, value, expected)
+        raise _invalid(type_, value, expected if trimmed else "expected a non-empty value")
     problem = _generic_problem(pair[0], pair[1], compound)
     if problem is not None:
         raise _invalid(type_, value, problem)

@@ -19,8 +19,6 @@ from threatmesh.storage.tables import (
     organisations,
     roles,
     sharing_group_orgs,
-    sharing_group_servers,
-    sharing_groups,
     users,
 )
 
@@ -54,14 +52,23 @@ def add_org(platform: Platform, who: Identity | None, payload: Any) -> dict[str,
         require_site_admin(who)
     data = unwrap(payload, "Organisation")
     values = _org_values(data, partial=False)
-    org_uuid = as_uuid(data["uuid"], "Organisation.uuid") if data.get("uuid") else str(uuidlib.uuid4())
+    org_uuid = (
+        as_uuid(data["uuid"], "Organisation.uuid") if data.get("uuid") else str(uuidlib.uuid4())
+    )
     now = platform.now()
     with platform.write() as conn:
         if directory.find_org(conn, values["name"]) or directory.find_org(conn, org_uuid):
             raise Conflict(f"Organisation {values['name']!r} or UUID {org_uuid} already exists.")
-        oid = conn.execute(organisations.insert().returning(organisations.c.id), values | {
-            "uuid": org_uuid, "date_created": now, "date_modified": now,
-            "created_by": who.viewer.user_id if who else 0}).scalar_one()
+        oid = conn.execute(
+            organisations.insert().returning(organisations.c.id),
+            values
+            | {
+                "uuid": org_uuid,
+                "date_created": now,
+                "date_modified": now,
+                "created_by": who.viewer.user_id if who else 0,
+            },
+        ).scalar_one()
         return directory.org_summary(_org(conn, oid))
 
 
@@ -78,8 +85,11 @@ def edit_org(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[
     values = _org_values(unwrap(payload, "Organisation"), partial=True)
     with platform.write() as conn:
         row = _org(conn, ref)
-        conn.execute(organisations.update().where(organisations.c.id == row["id"])
-                     .values(**values, date_modified=platform.now()))
+        conn.execute(
+            organisations.update()
+            .where(organisations.c.id == row["id"])
+            .values(**values, date_modified=platform.now())
+        )
         return directory.org_summary(_org(conn, row["id"]))
 
 
@@ -90,8 +100,14 @@ def delete_org(platform: Platform, who: Identity, ref: str) -> None:
 
     with platform.write() as conn:
         row = _org(conn, ref)
-        busy = conn.execute(sa.select(users.c.id).where(users.c.org_id == row["id"])).first() or conn.execute(
-            sa.select(events.c.id).where(sa.or_(events.c.org_id == row["id"], events.c.orgc_id == row["id"]))).first()
+        busy = (
+            conn.execute(sa.select(users.c.id).where(users.c.org_id == row["id"])).first()
+            or conn.execute(
+                sa.select(events.c.id).where(
+                    sa.or_(events.c.org_id == row["id"], events.c.orgc_id == row["id"])
+                )
+            ).first()
+        )
         if busy:
             raise Conflict("The organisation still has users or events.")
         conn.execute(sharing_group_orgs.delete().where(sharing_group_orgs.c.org_id == row["id"]))
@@ -117,9 +133,18 @@ def list_orgs(platform: Platform, who: Identity, scope: str = "local") -> list[d
 
 def _issue_key(conn: Connection, user_id: int, now: int, comment: str = "") -> str:
     key = new_api_key()
-    conn.execute(auth_keys.insert(), {"uuid": str(uuidlib.uuid4()), "authkey_hash": hash_key(key),
-                                      "authkey_start": key[:4], "authkey_end": key[-4:], "user_id": user_id,
-                                      "created": now, "comment": comment})
+    conn.execute(
+        auth_keys.insert(),
+        {
+            "uuid": str(uuidlib.uuid4()),
+            "authkey_hash": hash_key(key),
+            "authkey_start": key[:4],
+            "authkey_end": key[-4:],
+            "user_id": user_id,
+            "created": now,
+            "comment": comment,
+        },
+    )
     return key
 
 
@@ -140,12 +165,22 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
             raise InvalidInput(f"User.role_id: role {role_id} does not exist")
         if who is not None and not who.viewer.site_admin:
             if org_id != who.viewer.org_id or role_id == SITE_ADMIN_ROLE_ID:
-                raise Forbidden("Org admins add users to their own organisation, without site admin rights.")
+                raise Forbidden(
+                    "Org admins add users to their own organisation, without site admin rights."
+                )
         if directory.find_user(conn, email):
             raise Conflict(f"User {email} already exists.")
-        uid = conn.execute(users.insert().returning(users.c.id), {
-            "email": email, "org_id": org_id, "role_id": role_id, "date_created": now, "date_modified": now,
-            "disabled": as_bool(data.get("disabled", False), "User.disabled")}).scalar_one()
+        uid = conn.execute(
+            users.insert().returning(users.c.id),
+            {
+                "email": email,
+                "org_id": org_id,
+                "role_id": role_id,
+                "date_created": now,
+                "date_modified": now,
+                "disabled": as_bool(data.get("disabled", False), "User.disabled"),
+            },
+        ).scalar_one()
         key = _issue_key(conn, uid, now, "created with the user")
         user = directory.find_user(conn, uid)
         assert user is not None
@@ -158,24 +193,41 @@ def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
         user = directory.find_user(conn, who.viewer.user_id if user_ref == "me" else user_ref)
         if user is None:
             raise NotFound("Invalid user.")
-        if user["id"] != who.viewer.user_id and not (who.viewer.site_admin or (
-                who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)):
+        if user["id"] != who.viewer.user_id and not (
+            who.viewer.site_admin
+            or (who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)
+        ):
             raise Forbidden("You cannot create keys for this user.")
         key = _issue_key(conn, user["id"], platform.now())
-        return {"AuthKey": {"authkey_raw": key, "user_id": str(user["id"]),
-                            "authkey_start": key[:4], "authkey_end": key[-4:]}}
+        return {
+            "AuthKey": {
+                "authkey_raw": key,
+                "user_id": str(user["id"]),
+                "authkey_start": key[:4],
+                "authkey_end": key[-4:],
+            }
+        }
 
 
 def view_user(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
     """``users/view/{id|me}``: the user, its role and organisation."""
     with platform.read() as conn:
         user = who.user if ref == "me" else directory.find_user(conn, ref)
-        if user is None or (user["id"] != who.viewer.user_id and not (who.viewer.site_admin or (
-                who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id))):
+        if user is None or (
+            user["id"] != who.viewer.user_id
+            and not (
+                who.viewer.site_admin
+                or (who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)
+            )
+        ):
             raise NotFound("Invalid user.")
         role = conn.execute(sa.select(roles).where(roles.c.id == user["role_id"])).mappings().one()
-        return {"User": directory.user_summary(user), "Role": directory.role_summary(role),
-                "Organisation": directory.org_summary(_org(conn, user["org_id"])), "UserSetting": []}
+        return {
+            "User": directory.user_summary(user),
+            "Role": directory.role_summary(role),
+            "Organisation": directory.org_summary(_org(conn, user["org_id"])),
+            "UserSetting": [],
+        }
 
 
 def list_users(platform: Platform, who: Identity) -> list[dict[str, Any]]:
@@ -202,7 +254,10 @@ def delete_user(platform: Platform, who: Identity, ref: str) -> None:
 def list_roles(platform: Platform) -> list[dict[str, Any]]:
     """``roles/index``."""
     with platform.read() as conn:
-        return [{"Role": directory.role_summary(r)} for r in conn.execute(sa.select(roles).order_by(roles.c.id)).mappings()]
+        return [
+            {"Role": directory.role_summary(r)}
+            for r in conn.execute(sa.select(roles).order_by(roles.c.id)).mappings()
+        ]
 
 
 def bootstrap(platform: Platform, *, org_name: str, email: str) -> str:
@@ -215,5 +270,7 @@ def bootstrap(platform: Platform, *, org_name: str, email: str) -> str:
         directory.seed_roles(conn, platform.now())
         existing = directory.find_org(conn, org_name)
     org = existing or add_org(platform, None, {"name": org_name})
-    user = add_user(platform, None, {"email": email, "org_id": org["id"], "role_id": SITE_ADMIN_ROLE_ID})
+    user = add_user(
+        platform, None, {"email": email, "org_id": org["id"], "role_id": SITE_ADMIN_ROLE_ID}
+    )
     return str(user["User"]["authkey"])

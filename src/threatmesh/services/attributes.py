@@ -29,8 +29,12 @@ def _attribute_row(platform: Platform, conn: Connection, who: Identity, ref: str
     q = (
         sa.select(attributes)
         .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
-        .where(cond, acl.attribute_visible(who.viewer, attributes, events,
-                                           unpublished_private=platform.unpublished_private))
+        .where(
+            cond,
+            acl.attribute_visible(
+                who.viewer, attributes, events, unpublished_private=platform.unpublished_private
+            ),
+        )
     )
     row = conn.execute(q).mappings().first()
     if row is None:
@@ -47,39 +51,66 @@ def view_attribute(platform: Platform, who: Identity, ref: str) -> dict[str, Any
         return out
 
 
-def add_attributes(platform: Platform, who: Identity, event_ref: str, payload: Any) -> list[dict[str, Any]]:
+def add_attributes(
+    platform: Platform, who: Identity, event_ref: str, payload: Any
+) -> list[dict[str, Any]]:
     """``attributes/add/{event}``: one attribute or a list, all or nothing."""
-    items = as_list(payload.get("Attribute", payload) if isinstance(payload, dict) else payload, "Attribute")
+    items = as_list(
+        payload.get("Attribute", payload) if isinstance(payload, dict) else payload, "Attribute"
+    )
     if not items:
         raise InvalidInput("Attribute: nothing to add")
     now = platform.now()
-    drafts = [parse_attribute(a, f"Attribute[{i}]" if len(items) > 1 else "Attribute", now=now)
-              for i, a in enumerate(items)]
+    drafts = [
+        parse_attribute(a, f"Attribute[{i}]" if len(items) > 1 else "Attribute", now=now)
+        for i, a in enumerate(items)
+    ]
     with platform.write() as conn:
         ev = get_visible(platform, conn, who, event_ref)
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add attributes to this event.")
         from threatmesh.model.drafts import EventDraft
 
-        probe = EventDraft(uuid=ev["uuid"], info="", date=ev["date"], threat_level_id=1, analysis=0,
-                           distribution=0, sharing_group_id=0, published=False, timestamp=now,
-                           publish_timestamp=0, disable_correlation=False, extends_uuid="",
-                           attributes=drafts)
+        probe = EventDraft(
+            uuid=ev["uuid"],
+            info="",
+            date=ev["date"],
+            threat_level_id=1,
+            analysis=0,
+            distribution=0,
+            sharing_group_id=0,
+            published=False,
+            timestamp=now,
+            publish_timestamp=0,
+            disable_correlation=False,
+            extends_uuid="",
+            attributes=drafts,
+        )
         check_sharing_groups(conn, who, probe)
-        taken = conn.execute(sa.select(attributes.c.uuid).where(attributes.c.uuid.in_([d.uuid for d in drafts]))).first()
+        taken = conn.execute(
+            sa.select(attributes.c.uuid).where(attributes.c.uuid.in_([d.uuid for d in drafts]))
+        ).first()
         if taken:
             raise InvalidInput(f"Attribute.uuid: {taken[0]} already exists")
-        tag_ids = writes.ensure_tags(conn, [t for d in drafts for t in d.tags],
-                                     org_id=who.viewer.org_id, user_id=who.viewer.user_id)
+        tag_ids = writes.ensure_tags(
+            conn,
+            [t for d in drafts for t in d.tags],
+            org_id=who.viewer.org_id,
+            user_id=who.viewer.user_id,
+        )
         ids = writes.insert_attributes(conn, ev["id"], drafts, tag_ids=tag_ids)
         _touch_event(conn, ev["id"], now)
-        rows = conn.execute(sa.select(attributes).where(attributes.c.id.in_(ids)).order_by(attributes.c.id)).mappings()
+        rows = conn.execute(
+            sa.select(attributes).where(attributes.c.id.in_(ids)).order_by(attributes.c.id)
+        ).mappings()
         return [misp_out.attribute(r) for r in rows]
 
 
 def _touch_event(conn: Connection, event_id: int, now: int) -> None:
     """An event changed: bump its timestamp, unpublish it, recount its attributes."""
-    conn.execute(events.update().where(events.c.id == event_id).values(timestamp=now, published=False))
+    conn.execute(
+        events.update().where(events.c.id == event_id).values(timestamp=now, published=False)
+    )
     writes.recount_attributes(conn, event_id)
 
 
@@ -99,7 +130,9 @@ def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) ->
     now = platform.now()
     with platform.write() as conn:
         old = _modifiable(platform, conn, who, ref)
-        merged = misp_out.attribute(old) | {k: v for k, v in data.items() if k not in ("id", "event_id", "uuid")}
+        merged = misp_out.attribute(old) | {
+            k: v for k, v in data.items() if k not in ("id", "event_id", "uuid")
+        }
         merged["timestamp"] = now
         draft = parse_attribute(merged, "Attribute", now=now)
         draft.uuid = old["uuid"]
@@ -120,16 +153,27 @@ def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool)
         if hard:
             conn.execute(attributes.delete().where(attributes.c.id == row["id"]))
         else:
-            conn.execute(attributes.update().where(attributes.c.id == row["id"]).values(deleted=True, timestamp=now))
+            conn.execute(
+                attributes.update()
+                .where(attributes.c.id == row["id"])
+                .values(deleted=True, timestamp=now)
+            )
         _touch_event(conn, row["event_id"], now)
 
 
-def _decorate(platform: Platform, who: Identity, rows: list[RowMapping], q: Query) -> Iterator[dict[str, Any]]:
+def _decorate(
+    platform: Platform, who: Identity, rows: list[RowMapping], q: Query
+) -> Iterator[dict[str, Any]]:
     with platform.read() as conn:
         ids = [r["id"] for r in rows]
         tags = reads.tags_of_attributes(conn, ids)
-        seen = (reads.sightings_of(conn, who.viewer, ids, {r["event_id"]: r["event_org_id"] for r in rows})
-                if q.include_sightings else {})
+        seen = (
+            reads.sightings_of(
+                conn, who.viewer, ids, {r["event_id"]: r["event_org_id"] for r in rows}
+            )
+            if q.include_sightings
+            else {}
+        )
         related: dict[int, list[dict[str, Any]]] = {}
         if q.include_correlations:
             related = _related(platform, conn, who, rows)
@@ -146,24 +190,38 @@ def _decorate(platform: Platform, who: Identity, rows: list[RowMapping], q: Quer
             yield a
 
 
-def _related(platform: Platform, conn: Connection, who: Identity, rows: list[RowMapping]) -> dict[int, list[dict[str, Any]]]:
-    sources = [Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])
-               for r in rows if not r["disable_correlation"] and not r["deleted"]]
+def _related(
+    platform: Platform, conn: Connection, who: Identity, rows: list[RowMapping]
+) -> dict[int, list[dict[str, Any]]]:
+    sources = [
+        Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])
+        for r in rows
+        if not r["disable_correlation"] and not r["deleted"]
+    ]
     matches = correlate(conn, who.viewer, sources, cap=platform.correlation_cap)
     if not matches:
         return {}
-    q = (sa.select(attributes, events.c.info, events.c.org_id.label("event_org"))
-         .join(events, events.c.id == attributes.c.event_id)
-         .where(attributes.c.id.in_(sorted({m.id for m in matches}))))
+    q = (
+        sa.select(attributes, events.c.info, events.c.org_id.label("event_org"))
+        .join(events, events.c.id == attributes.c.event_id)
+        .where(attributes.c.id.in_(sorted({m.id for m in matches})))
+    )
     found = {r["id"]: r for r in conn.execute(q).mappings()}
     out: dict[int, list[dict[str, Any]]] = {}
     for m in matches:
         r = found[m.id]
-        out.setdefault(m.source_id, []).append({
-            "id": str(r["id"]), "event_id": str(r["event_id"]), "org_id": str(r["event_org"]),
-            "info": r["info"], "value": misp_out.attribute(r)["value"], "type": r["type"],
-            "category": r["category"], "uuid": r["uuid"],
-        })
+        out.setdefault(m.source_id, []).append(
+            {
+                "id": str(r["id"]),
+                "event_id": str(r["event_id"]),
+                "org_id": str(r["event_org"]),
+                "info": r["info"],
+                "value": misp_out.attribute(r)["value"],
+                "type": r["type"],
+                "category": r["category"],
+                "uuid": r["uuid"],
+            }
+        )
     return out
 
 
@@ -178,7 +236,9 @@ def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
 def _stream(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
     yield b'{"response": {"Attribute": ['
     first = True
-    pages = search.iter_attributes(platform.read, q, who.viewer, unpublished_private=platform.unpublished_private)
+    pages = search.iter_attributes(
+        platform.read, q, who.viewer, unpublished_private=platform.unpublished_private
+    )
     for rows in pages:
         for a in _decorate(platform, who, rows, q):
             yield (b"" if first else b",") + orjson.dumps(a)

@@ -19,7 +19,16 @@ from threatmesh.services.attributes import _attribute_row, _touch_event
 from threatmesh.services.events import facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import acl, reads, writes
-from threatmesh.storage.tables import attribute_tags, attributes, event_tags, events, objects, organisations, sightings, tags
+from threatmesh.storage.tables import (
+    attribute_tags,
+    attributes,
+    event_tags,
+    events,
+    objects,
+    organisations,
+    sightings,
+    tags,
+)
 
 
 def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) -> dict[str, Any]:
@@ -32,8 +41,12 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
             raise Forbidden("You do not have permission to add objects to this event.")
         if conn.execute(sa.select(objects.c.id).where(objects.c.uuid == draft.uuid)).first():
             raise InvalidInput(f"Object.uuid: {draft.uuid} already exists")
-        tag_ids = writes.ensure_tags(conn, [t for a in draft.attributes for t in a.tags],
-                                     org_id=who.viewer.org_id, user_id=who.viewer.user_id)
+        tag_ids = writes.ensure_tags(
+            conn,
+            [t for a in draft.attributes for t in a.tags],
+            org_id=who.viewer.org_id,
+            user_id=who.viewer.user_id,
+        )
         (oid,) = writes.insert_objects(conn, ev["id"], [draft], tag_ids=tag_ids)
         _touch_event(conn, ev["id"], now)
         return _object_view(conn, oid)
@@ -42,7 +55,9 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
 def _object_view(conn: Connection, oid: int) -> dict[str, Any]:
     row = conn.execute(sa.select(objects).where(objects.c.id == oid)).mappings().one()
     out = misp_out.misp_object(row)
-    attrs = conn.execute(sa.select(attributes).where(attributes.c.object_id == oid).order_by(attributes.c.id)).mappings()
+    attrs = conn.execute(
+        sa.select(attributes).where(attributes.c.object_id == oid).order_by(attributes.c.id)
+    ).mappings()
     out["Attribute"] = [misp_out.attribute(a) for a in attrs]
     return out
 
@@ -52,8 +67,11 @@ def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) ->
     now = platform.now()
     cond = objects.c.id == int(ref) if ref.isdigit() else objects.c.uuid == ref.lower()
     with platform.write() as conn:
-        q = (sa.select(objects.c.id, objects.c.event_id).join(events, events.c.id == objects.c.event_id)
-             .where(cond, acl.event_visible(who.viewer), acl.object_visible_in_event(who.viewer)))
+        q = (
+            sa.select(objects.c.id, objects.c.event_id)
+            .join(events, events.c.id == objects.c.event_id)
+            .where(cond, acl.event_visible(who.viewer), acl.object_visible_in_event(who.viewer))
+        )
         row = conn.execute(q).first()
         if row is None:
             raise NotFound("Invalid object.")
@@ -64,12 +82,20 @@ def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) ->
             conn.execute(attributes.delete().where(attributes.c.object_id == row.id))
             conn.execute(objects.delete().where(objects.c.id == row.id))
         else:
-            conn.execute(attributes.update().where(attributes.c.object_id == row.id).values(deleted=True, timestamp=now))
-            conn.execute(objects.update().where(objects.c.id == row.id).values(deleted=True, timestamp=now))
+            conn.execute(
+                attributes.update()
+                .where(attributes.c.object_id == row.id)
+                .values(deleted=True, timestamp=now)
+            )
+            conn.execute(
+                objects.update().where(objects.c.id == row.id).values(deleted=True, timestamp=now)
+            )
         _touch_event(conn, row.event_id, now)
 
 
-def attach_tag(platform: Platform, who: Identity, target: str, tag: str, *, local: bool, attach: bool) -> str:
+def attach_tag(
+    platform: Platform, who: Identity, target: str, tag: str, *, local: bool, attach: bool
+) -> str:
     """``tags/attachTagToObject`` / ``removeTagFromObject`` on an event or attribute UUID
     (or id). Returns "event" or "attribute"."""
     name = tag.strip()
@@ -81,11 +107,15 @@ def attach_tag(platform: Platform, who: Identity, target: str, tag: str, *, loca
         if not access.can_tag_event(who.viewer, facts(event_row)):
             raise Forbidden("You do not have permission to tag this event.")
         if attach:
-            tag_id = writes.ensure_tags(conn, [TagRef(name, local)], org_id=who.viewer.org_id,
-                                        user_id=who.viewer.user_id)[name]
+            tag_id = writes.ensure_tags(
+                conn, [TagRef(name, local)], org_id=who.viewer.org_id, user_id=who.viewer.user_id
+            )[name]
         else:
-            found = conn.execute(sa.select(tags.c.id).where(
-                sa.or_(tags.c.name == name, tags.c.id == (int(name) if name.isdigit() else -1)))).scalar()
+            found = conn.execute(
+                sa.select(tags.c.id).where(
+                    sa.or_(tags.c.name == name, tags.c.id == (int(name) if name.isdigit() else -1))
+                )
+            ).scalar()
             if found is None:
                 raise NotFound(f"Tag {name!r} not found.")
             tag_id = int(found)
@@ -93,17 +123,34 @@ def attach_tag(platform: Platform, who: Identity, target: str, tag: str, *, loca
             if attach:
                 writes.set_event_tags(conn, event_row["id"], [TagRef(name, local)], {name: tag_id})
             else:
-                conn.execute(event_tags.delete().where(event_tags.c.event_id == event_row["id"], event_tags.c.tag_id == tag_id))
+                conn.execute(
+                    event_tags.delete().where(
+                        event_tags.c.event_id == event_row["id"], event_tags.c.tag_id == tag_id
+                    )
+                )
         elif attach:
-            conn.execute(writes.insert_ignore(conn, attribute_tags),
-                         {"attribute_id": attr_id, "event_id": event_row["id"], "tag_id": tag_id, "local": local})
+            conn.execute(
+                writes.insert_ignore(conn, attribute_tags),
+                {
+                    "attribute_id": attr_id,
+                    "event_id": event_row["id"],
+                    "tag_id": tag_id,
+                    "local": local,
+                },
+            )
         else:
-            conn.execute(attribute_tags.delete().where(attribute_tags.c.attribute_id == attr_id, attribute_tags.c.tag_id == tag_id))
+            conn.execute(
+                attribute_tags.delete().where(
+                    attribute_tags.c.attribute_id == attr_id, attribute_tags.c.tag_id == tag_id
+                )
+            )
         conn.execute(events.update().where(events.c.id == event_row["id"]).values(timestamp=now))
         return kind
 
 
-def _tag_target(platform: Platform, conn: Connection, who: Identity, target: str) -> tuple[str, Any, int]:
+def _tag_target(
+    platform: Platform, conn: Connection, who: Identity, target: str
+) -> tuple[str, Any, int]:
     ref = target.strip().lower()
     row = conn.execute(sa.select(events.c.id).where(events.c.uuid == ref)).first()
     if row is not None:
@@ -112,30 +159,54 @@ def _tag_target(platform: Platform, conn: Connection, who: Identity, target: str
     return "attribute", get_visible(platform, conn, who, str(attr["event_id"])), int(attr["id"])
 
 
-def add_sighting(platform: Platform, who: Identity, payload: Any, attribute_ref: str | None) -> list[dict[str, Any]]:
+def add_sighting(
+    platform: Platform, who: Identity, payload: Any, attribute_ref: str | None
+) -> list[dict[str, Any]]:
     """``sightings/add``: on one attribute (by id/UUID) or on every visible attribute
     with the given value(s)."""
     if not who.viewer.can("perm_sighting"):
         raise Forbidden("You do not have permission to add sightings.")
     data = unwrap(payload, "Sighting")
-    kind = as_int(data.get("type", 0), "Sighting.type", allowed=frozenset(int(t) for t in SightingType))
-    when = as_int(data.get("timestamp") or data.get("date_sighting") or platform.now(), "Sighting.timestamp")
+    kind = as_int(
+        data.get("type", 0), "Sighting.type", allowed=frozenset(int(t) for t in SightingType)
+    )
+    when = as_int(
+        data.get("timestamp") or data.get("date_sighting") or platform.now(), "Sighting.timestamp"
+    )
     source = as_str(data.get("source") or "", "Sighting.source", max_len=255)
     with platform.write() as conn:
         targets = _sighting_targets(platform, conn, who, data, attribute_ref)
-        rows = [{"uuid": str(uuidlib.uuid4()), "attribute_id": aid, "event_id": eid, "org_id": who.viewer.org_id,
-                 "date_sighting": when, "source": source, "type": kind} for aid, eid in targets]
+        rows = [
+            {
+                "uuid": str(uuidlib.uuid4()),
+                "attribute_id": aid,
+                "event_id": eid,
+                "org_id": who.viewer.org_id,
+                "date_sighting": when,
+                "source": source,
+                "type": kind,
+            }
+            for aid, eid in targets
+        ]
         conn.execute(sightings.insert(), rows)
         for eid in {eid for _, eid in targets}:
             conn.execute(events.update().where(events.c.id == eid).values(sighting_timestamp=when))
-        q = (sa.select(sightings, organisations.c.name.label("org_name"), organisations.c.uuid.label("org_uuid"))
-             .join(organisations, organisations.c.id == sightings.c.org_id)
-             .where(sightings.c.uuid.in_([r["uuid"] for r in rows])).order_by(sightings.c.id))
+        q = (
+            sa.select(
+                sightings,
+                organisations.c.name.label("org_name"),
+                organisations.c.uuid.label("org_uuid"),
+            )
+            .join(organisations, organisations.c.id == sightings.c.org_id)
+            .where(sightings.c.uuid.in_([r["uuid"] for r in rows]))
+            .order_by(sightings.c.id)
+        )
         return [misp_out.sighting(r) for r in conn.execute(q).mappings()]
 
 
-def _sighting_targets(platform: Platform, conn: Connection, who: Identity, data: Any,
-                      attribute_ref: str | None) -> list[tuple[int, int]]:
+def _sighting_targets(
+    platform: Platform, conn: Connection, who: Identity, data: Any, attribute_ref: str | None
+) -> list[tuple[int, int]]:
     ref = attribute_ref or data.get("id") or data.get("uuid")
     if ref:
         row = _attribute_row(platform, conn, who, str(ref))
@@ -144,17 +215,24 @@ def _sighting_targets(platform: Platform, conn: Connection, who: Identity, data:
     if not values:
         raise InvalidInput("Sighting: give an attribute id/uuid, or value(s) to match")
     values = values if isinstance(values, list) else [values]
-    q = (sa.select(attributes.c.id, attributes.c.event_id)
-         .join(events, events.c.id == attributes.c.event_id)
-         .where(sa.or_(attributes.c.value1.in_(values), attributes.c.value2.in_(values)),
-                attributes.c.deleted.is_(False), acl.attribute_visible(who.viewer, attributes, events)))
+    q = (
+        sa.select(attributes.c.id, attributes.c.event_id)
+        .join(events, events.c.id == attributes.c.event_id)
+        .where(
+            sa.or_(attributes.c.value1.in_(values), attributes.c.value2.in_(values)),
+            attributes.c.deleted.is_(False),
+            acl.attribute_visible(who.viewer, attributes, events),
+        )
+    )
     found = [(r.id, r.event_id) for r in conn.execute(q)]
     if not found:
         raise NotFound("No attribute found with that value.")
     return found
 
 
-def list_sightings(platform: Platform, who: Identity, context: str, ref: str) -> list[dict[str, Any]]:
+def list_sightings(
+    platform: Platform, who: Identity, context: str, ref: str
+) -> list[dict[str, Any]]:
     """``sightings/listSightings`` for an event or an attribute."""
     with platform.read() as conn:
         if context == "attribute":
@@ -163,8 +241,14 @@ def list_sightings(platform: Platform, who: Identity, context: str, ref: str) ->
             ids = [row["id"]]
         elif context == "event":
             ev = get_visible(platform, conn, who, ref)
-            q = (sa.select(attributes.c.id).join(events, events.c.id == attributes.c.event_id)
-                 .where(attributes.c.event_id == ev["id"], acl.attribute_visible_in_event(who.viewer, attributes)))
+            q = (
+                sa.select(attributes.c.id)
+                .join(events, events.c.id == attributes.c.event_id)
+                .where(
+                    attributes.c.event_id == ev["id"],
+                    acl.attribute_visible_in_event(who.viewer, attributes),
+                )
+            )
             ids = list(conn.execute(q).scalars())
         else:
             raise InvalidInput(f"context: {context!r} is neither 'event' nor 'attribute'")

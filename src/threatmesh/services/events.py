@@ -22,8 +22,11 @@ from threatmesh.storage.tables import events, sharing_groups
 def facts(row: RowMapping) -> access.EventFacts:
     """The access-relevant facts of an event row."""
     return access.EventFacts(
-        org_id=row["org_id"], orgc_id=row["orgc_id"], user_id=row["user_id"],
-        distribution=row["distribution"], sharing_group_id=row["sharing_group_id"],
+        org_id=row["org_id"],
+        orgc_id=row["orgc_id"],
+        user_id=row["user_id"],
+        distribution=row["distribution"],
+        sharing_group_id=row["sharing_group_id"],
         published=bool(row["published"]),
     )
 
@@ -32,7 +35,9 @@ def get_visible(platform: Platform, conn: Connection, who: Identity, ref: str) -
     """The event ``ref`` (id or UUID) if visible, else :class:`NotFound`."""
     if not (ref.isdigit() or len(ref) == 36):
         raise InvalidInput(f"{ref!r} is not an event id or UUID")
-    row = reads.find_event_row(conn, who.viewer, ref, unpublished_private=platform.unpublished_private)
+    row = reads.find_event_row(
+        conn, who.viewer, ref, unpublished_private=platform.unpublished_private
+    )
     if row is None:
         raise NotFound("Invalid event.")
     return row
@@ -49,10 +54,14 @@ def check_sharing_groups(conn: Connection, who: Identity, draft: EventDraft) -> 
             used.add(o.sharing_group_id)
     if not used:
         return
-    existing = set(conn.execute(sa.select(sharing_groups.c.id).where(sharing_groups.c.id.in_(used))).scalars())
+    existing = set(
+        conn.execute(sa.select(sharing_groups.c.id).where(sharing_groups.c.id.in_(used))).scalars()
+    )
     for sg in sorted(used):
         if sg not in existing or not (who.viewer.site_admin or sg in who.viewer.sharing_group_ids):
-            raise InvalidInput(f"sharing_group_id: sharing group {sg} does not exist or is not yours to use")
+            raise InvalidInput(
+                f"sharing_group_id: sharing group {sg} does not exist or is not yours to use"
+            )
 
 
 def _creator_org(conn: Connection, who: Identity, draft: EventDraft) -> int:
@@ -82,8 +91,12 @@ def add_event(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]
         check_sharing_groups(conn, who, draft)
         orgc_id = _creator_org(conn, who, draft)
         event_id = writes.insert_event(
-            conn, draft, org_id=who.viewer.org_id, orgc_id=orgc_id,
-            user_id=who.viewer.user_id, locked=orgc_id != who.viewer.org_id,
+            conn,
+            draft,
+            org_id=who.viewer.org_id,
+            orgc_id=orgc_id,
+            user_id=who.viewer.user_id,
+            locked=orgc_id != who.viewer.org_id,
         )
     return view_event(platform, who, str(event_id))
 
@@ -122,8 +135,15 @@ def edit_event(platform: Platform, who: Identity, ref: str, payload: Any) -> dic
         draft.uuid = row["uuid"]
         check_sharing_groups(conn, who, draft)
         publish = draft.published and access.can_publish_event(who.viewer, facts(row))
-        apply_event_edit(conn, row, draft, now=platform.now(), publish=publish,
-                         org_id=who.viewer.org_id, user_id=who.viewer.user_id)
+        apply_event_edit(
+            conn,
+            row,
+            draft,
+            now=platform.now(),
+            publish=publish,
+            org_id=who.viewer.org_id,
+            user_id=who.viewer.user_id,
+        )
     return view_event(platform, who, str(row["id"]))
 
 
@@ -151,11 +171,19 @@ def set_published(platform: Platform, who: Identity, ref: str, published: bool) 
 def index(platform: Platform, who: Identity, q: Query) -> list[dict[str, Any]]:
     """``events/index``: event metadata with organisations and tags."""
     with platform.read() as conn:
-        ids = search.event_ids(conn, q, who.viewer, attribute_level=False,
-                               unpublished_private=platform.unpublished_private)
+        ids = search.event_ids(
+            conn,
+            q,
+            who.viewer,
+            attribute_level=False,
+            unpublished_private=platform.unpublished_private,
+        )
         if not ids:
             return []
-        rows = {r["id"]: r for r in conn.execute(reads.event_query().where(events.c.id.in_(ids))).mappings()}
+        rows = {
+            r["id"]: r
+            for r in conn.execute(reads.event_query().where(events.c.id.in_(ids))).mappings()
+        }
         out = []
         for i in ids:
             meta = reads.event_with_orgs(rows[i])
@@ -168,5 +196,10 @@ def search_event_ids(platform: Platform, who: Identity, q: Query) -> list[int]:
     """Ids of the events an ``events/restSearch`` returns (attribute filters select
     events that contain a matching attribute)."""
     with platform.read() as conn:
-        return search.event_ids(conn, q, who.viewer, attribute_level=True,
-                                unpublished_private=platform.unpublished_private)
+        return search.event_ids(
+            conn,
+            q,
+            who.viewer,
+            attribute_level=True,
+            unpublished_private=platform.unpublished_private,
+        )

@@ -29,7 +29,9 @@ def relative_time(raw: Any, name: str, now: int) -> int:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{name}: {raw!r} is not a timestamp, a duration (5d, 12h) or a date") from None
+        raise InvalidInput(
+            f"{name}: {raw!r} is not a timestamp, a duration (5d, 12h) or a date"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())
@@ -107,12 +109,16 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
         uuid=parse_terms(p.get("uuid"), "uuid"),
         eventinfo=parse_terms(p.get("eventinfo"), "eventinfo"),
         object_name=parse_terms(p.get("object_name"), "object_name"),
-        date=(_date_bound(p.get("from", p.get("datefrom"))), _date_bound(p.get("to", p.get("dateuntil")))),
+        date=(
+            _date_bound(p.get("from", p.get("datefrom"))),
+            _date_bound(p.get("to", p.get("dateuntil"))),
+        ),
         timestamp=_span(p.get("timestamp"), "timestamp", now),
         event_timestamp=_span(p.get("event_timestamp"), "event_timestamp", now),
         publish_timestamp=_span(last, "last", now),
         to_ids=None if to_ids in (None, "") else as_bool(to_ids, "to_ids"),
-        published=None if published in (None, "", []) or isinstance(published, list)
+        published=None
+        if published in (None, "", []) or isinstance(published, list)
         else as_bool(published, "published"),
         deleted=_deleted(p.get("deleted")),
         distribution=_ints(p.get("distribution"), "distribution"),

@@ -73,9 +73,7 @@ def attribute_visible_in_event(
         attr.c.object_id == 0,
         sa.exists().where(obj.c.id == attr.c.object_id, element_allows(viewer, obj)),
     )
-    return sa.or_(
-        ev.c.org_id == viewer.org_id, sa.and_(element_allows(viewer, attr), object_ok)
-    )
+    return sa.or_(ev.c.org_id == viewer.org_id, sa.and_(element_allows(viewer, attr), object_ok))
 
 
 def attribute_visible(

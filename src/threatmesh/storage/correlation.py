@@ -94,7 +94,10 @@ def over_correlating(conn: Connection, values: Iterable[str], cap: int) -> set[s
         base = sa.select(sa.func.count()).select_from(a.join(e, e.c.id == a.c.event_id))
         q1 = base.add_columns(a.c.value1).where(a.c.value1.in_(chunk), correlatable(a, e))
         q2 = base.add_columns(a.c.value2).where(
-            a.c.value2 != "", a.c.value2.in_(chunk), a.c.type.not_in(primary_only), correlatable(a, e)
+            a.c.value2 != "",
+            a.c.value2.in_(chunk),
+            a.c.type.not_in(primary_only),
+            correlatable(a, e),
         )
         for q, col in ((q1, a.c.value1), (q2, a.c.value2)):
             for count, value in conn.execute(q.group_by(col)).all():
@@ -193,7 +196,10 @@ def correlate(
     may see: exact value matches and CIDR containment, without duplicates."""
     seen: set[tuple[int, int]] = set()
     out: list[Match] = []
-    for m in (*_exact_matches(conn, viewer, sources, cap), *_ip_matches(conn, viewer, sources, cap)):
+    for m in (
+        *_exact_matches(conn, viewer, sources, cap),
+        *_ip_matches(conn, viewer, sources, cap),
+    ):
         if (m.source_id, m.id) not in seen:
             seen.add((m.source_id, m.id))
             out.append(m)

@@ -7,7 +7,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.model.access import SharingGroupFacts, Viewer, authorized_sharing_groups, viewer_from_role
+from threatmesh.model.access import (
+    SharingGroupFacts,
+    Viewer,
+    authorized_sharing_groups,
+    viewer_from_role,
+)
 from threatmesh.model.roles import DEFAULT_ROLES, PERMISSIONS
 from threatmesh.storage.tables import (
     auth_keys,
@@ -27,21 +32,35 @@ def seed_roles(conn: Connection, now: int) -> None:
     conn.execute(
         roles.insert(),
         [
-            {"id": r.id, "name": r.name, "default_role": r.default_role, "created": now,
-             "modified": now, **r.permissions()}
+            {
+                "id": r.id,
+                "name": r.name,
+                "default_role": r.default_role,
+                "created": now,
+                "modified": now,
+                **r.permissions(),
+            }
             for r in DEFAULT_ROLES
         ],
     )
     if conn.dialect.name == "postgresql":
         # Explicit ids leave the sequence behind; move it past them.
-        conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('roles', 'id'), (SELECT max(id) FROM roles))"))
+        conn.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('roles', 'id'), (SELECT max(id) FROM roles))"
+            )
+        )
 
 
 def find_org(conn: Connection, ref: str | int) -> RowMapping | None:
     """An organisation by id, UUID or name."""
     o = organisations
     text = str(ref)
-    cond = o.c.id == int(text) if text.isdigit() else sa.or_(o.c.uuid == text.lower(), o.c.name == text)
+    cond = (
+        o.c.id == int(text)
+        if text.isdigit()
+        else sa.or_(o.c.uuid == text.lower(), o.c.name == text)
+    )
     return conn.execute(sa.select(o).where(cond)).mappings().first()
 
 
@@ -68,7 +87,9 @@ def default_role_id(conn: Connection) -> int:
 def sharing_group_facts(conn: Connection) -> list[SharingGroupFacts]:
     """Membership of every active sharing group (few rows: groups are administrative)."""
     members: dict[int, set[int]] = {}
-    for sg_id, org_id in conn.execute(sa.select(sharing_group_orgs.c.sharing_group_id, sharing_group_orgs.c.org_id)):
+    for sg_id, org_id in conn.execute(
+        sa.select(sharing_group_orgs.c.sharing_group_id, sharing_group_orgs.c.org_id)
+    ):
         members.setdefault(sg_id, set()).add(org_id)
     local_all = set(
         conn.execute(
@@ -77,7 +98,9 @@ def sharing_group_facts(conn: Connection) -> list[SharingGroupFacts]:
             )
         ).scalars()
     )
-    active = conn.execute(sa.select(sharing_groups.c.id).where(sharing_groups.c.active.is_(True))).scalars()
+    active = conn.execute(
+        sa.select(sharing_groups.c.id).where(sharing_groups.c.active.is_(True))
+    ).scalars()
     return [SharingGroupFacts(i, frozenset(members.get(i, ())), i in local_all) for i in active]
 
 
@@ -89,8 +112,11 @@ def viewer_for(conn: Connection, user: RowMapping) -> Viewer:
         user["org_id"], sharing_group_facts(conn), site_admin=perms["perm_site_admin"]
     )
     return viewer_from_role(
-        user_id=user["id"], org_id=user["org_id"], role_id=user["role_id"],
-        role_perms=perms, sharing_group_ids=groups,
+        user_id=user["id"],
+        org_id=user["org_id"],
+        role_id=user["role_id"],
+        role_perms=perms,
+        sharing_group_ids=groups,
     )
 
 
@@ -128,7 +154,11 @@ def org_summary(row: RowMapping) -> dict[str, Any]:
 
 def role_summary(row: RowMapping) -> dict[str, Any]:
     """A role with its permission flags as booleans."""
-    out: dict[str, Any] = {"id": str(row["id"]), "name": row["name"], "default_role": bool(row["default_role"])}
+    out: dict[str, Any] = {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "default_role": bool(row["default_role"]),
+    }
     out.update({p: bool(row[p]) for p in PERMISSIONS})
     return out
 

@@ -16,18 +16,44 @@ from sqlalchemy.engine import Connection, RowMapping
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.errors import Conflict
 from threatmesh.storage import writes
-from threatmesh.storage.tables import attributes, event_tags, events, ip_index, objects
+from threatmesh.storage.tables import attribute_tags, attributes, event_tags, events, ip_index, objects
 
-_EVENT_FIELDS = ("info", "date", "threat_level_id", "analysis", "distribution",
-                 "sharing_group_id", "disable_correlation", "extends_uuid")
-_ATTR_FIELDS = ("type", "category", "value1", "value2", "to_ids", "distribution",
-                "sharing_group_id", "comment", "deleted", "disable_correlation",
-                "first_seen", "last_seen", "object_relation")
+_EVENT_FIELDS = (
+    "info",
+    "date",
+    "threat_level_id",
+    "analysis",
+    "distribution",
+    "sharing_group_id",
+    "disable_correlation",
+    "extends_uuid",
+)
+_ATTR_FIELDS = (
+    "type",
+    "category",
+    "value1",
+    "value2",
+    "to_ids",
+    "distribution",
+    "sharing_group_id",
+    "comment",
+    "deleted",
+    "disable_correlation",
+    "first_seen",
+    "last_seen",
+    "object_relation",
+)
 
 
 def apply_event_edit(
-    conn: Connection, row: RowMapping, draft: EventDraft, *, now: int, publish: bool,
-    org_id: int, user_id: int,
+    conn: Connection,
+    row: RowMapping,
+    draft: EventDraft,
+    *,
+    now: int,
+    publish: bool,
+    org_id: int,
+    user_id: int,
 ) -> None:
     """Write ``draft`` over event ``row`` inside the caller's transaction."""
     event_id = row["id"]
@@ -42,8 +68,13 @@ def apply_event_edit(
     tag_ids = writes.ensure_tags(conn, writes.all_tags(draft), org_id=org_id, user_id=user_id)
     if "Tag" in draft.present or "EventTag" in draft.present:
         keep = [tag_ids[t.name] for t in draft.tags]
-        conn.execute(event_tags.delete().where(
-            event_tags.c.event_id == event_id, event_tags.c.local.is_(False), event_tags.c.tag_id.not_in(keep)))
+        conn.execute(
+            event_tags.delete().where(
+                event_tags.c.event_id == event_id,
+                event_tags.c.local.is_(False),
+                event_tags.c.tag_id.not_in(keep),
+            )
+        )
         writes.set_event_tags(conn, event_id, draft.tags, tag_ids)
     upsert_attributes(conn, event_id, draft.attributes, tag_ids=tag_ids, object_id=0)
     upsert_objects(conn, event_id, draft.objects, tag_ids=tag_ids)
@@ -59,8 +90,12 @@ def _existing(conn: Connection, table: sa.Table, uuids: Sequence[str]) -> dict[s
 
 
 def upsert_attributes(
-    conn: Connection, event_id: int, drafts: Sequence[AttributeDraft], *,
-    tag_ids: dict[str, int], object_id: int,
+    conn: Connection,
+    event_id: int,
+    drafts: Sequence[AttributeDraft],
+    *,
+    tag_ids: dict[str, int],
+    object_id: int,
 ) -> None:
     """Update the attributes ``drafts`` names by UUID and insert the others."""
     known = _existing(conn, attributes, [a.uuid for a in drafts])
@@ -76,15 +111,26 @@ def upsert_attributes(
             continue  # the stored copy is newer: MISP keeps it
         row = writes.attribute_row(event_id, a, object_id)
         if any(row[f] != old[f] for f in _ATTR_FIELDS):
-            conn.execute(attributes.update().where(attributes.c.id == old["id"])
-                         .values({f: row[f] for f in _ATTR_FIELDS} | {"timestamp": a.timestamp}))
+            conn.execute(
+                attributes.update()
+                .where(attributes.c.id == old["id"])
+                .values({f: row[f] for f in _ATTR_FIELDS} | {"timestamp": a.timestamp})
+            )
             conn.execute(ip_index.delete().where(ip_index.c.attribute_id == old["id"]))
             writes.index_ips(conn, event_id, [(old["id"], a)])
         if a.tags:
-            conn.execute(writes.insert_ignore(conn, writes.attribute_tags), [
-                {"attribute_id": old["id"], "event_id": event_id, "tag_id": tag_ids[t.name], "local": t.local}
-                for t in a.tags
-            ])
+            conn.execute(
+                writes.insert_ignore(conn, attribute_tags),
+                [
+                    {
+                        "attribute_id": old["id"],
+                        "event_id": event_id,
+                        "tag_id": tag_ids[t.name],
+                        "local": t.local,
+                    }
+                    for t in a.tags
+                ],
+            )
     writes.insert_attributes(conn, event_id, fresh, tag_ids=tag_ids, object_id=object_id)
 
 
@@ -103,9 +149,16 @@ def upsert_objects(
             raise Conflict(f"Object {o.uuid} belongs to another event")
         if o.timestamp >= old["timestamp"]:
             row = writes.object_row(event_id, o)
-            conn.execute(objects.update().where(objects.c.id == old["id"]).values(
-                {k: v for k, v in row.items() if k not in ("uuid", "event_id")}))
+            conn.execute(
+                objects.update()
+                .where(objects.c.id == old["id"])
+                .values({k: v for k, v in row.items() if k not in ("uuid", "event_id")})
+            )
             if o.deleted:
-                conn.execute(attributes.update().where(attributes.c.object_id == old["id"]).values(deleted=True))
+                conn.execute(
+                    attributes.update()
+                    .where(attributes.c.object_id == old["id"])
+                    .values(deleted=True)
+                )
         upsert_attributes(conn, event_id, o.attributes, tag_ids=tag_ids, object_id=old["id"])
     writes.insert_objects(conn, event_id, fresh, tag_ids=tag_ids)

@@ -59,10 +59,18 @@ def event_query() -> sa.Select[Any]:
 def event_with_orgs(row: RowMapping) -> dict[str, Any]:
     """Event metadata with ``Org`` and ``Orgc``."""
     out = misp_out.event_meta(row)
-    out["Org"] = {"id": str(row["org_id"]), "name": row["org_name"], "uuid": row["org_uuid"],
-                  "local": bool(row["org_local"])}
-    out["Orgc"] = {"id": str(row["orgc_id"]), "name": row["orgc_name"], "uuid": row["orgc_uuid"],
-                   "local": bool(row["orgc_local"])}
+    out["Org"] = {
+        "id": str(row["org_id"]),
+        "name": row["org_name"],
+        "uuid": row["org_uuid"],
+        "local": bool(row["org_local"]),
+    }
+    out["Orgc"] = {
+        "id": str(row["orgc_id"]),
+        "name": row["orgc_name"],
+        "uuid": row["orgc_uuid"],
+        "local": bool(row["orgc_local"]),
+    }
     return out
 
 
@@ -71,7 +79,9 @@ def find_event_row(
 ) -> RowMapping | None:
     """The event with id or UUID ``ref`` if ``viewer`` may see it."""
     cond = events.c.id == int(ref) if ref.isdigit() else events.c.uuid == ref.lower()
-    q = event_query().where(cond, acl.event_visible(viewer, unpublished_private=unpublished_private))
+    q = event_query().where(
+        cond, acl.event_visible(viewer, unpublished_private=unpublished_private)
+    )
     return conn.execute(q).mappings().first()
 
 
@@ -86,12 +96,16 @@ def tags_of_event(conn: Connection, event_id: int) -> list[dict[str, Any]]:
     return [misp_out.tag(r) for r in conn.execute(q).mappings()]
 
 
-def tags_of_attributes(conn: Connection, attribute_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+def tags_of_attributes(
+    conn: Connection, attribute_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
     """Tags per attribute id."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for i in range(0, len(attribute_ids), 500):
         q = (
-            sa.select(tags, attribute_tags.c.tag_id, attribute_tags.c.local, attribute_tags.c.attribute_id)
+            sa.select(
+                tags, attribute_tags.c.tag_id, attribute_tags.c.local, attribute_tags.c.attribute_id
+            )
             .join(attribute_tags, attribute_tags.c.tag_id == tags.c.id)
             .where(attribute_tags.c.attribute_id.in_(attribute_ids[i : i + 500]))
         )
@@ -108,8 +122,11 @@ def sightings_of(
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for i in range(0, len(attribute_ids), 500):
         q = (
-            sa.select(sightings, organisations.c.name.label("org_name"),
-                      organisations.c.uuid.label("org_uuid"))
+            sa.select(
+                sightings,
+                organisations.c.name.label("org_name"),
+                organisations.c.uuid.label("org_uuid"),
+            )
             .join(organisations, organisations.c.id == sightings.c.org_id)
             .where(sightings.c.attribute_id.in_(attribute_ids[i : i + 500]))
             .order_by(sightings.c.id)
@@ -121,17 +138,28 @@ def sightings_of(
     return out
 
 
-def related_events(conn: Connection, viewer: Viewer, event_ids: Sequence[int]) -> list[dict[str, Any]]:
+def related_events(
+    conn: Connection, viewer: Viewer, event_ids: Sequence[int]
+) -> list[dict[str, Any]]:
     """``RelatedEvent`` entries for the (visible, correlated) ``event_ids``."""
     if not event_ids:
         return []
-    q = event_query().where(events.c.id.in_(event_ids)).order_by(events.c.date.desc(), events.c.id.desc())
+    q = (
+        event_query()
+        .where(events.c.id.in_(event_ids))
+        .order_by(events.c.date.desc(), events.c.id.desc())
+    )
     return [misp_out.related_event(r) for r in conn.execute(q).mappings()]
 
 
-def _visible_attributes(conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions) -> list[RowMapping]:
+def _visible_attributes(
+    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
+) -> list[RowMapping]:
     ev = events.alias("ev")
-    conds = [attributes.c.event_id == ev_row["id"], acl.attribute_visible_in_event(viewer, attributes, ev)]
+    conds = [
+        attributes.c.event_id == ev_row["id"],
+        acl.attribute_visible_in_event(viewer, attributes, ev),
+    ]
     if not opts.include_deleted:
         conds.append(attributes.c.deleted.is_(False))
     q = (
@@ -143,7 +171,9 @@ def _visible_attributes(conn: Connection, viewer: Viewer, ev_row: RowMapping, op
     return list(conn.execute(q).mappings())
 
 
-def _visible_objects(conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions) -> list[RowMapping]:
+def _visible_objects(
+    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
+) -> list[RowMapping]:
     ev = events.alias("ev")
     conds = [objects.c.event_id == ev_row["id"], acl.object_visible_in_event(viewer, objects, ev)]
     if not opts.include_deleted:
@@ -167,9 +197,13 @@ def load_event(
     attr_tags = tags_of_attributes(conn, ids)
     seen = (
         sightings_of(conn, viewer, ids, {ev_row["id"]: ev_row["org_id"]})
-        if opts.include_sightings else {}
+        if opts.include_sightings
+        else {}
     )
-    objs = {r["id"]: misp_out.misp_object(r) | {"Attribute": [], "ObjectReference": []} for r in obj_rows}
+    objs = {
+        r["id"]: misp_out.misp_object(r) | {"Attribute": [], "ObjectReference": []}
+        for r in obj_rows
+    }
     top: list[dict[str, Any]] = []
     for r in attr_rows:
         a = misp_out.attribute(r)
@@ -189,9 +223,16 @@ def load_event(
             if ref["object_id"] in objs:
                 objs[ref["object_id"]]["ObjectReference"].append(misp_out.reference(ref))
     out = event_with_orgs(ev_row)
-    out.update(Attribute=top, ShadowAttribute=[], Object=list(objs.values()),
-               Tag=tags_of_event(conn, ev_row["id"]), Galaxy=[], EventReport=[],
-               CryptographicKey=[], RelatedEvent=[])
+    out.update(
+        Attribute=top,
+        ShadowAttribute=[],
+        Object=list(objs.values()),
+        Tag=tags_of_event(conn, ev_row["id"]),
+        Galaxy=[],
+        EventReport=[],
+        CryptographicKey=[],
+        RelatedEvent=[],
+    )
     if opts.include_correlations and not ev_row["disable_correlation"]:
         sources = [
             Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])

@@ -18,16 +18,26 @@ from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput
 from threatmesh.model.query import Query, Terms
 from threatmesh.storage import acl
-from threatmesh.storage.tables import attribute_tags, attributes, event_tags, events, objects, organisations, tags
+from threatmesh.storage.tables import (
+    attribute_tags,
+    attributes,
+    event_tags,
+    events,
+    objects,
+    organisations,
+    tags,
+)
 
 PAGE = 1000
 
 
-def _match(col: Any, term: str) -> ColumnElement[bool]:
+def _match(col: sa.ColumnElement[Any], term: str) -> ColumnElement[bool]:
     return col.like(term) if "%" in term else col == term
 
 
-def terms_clause(terms: Terms, match: Callable[[str], ColumnElement[bool]]) -> ColumnElement[bool] | None:
+def terms_clause(
+    terms: Terms, match: Callable[[str], ColumnElement[bool]]
+) -> ColumnElement[bool] | None:
     """SQL for a :class:`Terms` filter, given how one term matches."""
     if not terms:
         return None
@@ -59,13 +69,19 @@ def _tag_ids(term: str) -> sa.Select[Any]:
 def _attr_tag_term(t: str) -> ColumnElement[bool]:
     """An attribute carries tag ``t`` itself or through its event (as MISP matches)."""
     ids = _tag_ids(t)
-    direct = sa.exists().where(attribute_tags.c.attribute_id == attributes.c.id, attribute_tags.c.tag_id.in_(ids))
-    inherited = sa.exists().where(event_tags.c.event_id == attributes.c.event_id, event_tags.c.tag_id.in_(ids))
+    direct = sa.exists().where(
+        attribute_tags.c.attribute_id == attributes.c.id, attribute_tags.c.tag_id.in_(ids)
+    )
+    inherited = sa.exists().where(
+        event_tags.c.event_id == attributes.c.event_id, event_tags.c.tag_id.in_(ids)
+    )
     return sa.or_(direct, inherited)
 
 
 def _event_tag_term(t: str) -> ColumnElement[bool]:
-    return sa.exists().where(event_tags.c.event_id == events.c.id, event_tags.c.tag_id.in_(_tag_ids(t)))
+    return sa.exists().where(
+        event_tags.c.event_id == events.c.id, event_tags.c.tag_id.in_(_tag_ids(t))
+    )
 
 
 def _org_term(t: str) -> ColumnElement[bool]:
@@ -113,14 +129,20 @@ def event_conditions(q: Query) -> list[ColumnElement[bool]]:
     out += _range(e.c.timestamp, q.event_timestamp)
     if q.published is not None:
         out.append(e.c.published.is_(q.published))
-    for col, allowed in ((e.c.distribution, q.distribution), (e.c.threat_level_id, q.threat_level),
-                         (e.c.analysis, q.analysis), (e.c.sharing_group_id, q.sharing_group)):
+    for col, allowed in (
+        (e.c.distribution, q.distribution),
+        (e.c.threat_level_id, q.threat_level),
+        (e.c.analysis, q.analysis),
+        (e.c.sharing_group_id, q.sharing_group),
+    ):
         if allowed:
             out.append(col.in_(allowed))
     return out
 
 
-def attribute_conditions(q: Query, viewer: Viewer, *, unpublished_private: bool) -> list[ColumnElement[bool]]:
+def attribute_conditions(
+    q: Query, viewer: Viewer, *, unpublished_private: bool
+) -> list[ColumnElement[bool]]:
     """Every filter of an attributes/restSearch, access control included."""
     a = attributes
     conds = [
@@ -129,8 +151,10 @@ def attribute_conditions(q: Query, viewer: Viewer, *, unpublished_private: bool)
         terms_clause(q.category, lambda t: _match(a.c.category, t)),
         terms_clause(q.tags, _attr_tag_term),
         terms_clause(q.uuid, lambda t: sa.or_(a.c.uuid == t.lower(), events.c.uuid == t.lower())),
-        terms_clause(q.object_name, lambda t: a.c.object_id.in_(
-            sa.select(objects.c.id).where(_match(objects.c.name, t)))),
+        terms_clause(
+            q.object_name,
+            lambda t: a.c.object_id.in_(sa.select(objects.c.id).where(_match(objects.c.name, t))),
+        ),
     ]
     out = [c for c in conds if c is not None] + event_conditions(q)
     out += _range(a.c.timestamp, q.timestamp)
@@ -154,7 +178,9 @@ def iter_attributes(
     """
     conds = attribute_conditions(q, viewer, unpublished_private=unpublished_private)
     base = (
-        sa.select(attributes, events.c.uuid.label("event_uuid"), events.c.org_id.label("event_org_id"))
+        sa.select(
+            attributes, events.c.uuid.label("event_uuid"), events.c.org_id.label("event_org_id")
+        )
         .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
         .where(*conds)
         .order_by(attributes.c.id)
@@ -177,18 +203,36 @@ def iter_attributes(
             return
 
 
-_SORTABLE = {"id", "date", "timestamp", "publish_timestamp", "attribute_count", "info",
-             "threat_level_id", "analysis", "distribution", "uuid"}
+_SORTABLE = {
+    "id",
+    "date",
+    "timestamp",
+    "publish_timestamp",
+    "attribute_count",
+    "info",
+    "threat_level_id",
+    "analysis",
+    "distribution",
+    "uuid",
+}
 
 
 def event_ids(
-    conn: Connection, q: Query, viewer: Viewer, *, attribute_level: bool, unpublished_private: bool = False
+    conn: Connection,
+    q: Query,
+    viewer: Viewer,
+    *,
+    attribute_level: bool,
+    unpublished_private: bool = False,
 ) -> list[int]:
     """Ids of the events matching ``q`` (sorted, paged). With ``attribute_level``,
     attribute filters (value, type, ...) select events that have a matching attribute."""
     if q.sort not in _SORTABLE:
-        raise InvalidInput(f"sort: cannot sort events by {q.sort!r}; use one of {sorted(_SORTABLE)}")
-    conds = event_conditions(q) + [acl.event_visible(viewer, unpublished_private=unpublished_private)]
+        raise InvalidInput(
+            f"sort: cannot sort events by {q.sort!r}; use one of {sorted(_SORTABLE)}"
+        )
+    visible = acl.event_visible(viewer, unpublished_private=unpublished_private)
+    conds = [*event_conditions(q), visible]
     tag_clause = terms_clause(q.tags, _event_tag_term)
     if tag_clause is not None and not attribute_level:
         conds.append(tag_clause)
@@ -204,5 +248,13 @@ def event_ids(
 
 
 def _has_attribute_filters(q: Query) -> bool:
-    return bool(q.value or q.type or q.category or q.tags or q.uuid or q.object_name
-                or q.to_ids is not None or q.timestamp != (None, None))
+    return bool(
+        q.value
+        or q.type
+        or q.category
+        or q.tags
+        or q.uuid
+        or q.object_name
+        or q.to_ids is not None
+        or q.timestamp != (None, None)
+    )

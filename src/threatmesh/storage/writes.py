@@ -30,12 +30,16 @@ def insert_ignore(conn: Connection, table: sa.Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
-def ensure_tags(conn: Connection, refs: Iterable[TagRef], *, org_id: int, user_id: int) -> dict[str, int]:
+def ensure_tags(
+    conn: Connection, refs: Iterable[TagRef], *, org_id: int, user_id: int
+) -> dict[str, int]:
     """Ids of the tags named in ``refs``, creating the missing ones (race-safe)."""
     wanted = {r.name: r for r in refs}
     if not wanted:
         return {}
-    found = dict(conn.execute(sa.select(tags.c.name, tags.c.id).where(tags.c.name.in_(wanted))).all())
+    found = dict(
+        conn.execute(sa.select(tags.c.name, tags.c.id).where(tags.c.name.in_(wanted))).all()
+    )
     missing = [r for name, r in wanted.items() if name not in found]
     if missing:
         conn.execute(
@@ -97,7 +101,9 @@ def all_tags(draft: EventDraft) -> list[TagRef]:
     return out
 
 
-def set_event_tags(conn: Connection, event_id: int, refs: Sequence[TagRef], tag_ids: dict[str, int]) -> None:
+def set_event_tags(
+    conn: Connection, event_id: int, refs: Sequence[TagRef], tag_ids: dict[str, int]
+) -> None:
     """Attach tags to an event (already attached ones are left alone)."""
     if refs:
         conn.execute(
@@ -141,7 +147,9 @@ def insert_attributes(
     if not drafts:
         return []
     stmt = attributes.insert().returning(attributes.c.id, sort_by_parameter_order=True)
-    ids = list(conn.execute(stmt, [attribute_row(event_id, a, object_id) for a in drafts]).scalars())
+    ids = list(
+        conn.execute(stmt, [attribute_row(event_id, a, object_id) for a in drafts]).scalars()
+    )
     tag_rows = [
         {"attribute_id": aid, "event_id": event_id, "tag_id": tag_ids[t.name], "local": t.local}
         for aid, a in zip(ids, drafts, strict=True)
@@ -182,7 +190,9 @@ def insert_objects(
     """Insert objects, their attributes and references; return the object ids."""
     ids = []
     for o in drafts:
-        oid: int = conn.execute(objects.insert().returning(objects.c.id), object_row(event_id, o)).scalar_one()
+        oid: int = conn.execute(
+            objects.insert().returning(objects.c.id), object_row(event_id, o)
+        ).scalar_one()
         insert_attributes(conn, event_id, o.attributes, tag_ids=tag_ids, object_id=oid)
         ids.append(oid)
     refs = [(oid, o) for oid, o in zip(ids, drafts, strict=True) if o.references]

@@ -15,13 +15,17 @@ router = APIRouter(tags=["admin"])
 
 
 @router.post("/admin/organisations/add")
-def add_org(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def add_org(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Create an organisation (site admin)."""
     return MispJSON({"Organisation": svc.add_org(platform_of(request), who, body)})
 
 
 @router.post("/admin/organisations/edit/{ref}")
-def edit_org(request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def edit_org(
+    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Change an organisation (site admin)."""
     return MispJSON({"Organisation": svc.edit_org(platform_of(request), who, ref, body)})
 
@@ -32,8 +36,15 @@ def delete_org(request: Request, ref: str, who: Identity = Depends(identify)) ->
     """Delete an organisation that has no users and no events."""
     svc.delete_org(platform_of(request), who, ref)
     msg = "Organisation deleted"
-    return MispJSON({"saved": True, "success": True, "name": msg, "message": msg,
-                     "url": f"/admin/organisations/delete/{ref}"})
+    return MispJSON(
+        {
+            "saved": True,
+            "success": True,
+            "name": msg,
+            "message": msg,
+            "url": f"/admin/organisations/delete/{ref}",
+        }
+    )
 
 
 @router.get("/organisations/view/{ref}")
@@ -44,14 +55,18 @@ def view_org(request: Request, ref: str, who: Identity = Depends(identify)) -> M
 
 @router.get("/organisations/index")
 @router.get("/organisations/index/{named:path}")
-def list_orgs(request: Request, named: str | None = None, who: Identity = Depends(identify)) -> MispJSON:
+def list_orgs(
+    request: Request, named: str | None = None, who: Identity = Depends(identify)
+) -> MispJSON:
     """Organisations (``scope:local``, ``external`` or ``all``)."""
     scope = named_params(named).get("scope", "local")
     return MispJSON(svc.list_orgs(platform_of(request), who, scope))
 
 
 @router.post("/admin/users/add")
-def add_user(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def add_user(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Create a user; the answer carries its API key, which is never shown again."""
     return MispJSON(svc.add_user(platform_of(request), who, body))
 
@@ -65,7 +80,9 @@ def view_user(request: Request, ref: str, who: Identity = Depends(identify)) -> 
 
 @router.get("/admin/users/index")
 @router.get("/admin/users/index/{named:path}")
-def list_users(request: Request, who: Identity = Depends(identify), named: str | None = None) -> MispJSON:
+def list_users(
+    request: Request, who: Identity = Depends(identify), named: str | None = None
+) -> MispJSON:
     """Users the caller administers."""
     return MispJSON(svc.list_users(platform_of(request), who))
 
@@ -76,7 +93,15 @@ def delete_user(request: Request, ref: str, who: Identity = Depends(identify)) -
     """Delete a user (site admin)."""
     svc.delete_user(platform_of(request), who, ref)
     msg = "User deleted."
-    return MispJSON({"saved": True, "success": True, "name": msg, "message": msg, "url": f"/admin/users/delete/{ref}"})
+    return MispJSON(
+        {
+            "saved": True,
+            "success": True,
+            "name": msg,
+            "message": msg,
+            "url": f"/admin/users/delete/{ref}",
+        }
+    )
 
 
 @router.post("/auth_keys/add/{ref}")
@@ -94,7 +119,9 @@ def list_roles(request: Request, who: Identity = Depends(identify)) -> MispJSON:
 
 @router.post("/sharingGroups/add")
 @router.post("/sharing_groups/add")
-def add_sg(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def add_sg(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Create a sharing group owned by the caller's organisation."""
     return MispJSON(sgs.add(platform_of(request), who, body))
 
@@ -119,34 +146,56 @@ def delete_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> 
     """Delete a sharing group."""
     sgs.delete(platform_of(request), who, ref)
     msg = "Sharing group deleted"
-    return MispJSON({"saved": True, "success": True, "name": msg, "message": msg, "url": f"/sharingGroups/delete/{ref}"})
+    return MispJSON(
+        {
+            "saved": True,
+            "success": True,
+            "name": msg,
+            "message": msg,
+            "url": f"/sharingGroups/delete/{ref}",
+        }
+    )
 
 
 def _member(request: Request, who: Identity, body: Any, kind: str, add: bool) -> MispJSON:
     sgs.set_member(platform_of(request), who, body, kind=kind, add=add)
     verb = "added to" if add else "removed from"
-    return MispJSON({"saved": True, "success": True, "message": f"{kind.capitalize()} {verb} the sharing group."})
+    return MispJSON(
+        {
+            "saved": True,
+            "success": True,
+            "message": f"{kind.capitalize()} {verb} the sharing group.",
+        }
+    )
 
 
 @router.post("/sharingGroups/addOrg")
-def add_sg_org(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def add_sg_org(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Add an organisation to a sharing group."""
     return _member(request, who, body, "org", True)
 
 
 @router.post("/sharingGroups/removeOrg")
-def remove_sg_org(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def remove_sg_org(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Remove an organisation from a sharing group."""
     return _member(request, who, body, "org", False)
 
 
 @router.post("/sharingGroups/addServer")
-def add_sg_server(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def add_sg_server(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Add a server (0: this instance) to a sharing group."""
     return _member(request, who, body, "server", True)
 
 
 @router.post("/sharingGroups/removeServer")
-def remove_sg_server(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def remove_sg_server(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Remove a server from a sharing group."""
     return _member(request, who, body, "server", False)

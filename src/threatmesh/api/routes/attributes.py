@@ -25,10 +25,17 @@ def types(who: Identity = Depends(identify)) -> MispJSON:
 
 
 @router.post("/attributes/add/{event_ref}")
-def add(request: Request, event_ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def add(
+    request: Request,
+    event_ref: str,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
     """Add one attribute (or a list: all or none) to an event."""
     added = svc.add_attributes(platform_of(request), who, event_ref, body)
-    many = isinstance(body, list) or (isinstance(body, dict) and isinstance(body.get("Attribute"), list))
+    many = isinstance(body, list) or (
+        isinstance(body, dict) and isinstance(body.get("Attribute"), list)
+    )
     return MispJSON({"Attribute": added} if many else {"Attribute": added[0]})
 
 
@@ -43,14 +50,16 @@ def exists(request: Request, ref: str, who: Identity = Depends(identify)) -> Res
     """200 if the attribute exists and is visible, else 404."""
     try:
         svc.view_attribute(platform_of(request), who, ref)
-    except Exception:  # noqa: BLE001 - HEAD answers only yes or no
+    except Exception:
         return Response(status_code=404)
     return Response(status_code=200)
 
 
 @router.post("/attributes/edit/{ref}")
 @router.put("/attributes/edit/{ref}")
-def edit(request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def edit(
+    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Change an attribute's fields (those not sent keep their value)."""
     return MispJSON({"Attribute": svc.edit_attribute(platform_of(request), who, ref, body)})
 
@@ -58,17 +67,26 @@ def edit(request: Request, ref: str, who: Identity = Depends(identify), body: An
 @router.post("/attributes/delete/{ref}")
 @router.post("/attributes/delete/{ref}/{hard}")
 @router.delete("/attributes/delete/{ref}")
-def delete(request: Request, ref: str, hard: str | None = None, who: Identity = Depends(identify),
-           body: Any = Depends(json_body)) -> MispJSON:
+def delete(
+    request: Request,
+    ref: str,
+    hard: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
     """Soft-delete an attribute (``hard: 1`` removes it)."""
-    is_hard = as_bool(hard or (body.get("hard") if isinstance(body, dict) else None) or False, "hard")
+    is_hard = as_bool(
+        hard or (body.get("hard") if isinstance(body, dict) else None) or False, "hard"
+    )
     svc.delete_attribute(platform_of(request), who, ref, hard=is_hard)
     return MispJSON({"message": "Attribute deleted."})
 
 
 @router.post("/attributes/restSearch")
 @router.get("/attributes/restSearch")
-def rest_search(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> StreamingResponse:
+def rest_search(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> StreamingResponse:
     """Attributes matching the filters, streamed page by page from the database."""
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}

@@ -18,8 +18,12 @@ router = APIRouter(tags=["objects", "tags", "sightings"])
 
 @router.post("/objects/add/{event_ref}")
 @router.post("/objects/add/{event_ref}/{template}")
-def add_object(request: Request, event_ref: str, who: Identity = Depends(identify),
-               body: Any = Depends(json_body)) -> MispJSON:
+def add_object(
+    request: Request,
+    event_ref: str,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
     """Add an object (checked against its misp-objects template) to an event."""
     return MispJSON({"Object": svc.add_object(platform_of(request), who, event_ref, body)})
 
@@ -27,10 +31,17 @@ def add_object(request: Request, event_ref: str, who: Identity = Depends(identif
 @router.post("/objects/delete/{ref}")
 @router.post("/objects/delete/{ref}/{hard}")
 @router.delete("/objects/delete/{ref}")
-def delete_object(request: Request, ref: str, hard: str | None = None, who: Identity = Depends(identify),
-                  body: Any = Depends(json_body)) -> MispJSON:
+def delete_object(
+    request: Request,
+    ref: str,
+    hard: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
     """Soft-delete an object and its attributes (``hard: 1`` removes them)."""
-    is_hard = as_bool(hard or (body.get("hard") if isinstance(body, dict) else None) or False, "hard")
+    is_hard = as_bool(
+        hard or (body.get("hard") if isinstance(body, dict) else None) or False, "hard"
+    )
     svc.delete_object(platform_of(request), who, ref, hard=is_hard)
     return MispJSON({"message": "Object deleted"})
 
@@ -39,12 +50,16 @@ def _tag_request(body: Any) -> tuple[str, str, bool]:
     data = body if isinstance(body, dict) else {}
     target, tag = data.get("uuid"), data.get("tag")
     if not target or not tag:
-        raise InvalidInput("Give the 'uuid' of an event or attribute and the 'tag' to attach or remove.")
+        raise InvalidInput(
+            "Give the 'uuid' of an event or attribute and the 'tag' to attach or remove."
+        )
     return str(target), str(tag), as_bool(data.get("local", False), "local")
 
 
 @router.post("/tags/attachTagToObject")
-def attach(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def attach(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Attach a tag (by name, created if new) to an event or attribute UUID."""
     target, tag, local = _tag_request(body)
     svc.attach_tag(platform_of(request), who, target, tag, local=local, attach=True)
@@ -52,7 +67,9 @@ def attach(request: Request, who: Identity = Depends(identify), body: Any = Depe
 
 
 @router.post("/tags/removeTagFromObject")
-def detach(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def detach(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Remove a tag from an event or attribute UUID."""
     target, tag, local = _tag_request(body)
     svc.attach_tag(platform_of(request), who, target, tag, local=local, attach=False)
@@ -61,8 +78,12 @@ def detach(request: Request, who: Identity = Depends(identify), body: Any = Depe
 
 @router.post("/sightings/add")
 @router.post("/sightings/add/{attribute_ref}")
-def add_sighting(request: Request, attribute_ref: str | None = None, who: Identity = Depends(identify),
-                 body: Any = Depends(json_body)) -> MispJSON:
+def add_sighting(
+    request: Request,
+    attribute_ref: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
     """Record a sighting on an attribute, or on every visible attribute with a value."""
     added = svc.add_sighting(platform_of(request), who, body, attribute_ref)
     return MispJSON({"Sighting": added[0]} if len(added) == 1 else [{"Sighting": s} for s in added])
@@ -70,8 +91,13 @@ def add_sighting(request: Request, attribute_ref: str | None = None, who: Identi
 
 @router.post("/sightings/listSightings")
 @router.post("/sightings/listSightings/{ref}/{context}")
-def list_sightings(request: Request, ref: str | None = None, context: str | None = None,
-                   who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def list_sightings(
+    request: Request,
+    ref: str | None = None,
+    context: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
     """Sightings of an event or an attribute that the caller may see."""
     data = unwrap(body, "Sighting") if body else {}
     ctx = context or str(data.get("context") or "event")

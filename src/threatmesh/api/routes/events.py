@@ -20,7 +20,9 @@ router = APIRouter(tags=["events"])
 
 @router.post("/events/add")
 @router.post("/events/add/{named:path}")
-def add(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def add(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Add an event with its attributes, objects and tags (one transaction)."""
     return MispJSON({"Event": svc.add_event(platform_of(request), who, body)})
 
@@ -41,7 +43,9 @@ def exists(request: Request, ref: str, who: Identity = Depends(identify)) -> Res
 @router.post("/events/edit/{ref}")
 @router.post("/events/edit/{ref}/{named:path}")
 @router.put("/events/edit/{ref}")
-def edit(request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> MispJSON:
+def edit(
+    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
     """Edit an event: fields, new content, and content matched by UUID."""
     return MispJSON({"Event": svc.edit_event(platform_of(request), who, ref, body)})
 
@@ -52,8 +56,16 @@ def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> Mis
     """Delete an event and everything in it."""
     event_id = svc.delete_event(platform_of(request), who, ref)
     msg = "Event deleted."
-    return MispJSON({"saved": True, "success": True, "name": msg, "message": msg,
-                     "url": f"/events/delete/{event_id}", "id": str(event_id)})
+    return MispJSON(
+        {
+            "saved": True,
+            "success": True,
+            "name": msg,
+            "message": msg,
+            "url": f"/events/delete/{event_id}",
+            "id": str(event_id),
+        }
+    )
 
 
 @router.post("/events/publish/{ref}")
@@ -61,33 +73,55 @@ def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> Mis
 def publish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Publish an event (it becomes eligible for sync)."""
     event_id = svc.set_published(platform_of(request), who, ref, True)
-    return MispJSON({"name": "Publish", "message": "Event published without alerts",
-                     "url": f"/events/publish/{event_id}", "id": str(event_id)})
+    return MispJSON(
+        {
+            "name": "Publish",
+            "message": "Event published without alerts",
+            "url": f"/events/publish/{event_id}",
+            "id": str(event_id),
+        }
+    )
 
 
 @router.post("/events/unpublish/{ref}")
 def unpublish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Unpublish an event."""
     event_id = svc.set_published(platform_of(request), who, ref, False)
-    return MispJSON({"name": "Unpublish", "message": "Event unpublished.",
-                     "url": f"/events/unpublish/{event_id}", "id": str(event_id)})
+    return MispJSON(
+        {
+            "name": "Unpublish",
+            "message": "Event unpublished.",
+            "url": f"/events/unpublish/{event_id}",
+            "id": str(event_id),
+        }
+    )
 
 
 @router.get("/events/index")
 @router.post("/events/index")
 @router.get("/events/index/{named:path}")
 @router.post("/events/index/{named:path}")
-def index(request: Request, named: str | None = None, who: Identity = Depends(identify),
-          body: Any = Depends(json_body)) -> MispJSON:
+def index(
+    request: Request,
+    named: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
     """Event metadata, filtered (body or named parameters), sorted and paged."""
     platform = platform_of(request)
-    params = {**dict(request.query_params), **named_params(named), **(body if isinstance(body, dict) else {})}
+    params = {
+        **dict(request.query_params),
+        **named_params(named),
+        **(body if isinstance(body, dict) else {}),
+    }
     return MispJSON(svc.index(platform, who, parse_query(params, now=platform.now())))
 
 
 @router.post("/events/restSearch")
 @router.get("/events/restSearch")
-def rest_search(request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)) -> Response:
+def rest_search(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> Response:
     """Full events matching the filters, streamed one event at a time."""
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
@@ -99,8 +133,13 @@ def rest_search(request: Request, who: Identity = Depends(identify), body: Any =
         sep = b""
         for event_id in ids:
             try:
-                event = svc.view_event(platform, who, str(event_id), include_sightings=q.include_sightings,
-                                       include_correlations=q.include_correlations)
+                event = svc.view_event(
+                    platform,
+                    who,
+                    str(event_id),
+                    include_sightings=q.include_sightings,
+                    include_correlations=q.include_correlations,
+                )
             except NotFound:  # deleted since the search ran
                 continue
             yield sep + orjson.dumps({"Event": event})

@@ -18,16 +18,18 @@ RECOMMENDED_PYMISP = "2.5.34"
 @router.get("/servers/getVersion.json")
 def version(who: Identity = Depends(identify)) -> MispJSON:
     """The MISP API level spoken, and the caller's sync-relevant permissions."""
-    return MispJSON({
-        "version": MISP_COMPAT_VERSION,
-        "threatmesh_version": __version__,
-        "pymisp_recommended_version": RECOMMENDED_PYMISP,
-        "perm_sync": who.viewer.can("perm_sync"),
-        "perm_sighting": who.viewer.can("perm_sighting"),
-        "perm_galaxy_editor": who.viewer.can("perm_galaxy_editor"),
-        "request_encoding": [],
-        "filter_sightings": True,
-    })
+    return MispJSON(
+        {
+            "version": MISP_COMPAT_VERSION,
+            "threatmesh_version": __version__,
+            "pymisp_recommended_version": RECOMMENDED_PYMISP,
+            "perm_sync": who.viewer.can("perm_sync"),
+            "perm_sighting": who.viewer.can("perm_sighting"),
+            "perm_galaxy_editor": who.viewer.can("perm_galaxy_editor"),
+            "request_encoding": [],
+            "filter_sightings": True,
+        }
+    )
 
 
 @router.get("/servers/getPyMISPVersion")
