@@ -450,30 +450,39 @@ SANE = {
     "regkey|value": "HKLM\\Run|x", "filename|tlsh": f"a|{TLSH}", "filename|ssdeep": "a|3:a:b",
     "filename|impfuzzy": "a|3:a:b", "filename|vhash": "a|x",
 }  # fmt: skip
-HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
+# MISP's HASH_HEX_LENGTH, written out again so the test does not trust the code's table.
+HEX_LENGTHS = {
+    "md5": 32, "imphash": 32, "dom-hash": 32, "ja3-fingerprint-md5": 32, "hassh-md5": 32,
+    "hasshserver-md5": 32, "x509-fingerprint-md5": 32, "sha1": 40, "pehash": 40,
+    "git-commit-id": 40, "x509-fingerprint-sha1": 40, "sha224": 56, "sha512/224": 56,
+    "sha3-224": 56, "jarm-fingerprint": 62, "sha256": 64, "authentihash": 64,
+    "sha512/256": 64, "sha3-256": 64, "x509-fingerprint-sha256": 64, "sha384": 96,
+    "sha3-384": 96, "sha512": 128, "sha3-512": 128,
+}  # fmt: skip
 
 
 def _sane_value(type_: str) -> str:
     if type_ in SANE:
         return SANE[type_]
-    for marker, length in (("512", 128), ("384", 96), ("256", 64), ("224", 56), ("sha1", 40)):
-        if marker in type_:
-            break
-    else:
-        length = 62 if "jarm" in type_ else 40 if "pehash" in type_ or "git" in type_ else 32
+    if type_ in HEX_LENGTHS:
+        return "a" * HEX_LENGTHS[type_]
     if type_.startswith("filename|"):
-        return f"a.exe|{'a' * length}"
+        return f"a.exe|{'a' * HEX_LENGTHS[type_.removeprefix('filename|')]}"
     if "email" in type_ or type_ in ("eppn", "jabber-id"):
         return "someone@example.com"
-    return "a" * length if type_ in _HASHY else "some value"
-
-
-_HASHY = {
-    t for t in ALL_TYPES if any(h in t for h in ("md5", "sha", "hash", "fingerprint", "jarm"))
-} | {"git-commit-id", "imphash"}
+    return "some value"
 
 
 @pytest.mark.parametrize("type_", ALL_TYPES)
 def test_every_type_accepts_a_sane_value(type_: str) -> None:
     pair = normalize_value(type_, _sane_value(type_))
     assert _renormalized(type_, pair) == pair
+
+
+@pytest.mark.parametrize("type_", sorted(HEX_LENGTHS))
+def test_every_hex_hash_has_misps_length(type_: str) -> None:
+    length = HEX_LENGTHS[type_]
+    assert normalize_value(type_, "A" * length) == ("a" * length, "")
+    for wrong in ("a" * (length - 1), "a" * (length + 1), "g" * length):
+        with pytest.raises(InvalidValue):
+            normalize_value(type_, wrong)

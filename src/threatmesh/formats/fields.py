@@ -20,6 +20,18 @@ _UUID_RE = re.compile(
 )
 _TRUE = frozenset({True, "1", "true", "True", "yes"})
 _FALSE = frozenset({False, "0", "false", "False", "no", "", None})
+#: The largest integer the databases store (64-bit signed).
+MAX_INT = 2**63 - 1
+
+
+def as_id(text: str) -> int | None:
+    """``text`` as a database id when it is ASCII digits within 64 bits, else None.
+
+    (``str.isdigit`` also accepts digits such as ``"²"`` that ``int`` rejects, and a
+    longer number can name no row: callers treat None as "not an id".)"""
+    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_INT:
+        return int(text)
+    return None
 
 
 def where(path: str, key: str) -> str:
@@ -63,6 +75,8 @@ def as_int(value: Any, path: str, *, allowed: frozenset[int] | None = None) -> i
         number = int(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"{path}: expected an integer, got {value!r}") from None
+    if not -MAX_INT <= number <= MAX_INT:
+        raise InvalidInput(f"{path}: {value!r} is out of range (64-bit integers)")
     if allowed is not None and number not in allowed:
         raise InvalidInput(f"{path}: {number} is not one of {sorted(allowed)}")
     return number
@@ -115,7 +129,10 @@ def as_date(value: Any, path: str, default: dt.date) -> dt.date:
         except ValueError:
             raise InvalidInput(f"{path}: {value!r} is not a date (YYYY-MM-DD)") from None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value, dt.UTC).date()
+        try:
+            return dt.datetime.fromtimestamp(value, dt.UTC).date()
+        except (OverflowError, OSError, ValueError):
+            raise InvalidInput(f"{path}: {value!r} is not a date (out of range)") from None
     raise InvalidInput(f"{path}: {value!r} is not a date (YYYY-MM-DD)")
 
 
@@ -125,8 +142,13 @@ def as_seen(value: Any, path: str) -> int | None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         # MISP stores microseconds; a number that small is seconds.
-        return int(value * 1_000_000) if abs(value) < 10**11 else int(value)
-    if isinstance(value, str) and value.isdigit():
+        micro = int(value * 1_000_000) if abs(value) < 10**11 else int(value)
+        if abs(micro) > MAX_INT:
+            raise InvalidInput(f"{path}: {value!r} is out of range")
+        return micro
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        if len(value) > 19:
+            raise InvalidInput(f"{path}: {value!r} is out of range")
         return as_seen(int(value), path)
     if isinstance(value, str):
         moment = _parse_datetime(value, path)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_list
+from threatmesh.formats.fields import as_id, as_list
 from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.model import access
 from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
@@ -23,9 +23,10 @@ from threatmesh.storage.tables import attributes, events, ip_index
 
 
 def _attribute_row(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
-    if not (ref.isdigit() or len(ref) == 36):
+    if not ((ref.isascii() and ref.isdigit()) or len(ref) == 36):
         raise InvalidInput(f"{ref!r} is not an attribute id or UUID")
-    cond = attributes.c.id == int(ref) if ref.isdigit() else attributes.c.uuid == ref.lower()
+    num = as_id(ref)
+    cond = attributes.c.id == num if num is not None else attributes.c.uuid == ref.lower()
     q = (
         sa.select(attributes)
         .select_from(attributes.join(events, events.c.id == attributes.c.event_id))

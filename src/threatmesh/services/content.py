@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_int, as_str
+from threatmesh.formats.fields import as_id, as_int, as_str
 from threatmesh.formats.misp_json import parse_object, unwrap
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
@@ -65,7 +65,8 @@ def _object_view(conn: Connection, oid: int) -> dict[str, Any]:
 def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) -> None:
     """``objects/delete``: the object and its attributes (soft unless ``hard``)."""
     now = platform.now()
-    cond = objects.c.id == int(ref) if ref.isdigit() else objects.c.uuid == ref.lower()
+    oid = as_id(ref)
+    cond = objects.c.id == oid if oid is not None else objects.c.uuid == ref.lower()
     with platform.write() as conn:
         q = (
             sa.select(objects.c.id, objects.c.event_id)
@@ -113,7 +114,7 @@ def attach_tag(
         else:
             found = conn.execute(
                 sa.select(tags.c.id).where(
-                    sa.or_(tags.c.name == name, tags.c.id == (int(name) if name.isdigit() else -1))
+                    sa.or_(tags.c.name == name, tags.c.id == (as_id(name) or -1))
                 )
             ).scalar()
             if found is None:
@@ -254,3 +255,56 @@ def list_sightings(
             raise InvalidInput(f"context: {context!r} is neither 'event' nor 'attribute'")
         found = reads.sightings_of(conn, who.viewer, ids, {ev["id"]: ev["org_id"]})
         return [{"Sighting": s} for i in ids for s in found.get(i, [])]
+
+
+def search_sightings(
+    platform: Platform, who: Identity, context: str | None, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """``sightings/restSearch[/{event|attribute}]``: visible sightings, filtered by
+    target id, type, source, organisation and time (``from``/``to``/``last``)."""
+    from threatmesh.services.search_params import relative_time
+
+    now = platform.now()
+    conds: list[Any] = [acl.attribute_visible(who.viewer, attributes, events)]
+    ref = params.get("id")
+    if context in ("event", "attribute") and ref:
+        table = events if context == "event" else attributes
+        text = str(ref)
+        num = as_id(text)
+        conds.append(table.c.id == num if num is not None else table.c.uuid == text.lower())
+    elif context not in (None, "", "event", "attribute"):
+        raise InvalidInput(f"context: {context!r} is neither 'event' nor 'attribute'")
+    if params.get("type") not in (None, ""):
+        conds.append(sightings.c.type == as_int(params["type"], "type"))
+    if params.get("source"):
+        conds.append(sightings.c.source == str(params["source"]))
+    if params.get("org_id"):
+        conds.append(sightings.c.org_id == as_int(params["org_id"], "org_id"))
+    for key, op in (("from", "ge"), ("last", "ge"), ("to", "le")):
+        if params.get(key) not in (None, ""):
+            bound = relative_time(params[key], key, now)
+            col = sightings.c.date_sighting
+            conds.append(col >= bound if op == "ge" else col <= bound)
+    q = (
+        sa.select(
+            sightings,
+            organisations.c.name.label("org_name"),
+            organisations.c.uuid.label("org_uuid"),
+            events.c.org_id.label("event_org"),
+        )
+        .join(attributes, attributes.c.id == sightings.c.attribute_id)
+        .join(events, events.c.id == sightings.c.event_id)
+        .join(organisations, organisations.c.id == sightings.c.org_id)
+        .where(*conds)
+        .order_by(sightings.c.id)
+        .limit(10_000)
+    )
+    with platform.read() as conn:
+        rows = conn.execute(q).mappings().all()
+    return [
+        {"Sighting": misp_out.sighting(r)}
+        for r in rows
+        if who.viewer.site_admin
+        or r["event_org"] == who.viewer.org_id
+        or r["org_id"] == who.viewer.org_id
+    ]

@@ -33,7 +33,7 @@ def facts(row: RowMapping) -> access.EventFacts:
 
 def get_visible(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
     """The event ``ref`` (id or UUID) if visible, else :class:`NotFound`."""
-    if not (ref.isdigit() or len(ref) == 36):
+    if not ((ref.isascii() and ref.isdigit()) or len(ref) == 36):
         raise InvalidInput(f"{ref!r} is not an event id or UUID")
     row = reads.find_event_row(
         conn, who.viewer, ref, unpublished_private=platform.unpublished_private

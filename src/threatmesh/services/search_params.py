@@ -20,10 +20,11 @@ def relative_time(raw: Any, name: str, now: int) -> int:
     (that long ago), or an ISO date."""
     text = str(raw).strip()
     if text.isdigit() and len(text) >= 9:
-        return int(text)
+        return as_int(text, name)
     m = _LAST_RE.match(text)
     if m:
-        return now - int(m.group(1)) * _UNIT[m.group(2)]
+        # Longer ago than the epoch: since the beginning.
+        return max(now - as_int(m.group(1), name) * _UNIT[m.group(2)], 0)
     import datetime as dt
 
     try:
@@ -65,7 +66,10 @@ def _date_bound(raw: Any) -> str | None:
     if text.isdigit() and len(text) >= 9:
         import datetime as dt
 
-        return dt.datetime.fromtimestamp(int(text), dt.UTC).date().isoformat()
+        try:
+            return dt.datetime.fromtimestamp(int(text), dt.UTC).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            raise InvalidInput(f"from/to: {raw!r} is not a date") from None
     return text[:10]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from threatmesh.formats.fields import as_bool, as_int, as_str, as_uuid
+from threatmesh.formats.fields import as_bool, as_id, as_int, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.platform import Identity, Platform
@@ -29,7 +29,7 @@ def _require(who: Identity) -> None:
 def _find(conn: Connection, who: Identity, ref: str, *, manage: bool) -> Any:
     sg = sharing_groups
     cond = (
-        sg.c.id == int(ref) if ref.isdigit() else sa.or_(sg.c.uuid == ref.lower(), sg.c.name == ref)
+        sg.c.id == as_id(ref) if as_id(ref) is not None else sa.or_(sg.c.uuid == ref.lower(), sg.c.name == ref)
     )
     row = conn.execute(sa.select(sg).where(cond)).mappings().first()
     if row is None or not (
@@ -59,7 +59,8 @@ def view(conn: Connection, sg_id: int) -> dict[str, Any]:
     owner = directory.find_org(conn, row["org_id"])
     return {
         "SharingGroup": {
-            k: (str(v) if k in ("id", "org_id", "created", "modified") else v)
+            # str(k): column names are quoted_name, a str subclass orjson refuses as a key.
+            str(k): (str(v) if k in ("id", "org_id", "created", "modified") else v)
             for k, v in row.items()
         },
         "Organisation": directory.org_summary(owner) if owner else {},

@@ -181,7 +181,7 @@ def _ip_matches(
                 acl.attribute_visible(viewer, a, e),
             )
         )
-        visible.update(conn.execute(q).tuples().all())
+        visible.update((r[0], r[1]) for r in conn.execute(q))
     return [
         Match(src, t, visible[t])
         for src, t in pairs

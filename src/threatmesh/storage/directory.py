@@ -13,6 +13,7 @@ from threatmesh.model.access import (
     authorized_sharing_groups,
     viewer_from_role,
 )
+from threatmesh.formats.fields import as_id
 from threatmesh.model.roles import DEFAULT_ROLES, PERMISSIONS
 from threatmesh.storage.tables import (
     auth_keys,
@@ -57,8 +58,8 @@ def find_org(conn: Connection, ref: str | int) -> RowMapping | None:
     o = organisations
     text = str(ref)
     cond = (
-        o.c.id == int(text)
-        if text.isdigit()
+        o.c.id == as_id(text)
+        if as_id(text) is not None
         else sa.or_(o.c.uuid == text.lower(), o.c.name == text)
     )
     return conn.execute(sa.select(o).where(cond)).mappings().first()
@@ -67,14 +68,16 @@ def find_org(conn: Connection, ref: str | int) -> RowMapping | None:
 def find_user(conn: Connection, ref: str | int) -> RowMapping | None:
     """A user by id or email."""
     text = str(ref)
-    cond = users.c.id == int(text) if text.isdigit() else users.c.email == text.lower()
+    num = as_id(text)
+    cond = users.c.id == num if num is not None else users.c.email == text.lower()
     return conn.execute(sa.select(users).where(cond)).mappings().first()
 
 
 def find_role(conn: Connection, ref: str | int) -> RowMapping | None:
     """A role by id or name."""
     text = str(ref)
-    cond = roles.c.id == int(text) if text.isdigit() else roles.c.name == text
+    num = as_id(text)
+    cond = roles.c.id == num if num is not None else roles.c.name == text
     return conn.execute(sa.select(roles).where(cond)).mappings().first()
 
 

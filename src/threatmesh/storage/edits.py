@@ -16,7 +16,14 @@ from sqlalchemy.engine import Connection, RowMapping
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.errors import Conflict
 from threatmesh.storage import writes
-from threatmesh.storage.tables import attribute_tags, attributes, event_tags, events, ip_index, objects
+from threatmesh.storage.tables import (
+    attribute_tags,
+    attributes,
+    event_tags,
+    events,
+    ip_index,
+    objects,
+)
 
 _EVENT_FIELDS = (
     "info",

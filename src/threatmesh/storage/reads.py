@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats import misp_out
+from threatmesh.formats.fields import as_id
 from threatmesh.model.access import Viewer
 from threatmesh.storage import acl
 from threatmesh.storage.correlation import Source, correlate
@@ -78,7 +79,8 @@ def find_event_row(
     conn: Connection, viewer: Viewer, ref: str, *, unpublished_private: bool = False
 ) -> RowMapping | None:
     """The event with id or UUID ``ref`` if ``viewer`` may see it."""
-    cond = events.c.id == int(ref) if ref.isdigit() else events.c.uuid == ref.lower()
+    num = as_id(ref)
+    cond = events.c.id == num if num is not None else events.c.uuid == ref.lower()
     q = event_query().where(
         cond, acl.event_visible(viewer, unpublished_private=unpublished_private)
     )

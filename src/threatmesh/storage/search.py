@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import ColumnElement
 
+from threatmesh.formats.fields import as_id
 from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput
 from threatmesh.model.query import Query, Terms
@@ -61,8 +62,8 @@ def _value_term(t: str) -> ColumnElement[bool]:
 def _tag_ids(term: str) -> sa.Select[Any]:
     col = tags.c.name
     cond = col.like(term) if "%" in term else col == term
-    if term.isdigit():
-        cond = sa.or_(cond, tags.c.id == int(term))
+    if as_id(term) is not None:
+        cond = sa.or_(cond, tags.c.id == as_id(term))
     return sa.select(tags.c.id).where(cond)
 
 
@@ -87,13 +88,14 @@ def _event_tag_term(t: str) -> ColumnElement[bool]:
 def _org_term(t: str) -> ColumnElement[bool]:
     org = organisations
     cond = sa.or_(org.c.name == t, org.c.uuid == t.lower())
-    if t.isdigit():
-        cond = sa.or_(cond, org.c.id == int(t))
+    if as_id(t) is not None:
+        cond = sa.or_(cond, org.c.id == as_id(t))
     return events.c.orgc_id.in_(sa.select(org.c.id).where(cond))
 
 
 def _event_ref_term(t: str) -> ColumnElement[bool]:
-    return events.c.id == int(t) if t.isdigit() else events.c.uuid == t.lower()
+    num = as_id(t)
+    return events.c.id == num if num is not None else events.c.uuid == t.lower()
 
 
 def _range(col: Any, span: tuple[Any, Any]) -> list[ColumnElement[bool]]:

@@ -103,3 +103,16 @@ def list_sightings(
     ctx = context or str(data.get("context") or "event")
     target = ref or str(data.get("id") or "")
     return MispJSON(svc.list_sightings(platform_of(request), who, ctx, target))
+
+
+@router.post("/sightings/restSearch")
+@router.post("/sightings/restSearch/{context}")
+def search_sightings(
+    request: Request,
+    context: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
+    """Sightings matching the filters that the caller may see."""
+    params = body if isinstance(body, dict) else {}
+    return MispJSON(svc.search_sightings(platform_of(request), who, context, params))

@@ -1,0 +1,112 @@
+"""Correlation rules (MISP's), computed on read, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from threatmesh.services import admin, attributes, events
+from threatmesh.services.platform import Identity, Platform
+from threatmesh.storage.database import create_engine
+from threatmesh.storage.tables import metadata
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[tuple[Platform, Identity]]:
+    platform = Platform(engine=create_engine(db_url), correlation_cap=3)
+    key = admin.bootstrap(platform, org_name="ORG", email="a@org.test")
+    who = platform.identify(key)
+    assert who is not None
+    yield platform, who
+    platform.engine.dispose()
+
+
+def _event(platform: Platform, who: Identity, *attrs: dict[str, Any], **fields: Any) -> str:
+    body = {"info": "e", "distribution": 1, "Attribute": list(attrs), **fields}
+    return str(events.add_event(platform, who, body)["id"])
+
+
+def _related(platform: Platform, who: Identity, event_id: str) -> set[str]:
+    view = events.view_event(platform, who, event_id)
+    return {r["Event"]["id"] for r in view["RelatedEvent"]}
+
+
+def test_exact_and_compound_values_correlate(world: tuple[Platform, Identity]) -> None:
+    platform, who = world
+    a = _event(platform, who, {"type": "filename|sha256", "value": "x.exe|" + "a" * 64})
+    b = _event(platform, who, {"type": "sha256", "value": "a" * 64})
+    c = _event(platform, who, {"type": "filename", "value": "x.exe"})
+    assert _related(platform, who, a) == {b, c}
+    assert _related(platform, who, b) == {a}
+
+
+def test_rules_that_stop_correlation(world: tuple[Platform, Identity]) -> None:
+    platform, who = world
+    a = _event(
+        platform,
+        who,
+        {"type": "comment", "value": "same text"},
+        {"type": "ip-dst|port", "value": "192.0.2.1|8080"},
+        {"type": "domain", "value": "quiet.example", "disable_correlation": True},
+    )
+    b = _event(
+        platform,
+        who,
+        {"type": "comment", "value": "same text"},
+        {"type": "ip-dst|port", "value": "192.0.2.2|8080"},
+        {"type": "domain", "value": "quiet.example"},
+    )
+    c = _event(platform, who, {"type": "domain", "value": "off.example"}, disable_correlation=True)
+    d = _event(platform, who, {"type": "domain", "value": "off.example"})
+    assert _related(platform, who, a) == set()
+    assert _related(platform, who, b) == set()
+    assert _related(platform, who, c) == set() and _related(platform, who, d) == set()
+
+
+def test_cidr_containment(world: tuple[Platform, Identity]) -> None:
+    platform, who = world
+    net = _event(platform, who, {"type": "ip-src", "value": "10.1.0.0/16"})
+    inside = _event(platform, who, {"type": "ip-dst", "value": "10.1.200.3"})
+    outside = _event(platform, who, {"type": "ip-dst", "value": "10.2.0.1"})
+    v6net = _event(platform, who, {"type": "ip-dst", "value": "2001:db8::/32"})
+    v6 = _event(platform, who, {"type": "ip-src|port", "value": "2001:db8::1|443"})
+    assert _related(platform, who, net) == {inside}
+    assert _related(platform, who, inside) == {net}
+    assert _related(platform, who, outside) == set()
+    assert _related(platform, who, v6) == {v6net}
+
+
+def test_over_correlating_values_are_capped(world: tuple[Platform, Identity]) -> None:
+    platform, who = world  # cap = 3 attributes per value
+    few = [_event(platform, who, {"type": "domain", "value": "rare.example"}) for _ in range(3)]
+    many = [_event(platform, who, {"type": "domain", "value": "common.example"}) for _ in range(4)]
+    assert _related(platform, who, few[0]) == set(few[1:])
+    assert _related(platform, who, many[0]) == set()
+
+
+def test_deleted_attributes_do_not_correlate(world: tuple[Platform, Identity]) -> None:
+    platform, who = world
+    a = _event(platform, who, {"type": "domain", "value": "gone.example"})
+    b = _event(platform, who, {"type": "domain", "value": "gone.example"})
+    assert _related(platform, who, a) == {b}
+    attr = events.view_event(platform, who, b)["Attribute"][0]["id"]
+    attributes.delete_attribute(platform, who, attr, hard=False)
+    assert _related(platform, who, a) == set()
+
+
+def test_no_table_grows_with_pairs(world: tuple[Platform, Identity]) -> None:
+    """Ten events sharing one value: correlation storage stays one row per value."""
+    platform, who = world
+    platform.correlation_cap = 100
+    for _ in range(10):
+        _event(platform, who, {"type": "ip-dst", "value": "192.0.2.77"})
+    with platform.engine.connect() as conn:
+        counts = {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in metadata.sorted_tables
+        }
+    assert counts["attributes"] == 10 and counts["ip_index"] == 10
+    assert max(counts.values()) <= 10  # nothing holds the 45 pairs
