@@ -60,6 +60,8 @@ def as_list(value: Any, path: str) -> list[Any]:
 
 def as_bool(value: Any, path: str) -> bool:
     """A MISP boolean (``true``/``1``/``"1"``)."""
+    if isinstance(value, Mapping | list):
+        raise InvalidInput(f"{path}: expected a boolean, got {type(value).__name__}")
     if value in _TRUE:
         return True
     if value in _FALSE:

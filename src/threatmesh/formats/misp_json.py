@@ -223,7 +223,7 @@ def parse_event(raw: Any, *, now: int, today: dt.date, path: str = "Event") -> E
         )
     dist, sg = _distribution({**data, "distribution": dist}, path, 1)
     attrs_path, objs_path = where(path, "Attribute"), where(path, "Object")
-    return EventDraft(
+    draft = EventDraft(
         uuid=uuid_or_new(data, path),
         info=as_str(info, where(path, "info"), max_len=MAX_INFO),
         date=as_date(data.get("date"), where(path, "date"), today),
@@ -254,6 +254,28 @@ def parse_event(raw: Any, *, now: int, today: dt.date, path: str = "Event") -> E
         ],
         present=frozenset(data.keys()),
     )
+    _check_unique_uuids(draft, path)
+    return draft
+
+
+def _check_unique_uuids(draft: EventDraft, path: str) -> None:
+    """One UUID per attribute, object and reference in a payload (each is stored once)."""
+    seen: dict[tuple[str, str], str] = {}
+
+    def claim(kind: str, uuid: str, at: str) -> None:
+        first = seen.setdefault((kind, uuid), at)
+        if first != at:
+            raise InvalidInput(f"{at}.uuid: {uuid} is already the UUID of {first}")
+
+    for i, a in enumerate(draft.attributes):
+        claim("attribute", a.uuid, f"{where(path, 'Attribute')}[{i}]")
+    for j, o in enumerate(draft.objects):
+        at = f"{where(path, 'Object')}[{j}]"
+        claim("object", o.uuid, at)
+        for k, a in enumerate(o.attributes):
+            claim("attribute", a.uuid, f"{at}.Attribute[{k}]")
+        for k, r in enumerate(o.references):
+            claim("reference", r.uuid, f"{at}.ObjectReference[{k}]")
 
 
 def _event_tags(data: Mapping[str, Any]) -> list[Any]:

@@ -284,10 +284,6 @@ def _compound(value: str) -> Pair | None:
     return None if not sep or not first or "|" in second else (first, second)
 
 
-def _one_line_compound(value: str) -> Pair | None:
-    return None if "\n" in value else _compound(value)
-
-
 def _single(check: Check) -> Rule:
     """A single-value check as a rule returning ``(value, "")``."""
 
@@ -309,7 +305,7 @@ def _dispatch() -> dict[str, tuple[Rule, str, bool]]:
         "ip-src|port": (r.ip_with_port, "expected an IP address and a port, e.g. 192.0.2.1|443"),
         "domain|ip": (r.domain_ip, "expected a domain and an IP, e.g. example.com|192.0.2.1"),
         "hostname|port": (r.hostname_port, "expected a host and a port, e.g. example.com|443"),
-        "regkey|value": (_one_line_compound, f"{_COMPOUND}, on one line"),
+        "regkey|value": (lambda v: None if "\n" in v else _compound(v), _COMPOUND),
     }
     rules["ip-dst|port"] = rules["ip-src|port"]
     table: dict[str, tuple[Rule, str, bool]] = {}

@@ -17,6 +17,7 @@ from base64 import b64decode
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import partial
 from struct import Struct
 
 #: A normalised ``(value1, value2)``; ``value2`` is ``""`` for non-compound types.
@@ -47,7 +48,9 @@ _ZERO_RUNS = tuple(":" + ":".join(["0"] * k) + ":" for k in range(8, 1, -1))
 _DOMAIN_RE = re.compile(r"[a-z0-9.\-_]+\.[a-z0-9\-]{2,}")
 
 _REFANG_DOT_RE = re.compile(r"\[\.\]|\[dot\]|\(dot\)")
+_REFANG_DOTS_ONCE = partial(_REFANG_DOT_RE.sub, ".")
 _REFANG_AT_RE = re.compile(r"\[@\]|\[at\]")
+_REFANG_PASSES = 8
 _REFANG_SCHEME_RE = re.compile(r"hxxp|hxtp|htxp|meow|h\[tt\]p", re.IGNORECASE | re.ASCII)
 
 _PCRE_SPACE = frozenset(" \t\n\r\x0b\x0c")  # PCRE's \s in non-Unicode mode
@@ -96,17 +99,16 @@ def canonical_uint(value: str, max_digits: int) -> str | None:
     return value if len(value) <= max_digits else None
 
 
-def _until_stable(step: Callable[[str], str], value: str) -> str:
-    """Repeat ``step`` until it changes nothing. MISP refangs once, so ``[[.]]`` would
-    change again on the next save; repeating keeps normalisation idempotent."""
-    refanged = step(value)
-    while refanged != value:
-        value, refanged = refanged, step(refanged)
-    return value
-
-
-def _refang_dots_once(value: str) -> str:
-    return _REFANG_DOT_RE.sub(".", value)
+def _until_stable(step: Callable[[str], str], value: str) -> str | None:
+    """Repeat ``step`` until it changes nothing: MISP refangs once, so ``[[.]]`` would
+    change again on the next save. A value still changing after a few passes (defanged
+    in layers, or crafted to make us loop: each pass is a full scan) is rejected."""
+    for _ in range(_REFANG_PASSES):
+        refanged = step(value)
+        if refanged == value:
+            return value
+        value = refanged
+    return None
 
 
 def _refang_email_once(value: str) -> str:
@@ -123,15 +125,15 @@ def _refang_url_once(value: str) -> str:
     return value
 
 
-def refang_dots(value: str) -> str:
+def refang_dots(value: str) -> str | None:
     """``example[.]com`` -> ``example.com`` (the test skips the regexes for the common
     value that is not defanged)."""
     if "[" in value or "(" in value:
-        return _until_stable(_refang_dots_once, value)
+        return _until_stable(_REFANG_DOTS_ONCE, value)
     return value
 
 
-def refang_url(value: str) -> str:
+def refang_url(value: str) -> str | None:
     """``hxxp://example[.]com[:]8080`` -> ``http://example.com:8080``."""
     return _until_stable(_refang_url_once, value)
 
@@ -183,7 +185,8 @@ def canonical_ip_or_cidr(value: str) -> str | None:
 
 def ip_or_cidr(value: str) -> str | None:
     """``ip-src`` / ``ip-dst``: an address, optionally with a CIDR prefix."""
-    return canonical_ip_or_cidr(refang_dots(value))
+    refanged = refang_dots(value)
+    return None if refanged is None else canonical_ip_or_cidr(refanged)
 
 
 def canonical_port(value: str) -> str | None:
@@ -241,12 +244,14 @@ def canonical_domain(value: str) -> str | None:
 def domain(value: str) -> str | None:
     """``domain``, and ``hostname``. Deviation: MISP only lower-cases hostnames, so it
     rejects ``www.example.com.``; we treat them as domains (dots trimmed, punycode)."""
-    return canonical_domain(refang_dots(value))
+    refanged = refang_dots(value)
+    return None if refanged is None else canonical_domain(refanged)
 
 
 def domain_ip(value: str) -> Pair | None:
     """``domain|ip``: a domain and one IP address."""
-    name, sep, address = ascii_lower(refang_dots(value)).partition("|")
+    refanged = refang_dots(value) or ""  # over-defanged: fails below as if no "|"
+    name, sep, address = ascii_lower(refanged).partition("|")
     if not sep or "|" in address:
         return None
     canonical, ip = canonical_domain(name), canonical_ip_or_cidr(address)
@@ -275,7 +280,10 @@ def email_check(refang: bool, lower: bool) -> Check:
 
     def check(value: str) -> str | None:
         if refang and ("[" in value or "(" in value):
-            value = _until_stable(_refang_email_once, value)
+            refanged = _until_stable(_refang_email_once, value)
+            if refanged is None:
+                return None
+            value = refanged
         if lower:
             value = ascii_lower(value)
         return value if is_email(value) else None
@@ -310,14 +318,14 @@ def is_url(value: str) -> bool:
 
 def url(value: str) -> str | None:
     """``url``: refanged, on one line (MISP has no stricter URL rule)."""
-    value = refang_url(value)
-    return None if "\n" in value else value
+    refanged = refang_url(value)
+    return None if refanged is None or "\n" in refanged else refanged
 
 
 def link(value: str) -> str | None:
     """``link``: a refanged absolute URL."""
-    value = refang_url(value)
-    return value if is_url(value) else None
+    refanged = refang_url(value)
+    return refanged if refanged is not None and is_url(refanged) else None
 
 
 # --- hashes and fingerprints ------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -229,18 +230,25 @@ def _related(
 def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
     """``attributes/restSearch`` as a stream of JSON chunks, one page at a time.
 
-    The query is checked before the stream starts, so a bad filter is still a 400."""
-    search.attribute_conditions(q, who.viewer, unpublished_private=platform.unpublished_private)
-    return _stream(platform, who, q)
-
-
-def _stream(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
-    yield b'{"response": {"Attribute": ['
-    first = True
+    The first page is read before the stream starts, so a bad filter (or a value the
+    database rejects) is still a 4xx rather than a broken stream."""
     pages = search.iter_attributes(
         platform.read, q, who.viewer, unpublished_private=platform.unpublished_private
     )
-    for rows in pages:
+    first_page = next(pages, None)
+    return _stream(platform, who, q, [first_page] if first_page else [], pages)
+
+
+def _stream(
+    platform: Platform,
+    who: Identity,
+    q: Query,
+    head: list[list[RowMapping]],
+    pages: Iterator[list[RowMapping]],
+) -> Iterator[bytes]:
+    yield b'{"response": {"Attribute": ['
+    first = True
+    for rows in itertools.chain(head, pages):
         for a in _decorate(platform, who, rows, q):
             yield (b"" if first else b",") + orjson.dumps(a)
             first = False

@@ -13,6 +13,8 @@ from threatmesh.model.query import Query, parse_terms
 _LAST_RE = re.compile(r"^(\d+)([smhdw]?)$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_LIMIT = 100_000
+#: Keeps ``(page - 1) * limit`` within a 64-bit offset.
+MAX_PAGE = 1_000_000_000
 
 
 def relative_time(raw: Any, name: str, now: int) -> int:
@@ -74,10 +76,12 @@ def _date_bound(raw: Any) -> str | None:
 
 
 def _deleted(raw: Any) -> str:
+    if isinstance(raw, list):
+        if len(raw) > 1:
+            return "both"
+        raw = raw[0] if raw else None
     if raw in (None, "", False, 0, "0"):
         return "no"
-    if isinstance(raw, list):
-        return "both" if len(raw) > 1 else _deleted(raw[0])
     if raw in (True, 1, "1", "only"):
         return "only"
     raise InvalidInput(f"deleted: {raw!r} is not 0, 1 or [0, 1]")
@@ -98,8 +102,8 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
     if limit_n is not None and not 0 < limit_n <= MAX_LIMIT:
         raise InvalidInput(f"limit: must be between 1 and {MAX_LIMIT}")
     page = as_int(p.get("page") or 1, "page")
-    if page < 1:
-        raise InvalidInput("page: must be 1 or more")
+    if not 0 < page <= MAX_PAGE:
+        raise InvalidInput(f"page: must be between 1 and {MAX_PAGE}")
     to_ids = p.get("to_ids")
     published = p.get("published")
     last = p.get("last", p.get("publish_timestamp"))

@@ -7,13 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.formats.fields import as_id
 from threatmesh.model.access import (
     SharingGroupFacts,
     Viewer,
     authorized_sharing_groups,
     viewer_from_role,
 )
-from threatmesh.formats.fields import as_id
 from threatmesh.model.roles import DEFAULT_ROLES, PERMISSIONS
 from threatmesh.storage.tables import (
     auth_keys,

@@ -52,7 +52,11 @@ def terms_clause(
 
 def _value_term(t: str) -> ColumnElement[bool]:
     a = attributes
-    conds = [_match(a.c.value1, t), _match(a.c.value2, t)]
+    # ix_attributes_value2 is partial (value2 <> ''): without that condition spelled
+    # out SQLite cannot use it, and the OR turns into a scan of the whole table.
+    exact = bool(t) and "%" not in t
+    in_value2 = sa.and_(a.c.value2 != "", a.c.value2 == t) if exact else _match(a.c.value2, t)
+    conds = [_match(a.c.value1, t), in_value2]
     if "|" in t and "%" not in t:
         first, second = t.split("|", 1)
         conds.append(sa.and_(a.c.value1 == first, a.c.value2 == second))

@@ -1,0 +1,273 @@
+"""restSearch-by-value latency, the HTTP floor, and storage bytes per attribute.
+
+For each size (default 10,000 and 1,000,000 attributes) the database is filled with
+realistic events through ``threatmesh.storage.writes`` (the server's own bulk path, so
+``ip_index`` and ``attribute_tags`` rows exist too), then three things are timed in
+the same run, interleaved request by request:
+
+* ``POST attributes/restSearch {"value": X}`` through the server (``threatmesh serve``
+  in a child process) with a keep-alive ``httpx.Client``;
+* the HTTP floor: an authenticated ``GET servers/getVersion`` on the same client;
+* the raw indexed SELECT of the same attribute rows by value (SQLAlchemy Core, same
+  database, in this process).
+
+Run ``python -m bench.search`` (SQLite) or ``python -m bench.search --postgres``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import httpx
+import sqlalchemy as sa
+
+from bench.common import (
+    Indicators,
+    auth_headers,
+    bench_database,
+    check_normal_form,
+    db_label,
+    event_draft,
+    init_admin,
+    machine,
+    percentile,
+    serve,
+)
+from threatmesh.storage import writes
+from threatmesh.storage.database import create_engine
+from threatmesh.storage.tables import attributes
+
+EVENT_SIZES = (10, 25, 50, 100, 250, 1000)  # attributes per event, drawn uniformly
+FILL_TRANSACTION = 20_000  # attributes per fill transaction
+ATTRIBUTE_TABLES = ("attributes", "ip_index", "attribute_tags")
+
+
+@dataclass(frozen=True)
+class Latency:
+    """p50 and p95 of one kind of request, in milliseconds."""
+
+    p50: float
+    p95: float
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Latency:
+        return cls(percentile(seconds, 50) * 1000, percentile(seconds, 95) * 1000)
+
+    def __str__(self) -> str:
+        return f"p50 {self.p50:7.3f} ms  p95 {self.p95:7.3f} ms"
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Bytes per attribute: the bare ``attributes`` heap, and everything holding
+    attribute data (attributes and its indexes, ip_index, attribute_tags)."""
+
+    count: int
+    bare: int
+    total: int
+
+    def __str__(self) -> str:
+        return (f"bare attribute row {self.bare / self.count:6.1f} B/attr, with indexes, "
+                f"ip_index and attribute_tags {self.total / self.count:6.1f} B/attr "
+                f"(ratio {self.total / self.bare:.2f}x, target < 2x)")
+
+
+# ---------------------------------------------------------------------------
+# Filling
+
+
+def fill(engine: sa.Engine, gen: Indicators, have: int, target: int) -> int:
+    """Add events until the database holds ``target`` attributes; return the count."""
+    org_id = _bench_org(engine)
+    while have < target:
+        batch = min(FILL_TRANSACTION, target - have)
+        with engine.begin() as conn:
+            added = 0
+            while added < batch:
+                n = min(gen.rng.choice(EVENT_SIZES), batch - added)
+                specs = gen.specs(n)
+                if have + added == 0:
+                    check_normal_form(specs)
+                draft = event_draft(specs, f"Bench event {have + added}")
+                writes.insert_event(conn, draft, org_id=org_id, orgc_id=org_id, user_id=1,
+                                    locked=False)
+                added += n
+        have += batch
+    return have
+
+
+def _bench_org(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT id FROM organisations WHERE name = 'BENCH-ORG'"))
+                   .scalar_one())
+
+
+def analyze(engine: sa.Engine) -> None:
+    """Refresh planner statistics on PostgreSQL (what autovacuum does shortly after a
+    bulk load). SQLite is left as the server leaves it (no ANALYZE)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))
+
+
+def sample_values(engine: sa.Engine, n: int, seed: int) -> list[str]:
+    """``n`` values of attributes picked uniformly over the whole table."""
+    rng = random.Random(seed)
+    with engine.connect() as conn:
+        top = int(conn.execute(sa.select(sa.func.max(attributes.c.id))).scalar_one())
+        ids = sorted({rng.randint(1, top) for _ in range(n * 2)})
+        q = sa.select(attributes.c.type, attributes.c.value1, attributes.c.value2).where(
+            attributes.c.id.in_(ids))
+        rows = conn.execute(q).all()
+    values = [v2 if t == "filename|sha256" else v1 for t, v1, v2 in rows]
+    rng.shuffle(values)
+    return values[:n]
+
+
+# ---------------------------------------------------------------------------
+# Measuring
+
+
+def raw_select(engine: sa.Engine) -> Callable[[str], int]:
+    """The raw indexed lookup of attribute rows by value (value1, or value2 of compound
+    types), as one Core SELECT on a pooled connection."""
+    a = attributes
+
+    def run(value: str) -> int:
+        q = sa.select(a).where(sa.or_(a.c.value1 == value,
+                                      sa.and_(a.c.value2 != "", a.c.value2 == value)))
+        with engine.connect() as conn:
+            return len(conn.execute(q).all())
+
+    return run
+
+
+def measure(client: httpx.Client, engine: sa.Engine, values: Sequence[str],
+            warmup: int) -> tuple[Latency, Latency, Latency]:
+    """Latencies of restSearch, getVersion and the raw SELECT, interleaved."""
+    select = raw_select(engine)
+    samples: dict[str, list[float]] = {"search": [], "floor": [], "raw": []}
+    for i, value in enumerate(values):
+        t0 = time.perf_counter()
+        r = client.get("/servers/getVersion")
+        t1 = time.perf_counter()
+        s = client.post("/attributes/restSearch", json={"value": value})
+        t2 = time.perf_counter()
+        found = select(value)
+        t3 = time.perf_counter()
+        _check(r, s, found, value)
+        if i >= warmup:
+            samples["floor"].append(t1 - t0)
+            samples["search"].append(t2 - t1)
+            samples["raw"].append(t3 - t2)
+    return (Latency.of(samples["search"]), Latency.of(samples["floor"]),
+            Latency.of(samples["raw"]))
+
+
+def _check(version: httpx.Response, search: httpx.Response, found: int, value: str) -> None:
+    if version.status_code != 200 or search.status_code != 200:
+        raise RuntimeError(f"HTTP {version.status_code}/{search.status_code}: {search.text[:300]}")
+    got = len(search.json()["response"]["Attribute"])
+    if got != found:
+        raise RuntimeError(f"restSearch {value!r} returned {got} attributes, raw SELECT {found}")
+
+
+def storage(engine: sa.Engine) -> Storage:
+    """Bytes per attribute on this database (see :class:`Storage`)."""
+    with engine.connect() as conn:
+        count = int(conn.execute(sa.select(sa.func.count()).select_from(attributes)).scalar_one())
+        if engine.dialect.name == "postgresql":
+            bare = conn.execute(sa.text("SELECT pg_relation_size('attributes')")).scalar_one()
+            total = sum(conn.execute(sa.text(f"SELECT pg_total_relation_size('{t}')")).scalar_one()
+                        for t in ATTRIBUTE_TABLES)
+            return Storage(count, int(bare), int(total))
+        sizes: dict[str, int] = dict(conn.execute(sa.text(
+            "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
+            "GROUP BY m.tbl_name")).all())
+        bare = conn.execute(sa.text(
+            "SELECT SUM(pgsize) FROM dbstat WHERE name = 'attributes'")).scalar_one()
+        return Storage(count, int(bare), int(sum(sizes.get(t, 0) for t in ATTRIBUTE_TABLES)))
+
+
+# ---------------------------------------------------------------------------
+# Main
+
+
+@dataclass(frozen=True)
+class Result:
+    size: int
+    search: Latency
+    floor: Latency
+    raw: Latency
+    storage: Storage
+    fill_seconds: float
+
+
+def run(postgres: bool, sizes: Sequence[int], requests: int, warmup: int) -> list[Result]:
+    """Fill to each size in turn and measure there."""
+    results = []
+    with bench_database(postgres) as (url, scratch):
+        key = init_admin(url, scratch)
+        engine = create_engine(url)
+        print(f"database: {db_label(engine)}; machine: {machine()}")
+        gen = Indicators(seed=7)
+        have = 0
+        with serve(url, scratch, key) as server, httpx.Client(
+                base_url=server.url, headers=auth_headers(key), timeout=120) as client:
+            for size in sorted(sizes):
+                t0 = time.perf_counter()
+                have = fill(engine, gen, have, size)
+                analyze(engine)
+                fill_seconds = time.perf_counter() - t0
+                print(f"filled to {have:,} attributes in {fill_seconds:.1f} s "
+                      f"({(size - (results[-1].size if results else 0)) / fill_seconds:,.0f} attr/s)")
+                values = sample_values(engine, requests + warmup, seed=size)
+                search, floor, raw = measure(client, engine, values, warmup)
+                result = Result(size, search, floor, raw, storage(engine), fill_seconds)
+                report_size(result)
+                results.append(result)
+        engine.dispose()
+    return results
+
+
+def report_size(r: Result) -> None:
+    print(f"\n== {r.size:,} attributes")
+    print(f"  restSearch by value   {r.search}")
+    print(f"  getVersion (floor)    {r.floor}")
+    print(f"  raw indexed SELECT    {r.raw}")
+    print(f"  restSearch p50 / floor p50 = {r.search.p50 / r.floor.p50:.2f}x (target <= 2x); "
+          f"restSearch p50 / raw p50 = {r.search.p50 / r.raw.p50:.1f}x")
+    print(f"  storage: {r.storage}")
+
+
+def report_scaling(results: Sequence[Result]) -> None:
+    if len(results) < 2:
+        return
+    small, big = results[0], results[-1]
+    print(f"\nrestSearch p50 at {big.size:,} / p50 at {small.size:,} = "
+          f"{big.search.p50 / small.search.p50:.2f}x (target: flat, ~1x); "
+          f"raw SELECT: {big.raw.p50 / small.raw.p50:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", action="store_true", help="run on a fresh PostgreSQL database")
+    parser.add_argument("--sizes", default="10000,1000000",
+                        help="comma-separated attribute counts (default 10000,1000000)")
+    parser.add_argument("--requests", type=int, default=500, help="timed requests per kind")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed requests first")
+    parser.add_argument("--quick", action="store_true", help="smoke run: sizes 2000,20000, 100 requests")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    requests, warmup = args.requests, args.warmup
+    if args.quick:
+        sizes, requests, warmup = [2000, 20000], 100, 20
+    report_scaling(run(args.postgres, sizes, requests, warmup))
+
+
+if __name__ == "__main__":
+    main()
