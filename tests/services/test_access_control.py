@@ -22,7 +22,6 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tests.services.acl_oracle import (
     AttributeFacts,
     EventView,
@@ -32,6 +31,7 @@ from tests.services.acl_oracle import (
     World,
 )
 from tests.support import LiveServer, live_server
+
 from threatmesh.model import access
 from threatmesh.model.enums import Distribution
 from threatmesh.model.roles import USER_ROLE_ID

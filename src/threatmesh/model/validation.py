@@ -1,14 +1,11 @@
 """Attribute value validation and normalisation, as MISP does it on save.
 
-:func:`normalize_value` runs what MISP runs before storing an attribute: trim, refang,
-``AttributeValidationTool::modifyBeforeValidation`` and ``::validate``, then the model's
-type-independent checks (not empty, not only control characters, at most 65535 bytes,
-a compound value split on exactly one ``|``). Pure: no I/O besides reading the bundled
-type table once, and no clock.
-
-Network, hash and date rules are in :mod:`threatmesh.model.validation_rules`; the text
-and number rules and the type -> rule table are here. Deviations from MISP are marked
-``Deviation:`` in docstrings.
+:func:`normalize_value` runs what MISP runs before storing an attribute: trim, refang
+(``ComplexTypeTool::refangValue``), ``AttributeValidationTool::modifyBeforeValidation``
+and ``validate``, then the type-independent checks (not empty, not only control
+characters, at most 65535 bytes, compound values split on exactly one ``|``). Pure: no
+I/O besides reading the bundled type table once, no clock. Network, hash and date rules
+are in :mod:`.validation_rules`; ``Deviation:`` marks where we differ from MISP on purpose.
 """
 
 from __future__ import annotations
@@ -350,7 +347,8 @@ def normalize_value(type_: str, value: str) -> tuple[str, str]:
     compound (``a|b``).
 
     Raises :class:`InvalidValue` for an unknown type or an invalid value; the message
-    names the type and quotes the value (truncated).
+    names the type and quotes the value (truncated). Deviation: MISP turns characters
+    beyond the BMP (emoji) into ``?`` for its 3-byte MySQL utf8 columns; we keep them.
     """
     entry = _dispatch().get(type_)
     if entry is None:

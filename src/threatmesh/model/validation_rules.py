@@ -1,10 +1,9 @@
 """The network, hash and date value rules behind :mod:`threatmesh.model.validation`.
 
-A *check* takes one trimmed, non-empty part and returns it normalised, or ``None`` when
-it is invalid; a *rule* does the same for a whole compound value, returning the pair.
-They follow MISP's ``AttributeValidationTool::modifyBeforeValidation`` then ``validate``
-and the refanging (``ComplexTypeTool::refangValue``) MISP runs first; where we differ
-on purpose the docstring says ``Deviation:``. Regexes and tables are built at import,
+A *check* takes one trimmed, non-empty part and returns it normalised, or ``None`` if it
+is invalid; a *rule* does that for a whole compound value and returns the pair. They
+follow MISP's refanging, ``modifyBeforeValidation`` and ``validate`` (see validation.py);
+``Deviation:`` marks where we differ on purpose. Regexes and tables are built at import,
 never per call: these run on the ingest path.
 """
 
@@ -38,8 +37,6 @@ _TO_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 _IPV4_RE = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 _EIGHT_WORDS = Struct("!8H")
-_DOTTED = "{}.{}.{}.{}"
-_FRAMED_HEXTETS = ":{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:"
 # Runs of zero hextets, longest first, framed by colons: the one to compress to "::".
 _ZERO_RUNS = tuple(":" + ":".join(["0"] * k) + ":" for k in range(8, 1, -1))
 
@@ -126,8 +123,7 @@ def _refang_url_once(value: str) -> str:
 
 
 def refang_dots(value: str) -> str | None:
-    """``example[.]com`` -> ``example.com`` (the test skips the regexes for the common
-    value that is not defanged)."""
+    """``example[.]com`` -> ``example.com`` (the test skips the regex if not defanged)."""
     if "[" in value or "(" in value:
         return _until_stable(_REFANG_DOTS_ONCE, value)
     return value
@@ -147,8 +143,8 @@ def _format_ipv6(packed: bytes) -> str:
     ``::ffff:a.b.c.d`` and ``::a.b.c.d``. Our own code, to not depend on the C library."""
     words = _EIGHT_WORDS.unpack(packed)
     if not any(words[:5]) and (words[5] == 0xFFFF or (words[5] == 0 and words[6] != 0)):
-        return ("::ffff:" if words[5] else "::") + _DOTTED.format(*packed[12:])
-    framed = _FRAMED_HEXTETS.format(*words)
+        return ("::ffff:" if words[5] else "::") + "{}.{}.{}.{}".format(*packed[12:])
+    framed = ":{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:".format(*words)
     for run in _ZERO_RUNS:
         at = framed.find(run)
         if at >= 0:
@@ -226,9 +222,8 @@ def ip_with_port(value: str) -> Pair | None:
 
 
 def canonical_domain(value: str) -> str | None:
-    """Lower-cased, surrounding dots removed, and, if that is not a valid domain, IDN to
-    punycode as MISP's ``idn_to_ascii``. (Python's codec is IDNA 2003, which maps like
-    PHP's default UTS #46 transitional processing.)"""
+    """Lower-cased, outer dots removed, and if still not valid, IDN to punycode as MISP's
+    ``idn_to_ascii`` (Python's IDNA 2003 maps like PHP's default UTS #46 transitional)."""
     value = ascii_lower(value).strip(".")
     if _DOMAIN_RE.fullmatch(value):
         return value
@@ -266,9 +261,8 @@ def hostname_port(value: str) -> Pair | None:
 
 
 def is_email(value: str) -> bool:
-    """MISP's deliberately loose ``^.[^\\s]*@.*\\..*$`` (one line; an ``@`` after the first
-    character with no space before it; a dot after it), without the regex: its
-    backtracking is quadratic on a long run of ``@``."""
+    """MISP's loose ``^.[^\\s]*@.*\\..*$`` (one line; an ``@`` with no space before it; a
+    dot after it) without the regex, whose backtracking is quadratic on runs of ``@``."""
     at = value.find("@", 1)
     if at < 1 or value.find(".", at + 1) < 0 or "\n" in value:
         return False

@@ -195,12 +195,27 @@ def _decorate(
 def _related(
     platform: Platform, conn: Connection, who: Identity, rows: list[RowMapping]
 ) -> dict[int, list[dict[str, Any]]]:
+    # An event with disable_correlation correlates with nothing, as its source too.
+    uncorrelated = set(
+        conn.execute(
+            sa.select(events.c.id).where(
+                events.c.id.in_(sorted({r["event_id"] for r in rows})),
+                events.c.disable_correlation.is_(True),
+            )
+        ).scalars()
+    )
     sources = [
         Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])
         for r in rows
-        if not r["disable_correlation"] and not r["deleted"]
+        if not r["disable_correlation"] and not r["deleted"] and r["event_id"] not in uncorrelated
     ]
-    matches = correlate(conn, who.viewer, sources, cap=platform.correlation_cap)
+    matches = correlate(
+        conn,
+        who.viewer,
+        sources,
+        cap=platform.correlation_cap,
+        unpublished_private=platform.unpublished_private,
+    )
     if not matches:
         return {}
     q = (

@@ -106,7 +106,7 @@ def over_correlating(conn: Connection, values: Iterable[str], cap: int) -> set[s
 
 
 def _exact_matches(
-    conn: Connection, viewer: Viewer, sources: Sequence[Source], cap: int
+    conn: Connection, viewer: Viewer, sources: Sequence[Source], cap: int, upp: bool
 ) -> list[Match]:
     by_value: dict[str, list[Source]] = {}
     for src in sources:
@@ -120,7 +120,11 @@ def _exact_matches(
         q = (
             sa.select(a.c.id, a.c.event_id, a.c.value1, a.c.value2, a.c.type)
             .select_from(a.join(e, e.c.id == a.c.event_id))
-            .where(_value_match(a, chunk), correlatable(a, e), acl.attribute_visible(viewer, a, e))
+            .where(
+                _value_match(a, chunk),
+                correlatable(a, e),
+                acl.attribute_visible(viewer, a, e, unpublished_private=upp),
+            )
         )
         for row in conn.execute(q):
             matched = {row.value1}
@@ -158,7 +162,7 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
 
 
 def _ip_matches(
-    conn: Connection, viewer: Viewer, sources: Sequence[Source], cap: int
+    conn: Connection, viewer: Viewer, sources: Sequence[Source], cap: int, upp: bool
 ) -> list[Match]:
     ip_types = describe_types.IP_TYPES | describe_types.IP_VALUE2_TYPES
     ip_sources = [s for s in sources if s.type in ip_types]
@@ -178,7 +182,7 @@ def _ip_matches(
             .where(
                 a.c.id.in_(targets[i : i + _CHUNK]),
                 correlatable(a, e),
-                acl.attribute_visible(viewer, a, e),
+                acl.attribute_visible(viewer, a, e, unpublished_private=upp),
             )
         )
         visible.update((r[0], r[1]) for r in conn.execute(q))
@@ -190,15 +194,22 @@ def _ip_matches(
 
 
 def correlate(
-    conn: Connection, viewer: Viewer, sources: Sequence[Source], *, cap: int
+    conn: Connection,
+    viewer: Viewer,
+    sources: Sequence[Source],
+    *,
+    cap: int,
+    unpublished_private: bool = False,
 ) -> list[Match]:
     """All correlations of ``sources`` with attributes of other events that ``viewer``
-    may see: exact value matches and CIDR containment, without duplicates."""
+    may see: exact value matches and CIDR containment, without duplicates. Pass the
+    platform's ``unpublished_private``: under it, another organisation's unpublished
+    event is invisible, and a correlation must not reveal it."""
     seen: set[tuple[int, int]] = set()
     out: list[Match] = []
     for m in (
-        *_exact_matches(conn, viewer, sources, cap),
-        *_ip_matches(conn, viewer, sources, cap),
+        *_exact_matches(conn, viewer, sources, cap, unpublished_private),
+        *_ip_matches(conn, viewer, sources, cap, unpublished_private),
     ):
         if (m.source_id, m.id) not in seen:
             seen.add((m.source_id, m.id))

@@ -241,6 +241,12 @@ def load_event(
             for r in attr_rows
             if not r["deleted"] and not r["disable_correlation"]
         ]
-        matches = correlate(conn, viewer, sources, cap=opts.correlation_cap)
+        matches = correlate(
+            conn,
+            viewer,
+            sources,
+            cap=opts.correlation_cap,
+            unpublished_private=opts.unpublished_private,
+        )
         out["RelatedEvent"] = related_events(conn, viewer, sorted({m.event_id for m in matches}))
     return out

@@ -33,7 +33,8 @@ PAGE = 1000
 
 
 def _match(col: sa.ColumnElement[Any], term: str) -> ColumnElement[bool]:
-    return col.like(term) if "%" in term else col == term
+    # Wildcards match case-insensitively on every backend, as MISP (MySQL) does.
+    return col.ilike(term) if "%" in term else col == term
 
 
 def terms_clause(
