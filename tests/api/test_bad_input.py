@@ -26,7 +26,6 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymisp import MISPEvent, PyMISP, PyMISPError
-
 from tests.support import LiveServer, database_url, live_server
 
 #: Tables an event add writes to; a rejected request must leave all of them alone.
@@ -60,7 +59,9 @@ class Site:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
     """One server per backend for the module, with the cross-organisation setup."""
     tmp_path = tmp_path_factory.mktemp(f"bad-input-{request.param}")
     with database_url(request.param, tmp_path) as url, live_server(url, tmp_path) as server:
@@ -105,6 +106,12 @@ def client(server: LiveServer, key: str | None = None) -> httpx.Client:
 
 def pymisp(server: LiveServer, key: str | None = None) -> PyMISP:
     return PyMISP(server.url, key or server.admin_key, ssl=False, timeout=30)
+
+
+def misp_event(info: str) -> MISPEvent:
+    event = MISPEvent()
+    event.info = info
+    return event
 
 
 def add_org_user(admin: httpx.Client, org_name: str) -> str:
@@ -172,7 +179,9 @@ def assert_pymisp_error(result: Any, status: int, *needles: str) -> None:
 def good_attributes(n: int) -> list[Json]:
     """``n`` valid, tagged attributes (the tag must not survive a rejected add)."""
     tag = [{"name": "bad-input:never-stored"}]
-    return [{"type": "ip-dst", "value": f"10.9.{i // 200}.{i % 200 + 1}", "Tag": tag} for i in range(n)]
+    return [
+        {"type": "ip-dst", "value": f"10.9.{i // 200}.{i % 200 + 1}", "Tag": tag} for i in range(n)
+    ]
 
 
 def event_body(*attributes: Any, **fields: Any) -> Json:
@@ -206,50 +215,111 @@ def test_json_that_is_not_an_object_is_400(site: Site, admin: httpx.Client, payl
 
 
 BAD_EVENTS: list[tuple[str, Json, tuple[str, ...]]] = [
-    ("unknown-type", event_body({"type": "no-such-type", "value": "x"}),
-     ("Event.Attribute[1].type", "no-such-type")),
-    ("bad-ipv4", event_body({"type": "ip-dst", "value": "999.1.1.1"}),
-     ("Event.Attribute[1].value", "999.1.1.1", "ip-dst")),
-    ("md5-length", event_body({"type": "md5", "value": "d41d8cd98f00b204"}),
-     ("Event.Attribute[1].value", "d41d8cd98f00b204", "md5")),
-    ("port-range", event_body({"type": "port", "value": "70000"}),
-     ("Event.Attribute[1].value", "70000", "port")),
-    ("category", event_body({"type": "md5", "category": "Network activity", "value": "d" * 32}),
-     ("Event.Attribute[1].category", "md5", "Network activity")),
+    (
+        "unknown-type",
+        event_body({"type": "no-such-type", "value": "x"}),
+        ("Event.Attribute[1].type", "no-such-type"),
+    ),
+    (
+        "bad-ipv4",
+        event_body({"type": "ip-dst", "value": "999.1.1.1"}),
+        ("Event.Attribute[1].value", "999.1.1.1", "ip-dst"),
+    ),
+    (
+        "md5-length",
+        event_body({"type": "md5", "value": "d41d8cd98f00b204"}),
+        ("Event.Attribute[1].value", "d41d8cd98f00b204", "md5"),
+    ),
+    (
+        "port-range",
+        event_body({"type": "port", "value": "70000"}),
+        ("Event.Attribute[1].value", "70000", "port"),
+    ),
+    (
+        "category",
+        event_body({"type": "md5", "category": "Network activity", "value": "d" * 32}),
+        ("Event.Attribute[1].category", "md5", "Network activity"),
+    ),
     ("no-value", event_body({"type": "text"}), ("Event.Attribute[1].value",)),
     ("not-an-object", event_body("10.0.0.1"), ("Event.Attribute[1]", "expected a JSON object")),
-    ("bad-uuid", event_body({"type": "text", "value": "x", "uuid": "not-a-uuid"}),
-     ("Event.Attribute[1].uuid", "not-a-uuid")),
+    (
+        "bad-uuid",
+        event_body({"type": "text", "value": "x", "uuid": "not-a-uuid"}),
+        ("Event.Attribute[1].uuid", "not-a-uuid"),
+    ),
     ("distribution-7", event_body(distribution=7), ("Event.distribution", "7")),
-    ("distribution-4-no-group", event_body(distribution=4),
-     ("Event.sharing_group_id", "distribution 4")),
-    ("unknown-sharing-group", event_body(distribution=4, sharing_group_id=999),
-     ("sharing group 999",)),
-    ("attribute-distribution-9", event_body({"type": "text", "value": "x", "distribution": 9}),
-     ("Event.Attribute[1].distribution", "9")),
-    ("missing-info", {"Event": {"distribution": 1, "Attribute": good_attributes(2)}},
-     ("Event.info",)),
+    (
+        "distribution-4-no-group",
+        event_body(distribution=4),
+        ("Event.sharing_group_id", "distribution 4"),
+    ),
+    (
+        "unknown-sharing-group",
+        event_body(distribution=4, sharing_group_id=999),
+        ("sharing group 999",),
+    ),
+    (
+        "attribute-distribution-9",
+        event_body({"type": "text", "value": "x", "distribution": 9}),
+        ("Event.Attribute[1].distribution", "9"),
+    ),
+    (
+        "missing-info",
+        {"Event": {"distribution": 1, "Attribute": good_attributes(2)}},
+        ("Event.info",),
+    ),
     ("blank-info", event_body(info="   "), ("Event.info",)),
     ("threat-level", event_body(threat_level_id=9), ("Event.threat_level_id", "9")),
     ("huge-timestamp", event_body(timestamp=10**30), ("Event.timestamp", "out of range")),
-    ("huge-first-seen", event_body({"type": "text", "value": "x", "first_seen": 1e300}),
-     ("Event.Attribute[1].first_seen", "out of range")),
+    (
+        "huge-first-seen",
+        event_body({"type": "text", "value": "x", "first_seen": 1e300}),
+        ("Event.Attribute[1].first_seen", "out of range"),
+    ),
     ("bad-date", event_body(date="31/12/2024"), ("Event.date", "31/12/2024")),
-    ("object-relation", event_body(Object=[{"name": "file", "Attribute": [
-        {"type": "filename", "object_relation": "filename", "value": "a.exe"},
-        {"type": "text", "object_relation": "nope", "value": "x"}]}]),
-     ("Event.Object[0].Attribute[1].object_relation", "'nope'", "'file'")),
-    ("object-relation-type", event_body(Object=[{"name": "file", "Attribute": [
-        {"type": "ip-dst", "object_relation": "md5", "value": "10.0.0.1"}]}]),
-     ("Event.Object[0].Attribute[0].type", "ip-dst")),
-    ("duplicate-attribute-uuid", event_body(
-        {"type": "text", "value": "a", "uuid": "3f1a6e7c-2b4d-4e5f-8a9b-0c1d2e3f4a5b"},
-        {"type": "text", "value": "b", "uuid": "3f1a6e7c-2b4d-4e5f-8a9b-0c1d2e3f4a5b"}),
-     ("Event.Attribute[2].uuid", "Event.Attribute[1]")),
+    (
+        "object-relation",
+        event_body(
+            Object=[
+                {
+                    "name": "file",
+                    "Attribute": [
+                        {"type": "filename", "object_relation": "filename", "value": "a.exe"},
+                        {"type": "text", "object_relation": "nope", "value": "x"},
+                    ],
+                }
+            ]
+        ),
+        ("Event.Object[0].Attribute[1].object_relation", "'nope'", "'file'"),
+    ),
+    (
+        "object-relation-type",
+        event_body(
+            Object=[
+                {
+                    "name": "file",
+                    "Attribute": [
+                        {"type": "ip-dst", "object_relation": "md5", "value": "10.0.0.1"}
+                    ],
+                }
+            ]
+        ),
+        ("Event.Object[0].Attribute[0].type", "ip-dst"),
+    ),
+    (
+        "duplicate-attribute-uuid",
+        event_body(
+            {"type": "text", "value": "a", "uuid": "3f1a6e7c-2b4d-4e5f-8a9b-0c1d2e3f4a5b"},
+            {"type": "text", "value": "b", "uuid": "3f1a6e7c-2b4d-4e5f-8a9b-0c1d2e3f4a5b"},
+        ),
+        ("Event.Attribute[2].uuid", "Event.Attribute[1]"),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("payload", "needles"), [c[1:] for c in BAD_EVENTS], ids=[c[0] for c in BAD_EVENTS])
+@pytest.mark.parametrize(
+    ("payload", "needles"), [c[1:] for c in BAD_EVENTS], ids=[c[0] for c in BAD_EVENTS]
+)
 def test_invalid_event_is_400_and_adds_nothing(
     site: Site, admin: httpx.Client, payload: Json, needles: tuple[str, ...]
 ) -> None:
@@ -266,7 +336,9 @@ def test_fifty_valid_attributes_and_one_bad_add_nothing(site: Site, admin: httpx
     assert admin.get("/events/index", params={"eventinfo": "bad input"}).json() == []
 
 
-def test_failure_inside_the_transaction_rolls_everything_back(site: Site, admin: httpx.Client) -> None:
+def test_failure_inside_the_transaction_rolls_everything_back(
+    site: Site, admin: httpx.Client
+) -> None:
     """The event row and its tags are written before the attributes; an attribute UUID
     already used by another event then fails the insert: nothing may remain."""
     taken = site.private_event["Attribute"][0]["uuid"]
@@ -278,8 +350,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(site: Site, admin:
 
 def test_pymisp_sees_the_error_and_nothing_is_added(site: Site) -> None:
     misp = pymisp(site.server)
-    event = MISPEvent()
-    event.info = "bad input via PyMISP"
+    event = misp_event("bad input via PyMISP")
     for i in range(50):
         event.add_attribute("ip-dst", f"10.8.0.{i + 1}")
     event.add_attribute("ip-dst", "999.1.1.1")
@@ -293,15 +364,20 @@ def test_duplicate_event_uuid_is_409(site: Site, admin: httpx.Client) -> None:
     with nothing_written(site.server):
         resp = admin.post("/events/add", json=event_body(uuid=existing))
     assert_error(resp, 409, "already exists")
-    assert_pymisp_error(pymisp(site.server).add_event({"Event": {"info": "again", "uuid": existing}}),
-                        409, "already exists")
+    again = misp_event("again")
+    again.uuid = existing
+    assert_pymisp_error(pymisp(site.server).add_event(again), 409, "already exists")
 
 
 @pytest.mark.parametrize(
     "payload",
-    [{"info": "nul \u0000 byte"}, event_body({"type": "text", "value": "nul\u0000"}),
-     event_body(sharing_group_id=2**70, distribution=4), event_body(date=1e300),
-     event_body(Object=[{"name": "custom", "uuid": "5", "Attribute": []}])],
+    [
+        {"info": "nul \u0000 byte"},
+        event_body({"type": "text", "value": "nul\u0000"}),
+        event_body(sharing_group_id=2**70, distribution=4),
+        event_body(date=1e300),
+        event_body(Object=[{"name": "custom", "uuid": "5", "Attribute": []}]),
+    ],
     ids=["nul-info", "nul-value", "huge-group", "huge-date", "bad-object-uuid"],
 )
 def test_odd_values_never_500(site: Site, admin: httpx.Client, payload: Json) -> None:
@@ -320,13 +396,22 @@ def test_odd_values_never_500(site: Site, admin: httpx.Client, payload: Json) ->
 
 @pytest.mark.parametrize(
     ("key", "needle"),
-    [(None, "Authorization"), ("", "Authorization"), (UNKNOWN_KEY, "Authorization"),
-     ("short", "40 alphanumeric"), ("!" * 40, "40 alphanumeric"), ("a" * 41, "40 alphanumeric")],
+    [
+        (None, "Authorization"),
+        ("", "Authorization"),
+        (UNKNOWN_KEY, "Authorization"),
+        ("short", "40 alphanumeric"),
+        ("!" * 40, "40 alphanumeric"),
+        ("a" * 41, "40 alphanumeric"),
+    ],
     ids=["absent", "empty", "unknown", "short", "symbols", "too-long"],
 )
 def test_missing_or_wrong_key_is_401(site: Site, key: str | None, needle: str) -> None:
     headers = {"Accept": "application/json"} | ({} if key is None else {"Authorization": key})
-    with httpx.Client(base_url=site.server.url, headers=headers) as anon, nothing_written(site.server):
+    with (
+        httpx.Client(base_url=site.server.url, headers=headers) as anon,
+        nothing_written(site.server),
+    ):
         assert_error(anon.get("/events/index"), 401, needle)
         assert_error(anon.post("/events/add", json=event_body()), 401, needle)
 
@@ -345,14 +430,24 @@ def private_refs(site: Site) -> list[str]:
 
 @pytest.mark.parametrize(
     ("method", "action"),
-    [("GET", "events/view"), ("POST", "events/edit"), ("POST", "events/delete"),
-     ("POST", "events/publish"), ("POST", "events/unpublish"), ("POST", "attributes/add")],
+    [
+        ("GET", "events/view"),
+        ("POST", "events/edit"),
+        ("POST", "events/delete"),
+        ("POST", "events/publish"),
+        ("POST", "events/unpublish"),
+        ("POST", "attributes/add"),
+    ],
 )
-def test_another_orgs_private_event_is_404(site: Site, other: httpx.Client, method: str, action: str) -> None:
+def test_another_orgs_private_event_is_404(
+    site: Site, other: httpx.Client, method: str, action: str
+) -> None:
     body = {"info": "taken over", "type": "text", "value": "x"}
     for ref in private_refs(site):
         with nothing_written(site.server):
-            resp = other.request(method, f"/{action}/{ref}", json=body if method == "POST" else None)
+            resp = other.request(
+                method, f"/{action}/{ref}", json=body if method == "POST" else None
+            )
         assert_error(resp, 404, "Invalid event")
     assert other.head(f"/events/view/{site.private_event['id']}").status_code == 404
 
@@ -373,13 +468,19 @@ def test_pymisp_another_orgs_private_event_is_404(site: Site) -> None:
         assert_pymisp_error(misp.get_event(event_id), 404, "Invalid event")
         assert_pymisp_error(misp.delete_event(event_id), 404, "Invalid event")
         assert_pymisp_error(misp.publish(event_id), 404, "Invalid event")
-        assert_pymisp_error(misp.update_event({"info": "x"}, event_id=event_id), 404, "Invalid event")
+        assert_pymisp_error(
+            misp.update_event(misp_event("taken over"), event_id=event_id), 404, "Invalid event"
+        )
 
 
 @pytest.mark.parametrize(
     ("action", "needle"),
-    [("events/edit", "not allowed to modify"), ("events/delete", "not allowed to modify"),
-     ("events/publish", "permission to publish"), ("attributes/add", "permission")],
+    [
+        ("events/edit", "not allowed to modify"),
+        ("events/delete", "not allowed to modify"),
+        ("events/publish", "permission to publish"),
+        ("attributes/add", "permission"),
+    ],
 )
 def test_another_orgs_visible_event_is_403_to_change(
     site: Site, other: httpx.Client, action: str, needle: str
@@ -387,7 +488,9 @@ def test_another_orgs_visible_event_is_403_to_change(
     event_id = site.shared_event["id"]
     assert other.get(f"/events/view/{event_id}").status_code == 200
     with nothing_written(site.server):
-        resp = other.post(f"/{action}/{event_id}", json={"info": "taken over", "type": "text", "value": "x"})
+        resp = other.post(
+            f"/{action}/{event_id}", json={"info": "taken over", "type": "text", "value": "x"}
+        )
     assert_error(resp, 403, needle)
     assert other.get(f"/events/view/{event_id}").json()["Event"]["info"] == "community"
 
@@ -399,12 +502,21 @@ def test_another_orgs_visible_event_is_403_to_change(
 def test_id_that_is_neither_number_nor_uuid_is_400(admin: httpx.Client, action: str) -> None:
     method = "GET" if action.endswith("view") else "POST"
     for ref in ("abc", "1.5", "-1", "12abc", "²", "%00", "0x1f"):
-        assert_error(admin.request(method, f"/{action}/{ref}"), 400, "id or UUID", repr(unquote(ref)))
+        assert_error(
+            admin.request(method, f"/{action}/{ref}"), 400, "id or UUID", repr(unquote(ref))
+        )
 
 
 @pytest.mark.parametrize(
-    "path", ["/events/view/{}", "/attributes/view/{}", "/organisations/view/{}", "/users/view/{}",
-             "/sharing_groups/view/{}", "/objects/delete/{}"],
+    "path",
+    [
+        "/events/view/{}",
+        "/attributes/view/{}",
+        "/organisations/view/{}",
+        "/users/view/{}",
+        "/sharing_groups/view/{}",
+        "/objects/delete/{}",
+    ],
 )
 def test_unknown_or_out_of_range_id_is_404(admin: httpx.Client, path: str) -> None:
     """Ids past 64 bits name no row: a 404 like any unknown id (not a database error)."""
@@ -443,17 +555,38 @@ BAD_FILTERS: list[tuple[Json, tuple[str, ...]]] = [
 ]
 
 
-@pytest.mark.parametrize(("body", "needles"), BAD_FILTERS, ids=[json.dumps(b[0]) for b in BAD_FILTERS])
-def test_search_with_a_bad_filter_is_400(admin: httpx.Client, body: Json, needles: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("body", "needles"), BAD_FILTERS, ids=[json.dumps(b[0]) for b in BAD_FILTERS]
+)
+def test_search_with_a_bad_filter_is_400(
+    admin: httpx.Client, body: Json, needles: tuple[str, ...]
+) -> None:
     for path in ("/attributes/restSearch", "/events/restSearch", "/events/index"):
         assert_error(admin.post(path, json=body), 400, *needles)
 
 
 @pytest.mark.parametrize(
     "body",
-    [{"eventid": "9" * 30}, {"org": "9" * 30}, {"tags": "9" * 30}, {"deleted": []}, {"value": "\u0000"},
-     {"last": "999999999w"}, {"request": {"limit": 1, "page": 999999}}],
-    ids=["huge-eventid", "huge-org", "huge-tag", "deleted-empty", "nul", "long-ago", "far-page"],
+    [
+        {"eventid": "9" * 30},
+        {"org": "9" * 30},
+        {"tags": "9" * 30},
+        {"deleted": []},
+        {"value": "\u0000"},
+        {"last": "999999999w"},
+        {"request": {"limit": 1, "page": 999999}},
+        {"request": 5},
+    ],
+    ids=[
+        "huge-eventid",
+        "huge-org",
+        "huge-tag",
+        "deleted-empty",
+        "nul",
+        "long-ago",
+        "far-page",
+        "request-not-object",
+    ],
 )
 def test_odd_search_filters_never_break(admin: httpx.Client, body: Json) -> None:
     """Odd filters answer a 4xx, or a complete JSON document (never a cut stream)."""
@@ -461,6 +594,11 @@ def test_odd_search_filters_never_break(admin: httpx.Client, body: Json) -> None
         resp = admin.post(path, json=body)
         assert resp.status_code < 500, resp.text
         json.loads(resp.content)
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, [["1.2.3.4"]]], ids=["object", "nested-list"])
+def test_sighting_of_a_value_that_is_not_text_is_400(admin: httpx.Client, value: Any) -> None:
+    assert_error(admin.post("/sightings/add", json={"value": value}), 400, "Sighting.value")
 
 
 def test_pymisp_search_with_a_bad_filter(site: Site) -> None:
@@ -477,7 +615,9 @@ def big_event(n: int) -> bytes:
 
 def test_oversize_body_with_content_length_is_413(small_server: LiveServer) -> None:
     with client(small_server) as c, nothing_written(small_server):
-        resp = c.post("/events/add", content=big_event(100), headers={"Content-Type": "application/json"})
+        resp = c.post(
+            "/events/add", content=big_event(100), headers={"Content-Type": "application/json"}
+        )
     assert_error(resp, 413, "2048 bytes")
 
 
@@ -497,32 +637,73 @@ def test_oversize_chunked_body_is_413(small_server: LiveServer) -> None:
 
 def test_body_under_the_limit_is_accepted(small_server: LiveServer) -> None:
     with client(small_server) as c:
-        resp = c.post("/events/add", content=big_event(2), headers={"Content-Type": "application/json"})
+        resp = c.post(
+            "/events/add", content=big_event(2), headers={"Content-Type": "application/json"}
+        )
     assert resp.status_code == 200, resp.text
 
 
 # --------------------------------------------------------------------------- fuzzing
 
-FIELD_NAMES = st.sampled_from([
-    "Event", "request", "info", "Attribute", "Object", "Tag", "type", "value", "category",
-    "distribution", "sharing_group_id", "uuid", "timestamp", "date", "first_seen", "to_ids",
-    "object_relation", "name", "ObjectReference", "referenced_uuid", "threat_level_id",
-    "analysis", "published", "limit", "page", "deleted", "from", "to", "last", "eventid",
-    "org", "tags", "includeCorrelations", "returnFormat",
-])
+FIELD_NAMES = st.sampled_from(
+    [
+        "Event",
+        "request",
+        "info",
+        "Attribute",
+        "Object",
+        "Tag",
+        "type",
+        "value",
+        "category",
+        "distribution",
+        "sharing_group_id",
+        "uuid",
+        "timestamp",
+        "date",
+        "first_seen",
+        "to_ids",
+        "object_relation",
+        "name",
+        "ObjectReference",
+        "referenced_uuid",
+        "threat_level_id",
+        "analysis",
+        "published",
+        "limit",
+        "page",
+        "deleted",
+        "from",
+        "to",
+        "last",
+        "eventid",
+        "org",
+        "tags",
+        "includeCorrelations",
+        "returnFormat",
+    ]
+)
 SCALARS = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12) | st.sampled_from(["ip-dst", "md5", "text", "file", "1.2.3.4", "4", "5d"])
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["ip-dst", "md5", "text", "file", "1.2.3.4", "4", "5d"])
 )
 JSON_VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(FIELD_NAMES | st.text(max_size=6), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(FIELD_NAMES | st.text(max_size=6), inner, max_size=5)
+    ),
     max_leaves=24,
 )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(payload=JSON_VALUES)
 def test_random_json_never_500(fuzz_client: httpx.Client, payload: Any) -> None:
     for path in ("/events/add", "/attributes/restSearch"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from pymisp import MISPEvent, MISPObject, MISPOrganisation, MISPSighting, MISPUser, PyMISP
-
 from tests.support import LiveServer
 
 SHARED_IP = "198.51.100.7"
@@ -87,14 +86,20 @@ def test_pymisp_full_lifecycle(server: LiveServer) -> None:
     # Searches: by value, by type, by tag expression, by time window.
     by_value = analyst.search(controller="attributes", value=SHARED_IP, include_correlations=True)
     assert isinstance(by_value, dict)
-    assert sorted(a["event_id"] for a in by_value["Attribute"]) == sorted([str(created.id), str(other.id)])
-    related = next(a for a in by_value["Attribute"] if a["event_id"] == str(created.id))["RelatedAttribute"]
+    assert sorted(a["event_id"] for a in by_value["Attribute"]) == sorted(
+        [str(created.id), str(other.id)]
+    )
+    related = next(a for a in by_value["Attribute"] if a["event_id"] == str(created.id))[
+        "RelatedAttribute"
+    ]
     assert [r["event_id"] for r in related] == [str(other.id)]
     wildcard = analyst.search(controller="attributes", value="c2-1%.evil.example")
     assert len(wildcard["Attribute"]) == 11  # c2-1 and c2-10 .. c2-19
     by_type = analyst.search(controller="attributes", type_attribute="sha256")
     assert {a["value"] for a in by_type["Attribute"]} == {"e" * 64, "f" * 64}
-    tag_query = analyst.build_complex_query(or_parameters=["tlp:amber"], not_parameters=["kill-chain:Delivery"])
+    tag_query = analyst.build_complex_query(
+        or_parameters=["tlp:amber"], not_parameters=["kill-chain:Delivery"]
+    )
     tagged = analyst.search(controller="attributes", tags=tag_query, type_attribute="md5")
     assert tagged["Attribute"] == []  # the only md5 carries the excluded tag
     events_found = analyst.search(controller="events", tags=["tlp:amber"], pythonify=True)
@@ -119,7 +124,9 @@ def test_pymisp_full_lifecycle(server: LiveServer) -> None:
     attr_id = next(a.id for a in view.attributes if a.value == SHARED_IP)
     listed = analyst.sightings(analyst.get_attribute(attr_id, pythonify=True))
     assert [s["Sighting"]["source"] for s in listed] == ["honeypot-1"]
-    with_sightings = analyst.search(controller="attributes", value=SHARED_IP, include_sightings=True)
+    with_sightings = analyst.search(
+        controller="attributes", value=SHARED_IP, include_sightings=True
+    )
     mine = next(a for a in with_sightings["Attribute"] if a["event_id"] == str(created.id))
     assert len(mine["Sighting"]) == 1
 

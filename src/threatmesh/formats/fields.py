@@ -73,6 +73,8 @@ def as_int(value: Any, path: str, *, allowed: frozenset[int] | None = None) -> i
     """An integer given as a number or a string of digits, optionally from a set."""
     if isinstance(value, bool):
         raise InvalidInput(f"{path}: expected an integer, got {value!r}")
+    if isinstance(value, float) and not value.is_integer():
+        raise InvalidInput(f"{path}: expected an integer, got {value!r}")
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -94,6 +96,9 @@ def as_str(value: Any, path: str, *, max_len: int | None = None) -> str:
         raise InvalidInput(f"{path}: expected a string, got {type(value).__name__}")
     if max_len is not None and len(text) > max_len:
         raise InvalidInput(f"{path}: longer than {max_len} characters")
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL in text; refuse it everywhere so both backends agree.
+        raise InvalidInput(f"{path}: NUL characters are not allowed")
     return text
 
 

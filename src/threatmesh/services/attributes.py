@@ -14,7 +14,7 @@ from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id, as_list
 from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.model import access
-from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -93,7 +93,7 @@ def add_attributes(
             sa.select(attributes.c.uuid).where(attributes.c.uuid.in_([d.uuid for d in drafts]))
         ).first()
         if taken:
-            raise InvalidInput(f"Attribute.uuid: {taken[0]} already exists")
+            raise Conflict(f"Attribute.uuid: {taken[0]} already exists")
         tag_ids = writes.ensure_tags(
             conn,
             [t for d in drafts for t in d.tags],

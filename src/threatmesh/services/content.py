@@ -14,7 +14,7 @@ from threatmesh.formats.misp_json import parse_object, unwrap
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.enums import SightingType
-from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.attributes import _attribute_row, _touch_event
 from threatmesh.services.events import facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -40,7 +40,7 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add objects to this event.")
         if conn.execute(sa.select(objects.c.id).where(objects.c.uuid == draft.uuid)).first():
-            raise InvalidInput(f"Object.uuid: {draft.uuid} already exists")
+            raise Conflict(f"Object.uuid: {draft.uuid} already exists")
         tag_ids = writes.ensure_tags(
             conn,
             [t for a in draft.attributes for t in a.tags],
@@ -215,7 +215,9 @@ def _sighting_targets(
     values = data.get("values") or data.get("value")
     if not values:
         raise InvalidInput("Sighting: give an attribute id/uuid, or value(s) to match")
-    values = values if isinstance(values, list) else [values]
+    values = [
+        as_str(v, "Sighting.value") for v in (values if isinstance(values, list) else [values])
+    ]
     q = (
         sa.select(attributes.c.id, attributes.c.event_id)
         .join(events, events.c.id == attributes.c.event_id)

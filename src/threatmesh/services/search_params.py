@@ -97,7 +97,8 @@ def _flag(params: Mapping[str, Any], *names: str) -> bool:
 def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
     """Build a query from a restSearch body or index filters (MISP spellings accepted)."""
     if not isinstance(params, Mapping):  # e.g. {"request": 5}
-        raise InvalidInput(f"request: expected a JSON object of filters, got {type(params).__name__}")
+        kind = type(params).__name__
+        raise InvalidInput(f"request: expected a JSON object of filters, got {kind}")
     p = {k: v for k, v in params.items() if v is not None}
     limit = p.get("limit")
     limit_n = None if limit in (None, "", 0, "0") else as_int(limit, "limit")

@@ -126,11 +126,12 @@ def _exact_matches(
                 acl.attribute_visible(viewer, a, e, unpublished_private=upp),
             )
         )
+        wanted = set(chunk)  # once per chunk, not per matching row
         for row in conn.execute(q):
             matched = {row.value1}
             if row.value2 and row.type not in describe_types.PRIMARY_ONLY_CORRELATING_TYPES:
                 matched.add(row.value2)
-            for v in matched & set(chunk):
+            for v in matched & wanted:
                 out.extend(
                     Match(s.id, row.id, row.event_id)
                     for s in by_value[v]
@@ -149,13 +150,17 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
         )
         spans.extend(conn.execute(q).all())
     pairs: list[tuple[int, int]] = []
+    # One statement per case, built once: this runs once per IP attribute of an event.
+    ix = ip_index.c
+    lo_, hi_ = sa.bindparam("lo", type_=ix.lo.type), sa.bindparam("hi", type_=ix.hi.type)
+    select = sa.select(ix.attribute_id).limit(cap + 1)
+    # a single address: which networks contain it?
+    containing = select.where(ix.lo != ix.hi, ix.lo <= lo_, ix.hi >= hi_)
+    # a network: which addresses and smaller networks lie inside?
+    inside = select.where(ix.lo >= lo_, ix.lo <= hi_, ix.hi <= hi_)
     for src_id, lo, hi in spans:
-        if lo == hi:  # a single address: which networks contain it?
-            cond = sa.and_(ip_index.c.lo != ip_index.c.hi, ip_index.c.lo <= lo, ip_index.c.hi >= hi)
-        else:  # a network: which addresses and smaller networks lie inside?
-            cond = sa.and_(ip_index.c.lo >= lo, ip_index.c.lo <= hi, ip_index.c.hi <= hi)
-        q = sa.select(ip_index.c.attribute_id).where(cond).limit(cap + 1)
-        found = conn.execute(q).scalars().all()
+        q = containing if lo == hi else inside
+        found = conn.execute(q, {"lo": lo, "hi": hi}).scalars().all()
         if len(found) <= cap:
             pairs.extend((src_id, f) for f in found if f != src_id)
     return pairs
