@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,8 +225,11 @@ class Indicators:
     def _hash(self, bits: int) -> str:
         return f"{self.rng.getrandbits(bits):0{bits // 4}x}"
 
+    def _filename(self) -> str:
+        return f"{self._word()}.{self.rng.choice(_EXTS)}"
+
     def _values(self, type_: str) -> tuple[str, str]:
-        makers = {
+        makers: dict[str, Callable[[], tuple[str, str]]] = {
             "ip-dst": lambda: (self._ip(), ""),
             "ip-src": lambda: (self._ip(), ""),
             "domain": lambda: (self._domain(), ""),
@@ -236,8 +239,8 @@ class Indicators:
             "sha256": lambda: (self._hash(256), ""),
             "md5": lambda: (self._hash(128), ""),
             "sha1": lambda: (self._hash(160), ""),
-            "filename|sha256": lambda: (f"{self._word()}.{self.rng.choice(_EXTS)}", self._hash(256)),
-            "filename": lambda: (f"{self._word()}.{self.rng.choice(_EXTS)}", ""),
+            "filename|sha256": lambda: (self._filename(), self._hash(256)),
+            "filename": lambda: (self._filename(), ""),
             "email-src": lambda: (f"{self._word()}@{self._domain()}", ""),
             "ip-dst|port": lambda: (self._ip().split("/")[0], str(self.rng.randint(1, 65535))),
             "domain|ip": lambda: (self._domain(), self._ip().split("/")[0]),
@@ -339,8 +342,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"SQLAlchemy {sa.__version__}, {platform.system()} {platform.release()}")
+            f"SQLAlchemy {sa.__version__}, {platform.system()} {platform.release()}; "
+            f"load average before the run {load}")
 
 
 def db_label(engine: sa.Engine) -> str:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import httpx
 import sqlalchemy as sa
-
 from bench.common import (
     Indicators,
     auth_headers,
@@ -37,6 +36,7 @@ from bench.common import (
     percentile,
     serve,
 )
+
 from threatmesh.storage import writes
 from threatmesh.storage.database import create_engine
 from threatmesh.storage.tables import attributes
@@ -186,8 +186,8 @@ def storage(engine: sa.Engine) -> Storage:
                         for t in ATTRIBUTE_TABLES)
             return Storage(count, int(bare), int(total))
         sizes: dict[str, int] = dict(conn.execute(sa.text(
-            "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s JOIN sqlite_master m ON m.name = s.name "
-            "GROUP BY m.tbl_name")).all())
+            "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s "
+            "JOIN sqlite_master m ON m.name = s.name GROUP BY m.tbl_name")).all())
         bare = conn.execute(sa.text(
             "SELECT SUM(pgsize) FROM dbstat WHERE name = 'attributes'")).scalar_one()
         return Storage(count, int(bare), int(sum(sizes.get(t, 0) for t in ATTRIBUTE_TABLES)))
@@ -209,7 +209,7 @@ class Result:
 
 def run(postgres: bool, sizes: Sequence[int], requests: int, warmup: int) -> list[Result]:
     """Fill to each size in turn and measure there."""
-    results = []
+    results: list[Result] = []
     with bench_database(postgres) as (url, scratch):
         key = init_admin(url, scratch)
         engine = create_engine(url)
@@ -223,8 +223,9 @@ def run(postgres: bool, sizes: Sequence[int], requests: int, warmup: int) -> lis
                 have = fill(engine, gen, have, size)
                 analyze(engine)
                 fill_seconds = time.perf_counter() - t0
+                added = size - (results[-1].size if results else 0)
                 print(f"filled to {have:,} attributes in {fill_seconds:.1f} s "
-                      f"({(size - (results[-1].size if results else 0)) / fill_seconds:,.0f} attr/s)")
+                      f"({added / fill_seconds:,.0f} attr/s)")
                 values = sample_values(engine, requests + warmup, seed=size)
                 search, floor, raw = measure(client, engine, values, warmup)
                 result = Result(size, search, floor, raw, storage(engine), fill_seconds)
@@ -255,12 +256,14 @@ def report_scaling(results: Sequence[Result]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true", help="run on a fresh PostgreSQL database")
+    parser.add_argument("--postgres", action="store_true",
+                        help="run on a fresh PostgreSQL database")
     parser.add_argument("--sizes", default="10000,1000000",
                         help="comma-separated attribute counts (default 10000,1000000)")
     parser.add_argument("--requests", type=int, default=500, help="timed requests per kind")
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests first")
-    parser.add_argument("--quick", action="store_true", help="smoke run: sizes 2000,20000, 100 requests")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: sizes 2000,20000, 100 requests")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     requests, warmup = args.requests, args.warmup

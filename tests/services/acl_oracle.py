@@ -119,8 +119,9 @@ def may_correlate(e: EventWorld, a: AttributeFacts) -> bool:
     )
 
 
-def correlates(src_event: EventWorld, src: AttributeFacts, tgt_event: EventWorld,
-               tgt: AttributeFacts) -> bool:
+def correlates(
+    src_event: EventWorld, src: AttributeFacts, tgt_event: EventWorld, tgt: AttributeFacts
+) -> bool:
     """Whether ``src`` correlates with ``tgt`` (ignoring who may see them)."""
     if src_event.uuid == tgt_event.uuid:
         return False
@@ -182,9 +183,7 @@ class Oracle:
     def related_events(self, e: EventWorld) -> frozenset[str]:
         """``RelatedEvent`` of ``e``: events of the correlations of its visible attributes."""
         by_uuid = {a.uuid: te.uuid for te, a in self.world.attributes()}
-        return frozenset(
-            by_uuid[t] for a in e.attributes for t in self.related_attributes(e, a)
-        )
+        return frozenset(by_uuid[t] for a in e.attributes for t in self.related_attributes(e, a))
 
     def event_view(self, e: EventWorld) -> EventView:
         """What ``events/view`` shows of ``e`` (which must be visible)."""
@@ -214,4 +213,6 @@ class Oracle:
         """Events an ``events/restSearch`` on ``value`` returns: those with a visible
         attribute carrying it (an invisible one must not give the event away)."""
         hits = self.attributes_with_value(value)
-        return frozenset(e.uuid for e in self.world.events if any(a.uuid in hits for a in e.attributes))
+        return frozenset(
+            e.uuid for e in self.world.events if any(a.uuid in hits for a in e.attributes)
+        )

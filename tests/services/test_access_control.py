@@ -34,7 +34,7 @@ from tests.support import LiveServer, live_server
 
 from threatmesh.model import access
 from threatmesh.model.enums import Distribution
-from threatmesh.model.roles import USER_ROLE_ID
+from threatmesh.model.roles import SITE_ADMIN_ROLE_ID, USER_ROLE_ID
 from threatmesh.model.validation import normalize_value
 
 SG = int(Distribution.SHARING_GROUP)
@@ -104,8 +104,9 @@ class Member:
     def viewer(self, groups: Sequence[access.SharingGroupFacts]) -> access.Viewer:
         """The user as :mod:`threatmesh.model.access` sees it, given the groups."""
         sg_ids = access.authorized_sharing_groups(self.org_id, groups, site_admin=self.site_admin)
-        return access.Viewer(self.user_id, self.org_id, USER_ROLE_ID, self.site_admin,
-                             sg_ids, frozenset())
+        role = SITE_ADMIN_ROLE_ID if self.site_admin else USER_ROLE_ID
+        # Permissions play no part in what one may read, so none are listed.
+        return access.Viewer(self.user_id, self.org_id, role, self.site_admin, sg_ids, frozenset())
 
 
 @dataclass
@@ -123,10 +124,14 @@ class Cast:
 
 def _add_member(admin: Api, url: str, n: int) -> Member:
     org = admin.call("POST", "admin/organisations/add", {"name": f"ORG-{n}"})["Organisation"]
-    user = admin.call("POST", "admin/users/add", {
-        "email": f"user@org{n}.test", "org_id": org["id"], "role_id": USER_ROLE_ID})["User"]
-    return Member(f"user of ORG-{n}", int(org["id"]), int(user["id"]), False,
-                  Api(url, user["authkey"]))
+    user = admin.call(
+        "POST",
+        "admin/users/add",
+        {"email": f"user@org{n}.test", "org_id": org["id"], "role_id": USER_ROLE_ID},
+    )["User"]
+    return Member(
+        f"user of ORG-{n}", int(org["id"]), int(user["id"]), False, Api(url, user["authkey"])
+    )
 
 
 @pytest.fixture
@@ -201,13 +206,15 @@ def rarely() -> st.SearchStrategy[bool]:
 def usable_groups(groups: Sequence[GroupPlan], creator: int) -> list[int]:
     """Groups ``creator`` may put content in: the server refuses groups a non-admin's
     organisation cannot read (site admins may use any)."""
-    return [i for i, g in enumerate(groups)
-            if creator == 0 or creator in g.members or g.all_local_orgs]
+    return [
+        i for i, g in enumerate(groups) if creator == 0 or creator in g.members or g.all_local_orgs
+    ]
 
 
 @st.composite
-def distributions(draw: st.DrawFn, levels: Sequence[int],
-                  usable: Sequence[int]) -> tuple[int, int | None]:
+def distributions(
+    draw: st.DrawFn, levels: Sequence[int], usable: Sequence[int]
+) -> tuple[int, int | None]:
     """A distribution level and, for level 4, the index of a usable sharing group."""
     level = draw(st.sampled_from([*levels, SG] if usable else list(levels)))
     return level, (draw(st.sampled_from(usable)) if level == SG else None)
@@ -237,8 +244,9 @@ def event_plans(draw: st.DrawFn, groups: Sequence[GroupPlan]) -> EventPlan:
     level, group = draw(distributions(EVENT_LEVELS, usable))
     attrs = draw(st.lists(attribute_plans(usable, False), max_size=4))
     objs = draw(st.lists(object_plans(usable), max_size=1))
-    return EventPlan(creator, level, group, draw(st.booleans()), draw(rarely()),
-                     tuple(attrs), tuple(objs))
+    return EventPlan(
+        creator, level, group, draw(st.booleans()), draw(rarely()), tuple(attrs), tuple(objs)
+    )
 
 
 @st.composite
@@ -271,7 +279,9 @@ def create_group(cast: Cast, plan: GroupPlan) -> access.SharingGroupFacts:
     if 0 not in plan.members:
         api.call("POST", "sharingGroups/removeOrg", {"sg_id": sg_id, "org_id": cast.admin.org_id})
     if plan.all_local_orgs:
-        api.call("POST", "sharingGroups/addServer", {"sg_id": sg_id, "server_id": 0, "all_orgs": True})
+        api.call(
+            "POST", "sharingGroups/addServer", {"sg_id": sg_id, "server_id": 0, "all_orgs": True}
+        )
     orgs = frozenset(cast.members[i].org_id for i in plan.members)
     return access.SharingGroupFacts(sg_id, orgs, plan.all_local_orgs)
 
@@ -280,33 +290,55 @@ def _sg_id(built: Built, group: int | None) -> int | None:
     return None if group is None else built.group_ids[group]
 
 
-def _attribute(built: Built, p: AttributePlan, event_uuid: str,
-               object_uuid: str | None) -> tuple[dict[str, Any], AttributeFacts]:
+def _attribute(
+    built: Built, p: AttributePlan, event_uuid: str, object_uuid: str | None
+) -> tuple[dict[str, Any], AttributeFacts]:
     """The payload of an attribute and the facts the oracle keeps about it."""
     sg_id = _sg_id(built, p.group)
     payload: dict[str, Any] = {
-        "uuid": str(uuid.uuid4()), "type": p.type, "value": p.value,
-        "distribution": p.distribution, "sharing_group_id": sg_id or 0,
-        "deleted": p.deleted, "disable_correlation": p.disable_correlation,
+        "uuid": str(uuid.uuid4()),
+        "type": p.type,
+        "value": p.value,
+        "distribution": p.distribution,
+        "sharing_group_id": sg_id or 0,
+        "deleted": p.deleted,
+        "disable_correlation": p.disable_correlation,
     }
     if p.relation is not None:
         payload["object_relation"] = p.relation
     value1, value2 = normalize_value(p.type, p.value)
-    facts = AttributeFacts(payload["uuid"], event_uuid, object_uuid, p.type, value1, value2,
-                           access.ElementFacts(p.distribution, sg_id), p.deleted,
-                           p.disable_correlation)
+    facts = AttributeFacts(
+        payload["uuid"],
+        event_uuid,
+        object_uuid,
+        p.type,
+        value1,
+        value2,
+        access.ElementFacts(p.distribution, sg_id),
+        p.deleted,
+        p.disable_correlation,
+    )
     return payload, facts
 
 
-def _object(built: Built, p: ObjectPlan, event_uuid: str
-            ) -> tuple[dict[str, Any], ObjectFacts, list[AttributeFacts]]:
+def _object(
+    built: Built, p: ObjectPlan, event_uuid: str
+) -> tuple[dict[str, Any], ObjectFacts, list[AttributeFacts]]:
     obj_uuid = str(uuid.uuid4())
     sg_id = _sg_id(built, p.group)
     pairs = [_attribute(built, a, event_uuid, obj_uuid) for a in p.attributes]
-    payload = {"uuid": obj_uuid, "name": "domain-ip", "distribution": p.distribution,
-               "sharing_group_id": sg_id or 0, "Attribute": [a for a, _ in pairs]}
-    return payload, ObjectFacts(obj_uuid, access.ElementFacts(p.distribution, sg_id)), [
-        f for _, f in pairs]
+    payload = {
+        "uuid": obj_uuid,
+        "name": "domain-ip",
+        "distribution": p.distribution,
+        "sharing_group_id": sg_id or 0,
+        "Attribute": [a for a, _ in pairs],
+    }
+    return (
+        payload,
+        ObjectFacts(obj_uuid, access.ElementFacts(p.distribution, sg_id)),
+        [f for _, f in pairs],
+    )
 
 
 def create_event(cast: Cast, built: Built, p: EventPlan) -> EventWorld:
@@ -317,18 +349,27 @@ def create_event(cast: Cast, built: Built, p: EventPlan) -> EventWorld:
     sg_id = _sg_id(built, p.group)
     attrs = [_attribute(built, a, event_uuid, None) for a in p.attributes]
     objs = [_object(built, o, event_uuid) for o in p.objects]
-    body = {"Event": {
-        "uuid": event_uuid, "info": f"event {event_uuid[:8]}", "distribution": p.distribution,
-        "sharing_group_id": sg_id or 0, "disable_correlation": p.disable_correlation,
-        "Attribute": [a for a, _ in attrs], "Object": [o for o, _, _ in objs]}}
+    body = {
+        "Event": {
+            "uuid": event_uuid,
+            "info": f"event {event_uuid[:8]}",
+            "distribution": p.distribution,
+            "sharing_group_id": sg_id or 0,
+            "disable_correlation": p.disable_correlation,
+            "Attribute": [a for a, _ in attrs],
+            "Object": [o for o, _, _ in objs],
+        }
+    }
     creator.api.call("POST", "events/add", body)
     if p.published:
         cast.admin.api.call("POST", f"events/publish/{event_uuid}")
-    facts = access.EventFacts(creator.org_id, creator.org_id, creator.user_id, p.distribution,
-                              sg_id, p.published)
+    facts = access.EventFacts(
+        creator.org_id, creator.org_id, creator.user_id, p.distribution, sg_id, p.published
+    )
     all_attrs = [f for _, f in attrs] + [f for _, _, fs in objs for f in fs]
-    return EventWorld(event_uuid, facts, tuple(all_attrs), tuple(o for _, o, _ in objs),
-                      p.disable_correlation)
+    return EventWorld(
+        event_uuid, facts, tuple(all_attrs), tuple(o for _, o, _ in objs), p.disable_correlation
+    )
 
 
 def build(cast: Cast, plan: WorldPlan, built: Built) -> World:
@@ -397,8 +438,11 @@ def check_attribute_search(member: Member, oracle: Oracle) -> None:
     body = {"includeCorrelations": 1}
     found = member.api.call("POST", "attributes/restSearch", body)["response"]["Attribute"]
     got = {a["uuid"]: frozenset(r["uuid"] for r in a["RelatedAttribute"]) for a in found}
-    want = {a.uuid: oracle.related_attributes(e, a)
-            for e, a in oracle.world.attributes() if oracle.sees_attribute(e, a)}
+    want = {
+        a.uuid: oracle.related_attributes(e, a)
+        for e, a in oracle.world.attributes()
+        if oracle.sees_attribute(e, a)
+    }
     assert got == want, f"attributes/restSearch for {member.label}"
 
 
@@ -407,14 +451,17 @@ def check_value_search(member: Member, oracle: Oracle, value: str) -> None:
     api = member.api
     attrs = api.call("POST", "attributes/restSearch", {"value": value})["response"]["Attribute"]
     assert {a["uuid"] for a in attrs} == oracle.attributes_with_value(value), (
-        f"attributes/restSearch value={value} for {member.label}")
+        f"attributes/restSearch value={value} for {member.label}"
+    )
     events = api.call("POST", "events/restSearch", {"value": value})["response"]
     assert {e["Event"]["uuid"] for e in events} == oracle.events_with_value(value), (
-        f"events/restSearch value={value} for {member.label}")
+        f"events/restSearch value={value} for {member.label}"
+    )
 
 
-def check_member(member: Member, world: World, groups: Sequence[access.SharingGroupFacts],
-                 search_value: str) -> None:
+def check_member(
+    member: Member, world: World, groups: Sequence[access.SharingGroupFacts], search_value: str
+) -> None:
     """Every read, as ``member``, against the oracle."""
     oracle = Oracle(world, member.viewer(groups))
     check_index(member, oracle)
@@ -430,8 +477,11 @@ def check_member(member: Member, world: World, groups: Sequence[access.SharingGr
 def test_every_read_returns_exactly_what_misp_rules_allow(cast: Cast) -> None:
     """No leak and nothing missing, for every user, on random worlds."""
 
-    @settings(max_examples=25, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(plan=world_plans())
     def check(plan: WorldPlan) -> None:
         built = Built()
@@ -443,3 +493,205 @@ def test_every_read_returns_exactly_what_misp_rules_allow(cast: Cast) -> None:
             tear_down(cast, built)
 
     check()
+
+
+# --- example-based tests of the tricky rules --------------------------------------------
+
+
+def attr(type_: str, value: str, distribution: int = 5, sg: int = 0) -> dict[str, Any]:
+    """An attribute payload with a UUID chosen here (so tests can look for it)."""
+    return {
+        "uuid": str(uuid.uuid4()),
+        "type": type_,
+        "value": value,
+        "distribution": distribution,
+        "sharing_group_id": sg,
+    }
+
+
+def domain_ip(distribution: int, *attributes: dict[str, Any]) -> dict[str, Any]:
+    """A domain-ip object payload holding ``attributes`` (domain or ip-dst)."""
+    relations = {"domain": "domain", "ip-dst": "ip"}
+    return {
+        "uuid": str(uuid.uuid4()),
+        "name": "domain-ip",
+        "distribution": distribution,
+        "Attribute": [a | {"object_relation": relations[a["type"]]} for a in attributes],
+    }
+
+
+def post_event(
+    member: Member,
+    distribution: int,
+    *attributes: dict[str, Any],
+    sg: int = 0,
+    objects: Sequence[dict[str, Any]] = (),
+    **fields: Any,
+) -> str:
+    """Create an event as ``member``; return its UUID."""
+    event_uuid = str(uuid.uuid4())
+    member.api.call(
+        "POST",
+        "events/add",
+        {
+            "Event": {
+                "uuid": event_uuid,
+                "info": "example",
+                "distribution": distribution,
+                "sharing_group_id": sg,
+                "Attribute": list(attributes),
+                "Object": list(objects),
+                **fields,
+            }
+        },
+    )
+    return event_uuid
+
+
+def viewed(member: Member, event_uuid: str) -> EventView | None:
+    """The event as ``member`` views it, or None when the server says 404."""
+    r = member.api.request("GET", f"events/view/{event_uuid}")
+    if r.status_code == 404:
+        return None
+    assert r.status_code == 200, r.text
+    return observed_view(r.json()["Event"])
+
+
+def found_attributes(member: Member, **filters: Any) -> dict[str, frozenset[str]]:
+    """``attributes/restSearch`` with correlations: UUID -> related attribute UUIDs."""
+    body = {"includeCorrelations": 1, **filters}
+    found = member.api.call("POST", "attributes/restSearch", body)["response"]["Attribute"]
+    return {a["uuid"]: frozenset(r["uuid"] for r in a["RelatedAttribute"]) for a in found}
+
+
+def found_events(member: Member, **filters: Any) -> set[str]:
+    """UUIDs of the events ``events/restSearch`` returns."""
+    found = member.api.call("POST", "events/restSearch", filters)["response"]
+    return {e["Event"]["uuid"] for e in found}
+
+
+def indexed(member: Member) -> set[str]:
+    """UUIDs of the events ``events/index`` lists."""
+    return {e["uuid"] for e in member.api.call("POST", "events/index", {})}
+
+
+def test_sharing_group_members_see_its_data_and_others_do_not(cast: Cast) -> None:
+    _, org1, org2, org3 = cast.members
+    sg = create_group(cast, GroupPlan(frozenset({0, 1, 2}), False)).id
+    in_group = attr("ip-src", "10.0.0.1", SG, sg)
+    ev = post_event(org1, SG, in_group, sg=sg)
+    shared = attr("domain", "evil.example", SG, sg)
+    public = attr("domain", "good.example")
+    open_ev = post_event(org1, 3, shared, public)
+
+    assert viewed(org2, ev) == EventView(frozenset({in_group["uuid"]}), {}, frozenset())
+    assert viewed(org3, ev) is None
+    assert ev in indexed(org2) and ev not in indexed(org3)
+    assert viewed(org3, open_ev) == EventView(frozenset({public["uuid"]}), {}, frozenset())
+    assert found_attributes(org3) == {public["uuid"]: frozenset()}
+    assert found_events(org3, value="evil.example") == set()
+    assert found_events(org2, value="evil.example") == {open_ev}
+
+    # "All organisations of this instance" opens the group to non-members.
+    cast.admin.api.call(
+        "POST", "sharingGroups/addServer", {"sg_id": sg, "server_id": 0, "all_orgs": True}
+    )
+    assert viewed(org3, ev) == EventView(frozenset({in_group["uuid"]}), {}, frozenset())
+
+
+def test_org_only_attribute_in_an_open_event_is_for_the_owner_org_only(cast: Cast) -> None:
+    admin, org1, org2, _ = cast.members
+    private = attr("ip-src", "10.0.0.1", distribution=0)
+    inherited = attr("ip-src", "10.0.0.2")
+    ev = post_event(org1, 3, private, inherited)
+
+    both = EventView(frozenset({private["uuid"], inherited["uuid"]}), {}, frozenset())
+    assert viewed(org1, ev) == both
+    assert viewed(admin, ev) == both
+    assert viewed(org2, ev) == EventView(frozenset({inherited["uuid"]}), {}, frozenset())
+    assert found_attributes(org2, value="10.0.0.1") == {}
+    assert found_events(org2, value="10.0.0.1") == set()
+    assert found_events(org1, value="10.0.0.1") == {ev}
+
+
+def test_attribute_inside_an_org_only_object_is_hidden(cast: Cast) -> None:
+    _, org1, org2, _ = cast.members
+    in_hidden = attr("domain", "evil.example")  # inherits, but its object is org-only
+    hidden_in_open = attr("ip-dst", "10.0.0.1", distribution=0)
+    hidden, shown = domain_ip(0, in_hidden), domain_ip(5, hidden_in_open)
+    ev = post_event(org1, 3, objects=[hidden, shown])
+
+    assert viewed(org1, ev) == EventView(
+        frozenset(),
+        {
+            hidden["uuid"]: frozenset({in_hidden["uuid"]}),
+            shown["uuid"]: frozenset({hidden_in_open["uuid"]}),
+        },
+        frozenset(),
+    )
+    assert viewed(org2, ev) == EventView(frozenset(), {shown["uuid"]: frozenset()}, frozenset())
+    assert found_attributes(org2) == {}
+    assert found_events(org2, value="evil.example") == set()
+
+
+def test_correlation_never_reveals_an_invisible_event_or_attribute(cast: Cast) -> None:
+    _, org1, org2, org3 = cast.members
+    secret = attr("ip-src", "10.0.0.1")
+    secret_ev = post_event(org1, 0, secret)
+    mine = attr("ip-dst", "10.0.0.1")
+    my_ev = post_event(org2, 3, mine)
+    # A visible event whose matching attributes (exact and CIDR) are org-only.
+    post_event(
+        org3,
+        3,
+        attr("ip-src", "10.0.0.1", 0),
+        attr("ip-src", "10.0.0.0/24", 0),
+        attr("domain", "good.example"),
+    )
+
+    assert viewed(org2, my_ev) == EventView(frozenset({mine["uuid"]}), {}, frozenset())
+    assert found_attributes(org2, value="10.0.0.1") == {mine["uuid"]: frozenset()}
+    # The owner of the org-only event does see the correlation with the open one.
+    assert viewed(org1, secret_ev) == EventView(frozenset({secret["uuid"]}), {}, frozenset({my_ev}))
+
+
+def test_unpublished_private_hides_unpublished_events_and_their_correlations(
+    cast: Cast,
+) -> None:
+    _, org1, org2, _ = cast.members
+    theirs = attr("ip-src", "10.0.0.1")
+    their_ev = post_event(org1, 3, theirs)
+    mine = attr("ip-dst", "10.0.0.1")
+    my_ev = post_event(org2, 3, mine)
+    cast.server.platform.unpublished_private = True
+    try:
+        assert viewed(org2, their_ev) is None
+        assert viewed(org2, my_ev) == EventView(frozenset({mine["uuid"]}), {}, frozenset())
+        assert found_attributes(org2) == {mine["uuid"]: frozenset()}
+        # A sighting by value must not reach (and so reveal) the hidden attribute either:
+        # one sighting only, on the user's own event.
+        added = org2.api.call("POST", "sightings/add", {"value": "10.0.0.1"})
+        assert isinstance(added, dict), f"a sighting reached a hidden attribute: {added}"
+        assert (
+            added["Sighting"]["event_id"]
+            == org2.api.call("GET", f"events/view/{my_ev}")["Event"]["id"]
+        )
+
+        cast.admin.api.call("POST", f"events/publish/{their_ev}")
+        assert viewed(org2, my_ev) == EventView(
+            frozenset({mine["uuid"]}), {}, frozenset({their_ev})
+        )
+    finally:
+        cast.server.platform.unpublished_private = False
+
+
+def test_event_with_correlation_disabled_correlates_with_nothing(cast: Cast) -> None:
+    _, org1, org2, _ = cast.members
+    quiet = attr("ip-src", "10.0.0.1")
+    quiet_ev = post_event(org1, 3, quiet, disable_correlation=True)
+    loud = attr("ip-dst", "10.0.0.1")
+    loud_ev = post_event(org2, 3, loud)
+
+    assert found_attributes(org1) == {quiet["uuid"]: frozenset(), loud["uuid"]: frozenset()}
+    assert viewed(org1, quiet_ev) == EventView(frozenset({quiet["uuid"]}), {}, frozenset())
+    assert viewed(org2, loud_ev) == EventView(frozenset({loud["uuid"]}), {}, frozenset())

@@ -226,7 +226,9 @@ def _sighting_targets(
             sa.or_(attributes.c.value1.in_(values),
                    sa.and_(attributes.c.value2 != "", attributes.c.value2.in_(values))),
             attributes.c.deleted.is_(False),
-            acl.attribute_visible(who.viewer, attributes, events),
+            acl.attribute_visible(
+                who.viewer, attributes, events, unpublished_private=platform.unpublished_private
+            ),
         )
     )
     found = [(r.id, r.event_id) for r in conn.execute(q)]
@@ -269,7 +271,11 @@ def search_sightings(
     from threatmesh.services.search_params import relative_time
 
     now = platform.now()
-    conds: list[Any] = [acl.attribute_visible(who.viewer, attributes, events)]
+    conds: list[Any] = [
+        acl.attribute_visible(
+            who.viewer, attributes, events, unpublished_private=platform.unpublished_private
+        )
+    ]
     ref = params.get("id")
     if context in ("event", "attribute") and ref:
         table = events if context == "event" else attributes
