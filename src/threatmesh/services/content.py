@@ -192,16 +192,7 @@ def add_sighting(
         conn.execute(sightings.insert(), rows)
         for eid in {eid for _, eid in targets}:
             conn.execute(events.update().where(events.c.id == eid).values(sighting_timestamp=when))
-        q = (
-            sa.select(
-                sightings,
-                organisations.c.name.label("org_name"),
-                organisations.c.uuid.label("org_uuid"),
-            )
-            .join(organisations, organisations.c.id == sightings.c.org_id)
-            .where(sightings.c.uuid.in_([r["uuid"] for r in rows]))
-            .order_by(sightings.c.id)
-        )
+        q = reads.sighting_query().where(sightings.c.uuid.in_([r["uuid"] for r in rows]))
         return [misp_out.sighting(r) for r in conn.execute(q).mappings()]
 
 
@@ -223,8 +214,10 @@ def _sighting_targets(
         .join(events, events.c.id == attributes.c.event_id)
         .where(
             # value2 <> '' lets SQLite use the partial index on value2 (else: a table scan).
-            sa.or_(attributes.c.value1.in_(values),
-                   sa.and_(attributes.c.value2 != "", attributes.c.value2.in_(values))),
+            sa.or_(
+                attributes.c.value1.in_(values),
+                sa.and_(attributes.c.value2 != "", attributes.c.value2.in_(values)),
+            ),
             attributes.c.deleted.is_(False),
             acl.attribute_visible(
                 who.viewer, attributes, events, unpublished_private=platform.unpublished_private

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql import ColumnElement, FromClause
 
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id
@@ -116,6 +117,19 @@ def tags_of_attributes(
     return out
 
 
+def sighting_query() -> sa.Select[Any]:
+    """Sightings with the name and UUID of the organisation that reported them."""
+    return (
+        sa.select(
+            sightings,
+            organisations.c.name.label("org_name"),
+            organisations.c.uuid.label("org_uuid"),
+        )
+        .join(organisations, organisations.c.id == sightings.c.org_id)
+        .order_by(sightings.c.id)
+    )
+
+
 def sightings_of(
     conn: Connection, viewer: Viewer, attribute_ids: Sequence[int], event_org_id: dict[int, int]
 ) -> dict[int, list[dict[str, Any]]]:
@@ -123,16 +137,7 @@ def sightings_of(
     all, other organisations only their own). ``event_org_id`` maps event id -> owner."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for i in range(0, len(attribute_ids), 500):
-        q = (
-            sa.select(
-                sightings,
-                organisations.c.name.label("org_name"),
-                organisations.c.uuid.label("org_uuid"),
-            )
-            .join(organisations, organisations.c.id == sightings.c.org_id)
-            .where(sightings.c.attribute_id.in_(attribute_ids[i : i + 500]))
-            .order_by(sightings.c.id)
-        )
+        q = sighting_query().where(sightings.c.attribute_id.in_(attribute_ids[i : i + 500]))
         for r in conn.execute(q).mappings():
             owner = event_org_id.get(r["event_id"])
             if viewer.site_admin or owner == viewer.org_id or r["org_id"] == viewer.org_id:
@@ -154,37 +159,23 @@ def related_events(
     return [misp_out.related_event(r) for r in conn.execute(q).mappings()]
 
 
-def _visible_attributes(
-    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
+def _visible_rows(
+    conn: Connection,
+    table: sa.Table,
+    visible: ColumnElement[bool],
+    ev: FromClause,
+    ev_row: RowMapping,
+    opts: ReadOptions,
 ) -> list[RowMapping]:
-    ev = events.alias("ev")
-    conds = [
-        attributes.c.event_id == ev_row["id"],
-        acl.attribute_visible_in_event(viewer, attributes, ev),
-    ]
+    """Rows of ``table`` (attributes or objects) of event ``ev_row`` passing ``visible``."""
+    conds = [table.c.event_id == ev_row["id"], visible]
     if not opts.include_deleted:
-        conds.append(attributes.c.deleted.is_(False))
+        conds.append(table.c.deleted.is_(False))
     q = (
-        sa.select(attributes)
-        .select_from(attributes.join(ev, ev.c.id == attributes.c.event_id))
+        sa.select(table)
+        .select_from(table.join(ev, ev.c.id == table.c.event_id))
         .where(*conds)
-        .order_by(attributes.c.id)
-    )
-    return list(conn.execute(q).mappings())
-
-
-def _visible_objects(
-    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
-) -> list[RowMapping]:
-    ev = events.alias("ev")
-    conds = [objects.c.event_id == ev_row["id"], acl.object_visible_in_event(viewer, objects, ev)]
-    if not opts.include_deleted:
-        conds.append(objects.c.deleted.is_(False))
-    q = (
-        sa.select(objects)
-        .select_from(objects.join(ev, ev.c.id == objects.c.event_id))
-        .where(*conds)
-        .order_by(objects.c.id)
+        .order_by(table.c.id)
     )
     return list(conn.execute(q).mappings())
 
@@ -193,8 +184,11 @@ def load_event(
     conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
 ) -> dict[str, Any]:
     """The full event ``ev_row`` as ``viewer`` may see it (``{"Event": {...}}`` inner dict)."""
-    attr_rows = _visible_attributes(conn, viewer, ev_row, opts)
-    obj_rows = _visible_objects(conn, viewer, ev_row, opts)
+    ev = events.alias("ev")
+    attr_visible = acl.attribute_visible_in_event(viewer, attributes, ev)
+    attr_rows = _visible_rows(conn, attributes, attr_visible, ev, ev_row, opts)
+    obj_visible = acl.object_visible_in_event(viewer, objects, ev)
+    obj_rows = _visible_rows(conn, objects, obj_visible, ev, ev_row, opts)
     ids = [r["id"] for r in attr_rows]
     attr_tags = tags_of_attributes(conn, ids)
     seen = (
