@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import time
 
-from pymisp import MISPEvent, MISPObject, MISPOrganisation, MISPSighting, MISPUser, PyMISP
+from pymisp import (
+    MISPEvent,
+    MISPObject,
+    MISPOrganisation,
+    MISPSighting,
+    MISPTag,
+    MISPUser,
+    PyMISP,
+)
 from tests.support import LiveServer
 
 SHARED_IP = "198.51.100.7"
@@ -157,3 +165,9 @@ def test_admin_listings(server: LiveServer) -> None:
     assert roles == {"admin", "Org Admin", "User", "Publisher", "Sync user", "Read Only"}
     assert len(admin.users(pythonify=True)) == 2
     assert admin.describe_types_remote["types"]
+    tag = MISPTag()
+    tag.name = "circl:incident-classification=\"phishing\""
+    tag.colour = "#ff0000"
+    created = admin.add_tag(tag, pythonify=True)
+    assert isinstance(created, MISPTag) and created.colour == "#ff0000"
+    assert tag.name in {t.name for t in admin.tags(pythonify=True)}

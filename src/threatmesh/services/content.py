@@ -311,3 +311,34 @@ def search_sightings(
         or r["event_org"] == who.viewer.org_id
         or r["org_id"] == who.viewer.org_id
     ]
+
+
+def list_tags(platform: Platform, who: Identity, search: str | None = None) -> list[dict[str, Any]]:
+    """``tags/index``: every tag (optionally names matching ``search``, ``%`` wildcards)."""
+    q = sa.select(tags).order_by(tags.c.name)
+    if search:
+        q = q.where(tags.c.name.ilike(search) if "%" in search else tags.c.name == search)
+    with platform.read() as conn:
+        return [
+            misp_out.tag({**r, "tag_id": r["id"], "local": False})
+            for r in conn.execute(q).mappings()
+        ]
+
+
+def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
+    """``tags/add``: create a tag (needs the tag editor permission)."""
+    if not who.viewer.can("perm_tag_editor"):
+        raise Forbidden("You need the tag editor permission to create tags.")
+    data = unwrap(payload, "Tag")
+    name = as_str(data.get("name"), "Tag.name", max_len=255).strip()
+    if not name:
+        raise InvalidInput("Tag.name: a tag needs a name")
+    colour = as_str(data.get("colour") or "#0088cc", "Tag.colour", max_len=7)
+    with platform.write() as conn:
+        if conn.execute(sa.select(tags.c.id).where(tags.c.name == name)).first():
+            raise Conflict(f"Tag {name!r} already exists.")
+        writes.ensure_tags(
+            conn, [TagRef(name, False, colour)], org_id=0, user_id=who.viewer.user_id
+        )
+        row = conn.execute(sa.select(tags).where(tags.c.name == name)).mappings().one()
+        return misp_out.tag({**row, "tag_id": row["id"], "local": False})

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from threatmesh.api.http import MispJSON, identify, json_body, platform_of
+from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
 from threatmesh.formats.fields import as_bool
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import InvalidInput
@@ -116,3 +116,21 @@ def search_sightings(
     """Sightings matching the filters that the caller may see."""
     params = body if isinstance(body, dict) else {}
     return MispJSON(svc.search_sightings(platform_of(request), who, context, params))
+
+
+@router.get("/tags/index")
+@router.get("/tags/index/{named:path}")
+def list_tags(
+    request: Request, named: str | None = None, who: Identity = Depends(identify)
+) -> MispJSON:
+    """All tags (``searchall:`` filters by name, ``%`` wildcards)."""
+    search = named_params(named).get("searchall")
+    return MispJSON({"Tag": svc.list_tags(platform_of(request), who, search)})
+
+
+@router.post("/tags/add")
+def add_tag(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Create a tag."""
+    return MispJSON({"Tag": svc.add_tag(platform_of(request), who, body)})
