@@ -242,6 +242,10 @@ def _related(
     return out
 
 
+#: restSearch output is buffered up to about this size (a page at most) before it is sent.
+_FLUSH_BYTES = 64 * 1024
+
+
 def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
     """``attributes/restSearch`` as a stream of JSON chunks, one page at a time.
 
@@ -261,10 +265,17 @@ def _stream(
     head: list[list[RowMapping]],
     pages: Iterator[list[RowMapping]],
 ) -> Iterator[bytes]:
-    yield b'{"response": {"Attribute": ['
-    first = True
+    # One chunk per page, not per attribute: the server hands each chunk over from a
+    # worker thread, which costs more than encoding a small attribute.
+    out = bytearray(b'{"response": {"Attribute": [')
+    sep = b""
     for rows in itertools.chain(head, pages):
         for a in _decorate(platform, who, rows, q):
-            yield (b"" if first else b",") + orjson.dumps(a)
-            first = False
-    yield b"]}}"
+            out += sep
+            out += orjson.dumps(a)
+            sep = b","
+        if len(out) >= _FLUSH_BYTES:
+            yield bytes(out)
+            out.clear()
+    out += b"]}}"
+    yield bytes(out)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -27,6 +27,7 @@ from threatmesh.storage import acl
 from threatmesh.storage.tables import attributes, events, ip_index
 
 _CHUNK = 500
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def correlatable(attr: FromClause, ev: FromClause) -> ColumnElement[bool]:
     )
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
 
@@ -140,6 +141,25 @@ def _exact_matches(
     return out
 
 
+def _prefixes(address: bytes) -> list[bytes]:
+    """The network addresses of every prefix (/0 to /128) of a 16-byte address."""
+    n = int.from_bytes(address, "big")
+    return sorted({(n >> k << k).to_bytes(16, "big") for k in range(129)})
+
+
+def _stored_networks(conn: Connection, prefixes: Iterable[bytes]) -> set[bytes]:
+    """Which of ``prefixes`` are the network address of a stored network: a query per
+    500 prefixes, so that the addresses no network contains (most) cost no query."""
+    ix = ip_index.c
+    q = sa.select(ix.lo).distinct().where(
+        ix.lo.in_(sa.bindparam("lo", expanding=True, type_=ix.lo.type)), ix.lo != ix.hi
+    )
+    found: set[bytes] = set()
+    for chunk in _chunks(sorted(set(prefixes))):
+        found.update(conn.execute(q, {"lo": list(chunk)}).scalars())
+    return found
+
+
 def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> list[tuple[int, int]]:
     """(source id, matching attribute id) pairs by CIDR containment, before ACL."""
     ids = [s.id for s in sources]
@@ -154,13 +174,24 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
     ix = ip_index.c
     lo_, hi_ = sa.bindparam("lo", type_=ix.lo.type), sa.bindparam("hi", type_=ix.hi.type)
     select = sa.select(ix.attribute_id).limit(cap + 1)
-    # a single address: which networks contain it?
-    containing = select.where(ix.lo != ix.hi, ix.lo <= lo_, ix.hi >= hi_)
+    # A single address: which networks contain it? ``lo`` is always a network address
+    # (see ``ip_range``), so a containing network's ``lo`` is the address with its low
+    # bits cleared: at most 129 index probes, where ``lo <= address`` scanned every
+    # network below the address (and PostgreSQL even chose a sequential scan for it).
+    prefixes = sa.bindparam("prefixes", expanding=True, type_=ix.lo.type)
+    containing = select.where(ix.lo.in_(prefixes), ix.lo != ix.hi, ix.hi >= hi_)
     # a network: which addresses and smaller networks lie inside?
     inside = select.where(ix.lo >= lo_, ix.lo <= hi_, ix.hi <= hi_)
+    prefixes_of = {lo: _prefixes(lo) for _, lo, hi in spans if lo == hi}
+    networks = _stored_networks(conn, (p for ps in prefixes_of.values() for p in ps))
     for src_id, lo, hi in spans:
-        q = containing if lo == hi else inside
-        found = conn.execute(q, {"lo": lo, "hi": hi}).scalars().all()
+        if lo == hi:
+            near = [p for p in prefixes_of[lo] if p in networks]
+            if not near:  # no stored network contains this address
+                continue
+            found = conn.execute(containing, {"prefixes": near, "hi": hi}).scalars().all()
+        else:
+            found = conn.execute(inside, {"lo": lo, "hi": hi}).scalars().all()
         if len(found) <= cap:
             pairs.extend((src_id, f) for f in found if f != src_id)
     return pairs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -86,9 +87,17 @@ def delete(
 @router.get("/attributes/restSearch")
 def rest_search(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
-) -> StreamingResponse:
-    """Attributes matching the filters, streamed page by page from the database."""
+) -> Response:
+    """Attributes matching the filters, streamed page by page from the database.
+
+    A result that fits in one chunk (most lookups) is sent as a plain response: a
+    stream costs about a millisecond more per request."""
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
     q = parse_query(params, now=platform.now())
-    return StreamingResponse(svc.rest_search(platform, who, q), media_type="application/json")
+    chunks = svc.rest_search(platform, who, q)
+    first, second = next(chunks, b""), next(chunks, None)
+    if second is None:
+        return Response(first, media_type="application/json")
+    rest = itertools.chain((first, second), chunks)
+    return StreamingResponse(rest, media_type="application/json")
