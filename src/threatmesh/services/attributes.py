@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -164,32 +165,37 @@ def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool)
 
 
 def _decorate(
-    platform: Platform, who: Identity, rows: list[RowMapping], q: Query
+    platform: Platform, who: Identity, q: Query, conn: Connection, rows: list[RowMapping]
+) -> bytes:
+    """One page of attributes as comma-separated JSON, decorated on the page's own
+    connection (a second pool checkout per page costs more than the whole query)."""
+    return b",".join(orjson.dumps(a) for a in _decorated(platform, who, q, conn, rows))
+
+
+def _decorated(
+    platform: Platform, who: Identity, q: Query, conn: Connection, rows: list[RowMapping]
 ) -> Iterator[dict[str, Any]]:
-    with platform.read() as conn:
-        ids = [r["id"] for r in rows]
-        tags = reads.tags_of_attributes(conn, ids)
-        seen = (
-            reads.sightings_of(
-                conn, who.viewer, ids, {r["event_id"]: r["event_org_id"] for r in rows}
-            )
-            if q.include_sightings
-            else {}
-        )
-        related: dict[int, list[dict[str, Any]]] = {}
+    ids = [r["id"] for r in rows]
+    tags = reads.tags_of_attributes(conn, ids)
+    seen = (
+        reads.sightings_of(conn, who.viewer, ids, {r["event_id"]: r["event_org_id"] for r in rows})
+        if q.include_sightings
+        else {}
+    )
+    related: dict[int, list[dict[str, Any]]] = {}
+    if q.include_correlations:
+        related = _related(platform, conn, who, rows)
+    for r in rows:
+        a = misp_out.attribute(r)
+        a["Tag"] = tags.get(r["id"], [])
+        a["Event"] = {"id": str(r["event_id"]), "uuid": r["event_uuid"]}
+        if q.include_event_uuid:
+            a["event_uuid"] = r["event_uuid"]
+        if q.include_sightings:
+            a["Sighting"] = seen.get(r["id"], [])
         if q.include_correlations:
-            related = _related(platform, conn, who, rows)
-        for r in rows:
-            a = misp_out.attribute(r)
-            a["Tag"] = tags.get(r["id"], [])
-            a["Event"] = {"id": str(r["event_id"]), "uuid": r["event_uuid"]}
-            if q.include_event_uuid:
-                a["event_uuid"] = r["event_uuid"]
-            if q.include_sightings:
-                a["Sighting"] = seen.get(r["id"], [])
-            if q.include_correlations:
-                a["RelatedAttribute"] = related.get(r["id"], [])
-            yield a
+            a["RelatedAttribute"] = related.get(r["id"], [])
+        yield a
 
 
 def _related(
@@ -252,28 +258,25 @@ def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
     The first page is read before the stream starts, so a bad filter (or a value the
     database rejects) is still a 4xx rather than a broken stream."""
     pages = search.iter_attributes(
-        platform.read, q, who.viewer, unpublished_private=platform.unpublished_private
+        platform.read,
+        q,
+        who.viewer,
+        functools.partial(_decorate, platform, who, q),
+        unpublished_private=platform.unpublished_private,
     )
     first_page = next(pages, None)
-    return _stream(platform, who, q, [first_page] if first_page else [], pages)
+    return _stream([first_page] if first_page else [], pages)
 
 
-def _stream(
-    platform: Platform,
-    who: Identity,
-    q: Query,
-    head: list[list[RowMapping]],
-    pages: Iterator[list[RowMapping]],
-) -> Iterator[bytes]:
-    # One chunk per page, not per attribute: the server hands each chunk over from a
-    # worker thread, which costs more than encoding a small attribute.
+def _stream(head: list[bytes], pages: Iterator[bytes]) -> Iterator[bytes]:
+    # One chunk per page or more, not per attribute: the server hands each chunk over
+    # from a worker thread, which costs more than encoding a small attribute.
     out = bytearray(b'{"response": {"Attribute": [')
     sep = b""
-    for rows in itertools.chain(head, pages):
-        for a in _decorate(platform, who, rows, q):
-            out += sep
-            out += orjson.dumps(a)
-            sep = b","
+    for page in itertools.chain(head, pages):
+        out += sep
+        out += page
+        sep = b","
         if len(out) >= _FLUSH_BYTES:
             yield bytes(out)
             out.clear()

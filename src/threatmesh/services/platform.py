@@ -70,8 +70,11 @@ class Platform:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only unit of work."""
+        """A read-only unit of work, in autocommit mode: no BEGIN and ROLLBACK round
+        trips around a lookup (each statement reads committed data, as PostgreSQL's
+        default READ COMMITTED would within a transaction anyway)."""
         with self.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
     def read_options(self, **overrides: bool) -> ReadOptions:

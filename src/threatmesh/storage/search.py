@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
@@ -30,6 +30,7 @@ from threatmesh.storage.tables import (
 )
 
 PAGE = 1000
+_T = TypeVar("_T")
 
 
 def _match(col: sa.ColumnElement[Any], term: str) -> ColumnElement[bool]:
@@ -176,12 +177,18 @@ def attribute_conditions(
 
 
 def iter_attributes(
-    conn_factory: Callable[[], Any], q: Query, viewer: Viewer, *, unpublished_private: bool = False
-) -> Iterator[list[RowMapping]]:
-    """Matching attribute rows (with ``event_uuid``), a page at a time, in id order.
+    conn_factory: Callable[[], Any],
+    q: Query,
+    viewer: Viewer,
+    render: Callable[[Connection, list[RowMapping]], _T],
+    *,
+    unpublished_private: bool = False,
+) -> Iterator[_T]:
+    """Matching attribute rows (with ``event_uuid``), a page at a time in id order,
+    each page turned into ``render(conn, rows)`` on the connection that read it.
 
     ``conn_factory`` opens a short read transaction per page, so no connection is held
-    while the caller streams the previous page to the client.
+    while the caller streams the previous page to the client. Empty pages are skipped.
     """
     conds = attribute_conditions(q, viewer, unpublished_private=unpublished_private)
     base = (
@@ -194,17 +201,19 @@ def iter_attributes(
     )
     if q.limit is not None:
         with conn_factory() as conn:
-            rows = list(conn.execute(base.limit(q.limit).offset((q.page - 1) * q.limit)).mappings())
-        if rows:
-            yield rows
+            stmt = base.limit(q.limit).offset((q.page - 1) * q.limit)
+            rows = list(conn.execute(stmt).mappings())
+            if rows:
+                yield render(conn, rows)
         return
     last = 0
     while True:
         with conn_factory() as conn:
             rows = list(conn.execute(base.where(attributes.c.id > last).limit(PAGE)).mappings())
-        if not rows:
-            return
-        yield rows
+            if not rows:
+                return
+            page = render(conn, rows)
+        yield page
         last = rows[-1]["id"]
         if len(rows) < PAGE:
             return
