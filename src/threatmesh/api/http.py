@@ -8,6 +8,7 @@ import orjson
 from fastapi import Request
 from starlette.responses import Response
 
+from threatmesh.formats.fields import as_bool
 from threatmesh.model.errors import InvalidInput, PayloadTooLarge, Unauthenticated
 from threatmesh.services.platform import Identity, Platform
 
@@ -75,3 +76,9 @@ def identify(request: Request) -> Identity:
     if identity is None:
         raise Unauthenticated(AUTH_HELP)
     return identity
+
+
+def hard_delete(path_flag: str | None, body: Any) -> bool:
+    """MISP's hard-delete switch: ``/delete/{id}/1`` or ``{"hard": 1}`` in the body."""
+    raw = path_flag or (body.get("hard") if isinstance(body, dict) else None) or False
+    return as_bool(raw, "hard")

@@ -8,8 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
 
-from threatmesh.api.http import MispJSON, identify, json_body, platform_of
-from threatmesh.formats.fields import as_bool
+from threatmesh.api.http import MispJSON, hard_delete, identify, json_body, platform_of
 from threatmesh.model import describe_types
 from threatmesh.services import attributes as svc
 from threatmesh.services.platform import Identity
@@ -76,9 +75,7 @@ def delete(
     body: Any = Depends(json_body),
 ) -> MispJSON:
     """Soft-delete an attribute (``hard: 1`` removes it)."""
-    is_hard = as_bool(
-        hard or (body.get("hard") if isinstance(body, dict) else None) or False, "hard"
-    )
+    is_hard = hard_delete(hard, body)
     svc.delete_attribute(platform_of(request), who, ref, hard=is_hard)
     return MispJSON({"message": "Attribute deleted."})
 

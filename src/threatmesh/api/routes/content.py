@@ -6,7 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
+from threatmesh.api.http import (
+    MispJSON,
+    hard_delete,
+    identify,
+    json_body,
+    named_params,
+    platform_of,
+)
 from threatmesh.formats.fields import as_bool
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import InvalidInput
@@ -39,9 +46,7 @@ def delete_object(
     body: Any = Depends(json_body),
 ) -> MispJSON:
     """Soft-delete an object and its attributes (``hard: 1`` removes them)."""
-    is_hard = as_bool(
-        hard or (body.get("hard") if isinstance(body, dict) else None) or False, "hard"
-    )
+    is_hard = hard_delete(hard, body)
     svc.delete_object(platform_of(request), who, ref, hard=is_hard)
     return MispJSON({"message": "Object deleted"})
 
