@@ -72,24 +72,7 @@ def add_attributes(
         ev = get_visible(platform, conn, who, event_ref)
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add attributes to this event.")
-        from threatmesh.model.drafts import EventDraft
-
-        probe = EventDraft(
-            uuid=ev["uuid"],
-            info="",
-            date=ev["date"],
-            threat_level_id=1,
-            analysis=0,
-            distribution=0,
-            sharing_group_id=0,
-            published=False,
-            timestamp=now,
-            publish_timestamp=0,
-            disable_correlation=False,
-            extends_uuid="",
-            attributes=drafts,
-        )
-        check_sharing_groups(conn, who, probe)
+        check_sharing_groups(conn, who, drafts)
         taken = conn.execute(
             sa.select(attributes.c.uuid).where(attributes.c.uuid.in_([d.uuid for d in drafts]))
         ).first()
@@ -139,6 +122,7 @@ def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) ->
         merged["timestamp"] = now
         draft = parse_attribute(merged, "Attribute", now=now)
         draft.uuid = old["uuid"]
+        check_sharing_groups(conn, who, [draft])
         row = writes.attribute_row(old["event_id"], draft, old["object_id"])
         row.pop("uuid"), row.pop("event_id"), row.pop("object_id")
         conn.execute(attributes.update().where(attributes.c.id == old["id"]).values(**row))

@@ -16,7 +16,7 @@ from threatmesh.model.drafts import TagRef
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.attributes import _attribute_row, _touch_event
-from threatmesh.services.events import facts, get_visible
+from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import acl, reads, writes
 from threatmesh.storage.tables import (
@@ -41,6 +41,7 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
             raise Forbidden("You do not have permission to add objects to this event.")
         if conn.execute(sa.select(objects.c.id).where(objects.c.uuid == draft.uuid)).first():
             raise Conflict(f"Object.uuid: {draft.uuid} already exists")
+        check_sharing_groups(conn, who, [draft])
         tag_ids = writes.ensure_tags(
             conn,
             [t for a in draft.attributes for t in a.tags],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats.misp_json import parse_event
 from threatmesh.model import access
-from threatmesh.model.drafts import EventDraft
+from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
@@ -43,15 +44,19 @@ def get_visible(platform: Platform, conn: Connection, who: Identity, ref: str) -
     return row
 
 
-def check_sharing_groups(conn: Connection, who: Identity, draft: EventDraft) -> None:
-    """Every sharing group the draft uses must exist and be readable by the user."""
-    used = {draft.sharing_group_id} if draft.distribution == Distribution.SHARING_GROUP else set()
-    for a in draft.all_attributes():
-        if a.distribution == Distribution.SHARING_GROUP:
-            used.add(a.sharing_group_id)
-    for o in draft.objects:
-        if o.distribution == Distribution.SHARING_GROUP:
-            used.add(o.sharing_group_id)
+def check_sharing_groups(
+    conn: Connection, who: Identity, elements: Iterable[EventDraft | AttributeDraft | ObjectDraft]
+) -> None:
+    """Every sharing group the elements use must exist and be readable by the user (an
+    event draft counts with everything it contains)."""
+    used = set()
+    for element in elements:
+        parts: list[EventDraft | AttributeDraft | ObjectDraft] = [element]
+        if isinstance(element, EventDraft):
+            parts += [*element.all_attributes(), *element.objects]
+        elif isinstance(element, ObjectDraft):
+            parts += element.attributes
+        used |= {p.sharing_group_id for p in parts if p.distribution == Distribution.SHARING_GROUP}
     if not used:
         return
     existing = set(
@@ -88,7 +93,7 @@ def add_event(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]
     with platform.write() as conn:
         if conn.execute(sa.select(events.c.id).where(events.c.uuid == draft.uuid)).first():
             raise Conflict("Event already exists, if you would like to edit it, use events/edit.")
-        check_sharing_groups(conn, who, draft)
+        check_sharing_groups(conn, who, [draft])
         orgc_id = _creator_org(conn, who, draft)
         event_id = writes.insert_event(
             conn,
@@ -133,7 +138,7 @@ def edit_event(platform: Platform, who: Identity, ref: str, payload: Any) -> dic
         if draft.uuid != row["uuid"] and "uuid" in draft.present:
             raise InvalidInput("Event.uuid: the UUID of an event cannot change")
         draft.uuid = row["uuid"]
-        check_sharing_groups(conn, who, draft)
+        check_sharing_groups(conn, who, [draft])
         publish = draft.published and access.can_publish_event(who.viewer, facts(row))
         apply_event_edit(
             conn,

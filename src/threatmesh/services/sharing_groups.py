@@ -29,9 +29,7 @@ def _require(who: Identity) -> None:
 def _find(conn: Connection, who: Identity, ref: str, *, manage: bool) -> Any:
     sg = sharing_groups
     num = as_id(ref)
-    cond = (
-        sg.c.id == num if num is not None else sa.or_(sg.c.uuid == ref.lower(), sg.c.name == ref)
-    )
+    cond = sg.c.id == num if num is not None else sa.or_(sg.c.uuid == ref.lower(), sg.c.name == ref)
     row = conn.execute(sa.select(sg).where(cond)).mappings().first()
     if row is None or not (
         who.viewer.site_admin
