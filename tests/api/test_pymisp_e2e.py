@@ -110,6 +110,10 @@ def test_pymisp_full_lifecycle(server: LiveServer) -> None:
     )
     tagged = analyst.search(controller="attributes", tags=tag_query, type_attribute="md5")
     assert tagged["Attribute"] == []  # the only md5 carries the excluded tag
+    md5 = analyst.search(controller="attributes", type_attribute="md5")["Attribute"]
+    assert [[t["name"] for t in a["Tag"]] for a in md5] == [["kill-chain:Delivery"]]
+    two_pages = analyst.search(controller="attributes", type_attribute="domain", limit=2)
+    assert [a["Tag"] for a in two_pages["Attribute"]] == [[], []]
     events_found = analyst.search(controller="events", tags=["tlp:amber"], pythonify=True)
     assert [e.id for e in events_found] == [created.id]
     now = int(time.time())
