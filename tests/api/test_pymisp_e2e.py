@@ -169,8 +169,14 @@ def test_admin_listings(server: LiveServer) -> None:
     assert roles == {"admin", "Org Admin", "User", "Publisher", "Sync user", "Read Only"}
     assert len(admin.users(pythonify=True)) == 2
     assert admin.describe_types_remote["types"]
+    event = MISPEvent()
+    event.info = "bulk producer"
+    event.add_attribute("domain", "meta.example")
+    meta = admin.add_event(event, metadata=True)
+    assert "Attribute" not in meta["Event"] and meta["Event"]["attribute_count"] == "1"
+    assert len(admin.get_event(meta["Event"]["id"], pythonify=True).attributes) == 1
     tag = MISPTag()
-    tag.name = "circl:incident-classification=\"phishing\""
+    tag.name = 'circl:incident-classification="phishing"'
     tag.colour = "#ff0000"
     created = admin.add_tag(tag, pythonify=True)
     assert isinstance(created, MISPTag) and created.colour == "#ff0000"

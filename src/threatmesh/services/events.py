@@ -81,7 +81,9 @@ def _creator_org(conn: Connection, who: Identity, draft: EventDraft) -> int:
     return who.viewer.org_id
 
 
-def add_event(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
+def add_event(
+    platform: Platform, who: Identity, payload: Any, *, metadata: bool = False
+) -> dict[str, Any]:
     """``events/add``: validate everything, then write the event in one transaction."""
     if not who.viewer.can("perm_add"):
         raise Forbidden("You do not have permission to add events.")
@@ -103,7 +105,7 @@ def add_event(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]
             user_id=who.viewer.user_id,
             locked=orgc_id != who.viewer.org_id,
         )
-    return view_event(platform, who, str(event_id))
+    return view_event(platform, who, str(event_id), metadata=metadata)
 
 
 def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dict[str, Any]:
@@ -130,7 +132,9 @@ def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -
     return row
 
 
-def edit_event(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
+def edit_event(
+    platform: Platform, who: Identity, ref: str, payload: Any, *, metadata: bool = False
+) -> dict[str, Any]:
     """``events/edit``: update fields, add new content, update content by UUID."""
     draft = parse_event(payload, now=platform.now(), today=platform.today())
     with platform.write() as conn:
@@ -149,7 +153,7 @@ def edit_event(platform: Platform, who: Identity, ref: str, payload: Any) -> dic
             org_id=who.viewer.org_id,
             user_id=who.viewer.user_id,
         )
-    return view_event(platform, who, str(row["id"]))
+    return view_event(platform, who, str(row["id"]), metadata=metadata)
 
 
 def delete_event(platform: Platform, who: Identity, ref: str) -> int:

@@ -26,7 +26,7 @@ from threatmesh.model.access import Viewer
 from threatmesh.storage import acl
 from threatmesh.storage.tables import attributes, events, ip_index
 
-_CHUNK = 500
+_CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
 _T = TypeVar("_T")
 
 
@@ -147,15 +147,30 @@ def _prefixes(address: bytes) -> list[bytes]:
     return sorted({(n >> k << k).to_bytes(16, "big") for k in range(129)})
 
 
-def _stored_networks(conn: Connection, prefixes: Iterable[bytes]) -> set[bytes]:
-    """Which of ``prefixes`` are the network address of a stored network: a query per
-    500 prefixes, so that the addresses no network contains (most) cost no query."""
+#: Up to this many stored networks are read in one query rather than probed per prefix.
+_FEW_NETWORKS = 5_000
+
+
+def _stored_networks(conn: Connection, addresses: Iterable[bytes]) -> set[bytes]:
+    """Network addresses of stored networks that may contain one of ``addresses``.
+
+    Most instances hold few networks next to many addresses, so when there are at most
+    ``_FEW_NETWORKS`` of them they are read in one query (a superset of what is needed,
+    cheap to test in memory). Otherwise each address's prefixes are probed, 500 at a
+    time, so that addresses no network contains still cost no per-address query."""
     ix = ip_index.c
-    q = sa.select(ix.lo).distinct().where(
-        ix.lo.in_(sa.bindparam("lo", expanding=True, type_=ix.lo.type)), ix.lo != ix.hi
+    few_q = sa.select(ix.lo).where(ix.lo != ix.hi).distinct().limit(_FEW_NETWORKS + 1)
+    few = set(conn.execute(few_q).scalars())
+    if len(few) <= _FEW_NETWORKS:
+        return few
+    q = (
+        sa.select(ix.lo)
+        .distinct()
+        .where(ix.lo.in_(sa.bindparam("lo", expanding=True, type_=ix.lo.type)), ix.lo != ix.hi)
     )
+    prefixes = {p for a in addresses for p in _prefixes(a)}
     found: set[bytes] = set()
-    for chunk in _chunks(sorted(set(prefixes))):
+    for chunk in _chunks(sorted(prefixes)):
         found.update(conn.execute(q, {"lo": list(chunk)}).scalars())
     return found
 
@@ -182,11 +197,11 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
     containing = select.where(ix.lo.in_(prefixes), ix.lo != ix.hi, ix.hi >= hi_)
     # a network: which addresses and smaller networks lie inside?
     inside = select.where(ix.lo >= lo_, ix.lo <= hi_, ix.hi <= hi_)
-    prefixes_of = {lo: _prefixes(lo) for _, lo, hi in spans if lo == hi}
-    networks = _stored_networks(conn, (p for ps in prefixes_of.values() for p in ps))
+    singles = {lo for _, lo, hi in spans if lo == hi}
+    networks = _stored_networks(conn, singles) if singles else set()
     for src_id, lo, hi in spans:
         if lo == hi:
-            near = [p for p in prefixes_of[lo] if p in networks]
+            near = [p for p in _prefixes(lo) if p in networks] if networks else []
             if not near:  # no stored network contains this address
                 continue
             found = conn.execute(containing, {"prefixes": near, "hi": hi}).scalars().all()

@@ -41,6 +41,8 @@ class ReadOptions:
     include_deleted: bool = False
     correlation_cap: int = 20
     unpublished_private: bool = False
+    #: MISP's ``metadata:1``: the event without its attributes and objects
+    metadata: bool = False
 
 
 def event_query() -> sa.Select[Any]:
@@ -180,13 +182,15 @@ def _visible_rows(
     return list(conn.execute(q).mappings())
 
 
-def load_event(
-    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
-) -> dict[str, Any]:
-    """The full event ``ev_row`` as ``viewer`` may see it (``{"Event": {...}}`` inner dict)."""
+def _content(
+    conn: Connection,
+    viewer: Viewer,
+    ev_row: RowMapping,
+    attr_rows: list[RowMapping],
+    opts: ReadOptions,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The event's top-level attributes and its objects (with theirs and references)."""
     ev = events.alias("ev")
-    attr_visible = acl.attribute_visible_in_event(viewer, attributes, ev)
-    attr_rows = _visible_rows(conn, attributes, attr_visible, ev, ev_row, opts)
     obj_visible = acl.object_visible_in_event(viewer, objects, ev)
     obj_rows = _visible_rows(conn, objects, obj_visible, ev, ev_row, opts)
     ids = [r["id"] for r in attr_rows]
@@ -218,29 +222,46 @@ def load_event(
         for ref in conn.execute(q).mappings():
             if ref["object_id"] in objs:
                 objs[ref["object_id"]]["ObjectReference"].append(misp_out.reference(ref))
-    out = event_with_orgs(ev_row)
-    out.update(
-        Attribute=top,
-        ShadowAttribute=[],
-        Object=list(objs.values()),
-        Tag=tags_of_event(conn, ev_row["id"]),
-        Galaxy=[],
-        EventReport=[],
-        CryptographicKey=[],
-        RelatedEvent=[],
+    return top, list(objs.values())
+
+
+def _related_to(
+    conn: Connection, viewer: Viewer, attr_rows: list[RowMapping], opts: ReadOptions
+) -> list[dict[str, Any]]:
+    """``RelatedEvent``: visible events sharing a correlating value with ``attr_rows``."""
+    sources = [
+        Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])
+        for r in attr_rows
+        if not r["deleted"] and not r["disable_correlation"]
+    ]
+    matches = correlate(
+        conn,
+        viewer,
+        sources,
+        cap=opts.correlation_cap,
+        unpublished_private=opts.unpublished_private,
     )
-    if opts.include_correlations and not ev_row["disable_correlation"]:
-        sources = [
-            Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])
-            for r in attr_rows
-            if not r["deleted"] and not r["disable_correlation"]
-        ]
-        matches = correlate(
-            conn,
-            viewer,
-            sources,
-            cap=opts.correlation_cap,
-            unpublished_private=opts.unpublished_private,
-        )
-        out["RelatedEvent"] = related_events(conn, viewer, sorted({m.event_id for m in matches}))
+    return related_events(conn, viewer, sorted({m.event_id for m in matches}))
+
+
+def load_event(
+    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
+) -> dict[str, Any]:
+    """The event ``ev_row`` as ``viewer`` may see it (the inner dict of ``{"Event": ...}``).
+
+    With ``opts.metadata`` (MISP's ``metadata:1``) the attributes and objects are left
+    out of the answer; they are still read when correlations are wanted."""
+    ev = events.alias("ev")
+    attr_visible = acl.attribute_visible_in_event(viewer, attributes, ev)
+    attr_rows = _visible_rows(conn, attributes, attr_visible, ev, ev_row, opts)
+    out = event_with_orgs(ev_row)
+    if not opts.metadata:
+        top, objs = _content(conn, viewer, ev_row, attr_rows, opts)
+        out.update(Attribute=top, ShadowAttribute=[], Object=objs, EventReport=[])
+    out.update(Tag=tags_of_event(conn, ev_row["id"]), Galaxy=[], CryptographicKey=[])
+    out["RelatedEvent"] = (
+        _related_to(conn, viewer, attr_rows, opts)
+        if opts.include_correlations and not ev_row["disable_correlation"]
+        else []
+    )
     return out

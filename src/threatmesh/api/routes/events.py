@@ -18,13 +18,22 @@ from threatmesh.services.search_params import parse_query
 router = APIRouter(tags=["events"])
 
 
+def _metadata(named: str | None) -> bool:
+    """MISP's ``/metadata:1``: answer with the event without its attributes and objects."""
+    return named_params(named).get("metadata") in ("1", "true")
+
+
 @router.post("/events/add")
 @router.post("/events/add/{named:path}")
 def add(
-    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+    request: Request,
+    named: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
 ) -> MispJSON:
     """Add an event with its attributes, objects and tags (one transaction)."""
-    return MispJSON({"Event": svc.add_event(platform_of(request), who, body)})
+    metadata = _metadata(named)
+    return MispJSON({"Event": svc.add_event(platform_of(request), who, body, metadata=metadata)})
 
 
 @router.get("/events/view/{ref}")
@@ -44,10 +53,17 @@ def exists(request: Request, ref: str, who: Identity = Depends(identify)) -> Res
 @router.post("/events/edit/{ref}/{named:path}")
 @router.put("/events/edit/{ref}")
 def edit(
-    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+    request: Request,
+    ref: str,
+    named: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
 ) -> MispJSON:
     """Edit an event: fields, new content, and content matched by UUID."""
-    return MispJSON({"Event": svc.edit_event(platform_of(request), who, ref, body)})
+    metadata = _metadata(named)
+    return MispJSON(
+        {"Event": svc.edit_event(platform_of(request), who, ref, body, metadata=metadata)}
+    )
 
 
 @router.post("/events/delete/{ref}")
