@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from threatmesh.services import admin, attributes, events
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.storage import correlation
 from threatmesh.storage.database import create_engine
 from threatmesh.storage.tables import metadata
 
@@ -66,7 +67,12 @@ def test_rules_that_stop_correlation(world: tuple[Platform, Identity]) -> None:
     assert _related(platform, who, c) == set() and _related(platform, who, d) == set()
 
 
-def test_cidr_containment(world: tuple[Platform, Identity]) -> None:
+@pytest.mark.parametrize("few_networks", [5_000, 0], ids=["read-all", "probe-prefixes"])
+def test_cidr_containment(
+    world: tuple[Platform, Identity], few_networks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of finding the networks that contain an address give the same answer."""
+    monkeypatch.setattr(correlation, "_FEW_NETWORKS", few_networks)
     platform, who = world
     net = _event(platform, who, {"type": "ip-src", "value": "10.1.0.0/16"})
     inside = _event(platform, who, {"type": "ip-dst", "value": "10.1.200.3"})
