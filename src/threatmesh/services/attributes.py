@@ -160,7 +160,7 @@ def _decorated(
     platform: Platform, who: Identity, q: Query, conn: Connection, rows: list[RowMapping]
 ) -> Iterator[dict[str, Any]]:
     ids = [r["id"] for r in rows]
-    tags = reads.tags_of_attributes(conn, ids)
+    tags = reads.tags_from_refs(conn, rows, platform.tag_cache)
     seen = (
         reads.sightings_of(conn, who.viewer, ids, {r["event_id"]: r["event_org_id"] for r in rows})
         if q.include_sightings

@@ -50,6 +50,8 @@ class Platform:
     unpublished_private: bool = False
     auth_cache_seconds: float = 2.0
     clock: Callable[[], float] = time.time
+    #: Tag rows by id, shared by searches (tags are never deleted; ids never reused).
+    tag_cache: dict[int, RowMapping] = field(default_factory=dict)
     _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

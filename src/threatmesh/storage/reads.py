@@ -119,6 +119,28 @@ def tags_of_attributes(
     return out
 
 
+def tags_from_refs(
+    conn: Connection, rows: Sequence[RowMapping], known: dict[int, RowMapping]
+) -> dict[int, list[dict[str, Any]]]:
+    """Tags per attribute id from the rows' ``tag_refs`` column (see
+    ``storage.search.tag_refs``). ``known`` caches tag rows by id across calls: tags are
+    few, never deleted, and a tag's id never changes meaning."""
+    refs = {
+        r["id"]: [ref.split(":") for ref in r["tag_refs"].split(",")] for r in rows if r["tag_refs"]
+    }
+    missing = {int(t) for pairs in refs.values() for t, _ in pairs} - known.keys()
+    if missing:
+        q = sa.select(tags).where(tags.c.id.in_(sorted(missing)))
+        known.update({r["id"]: r for r in conn.execute(q).mappings()})
+    return {
+        aid: [
+            misp_out.tag({**known[int(t)], "tag_id": int(t), "local": local == "1"})
+            for t, local in sorted(pairs, key=lambda p: known[int(p[0])]["name"])
+        ]
+        for aid, pairs in refs.items()
+    }
+
+
 def sighting_query() -> sa.Select[Any]:
     """Sightings with the name and UUID of the organisation that reported them."""
     return (
