@@ -141,6 +141,20 @@ def test_pymisp_full_lifecycle(server: LiveServer) -> None:
     )
     mine = next(a for a in with_sightings["Attribute"] if a["event_id"] == str(created.id))
     assert len(mine["Sighting"]) == 1
+    found = analyst.search_sightings(context="attribute", context_id=attr_id, source="honeypot-1")
+    assert [x["Sighting"]["attribute_id"] for x in found] == [str(attr_id)]
+    assert analyst.search_sightings(context="event", context_id=created.id, type_sighting="1") == []
+    assert len(analyst.search_sightings(date_from=now - 60)) == 2  # one per matching attribute
+
+    # Tags: attach and remove on an attribute.
+    target = next(a for a in view.attributes if a.type == "url")
+    assert "errors" not in analyst.tag(target, 'workflow:state="draft"')
+    tagged_now = analyst.search(controller="attributes", tags=['workflow:state="draft"'])
+    assert [a["uuid"] for a in tagged_now["Attribute"]] == [target.uuid]
+    assert "errors" not in analyst.untag(target, 'workflow:state="draft"')
+    assert (
+        analyst.search(controller="attributes", tags=['workflow:state="draft"'])["Attribute"] == []
+    )
 
     # Edit, publish, delete.
     view.info = "Phishing campaign (confirmed)"

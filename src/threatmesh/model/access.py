@@ -163,10 +163,13 @@ def can_tag_event(viewer: Viewer, event: EventFacts) -> bool:
 
 def can_see_sighting(viewer: Viewer, event: EventFacts, sighting_org_id: int) -> bool:
     """Sightings policy 0 (MISP's default): the event's owner org sees every sighting of
-    it, other organisations see only their own sightings."""
-    if viewer.site_admin or event.org_id == viewer.org_id:
-        return True
-    return sighting_org_id == viewer.org_id
+    it, other organisations only their own."""
+    return sighting_visible(viewer, event.org_id, sighting_org_id)
+
+
+def sighting_visible(viewer: Viewer, event_org_id: int | None, sighting_org_id: int) -> bool:
+    """:func:`can_see_sighting` given only the owner org of the sighted event."""
+    return viewer.site_admin or viewer.org_id in (event_org_id, sighting_org_id)
 
 
 def effective_distribution(element: int, event: int) -> int:

@@ -25,7 +25,6 @@ from threatmesh.storage.tables import (
     event_tags,
     events,
     objects,
-    organisations,
     sightings,
     tags,
 )
@@ -103,51 +102,42 @@ def attach_tag(
     name = tag.strip()
     if not name:
         raise InvalidInput("tag: a tag name is required")
-    now = platform.now()
     with platform.write() as conn:
         kind, event_row, attr_id = _tag_target(platform, conn, who, target)
         if not access.can_tag_event(who.viewer, facts(event_row)):
             raise Forbidden("You do not have permission to tag this event.")
-        if attach:
-            tag_id = writes.ensure_tags(
-                conn, [TagRef(name, local)], org_id=who.viewer.org_id, user_id=who.viewer.user_id
-            )[name]
-        else:
-            found = conn.execute(
-                sa.select(tags.c.id).where(
-                    sa.or_(tags.c.name == name, tags.c.id == (as_id(name) or -1))
-                )
-            ).scalar()
-            if found is None:
-                raise NotFound(f"Tag {name!r} not found.")
-            tag_id = int(found)
-        if kind == "event":
-            if attach:
-                writes.set_event_tags(conn, event_row["id"], [TagRef(name, local)], {name: tag_id})
-            else:
-                conn.execute(
-                    event_tags.delete().where(
-                        event_tags.c.event_id == event_row["id"], event_tags.c.tag_id == tag_id
-                    )
-                )
+        ref = TagRef(name, local)
+        tag_id = _tag_id(conn, who, ref, create=attach)
+        event_id = event_row["id"]
+        if kind == "event" and attach:
+            writes.set_event_tags(conn, event_id, [ref], {name: tag_id})
+        elif kind == "event":
+            link = event_tags
+            conn.execute(link.delete().where(link.c.event_id == event_id, link.c.tag_id == tag_id))
         elif attach:
-            conn.execute(
-                writes.insert_ignore(conn, attribute_tags),
-                {
-                    "attribute_id": attr_id,
-                    "event_id": event_row["id"],
-                    "tag_id": tag_id,
-                    "local": local,
-                },
-            )
+            row = {"attribute_id": attr_id, "event_id": event_id, "tag_id": tag_id, "local": local}
+            conn.execute(writes.insert_ignore(conn, attribute_tags), row)
         else:
+            link = attribute_tags
             conn.execute(
-                attribute_tags.delete().where(
-                    attribute_tags.c.attribute_id == attr_id, attribute_tags.c.tag_id == tag_id
-                )
+                link.delete().where(link.c.attribute_id == attr_id, link.c.tag_id == tag_id)
             )
-        conn.execute(events.update().where(events.c.id == event_row["id"]).values(timestamp=now))
+        conn.execute(
+            events.update().where(events.c.id == event_id).values(timestamp=platform.now())
+        )
         return kind
+
+
+def _tag_id(conn: Connection, who: Identity, ref: TagRef, *, create: bool) -> int:
+    """The id of tag ``ref`` (by name, or by id for removal); created if ``create``."""
+    if create:
+        ids = writes.ensure_tags(conn, [ref], org_id=who.viewer.org_id, user_id=who.viewer.user_id)
+        return ids[ref.name]
+    by_name_or_id = sa.or_(tags.c.name == ref.name, tags.c.id == (as_id(ref.name) or -1))
+    found = conn.execute(sa.select(tags.c.id).where(by_name_or_id)).scalar()
+    if found is None:
+        raise NotFound(f"Tag {ref.name!r} not found.")
+    return int(found)
 
 
 def _tag_target(
@@ -257,50 +247,47 @@ def list_sightings(
         return [{"Sighting": s} for i in ids for s in found.get(i, [])]
 
 
-def search_sightings(
-    platform: Platform, who: Identity, context: str | None, params: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """``sightings/restSearch[/{event|attribute}]``: visible sightings, filtered by
-    target id, type, source, organisation and time (``from``/``to``/``last``)."""
+def _sighting_filters(context: str | None, params: dict[str, Any], now: int) -> list[Any]:
+    """SQL conditions for a sightings restSearch body."""
     from threatmesh.services.search_params import relative_time
 
-    now = platform.now()
-    conds: list[Any] = [
-        acl.attribute_visible(
-            who.viewer, attributes, events, unpublished_private=platform.unpublished_private
-        )
-    ]
+    conds: list[Any] = []
     ref = params.get("id")
-    if context in ("event", "attribute") and ref:
-        table = events if context == "event" else attributes
-        text = str(ref)
-        num = as_id(text)
-        conds.append(table.c.id == num if num is not None else table.c.uuid == text.lower())
-    elif context not in (None, "", "event", "attribute"):
+    if context not in (None, "", "event", "attribute"):
         raise InvalidInput(f"context: {context!r} is neither 'event' nor 'attribute'")
+    if context and ref:
+        table = events if context == "event" else attributes
+        num = as_id(str(ref))
+        conds.append(table.c.id == num if num is not None else table.c.uuid == str(ref).lower())
     if params.get("type") not in (None, ""):
         conds.append(sightings.c.type == as_int(params["type"], "type"))
     if params.get("source"):
         conds.append(sightings.c.source == str(params["source"]))
     if params.get("org_id"):
         conds.append(sightings.c.org_id == as_int(params["org_id"], "org_id"))
-    for key, op in (("from", "ge"), ("last", "ge"), ("to", "le")):
+    col = sightings.c.date_sighting
+    for key in ("from", "last", "to"):
         if params.get(key) not in (None, ""):
             bound = relative_time(params[key], key, now)
-            col = sightings.c.date_sighting
-            conds.append(col >= bound if op == "ge" else col <= bound)
+            conds.append(col <= bound if key == "to" else col >= bound)
+    return conds
+
+
+def search_sightings(
+    platform: Platform, who: Identity, context: str | None, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """``sightings/restSearch[/{event|attribute}]``: visible sightings, filtered by
+    target id, type, source, organisation and time (``from``/``to``/``last``)."""
+    upp = platform.unpublished_private
     q = (
-        sa.select(
-            sightings,
-            organisations.c.name.label("org_name"),
-            organisations.c.uuid.label("org_uuid"),
-            events.c.org_id.label("event_org"),
-        )
+        reads.sighting_query()
+        .add_columns(events.c.org_id.label("event_org"))
         .join(attributes, attributes.c.id == sightings.c.attribute_id)
         .join(events, events.c.id == sightings.c.event_id)
-        .join(organisations, organisations.c.id == sightings.c.org_id)
-        .where(*conds)
-        .order_by(sightings.c.id)
+        .where(
+            acl.attribute_visible(who.viewer, attributes, events, unpublished_private=upp),
+            *_sighting_filters(context, params, platform.now()),
+        )
         .limit(10_000)
     )
     with platform.read() as conn:
@@ -308,9 +295,7 @@ def search_sightings(
     return [
         {"Sighting": misp_out.sighting(r)}
         for r in rows
-        if who.viewer.site_admin
-        or r["event_org"] == who.viewer.org_id
-        or r["org_id"] == who.viewer.org_id
+        if access.sighting_visible(who.viewer, r["event_org"], r["org_id"])
     ]
 
 

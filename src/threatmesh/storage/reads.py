@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id
-from threatmesh.model.access import Viewer
+from threatmesh.model.access import Viewer, sighting_visible
 from threatmesh.storage import acl
 from threatmesh.storage.correlation import Source, correlate
 from threatmesh.storage.tables import (
@@ -163,8 +163,7 @@ def sightings_of(
     for i in range(0, len(attribute_ids), 500):
         q = sighting_query().where(sightings.c.attribute_id.in_(attribute_ids[i : i + 500]))
         for r in conn.execute(q).mappings():
-            owner = event_org_id.get(r["event_id"])
-            if viewer.site_admin or owner == viewer.org_id or r["org_id"] == viewer.org_id:
+            if sighting_visible(viewer, event_org_id.get(r["event_id"]), r["org_id"]):
                 out[r["attribute_id"]].append(misp_out.sighting(r))
     return out
 
