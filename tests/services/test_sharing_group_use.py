@@ -40,6 +40,14 @@ def _in_group(sg: int, **extra: Any) -> dict[str, Any]:
     return {"distribution": 4, "sharing_group_id": sg, **extra}
 
 
+def _domain_object(sg: int, *, on_object: bool) -> dict[str, Any]:
+    """A domain-ip object placed in group ``sg`` itself, or holding an attribute that is."""
+    attribute = {"type": "domain", "object_relation": "domain", "value": "c.example"}
+    if on_object:
+        return {"name": "domain-ip", **_in_group(sg), "Attribute": [attribute]}
+    return {"name": "domain-ip", "Attribute": [{**attribute, **_in_group(sg)}]}
+
+
 def test_no_path_lets_a_non_member_use_a_group(setup: tuple[Platform, Identity, int, str]) -> None:
     platform, analyst, sg, event_id = setup
     with platform.read() as conn:
@@ -50,33 +58,9 @@ def test_no_path_lets_a_non_member_use_a_group(setup: tuple[Platform, Identity, 
             platform, analyst, event_id, _in_group(sg, type="domain", value="b.example")
         ),
         lambda: attributes.edit_attribute(platform, analyst, str(before[0].id), _in_group(sg)),
+        lambda: content.add_object(platform, analyst, event_id, _domain_object(sg, on_object=True)),
         lambda: content.add_object(
-            platform,
-            analyst,
-            event_id,
-            {
-                "name": "domain-ip",
-                **_in_group(sg),
-                "Attribute": [
-                    {"type": "domain", "object_relation": "domain", "value": "c.example"}
-                ],
-            },
-        ),
-        lambda: content.add_object(
-            platform,
-            analyst,
-            event_id,
-            {
-                "name": "domain-ip",
-                "Attribute": [
-                    {
-                        "type": "domain",
-                        "object_relation": "domain",
-                        "value": "d.example",
-                        **_in_group(sg),
-                    }
-                ],
-            },
+            platform, analyst, event_id, _domain_object(sg, on_object=False)
         ),
     ]
     for attempt in attempts:
