@@ -14,8 +14,10 @@ from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.roles import SITE_ADMIN_ROLE_ID
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
 from threatmesh.storage import directory
+from threatmesh.storage.database import upgrade
 from threatmesh.storage.tables import (
     auth_keys,
+    events,
     organisations,
     roles,
     sharing_group_orgs,
@@ -96,8 +98,6 @@ def edit_org(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[
 def delete_org(platform: Platform, who: Identity, ref: str) -> None:
     """``admin/organisations/delete``: refused while users or events belong to it."""
     require_site_admin(who)
-    from threatmesh.storage.tables import events
-
     with platform.write() as conn:
         row = _org(conn, ref)
         busy = (
@@ -263,8 +263,6 @@ def list_roles(platform: Platform) -> list[dict[str, Any]]:
 def bootstrap(platform: Platform, *, org_name: str, email: str) -> str:
     """Create the first organisation and its site admin; return the admin's API key.
     Idempotent on the organisation; refuses an existing email."""
-    from threatmesh.storage.database import upgrade
-
     upgrade(platform.engine)
     with platform.write() as conn:
         directory.seed_roles(conn, platform.now())

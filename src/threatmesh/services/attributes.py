@@ -24,7 +24,8 @@ from threatmesh.storage.correlation import Source, correlate
 from threatmesh.storage.tables import attributes, events, ip_index
 
 
-def _attribute_row(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
+def find_attribute(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
+    """The attribute ``ref`` (id or UUID) if ``who`` may see it, else :class:`NotFound`."""
     if not ((ref.isascii() and ref.isdigit()) or len(ref) == 36):
         raise InvalidInput(f"{ref!r} is not an attribute id or UUID")
     num = as_id(ref)
@@ -48,7 +49,7 @@ def _attribute_row(platform: Platform, conn: Connection, who: Identity, ref: str
 def view_attribute(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
     """``attributes/view``."""
     with platform.read() as conn:
-        row = _attribute_row(platform, conn, who, ref)
+        row = find_attribute(platform, conn, who, ref)
         out = misp_out.attribute(row)
         out["Tag"] = reads.tags_of_attributes(conn, [row["id"]]).get(row["id"], [])
         return out
@@ -85,14 +86,14 @@ def add_attributes(
             user_id=who.viewer.user_id,
         )
         ids = writes.insert_attributes(conn, ev["id"], drafts, tag_ids=tag_ids)
-        _touch_event(conn, ev["id"], now)
+        touch_event(conn, ev["id"], now)
         rows = conn.execute(
             sa.select(attributes).where(attributes.c.id.in_(ids)).order_by(attributes.c.id)
         ).mappings()
         return [misp_out.attribute(r) for r in rows]
 
 
-def _touch_event(conn: Connection, event_id: int, now: int) -> None:
+def touch_event(conn: Connection, event_id: int, now: int) -> None:
     """An event changed: bump its timestamp, unpublish it, recount its attributes."""
     conn.execute(
         events.update().where(events.c.id == event_id).values(timestamp=now, published=False)
@@ -101,7 +102,7 @@ def _touch_event(conn: Connection, event_id: int, now: int) -> None:
 
 
 def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
-    row = _attribute_row(platform, conn, who, ref)
+    row = find_attribute(platform, conn, who, ref)
     ev = get_visible(platform, conn, who, str(row["event_id"]))
     if not access.can_modify_event(who.viewer, facts(ev)):
         raise Forbidden("You do not have permission to modify this attribute.")
@@ -124,11 +125,12 @@ def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) ->
         draft.uuid = old["uuid"]
         check_sharing_groups(conn, who, [draft])
         row = writes.attribute_row(old["event_id"], draft, old["object_id"])
-        row.pop("uuid"), row.pop("event_id"), row.pop("object_id")
+        for fixed in ("uuid", "event_id", "object_id"):
+            del row[fixed]
         conn.execute(attributes.update().where(attributes.c.id == old["id"]).values(**row))
         conn.execute(ip_index.delete().where(ip_index.c.attribute_id == old["id"]))
         writes.index_ips(conn, old["event_id"], [(old["id"], draft)])
-        _touch_event(conn, old["event_id"], now)
+        touch_event(conn, old["event_id"], now)
     return view_attribute(platform, who, str(old["id"]))
 
 
@@ -145,7 +147,7 @@ def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool)
                 .where(attributes.c.id == row["id"])
                 .values(deleted=True, timestamp=now)
             )
-        _touch_event(conn, row["event_id"], now)
+        touch_event(conn, row["event_id"], now)
 
 
 def _decorate(

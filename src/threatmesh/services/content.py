@@ -15,9 +15,10 @@ from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services.attributes import _attribute_row, _touch_event
+from threatmesh.services.attributes import find_attribute, touch_event
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.services.search_params import relative_time
 from threatmesh.storage import acl, reads, writes
 from threatmesh.storage.tables import (
     attribute_tags,
@@ -48,7 +49,7 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
             user_id=who.viewer.user_id,
         )
         (oid,) = writes.insert_objects(conn, ev["id"], [draft], tag_ids=tag_ids)
-        _touch_event(conn, ev["id"], now)
+        touch_event(conn, ev["id"], now)
         return _object_view(conn, oid)
 
 
@@ -91,7 +92,7 @@ def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) ->
             conn.execute(
                 objects.update().where(objects.c.id == row.id).values(deleted=True, timestamp=now)
             )
-        _touch_event(conn, row.event_id, now)
+        touch_event(conn, row.event_id, now)
 
 
 def attach_tag(
@@ -147,7 +148,7 @@ def _tag_target(
     row = conn.execute(sa.select(events.c.id).where(events.c.uuid == ref)).first()
     if row is not None:
         return "event", get_visible(platform, conn, who, ref), 0
-    attr = _attribute_row(platform, conn, who, ref)
+    attr = find_attribute(platform, conn, who, ref)
     return "attribute", get_visible(platform, conn, who, str(attr["event_id"])), int(attr["id"])
 
 
@@ -192,7 +193,7 @@ def _sighting_targets(
 ) -> list[tuple[int, int]]:
     ref = attribute_ref or data.get("id") or data.get("uuid")
     if ref:
-        row = _attribute_row(platform, conn, who, str(ref))
+        row = find_attribute(platform, conn, who, str(ref))
         return [(row["id"], row["event_id"])]
     values = data.get("values") or data.get("value")
     if not values:
@@ -227,7 +228,7 @@ def list_sightings(
     """``sightings/listSightings`` for an event or an attribute."""
     with platform.read() as conn:
         if context == "attribute":
-            row = _attribute_row(platform, conn, who, ref)
+            row = find_attribute(platform, conn, who, ref)
             ev = get_visible(platform, conn, who, str(row["event_id"]))
             ids = [row["id"]]
         elif context == "event":
@@ -249,8 +250,6 @@ def list_sightings(
 
 def _sighting_filters(context: str | None, params: dict[str, Any], now: int) -> list[Any]:
     """SQL conditions for a sightings restSearch body."""
-    from threatmesh.services.search_params import relative_time
-
     conds: list[Any] = []
     ref = params.get("id")
     if context not in (None, "", "event", "attribute"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,8 +28,6 @@ def relative_time(raw: Any, name: str, now: int) -> int:
     if m:
         # Longer ago than the epoch: since the beginning.
         return max(now - as_int(m.group(1), name) * _UNIT[m.group(2)], 0)
-    import datetime as dt
-
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -66,8 +65,6 @@ def _date_bound(raw: Any) -> str | None:
         return None
     text = str(raw)
     if text.isdigit() and len(text) >= 9:
-        import datetime as dt
-
         try:
             return dt.datetime.fromtimestamp(int(text), dt.UTC).date().isoformat()
         except (OverflowError, OSError, ValueError):
