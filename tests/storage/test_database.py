@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from tests.support import POSTGRES_ADMIN_URL, postgres_database
+
 from threatmesh.storage.database import create_engine
 
 
@@ -42,9 +42,7 @@ def test_a_busy_connection_is_not_pinged() -> None:
     with postgres_database() as url:
         engine = create_engine(url, idle_ping_seconds=3600.0)
         statements: list[str] = []
-        sa.event.listen(
-            engine, "before_cursor_execute", lambda *args: statements.append(args[2])
-        )
+        sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         try:
             for _ in range(3):
                 with engine.connect() as conn:
