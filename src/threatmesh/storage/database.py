@@ -29,6 +29,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # Transactions are begun by _sqlite_begin, not by the driver's implicit BEGIN.
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    """Write transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE).
+
+    The driver's own deferred BEGIN comes just before the first INSERT/UPDATE, so the
+    reads a write transaction does first (does the UUID exist? which ids are free?)
+    would see a snapshot another writer can commit behind, and the write would then
+    fail at once with "database is locked" (a stale snapshot is not retried by
+    busy_timeout). With the lock taken up front, writers queue on busy_timeout instead
+    and the transaction's reads stay true until it commits. Autocommit reads
+    (``Platform.read``) begin nothing and never wait for a writer (WAL)."""
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 #: A pooled connection idle for longer than this is pinged before it is handed out.
@@ -77,6 +94,7 @@ def create_engine(
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql+"):
         engine = sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20)

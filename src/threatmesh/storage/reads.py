@@ -30,6 +30,9 @@ from threatmesh.storage.tables import (
 
 ORG = organisations.alias("org")
 ORGC = organisations.alias("orgc")
+#: The event of the rows being read (an alias, so ACL predicates can name it apart from
+#: ``events`` in subqueries); built once, as building an alias copies every column.
+EV = events.alias("ev")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +214,7 @@ def _content(
     opts: ReadOptions,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The event's top-level attributes and its objects (with theirs and references)."""
-    ev = events.alias("ev")
+    ev = EV
     obj_visible = acl.object_visible_in_event(viewer, objects, ev)
     obj_rows = _visible_rows(conn, objects, obj_visible, ev, ev_row, opts)
     ids = [r["id"] for r in attr_rows]
@@ -272,7 +275,7 @@ def load_event(
 
     With ``opts.metadata`` (MISP's ``metadata:1``) the attributes and objects are left
     out of the answer; they are still read when correlations are wanted."""
-    ev = events.alias("ev")
+    ev = EV
     attr_visible = acl.attribute_visible_in_event(viewer, attributes, ev)
     attr_rows = _visible_rows(conn, attributes, attr_visible, ev, ev_row, opts)
     out = event_with_orgs(ev_row)
