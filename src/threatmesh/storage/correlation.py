@@ -28,6 +28,8 @@ from threatmesh.storage.tables import attributes, events, ip_index
 
 _CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
 _T = TypeVar("_T")
+#: Types whose values take part in CIDR containment.
+IP_SOURCE_TYPES = describe_types.IP_TYPES | describe_types.IP_VALUE2_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,11 +234,11 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
     return pairs
 
 
-def _ip_matches(
+def cidr_matches(
     conn: Connection, viewer: Viewer, sources: Sequence[Source], cap: int, upp: bool
 ) -> list[Match]:
-    ip_types = describe_types.IP_TYPES | describe_types.IP_VALUE2_TYPES
-    ip_sources = [s for s in sources if s.type in ip_types]
+    """Correlations of ``sources`` by CIDR containment only (see :func:`correlate`)."""
+    ip_sources = [s for s in sources if s.type in IP_SOURCE_TYPES]
     if not ip_sources:
         return []
     pairs = _ip_candidates(conn, ip_sources, cap)
@@ -280,7 +282,7 @@ def correlate(
     out: list[Match] = []
     for m in (
         *_exact_matches(conn, viewer, sources, cap, unpublished_private),
-        *_ip_matches(conn, viewer, sources, cap, unpublished_private),
+        *cidr_matches(conn, viewer, sources, cap, unpublished_private),
     ):
         if (m.source_id, m.id) not in seen:
             seen.add((m.source_id, m.id))
