@@ -21,7 +21,12 @@ from threatmesh.privacy.anonymizer.errors import (
     TechniqueMismatch,
     UnknownTechnique,
 )
-from threatmesh.privacy.anonymizer.policy import CompiledPolicy, Policy, compile_policy, parse_policy
+from threatmesh.privacy.anonymizer.policy import (
+    CompiledPolicy,
+    Policy,
+    compile_policy,
+    parse_policy,
+)
 from threatmesh.privacy.anonymizer.report import Report
 from threatmesh.privacy.anonymizer.technique import TECHNIQUES, Context, Keys, Technique
 

@@ -121,7 +121,8 @@ class CryptoPAn:
             firsts = np.frombuffer(self._enc.update(blocks.tobytes()), dtype=np.uint8)[::16]
             flips = np.packbits(firsts.reshape(len(chunk), levels) >> 7, axis=1)
             out[start : start + step] = chunk ^ flips
-        return out
+        result: np.ndarray = out
+        return result
 
     def anonymize_many(self, addresses: Sequence[str]) -> list[str]:
         """Anonymize many textual addresses (IPv4 and IPv6 mixed) with batched AES."""

@@ -29,7 +29,7 @@ def geometric(rng: Random, alpha: float) -> int:
 
     def one_sided() -> int:
         u = 1.0 - rng.random()  # in (0, 1]
-        return int(math.floor(math.log(u) / math.log(alpha)))
+        return math.floor(math.log(u) / math.log(alpha))
 
     return one_sided() - one_sided()
 

@@ -50,14 +50,21 @@ class Run:
             tech = self._techniques[rule.index] = rule.technique(rule.params, self.ctx)
         return tech
 
-    def rule_for(self, where: Where, value: str, siblings: tuple[str, ...] = ()) -> CompiledRule | None:
+    def rule_for(
+        self, where: Where, value: str, siblings: tuple[str, ...] = ()
+    ) -> CompiledRule | None:
         """The first rule that applies to ``where``; :class:`TechniqueMismatch` when a rule
         selects an attribute value its technique cannot transform."""
         for rule in self.policy.rules:
             if not rule.matches(
-                path=where.key, misp_type=where.misp_type, kind=where.kind,
-                category=where.category, object_name=where.object_name,
-                relation=where.relation, tags=where.tags, value=value,
+                path=where.key,
+                misp_type=where.misp_type,
+                kind=where.kind,
+                category=where.category,
+                object_name=where.object_name,
+                relation=where.relation,
+                tags=where.tags,
+                value=value,
             ):
                 continue
             kinds_ok = rule.technique.kinds
@@ -72,7 +79,9 @@ class Run:
             )
         return None
 
-    def apply(self, where: Where, value: str, siblings: tuple[str, ...] = ()) -> tuple[bool, str | None]:
+    def apply(
+        self, where: Where, value: str, siblings: tuple[str, ...] = ()
+    ) -> tuple[bool, str | None]:
         """``(matched, new value or None if suppressed)`` for one string field."""
         rule = self.rule_for(where, value, siblings)
         if rule is None:
@@ -135,7 +144,9 @@ def _known(event: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _attributes(event: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, dict[str, Any] | None]]:
+def _attributes(
+    event: dict[str, Any],
+) -> Iterator[tuple[dict[str, Any], str, dict[str, Any] | None]]:
     for i, attr in enumerate(event.get("Attribute") or ()):
         yield attr, f"Event.Attribute[{i}]", None
     for j, obj in enumerate(event.get("Object") or ()):
@@ -163,8 +174,13 @@ def _timestamps(run: Run, item: dict[str, Any], base: Where, fields: tuple[str, 
 
 def _sub(base: Where, field: str, kind: str, *, typed: bool = False) -> Where:
     return Where(
-        f"{base.path}.{field}", f"{base.key}.{field}", kind,
-        base.misp_type if typed else None, base.category, base.object_name, base.relation,
+        f"{base.path}.{field}",
+        f"{base.key}.{field}",
+        kind,
+        base.misp_type if typed else None,
+        base.category,
+        base.object_name,
+        base.relation,
         base.tags,
     )
 
@@ -180,8 +196,16 @@ def _value(run: Run, attr: dict[str, Any], base: Where) -> bool:
     new, matched = [], False
     for n, (part, kind) in enumerate(zip(parts, part_kinds, strict=True)):
         suffix = "" if len(parts) == 1 else f"[{n}]"
-        where = Where(f"{base.path}.value{suffix}", f"{base.key}.value", kind, t, base.category,
-                      base.object_name, base.relation, base.tags)
+        where = Where(
+            f"{base.path}.value{suffix}",
+            f"{base.key}.value",
+            kind,
+            t,
+            base.category,
+            base.object_name,
+            base.relation,
+            base.tags,
+        )
         hit, out = run.apply(where, part, part_kinds)
         matched |= hit
         if out is None:
@@ -207,14 +231,23 @@ def _check_type(run: Run, t: str, value: str, path: str) -> None:
         ) from None
 
 
-def _attribute(run: Run, attr: dict[str, Any], path: str, obj: dict[str, Any] | None,
-               event_tags: frozenset[str]) -> bool:
+def _attribute(
+    run: Run,
+    attr: dict[str, Any],
+    path: str,
+    obj: dict[str, Any] | None,
+    event_tags: frozenset[str],
+) -> bool:
     for key in _DROPPED:
         attr.pop(key, None)
     base = Where(
-        path, "Event.Object.Attribute" if obj is not None else "Event.Attribute", kinds.VALUE,
-        str(attr.get("type", "")), attr.get("category"),
-        obj.get("name") if obj is not None else None, attr.get("object_relation"),
+        path,
+        "Event.Object.Attribute" if obj is not None else "Event.Attribute",
+        kinds.VALUE,
+        str(attr.get("type", "")),
+        attr.get("category"),
+        obj.get("name") if obj is not None else None,
+        attr.get("object_relation"),
         event_tags | _tag_names(attr),
     )
     if not _value(run, attr, base):
@@ -233,15 +266,18 @@ def _attribute(run: Run, attr: dict[str, Any], path: str, obj: dict[str, Any] | 
 
 def _content(run: Run, event: dict[str, Any], tags: frozenset[str]) -> None:
     event["Attribute"] = [
-        a for i, a in enumerate(event.get("Attribute") or ())
+        a
+        for i, a in enumerate(event.get("Attribute") or ())
         if _attribute(run, a, f"Event.Attribute[{i}]", None, tags)
     ]
     objects = []
     for j, obj in enumerate(event.get("Object") or ()):
-        base = Where(f"Event.Object[{j}]", "Event.Object", kinds.TEXT,
-                     object_name=obj.get("name"), tags=tags)
+        base = Where(
+            f"Event.Object[{j}]", "Event.Object", kinds.TEXT, object_name=obj.get("name"), tags=tags
+        )
         obj["Attribute"] = [
-            a for i, a in enumerate(obj.get("Attribute") or ())
+            a
+            for i, a in enumerate(obj.get("Attribute") or ())
             if _attribute(run, a, f"Event.Object[{j}].Attribute[{i}]", obj, tags)
         ]
         _text(run, obj, "comment", _sub(base, "comment", kinds.TEXT))

@@ -153,7 +153,9 @@ def enforce(
         kept = [r for r in generalised if sizes[tuple(r.get(c, "") for c in cols)] >= k]
         if len(rows) - len(kept) <= budget:
             return Anonymized(
-                kept, dict(zip(cols, vector, strict=True)), measured_k(kept, cols),
+                kept,
+                dict(zip(cols, vector, strict=True)),
+                measured_k(kept, cols),
                 len(rows) - len(kept),
             )
     # Even fully generalised there are fewer than k rows: release none.

@@ -81,8 +81,14 @@ class Match(_Strict):
     def is_general(self) -> bool:
         """True when only ``types``/``kinds`` restrict it (it speaks for a whole kind)."""
         return not any(
-            (self.categories, self.object_names, self.object_relations, self.tags, self.paths,
-             self.value_regex)
+            (
+                self.categories,
+                self.object_names,
+                self.object_relations,
+                self.tags,
+                self.paths,
+                self.value_regex,
+            )
         )
 
 
@@ -123,9 +129,18 @@ class CompiledRule:
         """``rules[2] 'emails'``: how errors and reports name the rule."""
         return f"rules[{self.index}]" + (f" {self.rule.name!r}" if self.rule.name else "")
 
-    def matches(self, *, path: str, misp_type: str | None, kind: str, category: str | None,
-                object_name: str | None, relation: str | None, tags: frozenset[str],
-                value: str) -> bool:
+    def matches(
+        self,
+        *,
+        path: str,
+        misp_type: str | None,
+        kind: str,
+        category: str | None,
+        object_name: str | None,
+        relation: str | None,
+        tags: frozenset[str],
+        value: str,
+    ) -> bool:
         """Whether every criterion of the rule holds for this field."""
         m = self.rule.match
         return (

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from threatmesh.privacy.anonymizer import kinds
 from threatmesh.privacy.anonymizer.report import Change, TableReport
 from threatmesh.privacy.anonymizer.technique import TableResult
-
 from threatmesh.privacy.anonymizer.where import Where
 
 if TYPE_CHECKING:

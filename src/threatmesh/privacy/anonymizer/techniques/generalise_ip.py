@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -27,7 +28,7 @@ class GeneraliseIP(Technique):
     name = "generalise_ip"
     kinds = frozenset({kinds.IP})
     Params = Params
-    example = {"ipv4_prefix": 16, "ipv6_prefix": 32}
+    example: ClassVar[dict[str, Any]] = {"ipv4_prefix": 16, "ipv6_prefix": 32}
 
     def value(self, value: str, kind: str) -> str | None:
         p = self.params

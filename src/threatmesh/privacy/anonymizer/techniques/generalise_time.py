@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from threatmesh.privacy.anonymizer import kinds
 from threatmesh.privacy.anonymizer.technique import StrictParams, Technique, register
@@ -24,12 +24,12 @@ def truncate(value: str, unit: str) -> str:
         step = _SECONDS[unit]
         return str(int(value) // step * step)
     when = dt.datetime.fromisoformat(value)
-    fields = {"second": 0, "microsecond": 0}
+    when = when.replace(second=0, microsecond=0)
     if unit in ("hour", "day"):
-        fields["minute"] = 0
+        when = when.replace(minute=0)
     if unit == "day":
-        fields["hour"] = 0
-    return when.replace(**fields).isoformat()
+        when = when.replace(hour=0)
+    return when.isoformat()
 
 
 @register
@@ -39,7 +39,7 @@ class GeneraliseTime(Technique):
     name = "generalise_time"
     kinds = frozenset({kinds.TIMESTAMP})
     Params = Params
-    example = {"unit": "day"}
+    example: ClassVar[dict[str, Any]] = {"unit": "day"}
 
     def value(self, value: str, kind: str) -> str | None:
         assert isinstance(self.params, Params)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -51,7 +51,10 @@ class KAnonymity(Technique):
     name = "kanonymity"
     kinds = frozenset({kinds.TABLE})
     Params = Params
-    example = {"k": 2, "quasi_identifiers": {"source": {"hierarchy": "prefix"}}}
+    example: ClassVar[dict[str, Any]] = {
+        "k": 2,
+        "quasi_identifiers": {"source": {"hierarchy": "prefix"}},
+    }
 
     def table(self, rows: Sequence[dict[str, str]]) -> TableResult:
         p = self.params

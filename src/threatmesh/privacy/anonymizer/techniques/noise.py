@@ -35,6 +35,9 @@ class Noise(Technique):
         assert isinstance(p, Params)
         self.ctx.epsilon_spent += p.epsilon
         return dp.noisy_count(
-            self.ctx.rng, value, epsilon=p.epsilon, sensitivity=p.sensitivity,
+            self.ctx.rng,
+            value,
+            epsilon=p.epsilon,
+            sensitivity=p.sensitivity,
             mechanism=p.mechanism,
         )

@@ -8,6 +8,7 @@ a host name, in an email address or in a URL.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field
@@ -67,7 +68,7 @@ class Pseudonymise(Technique):
         {kinds.EMAIL, kinds.HOSTNAME, kinds.USERNAME, kinds.ORG, kinds.URL, kinds.VALUE}
     )
     Params = Params
-    example = {"keep_domain": True}
+    example: ClassVar[dict[str, Any]] = {"keep_domain": True}
 
     def value(self, value: str, kind: str) -> str | None:
         assert isinstance(self.params, Params)

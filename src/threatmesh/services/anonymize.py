@@ -1,0 +1,113 @@
+"""Anonymize, preview and export events under a stored or an inline policy."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from threatmesh.model.errors import Forbidden, InvalidInput
+from threatmesh.privacy.anonymizer import Context, Keys, Report, anonymize_event, parse_policy
+from threatmesh.services import egress
+from threatmesh.services.anonymizer import find_policy_row, policy_document
+from threatmesh.services.events import view_event
+from threatmesh.services.platform import Identity, Platform
+
+
+def _event(platform: Platform, who: Identity, payload: dict[str, Any]) -> dict[str, Any]:
+    """``event_id`` (a stored event the caller can see) or ``event`` (a MISP event)."""
+    if payload.get("event_id") is not None:
+        return view_event(platform, who, str(payload["event_id"]))
+    event = payload.get("event")
+    if isinstance(event, dict) and isinstance(event.get("Event"), dict):
+        event = event["Event"]
+    if not isinstance(event, dict):
+        raise InvalidInput("event: expected a MISP event object (or give event_id)")
+    return event
+
+
+def recipient_of(raw: Any) -> egress.Recipient | None:
+    """A recipient from ``{"kind", "ident", "org_uuid"?}``, or None when absent."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or raw.get("kind") not in egress.RECIPIENT_KINDS:
+        raise InvalidInput(f"recipient.kind: expected one of {', '.join(egress.RECIPIENT_KINDS)}")
+    ident = str(raw.get("ident") or "").strip()
+    if not ident:
+        raise InvalidInput("recipient.ident: the recipient's identifier is required")
+    org = raw.get("org_uuid")
+    return egress.Recipient(raw["kind"], ident, str(org).lower() if org else None)
+
+
+def _run(
+    platform: Platform, who: Identity, payload: Any, *, charge: bool
+) -> tuple[dict[str, Any], dict[str, Any], Report]:
+    if not isinstance(payload, dict):
+        raise InvalidInput("expected an object with 'event' (or 'event_id') and 'policy'")
+    event = _event(platform, who, payload)
+    recipient = recipient_of(payload.get("recipient")) if charge else None
+    policy = payload.get("policy")
+    with platform.write() as conn:
+        if isinstance(policy, str | int) and not isinstance(policy, bool):
+            row = find_policy_row(conn, str(policy), with_secret=True)
+            out, report = egress.apply_stored(platform, conn, row, event, recipient)
+            return event, out, report
+        if policy is None:
+            raise InvalidInput("policy: give a stored policy's name, uuid or id, or a policy")
+        compiled = policy_document(policy)
+        keys = Keys(pseudonym=secrets.token_bytes(32), cryptopan=secrets.token_bytes(32))
+        out, report = anonymize_event(event, compiled, Context(keys=keys, rng=egress.secure_rng()))
+        if recipient is not None:
+            egress.charge(
+                platform, conn, recipient, report.epsilon_spent, compiled.policy.default_budget
+            )
+        return event, out, report
+
+
+def anonymize(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
+    """The event anonymized, with a report of which rule changed which field. With a
+    ``recipient``, the noise spent is charged to its privacy budget."""
+    _, out, report = _run(platform, who, payload, charge=True)
+    return {"Event": out, "report": report.to_dict(with_values=False)}
+
+
+def preview(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
+    """Before, after, the diff (each changed field with its rule) and the report.
+    Nothing is charged: the preview is for the owner of the data."""
+    before, out, report = _run(platform, who, payload, charge=False)
+    full = report.to_dict(with_values=True)
+    return {
+        "before": {"Event": before},
+        "after": {"Event": out},
+        "diff": full.pop("changes"),
+        "report": full,
+    }
+
+
+def export(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
+    """The event as it would leave for the recipient (its bound policy applied)."""
+    if not (who.viewer.site_admin or who.viewer.can("perm_sync")):
+        raise Forbidden("Exporting for a recipient needs site admin or sync rights.")
+    recipient = recipient_of(payload.get("recipient") if isinstance(payload, dict) else None)
+    if recipient is None:
+        raise InvalidInput('recipient: required, e.g. {"kind": "server", "ident": "1"}')
+    event = view_event(platform, who, ref)
+    with platform.write() as conn:
+        return {"Event": egress.outbound(platform, conn, event, recipient)}
+
+
+def anonymize_offline(
+    events: list[dict[str, Any]], policy_text: str, secret: bytes
+) -> tuple[list[dict[str, Any]], list[Report]]:
+    """Anonymize events read from files (the CLI) under a policy and a 64-byte secret
+    (32 bytes HMAC key, 32 bytes Crypto-PAn key); noise comes from ``os.urandom``."""
+    compiled = parse_policy(policy_text)
+    keys = Keys.from_bytes(secret)
+    done = [
+        anonymize_event(e, compiled, Context(keys=keys, rng=egress.secure_rng())) for e in events
+    ]
+    return [out for out, _ in done], [report for _, report in done]
+
+
+def new_secret() -> bytes:
+    """A fresh 64-byte policy secret."""
+    return secrets.token_bytes(64)
