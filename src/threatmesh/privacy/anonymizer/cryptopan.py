@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from threatmesh.privacy.anonymizer.errors import MissingExtra
 
@@ -104,25 +104,24 @@ class CryptoPAn:
 
     def anonymize_packed(self, packed: np.ndarray, version: int) -> np.ndarray:
         """Anonymize a ``(n, 4)`` (IPv4) or ``(n, 16)`` (IPv6) uint8 array of addresses."""
-        np = _numpy()
+        npy = _numpy()
         width = 4 if version == 4 else 16
         levels = width * 8
         if packed.ndim != 2 or packed.shape[1] != width:
             raise ValueError(f"expected an (n, {width}) array of IPv{version} addresses")
         keep, fill = self._masks()
         keep, fill = keep[None, :levels, :], fill[None, :levels, :]
-        out = np.empty_like(packed)
+        out = npy.empty_like(packed)
         step = max(1, _CHUNK_BLOCKS // levels)
         for start in range(0, len(packed), step):
             chunk = packed[start : start + step]
-            ext = np.zeros((len(chunk), 16), dtype=np.uint8)
+            ext = npy.zeros((len(chunk), 16), dtype=npy.uint8)
             ext[:, :width] = chunk
             blocks = (ext[:, None, :] & keep) | fill
-            firsts = np.frombuffer(self._enc.update(blocks.tobytes()), dtype=np.uint8)[::16]
-            flips = np.packbits(firsts.reshape(len(chunk), levels) >> 7, axis=1)
+            firsts = npy.frombuffer(self._enc.update(blocks.tobytes()), dtype=npy.uint8)[::16]
+            flips = npy.packbits(firsts.reshape(len(chunk), levels) >> 7, axis=1)
             out[start : start + step] = chunk ^ flips
-        result: np.ndarray = out
-        return result
+        return cast("np.ndarray", out)
 
     def anonymize_many(self, addresses: Sequence[str]) -> list[str]:
         """Anonymize many textual addresses (IPv4 and IPv6 mixed) with batched AES."""
