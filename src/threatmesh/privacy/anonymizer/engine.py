@@ -272,6 +272,11 @@ def _content(run: Run, event: dict[str, Any], tags: frozenset[str]) -> None:
     ]
     objects = []
     for j, obj in enumerate(event.get("Object") or ()):
+        for ref in obj.get("ObjectReference") or ():
+            # MISP embeds a copy of the referenced attribute or object: the receiver
+            # resolves ``referenced_uuid`` itself, and the copy would bypass the rules.
+            ref.pop("Attribute", None)
+            ref.pop("Object", None)
         base = Where(
             f"Event.Object[{j}]", "Event.Object", kinds.TEXT, object_name=obj.get("name"), tags=tags
         )
