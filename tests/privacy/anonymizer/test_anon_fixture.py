@@ -37,7 +37,7 @@ def test_strict_policy_on_the_circl_osint_event() -> None:
     # Consistency: the same input address always gives the same output.
     after = {a["uuid"]: a["value"] for a in out["Attribute"]}
     pairs = {(a["value"], after[a["uuid"]]) for a in event["Attribute"] if a["type"] == "ip-dst"}
-    assert {a["type"] for a in event["Attribute"] if a["uuid"] not in after} == {"snort"}
+    assert {a["type"] for a in event["Attribute"] if a["uuid"] not in after} == {"snort", "yara"}
     assert len({a for a, _ in pairs}) == len(pairs)
     assert all(ipaddress.ip_address(b) for _, b in pairs)
     assert report.by_rule()["rules[0] 'addresses'"]["changed"] == len(pairs)
