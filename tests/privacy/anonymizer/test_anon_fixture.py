@@ -40,4 +40,4 @@ def test_strict_policy_on_the_circl_osint_event() -> None:
     assert {a["type"] for a in event["Attribute"] if a["uuid"] not in after} == {"snort", "yara"}
     assert len({a for a, _ in pairs}) == len(pairs)
     assert all(ipaddress.ip_address(b) for _, b in pairs)
-    assert report.by_rule()["rules[0] 'addresses'"]["changed"] == len(pairs)
+    assert report.by_rule()["rules[1] 'addresses'"]["changed"] == len(pairs)
