@@ -160,7 +160,16 @@ def list_bindings(platform: Platform, who: Identity) -> list[dict[str, Any]]:
     """Every binding."""
     require_site_admin(who)
     with platform.read() as conn:
-        return [{**dict(r), "created": str(r["created"])} for r in store.list_bindings(conn)]
+        return [
+            {
+                "kind": r["kind"],
+                "ident": r["ident"],
+                "policy_uuid": r["policy_uuid"],
+                "policy_name": r["policy_name"],
+                "created": str(r["created"]),
+            }
+            for r in store.list_bindings(conn)
+        ]
 
 
 def set_budget(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:

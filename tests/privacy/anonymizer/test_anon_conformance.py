@@ -8,7 +8,13 @@ import random
 import pytest
 from pydantic import ValidationError
 
-from threatmesh.privacy.anonymizer import TECHNIQUES, Context, Keys, TechniqueMismatch, anonymize_event
+from threatmesh.privacy.anonymizer import (
+    TECHNIQUES,
+    Context,
+    Keys,
+    TechniqueMismatch,
+    anonymize_event,
+)
 from threatmesh.privacy.anonymizer import kinds as k
 from threatmesh.privacy.anonymizer.errors import PolicyError
 from threatmesh.privacy.anonymizer.policy import compile_policy
@@ -75,8 +81,17 @@ def test_refuses_kinds_it_does_not_declare(technique: type[Technique]) -> None:
     for kind in missing:
         with pytest.raises(PolicyError, match=r"rules\[0\] 'r': match.kinds"):
             compile_policy(
-                {"name": "p", "rules": [{"name": "r", "match": {"kinds": [kind]},
-                                         "technique": technique.name, "params": technique.example}]}
+                {
+                    "name": "p",
+                    "rules": [
+                        {
+                            "name": "r",
+                            "match": {"kinds": [kind]},
+                            "technique": technique.name,
+                            "params": technique.example,
+                        }
+                    ],
+                }
             )
 
 
@@ -85,9 +100,15 @@ def test_a_broad_rule_meeting_a_value_it_cannot_handle_is_an_error(
 ) -> None:
     if k.VALUE in technique.kinds:
         return
-    event = {"info": "x", "Attribute": [{"type": "md5", "category": "Payload delivery",
-                                         "value": SAMPLES[k.VALUE][0]}]}
-    policy = {"name": "p", "rules": [{"name": "everything", "technique": technique.name,
-                                      "params": technique.example}]}
+    event = {
+        "info": "x",
+        "Attribute": [
+            {"type": "md5", "category": "Payload delivery", "value": SAMPLES[k.VALUE][0]}
+        ],
+    }
+    policy = {
+        "name": "p",
+        "rules": [{"name": "everything", "technique": technique.name, "params": technique.example}],
+    }
     with pytest.raises(TechniqueMismatch, match=r"rules\[0\] 'everything'.*Attribute\[0\]"):
         anonymize_event(event, policy, Context(KEYS, random.Random(1)))

@@ -47,9 +47,9 @@ def test_shared_prefixes_are_preserved(key: bytes, a: int, b: int, c: int, d: in
     assert _common_prefix(cp.anonymize_int(a, 4), cp.anonymize_int(b, 4), 32) == _common_prefix(
         a, b, 32
     )
-    assert _common_prefix(
-        cp.anonymize_int(c, 6), cp.anonymize_int(d, 6), 128
-    ) == _common_prefix(c, d, 128)
+    assert _common_prefix(cp.anonymize_int(c, 6), cp.anonymize_int(d, 6), 128) == _common_prefix(
+        c, d, 128
+    )
 
 
 @settings(max_examples=2, deadline=None)

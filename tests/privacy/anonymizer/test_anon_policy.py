@@ -33,25 +33,62 @@ def _run(event: dict[str, Any], rules: list[dict[str, Any]]) -> tuple[dict[str, 
     ("policy", "error", "message"),
     [
         ({"rules": []}, PolicyError, r"name: Field required"),
-        ({"name": "p", "rules": [{"name": "a", "technique": "rot13"}]}, UnknownTechnique,
-         r"rules\[0\] 'a': technique: unknown technique 'rot13'; known: cryptopan"),
-        ({"name": "p", "rules": [{"technique": "keep"}, {"name": "b", "match": {"types": ["md5"]},
-                                                          "technique": "cryptopan"}]},
-         PolicyError, r"rules\[1\] 'b': match.types: technique 'cryptopan' does not apply to "
-                      r"attribute type 'md5'"),
-        ({"name": "p", "rules": [{"name": "c", "match": {"types": ["ip-dts"]},
-                                  "technique": "cryptopan"}]},
-         PolicyError, r"rules\[0\] 'c': match.types: unknown MISP attribute types \['ip-dts'\]"),
-        ({"name": "p", "rules": [{"name": "d", "technique": "generalise_ip",
-                                  "params": {"ipv4_prefix": 40}}]},
-         PolicyError, r"rules\[0\] 'd': params.ipv4_prefix: Input should be less than or equal"),
-        ({"name": "p", "rules": [{"name": "e", "technique": "keep", "match": {"colour": "red"}}]},
-         PolicyError, r"rules\[0\] 'e': match.colour: Extra inputs are not permitted"),
-        ({"name": "p", "rules": [{"name": "f", "technique": "keep",
-                                  "match": {"value_regex": "("}}]},
-         PolicyError, r"rules\[0\] 'f': match.value_regex: not a regular expression"),
-        ({"name": "p", "rules": [{"technique": "redact", "params": {"detect": ["ssn"]}}]},
-         PolicyError, r"rules\[0\]: params.*unknown detectors \['ssn'\]"),
+        (
+            {"name": "p", "rules": [{"name": "a", "technique": "rot13"}]},
+            UnknownTechnique,
+            r"rules\[0\] 'a': technique: unknown technique 'rot13'; known: cryptopan",
+        ),
+        (
+            {
+                "name": "p",
+                "rules": [
+                    {"technique": "keep"},
+                    {"name": "b", "match": {"types": ["md5"]}, "technique": "cryptopan"},
+                ],
+            },
+            PolicyError,
+            r"rules\[1\] 'b': match.types: technique 'cryptopan' does not apply to "
+            r"attribute type 'md5'",
+        ),
+        (
+            {
+                "name": "p",
+                "rules": [{"name": "c", "match": {"types": ["ip-dts"]}, "technique": "cryptopan"}],
+            },
+            PolicyError,
+            r"rules\[0\] 'c': match.types: unknown MISP attribute types \['ip-dts'\]",
+        ),
+        (
+            {
+                "name": "p",
+                "rules": [
+                    {"name": "d", "technique": "generalise_ip", "params": {"ipv4_prefix": 40}}
+                ],
+            },
+            PolicyError,
+            r"rules\[0\] 'd': params.ipv4_prefix: Input should be less than or equal",
+        ),
+        (
+            {
+                "name": "p",
+                "rules": [{"name": "e", "technique": "keep", "match": {"colour": "red"}}],
+            },
+            PolicyError,
+            r"rules\[0\] 'e': match.colour: Extra inputs are not permitted",
+        ),
+        (
+            {
+                "name": "p",
+                "rules": [{"name": "f", "technique": "keep", "match": {"value_regex": "("}}],
+            },
+            PolicyError,
+            r"rules\[0\] 'f': match.value_regex: not a regular expression",
+        ),
+        (
+            {"name": "p", "rules": [{"technique": "redact", "params": {"detect": ["ssn"]}}]},
+            PolicyError,
+            r"rules\[0\]: params.*unknown detectors \['ssn'\]",
+        ),
     ],
 )
 def test_invalid_policies_name_rule_and_field(policy: Any, error: type, message: str) -> None:
@@ -70,35 +107,67 @@ def test_yaml_and_json_give_the_same_policy() -> None:
 
 
 def test_a_technique_producing_an_invalid_value_is_named() -> None:
-    event = {"info": "x", "Attribute": [{"type": "port", "category": "Network activity",
-                                         "value": "22"}]}
-    rules = [{"name": "ports", "match": {"types": ["port"]}, "technique": "generalise_port",
-              "params": {"style": "label"}}]
-    with pytest.raises(TechniqueMismatch, match=r"rules\[0\] 'ports'.*Attribute\[0\].value.*'port'"):
+    event = {
+        "info": "x",
+        "Attribute": [{"type": "port", "category": "Network activity", "value": "22"}],
+    }
+    rules = [
+        {
+            "name": "ports",
+            "match": {"types": ["port"]},
+            "technique": "generalise_port",
+            "params": {"style": "label"},
+        }
+    ]
+    with pytest.raises(
+        TechniqueMismatch, match=r"rules\[0\] 'ports'.*Attribute\[0\].value.*'port'"
+    ):
         _run(event, rules)
 
 
 def test_rules_match_in_order_on_every_criterion() -> None:
     event = {
-        "info": "x", "Tag": [{"name": "tlp:amber"}],
+        "info": "x",
+        "Tag": [{"name": "tlp:amber"}],
         "Attribute": [
-            {"type": "ip-dst", "category": "Network activity", "value": "10.1.2.3",
-             "Tag": [{"name": "tlp:red"}]},
+            {
+                "type": "ip-dst",
+                "category": "Network activity",
+                "value": "10.1.2.3",
+                "Tag": [{"name": "tlp:red"}],
+            },
             {"type": "ip-dst", "category": "Network activity", "value": "10.9.9.9"},
             {"type": "ip-src", "category": "Network activity", "value": "203.0.113.7"},
             {"type": "ip-dst|port", "category": "Network activity", "value": "10.1.2.3|8080"},
         ],
-        "Object": [{"name": "victim", "Attribute": [
-            {"type": "target-user", "category": "Targeting data", "value": "alice",
-             "object_relation": "user"}]}],
+        "Object": [
+            {
+                "name": "victim",
+                "Attribute": [
+                    {
+                        "type": "target-user",
+                        "category": "Targeting data",
+                        "value": "alice",
+                        "object_relation": "user",
+                    }
+                ],
+            }
+        ],
     }
     rules = [
         {"name": "red", "match": {"tags": ["tlp:red"]}, "technique": "suppress"},
         {"name": "ports", "match": {"kinds": ["port"]}, "technique": "generalise_port"},
-        {"name": "private", "match": {"value_regex": r"^10\.", "kinds": ["ip"]},
-         "technique": "generalise_ip", "params": {"ipv4_prefix": 16, "with_length": False}},
-        {"name": "users", "match": {"object_names": ["victim"], "object_relations": ["user"]},
-         "technique": "pseudonymise"},
+        {
+            "name": "private",
+            "match": {"value_regex": r"^10\.", "kinds": ["ip"]},
+            "technique": "generalise_ip",
+            "params": {"ipv4_prefix": 16, "with_length": False},
+        },
+        {
+            "name": "users",
+            "match": {"object_names": ["victim"], "object_relations": ["user"]},
+            "technique": "pseudonymise",
+        },
     ]
     out, report = _run(event, rules)
     assert [a["value"] for a in out["Attribute"]] == ["10.9.0.0", "203.0.113.7", "10.1.0.0|1024"]
@@ -107,15 +176,26 @@ def test_rules_match_in_order_on_every_criterion() -> None:
 
 
 def test_free_text_gets_the_structured_pseudonyms() -> None:
-    event = {"info": "alice@corp.example phished from 198.51.100.4",
-             "Attribute": [
-                 {"type": "email-src", "category": "Payload delivery", "value": "alice@corp.example"},
-                 {"type": "ip-src", "category": "Network activity", "value": "198.51.100.4",
-                  "comment": "seen with user bob-admin on files.corp.example"}]}
+    event = {
+        "info": "alice@corp.example phished from 198.51.100.4",
+        "Attribute": [
+            {"type": "email-src", "category": "Payload delivery", "value": "alice@corp.example"},
+            {
+                "type": "ip-src",
+                "category": "Network activity",
+                "value": "198.51.100.4",
+                "comment": "seen with user bob-admin on files.corp.example",
+            },
+        ],
+    }
     rules = [
         {"name": "ips", "match": {"kinds": ["ip"]}, "technique": "cryptopan"},
-        {"name": "names", "match": {"kinds": ["email", "hostname", "username"]},
-         "technique": "pseudonymise", "params": {"keep_domain": True}},
+        {
+            "name": "names",
+            "match": {"kinds": ["email", "hostname", "username"]},
+            "technique": "pseudonymise",
+            "params": {"keep_domain": True},
+        },
         {"name": "text", "match": {"kinds": ["text"]}, "technique": "redact"},
     ]
     out, _ = _run(event, rules)
@@ -129,8 +209,13 @@ def test_free_text_gets_the_structured_pseudonyms() -> None:
 
 def test_noise_spends_epsilon_and_budgets_refuse_when_spent() -> None:
     event = {"info": "x", "attribute_count": "40"}
-    rules = [{"match": {"paths": ["Event.attribute_count"]}, "technique": "noise",
-              "params": {"epsilon": 0.4, "mechanism": "laplace"}}]
+    rules = [
+        {
+            "match": {"paths": ["Event.attribute_count"]},
+            "technique": "noise",
+            "params": {"epsilon": 0.4, "mechanism": "laplace"},
+        }
+    ]
     out, report = _run(event, rules)
     assert report.epsilon_spent == pytest.approx(0.4) and out["attribute_count"].isdigit()
     budget = Budget(total=1.0, spent=0.0).charge(0.4, "server 1").charge(0.4, "server 1")
@@ -141,8 +226,10 @@ def test_noise_spends_epsilon_and_budgets_refuse_when_spent() -> None:
 
 def test_geometric_noise_is_centred_on_the_count() -> None:
     rng = random.Random(7)
-    draws = [noisy_count(rng, 1000, epsilon=1.0, sensitivity=1, mechanism="geometric")
-             for _ in range(4000)]
+    draws = [
+        noisy_count(rng, 1000, epsilon=1.0, sensitivity=1, mechanism="geometric")
+        for _ in range(4000)
+    ]
     mean = sum(draws) / len(draws)
     assert abs(mean - 1000) < 0.2  # variance 2a/(1-a)^2 ~ 1.84 at epsilon 1
     assert len(set(draws)) > 5

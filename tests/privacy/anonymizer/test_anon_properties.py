@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from threatmesh.privacy.anonymizer import Context, Keys, anonymize_event, parse_policy
 from threatmesh.privacy.anonymizer import kinds as k
-from threatmesh.privacy.anonymizer.kanon import enforce, measured_k, prefix_hierarchy
-from threatmesh.privacy.anonymizer.kanon import HIERARCHIES
+from threatmesh.privacy.anonymizer.kanon import HIERARCHIES, enforce, measured_k, prefix_hierarchy
 from threatmesh.privacy.anonymizer.techniques.pseudonymise import Params, pseudonym
 
 POLICIES = Path(__file__).resolve().parents[3] / "docs" / "policies"
@@ -36,8 +35,11 @@ ip = st.one_of(ipv4, ipv4, ipv6)
 
 
 @settings(max_examples=100, deadline=None)
-@given(keys, st.sampled_from([k.EMAIL, k.HOSTNAME, k.USERNAME, k.ORG, k.URL]),
-       st.sets(st.one_of(word, host, email), min_size=2, max_size=8))
+@given(
+    keys,
+    st.sampled_from([k.EMAIL, k.HOSTNAME, k.USERNAME, k.ORG, k.URL]),
+    st.sets(st.one_of(word, host, email), min_size=2, max_size=8),
+)
 def test_pseudonyms_are_consistent_and_reveal_nothing_without_the_key(
     key: Keys, kind: str, values: set[str]
 ) -> None:
@@ -54,15 +56,22 @@ def test_pseudonyms_are_consistent_and_reveal_nothing_without_the_key(
 
 
 def _attr(type_: str, value: str, comment: str = "", **extra: Any) -> dict[str, Any]:
-    return {"type": type_, "category": "Network activity", "value": value,
-            "comment": comment, "timestamp": "1533306058", **extra}
+    return {
+        "type": type_,
+        "category": "Network activity",
+        "value": value,
+        "comment": comment,
+        "timestamp": "1533306058",
+        **extra,
+    }
 
 
 @st.composite
 def events(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     """A random event full of identifying values, and the set of those values."""
-    ips, hosts, emails, users = (draw(st.lists(s, min_size=1, max_size=4))
-                                 for s in (ip, host, email, word))
+    ips, hosts, emails, users = (
+        draw(st.lists(s, min_size=1, max_size=4)) for s in (ip, host, email, word)
+    )
     secrets = {*ips, *hosts, *emails, *users}
     pick = lambda xs: draw(st.sampled_from(xs))  # noqa: E731
     texts = [
@@ -78,16 +87,30 @@ def events(draw: st.DrawFn) -> tuple[dict[str, Any], set[str]]:
     attrs.append(_attr("url", f"http://{pick(hosts)}/{draw(word)}.php"))
     attrs.append(_attr("text", pick(texts)))
     attrs[0]["Sighting"] = [
-        {"source": pick(hosts), "type": "0", "date_sighting": str(1533306058 + n),
-         "Organisation": {"name": pick(users)}} for n in range(draw(st.integers(0, 5)))
+        {
+            "source": pick(hosts),
+            "type": "0",
+            "date_sighting": str(1533306058 + n),
+            "Organisation": {"name": pick(users)},
+        }
+        for n in range(draw(st.integers(0, 5)))
     ]
-    victim = {"name": "victim", "comment": pick(texts), "Attribute": [
-        {**_attr("target-machine", pick(hosts)), "object_relation": "node"},
-        {**_attr("target-email", pick(emails)), "object_relation": "email"},
-        {**_attr("ip-dst", pick(ips)), "object_relation": "ip-address"},
-    ]}
-    event = {"info": pick(texts), "timestamp": "1533306058", "Attribute": attrs,
-             "Object": [victim], "Orgc": {"name": pick(users)}}
+    victim = {
+        "name": "victim",
+        "comment": pick(texts),
+        "Attribute": [
+            {**_attr("target-machine", pick(hosts)), "object_relation": "node"},
+            {**_attr("target-email", pick(emails)), "object_relation": "email"},
+            {**_attr("ip-dst", pick(ips)), "object_relation": "ip-address"},
+        ],
+    }
+    event = {
+        "info": pick(texts),
+        "timestamp": "1533306058",
+        "Attribute": attrs,
+        "Object": [victim],
+        "Orgc": {"name": pick(users)},
+    }
     return event, secrets
 
 
@@ -116,20 +139,21 @@ def test_strict_policy_leaks_no_address_email_host_or_user(
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.fixed_dictionaries({
-            "zip": st.sampled_from(["1000", "1001", "1010", "1100", "2000"]),
-            "when": st.integers(1_500_000_000, 1_600_000_000).map(str),
-            "ip": ipv4,
-            "diagnosis": st.sampled_from(["a", "b", "c"]),
-        }),
+        st.fixed_dictionaries(
+            {
+                "zip": st.sampled_from(["1000", "1001", "1010", "1100", "2000"]),
+                "when": st.integers(1_500_000_000, 1_600_000_000).map(str),
+                "ip": ipv4,
+                "diagnosis": st.sampled_from(["a", "b", "c"]),
+            }
+        ),
         max_size=30,
     ),
     st.integers(1, 6),
     st.sampled_from([0.0, 0.1, 0.5]),
 )
 def test_k_reported_is_k_measured(rows: list[dict[str, str]], k_: int, share: float) -> None:
-    qis = {"zip": prefix_hierarchy([3, 2, 1]), "when": HIERARCHIES["time"],
-           "ip": HIERARCHIES["ip"]}
+    qis = {"zip": prefix_hierarchy([3, 2, 1]), "when": HIERARCHIES["time"], "ip": HIERARCHIES["ip"]}
     done = enforce(rows, qis, k=k_, max_suppression=share)
     assert done.k == measured_k(done.rows, list(qis))
     assert done.k is None or done.k >= k_
@@ -142,8 +166,14 @@ def test_k_reported_is_k_measured(rows: list[dict[str, str]], k_: int, share: fl
 def test_k_reported_for_sightings_is_k_of_the_output(case: tuple[dict[str, Any], set[str]]) -> None:
     out, report = anonymize_event(case[0], STRICT, Context(KEY, random.Random(1)))
     sightings = [s for a in out["Attribute"] for s in a.get("Sighting", [])]
-    rows = [{"source": s["source"], "org": s["Organisation"]["name"],
-             "date_sighting": s["date_sighting"]} for s in sightings]
+    rows = [
+        {
+            "source": s["source"],
+            "org": s["Organisation"]["name"],
+            "date_sighting": s["date_sighting"],
+        }
+        for s in sightings
+    ]
     (table,) = [t for t in report.tables if t.path == "Event.Sighting"] or [None]
     if table is None:
         assert not case[0]["Attribute"][0]["Sighting"]
