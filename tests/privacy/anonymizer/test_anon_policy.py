@@ -99,7 +99,10 @@ def test_invalid_policies_name_rule_and_field(policy: Any, error: type, message:
 
 def test_yaml_and_json_give_the_same_policy() -> None:
     yaml_text = "name: p\nrules:\n  - name: a\n    match: {kinds: [ip]}\n    technique: cryptopan\n"
-    json_text = '{"name": "p", "rules": [{"name": "a", "match": {"kinds": ["ip"]}, "technique": "cryptopan"}]}'
+    json_text = (
+        '{"name": "p", "rules": [{"name": "a", "match": {"kinds": ["ip"]}, '
+        '"technique": "cryptopan"}]}'
+    )
     assert parse_policy(yaml_text).policy == parse_policy(json_text).policy
     with pytest.raises(PolicyError, match="neither JSON nor YAML"):
         parse_policy("name: [unclosed")
