@@ -109,18 +109,23 @@ class CryptoPAn:
         levels = width * 8
         if packed.ndim != 2 or packed.shape[1] != width:
             raise ValueError(f"expected an (n, {width}) array of IPv{version} addresses")
+        word = npy.uint32 if version == 4 else npy.uint64
+        words = width // npy.dtype(word).itemsize
         keep, fill = self._masks()
-        keep, fill = keep[None, :levels, :], fill[None, :levels, :]
+        # Past the address's own bytes every block is the pad: only the first ``width``
+        # bytes of a block depend on the address, and they are worked on as machine words.
+        keep_w = npy.ascontiguousarray(keep[:levels, :width]).view(word)[None]
+        fill_w = npy.ascontiguousarray(fill[:levels]).view(word)[None]
         out = npy.empty_like(packed)
         step = max(1, _CHUNK_BLOCKS // levels)
         for start in range(0, len(packed), step):
             chunk = packed[start : start + step]
-            ext = npy.zeros((len(chunk), 16), dtype=npy.uint8)
-            ext[:, :width] = chunk
-            blocks = (ext[:, None, :] & keep) | fill
-            firsts = npy.frombuffer(self._enc.update(blocks.tobytes()), dtype=npy.uint8)[::16]
-            flips = npy.packbits(firsts.reshape(len(chunk), levels) >> 7, axis=1)
-            out[start : start + step] = chunk ^ flips
+            blocks = npy.repeat(fill_w, len(chunk), axis=0)
+            blocks[:, :, :words] |= npy.ascontiguousarray(chunk).view(word)[:, None, :] & keep_w
+            cipher = npy.empty(blocks.nbytes + 16, dtype=npy.uint8)
+            self._enc.update_into(blocks.reshape(-1).view(npy.uint8), cipher)
+            firsts = cipher[: blocks.nbytes : 16].reshape(len(chunk), levels)
+            out[start : start + step] = chunk ^ npy.packbits(firsts >> 7, axis=1)
         return cast("np.ndarray", out)
 
     def anonymize_many(self, addresses: Sequence[str]) -> list[str]:

@@ -72,27 +72,36 @@ def _pattern_spans(text: str, wanted: Iterable[str]) -> list[Span]:
     return spans
 
 
-def _known_spans(text: str, known: Mapping[str, str]) -> list[Span]:
-    if not known:
-        return []
-    values = sorted((v for v in known if len(v) >= 2), key=len, reverse=True)
-    if not values:
-        return []
-    alternation = "|".join(re.escape(v) for v in values)
-    pattern = re.compile(rf"(?<![\w])(?:{alternation})(?![\w])", re.IGNORECASE)
-    folded = {v.lower(): k for v, k in known.items()}
-    return [
-        Span(m.start(), m.end(), folded[m.group(0).lower()], m.group(0))
-        for m in pattern.finditer(text)
-    ]
+class KnownValues:
+    """A matcher for literal values (the event's structured ones), built once per event."""
+
+    def __init__(self, known: Mapping[str, str]) -> None:
+        values = sorted((v for v in known if len(v) >= 2), key=len, reverse=True)
+        self._kind = {v.lower(): k for v, k in known.items()}
+        self._pattern = (
+            re.compile(
+                rf"(?<![\w])(?:{'|'.join(re.escape(v) for v in values)})(?![\w])", re.IGNORECASE
+            )
+            if values
+            else None
+        )
+
+    def spans(self, text: str) -> list[Span]:
+        """Where the known values occur in ``text``."""
+        if self._pattern is None:
+            return []
+        return [
+            Span(m.start(), m.end(), self._kind[m.group(0).lower()], m.group(0))
+            for m in self._pattern.finditer(text)
+        ]
 
 
-def find(text: str, wanted: Iterable[str], known: Mapping[str, str] | None = None) -> list[Span]:
+def find(text: str, wanted: Iterable[str], known: KnownValues | None = None) -> list[Span]:
     """Non-overlapping entities in ``text``: the earliest first, the longest at a tie.
 
-    ``known`` maps literal values (from the event's structured fields) to their kind.
+    ``known`` finds literal values (from the event's structured fields) with their kind.
     """
-    spans = _known_spans(text, known or {}) + _pattern_spans(text, wanted)
+    spans = (known.spans(text) if known else []) + _pattern_spans(text, wanted)
     spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
     out: list[Span] = []
     end = -1

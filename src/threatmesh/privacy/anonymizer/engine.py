@@ -16,6 +16,7 @@ from typing import Any
 from threatmesh.model.errors import InvalidValue
 from threatmesh.model.validation import normalize_value
 from threatmesh.privacy.anonymizer import kinds
+from threatmesh.privacy.anonymizer.detect import KnownValues
 from threatmesh.privacy.anonymizer.errors import TechniqueMismatch
 from threatmesh.privacy.anonymizer.policy import CompiledPolicy, CompiledRule, compile_policy
 from threatmesh.privacy.anonymizer.report import Change, Report
@@ -319,7 +320,7 @@ def anonymize_event(
     out = copy.deepcopy(event)
     for key in _DROPPED:
         out.pop(key, None)
-    ctx.known = _known(out)
+    ctx.known = KnownValues(_known(out))
     tags = frozenset(_tag_names(out))
     _event_fields(run, out, tags)
     _content(run, out, tags)

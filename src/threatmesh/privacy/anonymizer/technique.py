@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from threatmesh.privacy.anonymizer.detect import KnownValues
 from threatmesh.privacy.anonymizer.registry import Registry
 
 
@@ -57,8 +58,8 @@ class Context:
     epsilon_spent: float = 0.0
     #: Per-run shared caches (a Crypto-PAn instance, pseudonyms already computed).
     cache: dict[str, Any] = field(default_factory=dict)
-    #: Structured values of the event being anonymized, by value, with their kind.
-    known: dict[str, str] = field(default_factory=dict)
+    #: Finds the structured values of the event being anonymized in free text.
+    known: KnownValues | None = None
     #: How the policy replaces an entity of a kind found in free text.
     entity: Callable[[str, str], str] = field(default=lambda kind, value: f"[{kind}]")
 

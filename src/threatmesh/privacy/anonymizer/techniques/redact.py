@@ -37,7 +37,7 @@ class Redact(Technique):
 
     def value(self, value: str, kind: str) -> str | None:
         assert isinstance(self.params, Params)
-        known = self.ctx.known if self.params.known_values else {}
+        known = self.ctx.known if self.params.known_values else None
         spans = detect.find(value, self.params.detect, known)
         if not spans:
             return value
