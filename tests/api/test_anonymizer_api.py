@@ -141,9 +141,35 @@ def test_preview_inline_policies_errors_and_budgets(server: LiveServer) -> None:
     with _http(server) as http:
         _preview_and_errors(http, ref)
         _budgets(http, ref)
+        user = http.post(
+            "/admin/users/add", json={"email": "u@admin.test", "org_id": "1", "role_id": "3"}
+        ).json()["User"]["authkey"]
+    with _http(server, user) as plain:
+        refused = plain.post("/anonymizer/policies", json={"name": "x", "rules": []})
+        assert refused.status_code == 403, refused.text
+        assert (
+            plain.post(
+                "/anonymizer/export/1", json={"recipient": {"kind": "server", "ident": "1"}}
+            ).status_code
+            == 403
+        )
+        mine = plain.post(
+            "/anonymizer/anonymize",
+            json={
+                "event_id": ref,
+                "policy": {
+                    "name": "x",
+                    "rules": [{"match": {"kinds": ["ip"]}, "technique": "suppress"}],
+                },
+            },
+        )
+        assert mine.status_code == 200 and not _values(mine.json()["Event"], "ip-src")
 
 
 def _preview_and_errors(http: httpx.Client, ref: str) -> None:
+    assert "rules" in http.get("/anonymizer/schema").json()["properties"]
+    names = {t["name"] for t in http.get("/anonymizer/techniques").json()}
+    assert {"cryptopan", "pseudonymise", "redact", "kanonymity", "noise"} <= names
     inline = {
         "name": "inline",
         "rules": [{"name": "ips", "match": {"kinds": ["ip"]}, "technique": "cryptopan"}],

@@ -19,6 +19,7 @@ from threatmesh.model.errors import Conflict, InvalidInput, NotFound
 from threatmesh.privacy.anonymizer import (
     TECHNIQUES,
     CompiledPolicy,
+    Policy,
     compile_policy,
     parse_policy,
 )
@@ -200,6 +201,11 @@ def get_budget(platform: Platform, who: Identity, kind: str, ident: str) -> dict
         "epsilon_spent": spent,
         "epsilon_remaining": max(0.0, total - spent),
     }
+
+
+def policy_schema() -> dict[str, Any]:
+    """The JSON Schema of a policy document."""
+    return Policy.model_json_schema()
 
 
 def techniques() -> list[dict[str, Any]]:

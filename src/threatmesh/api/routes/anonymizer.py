@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
-from threatmesh.privacy.anonymizer.policy import schema
 from threatmesh.services import anonymize as run
 from threatmesh.services import anonymizer as svc
 from threatmesh.services.platform import Identity
@@ -24,7 +23,7 @@ def techniques(who: Identity = Depends(identify)) -> MispJSON:
 @router.get("/schema")
 def policy_schema(who: Identity = Depends(identify)) -> MispJSON:
     """The JSON Schema of a policy document."""
-    return MispJSON(schema())
+    return MispJSON(svc.policy_schema())
 
 
 @router.get("/policies")
