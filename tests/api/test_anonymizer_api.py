@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from pymisp import MISPEvent, MISPObject, PyMISP
 from tests.support import LiveServer, live_server
@@ -227,3 +228,14 @@ def _budgets(http: httpx.Client, ref: str) -> None:
     assert budget["epsilon_spent"] == 0.8 and budget["epsilon_total"] == 1.0
     http.post("/anonymizer/budgets", json={**feed, "epsilon": 2.0})
     assert _export(http, ref, feed).status_code == 200
+    stats = {"recipient": {"kind": "taxii_collection", "ident": "c1"}, "epsilon": 0.3}
+    first = http.post(f"/anonymizer/statistics/{ref}", json=stats)
+    assert first.status_code == 200, first.text
+    assert set(first.json()["statistics"]) == {
+        "attributes_by_category",
+        "attributes_by_type",
+        "sightings",
+    }
+    assert first.json()["epsilon_spent"] == pytest.approx(0.9)
+    spent = http.post(f"/anonymizer/statistics/{ref}", json=stats)  # default budget: 1.0
+    assert spent.status_code == 403 and "taxii_collection c1" in spent.json()["message"]

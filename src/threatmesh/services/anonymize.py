@@ -6,7 +6,14 @@ import secrets
 from typing import Any
 
 from threatmesh.model.errors import Forbidden, InvalidInput
-from threatmesh.privacy.anonymizer import Context, Keys, Report, anonymize_event, parse_policy
+from threatmesh.privacy.anonymizer import (
+    Context,
+    Keys,
+    Report,
+    anonymize_event,
+    parse_policy,
+    statistics,
+)
 from threatmesh.services import egress
 from threatmesh.services.anonymizer import find_policy_row, policy_document
 from threatmesh.services.events import view_event
@@ -111,3 +118,36 @@ def anonymize_offline(
 def new_secret() -> bytes:
     """A fresh 64-byte policy secret."""
     return secrets.token_bytes(64)
+
+
+def release_statistics(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
+    """Noisy statistics of a stored event for a recipient, charged to its budget:
+    ``{"recipient", "epsilon", "mechanism"?, "statistics"?}``."""
+    if not (who.viewer.site_admin or who.viewer.can("perm_sync")):
+        raise Forbidden("Releasing statistics for a recipient needs site admin or sync rights.")
+    body = payload if isinstance(payload, dict) else {}
+    recipient = recipient_of(body.get("recipient"))
+    if recipient is None:
+        raise InvalidInput('recipient: required, e.g. {"kind": "feed", "ident": "daily"}')
+    epsilon, mechanism = body.get("epsilon"), body.get("mechanism", "geometric")
+    if not isinstance(epsilon, int | float) or isinstance(epsilon, bool) or not 0 < epsilon <= 10:
+        raise InvalidInput("epsilon: expected a number in (0, 10]")
+    if mechanism not in ("geometric", "laplace"):
+        raise InvalidInput("mechanism: expected 'geometric' or 'laplace'")
+    wanted = body.get("statistics") or list(statistics.STATISTICS)
+    event = view_event(platform, who, ref, include_sightings=True)
+    try:
+        done = statistics.release(
+            event,
+            list(wanted),
+            epsilon=float(epsilon),
+            mechanism=mechanism,
+            rng=egress.secure_rng(),
+        )
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    with platform.write() as conn:
+        row = egress.policy_for(conn, recipient)
+        default = egress.compiled(row["document"]).policy.default_budget if row else 1.0
+        egress.charge(platform, conn, recipient, done.epsilon, default)
+    return {"statistics": done.values, "epsilon_spent": done.epsilon, "mechanism": mechanism}

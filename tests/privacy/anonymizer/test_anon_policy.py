@@ -21,6 +21,7 @@ from threatmesh.privacy.anonymizer import (
 )
 from threatmesh.privacy.anonymizer.dp import Budget, noisy_count
 from threatmesh.privacy.anonymizer.policy import schema
+from threatmesh.privacy.anonymizer.statistics import release, true_counts
 
 KEYS = Keys(pseudonym=b"p" * 32, cryptopan=bytes(range(32)))
 
@@ -236,3 +237,30 @@ def test_geometric_noise_is_centred_on_the_count() -> None:
     mean = sum(draws) / len(draws)
     assert abs(mean - 1000) < 0.2  # variance 2a/(1-a)^2 ~ 1.84 at epsilon 1
     assert len(set(draws)) > 5
+
+
+def test_statistics_cost_epsilon_per_statistic_and_are_noisy_counts() -> None:
+    event = {
+        "Attribute": [
+            {"type": "ip-dst", "category": "Network activity", "Sighting": [{}, {}]},
+            {"type": "md5", "category": "Payload delivery"},
+        ],
+        "Object": [{"Attribute": [{"type": "ip-dst", "category": "Network activity"}]}],
+    }
+    assert true_counts(event) == {
+        "attributes_by_category": {"Network activity": 2, "Payload delivery": 1},
+        "attributes_by_type": {"ip-dst": 2, "md5": 1},
+        "sightings": 2,
+    }
+    done = release(
+        event,
+        ["attributes_by_type", "sightings"],
+        epsilon=0.3,
+        mechanism="geometric",
+        rng=random.Random(5),
+    )
+    assert done.epsilon == pytest.approx(0.6)
+    assert set(done.values) == {"attributes_by_type", "sightings"}
+    assert all(v >= 0 for v in done.values["attributes_by_type"].values())
+    with pytest.raises(ValueError, match="choose from"):
+        release(event, ["salaries"], epsilon=1, mechanism="laplace", rng=random.Random(1))

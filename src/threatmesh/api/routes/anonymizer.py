@@ -123,3 +123,12 @@ def export(
 ) -> MispJSON:
     """A stored event as it leaves for ``recipient`` (through the outbound hook)."""
     return MispJSON(run.export(platform_of(request), who, ref, body))
+
+
+@router.post("/statistics/{ref}")
+def statistics(
+    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Differentially private counts of a stored event for ``recipient`` (attributes per
+    category and type, sightings), charged to its epsilon budget."""
+    return MispJSON(run.release_statistics(platform_of(request), who, ref, body))
