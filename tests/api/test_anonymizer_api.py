@@ -78,6 +78,18 @@ def _manage_policies(http: httpx.Client, srv: LiveServer) -> None:
     ]
     again = http.post("/anonymizer/policies", json=_policy("strict"))
     assert again.status_code == 409, again.text
+    edited = http.put(
+        "/anonymizer/policies/strict", json={**_policy("strict"), "description": "edited"}
+    )
+    assert edited.json()["Policy"]["document"]["description"] == "edited"
+    with srv.platform.read() as conn:
+        kept = anonymizer_store.find_policy(conn, "strict", with_secret=True)
+    assert kept is not None and kept["secret"] == row["secret"]  # same keys, same pseudonyms
+    bad = http.put("/anonymizer/policies/strict", json={"name": "strict", "rules": [{}]})
+    assert bad.status_code == 400 and "rules[0]: technique: Field required" in bad.text
+    scratch = http.post("/anonymizer/policies", json={"name": "scratch"}).json()["Policy"]
+    assert http.delete(f"/anonymizer/policies/{scratch['uuid']}").is_success
+    assert http.get("/anonymizer/policies/scratch").status_code == 404
 
 
 def test_outbound_export_and_correlation_on_a_second_instance(
