@@ -12,6 +12,7 @@ import yaml
 from pymisp import MISPEvent, MISPObject, PyMISP
 from tests.support import LiveServer, live_server
 
+from threatmesh.services import egress
 from threatmesh.storage import anonymizer_store
 
 POLICIES = Path(__file__).resolve().parents[2] / "docs" / "policies"
@@ -118,6 +119,12 @@ def _export_everywhere(
     # Same policy, same pseudonyms: the two events still share their values.
     assert _values(out1, "ip-src") == _values(out2, "ip-src") != [VICTIM_IP]
     assert _values(out1, "email-dst") == _values(out2, "email-dst")
+    # The hook itself, as sync calls it, gives what the export endpoint gave.
+    raw = http.get(f"/events/view/{first}").json()["Event"]
+    with server.platform.write() as conn:
+        direct = egress.outbound(server.platform, conn, raw, egress.Recipient("server", "1"))
+    assert direct is not raw and _values(raw, "ip-src") == [VICTIM_IP]
+    assert [a["value"] for a in direct["Attribute"]] == [a["value"] for a in out1["Attribute"]]
     # No binding, no default: the event leaves as it is.
     plain = _export(http, first, {"kind": "server", "ident": "2"}).json()["Event"]
     assert _values(plain, "ip-src") == [VICTIM_IP]

@@ -32,6 +32,12 @@ def _event(platform: Platform, who: Identity, payload: dict[str, Any]) -> dict[s
     return event
 
 
+def _require_release_rights(who: Identity, what: str) -> None:
+    """Releasing data for a recipient (and spending its budget) is a sync-level act."""
+    if not (who.viewer.site_admin or who.viewer.can("perm_sync")):
+        raise Forbidden(f"{what} for a recipient needs site admin or sync rights.")
+
+
 def recipient_of(raw: Any) -> egress.Recipient | None:
     """A recipient from ``{"kind", "ident", "org_uuid"?}``, or None when absent."""
     if raw is None:
@@ -92,8 +98,7 @@ def preview(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
 
 def export(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
     """The event as it would leave for the recipient (its bound policy applied)."""
-    if not (who.viewer.site_admin or who.viewer.can("perm_sync")):
-        raise Forbidden("Exporting for a recipient needs site admin or sync rights.")
+    _require_release_rights(who, "Exporting")
     recipient = recipient_of(payload.get("recipient") if isinstance(payload, dict) else None)
     if recipient is None:
         raise InvalidInput('recipient: required, e.g. {"kind": "server", "ident": "1"}')
@@ -123,8 +128,7 @@ def new_secret() -> bytes:
 def release_statistics(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
     """Noisy statistics of a stored event for a recipient, charged to its budget:
     ``{"recipient", "epsilon", "mechanism"?, "statistics"?}``."""
-    if not (who.viewer.site_admin or who.viewer.can("perm_sync")):
-        raise Forbidden("Releasing statistics for a recipient needs site admin or sync rights.")
+    _require_release_rights(who, "Releasing statistics")
     body = payload if isinstance(payload, dict) else {}
     recipient = recipient_of(body.get("recipient"))
     if recipient is None:

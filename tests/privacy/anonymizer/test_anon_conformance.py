@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import sys
 
 import pytest
 from pydantic import ValidationError
@@ -112,3 +113,18 @@ def test_a_broad_rule_meeting_a_value_it_cannot_handle_is_an_error(
     }
     with pytest.raises(TechniqueMismatch, match=r"rules\[0\] 'everything'.*Attribute\[0\]"):
         anonymize_event(event, policy, Context(KEYS, random.Random(1)))
+
+
+@pytest.mark.parametrize("module", ["numpy", "cryptography.hazmat.primitives.ciphers", "yaml"])
+def test_a_missing_extra_is_named(module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from threatmesh.privacy.anonymizer import MissingExtra, parse_policy
+    from threatmesh.privacy.anonymizer.cryptopan import CryptoPAn
+
+    monkeypatch.setitem(sys.modules, module, None)  # makes "import module" fail
+    with pytest.raises(MissingExtra, match=r"pip install 'threatmesh\[privacy\]'"):
+        if module == "yaml":
+            parse_policy("name: p\nrules: []\n")
+        elif module == "numpy":
+            CryptoPAn(bytes(32)).anonymize_many(["192.0.2.1"])
+        else:
+            CryptoPAn(bytes(32))
