@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from threatmesh.privacy.anonymizer import (
+    TECHNIQUES,
     BudgetExhausted,
     Context,
     Keys,
@@ -264,3 +268,43 @@ def test_statistics_cost_epsilon_per_statistic_and_are_noisy_counts() -> None:
     assert all(v >= 0 for v in done.values["attributes_by_type"].values())
     with pytest.raises(ValueError, match="choose from"):
         release(event, ["salaries"], epsilon=1, mechanism="laplace", rng=random.Random(1))
+
+
+_names = st.sampled_from([*sorted(TECHNIQUES), "rot13", "", "CryptoPAn"])
+_junk = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.text(max_size=5)))
+_match = st.dictionaries(
+    st.sampled_from(["types", "kinds", "tags", "paths", "value_regex", "colour"]),
+    st.one_of(_junk, st.lists(st.sampled_from(["ip-dst", "md5", "ip", "text", "tlp:*", "("]))),
+    max_size=3,
+)
+_params = st.dictionaries(
+    st.sampled_from(["unit", "ipv4_prefix", "keep_domain", "k", "epsilon", "detect", "bogus"]),
+    _junk,
+    max_size=2,
+)
+_rule = st.fixed_dictionaries(
+    {"technique": _names},
+    optional={"name": st.text(max_size=8), "match": _match, "params": _params},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.fixed_dictionaries(
+            {"name": st.text(min_size=1, max_size=8), "rules": st.lists(_rule, max_size=4)}
+        ),
+        _junk,
+    )
+)
+def test_any_document_compiles_or_is_a_policy_error_naming_where(raw: Any) -> None:
+    try:
+        compiled = compile_policy(raw)
+    except PolicyError as exc:
+        assert exc.status == 400 and exc.message
+        if isinstance(raw, dict) and raw.get("rules") and raw.get("name"):
+            assert re.search(r"rules\[\d+\]|name", exc.message), exc.message
+        return
+    # What compiles survives a round trip through its stored (JSON) form unchanged.
+    again = compile_policy(json.loads(compiled.policy.model_dump_json()))
+    assert again.policy == compiled.policy
