@@ -311,15 +311,22 @@ def test_any_document_compiles_or_is_a_policy_error_naming_where(raw: Any) -> No
 
 
 def test_unmatched_attributes_can_be_dropped_and_keep_shields_from_later_rules() -> None:
-    event = {"info": "x", "Attribute": [
-        {"type": "md5", "category": "Payload delivery", "value": "d" * 32},
-        {"type": "ip-dst", "category": "Network activity", "value": "192.0.2.7"},
-        {"type": "ip-dst", "category": "Network activity", "value": "198.51.100.1"},
-    ]}
-    policy = {"name": "allow", "unmatched_attributes": "drop", "rules": [
-        {"name": "public", "match": {"value_regex": r"^198\."}, "technique": "keep"},
-        {"name": "ips", "match": {"kinds": ["ip"]}, "technique": "cryptopan"},
-    ]}
+    event = {
+        "info": "x",
+        "Attribute": [
+            {"type": "md5", "category": "Payload delivery", "value": "d" * 32},
+            {"type": "ip-dst", "category": "Network activity", "value": "192.0.2.7"},
+            {"type": "ip-dst", "category": "Network activity", "value": "198.51.100.1"},
+        ],
+    }
+    policy = {
+        "name": "allow",
+        "unmatched_attributes": "drop",
+        "rules": [
+            {"name": "public", "match": {"value_regex": r"^198\."}, "technique": "keep"},
+            {"name": "ips", "match": {"kinds": ["ip"]}, "technique": "cryptopan"},
+        ],
+    }
     out, _ = anonymize_event(event, policy, Context(KEYS, random.Random(1)))
     values = [a["value"] for a in out["Attribute"]]
     assert len(values) == 2 and "198.51.100.1" in values and "192.0.2.7" not in values
