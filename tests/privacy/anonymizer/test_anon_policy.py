@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +25,12 @@ from threatmesh.privacy.anonymizer import (
     parse_policy,
 )
 from threatmesh.privacy.anonymizer.dp import Budget, noisy_count
+from threatmesh.privacy.anonymizer.kanon import measured_k
 from threatmesh.privacy.anonymizer.policy import schema
 from threatmesh.privacy.anonymizer.statistics import release, true_counts
 
 KEYS = Keys(pseudonym=b"p" * 32, cryptopan=bytes(range(32)))
+POLICIES = Path(__file__).resolve().parents[3] / "docs" / "policies"
 
 
 def _run(event: dict[str, Any], rules: list[dict[str, Any]]) -> tuple[dict[str, Any], Any]:
@@ -330,3 +333,38 @@ def test_unmatched_attributes_can_be_dropped_and_keep_shields_from_later_rules()
     out, _ = anonymize_event(event, policy, Context(KEYS, random.Random(1)))
     values = [a["value"] for a in out["Attribute"]]
     assert len(values) == 2 and "198.51.100.1" in values and "192.0.2.7" not in values
+
+
+def _victim(name: str, sector: str, region: str) -> dict[str, Any]:
+    rel = [
+        ("name", "target-org", name),
+        ("sectors", "text", sector),
+        ("regions", "target-location", region),
+        ("user", "target-user", f"{name}-admin"),
+    ]
+    return {
+        "name": "victim",
+        "Attribute": [
+            {"type": t, "category": "Targeting data", "value": v, "object_relation": r}
+            for r, t, v in rel
+        ],
+    }
+
+
+def test_a_victim_list_is_made_k_anonymous_and_reports_its_k() -> None:
+    victims = [
+        _victim("Bank A", "finance", "Europe/West"),
+        _victim("Bank B", "finance", "Europe/East"),
+        _victim("Clinic", "health", "Europe/West"),
+        _victim("Hospital", "health", "Asia/South"),
+        _victim("Lone", "energy", "Africa"),
+    ]
+    event = {"info": "x", "Object": victims}
+    policy = parse_policy((POLICIES / "partner.yaml").read_text())
+    out, report = anonymize_event(event, policy, Context(KEYS, random.Random(1)))
+    (table,) = report.tables
+    assert (table.path, table.rows_in, table.k) == ("Event.Object[name=victim]", 5, table.k)
+    rows = [{a["object_relation"]: a["value"] for a in o["Attribute"]} for o in out["Object"]]
+    assert all(set(r) == {"sectors", "regions"} for r in rows)  # identifiers are gone
+    assert table.rows_out == len(rows) and table.k is not None and table.k >= 3
+    assert table.k == measured_k(rows, ["sectors", "regions"])
