@@ -14,7 +14,7 @@ from threatmesh.privacy.anonymizer import (
     parse_policy,
     statistics,
 )
-from threatmesh.services import egress
+from threatmesh.services import anonymizer_plugins, egress
 from threatmesh.services.anonymizer import find_policy_row, policy_document
 from threatmesh.services.events import view_event
 from threatmesh.services.platform import Identity, Platform
@@ -112,6 +112,7 @@ def anonymize_offline(
 ) -> tuple[list[dict[str, Any]], list[Report]]:
     """Anonymize events read from files (the CLI) under a policy and a 64-byte secret
     (32 bytes HMAC key, 32 bytes Crypto-PAn key); noise comes from ``os.urandom``."""
+    anonymizer_plugins.ensure_loaded()
     compiled = parse_policy(policy_text)
     keys = Keys.from_bytes(secret)
     done = [

@@ -23,7 +23,7 @@ from threatmesh.privacy.anonymizer import (
     compile_policy,
     parse_policy,
 )
-from threatmesh.services import egress
+from threatmesh.services import anonymizer_plugins, egress
 from threatmesh.services.admin import require_site_admin
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import anonymizer_store as store
@@ -34,6 +34,7 @@ BINDING_KINDS = (*egress.RECIPIENT_KINDS, "default")
 
 def policy_document(payload: Any) -> CompiledPolicy:
     """A policy from a request: the document itself, or ``{"document": "<YAML>"}``."""
+    anonymizer_plugins.ensure_loaded()
     if isinstance(payload, dict) and isinstance(payload.get("document"), str):
         return parse_policy(payload["document"])
     if isinstance(payload, dict) and isinstance(payload.get("Policy"), dict):

@@ -29,6 +29,7 @@ from threatmesh.privacy.anonymizer import (
     anonymize_event,
     compile_policy,
 )
+from threatmesh.services import anonymizer_plugins
 from threatmesh.services.platform import Platform
 from threatmesh.storage import anonymizer_store as store
 
@@ -68,6 +69,7 @@ def secure_rng() -> random.Random:
 def compiled(document: str) -> CompiledPolicy:
     """A stored policy document, compiled once per process (documents are immutable
     values: an edit stores a new document)."""
+    anonymizer_plugins.ensure_loaded()
     return compile_policy(json.loads(document))
 
 

@@ -23,6 +23,10 @@ class Registry(Mapping[str, T], Generic[T]):
         self._items[name] = item
         return item
 
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (for tests, and for reloading a plugin)."""
+        del self._items[name]
+
     def __getitem__(self, name: str) -> T:
         return self._items[name]
 
