@@ -53,3 +53,14 @@ def test_a_bad_policy_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "rules[0] 'oops': technique: unknown technique 'rot13'" in done.stderr
     assert done.stdout == ""
+
+
+def test_a_restsearch_answer_of_many_events_keeps_its_shape(tmp_path: Path) -> None:
+    event = pymisp_event("mispevent_testfiles/existing_event.json")
+    source = tmp_path / "search.json"
+    source.write_text(json.dumps({"response": [{"Event": event}] * 60}))
+    done = _run(str(source), "--policy", str(POLICIES / "strict.yaml"))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)["response"]
+    assert len(out) == 60 and all("Event" in e for e in out)
+    assert out[0]["Event"]["Attribute"] != event["Attribute"]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
+from rich.progress import track
 
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services.anonymize import anonymize_offline, new_secret
@@ -53,6 +56,12 @@ def _secret(key_file: Path | None) -> bytes:
     return secret
 
 
+def _progress(events: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """A progress bar on stderr for files of many events (one event needs none)."""
+    console = Console(stderr=True)
+    return track(events, description="anonymizing", console=console, disable=len(events) < 50)
+
+
 def anonymize(
     source: Path = typer.Argument(..., help="MISP JSON file ('-' for standard input)"),
     policy: Path = typer.Option(..., "--policy", "-p", help="Policy file (YAML or JSON)"),
@@ -67,7 +76,7 @@ def anonymize(
     try:
         events, shape = _events(json.loads(text))
         out, reports = anonymize_offline(
-            events, policy.read_text(encoding="utf-8"), _secret(key_file)
+            events, policy.read_text(encoding="utf-8"), _secret(key_file), _progress
         )
     except (ThreatmeshError, ValueError) as exc:
         typer.echo(f"error: {getattr(exc, 'message', exc)}", err=True)

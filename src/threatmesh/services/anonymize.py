@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from threatmesh.model.errors import Forbidden, InvalidInput
@@ -108,17 +109,23 @@ def export(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[st
 
 
 def anonymize_offline(
-    events: list[dict[str, Any]], policy_text: str, secret: bytes
+    events: list[dict[str, Any]],
+    policy_text: str,
+    secret: bytes,
+    progress: Callable[[list[dict[str, Any]]], Iterable[dict[str, Any]]] = iter,
 ) -> tuple[list[dict[str, Any]], list[Report]]:
     """Anonymize events read from files (the CLI) under a policy and a 64-byte secret
-    (32 bytes HMAC key, 32 bytes Crypto-PAn key); noise comes from ``os.urandom``."""
+    (32 bytes HMAC key, 32 bytes Crypto-PAn key); noise comes from ``os.urandom``.
+    ``progress`` wraps the iteration (the CLI's progress bar)."""
     anonymizer_plugins.ensure_loaded()
     compiled = parse_policy(policy_text)
     keys = Keys.from_bytes(secret)
-    done = [
-        anonymize_event(e, compiled, Context(keys=keys, rng=egress.secure_rng())) for e in events
-    ]
-    return [out for out, _ in done], [report for _, report in done]
+    outs, reports = [], []
+    for event in progress(events):
+        out, report = anonymize_event(event, compiled, Context(keys=keys, rng=egress.secure_rng()))
+        outs.append(out)
+        reports.append(report)
+    return outs, reports
 
 
 def new_secret() -> bytes:
