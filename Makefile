@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test check bench clean fmt
+.PHONY: demo test check bench clean fmt pymisp-fixtures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +15,24 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(PIP) install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# PyMISP's own test fixtures (real CIRCL OSINT events) are in its sdist, not its wheel:
+# fetched once from PyPI with pip, for the anonymizer tests and bench.
+PYMISP_TESTS = .cache/pymisp-tests
+$(PYMISP_TESTS)/.done: $(STAMP)
+	rm -rf $(PYMISP_TESTS) && mkdir -p $(PYMISP_TESTS)
+	$(PIP) download --quiet --no-deps --no-binary :all: -d $(PYMISP_TESTS) \
+	  "pymisp==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("pymisp"))')"
+	tar xzf $(PYMISP_TESTS)/pymisp-*.tar.gz -C $(PYMISP_TESTS) --strip-components=1 --wildcards '*/tests/*'
+	touch $@
+
+pymisp-fixtures: $(PYMISP_TESTS)/.done
+
 ## demo: install, start a demo instance on SQLite, print its URL and API key
 demo: $(STAMP)
 	THREATMESH_DATA_DIR=$${THREATMESH_DATA_DIR:-./data} $(BIN)/threatmesh demo
 
 ## test: install dev dependencies and run the whole suite (SQLite and PostgreSQL)
-test: $(STAMP)
+test: $(STAMP) $(PYMISP_TESTS)/.done
 	$(BIN)/python -m pytest -n 2 -q
 
 ## check: lint and type-check
@@ -29,13 +41,14 @@ check: $(STAMP)
 	$(BIN)/mypy
 
 ## bench: run the benchmarks (figures go to docs/benchmarks.md by hand)
-bench: $(STAMP)
+bench: $(STAMP) $(PYMISP_TESTS)/.done
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/anonymize.py
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .cache .pytest_cache .mypy_cache .ruff_cache

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from threatmesh import __version__
 from threatmesh.api import errors
-from threatmesh.api.routes import admin, attributes, content, events, servers
+from threatmesh.api.routes import admin, anonymizer, attributes, content, events, servers
 from threatmesh.api.settings import Settings
 from threatmesh.services.platform import Platform
 from threatmesh.storage.database import create_engine
@@ -36,6 +36,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.settings = settings
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
-    for module in (servers, events, attributes, content, admin):
+    for module in (servers, events, attributes, content, admin, anonymizer):
         app.include_router(module.router)
     return app
