@@ -7,8 +7,8 @@ import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-
 from tests.privacy.abe.strategies import attribute_sets, policies
+
 from threatmesh.model.envelope import Envelope
 from threatmesh.privacy.abe import fame, hybrid, policy, serial
 from threatmesh.privacy.abe.errors import (
@@ -43,7 +43,9 @@ def test_decryption_succeeds_exactly_when_satisfied(text: str, attrs: list[str])
 _KEYS = fame.setup(7)
 
 
-def test_colluding_users_cannot_pool_attributes(keys: tuple[fame.PublicKey, fame.MasterKey]) -> None:
+def test_colluding_users_cannot_pool_attributes(
+    keys: tuple[fame.PublicKey, fame.MasterKey],
+) -> None:
     pk, msk = keys
     finance = fame.keygen(msk, ["org:BANK", "sector:finance", "role:manager"])
     analyst = fame.keygen(msk, ["org:SHOP", "sector:retail", "role:analyst"])
@@ -105,7 +107,10 @@ def test_tampering_is_rejected(keys: tuple[fame.PublicKey, fame.MasterKey]) -> N
 
 def test_keys_and_ciphertexts_round_trip(keys: tuple[fame.PublicKey, fame.MasterKey]) -> None:
     pk, msk = keys
-    pk2, msk2 = serial.load_public(serial.dump_public(pk)), serial.load_master(serial.dump_master(msk))
+    pk2, msk2 = (
+        serial.load_public(serial.dump_public(pk)),
+        serial.load_master(serial.dump_master(msk)),
+    )
     sk = serial.load_secret(serial.dump_secret(fame.keygen(msk2, ["role:analyst", "trust=4"])))
     env = hybrid.seal(pk2, "role:analyst and trust>=3", b"v", context=CTX)
     back = Envelope(**{f.name: getattr(env, f.name) for f in dataclasses.fields(env)})

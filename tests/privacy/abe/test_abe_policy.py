@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
-
 from tests.privacy.abe.strategies import attribute_sets, policies
+
 from threatmesh.privacy.abe import lsss, policy
 from threatmesh.privacy.abe.errors import PolicyError
 from threatmesh.privacy.abe.policy import Gate, Leaf
@@ -15,7 +15,9 @@ R = 5243587517512619047944774050818596583769055250052763782260365869993858118451
 
 def test_precedence_and_thresholds() -> None:
     tree = policy.parse("(sector:finance or org:CERT) and role:analyst")
-    assert tree == Gate(2, (Gate(1, (Leaf("sector:finance"), Leaf("org:CERT"))), Leaf("role:analyst")))
+    assert tree == Gate(
+        2, (Gate(1, (Leaf("sector:finance"), Leaf("org:CERT"))), Leaf("role:analyst"))
+    )
     assert policy.parse("a or b AND c") == Gate(1, (Leaf("a"), Gate(2, (Leaf("b"), Leaf("c")))))
     assert policy.parse("2 of (a, b, c)") == Gate(2, (Leaf("a"), Leaf("b"), Leaf("c")))
     assert policy.parse('"org:Some Org" or x') == Gate(1, (Leaf("org:Some Org"), Leaf("x")))

@@ -21,7 +21,8 @@ try:
     from pymcl import G1, G2, GT, Fr, g1, g2, pairing, r
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise MissingExtra(
-        "CP-ABE needs pymcl: install threatmesh with the 'abe' extra (pip install 'threatmesh[abe]')"
+        "CP-ABE needs pymcl: install threatmesh with the 'abe' extra "
+        "(pip install 'threatmesh[abe]')"
     ) from None
 
 ORDER = int(r)

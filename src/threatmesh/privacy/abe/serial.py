@@ -124,7 +124,9 @@ def load_secret(text: str | bytes) -> SecretKey:
         raise MalformedData("secret key components: do not match the key's attributes")
     sk0 = _unpack(d.get("sk0"), G2, 3, "secret key sk0")
     skp = _unpack(d.get("sk_prime"), G1, 3, "secret key sk_prime")
-    parsed = {a: _triple(_unpack(c, G1, 3, f"secret key components[{a!r}]")) for a, c in comps.items()}
+    parsed = {
+        a: _triple(_unpack(c, G1, 3, f"secret key components[{a!r}]")) for a, c in comps.items()
+    }
     return SecretKey(d["epoch"], tuple(attrs), (sk0[0], sk0[1], sk0[2]), parsed, _triple(skp))
 
 
@@ -134,9 +136,9 @@ def _triple(x: list[G1]) -> tuple[G1, G1, G1]:
 
 def dump_ciphertext(ct: Ciphertext) -> bytes:
     """The compact binary header (the policy is not included)."""
-    rows = [e for row in ct.rows for e in row]
     head = _MAGIC + ct.epoch.to_bytes(4, "big") + len(ct.rows).to_bytes(2, "big")
-    return head + b"".join(e.serialize() for e in (*ct.ct0, *rows))
+    rows = b"".join(e.serialize() for row in ct.rows for e in row)
+    return head + b"".join(e.serialize() for e in ct.ct0) + rows
 
 
 def load_ciphertext(data: bytes, policy_text: str) -> Ciphertext:
@@ -153,5 +155,3 @@ def load_ciphertext(data: bytes, policy_text: str) -> Ciphertext:
     flat = _split(data[10 + 3 * 96 :], G1, 3 * n, "ciphertext rows")
     rows = tuple(_triple(flat[3 * i : 3 * i + 3]) for i in range(n))
     return Ciphertext(epoch, policy_text, (ct0[0], ct0[1], ct0[2]), rows)
-
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import threatmesh.storage.abe_tables  # noqa: F401  (registers its tables on metadata)
 from threatmesh.storage.tables import metadata
 
 engine = context.config.attributes["engine"]
