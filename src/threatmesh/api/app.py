@@ -27,7 +27,11 @@ def build_platform(settings: Settings) -> Platform:
 def build_key_authority(settings: Settings) -> KeyAuthority:
     """The CP-ABE key authority, its master keys in ``settings.abe_authority_dir``."""
     directory = settings.abe_authority_dir or settings.data_dir / "abe-authority"
-    return KeyAuthority(FileKeyStore(directory), trust_from_config(settings.abe_trust_levels))
+    return KeyAuthority(
+        FileKeyStore(directory),
+        trust_from_config(settings.abe_trust_levels),
+        role_aliases=settings.abe_role_attributes,
+    )
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Trust level per organisation name for ABE keys, e.g. {"CIRCL": 4}',
     )
+    abe_role_attributes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Extra ABE roles per MISP role name, e.g. {"User": ["analyst"]}',
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/threatmesh.db``."""

@@ -74,8 +74,13 @@ class Envelope:
         tag (so the ordinary correlation matches equal protected values under one key);
         without, a digest of the ciphertext, which matches nothing else."""
         if self.blind_index is not None:
-            return f"{MARKER_PREFIX}{self.blind_index.key_id}:{self.blind_index.tag}"
+            return blind_marker(self.blind_index)
         return MARKER_PREFIX + hashlib.sha256(self.abe + self.body).hexdigest()[:32]
+
+
+def blind_marker(index: BlindIndex) -> str:
+    """The marker of every protected value with blind index ``index``."""
+    return f"{MARKER_PREFIX}{index.key_id}:{index.tag}"
 
 
 def _b64(data: dict[str, Any], key: str, path: str) -> bytes:
@@ -101,16 +106,25 @@ def _blind_index(raw: Any, path: str) -> BlindIndex | None:
     return BlindIndex(key_id, tag)
 
 
+def _number(raw: Any) -> int | None:
+    """An integer sent as a number or, as PyMISP re-serialises them, a digit string."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 10:
+        return int(raw)
+    return None
+
+
 def parse(raw: Any, path: str = "Protected") -> Envelope:
     """Check the JSON form; :class:`InvalidInput` names the offending field."""
     if not isinstance(raw, dict):
         raise InvalidInput(f"{path}: expected an envelope object")
-    if raw.get("v") != VERSION:
+    if _number(raw.get("v")) != VERSION:
         raise InvalidInput(f"{path}.v: unsupported envelope version {raw.get('v')!r}")
     if raw.get("scheme") != SCHEME:
         raise InvalidInput(f"{path}.scheme: unsupported scheme {raw.get('scheme')!r}")
-    epoch, policy = raw.get("epoch"), raw.get("policy")
-    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 1:
+    epoch, policy = _number(raw.get("epoch")), raw.get("policy")
+    if epoch is None or epoch < 1:
         raise InvalidInput(f"{path}.epoch: expected a positive integer")
     if not isinstance(policy, str) or not policy.strip() or len(policy) > MAX_POLICY_CHARS:
         raise InvalidInput(f"{path}.policy: expected a policy of 1-{MAX_POLICY_CHARS} characters")

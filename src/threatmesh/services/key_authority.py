@@ -39,9 +39,18 @@ def trust_from_config(levels: dict[str, int]) -> TrustOf:
     return lambda conn, facts: levels.get(str(facts["org"]))
 
 
-def attributes_of(facts: RowMapping, trust: int | None) -> list[str]:
-    """The attributes of a user: organisation, sector, nationality, role, trust."""
-    out = [f"org:{facts['org']}", f"role:{str(facts['role']).lower().replace(' ', '_')}"]
+def _role(name: str) -> str:
+    return "role:" + name.strip().lower().replace(" ", "_")
+
+
+def attributes_of(
+    facts: RowMapping, trust: int | None, role_aliases: dict[str, list[str]] | None = None
+) -> list[str]:
+    """The attributes of a user: organisation, sector, nationality, role (the MISP role's
+    name, plus the ABE roles it is configured to carry, e.g. User -> analyst), trust."""
+    role = str(facts["role"])
+    roles = [_role(role), *(_role(a) for a in (role_aliases or {}).get(role, []))]
+    out = [f"org:{facts['org']}", *dict.fromkeys(roles)]
     if facts["sector"]:
         out.append(f"sector:{str(facts['sector']).lower()}")
     if facts["nationality"]:
@@ -57,6 +66,8 @@ class KeyAuthority:
 
     store: MasterKeyStore
     trust_of: TrustOf = no_trust
+    #: Extra ABE role attributes per MISP role name (``{"User": ["analyst"]}``).
+    role_aliases: dict[str, list[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def public_key(self, platform: Platform) -> dict[str, Any]:
@@ -86,22 +97,26 @@ class KeyAuthority:
                 abe_records.add_epoch(conn, epoch, serial.dump_public(pk), platform.now(), reason)
 
     def issue(self, platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
-        """A key for ``who``'s attributes, sealed to ``payload["x25519_public_key"]``."""
+        """A key for ``who``'s attributes, sealed to ``payload["x25519_public_key"]``, for
+        ``payload["epoch"]`` (default: the current one; older epochs open older data)."""
         from threatmesh.privacy.abe import fame, sealing, serial
 
         raw = payload.get("x25519_public_key") if isinstance(payload, dict) else None
         if not isinstance(raw, str):
             raise InvalidInput("x25519_public_key: required (base64 of 32 bytes)")
         recipient = sealing.public_key_from_b64(raw)
-        row = self._current(platform)
+        current = self._current(platform)["epoch"]
+        epoch = payload.get("epoch", current)
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or not 1 <= epoch <= current:
+            raise InvalidInput(f"epoch: expected an epoch from 1 to {current}")
         with platform.read() as conn:
             revoked = abe_records.revocation(conn, who.viewer.user_id)
             facts = abe_records.user_facts(conn, who.viewer.user_id)
             assert facts is not None
-            attrs = attributes_of(facts, self.trust_of(conn, facts))
-        if revoked is not None and row["epoch"] >= revoked["from_epoch"]:
+            attrs = attributes_of(facts, self.trust_of(conn, facts), self.role_aliases)
+        if revoked is not None and epoch >= revoked["from_epoch"]:
             raise Forbidden("Your attribute keys have been revoked.")
-        master = self.store.get(row["epoch"])
+        master = self.store.get(epoch)
         if master is None:
             raise Forbidden("This instance's key authority does not hold the current master key.")
         sk = fame.keygen(serial.load_master(master), attrs)
@@ -110,12 +125,12 @@ class KeyAuthority:
             abe_records.record_issuance(
                 conn,
                 user_id=who.viewer.user_id,
-                epoch=row["epoch"],
+                epoch=epoch,
                 attributes=attrs,
                 fingerprint=hashlib.sha256(raw.encode()).hexdigest(),
                 now=platform.now(),
             )
-        return {"epoch": row["epoch"], "attributes": attrs, "sealed_key": sealed}
+        return {"epoch": epoch, "attributes": attrs, "sealed_key": sealed}
 
     def revoke(self, platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
         """Revoke a user's keys and roll the epoch: data protected from now on uses the
