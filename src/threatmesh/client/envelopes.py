@@ -40,10 +40,8 @@ def context(attr: Attribute) -> bytes:
     return f"{attr['type']}|{str(attr['uuid']).lower()}".encode()
 
 
-def protect_attribute(
-    attr: Attribute, policy: str, pk: fame.PublicKey, *, index: IndexKey | None = None
-) -> Attribute:
-    """A copy of ``attr`` whose value (and data) are sealed under ``policy``."""
+def _item(attr: Attribute, index: IndexKey | None) -> tuple[Attribute, hybrid.Item]:
+    """The attribute without its plaintext, and what to seal for it."""
     out = dict(attr)
     out.setdefault("uuid", str(uuidlib.uuid4()))
     value = str(out.pop("value"))
@@ -55,21 +53,40 @@ def protect_attribute(
     tag = None
     if index is not None:
         tag = BlindIndex(index.key_id, blind_index.tag(index.key, out["type"], value))
-    sealed = hybrid.seal(
-        pk, policy, json.dumps(payload).encode(), context=context(out), blind_index=tag
-    )
-    out["value"] = sealed.marker()
-    out["Protected"] = sealed.to_json()
+    return out, hybrid.Item(json.dumps(payload).encode(), context(out), tag)
+
+
+def protect_attributes(
+    attrs: list[Attribute], policy: str, pk: fame.PublicKey, *, index: IndexKey | None = None
+) -> list[Attribute]:
+    """Copies of ``attrs`` whose values (and data) are sealed under ``policy``, with one
+    encapsulation for the whole list."""
+    pairs = [_item(a, index) for a in attrs]
+    sealed = hybrid.seal_many(pk, policy, [item for _, item in pairs])
+    out = []
+    for (attr, _), env in zip(pairs, sealed, strict=True):
+        attr["value"] = env.marker()
+        attr["Protected"] = env.to_json()
+        out.append(attr)
     return out
 
 
-def reveal_attribute(attr: Attribute, sk: fame.SecretKey) -> Attribute:
+def protect_attribute(
+    attr: Attribute, policy: str, pk: fame.PublicKey, *, index: IndexKey | None = None
+) -> Attribute:
+    """A copy of ``attr`` whose value (and data) are sealed under ``policy``."""
+    return protect_attributes([attr], policy, pk, index=index)[0]
+
+
+def reveal_attribute(
+    attr: Attribute, sk: fame.SecretKey, cache: hybrid.SecretCache | None = None
+) -> Attribute:
     """``attr`` with its plaintext value back; :class:`DecryptionFailed` if the key
     cannot open it. Unprotected attributes come back unchanged."""
     if "Protected" not in attr:
         return attr
     sealed = envelope.parse(attr["Protected"])
-    payload = json.loads(hybrid.open_envelope(sk, sealed, context=context(attr)))
+    payload = json.loads(hybrid.open_envelope(sk, sealed, context=context(attr), cache=cache))
     out = {k: v for k, v in attr.items() if k != "Protected"}
     out["value"] = payload["value"]
     if "data" in payload:
@@ -100,10 +117,12 @@ def protect_event(
     """A copy of ``event`` whose selected attributes (objects' too) are protected; by
     default all of them (the whole event, its ``info`` and tags excepted)."""
     out: dict[str, Any] = copy.deepcopy(event)
-    for attrs in _attribute_lists(out):
-        attrs[:] = [
-            protect_attribute(a, policy, pk, index=index) if select(a) else a for a in attrs
-        ]
+    chosen = [
+        (attrs, i) for attrs in _attribute_lists(out) for i, a in enumerate(attrs) if select(a)
+    ]
+    sealed = protect_attributes([attrs[i] for attrs, i in chosen], policy, pk, index=index)
+    for (attrs, i), attr in zip(chosen, sealed, strict=True):
+        attrs[i] = attr
     return out
 
 
@@ -127,6 +146,7 @@ def reveal_event(
     and how many protected attributes stay sealed (malformed envelopes included)."""
     out: dict[str, Any] = copy.deepcopy(event)
     sealed = 0
+    cache: hybrid.SecretCache = {}
     for attrs in _attribute_lists(out):
         for i, attr in enumerate(attrs):
             if "Protected" not in attr:
@@ -136,7 +156,7 @@ def reveal_event(
             try:
                 if sk is None:
                     raise DecryptionFailed("no key for this epoch")
-                attrs[i] = reveal_attribute(attr, sk)
+                attrs[i] = reveal_attribute(attr, sk, cache)
             except (DecryptionFailed, InvalidInput):
                 sealed += 1
     return out, sealed

@@ -96,8 +96,7 @@ class ProtectedClient:
         index: IndexKey | None = None,
     ) -> list[Any]:
         """Encrypt ``attrs`` under ``policy`` and add them to an event."""
-        pk = self.public_key()
-        sealed = [envelopes.protect_attribute(a, policy, pk, index=index) for a in attrs]
+        sealed = envelopes.protect_attributes(attrs, policy, self.public_key(), index=index)
         return self.client.add_attributes(event_ref, sealed)
 
     def reveal_event(self, ref: str | int) -> tuple[dict[str, Any], int]:
