@@ -1,11 +1,11 @@
 """Policy trees as monotone span programs (linear secret sharing), Lewko-Waters style.
 
-Each node carries a vector; the root carries ``(1, 0, ..., 0)``. A k-of-n gate whose
-vector is ``v`` adds ``k - 1`` fresh columns and gives its i-th child (i = 1..n)
-``v || (i, i^2, ..., i^(k-1))``: the child's share is a degree ``k - 1`` Shamir
-polynomial evaluated at ``i`` whose constant term is the gate's share. OR (1-of-n) adds
-no column and passes ``v`` on; AND of two is Lewko-Waters' gate up to the choice of
-points. A set of rows can reconstruct the secret (``sum(gamma_i * M_i) = e_1``) exactly
+Each node carries a vector; the root carries ``(1, 0, ..., 0)``. OR (1-of-n) passes its
+vector ``v`` on. AND (n-of-n) adds ``n - 1`` fresh columns and is Lewko-Waters' chain of
+binary ANDs (rows with entries 0 and +-1). A proper threshold k-of-n (1 < k < n) adds
+``k - 1`` fresh columns and gives its i-th child ``v || (i, i^2, ..., i^(k-1))``: the
+child's share is a degree ``k - 1`` Shamir polynomial at ``i`` whose constant term is the
+gate's share. A set of rows can reconstruct the secret (``sum(gamma_i * M_i) = e_1``) exactly
 when its labels satisfy the tree; :func:`coefficients` finds ``gamma`` by walking the
 tree with Lagrange coefficients, so decryption never solves a linear system.
 """
@@ -41,16 +41,31 @@ def span_program(node: Node, modulus: int) -> SpanProgram:
         first = columns
         columns += n.threshold - 1
         for i, child in enumerate(n.children, start=1):
-            powers = [pow(i, e, modulus) for e in range(1, n.threshold)]
-            if powers:
-                child_vec = vector + [0] * (first - len(vector)) + powers
-            else:
-                child_vec = vector
-            visit(child, child_vec)
+            visit(child, _child_vector(n, i, vector, first, modulus))
 
     visit(node, [1])
     rows = tuple(tuple(v + [0] * (columns - len(v))) for v in vectors)
     return SpanProgram(tuple(labels), rows, columns)
+
+
+def _child_vector(gate: Gate, i: int, vector: list[int], first: int, modulus: int) -> list[int]:
+    """The vector of the i-th child (1-based) of ``gate``, whose own vector is ``vector``
+    and whose fresh columns start at index ``first``."""
+    k, n = gate.threshold, len(gate.children)
+    if k == 1:
+        return vector
+    pad = [0] * (first - len(vector))
+    if k == n:
+        # AND, as Lewko-Waters chain binary ANDs: child 1 gets v || 1, child i gets
+        # -1 in column i-1 and 1 in column i, the last child -1: the rows sum to v, and
+        # entries of 0 and +-1 make encryption additions rather than multiplications.
+        fresh = [0] * (k - 1)
+        if i < n:
+            fresh[i - 1] = 1
+        if i > 1:
+            fresh[i - 2] = modulus - 1
+        return (vector + pad if i == 1 else [0] * first) + fresh
+    return vector + pad + [pow(i, e, modulus) for e in range(1, k)]
 
 
 def _lagrange_at_zero(points: list[int], i: int, modulus: int) -> int:
@@ -79,8 +94,9 @@ def coefficients(node: Node, attributes: frozenset[str], modulus: int) -> dict[i
             pos += len(leaves(child))
         chosen = [i for i, c in enumerate(n.children, start=1) if satisfied(c, attributes)]
         chosen = chosen[: n.threshold]
+        every = n.threshold in (1, len(n.children))  # OR, AND: coefficients are all 1
         for i in chosen:
-            lam = 1 if n.threshold == 1 else _lagrange_at_zero(chosen, i, modulus)
+            lam = 1 if every else _lagrange_at_zero(chosen, i, modulus)
             visit(n.children[i - 1], starts[i - 1], weight * lam % modulus)
 
     visit(node, 0, 1)
