@@ -141,7 +141,8 @@ class KeyAuthority:
             user = directory.find_user(conn, user_ref)
             if user is None:
                 raise NotFound("Invalid user.")
-            if abe_records.revocation(conn, user["id"]) is None:
+            earlier = abe_records.revocation(conn, user["id"])
+            if earlier is None:
                 abe_records.revoke(
                     conn,
                     user_id=user["id"],
@@ -149,5 +150,7 @@ class KeyAuthority:
                     now=platform.now(),
                     from_epoch=current + 1,
                 )
+        if earlier is not None:  # already revoked: nothing to roll
+            return {"revoked_user_id": str(user["id"]), "epoch": current}
         self._roll(platform, current + 1, f"revoked user {user['id']}")
         return {"revoked_user_id": str(user["id"]), "epoch": current + 1}
