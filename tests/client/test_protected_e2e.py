@@ -17,13 +17,14 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from pymisp import PyMISP
+from pymisp import MISPAttribute, PyMISP
 from tests.support import LiveServer, live_server
 
-from threatmesh.client.envelopes import attachment, protect_attribute
+from threatmesh.client.envelopes import IndexKey, attachment, protect_attribute
 from threatmesh.client.http import ClientError, ThreatmeshClient
 from threatmesh.client.keyring import Keyring
 from threatmesh.client.protected import ProtectedClient
+from threatmesh.model import envelope
 from threatmesh.storage.abe_tables import abe_index_keys
 from threatmesh.storage.tables import attributes, ip_index
 
@@ -171,8 +172,23 @@ def test_three_organisations(srv: LiveServer) -> None:
         a["uuid"] for a in stored["Attribute"] if a["type"] == "ip-dst"
     ]
 
+    _blind_correlation(producer, bank, index, event_id)
     _server_holds_no_plaintext(srv)
     _revocation(srv, admin, producer, bank, event_id)
+
+
+def _blind_correlation(producer: Party, bank: Party, index: IndexKey, event_id: str) -> None:
+    """Equal values under one index key correlate; a protected value without one never."""
+    same = [{"type": "ip-dst", "value": SECRETS[0]}]
+    again = producer.protected.protect_event(
+        {"info": "again", "distribution": 3, "Attribute": same}, POLICY, index=index
+    )
+    alone = producer.protected.protect_event(
+        {"info": "alone", "distribution": 3, "Attribute": same}, POLICY
+    )
+    related = {r["Event"]["id"] for r in bank.client.get_event(again["id"]).get("RelatedEvent", [])}
+    assert event_id in related and alone["id"] not in related
+    assert not bank.client.get_event(alone["id"]).get("RelatedEvent")
 
 
 def _server_holds_no_plaintext(srv: LiveServer) -> None:
@@ -183,7 +199,7 @@ def _server_holds_no_plaintext(srv: LiveServer) -> None:
         )
         assert conn.execute(sa.select(sa.func.count()).select_from(ip_index)).scalar_one() == 0
         flags = conn.execute(
-            sa.select(attributes.c.type, attributes.c.disable_correlation).where(
+            sa.select(attributes.c.envelope, attributes.c.disable_correlation).where(
                 attributes.c.envelope.is_not(None)
             )
         ).all()
@@ -193,7 +209,7 @@ def _server_holds_no_plaintext(srv: LiveServer) -> None:
     _no_plaintext(dump)
     assert "x25519" not in dump.lower() and '"components"' not in dump  # no user key stored
     # Blind-indexed values correlate through their tag; none correlates on ciphertext.
-    assert all(not disabled for _t, disabled in flags)
+    assert flags and all(disabled == ("blind_index" not in env) for env, disabled in flags)
 
 
 def _revocation(
@@ -228,3 +244,16 @@ def test_envelopes_are_checked_not_values(srv: LiveServer) -> None:
     stored = admin.add_attributes(event["id"], [sealed])[0]
     assert stored["value"].startswith("protected:") and stored["disable_correlation"] is True
     assert good["value"] == "203.0.113.1"
+    # Editing a protected attribute's clear fields keeps its envelope.
+    edited = admin.request("POST", f"/attributes/edit/{stored['id']}", json={"comment": "seen"})
+    assert edited["Attribute"]["comment"] == "seen"
+    assert edited["Attribute"]["Protected"] == sealed["Protected"]
+    # PyMISP sends a protected attribute as it sends any other (integers as strings).
+    misp = PyMISP(srv.url, srv.admin_key, ssl=False)
+    attr = MISPAttribute()
+    attr.from_dict(**protect_attribute({"type": "domain", "value": "pymisp.example"}, POLICY, pk))
+    added = misp.add_attribute(event["id"], attr, pythonify=True)
+    misp._PyMISP__session.close()
+    assert added.value == attr.value and envelope.parse(added.Protected) == envelope.parse(
+        attr.to_dict()["Protected"]
+    )
