@@ -248,6 +248,10 @@ def test_envelopes_are_checked_not_values(srv: LiveServer) -> None:
     edited = admin.request("POST", f"/attributes/edit/{stored['id']}", json={"comment": "seen"})
     assert edited["Attribute"]["comment"] == "seen"
     assert edited["Attribute"]["Protected"] == sealed["Protected"]
+    plain = admin.request(
+        "POST", f"/attributes/edit/{stored['id']}", json={"Protected": None, "value": "192.0.2.9"}
+    )["Attribute"]
+    assert plain["value"] == "192.0.2.9" and "Protected" not in plain
     # PyMISP sends a protected attribute as it sends any other (integers as strings).
     misp = PyMISP(srv.url, srv.admin_key, ssl=False)
     attr = MISPAttribute()
