@@ -114,7 +114,9 @@ def bsw_decrypt(
                 lam = lam * j * pow(j - i, -1, ORDER) % ORDER
         dj, dpj = comps[attr]
         cy, cpy = shares[i - 1]
-        a = a * (pairing(cy, dj) / pairing(dpj, cpy)) ** scalar(lam)
+        # The Lagrange coefficient goes on the G1 side (cheaper than a power in GT).
+        lam_s = scalar(lam)
+        a = a * pairing(cy * lam_s, dj) / pairing(dpj * lam_s, cpy)
     return pairing(c, d) / a  # = e(g,g)^(alpha s): the mask of the message
 
 

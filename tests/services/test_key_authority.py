@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from threatmesh.model.errors import Forbidden, InvalidInput
-from threatmesh.privacy.abe import hybrid, sealing, serial
+from threatmesh.privacy.abe import fame, hybrid, sealing, serial
 from threatmesh.services import admin
 from threatmesh.services.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Identity, Platform
@@ -109,3 +109,13 @@ def test_revocation_rolls_the_epoch_once(platform: Platform, tmp_path: Path) -> 
     with pytest.raises(InvalidInput, match="x25519_public_key"):
         authority.issue(platform, root, {"x25519_public_key": "short"})
     assert FileKeyStore(tmp_path / "ka").put(2, "another key") is False
+
+
+def test_an_epoch_in_the_store_but_not_in_the_database_is_recovered(
+    platform: Platform, tmp_path: Path
+) -> None:
+    store = FileKeyStore(tmp_path / "ka")
+    pk, msk = fame.setup(1)
+    assert store.put(1, serial.dump_master(msk))  # as if the process died before the insert
+    published = KeyAuthority(store).public_key(platform)
+    assert serial.load_public(json.dumps(published["public_key"])).T == pk.T

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.admin import require_site_admin
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import abe_records, directory
@@ -83,18 +83,28 @@ class KeyAuthority:
         self._roll(platform, 1, "initial setup")
         with platform.read() as conn:
             row = abe_records.current_epoch(conn)
-        assert row is not None
+        if row is None:  # pragma: no cover - _roll has just written it
+            raise Conflict("the key authority has no epoch yet; retry")
         return row
 
     def _roll(self, platform: Platform, epoch: int, reason: str) -> None:
+        """Set up ``epoch``: a master key in the store, its public key in the database.
+        If the store already holds that epoch (another authority process, or a crash
+        between the two steps), the public key is derived from the stored master key."""
         from threatmesh.privacy.abe import fame, serial
 
         with self._lock:
             pk, msk = fame.setup(epoch)
             if not self.store.put(epoch, serial.dump_master(msk)):
-                return  # another authority process set this epoch up first
+                stored = self.store.get(epoch)
+                if stored is None:
+                    raise Conflict(f"authority epoch {epoch}: the key store lost its master key")
+                pk = fame.public_key_of(serial.load_master(stored))
             with platform.write() as conn:
-                abe_records.add_epoch(conn, epoch, serial.dump_public(pk), platform.now(), reason)
+                if abe_records.epoch_row(conn, epoch) is None:
+                    abe_records.add_epoch(
+                        conn, epoch, serial.dump_public(pk), platform.now(), reason
+                    )
 
     def issue(self, platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
         """A key for ``who``'s attributes, sealed to ``payload["x25519_public_key"]``, for

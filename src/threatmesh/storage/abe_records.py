@@ -22,6 +22,11 @@ def current_epoch(conn: Connection) -> RowMapping | None:
     return conn.execute(q).mappings().first()
 
 
+def epoch_row(conn: Connection, epoch: int) -> RowMapping | None:
+    """The row of ``epoch``, or None."""
+    return conn.execute(sa.select(abe_epochs).where(abe_epochs.c.epoch == epoch)).mappings().first()
+
+
 def add_epoch(conn: Connection, epoch: int, public_key: str, now: int, reason: str) -> None:
     """Publish the public key of a new epoch."""
     conn.execute(

@@ -107,6 +107,7 @@ def test_tampering_is_rejected(keys: tuple[fame.PublicKey, fame.MasterKey]) -> N
 
 def test_keys_and_ciphertexts_round_trip(keys: tuple[fame.PublicKey, fame.MasterKey]) -> None:
     pk, msk = keys
+    assert serial.dump_public(fame.public_key_of(msk)) == serial.dump_public(pk)
     pk2, msk2 = (
         serial.load_public(serial.dump_public(pk)),
         serial.load_master(serial.dump_master(msk)),

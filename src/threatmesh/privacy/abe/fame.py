@@ -95,6 +95,14 @@ def setup(epoch: int) -> tuple[PublicKey, MasterKey]:
     return pk, MasterKey(epoch, (a1, a2), (b1, b2), (g1 * d1, g1 * d2, g1 * d3))
 
 
+def public_key_of(msk: MasterKey) -> PublicKey:
+    """The public key of a master key (``T_t = e(g^d_t, h)^a_t * e(g^d3, h)``)."""
+    a1, a2 = msk.a
+    e3 = pairing(msk.gd[2], g2)
+    t = ((pairing(msk.gd[0], g2) ** a1) * e3, (pairing(msk.gd[1], g2) ** a2) * e3)
+    return PublicKey(msk.epoch, (g2 * a1, g2 * a2), t)
+
+
 def _component(hashes: list[G1], br: list[Fr], a: tuple[Fr, Fr], sigma: Fr) -> list[G1]:
     """``prod_l hashes[t][l]^(br_l / a_t) * g^(sigma / a_t)`` for t = 1, 2."""
     out = []
