@@ -7,7 +7,7 @@ import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from tests.privacy.abe.strategies import attribute_sets, policies
+from tests.privacy.abe.strategies import ATTRIBUTES, attribute_sets, policies
 
 from threatmesh.model.envelope import Envelope
 from threatmesh.privacy.abe import fame, hybrid, policy, serial
@@ -35,12 +35,18 @@ def test_decryption_succeeds_exactly_when_satisfied(text: str, attrs: list[str])
     env = hybrid.seal(pk, text, b"secret", context=CTX)
     if policy.satisfied(policy.parse(text), policy.key_attributes(attrs)):
         assert hybrid.open_envelope(sk, env, context=CTX) == b"secret"
-    else:
-        with pytest.raises(PolicyNotSatisfied):
-            hybrid.open_envelope(sk, env, context=CTX)
+        return
+    with pytest.raises(PolicyNotSatisfied):
+        hybrid.open_envelope(sk, env, context=CTX)
+    # Borrowing the missing attributes' components from a key that holds everything
+    # does not help: the components are tied to the key they were issued in.
+    borrowed = dataclasses.replace(sk, components=_EVERYTHING.components | sk.components)
+    with pytest.raises(DecryptionFailed):
+        hybrid.open_envelope(borrowed, env, context=CTX)
 
 
 _KEYS = fame.setup(7)
+_EVERYTHING = fame.keygen(_KEYS[1], [*ATTRIBUTES, "trust=7"])
 
 
 def test_colluding_users_cannot_pool_attributes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 import pytest
@@ -27,7 +28,11 @@ def test_same_group_order_and_generators() -> None:
     assert _mcl_affine(g2) == [*map(int, x2.coeffs), *map(int, y2.coeffs)]
 
 
-@pytest.mark.parametrize("k", [1, 2, 12345, ORDER - 1, secrets.randbelow(ORDER)])
+# A fixed full-size scalar: test ids must be the same in every xdist worker.
+_BIG = int(hashlib.sha256(b"threatmesh cross-check").hexdigest(), 16) % ORDER
+
+
+@pytest.mark.parametrize("k", [1, 2, 12345, ORDER - 1, _BIG], ids=["1", "2", "12345", "r-1", "big"])
 def test_scalar_multiplication_and_encodings_agree(k: int) -> None:
     p1, p2 = g1 * scalar(k), g2 * scalar(k)
     q1, q2 = normalize(multiply(G1, k)), normalize(multiply(G2, k))

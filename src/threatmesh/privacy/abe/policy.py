@@ -217,8 +217,9 @@ def parse(text: str) -> Node:
     if not parser.tokens:
         raise PolicyError("policy: empty")
     node = parser.policy()
-    if parser.peek() is not None:
-        raise PolicyError(f"policy: unexpected {parser.peek()[1]!r} after the end")  # type: ignore[index]
+    rest = parser.peek()
+    if rest is not None:
+        raise PolicyError(f"policy: unexpected {rest[1]!r} after the end")
     if node == _TRUE:
         raise PolicyError("policy: always satisfied; it would protect nothing")
     if node == _FALSE:
