@@ -232,15 +232,22 @@ def _revocation(
 
 def test_envelopes_are_checked_not_values(srv: LiveServer) -> None:
     admin = ThreatmeshClient(srv.url, srv.admin_key)
+    anonymous = httpx.Client(base_url=srv.url)
+    assert anonymous.get("/abe/public_key").status_code == 401
+    bad = httpx.post(
+        f"{srv.url}/abe/keys", headers={"Authorization": srv.admin_key}, json={"epoch": 1}
+    )
+    assert bad.status_code == 400
+    assert bad.json()["message"] == "x25519_public_key: required (base64 of 32 bytes)"
     event = admin.add_event({"info": "checks"})
     good = admin.add_attributes(event["id"], [{"type": "ip-dst", "value": "203.0.113.1"}])[0]
     pk = ProtectedClient(admin, Keyring()).public_key()
 
     sealed = protect_attribute({"type": "ip-dst", "value": "203.0.113.2"}, POLICY, pk)
     broken = dict(sealed, Protected=dict(sealed["Protected"], nonce="AAAA"))
-    with pytest.raises(ClientError) as bad:
+    with pytest.raises(ClientError) as refused:
         admin.add_attributes(event["id"], [broken])
-    assert bad.value.status == 400 and "Attribute.Protected.nonce" in bad.value.message
+    assert refused.value.status == 400 and "Attribute.Protected.nonce" in refused.value.message
     stored = admin.add_attributes(event["id"], [sealed])[0]
     assert stored["value"].startswith("protected:") and stored["disable_correlation"] is True
     assert good["value"] == "203.0.113.1"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given, settings
 from tests.privacy.abe.strategies import attribute_sets, policies
@@ -101,3 +104,14 @@ def test_span_program_reconstructs_exactly_when_satisfied(text: str, attrs: list
         assert gamma is None
         # The security side: no combination of the rows held reaches e_1.
         assert not _in_row_span(mine, e1)
+
+
+def test_without_pymcl_the_error_names_the_extra() -> None:
+    code = (
+        "import sys; sys.modules['pymcl'] = None\n"
+        "try:\n    import threatmesh.privacy.abe.fame\n"
+        "except Exception as exc:\n    print(type(exc).__name__, exc.status, exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.startswith("MissingExtra 501 CP-ABE needs pymcl"), out.stderr
+    assert "threatmesh[abe]" in out.stdout

@@ -12,8 +12,9 @@ from threatmesh.model.errors import ThreatmeshError
 
 
 class MissingExtra(ThreatmeshError):
-    """An optional dependency is not installed."""
+    """An optional dependency is not installed (the feature is not available: 501)."""
 
+    status = 501
     name = "Missing optional dependency"
 
 
