@@ -85,3 +85,6 @@ def test_protect_then_reveal(sqlite_url: str, tmp_path: Path) -> None:
             tmp_path / "p.json",
         )
         assert bad.returncode == 2 and "policy: ends too early" in bad.stderr
+        (tmp_path / "broken.json").write_text("{}")
+        broken = _run(["reveal", event_id], srv.url, bank, tmp_path / "broken.json")
+        assert broken.returncode == 2 and "not a threatmesh keyring" in broken.stderr

@@ -51,8 +51,8 @@ def protect(
     text = sys.stdin.read() if str(event_file) == "-" else event_file.read_text("utf-8")
     event = json.loads(text)
     event = event.get("Event", event)
-    client = _client(url, key, keyring)
     try:
+        client = _client(url, key, keyring)
         index = client.new_index_key(policy) if blind_index else None
         stored = client.protect_event(
             event, policy, select=lambda a: not only or a.get("type") in only, index=index

@@ -52,7 +52,10 @@ class ThreatmeshClient:
     def request(self, method: str, path: str, *, json: Any = None) -> Any:
         """The one place that talks HTTP: send, raise :class:`ClientError` on an error
         status (with MISP's ``name``/``message``), return the decoded JSON body."""
-        response = self._http.request(method, path, json=json)
+        try:
+            response = self._http.request(method, path, json=json)
+        except httpx.TransportError as exc:
+            raise ClientError(503, "Connection failed", f"{self.url}{path}: {exc}") from None
         if response.status_code >= 400:
             try:
                 body = response.json()

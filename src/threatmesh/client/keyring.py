@@ -4,6 +4,7 @@ keys) and the CP-ABE secret key of each epoch. One JSON file, mode 0600."""
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import os
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from threatmesh.model.errors import InvalidInput
 from threatmesh.privacy.abe import fame, serial
 
 
@@ -22,10 +24,13 @@ class Keyring:
         self.private = X25519PrivateKey.generate()
         self.abe_keys: dict[int, str] = {}
         if path is not None and path.exists():
-            data = json.loads(path.read_text(encoding="utf-8"))
-            raw = base64.b64decode(data["x25519_private"])
-            self.private = X25519PrivateKey.from_private_bytes(raw)
-            self.abe_keys = {int(k): v for k, v in data.get("abe_keys", {}).items()}
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                raw = base64.b64decode(data["x25519_private"], validate=True)
+                self.private = X25519PrivateKey.from_private_bytes(raw)
+                self.abe_keys = {int(k): str(v) for k, v in data.get("abe_keys", {}).items()}
+            except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+                raise InvalidInput(f"{path}: not a threatmesh keyring") from None
 
     def secret_key(self, epoch: int) -> fame.SecretKey | None:
         """The ABE key of ``epoch``, if held."""
