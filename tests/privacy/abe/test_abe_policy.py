@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.privacy.abe.strategies import attribute_sets, policies
 
 from threatmesh.privacy.abe import lsss, policy
@@ -115,3 +116,17 @@ def test_without_pymcl_the_error_names_the_extra() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.startswith("MissingExtra 501 CP-ABE needs pymcl"), out.stderr
     assert "threatmesh[abe]" in out.stdout
+
+
+_TOKENS = [*'ab:()," <>=#0123456789', " and ", " or ", " of "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=25).map("".join))
+def test_any_text_parses_or_says_why(text: str) -> None:
+    try:
+        tree = policy.parse(text)
+    except PolicyError as exc:
+        assert exc.status == 400 and exc.message.startswith("policy")
+    else:
+        assert policy.leaves(tree)

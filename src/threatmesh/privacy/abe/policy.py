@@ -216,7 +216,12 @@ def parse(text: str) -> Node:
     parser = _Parser(text)
     if not parser.tokens:
         raise PolicyError("policy: empty")
-    node = parser.policy()
+    try:
+        node = parser.policy()
+    except PolicyError as exc:
+        if exc.message.startswith("policy"):
+            raise
+        raise PolicyError(f"policy: {exc.message}") from None
     rest = parser.peek()
     if rest is not None:
         raise PolicyError(f"policy: unexpected {rest[1]!r} after the end")
