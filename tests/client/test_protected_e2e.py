@@ -29,7 +29,13 @@ from threatmesh.storage.abe_tables import abe_index_keys
 from threatmesh.storage.tables import attributes, ip_index
 
 POLICY = "(sector:finance or org:CERT) and role:analyst"
-SECRETS = ["203.0.113.77", "c2.evil-bank-phish.example", "4401882211007731"]
+SECRETS = [
+    "203.0.113.77",
+    "c2.evil-bank-phish.example",
+    "4401882211007731",
+    "cdn.evil-bank-phish.example",
+    "198.51.100.66",
+]
 MODEL = b"\x89ONNX fraud-detector weights \x00\x01\x02" * 50
 
 
@@ -104,6 +110,16 @@ def _event() -> dict[str, object]:
     }
 
 
+def _domain_ip() -> dict[str, object]:
+    return {
+        "name": "domain-ip",
+        "Attribute": [
+            {"type": "domain", "object_relation": "domain", "value": SECRETS[3]},
+            {"type": "ip-dst", "object_relation": "ip", "value": SECRETS[4]},
+        ],
+    }
+
+
 def _no_plaintext(text: str) -> None:
     for secret in [*SECRETS, base64.b64encode(MODEL).decode()[:40], "fraud-detector.onnx"]:
         assert secret not in text
@@ -122,8 +138,9 @@ def test_three_organisations(srv: LiveServer) -> None:
         _event(), POLICY, select=lambda a: a["type"] != "text", index=index
     )
     event_id = stored["id"]
-    _no_plaintext(json.dumps(stored))
-    protected_count = 4
+    added = producer.protected.protect_object(event_id, _domain_ip(), POLICY)
+    _no_plaintext(json.dumps([stored, added]))
+    protected_count = 6
 
     # The finance analyst reads everything.
     revealed, sealed = bank.protected.reveal_event(event_id)
@@ -133,6 +150,7 @@ def test_three_organisations(srv: LiveServer) -> None:
     model = next(a for a in revealed["Attribute"] if a["type"] == "attachment")
     assert base64.b64decode(model["data"]) == MODEL
     assert revealed["Object"][0]["Attribute"][0]["value"] == SECRETS[2]
+    assert {a["value"] for a in revealed["Object"][1]["Attribute"]} == {SECRETS[3], SECRETS[4]}
 
     # The retail analyst sees that protected values exist, and nothing else.
     shown, sealed = shop.protected.reveal_event(event_id)

@@ -95,6 +95,16 @@ def reveal_attribute(
     return out
 
 
+def protect_object(
+    obj: dict[str, Any], policy: str, pk: fame.PublicKey, *, index: IndexKey | None = None
+) -> dict[str, Any]:
+    """A copy of a MISP object whose attributes are all protected (name, template and
+    relations stay in clear, so template checks still apply)."""
+    out: dict[str, Any] = copy.deepcopy(obj)
+    out["Attribute"] = protect_attributes(out.get("Attribute", []), policy, pk, index=index)
+    return out
+
+
 def attachment(name: str, content: bytes, *, type_: str = "attachment") -> Attribute:
     """An ``attachment`` attribute (a file such as an ML model) in MISP's shape."""
     return {"type": type_, "value": name, "data": base64.b64encode(content).decode()}

@@ -86,6 +86,13 @@ class ThreatmeshClient:
         out = self.request("POST", f"/attributes/add/{event_ref}", json=attrs)["Attribute"]
         return list(out)
 
+    def add_object(self, event_ref: str | int, obj: dict[str, Any]) -> dict[str, Any]:
+        """``objects/add``; answers the stored object."""
+        out: dict[str, Any] = self.request(
+            "POST", f"/objects/add/{event_ref}", json={"Object": obj}
+        )["Object"]
+        return out
+
     def search_attributes(self, **query: Any) -> list[dict[str, Any]]:
         """``attributes/restSearch``."""
         body = self.request("POST", "/attributes/restSearch", json=query)

@@ -99,6 +99,18 @@ class ProtectedClient:
         sealed = envelopes.protect_attributes(attrs, policy, self.public_key(), index=index)
         return self.client.add_attributes(event_ref, sealed)
 
+    def protect_object(
+        self,
+        event_ref: str | int,
+        obj: dict[str, Any],
+        policy: str,
+        *,
+        index: IndexKey | None = None,
+    ) -> dict[str, Any]:
+        """Encrypt every attribute of a MISP object under ``policy`` and add it."""
+        sealed = envelopes.protect_object(obj, policy, self.public_key(), index=index)
+        return self.client.add_object(event_ref, sealed)
+
     def reveal_event(self, ref: str | int) -> tuple[dict[str, Any], int]:
         """Fetch an event and decrypt what this user may read; also answers how many
         protected attributes stay sealed."""
