@@ -45,6 +45,7 @@ bench: $(STAMP) $(PYMISP_TESTS)/.done
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/anonymize.py
+	$(BIN)/python -m bench.abe
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"model", "formats"},
     "bus": {"model", "formats"},
     "deploy": {"model", "honeypots"},
-    "client": {"model", "formats"},
+    "client": {"model", "formats", "privacy"},
     "services": {
         "model",
         "formats",
@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
         "client",
     },
     "api": {"model", "formats", "services", "storage"},
-    "cli": {"model", "formats", "services", "storage", "api"},
+    "cli": {"model", "formats", "services", "storage", "api", "client"},
 }
 # Pure layers: no sockets, files, databases or web frameworks.
 PURE = {"model", "formats", "privacy", "detection", "honeypots"}

@@ -6,9 +6,11 @@ from fastapi import FastAPI
 
 from threatmesh import __version__
 from threatmesh.api import errors
-from threatmesh.api.routes import admin, anonymizer, attributes, content, events, servers
+from threatmesh.api.routes import abe, admin, anonymizer, attributes, content, events, servers
 from threatmesh.api.settings import Settings
+from threatmesh.services.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Platform
+from threatmesh.storage.abe_keystore import FileKeyStore
 from threatmesh.storage.database import create_engine
 
 
@@ -19,6 +21,16 @@ def build_platform(settings: Settings) -> Platform:
         correlation_cap=settings.correlation_cap,
         unpublished_private=settings.unpublished_private,
         auth_cache_seconds=settings.auth_cache_seconds,
+    )
+
+
+def build_key_authority(settings: Settings) -> KeyAuthority:
+    """The CP-ABE key authority, its master keys in ``settings.abe_authority_dir``."""
+    directory = settings.abe_authority_dir or settings.data_dir / "abe-authority"
+    return KeyAuthority(
+        FileKeyStore(directory),
+        trust_from_config(settings.abe_trust_levels),
+        role_aliases=settings.abe_role_attributes,
     )
 
 
@@ -36,6 +48,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.settings = settings
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
-    for module in (servers, events, attributes, content, admin, anonymizer):
+    app.state.key_authority = build_key_authority(settings)
+    for module in (servers, events, attributes, content, admin, anonymizer, abe):
         app.include_router(module.router)
     return app

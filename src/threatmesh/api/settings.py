@@ -33,6 +33,19 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="How long an API key lookup is reused"
     )
 
+    abe_authority_dir: Path | None = Field(
+        default=None,
+        description="Key authority's master-key directory; default: data_dir/abe-authority",
+    )
+    abe_trust_levels: dict[str, int] = Field(
+        default_factory=dict,
+        description='Trust level per organisation name for ABE keys, e.g. {"CIRCL": 4}',
+    )
+    abe_role_attributes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Extra ABE roles per MISP role name, e.g. {"User": ["analyst"]}',
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/threatmesh.db``."""
         if self.database_url:

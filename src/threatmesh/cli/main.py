@@ -1,4 +1,4 @@
-"""``threatmesh serve | db upgrade | admin ... | demo``."""
+"""``threatmesh serve | db upgrade | admin ... | demo | protect | reveal ...``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
+from threatmesh.cli import protect as protect_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
@@ -21,6 +22,7 @@ admin_app = typer.Typer(help="Organisations, users and keys.", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.command("anonymize")(anonymize_command)
+protect_cli.register(app)
 
 
 def _fail(exc: ThreatmeshError) -> None:
