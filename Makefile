@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test check bench clean fmt
+.PHONY: demo test check bench clean fmt lab lab-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,19 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+
+## lab: install the lab's Debian tools if missing, then record labelled traffic (root)
+LAB_OUT   ?= data/lab
+LAB_PLANS ?= day1 day2 day3 day4 holdout
+LAB_TOOLS  = iproute2 tcpdump lighttpd openssh-server openssh-client dnsmasq-base \
+             bind9-dnsutils curl wget nmap hydra hping3 slowhttptest dirb
+lab-tools:
+	@missing=""; for p in $(LAB_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -q --no-install-recommends $$missing; fi
+
+lab: $(STAMP) lab-tools
+	$(BIN)/threatmesh lab run $(foreach p,$(LAB_PLANS),--plan $(p)) --out $(LAB_OUT)
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench
