@@ -36,3 +36,27 @@ def plans() -> None:
     """List the lab plans."""
     for name in lab_svc.plans():
         typer.echo(name)
+
+
+@app.command("slice")
+def slice_cmd(
+    pcap: Path = typer.Argument(..., help="A lab capture"),
+    out: Path = typer.Argument(..., help="Where the slice goes"),
+    start: float = typer.Option(..., "--start", help="Epoch seconds"),
+    seconds: float = typer.Option(20.0, "--seconds"),
+) -> None:
+    """Cut a time slice of a capture (how the repo's small sample was made)."""
+    count = lab_svc.slice_capture(pcap, out, start=start, seconds=seconds)
+    typer.echo(f"{out}: {count} packets", err=True)
+
+
+@app.command("sample")
+def sample_cmd(
+    flows_csv: Path = typer.Argument(..., help="A lab's labelled flows"),
+    out: Path = typer.Argument(..., help="Where the sample goes"),
+    per_class: int = typer.Option(250, "--per-class"),
+    benign: int = typer.Option(600, "--benign"),
+) -> None:
+    """A small labelled sample of a lab's flows (how the repo's test data was made)."""
+    count = lab_svc.sample(flows_csv, out, per_class=per_class, benign=benign)
+    typer.echo(f"{out}: {count} flows", err=True)

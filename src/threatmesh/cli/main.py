@@ -8,6 +8,7 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
+from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import lab as lab_cli
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
@@ -21,6 +22,7 @@ admin_app = typer.Typer(help="Organisations, users and keys.", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.add_typer(lab_cli.app, name="lab")
+app.add_typer(detect_cli.app, name="detect")
 
 
 def _fail(exc: ThreatmeshError) -> None:

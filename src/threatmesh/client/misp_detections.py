@@ -64,8 +64,8 @@ class MispDetections:
 
     def ensure_event(self, uuid: str, info: str, attacker: str, tags: Sequence[str]) -> EventState:
         """The window's event, created with its attacker attribute and tags if new."""
-        found = self.misp.get_event(uuid, pythonify=True)
-        if isinstance(found, MISPEvent):
+        if self.misp.event_exists(uuid):
+            found = _check(self.misp.get_event(uuid, pythonify=True), f"event {uuid}")
             return self._state(found)
         event = MISPEvent()
         event.uuid, event.info = uuid, info

@@ -66,6 +66,10 @@ class StackingCombiner(Combiner):
     def __init__(self, width: int, models: int) -> None:
         super().__init__()
         self.linear = nn.Linear(models, 1)
+        # Start as a vote of equals (training moves from there): random signs could
+        # start it inverted, and the combiner split is small under label scarcity.
+        nn.init.constant_(self.linear.weight, 1.0)
+        nn.init.zeros_(self.linear.bias)
 
     def forward(self, raw: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.linear(scores * 4 - 2)).squeeze(1)

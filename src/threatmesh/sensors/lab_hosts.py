@@ -110,7 +110,7 @@ def attack(label: str, work: Path, rng: random.Random) -> tuple[str, list[str]]:
     target = SERVER
     if label == "PortScan":
         kind = rng.choice(["-sS", "-sT"])
-        return "nmap", ["nmap", kind, "-T4", "--max-rate", "600", "-p", "1-2500", target]
+        return "nmap", ["nmap", "-n", kind, "-T4", "--max-rate", "600", "-p", "1-2500", target]
     if label == "SSH-Patator":
         return "hydra", ["timeout", "40", "hydra", "-l", "root", "-P", str(work / "passwords.txt"),
                          "-t", "6", "-w", "5", "-I", f"ssh://{target}"]  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import socket
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,25 +94,29 @@ def _five_tuple(ip: object) -> tuple[object, ...] | None:
     return (ip.p, *min(a, b), *max(a, b))
 
 
-def carve(path: Path, flows: Sequence[FlowKey], *, max_packets: int = 200) -> list[bytes]:
-    """One pcap (bytes) per flow holding its packets, in one pass over ``path``."""
+def carve(path: Path, groups: Sequence[Sequence[FlowKey]], *, max_packets: int = 200) -> list[bytes]:
+    """One pcap (bytes) per group of flows holding their packets, in one pass over ``path``.
+
+    At most ``max_packets`` per group, so an attachment stays small even for a flood.
+    """
     import dpkt
 
-    wanted: dict[tuple[object, ...], list[int]] = {}
-    for i, key in enumerate(flows):
-        wanted.setdefault(key.tuple_key(), []).append(i)
-    buffers = [io.BytesIO() for _ in flows]
+    wanted: dict[tuple[object, ...], list[tuple[int, FlowKey]]] = {}
+    for g, flows in enumerate(groups):
+        for key in flows:
+            wanted.setdefault(key.tuple_key(), []).append((g, key))
+    buffers = [io.BytesIO() for _ in groups]
     with path.open("rb") as fh:
         reader = dpkt.pcap.Reader(fh)
         writers = [dpkt.pcap.Writer(b, linktype=reader.datalink()) for b in buffers]
-        counts = [0] * len(flows)
+        counts = [0] * len(groups)
         for ts, frame in reader:
             key = _five_tuple(_ip_of(frame, reader.datalink()))
-            for i in wanted.get(key, ()) if key else ():
-                f = flows[i]
-                if f.first - 0.002 <= ts <= f.last + 0.002 and counts[i] < max_packets:
-                    writers[i].writepkt(frame, ts=ts)
-                    counts[i] += 1
+            for g, f in wanted.get(key, ()) if key else ():
+                if f.first - 0.002 <= ts <= f.last + 0.002 and counts[g] < max_packets:
+                    writers[g].writepkt(frame, ts=ts)
+                    counts[g] += 1
+                    break
     return [b.getvalue() for b in buffers]
 
 
@@ -129,11 +133,18 @@ def _ip_of(frame: bytes, linktype: int) -> object:
         return None
 
 
-def keys_of(identities: Iterable[dict[str, object]], ports: Iterable[int]) -> list[FlowKey]:
-    """Flow keys from batch identity rows and their destination ports."""
-    return [
-        FlowKey(str(i["Source IP"]), int(str(i["Source Port"])), str(i["Destination IP"]),
-                int(p), int(str(i["Protocol"])), float(str(i["First Seen"])),
-                float(str(i["Last Seen"])))  # fmt: skip
-        for i, p in zip(identities, ports, strict=True)
-    ]
+
+
+def time_slice(src: Path, dst: Path, *, start: float, seconds: float) -> int:
+    """Copy the packets of ``src`` in [start, start + seconds) to ``dst``; return the count."""
+    import dpkt
+
+    count = 0
+    with src.open("rb") as fin, dst.open("wb") as fout:
+        reader = dpkt.pcap.Reader(fin)
+        writer = dpkt.pcap.Writer(fout, linktype=reader.datalink())
+        for ts, frame in reader:
+            if start <= ts < start + seconds:
+                writer.writepkt(frame, ts=ts)
+                count += 1
+    return count
