@@ -24,7 +24,9 @@ def fitted(request: pytest.FixtureRequest, chunks: list[FlowBatch]) -> Detector:
     return DETECTORS[request.param](FAST).fit(chunks[:3])
 
 
-def test_scores_are_probabilities_and_separate_attacks(fitted: Detector, holdout: FlowBatch) -> None:
+def test_scores_are_probabilities_and_separate_attacks(
+    fitted: Detector, holdout: FlowBatch
+) -> None:
     scores = fitted.score(holdout.features)
     assert scores.shape == (len(holdout),) and scores.dtype == np.float32
     assert ((scores >= 0) & (scores <= 1)).all()
@@ -75,7 +77,9 @@ def test_incompatible_or_damaged_model_files(chunks: list[FlowBatch]) -> None:
     det = DETECTORS["pooled"](TrainConfig(epochs=1)).fit(chunks[:1])
     data = modelfile.dumps(det)
     future = _rewrite_manifest(data, format_version=99)
-    with pytest.raises(modelfile.ModelError, match=r"new\.ebids: model format version 99 is incompatible"):
+    with pytest.raises(
+        modelfile.ModelError, match=r"new\.ebids: model format version 99 is incompatible"
+    ):
         modelfile.loads(future, "new.ebids")
     with pytest.raises(modelfile.ModelError, match=r"x\.ebids: not a threatmesh model file"):
         modelfile.loads(b"PK junk", "x.ebids")

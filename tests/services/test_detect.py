@@ -13,12 +13,12 @@ import torch
 from pymisp import MISPEvent, PyMISP
 from pytaxonomies import Taxonomies
 
+from tests.support import LiveServer
 from threatmesh.client.misp_detections import OBJECT_NAME, MispDetections
 from threatmesh.detection.detectors import Detector
 from threatmesh.services.detect import DetectConfig
 from threatmesh.services.detect_train import load_chunk, train
 from threatmesh.services.detect_watch import Watcher
-from tests.support import LiveServer
 
 DATA = Path(__file__).parent.parent / "detection" / "data"
 ATTACKER = "10.99.0.66"

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import typer
 
-from threatmesh.client.misp_detections import MispDetections
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.services import detect_eval, detect_train
-from threatmesh.services.detect import DetectConfig
-from threatmesh.services.detect_watch import Watcher
+
+# The services are imported inside each command: they pull in torch, nfstream and
+# onnxruntime, which would make every `threatmesh` invocation (even --help) slow.
 
 app = typer.Typer(help="EBIDS: the ensemble deep-learning network IDS.", no_args_is_help=True)
 
@@ -26,18 +25,25 @@ def _fail(exc: ThreatmeshError) -> None:
 
 @app.command("train")
 def train_cmd(
-    chunks: list[Path] = typer.Argument(..., help="Labelled flow CSVs or lab pcaps, one chunk each"),
+    chunks: list[Path] = typer.Argument(
+        ..., help="Labelled flow CSVs or lab pcaps, one chunk each"
+    ),
     out: Path = typer.Option(Path("model.ebids"), "--out", help="Model file to write"),
-    detector: str = typer.Option("ebids", "--detector", help="ebids, ebids-max, ebids-average, ebids-stacking, pooled"),
+    detector: str = typer.Option(
+        "ebids", "--detector", help="ebids, ebids-max, ebids-average, ebids-stacking, pooled"
+    ),
     epochs: int = typer.Option(30, "--epochs"),
     fraction: float = typer.Option(1.0, "--labels", help="Fraction of labels used"),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Train a detector and write its model file (weights, preprocessing, manifest)."""
+    from threatmesh.services import detect_train
+
     try:
         batches = [detect_train.load_chunk(p) for p in chunks]
-        det = detect_train.train(batches, detector=detector, epochs=epochs, fraction=fraction,
-                                 seed=seed)  # fmt: skip
+        det = detect_train.train(
+            batches, detector=detector, epochs=epochs, fraction=fraction, seed=seed
+        )
         detect_train.save(det, out, created=datetime.now(UTC).isoformat())
     except ThreatmeshError as exc:
         _fail(exc)
@@ -60,16 +66,29 @@ def run_cmd(
     insecure: bool = typer.Option(False, "--insecure", help="Do not verify TLS"),
 ) -> None:
     """Watch a directory; publish detections to the platform through its MISP API."""
+    from threatmesh.services import detect_train
+    from threatmesh.services.detect import DetectConfig, connect
+    from threatmesh.services.detect_watch import Watcher
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         det, manifest = detect_train.load(model)
     except ThreatmeshError as exc:
         _fail(exc)
-    cfg = DetectConfig(version=f"{manifest['detector']}/{manifest['sha256']['weights.pt'][:12]}",
-                       threshold=threshold, benign_threshold=benign_threshold,
-                       window_seconds=window)  # fmt: skip
-    watcher = Watcher(watch, detect_train.scorer(det, backend), MispDetections(url, key, verify_tls=not insecure),
-                      cfg, bank, poll)  # fmt: skip
+    cfg = DetectConfig(
+        version=f"{manifest['detector']}/{manifest['sha256']['weights.pt'][:12]}",
+        threshold=threshold,
+        benign_threshold=benign_threshold,
+        window_seconds=window,
+    )
+    watcher = Watcher(
+        watch,
+        detect_train.scorer(det, backend),
+        connect(url, key, verify_tls=not insecure),
+        cfg,
+        bank,
+        poll,
+    )
     if once:
         watcher.poll(wait_stable=False)
         return
@@ -87,31 +106,44 @@ def evaluate_cmd(
     epochs: int = typer.Option(30, "--epochs"),
     seeds: int = typer.Option(1, "--seeds", help="Repeat over this many seeds"),
     fractions: str = typer.Option("1,0.1,0.01", "--labels", help="Label fractions"),
+    detectors: str = typer.Option("ebids,pooled", "--detectors", help="Detectors compared"),
     out: Path | None = typer.Option(None, "--out", help="Write all figures as JSON"),
     threads: int = typer.Option(1, "--threads", help="torch threads (the machine is shared)"),
 ) -> None:
     """Per-class precision/recall/F1, ROC-AUC, PR-AUC: ensemble vs pooled network."""
+    from threatmesh.services import detect_eval, detect_train
+
     detect_train.set_threads(threads)
     try:
         batches = [detect_train.load_chunk(p) for p in chunks]
         held = [detect_train.load_chunk(p) for p in holdout]
     except ThreatmeshError as exc:
         _fail(exc)
-    result = detect_eval.evaluate(batches, held, epochs=epochs, seeds=range(seeds),
-                                  fractions=[float(f) for f in fractions.split(",")],
-                                  progress=lambda m: typer.echo(m, err=True))  # fmt: skip
+    result = detect_eval.evaluate(
+        batches,
+        held,
+        detectors=detectors.split(","),
+        epochs=epochs,
+        seeds=range(seeds),
+        fractions=[float(f) for f in fractions.split(",")],
+        progress=lambda m: typer.echo(m, err=True),
+    )
     result["summary"] = detect_eval.summary(result["results"])
     if out:
         out.write_text(json.dumps(result, indent=1))
     for row in result["summary"]:
-        typer.echo(f"{row['test']:<16} {row['fraction']:>5.0%} {row['detector']:<8} "
-                   f"macro-F1 {row['macro_f1']:.4f} (min {row['macro_f1_min']:.4f}) "
-                   f"PR-AUC {row['pr_auc']:.4f}")  # fmt: skip
+        typer.echo(
+            f"{row['test']:<16} {row['fraction']:>5.0%} {row['detector']:<8} "
+            f"macro-F1 {row['macro_f1']:.4f} (min {row['macro_f1_min']:.4f}) "
+            f"PR-AUC {row['pr_auc']:.4f}"
+        )
 
 
 @app.command("export-onnx")
 def export_cmd(model: Path = typer.Argument(...), out: Path = typer.Option(..., "--out")) -> None:
     """Write a model's network as ONNX (inputs: preprocessed flows)."""
+    from threatmesh.services import detect_train
+
     try:
         det, _ = detect_train.load(model)
     except ThreatmeshError as exc:

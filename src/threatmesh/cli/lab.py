@@ -7,10 +7,10 @@ from pathlib import Path
 import typer
 
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.services import lab as lab_svc
 
-app = typer.Typer(help="The traffic lab (root; namespaces on 10.99.0.0/24 only).",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="The traffic lab (root; namespaces on 10.99.0.0/24 only).", no_args_is_help=True
+)
 
 
 @app.command("run")
@@ -22,10 +22,18 @@ def run(
     gap: float = typer.Option(8.0, "--gap", help="Benign seconds between attacks"),
 ) -> None:
     """Run lab plans; each writes a pcap, its schedule and labelled flows."""
+    from threatmesh.services import lab as lab_svc  # lazily: it loads nfstream
+
     try:
         for i, name in enumerate(plan):
-            lab_svc.generate(plan=name, out=out, seed=seed + i, benign_seconds=benign_seconds,
-                             gap=gap, progress=lambda m: typer.echo(m, err=True))  # fmt: skip
+            lab_svc.generate(
+                plan=name,
+                out=out,
+                seed=seed + i,
+                benign_seconds=benign_seconds,
+                gap=gap,
+                progress=lambda m: typer.echo(m, err=True),
+            )
     except ThreatmeshError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from None
@@ -34,6 +42,8 @@ def run(
 @app.command("plans")
 def plans() -> None:
     """List the lab plans."""
+    from threatmesh.services import lab as lab_svc
+
     for name in lab_svc.plans():
         typer.echo(name)
 
@@ -46,6 +56,8 @@ def slice_cmd(
     seconds: float = typer.Option(20.0, "--seconds"),
 ) -> None:
     """Cut a time slice of a capture (how the repo's small sample was made)."""
+    from threatmesh.services import lab as lab_svc
+
     count = lab_svc.slice_capture(pcap, out, start=start, seconds=seconds)
     typer.echo(f"{out}: {count} packets", err=True)
 
@@ -58,5 +70,7 @@ def sample_cmd(
     benign: int = typer.Option(600, "--benign"),
 ) -> None:
     """A small labelled sample of a lab's flows (how the repo's test data was made)."""
+    from threatmesh.services import lab as lab_svc
+
     count = lab_svc.sample(flows_csv, out, per_class=per_class, benign=benign)
     typer.echo(f"{out}: {count} flows", err=True)

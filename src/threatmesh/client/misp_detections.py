@@ -58,8 +58,9 @@ def _check(result: Any, what: str) -> Any:
 class MispDetections:
     """A PyMISP session that writes one window's detections."""
 
-    def __init__(self, url: str, key: str, *, verify_tls: bool = True,
-                 misp: PyMISP | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, url: str, key: str, *, verify_tls: bool = True, misp: PyMISP | None = None
+    ) -> None:
         self.misp = misp or PyMISP(url, key, ssl=verify_tls, timeout=30)
 
     def ensure_event(self, uuid: str, info: str, attacker: str, tags: Sequence[str]) -> EventState:
@@ -70,8 +71,13 @@ class MispDetections:
         event = MISPEvent()
         event.uuid, event.info = uuid, info
         event.distribution, event.threat_level_id, event.analysis = 0, 2, 0
-        event.add_attribute("ip-src", attacker, category="Network activity", to_ids=True,
-                            comment="attacker (flow initiator)")  # fmt: skip
+        event.add_attribute(
+            "ip-src",
+            attacker,
+            category="Network activity",
+            to_ids=True,
+            comment="attacker (flow initiator)",
+        )
         for tag in tags:
             event.add_tag(tag)
         created = _check(self.misp.add_event(event, pythonify=True), f"event {uuid}")
@@ -94,11 +100,21 @@ class MispDetections:
         obj = MISPObject(OBJECT_NAME, strict=False, standalone=False)
         obj.comment = "EBIDS detection"
         for relation, type_, value in spec.attributes:
-            obj.add_attribute(relation, value=value, type=type_, disable_correlation=False,
-                              to_ids=type_ in {"ip-src", "ip-dst"})  # fmt: skip
+            obj.add_attribute(
+                relation,
+                value=value,
+                type=type_,
+                disable_correlation=False,
+                to_ids=type_ in {"ip-src", "ip-dst"},
+            )
         if spec.attachment:
-            obj.add_attribute("pcap", value=spec.attachment_name, type="attachment",
-                              data=io.BytesIO(spec.attachment), to_ids=False)  # fmt: skip
+            obj.add_attribute(
+                "pcap",
+                value=spec.attachment_name,
+                type="attachment",
+                data=io.BytesIO(spec.attachment),
+                to_ids=False,
+            )
         for attr in obj.attributes:
             for tag in tags if attr.object_relation == "attack-type" else ():
                 attr.add_tag(tag)

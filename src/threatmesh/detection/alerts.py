@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 NAMESPACE = uuid.UUID("6b1f3c4e-2a57-4d55-9e61-0d4f1e6a7b10")
 EVENT_TAGS = ("tlp:amber", 'ecsirt:intrusion-attempts="ids-alert"')
 _LIKELIHOOD = (  # estimative-language bands for the detector's confidence
-    (0.95, "almost-certain"), (0.80, "very-likely"), (0.55, "likely"),
-    (0.45, "roughly-even-chance"), (0.20, "unlikely"), (0.05, "very-unlikely"),
-)  # fmt: skip
+    (0.95, "almost-certain"),
+    (0.80, "very-likely"),
+    (0.55, "likely"),
+    (0.45, "roughly-even-chance"),
+    (0.20, "unlikely"),
+    (0.05, "very-unlikely"),
+)
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,14 @@ def object_key(src: str, dst: str, dport: int, proto: int) -> str:
 def attack_type(detector: str, version: str, confidence: float, threshold: float) -> str:
     """The ``attack_type`` JSON: detector -> verdict and confidence."""
     verdict = "attack" if confidence >= threshold else "benign"
-    body = {detector: {"version": version, "verdict": verdict, "confidence": round(confidence, 4),
-                       "attacks": [{"attack_type": verdict, "confidence": round(confidence, 4)}]}}  # fmt: skip
+    body = {
+        detector: {
+            "version": version,
+            "verdict": verdict,
+            "confidence": round(confidence, 4),
+            "attacks": [{"attack_type": verdict, "confidence": round(confidence, 4)}],
+        }
+    }
     return json.dumps(body, sort_keys=True)
 
 

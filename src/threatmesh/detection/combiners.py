@@ -91,7 +91,8 @@ class Joined(nn.Module):
         self.combiner, self.width = combiner, width
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.combiner(x[:, : self.width], x[:, self.width :])
+        out: torch.Tensor = self.combiner(x[:, : self.width], x[:, self.width :])
+        return out
 
 
 class EnsembleNet(nn.Module):
@@ -104,4 +105,5 @@ class EnsembleNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         scores = torch.stack([base(x) for base in self.bases], dim=1)
-        return self.combiner(x, scores)
+        out: torch.Tensor = self.combiner(x, scores)
+        return out

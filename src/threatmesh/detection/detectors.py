@@ -19,8 +19,9 @@ from threatmesh.detection.preprocessing import Preprocessor
 from threatmesh.detection.registry import Registry
 
 
-def chunks_of(batches: Sequence[FlowBatch], pre: Preprocessor, *, fraction: float = 1.0,
-              seed: int = 0) -> list[Chunk]:  # fmt: skip
+def chunks_of(
+    batches: Sequence[FlowBatch], pre: Preprocessor, *, fraction: float = 1.0, seed: int = 0
+) -> list[Chunk]:
     """Labelled batches as preprocessed chunks, keeping ``fraction`` of each (label scarcity)."""
     rng = np.random.default_rng(seed)
     out = []

@@ -15,8 +15,7 @@ import numpy as np
 import torch
 
 from threatmesh.detection.combiners import COMBINERS, EnsembleNet, Joined
-from threatmesh.detection.network import F32, BaseNet, LossFn, TrainConfig, fit, predict
-from threatmesh.detection.network import train_base
+from threatmesh.detection.network import F32, BaseNet, LossFn, TrainConfig, fit, predict, train_base
 from threatmesh.detection.preprocessing import Preprocessor
 
 POOL_CAP = 50_000  # rows of the combiner pool kept (and saved) for later retraining
@@ -34,7 +33,7 @@ class Chunk:
 def split(n: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Shuffled indices cut into (first ``fraction``, rest)."""
     order = rng.permutation(n)
-    cut = int(round(n * fraction))
+    cut = round(n * fraction)
     return order[:cut], order[cut:]
 
 
@@ -100,9 +99,16 @@ class Ensemble:
             fit_idx, val_idx = split(len(joined_x), 0.7, rng)
             torch.manual_seed(self.cfg.seed)
             joined = Joined(combiner, width)
-            score = fit(joined, list(combiner.parameters()), LossFn(self.cfg),
-                        joined_x[fit_idx], self.pool_y[fit_idx], joined_x[val_idx],
-                        self.pool_y[val_idx], self.cfg)  # fmt: skip
+            score = fit(
+                joined,
+                list(combiner.parameters()),
+                LossFn(self.cfg),
+                joined_x[fit_idx],
+                self.pool_y[fit_idx],
+                joined_x[val_idx],
+                self.pool_y[val_idx],
+                self.cfg,
+            )
             self.validation_f1["combiner"] = score
         self.net = EnsembleNet(list(self.bases), combiner)
         self.net.eval()

@@ -41,14 +41,21 @@ def dumps(det: Detector, *, metrics: dict[str, Any] | None = None, created: str 
         "weights.pt": _weights(det),
     }
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "threatmesh_version": __version__,
-        "torch_version": torch.__version__, "created": created, "detector": det.name,
-        "combiner": det.combiner, "models": det.models, "features": list(CIC_FEATURES),
-        "inputs": det.preprocessor.names, "train_config": det.cfg.__dict__,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "threatmesh_version": __version__,
+        "torch_version": torch.__version__,
+        "created": created,
+        "detector": det.name,
+        "combiner": det.combiner,
+        "models": det.models,
+        "features": list(CIC_FEATURES),
+        "inputs": det.preprocessor.names,
+        "train_config": det.cfg.__dict__,
         "validation_f1": det.ensemble.validation_f1 if det.ensemble else {},
         "metrics": metrics or {},
         "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in members.items()},
-    }  # fmt: skip
+    }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("manifest.json", json.dumps(manifest, indent=2))
@@ -83,8 +90,10 @@ def manifest_of(data: bytes, source: str) -> dict[str, Any]:
         raise ModelError(f"{source}: format {manifest.get('format')!r} is not {FORMAT!r}")
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
-        raise ModelError(f"{source}: model format version {version} is incompatible "
-                         f"(this threatmesh {__version__} reads version {FORMAT_VERSION})")  # fmt: skip
+        raise ModelError(
+            f"{source}: model format version {version} is incompatible "
+            f"(this threatmesh {__version__} reads version {FORMAT_VERSION})"
+        )
     if manifest.get("features") != list(CIC_FEATURES):
         raise ModelError(f"{source}: the model was trained on a different feature set")
     return manifest
@@ -112,7 +121,15 @@ def loads(data: bytes, source: str) -> tuple[Detector, dict[str, Any]]:
     net = EnsembleNet(bases, combiner)  # type: ignore[arg-type]
     net.load_state_dict(state["ensemble"])
     net.eval()
-    det.ensemble = Ensemble(pre, manifest["combiner"], det.cfg, list(manifest["models"]), bases,
-                            dict(manifest["validation_f1"]), np.asarray(state["pool_x"].numpy()),
-                            np.asarray(state["pool_y"].numpy()), net)  # fmt: skip
+    det.ensemble = Ensemble(
+        pre,
+        manifest["combiner"],
+        det.cfg,
+        list(manifest["models"]),
+        bases,
+        dict(manifest["validation_f1"]),
+        np.asarray(state["pool_x"].numpy()),
+        np.asarray(state["pool_y"].numpy()),
+        net,
+    )
     return det, manifest

@@ -66,10 +66,16 @@ def cost_sensitive_mse(p: torch.Tensor, y: torch.Tensor, fn: float, fp: float) -
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyperparameters (the paper's: batch 512, 30 epochs, RMSprop, x4 costs)."""
+    """Hyperparameters (the paper's: batch 512, 30 epochs, RMSprop, x4 costs).
+
+    ``min_batches``: on small training sets (label scarcity) the batch shrinks so an
+    epoch still takes that many steps; at 512 a 300-flow chunk would get one step an
+    epoch, 30 in all, and learn little of its rare classes.
+    """
 
     epochs: int = 30
     batch: int = 512
+    min_batches: int = 8
     lr: float = 1e-3
     fn_weight: float = 4.0
     fp_weight: float = 4.0
@@ -86,23 +92,32 @@ def predict(model: nn.Module, x: F32, batch: int = 8192) -> F32:
     return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
 
 
-def fit(model: nn.Module, params: list[nn.Parameter], loss_of: LossFn, x: F32, y: F32,
-        x_val: F32, y_val: F32, cfg: TrainConfig) -> float:  # fmt: skip
+def fit(
+    model: nn.Module,
+    params: list[nn.Parameter],
+    loss_of: LossFn,
+    x: F32,
+    y: F32,
+    x_val: F32,
+    y_val: F32,
+    cfg: TrainConfig,
+) -> float:
     """Train with RMSprop; keep the weights of the epoch with the best validation macro-F1."""
     gen = torch.Generator().manual_seed(cfg.seed)
+    batch = max(16, min(cfg.batch, -(-len(x) // cfg.min_batches)))
     opt = torch.optim.RMSprop(params, lr=cfg.lr)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     best, best_state = -1.0, {k: v.clone() for k, v in model.state_dict().items()}
     for _ in range(cfg.epochs):
         model.train()
         order = torch.randperm(len(xt), generator=gen)
-        for i in range(0, len(order), cfg.batch):
-            idx = order[i : i + cfg.batch]
+        for i in range(0, len(order), batch):
+            idx = order[i : i + batch]
             if len(idx) < 2:
                 continue  # batch norm needs two rows
             opt.zero_grad()
             loss = loss_of(model(xt[idx]), yt[idx], idx)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
         score = best_threshold_f1(y_val, predict(model, x_val))[1] if len(y_val) else 0.0
         if score > best:

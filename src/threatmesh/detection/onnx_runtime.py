@@ -31,9 +31,16 @@ def export(det: Detector) -> bytes:
     # as legacy, which is not our users' concern.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(net, (sample,), buf, input_names=["flows"], output_names=["score"],
-                          dynamic_axes={"flows": {0: "n"}, "score": {0: "n"}}, dynamo=False,
-                          opset_version=17)  # fmt: skip
+        torch.onnx.export(
+            net,
+            (sample,),
+            buf,  # type: ignore[arg-type]
+            input_names=["flows"],
+            output_names=["score"],
+            dynamic_axes={"flows": {0: "n"}, "score": {0: "n"}},
+            dynamo=False,
+            opset_version=17,
+        )
     return buf.getvalue()
 
 
@@ -48,8 +55,7 @@ class OnnxScorer:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self.session: Any = ort.InferenceSession(model, options,
-                                                 providers=["CPUExecutionProvider"])  # fmt: skip
+        self.session: Any = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         self.preprocessor = det.preprocessor
 
     def score(self, features: Matrix) -> F32:

@@ -73,8 +73,12 @@ class Preprocessor:
         """JSON-ready fitted state."""
         if self.min_ is None or self.max_ is None:
             raise ValueError("preprocessing is not fitted")
-        return {"dropped": list(DROPPED), "names": self.names,
-                "min": self.min_.tolist(), "max": self.max_.tolist()}  # fmt: skip
+        return {
+            "dropped": list(DROPPED),
+            "names": self.names,
+            "min": self.min_.tolist(),
+            "max": self.max_.tolist(),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Preprocessor:

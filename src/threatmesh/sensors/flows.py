@@ -54,8 +54,9 @@ def _identity(f: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def pcap_flows(path: Path, *, chunk_rows: int = CHUNK_ROWS,
-               schedule: Schedule | None = None) -> Iterator[FlowBatch]:  # fmt: skip
+def pcap_flows(
+    path: Path, *, chunk_rows: int = CHUNK_ROWS, schedule: Schedule | None = None
+) -> Iterator[FlowBatch]:
     """Flows of a pcap, ``chunk_rows`` at a time; labelled when a lab schedule is given."""
     check_pcap(path)
     try:
@@ -63,9 +64,14 @@ def pcap_flows(path: Path, *, chunk_rows: int = CHUNK_ROWS,
     except ImportError as exc:  # pragma: no cover - the ml extra is part of dev
         raise FeatureError("pcap input needs nfstream: pip install 'threatmesh[ml]'") from exc
     streamer = NFStreamer(
-        source=str(path), statistical_analysis=True, n_dissections=0, accounting_mode=3,
-        idle_timeout=IDLE_TIMEOUT_S, n_meters=1, udps=CICExtras(),
-    )  # fmt: skip
+        source=str(path),
+        statistical_analysis=True,
+        n_dissections=0,
+        accounting_mode=3,
+        idle_timeout=IDLE_TIMEOUT_S,
+        n_meters=1,
+        udps=CICExtras(),
+    )
     rows: list[dict[str, float]] = []
     ident: list[dict[str, Any]] = []
     try:
@@ -84,8 +90,12 @@ def pcap_flows(path: Path, *, chunk_rows: int = CHUNK_ROWS,
         yield _batch(str(path), ident, rows, schedule)
 
 
-def _batch(source: str, ident: list[dict[str, Any]], rows: list[dict[str, float]],
-           schedule: Schedule | None) -> FlowBatch:  # fmt: skip
+def _batch(
+    source: str,
+    ident: list[dict[str, Any]],
+    rows: list[dict[str, float]],
+    schedule: Schedule | None,
+) -> FlowBatch:
     feats = np.array([[r[c] for c in CIC_FEATURES] for r in rows], dtype=np.float64)
     labels = None
     if schedule is not None:

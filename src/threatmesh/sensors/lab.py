@@ -90,8 +90,9 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
-def _attacks(plan: str, clients: _Clients, rng: random.Random, gap: float,
-             progress: Progress) -> list[Step]:  # fmt: skip
+def _attacks(
+    plan: str, clients: _Clients, rng: random.Random, gap: float, progress: Progress
+) -> list[Step]:
     steps: list[Step] = []
     for label in PLANS[plan]:
         tool, argv = lab_hosts.attack(label, clients.work, rng)
@@ -100,8 +101,12 @@ def _attacks(plan: str, clients: _Clients, rng: random.Random, gap: float,
         progress(f"{plan}: {label} with {tool}")
         start = time.time()
         try:
-            subprocess.run(clients.topo.exec_argv("attacker", argv), capture_output=True,
-                           timeout=90, check=False)  # fmt: skip
+            subprocess.run(
+                clients.topo.exec_argv("attacker", argv),
+                capture_output=True,
+                timeout=90,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             pass
         end = time.time()
@@ -112,8 +117,15 @@ def _attacks(plan: str, clients: _Clients, rng: random.Random, gap: float,
     return steps
 
 
-def run_lab(plan: str, out: Path, *, seed: int = 1, benign_seconds: float = 20.0,
-            gap: float = 8.0, progress: Progress = lambda _: None) -> LabRun:  # fmt: skip
+def run_lab(
+    plan: str,
+    out: Path,
+    *,
+    seed: int = 1,
+    benign_seconds: float = 20.0,
+    gap: float = 8.0,
+    progress: Progress = lambda _: None,
+) -> LabRun:
     """Run one plan of :data:`PLANS`; write ``<plan>.pcap`` and ``<plan>.schedule.json``."""
     if plan not in PLANS:
         raise LabError(f"unknown lab plan {plan!r}; known: {', '.join(PLANS)}")
@@ -136,13 +148,38 @@ def run_lab(plan: str, out: Path, *, seed: int = 1, benign_seconds: float = 20.0
     return LabRun(pcap=pcap, schedule_path=schedule_path, schedule=schedule)
 
 
-def _run_in(topo: Topology, plan: str, work: Path, pcap: Path, rng: random.Random, seed: int,
-            benign_seconds: float, gap: float, progress: Progress) -> list[Step]:  # fmt: skip
-    daemons = [_start(topo, "server", argv, work / "services.log")
-               for argv in lab_hosts.services(work)]  # fmt: skip
+def _run_in(
+    topo: Topology,
+    plan: str,
+    work: Path,
+    pcap: Path,
+    rng: random.Random,
+    seed: int,
+    benign_seconds: float,
+    gap: float,
+    progress: Progress,
+) -> list[Step]:
+    daemons = [
+        _start(topo, "server", argv, work / "services.log") for argv in lab_hosts.services(work)
+    ]
     capture = subprocess.Popen(
-        ["ip", "netns", "exec", topo.switch, "tcpdump", "-i", BRIDGE, "-U", "-q", "-w",
-         str(pcap), "ip"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        [
+            "ip",
+            "netns",
+            "exec",
+            topo.switch,
+            "tcpdump",
+            "-i",
+            BRIDGE,
+            "-U",
+            "-q",
+            "-w",
+            str(pcap),
+            "ip",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(2.0)  # daemons bind, tcpdump opens the bridge
         for proc in daemons:

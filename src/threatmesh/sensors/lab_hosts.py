@@ -21,9 +21,23 @@ HOSTS = {
 }
 SERVER = HOSTS["server"]
 TOOLS = (
-    "ip", "tcpdump", "lighttpd", "sshd", "dnsmasq", "ssh", "ssh-keygen", "curl", "wget",
-    "dig", "nmap", "hydra", "hping3", "slowhttptest", "dirb", "timeout",
-)  # fmt: skip
+    "ip",
+    "tcpdump",
+    "lighttpd",
+    "sshd",
+    "dnsmasq",
+    "ssh",
+    "ssh-keygen",
+    "curl",
+    "wget",
+    "dig",
+    "nmap",
+    "hydra",
+    "hping3",
+    "slowhttptest",
+    "dirb",
+    "timeout",
+)
 DEBIAN_PACKAGES = (
     "iproute2 tcpdump lighttpd openssh-server openssh-client dnsmasq-base bind9-dnsutils "
     "curl wget nmap hydra hping3 slowhttptest dirb coreutils"
@@ -57,7 +71,7 @@ def prepare(work: Path, rng: random.Random) -> None:
     (work / "lighttpd.conf").write_text(
         f'server.document-root = "{www}"\nserver.port = 80\nserver.bind = "{SERVER}"\n'
         f'server.pid-file = "{work}/lighttpd.pid"\nserver.errorlog = "{work}/lighttpd.log"\n'
-        'server.max-connections = 2048\nserver.max-keep-alive-requests = 20\n'
+        "server.max-connections = 2048\nserver.max-keep-alive-requests = 20\n"
         'index-file.names = ("index.html")\n'
         'mimetype.assign = (".html" => "text/html", ".bin" => "application/octet-stream")\n'
     )
@@ -80,18 +94,38 @@ def services(work: Path) -> list[list[str]]:
     return [
         ["lighttpd", "-D", "-f", str(work / "lighttpd.conf")],
         ["/usr/sbin/sshd", "-D", "-e", "-f", str(work / "sshd_config")],
-        ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-         f"--listen-address={SERVER}", "--bind-interfaces", "--address=/lab.test/10.99.0.10",
-         f"--pid-file={work}/dnsmasq.pid", "--user=root"],
-    ]  # fmt: skip
+        [
+            "dnsmasq",
+            "--no-daemon",
+            "--conf-file=/dev/null",
+            "--no-resolv",
+            "--no-hosts",
+            f"--listen-address={SERVER}",
+            "--bind-interfaces",
+            "--address=/lab.test/10.99.0.10",
+            f"--pid-file={work}/dnsmasq.pid",
+            "--user=root",
+        ],
+    ]
 
 
 def benign_action(work: Path, rng: random.Random) -> list[str]:
     """One benign client request, chosen at random."""
     base = f"http://{SERVER}"
-    ssh = ["ssh", "-i", str(work / "client_key"), "-o", "StrictHostKeyChecking=no",
-           "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-           "-o", "ConnectTimeout=5", f"root@{SERVER}"]  # fmt: skip
+    ssh = [
+        "ssh",
+        "-i",
+        str(work / "client_key"),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=5",
+        f"root@{SERVER}",
+    ]
     choices = [
         ["curl", "-s", "-o", "/dev/null", "-m", "10", f"{base}/files/f{rng.randrange(20)}.bin"],
         ["curl", "-s", "-o", "/dev/null", "-m", "10", f"{base}/", f"{base}/docs/", f"{base}/api/"],
@@ -112,15 +146,51 @@ def attack(label: str, work: Path, rng: random.Random) -> tuple[str, list[str]]:
         kind = rng.choice(["-sS", "-sT"])
         return "nmap", ["nmap", "-n", kind, "-T4", "--max-rate", "600", "-p", "1-2500", target]
     if label == "SSH-Patator":
-        return "hydra", ["timeout", "40", "hydra", "-l", "root", "-P", str(work / "passwords.txt"),
-                         "-t", "6", "-w", "5", "-I", f"ssh://{target}"]  # fmt: skip
+        return "hydra", [
+            "timeout",
+            "40",
+            "hydra",
+            "-l",
+            "root",
+            "-P",
+            str(work / "passwords.txt"),
+            "-t",
+            "6",
+            "-w",
+            "5",
+            "-I",
+            f"ssh://{target}",
+        ]
     if label == "DoS-Hping":
         count = str(rng.randrange(2000, 3500))
         return "hping3", ["hping3", "-S", "-p", "80", "-i", "u1500", "-c", count, target]
     if label == "Slowloris":
-        return "slowhttptest", ["slowhttptest", "-H", "-c", "250", "-r", "60", "-i", "5",
-                                "-l", "25", "-t", "GET", "-u", f"http://{target}/", "-p", "3"]  # fmt: skip
+        return "slowhttptest", [
+            "slowhttptest",
+            "-H",
+            "-c",
+            "250",
+            "-r",
+            "60",
+            "-i",
+            "5",
+            "-l",
+            "25",
+            "-t",
+            "GET",
+            "-u",
+            f"http://{target}/",
+            "-p",
+            "3",
+        ]
     if label == "WebScan":
-        return "dirb", ["timeout", "25", "dirb", f"http://{target}/",
-                        "/usr/share/dirb/wordlists/big.txt", "-S", "-r"]  # fmt: skip
+        return "dirb", [
+            "timeout",
+            "25",
+            "dirb",
+            f"http://{target}/",
+            "/usr/share/dirb/wordlists/big.txt",
+            "-S",
+            "-r",
+        ]
     raise LabError(f"no attack tool for class {label!r}")

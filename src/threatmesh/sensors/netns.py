@@ -74,8 +74,23 @@ def create(topology: Topology) -> None:
         run(["ip", "netns", "add", ns])
         _quiet(ns)
         port = f"v{index}"
-        run(["ip", "-n", topology.switch, "link", "add", port, "type", "veth",
-             "peer", "name", "eth0", "netns", ns])  # fmt: skip
+        run(
+            [
+                "ip",
+                "-n",
+                topology.switch,
+                "link",
+                "add",
+                port,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                ns,
+            ]
+        )
         run(["ip", "-n", topology.switch, "link", "set", port, "master", BRIDGE, "up"])
         run(["ip", "-n", ns, "addr", "add", f"{address}/24", "dev", "eth0"])
         run(["ip", "-n", ns, "link", "set", "eth0", "up"])

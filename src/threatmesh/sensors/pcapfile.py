@@ -94,7 +94,9 @@ def _five_tuple(ip: object) -> tuple[object, ...] | None:
     return (ip.p, *min(a, b), *max(a, b))
 
 
-def carve(path: Path, groups: Sequence[Sequence[FlowKey]], *, max_packets: int = 200) -> list[bytes]:
+def carve(
+    path: Path, groups: Sequence[Sequence[FlowKey]], *, max_packets: int = 200
+) -> list[bytes]:
     """One pcap (bytes) per group of flows holding their packets, in one pass over ``path``.
 
     At most ``max_packets`` per group, so an attachment stays small even for a flood.
@@ -111,8 +113,8 @@ def carve(path: Path, groups: Sequence[Sequence[FlowKey]], *, max_packets: int =
         writers = [dpkt.pcap.Writer(b, linktype=reader.datalink()) for b in buffers]
         counts = [0] * len(groups)
         for ts, frame in reader:
-            key = _five_tuple(_ip_of(frame, reader.datalink()))
-            for g, f in wanted.get(key, ()) if key else ():
+            five = _five_tuple(_ip_of(frame, reader.datalink()))
+            for g, f in wanted.get(five, []) if five else []:
                 if f.first - 0.002 <= ts <= f.last + 0.002 and counts[g] < max_packets:
                     writers[g].writepkt(frame, ts=ts)
                     counts[g] += 1
@@ -131,8 +133,6 @@ def _ip_of(frame: bytes, linktype: int) -> object:
         return dpkt.ip.IP(frame)
     except (dpkt.UnpackError, IndexError):
         return None
-
-
 
 
 def time_slice(src: Path, dst: Path, *, start: float, seconds: float) -> int:

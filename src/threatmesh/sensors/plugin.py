@@ -20,11 +20,21 @@ class CICExtras(NFPlugin):  # type: ignore[misc]
     """Adds ``flow.udps.<slot>`` for each of :data:`NAMES`."""
 
     NAMES: ClassVar[tuple[str, ...]] = (
-        "Fwd Header Length", "Bwd Header Length", "Init_Win_bytes_forward",
-        "Init_Win_bytes_backward", "act_data_pkt_fwd", "min_seg_size_forward",
-        "Active Mean", "Active Std", "Active Max", "Active Min",
-        "Idle Mean", "Idle Std", "Idle Max", "Idle Min",
-    )  # fmt: skip
+        "Fwd Header Length",
+        "Bwd Header Length",
+        "Init_Win_bytes_forward",
+        "Init_Win_bytes_backward",
+        "act_data_pkt_fwd",
+        "min_seg_size_forward",
+        "Active Mean",
+        "Active Std",
+        "Active Max",
+        "Active Min",
+        "Idle Mean",
+        "Idle Std",
+        "Idle Max",
+        "Idle Min",
+    )
 
     @staticmethod
     def slot(name: str) -> str:

@@ -29,7 +29,9 @@ def _attributes(payload: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]
     for i, attr in enumerate(payload.get("Attribute") or []):
         if isinstance(attr, dict):
             yield attr, f"{path}Attribute[{i}]"
-    for i, obj in enumerate(payload.get("Object") or [] if isinstance(payload.get("Object"), list) else []):  # fmt: skip
+    for i, obj in enumerate(
+        payload.get("Object") or [] if isinstance(payload.get("Object"), list) else []
+    ):
         yield from _attributes(obj, f"{path}Object[{i}].")
 
 

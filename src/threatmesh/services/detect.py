@@ -67,11 +67,16 @@ def _scored(batch: FlowBatch, scores: F32, threshold: float) -> Iterator[alerts.
     for i, (ident, score) in enumerate(zip(batch.identity, scores, strict=True)):
         if score >= threshold:
             yield alerts.ScoredFlow(
-                i, str(ident["Source IP"]), int(ident["Source Port"] or 0),
-                str(ident["Destination IP"]), int(batch.features[i, _PORT]),
-                int(ident["Protocol"] or 0), float(ident["First Seen"] or 0),
-                float(ident["Last Seen"] or 0), float(score),
-            )  # fmt: skip
+                i,
+                str(ident["Source IP"]),
+                int(ident["Source Port"] or 0),
+                str(ident["Destination IP"]),
+                int(batch.features[i, _PORT]),
+                int(ident["Protocol"] or 0),
+                float(ident["First Seen"] or 0),
+                float(ident["Last Seen"] or 0),
+                float(score),
+            )
 
 
 def _iso(ts: float) -> str:
@@ -83,14 +88,21 @@ def _spec(group: alerts.FlowGroup, pcap: bytes, cfg: DetectConfig) -> ObjectSpec
     key = alerts.object_key(src, dst, dport, proto)
     confidence = group.confidence
     attributes = [
-        ("ip-src", "ip-src", src), ("ip-dst", "ip-dst", dst), ("dst-port", "port", str(dport)),
+        ("ip-src", "ip-src", src),
+        ("ip-dst", "ip-dst", dst),
+        ("dst-port", "port", str(dport)),
         ("protocol", "text", alerts.protocol_name(proto)),
-        ("first-seen", "datetime", _iso(group.first)), ("last-seen", "datetime", _iso(group.last)),
-        ("attack-type", "text", alerts.attack_type(cfg.detector, cfg.version, confidence,
-                                                   cfg.threshold)),
-        ("flow-key", "text", key), ("flows", "counter", str(len(group.flows))),
+        ("first-seen", "datetime", _iso(group.first)),
+        ("last-seen", "datetime", _iso(group.last)),
+        (
+            "attack-type",
+            "text",
+            alerts.attack_type(cfg.detector, cfg.version, confidence, cfg.threshold),
+        ),
+        ("flow-key", "text", key),
+        ("flows", "counter", str(len(group.flows))),
         ("verified", "boolean", "0"),
-    ]  # fmt: skip
+    ]
     name = f"{key.replace('>', '_').replace(':', '_').replace('/', '_')}.pcap"
     return ObjectSpec(key, attributes, name if pcap else "", pcap, group.first, group.last)
 
@@ -98,26 +110,41 @@ def _spec(group: alerts.FlowGroup, pcap: bytes, cfg: DetectConfig) -> ObjectSpec
 def _carved(path: Path, groups: Sequence[alerts.FlowGroup], cfg: DetectConfig) -> list[bytes]:
     if path.suffix.lower() not in {".pcap", ".cap"} or not groups:
         return [b""] * len(groups)
-    keys = [[FlowKey(f.src, f.sport, f.dst, f.dport, f.proto, f.first, f.last) for f in g.flows]
-            for g in groups]  # fmt: skip
+    keys = [
+        [FlowKey(f.src, f.sport, f.dst, f.dport, f.proto, f.first, f.last) for f in g.flows]
+        for g in groups
+    ]
     return carve(path, keys, max_packets=cfg.max_packets)
 
 
-def publish(path: Path, flows: list[alerts.ScoredFlow], sink: MispDetections, cfg: DetectConfig,
-            report: FileReport) -> None:  # fmt: skip
+def publish(
+    path: Path,
+    flows: list[alerts.ScoredFlow],
+    sink: MispDetections,
+    cfg: DetectConfig,
+    report: FileReport,
+) -> None:
     """Write the windows of ``flows`` to the platform (events, objects, sightings)."""
     for win in alerts.windows(flows, cfg.window_seconds):
         confidence = max(g.confidence for g in win.groups.values())
         tags = [*alerts.EVENT_TAGS, alerts.likelihood_tag(confidence)]
-        state = sink.ensure_event(win.event_uuid(cfg.detector), win.info(cfg.detector),
-                                  win.attacker, tags)  # fmt: skip
+        state = sink.ensure_event(
+            win.event_uuid(cfg.detector), win.info(cfg.detector), win.attacker, tags
+        )
         report.events.append(win.event_uuid(cfg.detector))
         _publish_groups(path, win, state, sink, cfg, report)
 
 
-def _publish_groups(path: Path, win: alerts.Window, state: EventState, sink: MispDetections,
-                    cfg: DetectConfig, report: FileReport) -> None:  # fmt: skip
-    fresh, seen = [], []
+def _publish_groups(
+    path: Path,
+    win: alerts.Window,
+    state: EventState,
+    sink: MispDetections,
+    cfg: DetectConfig,
+    report: FileReport,
+) -> None:
+    fresh: list[alerts.FlowGroup] = []
+    seen: list[alerts.FlowGroup] = []
     for group in win.groups.values():
         known = state.objects.get(alerts.object_key(*group.key))
         (seen if known else fresh).append(group)
@@ -135,8 +162,9 @@ def _publish_groups(path: Path, win: alerts.Window, state: EventState, sink: Mis
         report.sightings += 1
 
 
-def process_file(path: Path, scorer: Scorer, sink: MispDetections, cfg: DetectConfig,
-                 bank: Path | None) -> FileReport:  # fmt: skip
+def process_file(
+    path: Path, scorer: Scorer, sink: MispDetections, cfg: DetectConfig, bank: Path | None
+) -> FileReport:
     """Score one input and publish its detections; errors are returned, not raised."""
     report = FileReport(str(path))
     try:
@@ -166,3 +194,8 @@ def process_file(path: Path, scorer: Scorer, sink: MispDetections, cfg: DetectCo
 def _subset(batch: FlowBatch, rows: list[int]) -> FlowBatch:
     labels = ["BENIGN"] * len(rows)  # banked as normal samples, the way EBIDS banks them
     return FlowBatch(batch.source, [batch.identity[i] for i in rows], batch.features[rows], labels)
+
+
+def connect(url: str, key: str, *, verify_tls: bool = True) -> MispDetections:
+    """A publisher on the platform at ``url`` (any MISP-compatible server)."""
+    return MispDetections(url, key, verify_tls=verify_tls)

@@ -37,10 +37,16 @@ def holdout_split(chunks: Sequence[FlowBatch], seed: int) -> tuple[list[FlowBatc
     return trains, concat(tests, "held-out split")
 
 
-def evaluate(chunks: Sequence[FlowBatch], holdouts: Sequence[FlowBatch], *,
-             detectors: Sequence[str] = ("ebids", "pooled"),
-             fractions: Sequence[float] = (1.0, 0.1, 0.01), epochs: int = 30,
-             seeds: Sequence[int] = (0,), progress: Progress = lambda _: None) -> dict[str, Any]:  # fmt: skip
+def evaluate(
+    chunks: Sequence[FlowBatch],
+    holdouts: Sequence[FlowBatch],
+    *,
+    detectors: Sequence[str] = ("ebids", "pooled"),
+    fractions: Sequence[float] = (1.0, 0.1, 0.01),
+    epochs: int = 30,
+    seeds: Sequence[int] = (0,),
+    progress: Progress = lambda _: None,
+) -> dict[str, Any]:
     """Figures per detector, label fraction and seed, on both test sets."""
     results: list[dict[str, Any]] = []
     for seed in seeds:
@@ -52,10 +58,19 @@ def evaluate(chunks: Sequence[FlowBatch], holdouts: Sequence[FlowBatch], *,
                 for test in tests:
                     assert test.labels is not None
                     figures = report(test.labels, det.score(test.features))
-                    results.append({"detector": name, "fraction": fraction, "seed": seed,
-                                    "test": test.source, **figures})  # fmt: skip
-                    progress(f"seed {seed} {name} {fraction:.0%} {test.source}: "
-                             f"macro-F1 {figures['macro_f1']:.4f}")  # fmt: skip
+                    results.append(
+                        {
+                            "detector": name,
+                            "fraction": fraction,
+                            "seed": seed,
+                            "test": test.source,
+                            **figures,
+                        }
+                    )
+                    progress(
+                        f"seed {seed} {name} {fraction:.0%} {test.source}: "
+                        f"macro-F1 {figures['macro_f1']:.4f}"
+                    )
     return {"chunks": [c.source for c in chunks], "epochs": epochs, "results": results}
 
 
@@ -65,15 +80,30 @@ def summary(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in results:
         groups.setdefault((r["test"], r["fraction"], r["detector"]), []).append(r)
     rows = []
-    for (test, fraction, det), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], -kv[0][1], kv[0][2])):
+    for (test, fraction, det), rs in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], -kv[0][1], kv[0][2])
+    ):
         f1 = [r["macro_f1"] for r in rs]
         pr = [r["attack"]["pr_auc"] or 0.0 for r in rs]
         classes = sorted({c for r in rs for c in r["classes"]})
-        per_class = {c: {m: float(np.mean([r["classes"][c][m] or 0.0 for r in rs if c in r["classes"]]))
-                         for m in ("precision", "recall", "f1", "pr_auc", "roc_auc")} for c in classes}  # fmt: skip
-        rows.append({"test": test, "fraction": fraction, "detector": det, "runs": len(rs),
-                     "macro_f1": float(np.mean(f1)), "macro_f1_min": float(np.min(f1)),
-                     "pr_auc": float(np.mean(pr)),
-                     "roc_auc": float(np.mean([r["attack"]["roc_auc"] or 0.0 for r in rs])),
-                     "classes": per_class})  # fmt: skip
+        per_class = {
+            c: {
+                m: float(np.mean([r["classes"][c][m] or 0.0 for r in rs if c in r["classes"]]))
+                for m in ("precision", "recall", "f1", "pr_auc", "roc_auc")
+            }
+            for c in classes
+        }
+        rows.append(
+            {
+                "test": test,
+                "fraction": fraction,
+                "detector": det,
+                "runs": len(rs),
+                "macro_f1": float(np.mean(f1)),
+                "macro_f1_min": float(np.min(f1)),
+                "pr_auc": float(np.mean(pr)),
+                "roc_auc": float(np.mean([r["attack"]["roc_auc"] or 0.0 for r in rs])),
+                "classes": per_class,
+            }
+        )
     return rows

@@ -32,15 +32,22 @@ def load_chunk(path: Path) -> FlowBatch:
     return batch
 
 
-def train(chunks: Sequence[FlowBatch], *, detector: str = "ebids", epochs: int = 30,
-          fraction: float = 1.0, seed: int = 0) -> Detector:  # fmt: skip
+def train(
+    chunks: Sequence[FlowBatch],
+    *,
+    detector: str = "ebids",
+    epochs: int = 30,
+    fraction: float = 1.0,
+    seed: int = 0,
+) -> Detector:
     """A fitted detector (one chunk per batch; ``fraction`` of labels used)."""
     cfg = TrainConfig(epochs=epochs, seed=seed)
     return DETECTORS[detector](cfg).fit(chunks, fraction=fraction)
 
 
-def save(det: Detector, path: Path, *, metrics: dict[str, Any] | None = None,
-         created: str = "") -> None:  # fmt: skip
+def save(
+    det: Detector, path: Path, *, metrics: dict[str, Any] | None = None, created: str = ""
+) -> None:
     """Write a model file (written beside, then renamed: never half a model)."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(modelfile.dumps(det, metrics=metrics, created=created))

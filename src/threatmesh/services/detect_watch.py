@@ -46,9 +46,15 @@ class Watcher:
                 self.pending[path.name] = sig
                 continue
             report = process_file(path, self.scorer, self.sink, self.cfg, self.bank)
-            log.info("%s: %d flows, %d detections, %d objects, %d sightings%s", path.name,
-                     report.flows, report.detections, report.objects, report.sightings,
-                     f" ({report.error})" if report.error else "")  # fmt: skip
+            log.info(
+                "%s: %d flows, %d detections, %d objects, %d sightings%s",
+                path.name,
+                report.flows,
+                report.detections,
+                report.objects,
+                report.sightings,
+                f" ({report.error})" if report.error else "",
+            )
             self.done[path.name] = sig
             out.append(report)
         self.reports.extend(out)

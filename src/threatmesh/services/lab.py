@@ -23,11 +23,17 @@ class LabOutput:
     flows: int
 
 
-def generate(*, plan: str, out: Path, seed: int, benign_seconds: float, gap: float,
-             progress: Callable[[str], None]) -> LabOutput:  # fmt: skip
+def generate(
+    *,
+    plan: str,
+    out: Path,
+    seed: int,
+    benign_seconds: float,
+    gap: float,
+    progress: Callable[[str], None],
+) -> LabOutput:
     """Run ``plan``; write ``<plan>.pcap``, ``<plan>.schedule.json``, ``<plan>.flows.csv``."""
-    run = run_lab(plan, out, seed=seed, benign_seconds=benign_seconds, gap=gap,
-                  progress=progress)  # fmt: skip
+    run = run_lab(plan, out, seed=seed, benign_seconds=benign_seconds, gap=gap, progress=progress)
     flows_csv = out / f"{plan}.flows.csv"
     count = write_csv(flows_csv, pcap_flows(run.pcap, schedule=run.schedule))
     progress(f"{plan}: {count} flows labelled -> {flows_csv}")
@@ -61,6 +67,10 @@ def sample(flows_csv: Path, out: Path, *, per_class: int, benign: int, seed: int
         cap = benign if label == "BENIGN" else per_class
         keep.extend(rng.permutation(rows)[:cap].tolist())
     keep.sort()
-    part = FlowBatch(batch.source, [batch.identity[i] for i in keep], batch.features[keep],
-                     [batch.labels[i] for i in keep])  # fmt: skip
+    part = FlowBatch(
+        batch.source,
+        [batch.identity[i] for i in keep],
+        batch.features[keep],
+        [batch.labels[i] for i in keep],
+    )
     return write_csv(out, iter([part]))
