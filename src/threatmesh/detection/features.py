@@ -151,21 +151,12 @@ _IAT_STATS = {
     "Max": "max_piat_ms",
     "Min": "min_piat_ms",
 }
-_EXTRAS = (
+# Measured by our nfstream plugin (sensors/plugin.py) rather than by nfstream itself:
+# the two header sums, then the tail of CIC_FEATURES from the initial windows on.
+EXTRAS: tuple[str, ...] = (
     "Fwd Header Length",
     "Bwd Header Length",
-    "Init_Win_bytes_forward",
-    "Init_Win_bytes_backward",
-    "act_data_pkt_fwd",
-    "min_seg_size_forward",
-    "Active Mean",
-    "Active Std",
-    "Active Max",
-    "Active Min",
-    "Idle Mean",
-    "Idle Std",
-    "Idle Max",
-    "Idle Min",
+    *CIC_FEATURES[CIC_FEATURES.index("Init_Win_bytes_forward") :],
 )
 
 
@@ -198,7 +189,7 @@ def cic_row(flow: Mapping[str, Any]) -> dict[str, float]:
     row["Bwd IAT Total"] = float(flow["dst2src_duration_ms"]) * _MS
     row["Packet Length Variance"] = float(flow["bidirectional_stddev_ps"]) ** 2
     _rates(flow, row)
-    for name in _EXTRAS:
+    for name in EXTRAS:
         row[name] = float(flow[name])
     row["Fwd Header Length.1"] = row["Fwd Header Length"]
     for name in CIC_FEATURES:

@@ -10,9 +10,9 @@ import io
 import socket
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from threatmesh.detection.alerts import ScoredFlow
 from threatmesh.detection.features import FeatureError
 
 _CLASSIC = {
@@ -63,22 +63,10 @@ def check_pcap(path: Path) -> int:
     return count
 
 
-@dataclass(frozen=True)
-class FlowKey:
-    """What identifies one flow's packets in a capture."""
-
-    src: str
-    sport: int
-    dst: str
-    dport: int
-    proto: int
-    first: float
-    last: float
-
-    def tuple_key(self) -> tuple[object, ...]:
-        """Direction-free 5-tuple."""
-        a, b = (self.src, self.sport), (self.dst, self.dport)
-        return (self.proto, *min(a, b), *max(a, b))
+def _flow_tuple(flow: ScoredFlow) -> tuple[object, ...]:
+    """Direction-free 5-tuple of a flow."""
+    a, b = (flow.src, flow.sport), (flow.dst, flow.dport)
+    return (flow.proto, *min(a, b), *max(a, b))
 
 
 def _five_tuple(ip: object) -> tuple[object, ...] | None:
@@ -95,7 +83,7 @@ def _five_tuple(ip: object) -> tuple[object, ...] | None:
 
 
 def carve(
-    path: Path, groups: Sequence[Sequence[FlowKey]], *, max_packets: int = 200
+    path: Path, groups: Sequence[Sequence[ScoredFlow]], *, max_packets: int = 200
 ) -> list[bytes]:
     """One pcap (bytes) per group of flows holding their packets, in one pass over ``path``.
 
@@ -103,10 +91,10 @@ def carve(
     """
     import dpkt
 
-    wanted: dict[tuple[object, ...], list[tuple[int, FlowKey]]] = {}
+    wanted: dict[tuple[object, ...], list[tuple[int, ScoredFlow]]] = {}
     for g, flows in enumerate(groups):
         for key in flows:
-            wanted.setdefault(key.tuple_key(), []).append((g, key))
+            wanted.setdefault(_flow_tuple(key), []).append((g, key))
     buffers = [io.BytesIO() for _ in groups]
     with path.open("rb") as fh:
         reader = dpkt.pcap.Reader(fh)

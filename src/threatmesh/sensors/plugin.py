@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 
 from nfstream import NFPlugin
 
+from threatmesh.detection.features import EXTRAS
+
 ACTIVITY_TIMEOUT_MS = 5000.0
 _US = 1000.0
 
@@ -19,22 +21,7 @@ _US = 1000.0
 class CICExtras(NFPlugin):  # type: ignore[misc]
     """Adds ``flow.udps.<slot>`` for each of :data:`NAMES`."""
 
-    NAMES: ClassVar[tuple[str, ...]] = (
-        "Fwd Header Length",
-        "Bwd Header Length",
-        "Init_Win_bytes_forward",
-        "Init_Win_bytes_backward",
-        "act_data_pkt_fwd",
-        "min_seg_size_forward",
-        "Active Mean",
-        "Active Std",
-        "Active Max",
-        "Active Min",
-        "Idle Mean",
-        "Idle Std",
-        "Idle Max",
-        "Idle Min",
-    )
+    NAMES: ClassVar[tuple[str, ...]] = EXTRAS
 
     @staticmethod
     def slot(name: str) -> str:

@@ -23,7 +23,7 @@ from threatmesh.detection.features import CIC_FEATURES
 from threatmesh.detection.network import F32
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.sensors.flows import read_flows, write_csv
-from threatmesh.sensors.pcapfile import FlowKey, carve
+from threatmesh.sensors.pcapfile import carve
 
 log = logging.getLogger("threatmesh.detect")
 _PORT = CIC_FEATURES.index("Destination Port")
@@ -110,11 +110,7 @@ def _spec(group: alerts.FlowGroup, pcap: bytes, cfg: DetectConfig) -> ObjectSpec
 def _carved(path: Path, groups: Sequence[alerts.FlowGroup], cfg: DetectConfig) -> list[bytes]:
     if path.suffix.lower() not in {".pcap", ".cap"} or not groups:
         return [b""] * len(groups)
-    keys = [
-        [FlowKey(f.src, f.sport, f.dst, f.dport, f.proto, f.first, f.last) for f in g.flows]
-        for g in groups
-    ]
-    return carve(path, keys, max_packets=cfg.max_packets)
+    return carve(path, [g.flows for g in groups], max_packets=cfg.max_packets)
 
 
 def publish(
