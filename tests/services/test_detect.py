@@ -59,7 +59,8 @@ def test_attack_capture_becomes_events_objects_and_sightings(
     assert "notes.txt" not in reports
     good = reports["a1-attack.pcap"]
     assert not good.error and good.detections > 0 and good.objects > 0
-    assert good.banked > 0 and (tmp_path / "bank" / "a1-attack.pcap.benign.csv").exists()
+    assert good.banked > 0
+    assert sorted(p.name for p in (tmp_path / "bank").iterdir()) == ["a1-attack.pcap.benign.csv"]
 
     misp = PyMISP(sqlite_server.url, sqlite_server.admin_key, ssl=False)
     event = misp.get_event(good.events[0], pythonify=True)

@@ -158,6 +158,39 @@ def _publish_groups(
         report.sightings += 1
 
 
+def _scan(
+    path: Path,
+    scorer: Scorer,
+    cfg: DetectConfig,
+    report: FileReport,
+    found: list[alerts.ScoredFlow],
+) -> Iterator[FlowBatch]:
+    """Score ``path`` chunk by chunk, collecting detections; yield the benign to bank.
+
+    A generator, so the bank is written as the capture is read: only the (capped)
+    detections are held until the end, never the capture's flows.
+    """
+    for batch in read_flows(path):
+        scores = scorer.score(batch.features)
+        report.flows += len(batch)
+        room = cfg.max_per_file - len(found)
+        found.extend(list(_scored(batch, scores, cfg.threshold))[: max(room, 0)])
+        yield _subset(batch, [i for i, s in enumerate(scores) if s < cfg.benign_threshold])
+
+
+def _bank(target: Path, chunks: Iterator[FlowBatch]) -> int:
+    """Write the banked flows beside, then rename: a failed input leaves no bank file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(f".{target.name}.part")
+    try:
+        count = write_csv(part, chunks)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    part.replace(target)
+    return count
+
+
 def process_file(
     path: Path, scorer: Scorer, sink: MispDetections, cfg: DetectConfig, bank: Path | None
 ) -> FileReport:
@@ -165,18 +198,13 @@ def process_file(
     report = FileReport(str(path))
     try:
         flows: list[alerts.ScoredFlow] = []
-        banked: list[FlowBatch] = []
-        for batch in read_flows(path):
-            scores = scorer.score(batch.features)
-            report.flows += len(batch)
-            room = cfg.max_per_file - len(flows)
-            flows.extend(list(_scored(batch, scores, cfg.threshold))[: max(room, 0)])
-            low = [i for i, s in enumerate(scores) if s < cfg.benign_threshold]
-            banked.append(_subset(batch, low))
+        chunks = _scan(path, scorer, cfg, report, flows)
+        if bank is None:
+            for _ in chunks:
+                pass
+        else:
+            report.banked = _bank(bank / f"{path.name}.benign.csv", chunks)
         report.detections = len(flows)
-        if bank is not None and banked:
-            bank.mkdir(parents=True, exist_ok=True)
-            report.banked = write_csv(bank / f"{path.name}.benign.csv", iter(banked))
         publish(path, flows, sink, cfg, report)
     except ThreatmeshError as exc:
         report.error = exc.message
