@@ -148,6 +148,12 @@ def run_lab(
     return LabRun(pcap=pcap, schedule_path=schedule_path, schedule=schedule)
 
 
+def _check_started(daemons: list[subprocess.Popen[bytes]], log: Path) -> None:
+    if any(proc.poll() is not None for proc in daemons):
+        tail = log.read_text(errors="replace")[-500:]
+        raise LabError(f"a lab service exited at start: {tail}")
+
+
 def _run_in(
     topo: Topology,
     plan: str,
@@ -162,30 +168,15 @@ def _run_in(
     daemons = [
         _start(topo, "server", argv, work / "services.log") for argv in lab_hosts.services(work)
     ]
+    tcpdump = ["tcpdump", "-i", BRIDGE, "-U", "-q", "-w", str(pcap), "ip"]
     capture = subprocess.Popen(
-        [
-            "ip",
-            "netns",
-            "exec",
-            topo.switch,
-            "tcpdump",
-            "-i",
-            BRIDGE,
-            "-U",
-            "-q",
-            "-w",
-            str(pcap),
-            "ip",
-        ],
+        ["ip", "netns", "exec", topo.switch, *tcpdump],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         time.sleep(2.0)  # daemons bind, tcpdump opens the bridge
-        for proc in daemons:
-            if proc.poll() is not None:
-                log = (work / "services.log").read_text(errors="replace")[-500:]
-                raise LabError(f"a lab service exited at start: {log}")
+        _check_started(daemons, work / "services.log")
         with _Clients(topo, work, seed) as clients:
             progress(f"{plan}: benign traffic for {benign_seconds:.0f}s")
             time.sleep(benign_seconds)

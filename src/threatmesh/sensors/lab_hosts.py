@@ -140,57 +140,19 @@ def benign_action(work: Path, rng: random.Random) -> list[str]:
 
 
 def attack(label: str, work: Path, rng: random.Random) -> tuple[str, list[str]]:
-    """The tool and bounded command line of one attack class, against the server."""
-    target = SERVER
-    if label == "PortScan":
-        kind = rng.choice(["-sS", "-sT"])
-        return "nmap", ["nmap", "-n", kind, "-T4", "--max-rate", "600", "-p", "1-2500", target]
-    if label == "SSH-Patator":
-        return "hydra", [
-            "timeout",
-            "40",
-            "hydra",
-            "-l",
-            "root",
-            "-P",
-            str(work / "passwords.txt"),
-            "-t",
-            "6",
-            "-w",
-            "5",
-            "-I",
-            f"ssh://{target}",
-        ]
-    if label == "DoS-Hping":
-        count = str(rng.randrange(2000, 3500))
-        return "hping3", ["hping3", "-S", "-p", "80", "-i", "u1500", "-c", count, target]
-    if label == "Slowloris":
-        return "slowhttptest", [
-            "slowhttptest",
-            "-H",
-            "-c",
-            "250",
-            "-r",
-            "60",
-            "-i",
-            "5",
-            "-l",
-            "25",
-            "-t",
-            "GET",
-            "-u",
-            f"http://{target}/",
-            "-p",
-            "3",
-        ]
-    if label == "WebScan":
-        return "dirb", [
-            "timeout",
-            "25",
-            "dirb",
-            f"http://{target}/",
-            "/usr/share/dirb/wordlists/big.txt",
-            "-S",
-            "-r",
-        ]
-    raise LabError(f"no attack tool for class {label!r}")
+    """The tool and bounded command line of one attack class, against the server.
+
+    (Command lines are split on spaces: the lab's work directory has none.)
+    """
+    t = SERVER
+    lines = {
+        "PortScan": f"nmap -n {rng.choice(['-sS', '-sT'])} -T4 --max-rate 600 -p 1-2500 {t}",
+        "SSH-Patator": f"timeout 40 hydra -l root -P {work}/passwords.txt -t 6 -w 5 -I ssh://{t}",
+        "DoS-Hping": f"hping3 -S -p 80 -i u1500 -c {rng.randrange(2000, 3500)} {t}",
+        "Slowloris": f"slowhttptest -H -c 250 -r 60 -i 5 -l 25 -t GET -u http://{t}/ -p 3",
+        "WebScan": f"timeout 25 dirb http://{t}/ /usr/share/dirb/wordlists/big.txt -S -r",
+    }
+    if label not in lines:
+        raise LabError(f"no attack tool for class {label!r}")
+    argv = lines[label].split()
+    return argv[2] if argv[0] == "timeout" else argv[0], argv
