@@ -32,6 +32,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python -m bench.detect
 
 ## lab: install the lab's Debian tools if missing, then record labelled traffic (root)
 LAB_OUT   ?= data/lab
