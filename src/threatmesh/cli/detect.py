@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from threatmesh.cli.extras import require_ml
 from threatmesh.model.errors import ThreatmeshError
 
 # The services are imported inside each command: they pull in torch, nfstream and
@@ -37,6 +38,7 @@ def train_cmd(
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Train a detector and write its model file (weights, preprocessing, manifest)."""
+    require_ml()
     from threatmesh.services import detect_train
 
     try:
@@ -66,6 +68,7 @@ def run_cmd(
     insecure: bool = typer.Option(False, "--insecure", help="Do not verify TLS"),
 ) -> None:
     """Watch a directory; publish detections to the platform through its MISP API."""
+    require_ml()
     from threatmesh.services import detect_train
     from threatmesh.services.detect import DetectConfig, connect
     from threatmesh.services.detect_watch import Watcher
@@ -111,6 +114,7 @@ def evaluate_cmd(
     threads: int = typer.Option(1, "--threads", help="torch threads (the machine is shared)"),
 ) -> None:
     """Per-class precision/recall/F1, ROC-AUC, PR-AUC: ensemble vs pooled network."""
+    require_ml()
     from threatmesh.services import detect_eval, detect_train
 
     detect_train.set_threads(threads)
@@ -142,6 +146,7 @@ def evaluate_cmd(
 @app.command("export-onnx")
 def export_cmd(model: Path = typer.Argument(...), out: Path = typer.Option(..., "--out")) -> None:
     """Write a model's network as ONNX (inputs: preprocessed flows)."""
+    require_ml()
     from threatmesh.services import detect_train
 
     try:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from threatmesh.cli.extras import require_ml
 from threatmesh.model.errors import ThreatmeshError
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ def run(
     gap: float = typer.Option(8.0, "--gap", help="Benign seconds between attacks"),
 ) -> None:
     """Run lab plans; each writes a pcap, its schedule and labelled flows."""
+    require_ml()
     from threatmesh.services import lab as lab_svc  # lazily: it loads nfstream
 
     try:
@@ -42,6 +44,7 @@ def run(
 @app.command("plans")
 def plans() -> None:
     """List the lab plans."""
+    require_ml()
     from threatmesh.services import lab as lab_svc
 
     for name in lab_svc.plans():
@@ -56,6 +59,7 @@ def slice_cmd(
     seconds: float = typer.Option(20.0, "--seconds"),
 ) -> None:
     """Cut a time slice of a capture (how the repo's small sample was made)."""
+    require_ml()
     from threatmesh.services import lab as lab_svc
 
     count = lab_svc.slice_capture(pcap, out, start=start, seconds=seconds)
@@ -70,6 +74,7 @@ def sample_cmd(
     benign: int = typer.Option(600, "--benign"),
 ) -> None:
     """A small labelled sample of a lab's flows (how the repo's test data was made)."""
+    require_ml()
     from threatmesh.services import lab as lab_svc
 
     count = lab_svc.sample(flows_csv, out, per_class=per_class, benign=benign)

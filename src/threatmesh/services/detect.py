@@ -120,8 +120,17 @@ def publish(
     cfg: DetectConfig,
     report: FileReport,
 ) -> None:
-    """Write the windows of ``flows`` to the platform (events, objects, sightings)."""
-    for win in alerts.windows(flows, cfg.window_seconds):
+    """Write the windows of ``flows`` to the platform (events, objects, sightings).
+
+    Flows without addresses (CIC-IDS2017's MachineLearningCVE CSVs have none) are scored
+    and counted but cannot be reported: there is no attacker to name.
+    """
+    named = [f for f in flows if f.src and f.dst]
+    if len(named) < len(flows):
+        log.warning(
+            "%s: %d detections without addresses not published", path, len(flows) - len(named)
+        )
+    for win in alerts.windows(named, cfg.window_seconds):
         confidence = max(g.confidence for g in win.groups.values())
         tags = [*alerts.EVENT_TAGS, alerts.likelihood_tag(confidence)]
         state = sink.ensure_event(
