@@ -7,6 +7,7 @@ import logging
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -54,7 +55,9 @@ def train_cmd(
 
 @app.command("run")
 def run_cmd(
-    watch: Path = typer.Option(..., "--watch", help="Directory of pcaps / flow CSVs"),
+    watch: Path | None = typer.Option(None, "--watch", help="Directory of pcaps / flow CSVs"),
+    nats_url: str | None = typer.Option(None, "--nats-url", help="Also take inputs from NATS"),
+    nats_subject: str = typer.Option("threatmesh.captures", "--nats-subject"),
     model: Path = typer.Option(..., "--model", help="Model file"),
     url: str = typer.Option(..., "--url", envvar="THREATMESH_MISP_URL", help="Platform URL"),
     key: str = typer.Option(..., "--key", envvar="THREATMESH_MISP_KEY", help="API key"),
@@ -67,7 +70,11 @@ def run_cmd(
     once: bool = typer.Option(False, "--once", help="Process what is there, then exit"),
     insecure: bool = typer.Option(False, "--insecure", help="Do not verify TLS"),
 ) -> None:
-    """Watch a directory; publish detections to the platform through its MISP API."""
+    """Watch a directory (and/or a NATS subject naming files); publish detections to the
+    platform through its MISP API."""
+    if watch is None and nats_url is None:
+        typer.echo("error: give --watch DIR, --nats-url URL, or both", err=True)
+        raise typer.Exit(2)
     require_ml()
     from threatmesh.services import detect_train
     from threatmesh.services.detect import DetectConfig, connect
@@ -95,9 +102,22 @@ def run_cmd(
     if once:
         watcher.poll(wait_stable=False)
         return
+    _serve(watcher, nats_url, nats_subject)
+
+
+def _serve(watcher: Any, nats_url: str | None, subject: str) -> None:
+    from threatmesh.services.detect_nats import listen
+
     stop = threading.Event()
+    threads = [threading.Thread(target=watcher.run, args=(stop,), daemon=True)]
+    if nats_url:
+        args = (nats_url, subject, watcher.process, stop)
+        threads.append(threading.Thread(target=listen, args=args, daemon=True))
+    for t in threads:
+        t.start()
     try:
-        watcher.run(stop)
+        while any(t.is_alive() for t in threads):
+            threads[0].join(timeout=0.5)
     except KeyboardInterrupt:
         stop.set()
 

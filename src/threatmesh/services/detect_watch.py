@@ -19,7 +19,7 @@ class Watcher:
     """Polls ``directory``; a file is processed when its size and mtime held for one poll
     (a capture still being written keeps changing), and again only if it changes."""
 
-    directory: Path
+    directory: Path | None
     scorer: Scorer
     sink: MispDetections
     cfg: DetectConfig
@@ -28,36 +28,50 @@ class Watcher:
     done: dict[str, tuple[int, float]] = field(default_factory=dict)
     pending: dict[str, tuple[int, float]] = field(default_factory=dict)
     reports: list[FileReport] = field(default_factory=list)
+    # One input at a time: the directory and a NATS subject may both hand files over,
+    # and the PyMISP session is not meant for concurrent use.
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def process(self, path: Path) -> FileReport:
+        """Process one input (from the directory or named on NATS); log what it gave."""
+        with self._lock:
+            report = process_file(path, self.scorer, self.sink, self.cfg, self.bank)
+            self.reports.append(report)
+        note = f" ({report.error})" if report.error else ""
+        log.info(
+            "%s: %d flows, %d detections, %d objects, %d sightings%s",
+            path.name,
+            report.flows,
+            report.detections,
+            report.objects,
+            report.sightings,
+            note,
+        )
+        return report
+
+    def _ready(self, path: Path, wait_stable: bool) -> tuple[int, float] | None:
+        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+            return None
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        sig = (stat.st_size, stat.st_mtime)
+        if self.done.get(path.name) == sig:
+            return None
+        if wait_stable and self.pending.get(path.name) != sig:
+            self.pending[path.name] = sig
+            return None
+        return sig
 
     def poll(self, *, wait_stable: bool = True) -> list[FileReport]:
-        """Process what is ready now; return those reports."""
+        """Process what is ready in the directory now; return those reports."""
         out = []
-        for path in sorted(self.directory.iterdir()):
-            if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES:
-                continue
-            try:
-                stat = path.stat()
-            except FileNotFoundError:
-                continue
-            sig = (stat.st_size, stat.st_mtime)
-            if self.done.get(path.name) == sig:
-                continue
-            if wait_stable and self.pending.get(path.name) != sig:
-                self.pending[path.name] = sig
-                continue
-            report = process_file(path, self.scorer, self.sink, self.cfg, self.bank)
-            log.info(
-                "%s: %d flows, %d detections, %d objects, %d sightings%s",
-                path.name,
-                report.flows,
-                report.detections,
-                report.objects,
-                report.sightings,
-                f" ({report.error})" if report.error else "",
-            )
-            self.done[path.name] = sig
-            out.append(report)
-        self.reports.extend(out)
+        for path in sorted(self.directory.iterdir()) if self.directory else []:
+            sig = self._ready(path, wait_stable)
+            if sig is not None:
+                out.append(self.process(path))
+                self.done[path.name] = sig
         return out
 
     def run(self, stop: threading.Event) -> None:
