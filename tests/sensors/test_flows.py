@@ -98,3 +98,17 @@ def test_corrupt_record_length_is_refused(tmp_path: Path) -> None:
         fh.write(b"\xff\xff\xff\x7f")
     with pytest.raises(CaptureError, match=r"len\.pcap: corrupt record at byte 24"):
         check_pcap(bad)
+
+
+def test_lab_pcap_is_labelled_from_its_schedule() -> None:
+    # attack.pcap is 4 s of the lab's day3 run; attack.schedule.json is that run's log.
+    from threatmesh.services.detect_train import load_chunk
+
+    batch = load_chunk(PCAP)
+    labels = batch.labels or []
+    assert labels.count("PortScan") > 1000 and labels.count("BENIGN") > 10
+    scan = [i for i, lab in zip(batch.identity, labels, strict=True) if lab == "PortScan"]
+    assert {(i["Source IP"], i["Destination IP"]) for i in scan} <= {
+        ("10.99.0.66", "10.99.0.10"),
+        ("10.99.0.10", "10.99.0.66"),
+    }
