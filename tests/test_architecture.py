@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "bus": {"model", "formats"},
     "deploy": {"model", "honeypots"},
     "client": {"model", "formats", "privacy"},
+    "sensors": {"model", "detection"},
     "services": {
         "model",
         "formats",
@@ -30,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
         "bus",
         "deploy",
         "client",
+        "sensors",
     },
     "api": {"model", "formats", "services", "storage"},
     "cli": {"model", "formats", "services", "storage", "api", "client"},

@@ -10,6 +10,8 @@ from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
 from threatmesh.cli import protect as protect_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
+from threatmesh.cli import detect as detect_cli
+from threatmesh.cli import lab as lab_cli
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
 from threatmesh.storage import database, directory
@@ -23,6 +25,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 app.command("anonymize")(anonymize_command)
 protect_cli.register(app)
+app.add_typer(lab_cli.app, name="lab")
+app.add_typer(detect_cli.app, name="detect")
 
 
 def _fail(exc: ThreatmeshError) -> None:
