@@ -8,10 +8,10 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
-from threatmesh.cli import protect as protect_cli
-from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import lab as lab_cli
+from threatmesh.cli import protect as protect_cli
+from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
 from threatmesh.storage import database, directory
