@@ -31,8 +31,8 @@ ALLOWED: dict[str, set[str]] = {
         "deploy",
         "client",
     },
-    "api": {"model", "formats", "services", "storage"},
-    "cli": {"model", "formats", "services", "storage", "api"},
+    "api": {"model", "formats", "services", "storage", "bus"},
+    "cli": {"model", "formats", "services", "storage", "bus", "api"},
 }
 # Pure layers: no sockets, files, databases or web frameworks.
 PURE = {"model", "formats", "privacy", "detection", "honeypots"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from threatmesh.storage import outbox  # noqa: F401  (adds its tables to metadata)
 from threatmesh.storage.tables import metadata
 
 engine = context.config.attributes["engine"]

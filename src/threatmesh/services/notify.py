@@ -1,0 +1,196 @@
+"""Notifications of changes: what the write use cases call, inside their transaction.
+
+Each function reads what it needs on the transaction's own connection and queues one
+notification in the outbox (``storage.outbox``), shaped as MISP publishes it on
+ZeroMQ (``{"Event": {...}, "action": "edit"}``, ``{"Attribute": {...}, "Event":
+{...}, "action": "add"}``...). The transaction inserts the queued rows just before it
+commits, so a change and its notification are committed, or rolled back, together.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from threatmesh.bus import topics
+from threatmesh.formats import misp_out
+from threatmesh.model.access import Viewer
+from threatmesh.storage import outbox, reads
+from threatmesh.storage.tables import attributes, events, objects, sightings, tags
+
+#: Sees everything: a notification carries the whole change, and each subscriber gets
+#: only what it may see (``model.stream_access``).
+_EVERYTHING = Viewer(0, 0, 0, True, frozenset(), frozenset())
+
+
+class Doorbell:
+    """Rung after every commit that wrote notifications, so the relay and the streams
+    of this process wake at once instead of at their next poll."""
+
+    def __init__(self) -> None:
+        self._rang = threading.Condition()
+        self.rings = 0
+
+    def ring(self) -> None:
+        """Wake everything waiting."""
+        with self._rang:
+            self.rings += 1
+            self._rang.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Wait until a ring after ``seen`` (or ``timeout`` seconds); the ring count."""
+        with self._rang:
+            self._rang.wait_for(lambda: self.rings != seen, timeout)
+            return self.rings
+
+
+def record(
+    conn: Connection,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    action: str,
+    event_id: int | None = None,
+    event_uuid: str = "",
+) -> None:
+    """Queue one notification on ``topic`` in the current transaction."""
+    outbox.buffer(conn, topic, payload, action=action, event_id=event_id, event_uuid=event_uuid)
+
+
+def _event_meta(conn: Connection, event_id: int) -> dict[str, Any]:
+    row = conn.execute(reads.event_query().where(events.c.id == event_id)).mappings().one()
+    return reads.event_with_orgs(row)
+
+
+def event(conn: Connection, event_id: int, action: str) -> None:
+    """``misp_json_event``: the event's own fields and tags (add, edit, delete...)."""
+    meta = _event_meta(conn, event_id)
+    meta["Tag"] = reads.tags_of_event(conn, event_id)
+    record(
+        conn,
+        topics.EVENT,
+        {"Event": meta},
+        action=action,
+        event_id=event_id,
+        event_uuid=meta["uuid"],
+    )
+
+
+def published(conn: Connection, event_id: int) -> None:
+    """``misp_json``: the whole event, as MISP publishes it on publication."""
+    row = conn.execute(reads.event_query().where(events.c.id == event_id)).mappings().one()
+    opts = reads.ReadOptions(include_sightings=False, include_correlations=False)
+    full = reads.load_event(conn, _EVERYTHING, row, opts)
+    record(
+        conn,
+        topics.MISP_JSON,
+        {"Event": full},
+        action="publish",
+        event_id=event_id,
+        event_uuid=row["uuid"],
+    )
+
+
+def attributes_changed(conn: Connection, attribute_ids: Sequence[int], action: str) -> None:
+    """``misp_json_attribute``: each attribute with its tags, its event (and the facts
+    of its object, which decide who may see it)."""
+    rows = conn.execute(
+        sa.select(attributes).where(attributes.c.id.in_(attribute_ids)).order_by(attributes.c.id)
+    ).mappings()
+    attr_tags = reads.tags_of_attributes(conn, list(attribute_ids))
+    metas: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        meta = metas.get(r["event_id"]) or metas.setdefault(
+            r["event_id"], _event_meta(conn, r["event_id"])
+        )
+        payload: dict[str, Any] = {
+            "Attribute": misp_out.attribute(r) | {"Tag": attr_tags.get(r["id"], [])},
+            "Event": meta,
+        }
+        if r["object_id"]:
+            payload["Object"] = _object_facts(conn, r["object_id"])
+        record(
+            conn,
+            topics.ATTRIBUTE,
+            payload,
+            action=action,
+            event_id=r["event_id"],
+            event_uuid=meta["uuid"],
+        )
+
+
+def _object_facts(conn: Connection, object_id: int) -> dict[str, Any]:
+    row = conn.execute(sa.select(objects).where(objects.c.id == object_id)).mappings().one()
+    return misp_out.misp_object(row)
+
+
+def object_changed(conn: Connection, object_id: int, action: str) -> None:
+    """``misp_json_object``: the object with its attributes, and its event."""
+    obj = _object_facts(conn, object_id)
+    attrs = conn.execute(
+        sa.select(attributes).where(attributes.c.object_id == object_id).order_by(attributes.c.id)
+    ).mappings()
+    obj["Attribute"] = [misp_out.attribute(a) for a in attrs]
+    event_id = int(obj["event_id"])
+    meta = _event_meta(conn, event_id)
+    record(
+        conn,
+        topics.OBJECT,
+        {"Object": obj, "Event": meta},
+        action=action,
+        event_id=event_id,
+        event_uuid=meta["uuid"],
+    )
+
+
+def sightings_added(conn: Connection, sighting_uuids: Sequence[str]) -> None:
+    """``misp_json_sighting``: each sighting with its attribute and event."""
+    q = reads.sighting_query().where(sightings.c.uuid.in_(sighting_uuids))
+    for s in conn.execute(q).mappings().all():
+        attr = (
+            conn.execute(sa.select(attributes).where(attributes.c.id == s["attribute_id"]))
+            .mappings()
+            .one()
+        )
+        meta = _event_meta(conn, s["event_id"])
+        payload: dict[str, Any] = {
+            "Sighting": misp_out.sighting(s),
+            "Attribute": misp_out.attribute(attr),
+            "Event": meta,
+        }
+        if attr["object_id"]:
+            payload["Object"] = _object_facts(conn, attr["object_id"])
+        record(
+            conn,
+            topics.SIGHTING,
+            payload,
+            action="add",
+            event_id=s["event_id"],
+            event_uuid=meta["uuid"],
+        )
+
+
+def tag_changed(
+    conn: Connection, tag_id: int, *, event_id: int, attribute_id: int, local: bool, action: str
+) -> None:
+    """``misp_json_tag``: a tag attached to (or detached from) an event or attribute."""
+    row = conn.execute(sa.select(tags).where(tags.c.id == tag_id)).mappings().one()
+    meta = _event_meta(conn, event_id)
+    payload: dict[str, Any] = {
+        "Tag": misp_out.tag({**row, "tag_id": tag_id, "local": local}),
+        "Event": meta,
+    }
+    if attribute_id:
+        attr = (
+            conn.execute(sa.select(attributes).where(attributes.c.id == attribute_id))
+            .mappings()
+            .one()
+        )
+        payload["Attribute"] = misp_out.attribute(attr)
+        if attr["object_id"]:
+            payload["Object"] = _object_facts(conn, attr["object_id"])
+    record(conn, topics.TAG, payload, action=action, event_id=event_id, event_uuid=meta["uuid"])
