@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test check bench clean fmt
+.PHONY: demo test check bench clean fmt system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	THREATMESH_DATA_DIR=$${THREATMESH_DATA_DIR:-./data} $(BIN)/threatmesh demo
 
+## system-deps: system packages the tests use (nats-server: the NATS outage tests run their own)
+system-deps:
+	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || \
+		(apt-get update && apt-get install -y nats-server)
+
 ## test: install dev dependencies and run the whole suite (SQLite and PostgreSQL)
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 ## check: lint and type-check

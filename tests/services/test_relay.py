@@ -1,0 +1,123 @@
+"""The relay copies the outbox to the bus in order, and loses nothing when the bus
+is down (a fake bus that fails on demand wraps the real memory bus)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterator
+
+import pytest
+
+from threatmesh.bus.base import Bus, BusUnavailable, Message, Subscription
+from threatmesh.bus.memory import MemoryBus
+from threatmesh.services import admin, attributes, events
+from threatmesh.services.platform import Identity, Platform
+from threatmesh.services.relay import Relay
+from threatmesh.storage import outbox
+from threatmesh.storage.database import create_engine
+
+
+class FlakyBus(Bus):
+    """A memory bus that refuses publishes while ``down``, or after ``budget`` more."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryBus()
+        self.down = False
+        self.budget: int | None = None
+
+    def publish(self, message: Message) -> int:
+        if self.down or self.budget == 0:
+            raise BusUnavailable("flaky bus is down")
+        if self.budget is not None:
+            self.budget -= 1
+        return self.inner.publish(message)
+
+    def subscribe(self, *, after: int = 0, topics: Collection[str] | None = None) -> Subscription:
+        return self.inner.subscribe(after=after, topics=topics)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def ids(self) -> list[int]:
+        sub = self.inner.subscribe()
+        got = [d.message.id for d in sub.fetch(limit=10_000, timeout=0)]
+        sub.close()
+        return got
+
+
+@pytest.fixture
+def world(sqlite_url: str) -> Iterator[tuple[Platform, Identity]]:
+    platform = Platform(engine=create_engine(sqlite_url))
+    who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
+    assert who is not None
+    yield platform, who
+    platform.engine.dispose()
+
+
+def _changes(platform: Platform, who: Identity, n: int) -> None:
+    for i in range(n):
+        ev = events.add_event(platform, who, {"info": f"e{i}"})
+        attributes.add_attributes(
+            platform, who, ev["id"], {"type": "domain", "value": f"{i}.example"}
+        )
+
+
+def _undelivered(platform: Platform) -> int:
+    with platform.read() as conn:
+        return outbox.undelivered_count(conn)
+
+
+def test_drain_publishes_in_order_once(world: tuple[Platform, Identity]) -> None:
+    platform, who = world
+    _changes(platform, who, 3)
+    bus = FlakyBus()
+    relay = Relay(platform, bus, batch=4)
+    assert relay.drain() == 6
+    assert relay.drain() == 0
+    assert bus.ids() == [1, 2, 3, 4, 5, 6] and _undelivered(platform) == 0
+    sub = bus.inner.subscribe()
+    first = sub.fetch(limit=1, timeout=0)[0].message
+    assert (first.topic, first.event_uuid) == ("misp_json_event", first.event_uuid)
+    assert b'"action":"add"' in first.payload
+
+
+def test_a_failure_part_way_keeps_the_rest_for_later(world: tuple[Platform, Identity]) -> None:
+    platform, who = world
+    _changes(platform, who, 3)
+    bus = FlakyBus()
+    bus.budget = 2
+    relay = Relay(platform, bus)
+    with pytest.raises(BusUnavailable):
+        relay.run_once()
+    assert bus.ids() == [1, 2] and _undelivered(platform) == 4
+    bus.down = True
+    bus.budget = None
+    with pytest.raises(BusUnavailable):
+        relay.run_once()
+    assert _undelivered(platform) == 4
+    bus.down = False
+    assert relay.drain() == 4
+    assert bus.ids() == [1, 2, 3, 4, 5, 6]
+
+
+def test_background_relay_backs_off_and_catches_up(world: tuple[Platform, Identity]) -> None:
+    platform, who = world
+    bus = FlakyBus()
+    bus.down = True
+    relay = Relay(platform, bus, idle_seconds=0.2, max_backoff=0.2).start()
+    try:
+        _changes(platform, who, 2)
+        time.sleep(0.3)  # the relay is retrying meanwhile
+        assert bus.ids() == [] and _undelivered(platform) == 4
+        bus.down = False
+        deadline = time.monotonic() + 10
+        while bus.ids() != [1, 2, 3, 4] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert bus.ids() == [1, 2, 3, 4]
+        _changes(platform, who, 1)  # woken by the doorbell, not by its idle poll
+        deadline = time.monotonic() + 10
+        while len(bus.ids()) < 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert bus.ids() == [1, 2, 3, 4, 5, 6]
+    finally:
+        relay.stop()
