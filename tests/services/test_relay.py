@@ -3,10 +3,13 @@ is down (a fake bus that fails on demand wraps the real memory bus)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Collection, Iterator
+from pathlib import Path
 
 import pytest
+from tests.support import database_url
 
 from threatmesh.bus.base import Bus, BusUnavailable, Message, Subscription
 from threatmesh.bus.memory import MemoryBus
@@ -121,3 +124,64 @@ def test_background_relay_backs_off_and_catches_up(world: tuple[Platform, Identi
         assert bus.ids() == [1, 2, 3, 4, 5, 6]
     finally:
         relay.stop()
+
+
+class CountingBus(Bus):
+    """Counts one relay's publishes into a bus shared with other relays."""
+
+    def __init__(self, shared: MemoryBus) -> None:
+        self.shared = shared
+        self.count = 0
+
+    def publish(self, message: Message) -> int:
+        self.count += 1
+        time.sleep(0.003)  # a network round trip, so the relays' batches overlap
+        return self.shared.publish(message)
+
+    def subscribe(self, *, after: int = 0, topics: Collection[str] | None = None) -> Subscription:
+        return self.shared.subscribe(after=after, topics=topics)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.postgres
+def test_relays_of_several_workers_share_the_outbox(tmp_path: Path) -> None:
+    """Three relays (as three worker processes would run) drain one PostgreSQL outbox
+    while a writer adds to it: each notification reaches the bus once, and every event's
+    notifications arrive in order."""
+    with database_url("postgresql", tmp_path) as url:
+        platform = Platform(engine=create_engine(url))
+        who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
+        assert who is not None
+        for _ in range(3):  # a backlog: each event's rows span several relays' batches
+            _changes_on_one_event(platform, who, 8)
+        shared = MemoryBus()
+        buses = [CountingBus(shared) for _ in range(3)]
+        relays = [Relay(platform, b, batch=3, idle_seconds=0.05).start() for b in buses]
+        writer = threading.Thread(target=_changes_on_one_event, args=(platform, who, 8))
+        try:
+            writer.start()  # and more while they drain
+            writer.join()
+            deadline = time.monotonic() + 20
+            while _undelivered(platform) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            for r in relays:
+                r.stop()
+            platform.engine.dispose()
+        sub = shared.subscribe()
+        got = [d.message for d in sub.fetch(limit=10_000, timeout=0)]
+        assert len(got) == 4 * 9 and len({m.id for m in got}) == len(got)  # none twice
+        assert sum(b.count for b in buses) == len(got)
+        for uuid in {m.event_uuid for m in got}:
+            ids = [m.id for m in got if m.event_uuid == uuid]
+            assert ids == sorted(ids), f"event {uuid} out of order: {ids}"
+
+
+def _changes_on_one_event(platform: Platform, who: Identity, n: int) -> None:
+    ev = events.add_event(platform, who, {"info": "busy"})
+    for i in range(n):
+        attributes.add_attributes(
+            platform, who, ev["id"], {"type": "domain", "value": f"{i}.{ev['uuid']}.example"}
+        )
