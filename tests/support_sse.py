@@ -32,6 +32,8 @@ class SSEReader:
     frames: list[Frame] = field(default_factory=list)
     connected: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    #: The client side's port of the connection (to tell which worker serves it).
+    client_port: int = 0
 
     def start(self) -> SSEReader:
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -51,6 +53,8 @@ class SSEReader:
                 timeout=httpx.Timeout(self.timeout),
             ) as response:
                 response.raise_for_status()
+                stream = response.extensions["network_stream"]
+                self.client_port = int(stream.get_extra_info("client_addr")[1])
                 self._read(response)
         except BaseException as exc:  # reported by join()
             self.error = exc

@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.support import LiveServer
 from tests.support_sse import SSEReader
+
 from threatmesh.services import admin
 
 
