@@ -19,13 +19,8 @@ def drop_stream(url: str, names: dict[str, str]) -> None:
     from threatmesh.bus.nats import NatsBus
 
     bus = NatsBus(url, **names)
-
-    async def drop() -> None:
-        js = await bus.jetstream()
-        await js.delete_stream(bus.stream)
-
     try:
-        bus.run(drop())
+        bus.delete_stream()
     finally:
         bus.close()
 

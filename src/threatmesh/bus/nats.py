@@ -133,11 +133,28 @@ class NatsBus(Bus):
             raise BusUnavailable("the NATS bus is closed")
         return NatsSubscription(self, after, None if topics is None else frozenset(topics))
 
+    async def _delete_stream(self) -> None:
+        js = await self.jetstream()
+        await js.delete_stream(self.stream)
+
+    def delete_stream(self) -> None:
+        """Delete this bus's stream and every message in it (tests, benchmarks)."""
+        self.run(self._delete_stream())
+
+    async def _shutdown(self) -> None:
+        await self._drop()
+        # The client's reader, pinger and flusher tasks end once cancelled and awaited;
+        # stopping the loop with them pending would only warn about them later.
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
     def close(self) -> None:
         if self._closed:
             return
         try:
-            self.run(self._drop())
+            self.run(self._shutdown())
         except BusUnavailable:
             pass
         self._closed = True

@@ -10,7 +10,7 @@ commits, so a change and its notification are committed, or rolled back, togethe
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,19 +33,36 @@ class Doorbell:
 
     def __init__(self) -> None:
         self._rang = threading.Condition()
+        self._listeners: list[Callable[[], None]] = []
         self.rings = 0
 
     def ring(self) -> None:
-        """Wake everything waiting."""
+        """Wake everything waiting, and call the listeners."""
         with self._rang:
             self.rings += 1
             self._rang.notify_all()
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
 
     def wait(self, seen: int, timeout: float) -> int:
         """Wait until a ring after ``seen`` (or ``timeout`` seconds); the ring count."""
         with self._rang:
             self._rang.wait_for(lambda: self.rings != seen, timeout)
             return self.rings
+
+    def listen(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` on every ring (from the ringing thread: keep it short);
+        returns the function that stops it."""
+        with self._rang:
+            self._listeners.append(listener)
+
+        def stop() -> None:
+            with self._rang:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return stop
 
 
 def record(

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -24,8 +25,6 @@ router = APIRouter(tags=["stream"])
 
 #: A comment line this often keeps proxies from closing an idle stream.
 _KEEPALIVE_SECONDS = 15.0
-#: How often a waiting stream checks this process's doorbell (cheap: an integer).
-_TICK_SECONDS = 0.05
 
 
 def _key(request: Request) -> str:
@@ -58,24 +57,36 @@ async def _frames(
     platform: Platform, key: str, position: int, wanted: frozenset[str], poll: float
 ) -> AsyncIterator[bytes]:
     yield b": threatmesh event stream\nretry: 2000\n\n"
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+    stop_listening = platform.doorbell.listen(lambda: _wake(loop, woken))
     last_sent = time.monotonic()
-    while True:
-        seen = platform.doorbell.rings
-        # Identify again each round: a disabled user or a revoked key ends the stream.
-        who = await run_in_threadpool(platform.identify, key)
-        if who is None:
-            return
-        position, frames, more = await run_in_threadpool(
-            svc.next_frames, platform, who.viewer, position, wanted
-        )
-        if frames:
-            yield b"".join(f.encode() for f in frames)
-            last_sent = time.monotonic()
-        if more:
-            continue
-        deadline = time.monotonic() + poll
-        while time.monotonic() < deadline and platform.doorbell.rings == seen:
-            await asyncio.sleep(_TICK_SECONDS)
-        if time.monotonic() - last_sent > _KEEPALIVE_SECONDS:
-            yield b": keep-alive\n\n"
-            last_sent = time.monotonic()
+    try:
+        while True:
+            woken.clear()  # before reading, so a commit during the read is not missed
+            # Identify again each round: a disabled user or a revoked key ends the stream.
+            who = await run_in_threadpool(platform.identify, key)
+            if who is None:
+                return
+            position, frames, more = await run_in_threadpool(
+                svc.next_frames, platform, who.viewer, position, wanted
+            )
+            if frames:
+                yield b"".join(f.encode() for f in frames)
+                last_sent = time.monotonic()
+            if more:
+                continue
+            # Woken by a commit in this process, else look again after ``poll`` seconds
+            # for commits made through other workers.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout=poll)
+            if time.monotonic() - last_sent > _KEEPALIVE_SECONDS:
+                yield b": keep-alive\n\n"
+                last_sent = time.monotonic()
+    finally:
+        stop_listening()
+
+
+def _wake(loop: asyncio.AbstractEventLoop, woken: asyncio.Event) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop closed as the stream ended
+        loop.call_soon_threadsafe(woken.set)
