@@ -50,11 +50,14 @@ def test_live_stream_then_resume(server: LiveServer) -> None:
         headers={"Last-Event-ID": str(frames[0].id)},
     ).start()
     assert again.join() == frames[1:]
-    # From the start (?last_event_id=0), every topic: the tag notification is there too.
+    # From the start (?last_event_id=0), every topic: the tag notification is there too,
+    # after the organisation and user of the server's bootstrap.
     everything = SSEReader(
-        server.url, server.admin_key, count=4, params={"last_event_id": "0"}
+        server.url, server.admin_key, count=6, params={"last_event_id": "0"}
     ).start()
     assert [f.event for f in everything.join()] == [
+        "misp_json_organisation",
+        "misp_json_user",
         "misp_json_event",
         "misp_json_attribute",
         "misp_json_tag",
@@ -109,9 +112,9 @@ def test_subscribers_get_only_what_they_may_see(sqlite_server: LiveServer) -> No
     }
     published = seen[2].data["Event"]
     assert [a["value"] for a in published["Attribute"]] == ["open.example"]
-    # The site admin sees all eight.
-    everything = SSEReader(srv.url, srv.admin_key, count=8, params={"last_event_id": "0"})
-    assert len(everything.start().join()) == 8
+    # The site admin sees all eight, and the organisations and users (3 + 2 of each).
+    everything = SSEReader(srv.url, srv.admin_key, count=12, params={"last_event_id": "0"})
+    assert len(everything.start().join()) == 12
 
 
 @pytest.mark.parametrize(
@@ -122,7 +125,7 @@ def test_subscribers_get_only_what_they_may_see(sqlite_server: LiveServer) -> No
         ({}, {"Last-Event-ID": "-3"}, 400, "Last-Event-ID"),
         ({"last_event_id": "1e9"}, {}, 400, "last_event_id: '1e9'"),
         ({}, {"Last-Event-ID": "9" * 30}, 400, "is not a notification id"),
-        ({}, {"Last-Event-ID": "999999"}, 400, "past the newest notification (0)"),
+        ({}, {"Last-Event-ID": "999999"}, 400, "past the newest notification (2)"),
     ],
 )
 def test_bad_requests_are_4xx_that_say_why(

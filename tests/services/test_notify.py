@@ -46,6 +46,7 @@ def _last(platform: Platform) -> int:
 
 def test_every_change_is_notified_in_misp_shapes(world: World) -> None:
     platform, who = world
+    start = _last(platform)
     ev = events.add_event(
         platform, who, {"info": "n", "Attribute": [{"type": "ip-dst", "value": "192.0.2.9"}]}
     )
@@ -73,7 +74,7 @@ def test_every_change_is_notified_in_misp_shapes(world: World) -> None:
     content.delete_object(platform, who, obj["id"], hard=False)
     attributes.delete_attribute(platform, who, attr["id"], hard=True)
     events.delete_event(platform, who, eid)
-    notes = _notes(platform)
+    notes = _notes(platform, start)
     assert [(t, a) for t, a, _ in notes] == [
         ("misp_json_event", "add"),
         ("misp_json_event", "edit"),
@@ -192,3 +193,24 @@ def sqlite_world(sqlite_url: str) -> Iterator[World]:
     assert who is not None
     yield platform, who
     platform.engine.dispose()
+
+
+def test_organisations_and_users_are_notified_without_keys(world: World) -> None:
+    platform, who = world
+    start = _last(platform)
+    org = admin.add_org(platform, who, {"name": "NEW"})
+    admin.edit_org(platform, who, org["id"], {"description": "d"})
+    user = admin.add_user(platform, who, {"email": "n@new.test", "org_id": org["id"]})["User"]
+    admin.delete_user(platform, who, user["id"])
+    admin.delete_org(platform, who, org["id"])
+    notes = _notes(platform, start)
+    assert [(t, a) for t, a, _ in notes] == [
+        ("misp_json_organisation", "add"),
+        ("misp_json_organisation", "edit"),
+        ("misp_json_user", "add"),
+        ("misp_json_user", "delete"),
+        ("misp_json_organisation", "delete"),
+    ]
+    assert notes[1][2]["Organisation"]["name"] == "NEW"
+    assert notes[2][2]["User"]["email"] == "n@new.test"
+    assert user["authkey"] not in str(notes) and "authkey" not in notes[2][2]["User"]

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from threatmesh.bus import topics
 from threatmesh.formats import misp_out
 from threatmesh.model.access import Viewer
-from threatmesh.storage import outbox, reads
+from threatmesh.storage import directory, outbox, reads
 from threatmesh.storage.tables import attributes, events, objects, sightings, tags
 
 #: Sees everything: a notification carries the whole change, and each subscriber gets
@@ -74,7 +74,8 @@ def record(
     event_id: int | None = None,
     event_uuid: str = "",
 ) -> None:
-    """Queue one notification on ``topic`` in the current transaction."""
+    """Queue one notification on ``topic`` in the current transaction (``conn`` must be
+    a ``Platform.write()`` connection: that is what inserts the queued rows)."""
     outbox.buffer(conn, topic, payload, action=action, event_id=event_id, event_uuid=event_uuid)
 
 
@@ -211,3 +212,18 @@ def tag_changed(
         if attr["object_id"]:
             payload["Object"] = _object_facts(conn, attr["object_id"])
     record(conn, topics.TAG, payload, action=action, event_id=event_id, event_uuid=meta["uuid"])
+
+
+def organisation(conn: Connection, org_id: int, action: str) -> None:
+    """``misp_json_organisation``: an organisation added, edited or deleted."""
+    row = directory.find_org(conn, org_id)
+    if row is not None:
+        summary = directory.org_summary(row)
+        record(conn, topics.ORGANISATION, {"Organisation": summary}, action=action)
+
+
+def user(conn: Connection, user_id: int, action: str) -> None:
+    """``misp_json_user``: a user added or deleted (never its keys)."""
+    row = directory.find_user(conn, user_id)
+    if row is not None:
+        record(conn, topics.USER, {"User": directory.user_summary(row)}, action=action)
