@@ -37,6 +37,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python -m bench.stream
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench

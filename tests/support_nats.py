@@ -44,6 +44,16 @@ def nats_binary() -> str:
     return found
 
 
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """SIGTERM, then SIGKILL if ``proc`` has not exited within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+
+
 class NatsProcess:
     """A private ``nats-server -js`` on a free loopback port, with its store in a
     directory of the test, so it can be stopped and started again with its data."""
@@ -66,16 +76,10 @@ class NatsProcess:
             time.sleep(0.02)
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL) and wait for it to exit."""
+        """Stop the server and wait for it to exit."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        if proc is not None:
+            stop_process(proc)
 
 
 @contextmanager

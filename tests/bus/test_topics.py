@@ -13,7 +13,7 @@ from threatmesh.model.errors import InvalidInput
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "threatmesh"
 #: Calls that publish a notification, and the position of their topic argument.
-PUBLISHING_CALLS = {"record": 1, "buffer": 1}
+PUBLISHING_CALLS = {"record": 1, "buffer": 1, "_about_event": 1}
 
 
 def _trees() -> list[tuple[Path, ast.AST]]:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from tests.support import free_port, postgres_database
-from tests.support_nats import nats_process, unique_names
+from tests.support_nats import nats_process, stop_process, unique_names
 from tests.support_procs import holder, workers
 from tests.support_sse import SSEReader
 
@@ -49,12 +49,7 @@ def _serve(env: dict[str, str], port: int, log: Path) -> Iterator[list[int]]:
             time.sleep(0.1)
         yield workers(proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
 
 
 def _on(pids: list[int], port: int, response: httpx.Response) -> int | None:
@@ -140,7 +135,8 @@ def test_a_subscriber_on_any_worker_sees_every_workers_changes(tmp_path: Path) -
                 )
                 assert outbox.undelivered_count(conn) == 0
             engine.dispose()
-        expected = [(r["id"], r["topic"]) for r in rows if r["topic"] in TOPICS["topics"].split(",")]
+        wanted = TOPICS["topics"].split(",")
+        expected = [(r["id"], r["topic"]) for r in rows if r["topic"] in wanted]
         assert len(expected) == 8
         for worker in pids:
             assert streams[worker] == expected, f"worker {worker}'s subscriber"

@@ -20,13 +20,22 @@ from threatmesh.storage.database import create_engine
 World = tuple[Platform, Identity]
 
 
-@pytest.fixture
-def world(db_url: str) -> Iterator[World]:
-    platform = Platform(engine=create_engine(db_url))
+def _world(url: str) -> Iterator[World]:
+    platform = Platform(engine=create_engine(url))
     who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
     assert who is not None
     yield platform, who
     platform.engine.dispose()
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
+    yield from _world(db_url)
+
+
+@pytest.fixture
+def sqlite_world(sqlite_url: str) -> Iterator[World]:
+    yield from _world(sqlite_url)
 
 
 def _notes(platform: Platform, after: int = 0) -> list[tuple[str, str, dict[str, Any]]]:
@@ -184,15 +193,6 @@ def test_notifications_match_committed_changes(sqlite_world: World, ops: list[st
     for topic, _, payload in notes:
         if topic == "misp_json_attribute":
             assert payload["Attribute"]["uuid"] in present
-
-
-@pytest.fixture
-def sqlite_world(sqlite_url: str) -> Iterator[World]:
-    platform = Platform(engine=create_engine(sqlite_url))
-    who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
-    assert who is not None
-    yield platform, who
-    platform.engine.dispose()
 
 
 def test_organisations_and_users_are_notified_without_keys(world: World) -> None:

@@ -59,6 +59,19 @@ BACKENDS.register("memory", _memory)
 BACKENDS.register("nats", _nats)
 
 
+#: Entry-point group of out-of-tree backends (a factory ``(url, **options) -> Bus``).
+ENTRY_POINT_GROUP = "threatmesh.bus"
+
+
+def load_plugins() -> None:
+    """Register the backends installed packages declare in ``threatmesh.bus``."""
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name not in BACKENDS:
+            BACKENDS.register(entry.name, entry.load())
+
+
 def create_bus(name: str, url: str = "", **options: Any) -> Bus:
     """The bus backend ``name`` (connected to ``url`` if the backend has one)."""
+    if name not in BACKENDS:
+        load_plugins()
     return BACKENDS[name](url, **options)

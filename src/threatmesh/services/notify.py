@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.bus import topics
 from threatmesh.formats import misp_out
@@ -84,18 +84,39 @@ def _event_meta(conn: Connection, event_id: int) -> dict[str, Any]:
     return reads.event_with_orgs(row)
 
 
+def _about_event(
+    conn: Connection,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    event_id: int,
+    action: str,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Record ``payload`` with the ``Event`` it is about (read unless given)."""
+    meta = meta or _event_meta(conn, event_id)
+    body = {**payload, "Event": payload.get("Event", meta)}
+    record(conn, topic, body, action=action, event_id=event_id, event_uuid=meta["uuid"])
+
+
+def _attribute_part(conn: Connection, attr: RowMapping, **extra: Any) -> dict[str, Any]:
+    """``Attribute`` (and the ``Object`` it is in: its distribution decides who sees it)."""
+    part: dict[str, Any] = {"Attribute": misp_out.attribute(attr) | extra}
+    if attr["object_id"]:
+        part["Object"] = _object_facts(conn, attr["object_id"])
+    return part
+
+
+def _attribute_row(conn: Connection, attribute_id: int) -> RowMapping:
+    q = sa.select(attributes).where(attributes.c.id == attribute_id)
+    return conn.execute(q).mappings().one()
+
+
 def event(conn: Connection, event_id: int, action: str) -> None:
     """``misp_json_event``: the event's own fields and tags (add, edit, delete...)."""
     meta = _event_meta(conn, event_id)
     meta["Tag"] = reads.tags_of_event(conn, event_id)
-    record(
-        conn,
-        topics.EVENT,
-        {"Event": meta},
-        action=action,
-        event_id=event_id,
-        event_uuid=meta["uuid"],
-    )
+    _about_event(conn, topics.EVENT, {"Event": meta}, event_id=event_id, action=action, meta=meta)
 
 
 def published(conn: Connection, event_id: int) -> None:
@@ -103,42 +124,23 @@ def published(conn: Connection, event_id: int) -> None:
     row = conn.execute(reads.event_query().where(events.c.id == event_id)).mappings().one()
     opts = reads.ReadOptions(include_sightings=False, include_correlations=False)
     full = reads.load_event(conn, _EVERYTHING, row, opts)
-    record(
-        conn,
-        topics.MISP_JSON,
-        {"Event": full},
-        action="publish",
-        event_id=event_id,
-        event_uuid=row["uuid"],
+    _about_event(
+        conn, topics.MISP_JSON, {"Event": full}, event_id=event_id, action="publish", meta=full
     )
 
 
 def attributes_changed(conn: Connection, attribute_ids: Sequence[int], action: str) -> None:
-    """``misp_json_attribute``: each attribute with its tags, its event (and the facts
-    of its object, which decide who may see it)."""
+    """``misp_json_attribute``: each attribute with its tags and its event."""
     rows = conn.execute(
         sa.select(attributes).where(attributes.c.id.in_(attribute_ids)).order_by(attributes.c.id)
     ).mappings()
     attr_tags = reads.tags_of_attributes(conn, list(attribute_ids))
     metas: dict[int, dict[str, Any]] = {}
     for r in rows:
-        meta = metas.get(r["event_id"]) or metas.setdefault(
-            r["event_id"], _event_meta(conn, r["event_id"])
-        )
-        payload: dict[str, Any] = {
-            "Attribute": misp_out.attribute(r) | {"Tag": attr_tags.get(r["id"], [])},
-            "Event": meta,
-        }
-        if r["object_id"]:
-            payload["Object"] = _object_facts(conn, r["object_id"])
-        record(
-            conn,
-            topics.ATTRIBUTE,
-            payload,
-            action=action,
-            event_id=r["event_id"],
-            event_uuid=meta["uuid"],
-        )
+        eid = r["event_id"]
+        meta = metas.get(eid) or metas.setdefault(eid, _event_meta(conn, eid))
+        part = _attribute_part(conn, r, Tag=attr_tags.get(r["id"], []))
+        _about_event(conn, topics.ATTRIBUTE, part, event_id=eid, action=action, meta=meta)
 
 
 def _object_facts(conn: Connection, object_id: int) -> dict[str, Any]:
@@ -153,43 +155,16 @@ def object_changed(conn: Connection, object_id: int, action: str) -> None:
         sa.select(attributes).where(attributes.c.object_id == object_id).order_by(attributes.c.id)
     ).mappings()
     obj["Attribute"] = [misp_out.attribute(a) for a in attrs]
-    event_id = int(obj["event_id"])
-    meta = _event_meta(conn, event_id)
-    record(
-        conn,
-        topics.OBJECT,
-        {"Object": obj, "Event": meta},
-        action=action,
-        event_id=event_id,
-        event_uuid=meta["uuid"],
-    )
+    _about_event(conn, topics.OBJECT, {"Object": obj}, event_id=int(obj["event_id"]), action=action)
 
 
 def sightings_added(conn: Connection, sighting_uuids: Sequence[str]) -> None:
     """``misp_json_sighting``: each sighting with its attribute and event."""
     q = reads.sighting_query().where(sightings.c.uuid.in_(sighting_uuids))
     for s in conn.execute(q).mappings().all():
-        attr = (
-            conn.execute(sa.select(attributes).where(attributes.c.id == s["attribute_id"]))
-            .mappings()
-            .one()
-        )
-        meta = _event_meta(conn, s["event_id"])
-        payload: dict[str, Any] = {
-            "Sighting": misp_out.sighting(s),
-            "Attribute": misp_out.attribute(attr),
-            "Event": meta,
-        }
-        if attr["object_id"]:
-            payload["Object"] = _object_facts(conn, attr["object_id"])
-        record(
-            conn,
-            topics.SIGHTING,
-            payload,
-            action="add",
-            event_id=s["event_id"],
-            event_uuid=meta["uuid"],
-        )
+        part = _attribute_part(conn, _attribute_row(conn, s["attribute_id"]))
+        part["Sighting"] = misp_out.sighting(s)
+        _about_event(conn, topics.SIGHTING, part, event_id=s["event_id"], action="add")
 
 
 def tag_changed(
@@ -197,21 +172,9 @@ def tag_changed(
 ) -> None:
     """``misp_json_tag``: a tag attached to (or detached from) an event or attribute."""
     row = conn.execute(sa.select(tags).where(tags.c.id == tag_id)).mappings().one()
-    meta = _event_meta(conn, event_id)
-    payload: dict[str, Any] = {
-        "Tag": misp_out.tag({**row, "tag_id": tag_id, "local": local}),
-        "Event": meta,
-    }
-    if attribute_id:
-        attr = (
-            conn.execute(sa.select(attributes).where(attributes.c.id == attribute_id))
-            .mappings()
-            .one()
-        )
-        payload["Attribute"] = misp_out.attribute(attr)
-        if attr["object_id"]:
-            payload["Object"] = _object_facts(conn, attr["object_id"])
-    record(conn, topics.TAG, payload, action=action, event_id=event_id, event_uuid=meta["uuid"])
+    part = _attribute_part(conn, _attribute_row(conn, attribute_id)) if attribute_id else {}
+    part["Tag"] = misp_out.tag({**row, "tag_id": tag_id, "local": local})
+    _about_event(conn, topics.TAG, part, event_id=event_id, action=action)
 
 
 def organisation(conn: Connection, org_id: int, action: str) -> None:
