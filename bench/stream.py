@@ -45,17 +45,19 @@ from threatmesh.storage import outbox
 from threatmesh.storage.database import create_engine
 
 
-def fill(platform: Platform, count: int) -> None:
-    """``count`` attribute notifications (plus one event notification)."""
+def fill(platform: Platform, count: int, per_event: int) -> None:
+    """About ``count`` notifications: events each followed by ``per_event - 1``
+    attributes (``attributes/add``, up to 500 per call)."""
     who = platform.identify(admin.bootstrap(platform, org_name="B", email="b@b.test"))
     assert who is not None
-    ev = events.add_event(platform, who, {"info": "stream bench", "distribution": 1})
-    for start in range(0, count, 500):
-        batch = [
-            {"type": "domain", "value": f"n{i}.stream-bench.example", "comment": "bench"}
-            for i in range(start, min(count, start + 500))
-        ]
-        attributes.add_attributes(platform, who, ev["id"], batch)
+    for e in range(max(1, count // per_event)):
+        ev = events.add_event(platform, who, {"info": f"stream bench {e}", "distribution": 1})
+        for start in range(0, per_event - 1, 500):
+            batch = [
+                {"type": "domain", "value": f"n{i}.e{e}.stream-bench.example", "comment": "b"}
+                for i in range(start, min(per_event - 1, start + 500))
+            ]
+            attributes.add_attributes(platform, who, ev["id"], batch)
 
 
 def _reset(platform: Platform) -> None:
@@ -69,26 +71,36 @@ def _timed(fn: Callable[[], int]) -> tuple[int, float]:
     return n, time.perf_counter() - started
 
 
-def relay_rates(platform: Platform, make_bus: Callable[[], Bus]) -> tuple[float, float]:
-    """(notifications/s straight to the bus, notifications/s through the relay)."""
+def relay_rates(platform: Platform, make_bus: Callable[[], Bus]) -> tuple[float, float, float]:
+    """Notifications/s: one ``publish`` at a time and ``publish_ordered`` in batches of
+    500, both straight to the bus, then through the relay (batches of 500)."""
     with platform.read() as conn:
         rows = list(conn.execute(sa.select(outbox.notifications)).mappings())
     messages = [message_of(r) for r in rows]
-    raw_bus = make_bus()
 
-    def publish_all() -> int:
+    def one_by_one(bus: Bus) -> int:
         for m in messages:
-            raw_bus.publish(m)
+            bus.publish(m)
         return len(messages)
 
-    n_raw, t_raw = _timed(publish_all)
-    _discard(raw_bus)
+    def batched(bus: Bus) -> int:
+        for i in range(0, len(messages), 500):
+            _, failure = bus.publish_ordered(messages[i : i + 500])
+            assert failure is None, failure
+        return len(messages)
+
+    rates = []
+    for publish in (one_by_one, batched):
+        bus = make_bus()
+        n, seconds = _timed(lambda: publish(bus))  # noqa: B023 (called at once)
+        _discard(bus)
+        rates.append(n / seconds)
     _reset(platform)
-    relay_bus = make_bus()
-    n_relay, t_relay = _timed(Relay(platform, relay_bus, batch=500).drain)
-    _discard(relay_bus)
-    assert n_raw == n_relay == len(messages)
-    return n_raw / t_raw, n_relay / t_relay
+    bus = make_bus()
+    n, seconds = _timed(Relay(platform, bus, batch=500).drain)
+    _discard(bus)
+    assert n == len(messages)
+    return rates[0], rates[1], n / seconds
 
 
 def _discard(bus: Bus) -> None:
@@ -169,19 +181,26 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
     print(machine())
-    with bench_database(args.postgres) as (db_url, _scratch):
-        platform = Platform(engine=create_engine(db_url))
-        fill(platform, args.count)
-        print(f"{db_label(platform.engine)}; {args.count + 1} notifications in the outbox")
-        print("| bus | straight to the bus | through the relay | relay / bus |")
-        print("| --- | ---: | ---: | ---: |")
-        backends: dict[str, Callable[[], Bus]] = {"memory": lambda: create_bus("memory")}
-        if _nats_up(args.nats):
-            backends["nats"] = _nats_bus(args.nats)
-        for name, make in backends.items():
-            raw, relayed = relay_rates(platform, make)
-            print(f"| {name} | {raw:,.0f}/s | {relayed:,.0f}/s | {relayed / raw:.2f} |")
-        platform.engine.dispose()
+    print("| workload | bus | one at a time | in batches | through the relay | relay / batches |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for label, per_event in (
+        (f"1 event, {args.count} notifications", args.count),
+        ("10 notifications per event", 10),
+    ):
+        with bench_database(args.postgres) as (db_url, _scratch):
+            platform = Platform(engine=create_engine(db_url))
+            fill(platform, args.count, per_event)
+            backends: dict[str, Callable[[], Bus]] = {"memory": lambda: create_bus("memory")}
+            if _nats_up(args.nats):
+                backends["nats"] = _nats_bus(args.nats)
+            for name, make in backends.items():
+                single, batch, relayed = relay_rates(platform, make)
+                print(
+                    f"| {label} | {name} | {single:,.0f}/s | {batch:,.0f}/s | "
+                    f"{relayed:,.0f}/s | {relayed / batch:.2f} |"
+                )
+            print(f"({db_label(platform.engine)})")
+            platform.engine.dispose()
     with bench_database(args.postgres) as (db_url, scratch):
         posts, ends = latency(db_url, scratch, args.samples)
     p50_post, p50_end = percentile(posts, 50) * 1e3, percentile(ends, 50) * 1e3

@@ -125,3 +125,20 @@ def test_closed_bus_refuses(bus: Bus) -> None:
         bus.publish(_msg(2))
     with pytest.raises(BusUnavailable):
         bus.subscribe()
+
+
+def test_publish_ordered_keeps_each_events_order(bus: Bus) -> None:
+    batch = [_msg(i, event="a" if i % 3 else "b") for i in range(1, 31)]
+    stored, failure = bus.publish_ordered(batch)
+    assert failure is None and stored == list(range(1, 31))
+    got = _fetch_all(bus)
+    assert sorted(m.id for m in got) == stored
+    for event in ("a", "b"):
+        ids = [m.id for m in got if m.event_uuid == event]
+        assert ids == sorted(ids)
+
+
+def test_publish_ordered_on_a_closed_bus_stores_nothing(bus: Bus) -> None:
+    bus.close()
+    stored, failure = bus.publish_ordered([_msg(1), _msg(2, event="other")])
+    assert stored == [] and isinstance(failure, BusUnavailable)

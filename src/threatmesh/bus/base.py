@@ -7,7 +7,7 @@ built on an asynchronous client (NATS) runs that client on a private event loop.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from threatmesh.model.errors import ThreatmeshError
@@ -63,6 +63,25 @@ class Bus(ABC):
 
         Raises :class:`BusUnavailable` when it could not be stored.
         """
+
+    def publish_ordered(
+        self, messages: Sequence[Message]
+    ) -> tuple[list[int], BusUnavailable | None]:
+        """Publish ``messages`` keeping the order within each event: after a failure,
+        no later message of that event is sent. Returns the ids of the messages stored
+        and the first failure (None when all were stored).
+
+        This default publishes one at a time and stops at the first failure; a backend
+        may publish different events' messages concurrently.
+        """
+        stored: list[int] = []
+        for message in messages:
+            try:
+                self.publish(message)
+            except BusUnavailable as exc:
+                return stored, exc
+            stored.append(message.id)
+        return stored, None
 
     @abstractmethod
     def subscribe(self, *, after: int = 0, topics: Collection[str] | None = None) -> Subscription:

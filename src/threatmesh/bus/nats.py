@@ -13,7 +13,7 @@ import asyncio
 import os
 import socket
 import threading
-from collections.abc import Collection, Coroutine
+from collections.abc import Collection, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from threatmesh.bus.base import Bus, BusUnavailable, Delivery, Message, Subscription
@@ -51,6 +51,7 @@ class NatsBus(Bus):
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._closed = False
+        self._connecting = asyncio.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="threatmesh-nats", daemon=True
@@ -77,6 +78,10 @@ class NatsBus(Bus):
 
     async def jetstream(self) -> JetStreamContext:
         """The JetStream context, connecting (and creating the stream) when needed."""
+        async with self._connecting:  # concurrent publishers share one connection
+            return await self._connect()
+
+    async def _connect(self) -> JetStreamContext:
         if self._nc is not None and self._js is not None and self._nc.is_connected:
             return self._js
         if self._nc is not None:
@@ -127,6 +132,41 @@ class NatsBus(Bus):
 
     def publish(self, message: Message) -> int:
         return self.run(self._publish(message))
+
+    async def _chain(self, messages: list[Message], stored: list[int]) -> BaseException | None:
+        for message in messages:
+            try:
+                await self._publish(message)
+            except Exception as exc:
+                return exc  # the rest of this event waits: sending it now would reorder
+            stored.append(message.id)
+        return None
+
+    async def _publish_ordered(
+        self, messages: Sequence[Message]
+    ) -> tuple[list[int], BaseException | None]:
+        chains: dict[str, list[Message]] = {}
+        for message in messages:
+            chains.setdefault(message.event_uuid, []).append(message)
+        stored: list[int] = []
+        failures = await asyncio.gather(*(self._chain(c, stored) for c in chains.values()))
+        return stored, next((f for f in failures if f is not None), None)
+
+    def publish_ordered(
+        self, messages: Sequence[Message]
+    ) -> tuple[list[int], BusUnavailable | None]:
+        """Each event's messages in order, different events concurrently (each publish
+        still waits for its acknowledgement, but the round trips overlap)."""
+        timeout = self.timeout * (len(messages) + 1)
+        try:
+            stored, failure = self.run(self._publish_ordered(messages), timeout=timeout)
+        except BusUnavailable as exc:  # closed, or timed out as a whole: send all again
+            return [], exc
+        if failure is None:
+            return sorted(stored), None
+        return sorted(stored), BusUnavailable(
+            f"NATS at {self.url}: {failure.__class__.__name__}: {failure}"
+        )
 
     def subscribe(self, *, after: int = 0, topics: Collection[str] | None = None) -> Subscription:
         if self._closed:

@@ -1,9 +1,10 @@
 """The relay: copies outbox notifications to the bus, in order, at least once.
 
 One relay runs in each server process (started by the app's lifespan). It claims a
-batch of undelivered rows, publishes them one by one in id order (each publish waits
-for the bus to acknowledge it), and marks the published ones delivered. When the bus
-is down it stops at the first failure and retries with exponential backoff; rows stay
+batch of undelivered rows, publishes them (each event's rows in id order, each publish
+acknowledged by the bus before the event's next one; different events may overlap),
+and marks the published ones delivered. When the bus fails, no later row of that
+event is sent, and the relay retries with exponential backoff; rows stay
 undelivered until the bus has them, so nothing is lost, and a crash between publish
 and mark only means the bus sees a row twice (subscribers deduplicate on the id).
 """
@@ -49,14 +50,9 @@ class Relay:
         self._thread: threading.Thread | None = None
 
     def _publish(self, rows: list[RowMapping]) -> tuple[list[int], BusUnavailable | None]:
-        done: list[int] = []
-        for row in rows:
-            try:
-                self.bus.publish(message_of(row))
-            except BusUnavailable as exc:
-                return done, exc  # later rows wait: publishing them now would reorder
-            done.append(row["id"])
-        return done, None
+        # After a failure the bus sends no later row of the same event: those wait for
+        # the next round, so each event's notifications stay in order.
+        return self.bus.publish_ordered([message_of(r) for r in rows])
 
     def run_once(self) -> int:
         """Publish one batch; returns how many were published.
