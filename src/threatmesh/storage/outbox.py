@@ -169,3 +169,12 @@ def undelivered_count(conn: Connection) -> int:
     """How many notifications wait for the bus."""
     q = sa.select(sa.func.count()).where(notifications.c.delivered.is_(None))
     return int(conn.execute(q).scalar_one())
+
+
+def prune(conn: Connection, *, delivered_before: int) -> int:
+    """Delete notifications the bus took before ``delivered_before`` (epoch seconds);
+    undelivered ones are kept whatever their age. Returns how many went."""
+    q = notifications.delete().where(
+        notifications.c.delivered.is_not(None), notifications.c.delivered < delivered_before
+    )
+    return int(conn.execute(q).rowcount or 0)
