@@ -41,7 +41,7 @@ class NatsBus(Bus):
         *,
         stream: str = "THREATMESH",
         prefix: str = "threatmesh",
-        timeout: float = 2.0,
+        timeout: float = 5.0,
     ) -> None:
         self.url = url
         self.stream = stream
@@ -248,9 +248,10 @@ class NatsSubscription(Subscription):
     async def _fetch(self, limit: int, timeout: float) -> list[Delivery]:
         try:
             psub = await self._consumer()
-            msgs = await psub.fetch(batch=limit, timeout=timeout)
-        except nats.errors.TimeoutError:
-            return []
+            try:
+                msgs = await psub.fetch(batch=limit, timeout=timeout)
+            except nats.errors.TimeoutError:
+                return []  # nothing came: the consumer stays
         except Exception:
             self._psub = None
             await self._bus._drop()
