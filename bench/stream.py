@@ -38,7 +38,7 @@ from bench.common import (
 from threatmesh.bus.base import Bus
 from threatmesh.bus.nats import NatsBus
 from threatmesh.bus.registry import create_bus
-from threatmesh.services import admin, attributes, events
+from threatmesh.services import admin, attributes, events, notify
 from threatmesh.services.platform import Platform
 from threatmesh.services.relay import Relay, message_of
 from threatmesh.storage import outbox
@@ -58,6 +58,27 @@ def fill(platform: Platform, count: int, per_event: int) -> None:
                 for i in range(start, min(per_event - 1, start + 500))
             ]
             attributes.add_attributes(platform, who, ev["id"], batch)
+
+
+def write_cost(platform: Platform, samples: int) -> tuple[float, float]:
+    """Median ``add_event`` (20 attributes, published) and median time to build and
+    queue its two notifications again (``misp_json_event`` and the whole event on
+    ``misp_json``), in seconds: the share of a write that notifying costs."""
+    who = platform.identify(admin.bootstrap(platform, org_name="W", email="w@w.test"))
+    assert who is not None
+    adds, notes = [], []
+    for i in range(samples):
+        attrs = [{"type": "domain", "value": f"a{j}.w{i}.example"} for j in range(20)]
+        body = {"info": f"w{i}", "published": True, "Attribute": attrs}
+        started = time.perf_counter()
+        event_id = int(events.add_event(platform, who, body)["id"])
+        adds.append(time.perf_counter() - started)
+        with platform.write() as conn:
+            started = time.perf_counter()
+            notify.event(conn, event_id, "edit")
+            notify.published(conn, event_id)
+            notes.append(time.perf_counter() - started)
+    return percentile(adds, 50), percentile(notes, 50)
 
 
 def _reset(platform: Platform) -> None:
@@ -201,6 +222,14 @@ def main() -> None:
                 )
             print(f"({db_label(platform.engine)})")
             platform.engine.dispose()
+    with bench_database(args.postgres) as (db_url, _scratch):
+        platform = Platform(engine=create_engine(db_url))
+        add, note = write_cost(platform, args.samples)
+        platform.engine.dispose()
+    print(
+        f"add_event (20 attributes, published) p50 {add * 1e3:.2f} ms, of which its two "
+        f"notifications {note * 1e3:.2f} ms ({note / add:.2f})"
+    )
     with bench_database(args.postgres) as (db_url, scratch):
         posts, ends = latency(db_url, scratch, args.samples)
     p50_post, p50_end = percentile(posts, 50) * 1e3, percentile(ends, 50) * 1e3

@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from threatmesh.bus.memory import MemoryBus
 from threatmesh.model.errors import Conflict, InvalidInput, NotFound, ThreatmeshError
 from threatmesh.services import admin, attributes, content, events, notify
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.services.relay import Relay
 from threatmesh.storage import outbox
 from threatmesh.storage.database import create_engine
 
@@ -104,8 +106,8 @@ def test_every_change_is_notified_in_misp_shapes(world: World) -> None:
     by = {(t, a): p for t, a, p in notes}
     assert by["misp_json_event", "edit"]["Event"]["info"] == "n2"
     assert by["misp_json_event", "add"]["action"] == "add"
-    full = by["misp_json", "publish"]["Event"]
-    assert full["published"] is True and [a["value"] for a in full["Attribute"]] == ["192.0.2.9"]
+    published = by["misp_json", "publish"]["Event"]  # the row: the event's own fields
+    assert published["published"] is True and "Attribute" not in published
     added = by["misp_json_attribute", "add"]
     assert added["Attribute"]["value"] == "x.example" and added["Event"]["uuid"] == ev["uuid"]
     assert by["misp_json_attribute", "edit"]["Attribute"]["comment"] == "c"
@@ -214,3 +216,20 @@ def test_organisations_and_users_are_notified_without_keys(world: World) -> None
     assert notes[1][2]["Organisation"]["name"] == "NEW"
     assert notes[2][2]["User"]["email"] == "n@new.test"
     assert user["authkey"] not in str(notes) and "authkey" not in notes[2][2]["User"]
+
+
+def test_the_whole_event_is_read_when_misp_json_is_delivered(world: World) -> None:
+    platform, who = world
+    body = {"info": "w", "Attribute": [{"type": "ip-dst", "value": "192.0.2.7"}]}
+    ev = events.add_event(platform, who, body)
+    events.set_published(platform, who, ev["id"], True)
+    bus = MemoryBus()
+    Relay(platform, bus).drain()
+    sub = bus.subscribe(topics=["misp_json"])
+    (delivery,) = sub.fetch(limit=10, timeout=0)
+    whole = orjson.loads(delivery.message.payload)
+    assert whole["action"] == "publish" and whole["Event"]["uuid"] == ev["uuid"]
+    assert [a["value"] for a in whole["Event"]["Attribute"]] == ["192.0.2.7"]
+    events.delete_event(platform, who, ev["id"])
+    with platform.read() as conn:
+        assert notify.whole_event(conn, ev["uuid"]) is None  # gone: nothing to expand

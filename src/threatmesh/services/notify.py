@@ -120,13 +120,33 @@ def event(conn: Connection, event_id: int, action: str) -> None:
 
 
 def published(conn: Connection, event_id: int) -> None:
-    """``misp_json``: the whole event, as MISP publishes it on publication."""
-    row = conn.execute(reads.event_query().where(events.c.id == event_id)).mappings().one()
-    opts = reads.ReadOptions(include_sightings=False, include_correlations=False)
-    full = reads.load_event(conn, _EVERYTHING, row, opts)
+    """``misp_json``: the event was published. The row holds the event's own fields;
+    the whole event is read when the notification is delivered (:func:`whole_event`),
+    outside the write, as MISP's own publishing job does: reading thousands of
+    attributes inside every publishing transaction would slow every sync."""
+    meta = _event_meta(conn, event_id)
+    meta["Tag"] = reads.tags_of_event(conn, event_id)
     _about_event(
-        conn, topics.MISP_JSON, {"Event": full}, event_id=event_id, action="publish", meta=full
+        conn, topics.MISP_JSON, {"Event": meta}, event_id=event_id, action="publish", meta=meta
     )
+
+
+def whole_event(
+    conn: Connection,
+    event_uuid: str,
+    viewer: Viewer = _EVERYTHING,
+    *,
+    unpublished_private: bool = False,
+) -> dict[str, Any] | None:
+    """The ``misp_json`` payload of an event as ``viewer`` may see it now (all of it
+    by default), or None when it is gone or not visible."""
+    row = reads.find_event_row(conn, viewer, event_uuid, unpublished_private=unpublished_private)
+    if row is None:
+        return None
+    opts = reads.ReadOptions(
+        include_sightings=False, include_correlations=False, unpublished_private=unpublished_private
+    )
+    return {"Event": reads.load_event(conn, viewer, row, opts), "action": "publish"}
 
 
 def attributes_changed(conn: Connection, attribute_ids: Sequence[int], action: str) -> None:

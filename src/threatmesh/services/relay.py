@@ -14,18 +14,27 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy.engine import RowMapping
+import orjson
+from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.bus import topics
 from threatmesh.bus.base import Bus, BusUnavailable, Message
+from threatmesh.services import notify
 from threatmesh.services.platform import Platform
 from threatmesh.storage import outbox
 
 log = logging.getLogger("threatmesh.relay")
 
 
-def message_of(row: RowMapping) -> Message:
-    """The bus message of an outbox row."""
-    return Message(row["id"], row["topic"], row["event_uuid"], row["payload"].encode())
+def message_of(row: RowMapping, conn: Connection | None = None) -> Message:
+    """The bus message of an outbox row; with ``conn``, a ``misp_json`` row carries the
+    whole event, read now (the row holds only the event's own fields)."""
+    payload = row["payload"].encode()
+    if conn is not None and row["topic"] == topics.MISP_JSON:
+        whole = notify.whole_event(conn, row["event_uuid"])
+        if whole is not None:  # (deleted since: its delete notification follows)
+            payload = orjson.dumps(whole)
+    return Message(row["id"], row["topic"], row["event_uuid"], payload)
 
 
 class Relay:
@@ -49,10 +58,10 @@ class Relay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def _publish(self, rows: list[RowMapping]) -> tuple[list[int], BusUnavailable | None]:
+    def _publish(self, messages: list[Message]) -> tuple[list[int], BusUnavailable | None]:
         # After a failure the bus sends no later row of the same event: those wait for
         # the next round, so each event's notifications stay in order.
-        return self.bus.publish_ordered([message_of(r) for r in rows])
+        return self.bus.publish_ordered(messages)
 
     def run_once(self) -> int:
         """Publish one batch; returns how many were published.
@@ -66,14 +75,14 @@ class Relay:
             # processes skip them (FOR UPDATE SKIP LOCKED).
             with engine.begin() as conn:
                 rows = outbox.claim(conn, limit=self.batch)
-                done, failure = self._publish(rows)
+                done, failure = self._publish([message_of(r, conn) for r in rows])
                 outbox.mark_delivered(conn, done, self.platform.now())
         else:
             # SQLite: a read transaction cannot later write once another commit happened
             # (WAL snapshots), so claim, publish and mark in separate steps.
             with self.platform.read() as conn:
-                rows = outbox.claim(conn, limit=self.batch)
-            done, failure = self._publish(rows)
+                messages = [message_of(r, conn) for r in outbox.claim(conn, limit=self.batch)]
+            done, failure = self._publish(messages)
             with engine.begin() as conn:
                 outbox.mark_delivered(conn, done, self.platform.now())
         self.published += len(done)

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import orjson
 
+from threatmesh.bus.topics import MISP_JSON
 from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput
 from threatmesh.model.stream_access import visible_part
+from threatmesh.services.notify import whole_event
 from threatmesh.services.platform import Platform
 from threatmesh.storage import outbox
 
@@ -71,14 +73,16 @@ def next_frames(
 ) -> tuple[int, list[Frame], bool]:
     """Frames after position ``after`` that ``viewer`` may see: (the position read up
     to, the frames, whether more rows are waiting)."""
+    upp = platform.unpublished_private
+    frames = []
     with platform.read() as conn:
         rows = outbox.after(conn, after, topics, limit=limit)
-    frames = []
-    for row in rows:
-        part = visible_part(
-            viewer, orjson.loads(row["payload"]), unpublished_private=platform.unpublished_private
-        )
-        if part is not None:
-            frames.append(Frame(row["id"], row["topic"], orjson.dumps(part)))
+        for row in rows:
+            part = visible_part(viewer, orjson.loads(row["payload"]), unpublished_private=upp)
+            if part is not None and row["topic"] == MISP_JSON:
+                # The whole event, read now, as this subscriber may see it.
+                part = whole_event(conn, row["event_uuid"], viewer, unpublished_private=upp)
+            if part is not None:
+                frames.append(Frame(row["id"], row["topic"], orjson.dumps(part)))
     position = rows[-1]["id"] if rows else after
     return position, frames, len(rows) == limit
