@@ -77,6 +77,11 @@ class SSEReader:
                 name, _, value = line.partition(": ")
                 fields[name] = value
 
+    def ended(self, timeout: float) -> bool:
+        """Whether the server closed the stream within ``timeout`` seconds."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def join(self) -> list[Frame]:
         """Wait for the reader to finish; its frames."""
         self._thread.join(self.timeout + 5)

@@ -151,3 +151,16 @@ def test_the_stream_needs_an_api_key(sqlite_server: LiveServer) -> None:
     assert r.status_code == 401 and "Authentication failed" in r.json()["message"]
     r = httpx.get(sqlite_server.url + "/stream/events", headers={"Authorization": "x" * 40})
     assert r.status_code == 401
+
+
+def test_a_deleted_user_s_stream_ends(sqlite_server: LiveServer) -> None:
+    srv = sqlite_server
+    key = _user(srv, "GONE", "g@gone.test")
+    reader = SSEReader(srv.url, key, count=1000, timeout=15).start()
+    root = srv.platform.identify(srv.admin_key)
+    assert root is not None
+    who = srv.platform.identify(key)
+    assert who is not None
+    admin.delete_user(srv.platform, root, str(who.viewer.user_id))
+    srv.platform.forget_identities()
+    assert reader.ended(10) and reader.frames == []
