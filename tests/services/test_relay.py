@@ -194,3 +194,45 @@ def _changes_on_one_event(platform: Platform, who: Identity, n: int) -> None:
         attributes.add_attributes(
             platform, who, ev["id"], {"type": "domain", "value": f"{i}.{ev['uuid']}.example"}
         )
+
+
+class DyingBus(FlakyBus):
+    """Stores messages, then the process "dies" (an unexpected error) after ``left``."""
+
+    def __init__(self, inner: MemoryBus, left: int) -> None:
+        super().__init__()
+        self.inner = inner
+        self.left = left
+
+    def publish(self, message: Message) -> int:
+        position = self.inner.publish(message)
+        self.left -= 1
+        if self.left == 0:
+            raise RuntimeError("the process died before marking anything delivered")
+        return position
+
+
+def test_a_crash_between_publish_and_mark_loses_nothing(
+    db_url: str,
+) -> None:
+    platform = Platform(engine=create_engine(db_url))
+    who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
+    assert who is not None
+    try:
+        _changes(platform, who, 3)
+        ids = _all_ids(platform)
+        shared = MemoryBus()
+        with pytest.raises(RuntimeError):
+            Relay(platform, DyingBus(shared, left=4)).run_once()
+        assert _undelivered(platform) == len(ids)  # nothing was marked
+        Relay(platform, DyingBus(shared, left=-1)).drain()  # the restarted process
+        assert _undelivered(platform) == 0
+        sub = shared.subscribe()
+        got = [d.message for d in sub.fetch(limit=1000, timeout=0)]
+        assert len(got) == len(ids) + 4  # at least once: four were sent twice
+        first: dict[int, Message] = {}
+        for m in got:
+            first.setdefault(m.id, m)
+        assert list(first) == ids  # deduplicated on the id: all of them, in order
+    finally:
+        platform.engine.dispose()
