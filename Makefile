@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test check bench clean fmt pymisp-fixtures lab lab-tools
+.PHONY: demo test check bench clean fmt pymisp-fixtures lab lab-tools system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,13 @@ pymisp-fixtures: $(PYMISP_TESTS)/.done
 demo: $(STAMP)
 	THREATMESH_DATA_DIR=$${THREATMESH_DATA_DIR:-./data} $(BIN)/threatmesh demo
 
+## system-deps: system packages the tests use (nats-server: the NATS outage tests run their own)
+system-deps:
+	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || \
+		(apt-get update && apt-get install -y nats-server)
+
 ## test: install dev dependencies and run the whole suite (SQLite and PostgreSQL)
-test: $(STAMP) $(PYMISP_TESTS)/.done lab-tools
+test: $(STAMP) $(PYMISP_TESTS)/.done lab-tools system-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 ## check: lint and type-check
@@ -47,6 +52,7 @@ bench: $(STAMP) $(PYMISP_TESTS)/.done
 	$(BIN)/python bench/anonymize.py
 	$(BIN)/python -m bench.abe
 	$(BIN)/python -m bench.detect
+	$(BIN)/python -m bench.stream
 
 ## lab: install the lab's Debian tools if missing, then record labelled traffic (root)
 LAB_OUT   ?= data/lab

@@ -33,8 +33,8 @@ ALLOWED: dict[str, set[str]] = {
         "client",
         "sensors",
     },
-    "api": {"model", "formats", "services", "storage"},
-    "cli": {"model", "formats", "services", "storage", "api", "client"},
+    "api": {"model", "formats", "services", "storage", "bus"},
+    "cli": {"model", "formats", "services", "storage", "bus", "api", "client"},
 }
 # Pure layers: no sockets, files, databases or web frameworks.
 PURE = {"model", "formats", "privacy", "detection", "honeypots"}

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from threatmesh import __version__
 from threatmesh.api import errors
-from threatmesh.api.routes import abe, admin, anonymizer, attributes, content, events, servers
+from threatmesh.api.routes import (
+    abe,
+    admin,
+    anonymizer,
+    attributes,
+    content,
+    events,
+    servers,
+    stream,
+)
 from threatmesh.api.settings import Settings
+from threatmesh.bus.base import Bus
+from threatmesh.bus.registry import create_bus
 from threatmesh.services.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Platform
+from threatmesh.services.relay import Relay
 from threatmesh.storage.abe_keystore import FileKeyStore
 from threatmesh.storage.database import create_engine
 
@@ -34,6 +49,33 @@ def build_key_authority(settings: Settings) -> KeyAuthority:
     )
 
 
+def build_bus(settings: Settings) -> Bus:
+    """The event bus that ``settings`` name (``THREATMESH_BUS``)."""
+    if settings.bus == "nats":
+        return create_bus(
+            "nats",
+            settings.nats_url,
+            stream=settings.nats_stream,
+            prefix=settings.nats_subject_prefix,
+        )
+    return create_bus(settings.bus)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Connect the bus and run the outbox relay while the server runs."""
+    settings: Settings = app.state.settings
+    bus = build_bus(settings)
+    relay = Relay(app.state.platform, bus).start() if settings.relay else None
+    app.state.bus, app.state.relay = bus, relay
+    try:
+        yield
+    finally:
+        if relay is not None:
+            relay.stop()
+        bus.close()
+
+
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     """A FastAPI app serving MISP's REST API over the configured database.
 
@@ -44,11 +86,12 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         title="threatmesh",
         version=__version__,
         description="A MISP-compatible threat-intelligence sharing platform.",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
     app.state.key_authority = build_key_authority(settings)
-    for module in (servers, events, attributes, content, admin, anonymizer, abe):
+    for module in (servers, events, attributes, content, admin, stream, anonymizer, abe):
         app.include_router(module.router)
     return app

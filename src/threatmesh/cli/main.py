@@ -10,6 +10,7 @@ from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
 from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import lab as lab_cli
+from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.model.errors import ThreatmeshError
@@ -27,6 +28,7 @@ app.command("anonymize")(anonymize_command)
 protect_cli.register(app)
 app.add_typer(lab_cli.app, name="lab")
 app.add_typer(detect_cli.app, name="detect")
+app.add_typer(outbox_cli.app, name="outbox")
 
 
 def _fail(exc: ThreatmeshError) -> None:

@@ -15,6 +15,7 @@ from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.services import notify
 from threatmesh.services.attributes import find_attribute, touch_event
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -50,6 +51,7 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
         )
         (oid,) = writes.insert_objects(conn, ev["id"], [draft], tag_ids=tag_ids)
         touch_event(conn, ev["id"], now)
+        notify.object_changed(conn, oid, "add")
         return _object_view(conn, oid)
 
 
@@ -80,6 +82,7 @@ def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) ->
         ev = get_visible(platform, conn, who, str(row.event_id))
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to delete this object.")
+        notify.object_changed(conn, row.id, "delete")  # before a hard delete
         if hard:
             conn.execute(attributes.delete().where(attributes.c.object_id == row.id))
             conn.execute(objects.delete().where(objects.c.id == row.id))
@@ -125,6 +128,14 @@ def attach_tag(
             )
         conn.execute(
             events.update().where(events.c.id == event_id).values(timestamp=platform.now())
+        )
+        notify.tag_changed(
+            conn,
+            tag_id,
+            event_id=event_id,
+            attribute_id=attr_id,
+            local=local,
+            action="attach" if attach else "detach",
         )
         return kind
 
@@ -184,6 +195,7 @@ def add_sighting(
         conn.execute(sightings.insert(), rows)
         for eid in {eid for _, eid in targets}:
             conn.execute(events.update().where(events.c.id == eid).values(sighting_timestamp=when))
+        notify.sightings_added(conn, [str(r["uuid"]) for r in rows])
         q = reads.sighting_query().where(sightings.c.uuid.in_([r["uuid"] for r in rows]))
         return [misp_out.sighting(r) for r in conn.execute(q).mappings()]
 

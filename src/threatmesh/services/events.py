@@ -14,6 +14,7 @@ from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
+from threatmesh.services import notify
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, search, writes
 from threatmesh.storage.edits import apply_event_edit
@@ -105,6 +106,9 @@ def add_event(
             user_id=who.viewer.user_id,
             locked=orgc_id != who.viewer.org_id,
         )
+        notify.event(conn, event_id, "add")
+        if draft.published:
+            notify.published(conn, event_id)
     return view_event(platform, who, str(event_id), metadata=metadata)
 
 
@@ -153,6 +157,9 @@ def edit_event(
             org_id=who.viewer.org_id,
             user_id=who.viewer.user_id,
         )
+        notify.event(conn, row["id"], "edit")
+        if publish:
+            notify.published(conn, row["id"])
     return view_event(platform, who, str(row["id"]), metadata=metadata)
 
 
@@ -160,6 +167,7 @@ def delete_event(platform: Platform, who: Identity, ref: str) -> int:
     """``events/delete``: remove the event and everything in it."""
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
+        notify.event(conn, row["id"], "delete")  # before the rows go
         conn.execute(events.delete().where(events.c.id == row["id"]))
         return int(row["id"])
 
@@ -174,6 +182,9 @@ def set_published(platform: Platform, who: Identity, ref: str, published: bool) 
         if published:
             values["publish_timestamp"] = platform.now()
         conn.execute(events.update().where(events.c.id == row["id"]).values(**values))
+        notify.event(conn, row["id"], "publish" if published else "unpublish")
+        if published:
+            notify.published(conn, row["id"])
         return int(row["id"])
 
 
