@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from threatmesh import __version__
 from threatmesh.api import errors
-from threatmesh.api.routes import admin, attributes, content, events, servers
+from threatmesh.api.routes import admin, attributes, content, events, servers, sync
 from threatmesh.api.settings import Settings
 from threatmesh.services.platform import Platform
 from threatmesh.storage.database import create_engine
@@ -19,6 +19,7 @@ def build_platform(settings: Settings) -> Platform:
         correlation_cap=settings.correlation_cap,
         unpublished_private=settings.unpublished_private,
         auth_cache_seconds=settings.auth_cache_seconds,
+        base_url=settings.base_url,
     )
 
 
@@ -36,6 +37,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.settings = settings
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
-    for module in (servers, events, attributes, content, admin):
+    for module in (servers, events, attributes, content, admin, sync):
         app.include_router(module.router)
     return app

@@ -12,6 +12,7 @@ from starlette.responses import StreamingResponse
 from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
 from threatmesh.model.errors import NotFound
 from threatmesh.services import events as svc
+from threatmesh.services import sync_api, sync_serve
 from threatmesh.services.platform import Identity
 from threatmesh.services.search_params import parse_query
 
@@ -33,14 +34,20 @@ def add(
 ) -> MispJSON:
     """Add an event with its attributes, objects and tags (one transaction)."""
     metadata = _metadata(named)
-    return MispJSON({"Event": svc.add_event(platform_of(request), who, body, metadata=metadata)})
+    platform = platform_of(request)
+    if sync_serve.is_sync_user(who):
+        return MispJSON({"Event": sync_api.receive_pushed(platform, who, body, metadata=metadata)})
+    return MispJSON({"Event": svc.add_event(platform, who, body, metadata=metadata)})
 
 
 @router.get("/events/view/{ref}")
 @router.post("/events/view/{ref}")
-def view(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+@router.get("/events/view/{ref}/{named:path}")
+def view(
+    request: Request, ref: str, named: str | None = None, who: Identity = Depends(identify)
+) -> MispJSON:
     """An event as the caller may see it, with correlations (``RelatedEvent``)."""
-    return MispJSON({"Event": svc.view_event(platform_of(request), who, ref)})
+    return MispJSON({"Event": sync_serve.serve_event(platform_of(request), who, ref)})
 
 
 @router.head("/events/view/{ref}")
@@ -61,9 +68,11 @@ def edit(
 ) -> MispJSON:
     """Edit an event: fields, new content, and content matched by UUID."""
     metadata = _metadata(named)
-    return MispJSON(
-        {"Event": svc.edit_event(platform_of(request), who, ref, body, metadata=metadata)}
-    )
+    platform = platform_of(request)
+    if sync_serve.is_sync_user(who):
+        event = sync_api.receive_pushed(platform, who, body, ref=ref, metadata=metadata)
+        return MispJSON({"Event": event})
+    return MispJSON({"Event": svc.edit_event(platform, who, ref, body, metadata=metadata)})
 
 
 @router.post("/events/delete/{ref}")
@@ -130,7 +139,12 @@ def index(
         **named_params(named),
         **(body if isinstance(body, dict) else {}),
     }
-    return MispJSON(svc.index(platform, who, parse_query(params, now=platform.now())))
+    # On events/index, MISP's "timestamp" is the event's own (sync lists by it).
+    if "timestamp" in params and "event_timestamp" not in params:
+        params["event_timestamp"] = params.pop("timestamp")
+    q = sync_serve.index_query(who, parse_query(params, now=platform.now()))
+    minimal = str(params.get("minimal", "")) in ("1", "true", "True")
+    return MispJSON(svc.index(platform, who, q, minimal=minimal))
 
 
 @router.post("/events/restSearch")
@@ -149,7 +163,7 @@ def rest_search(
         sep = b""
         for event_id in ids:
             try:
-                event = svc.view_event(
+                event = sync_serve.serve_event(
                     platform,
                     who,
                     str(event_id),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from threatmesh.storage import sync_tables  # noqa: F401  (adds the sync tables)
 from threatmesh.storage.tables import metadata
 
 engine = context.config.attributes["engine"]
