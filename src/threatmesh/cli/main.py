@@ -8,6 +8,7 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
+from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
 from threatmesh.storage import database, directory
@@ -116,6 +117,9 @@ def demo(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080)) 
     from threatmesh.cli.demo import run_demo
 
     run_demo(host=host, port=port)
+
+
+app.command("sync")(sync_command)
 
 
 def main() -> None:
