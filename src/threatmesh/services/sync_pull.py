@@ -66,8 +66,10 @@ def pull(
     batch: int = 50,
     progress: Progress | None = None,
     backoff: Backoff | None = None,
+    batched: bool | None = None,
 ) -> Report:
-    """One pull run from connection ``server_id``."""
+    """One pull run from connection ``server_id``. ``batched`` forces (True) or
+    refuses (False) the batched fetch; by default a threatmesh peer gets it."""
     with platform.read() as conn:
         row = sync_store.server_row(conn, server_id)
         since = sync_store.cursor(conn, server_id, "pull")
@@ -79,7 +81,7 @@ def pull(
     report = Report(server_id, "pull")
     source = Source(server_id, owner_org_id=row["org_id"], user_id=0, pulled=True)
     with servers.client_for(row, backoff) as client:
-        fast = "threatmesh_version" in client.version()
+        fast = "threatmesh_version" in client.version() if batched is None else batched
         listed = listing(client, since)
         report.listed = len(listed)
         todo = _wanted(platform, listed)
@@ -90,7 +92,7 @@ def pull(
             else:
                 raws = [client.event(str(m["uuid"])) for m in chunk]
             raws = [r for r in raws if sync.rules_allow(rules, r)]
-            position = ("pull", change_key(chunk[-1]))
+            position = ("pull", change_key(chunk[-1]))  # all before it are done
             report.outcome.merge(receive(platform, raws, source, cursor=position))
             if progress:
                 progress("pull", start + len(chunk), len(todo))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import DBAPIError
 
 from threatmesh.formats.misp_json import parse_event
@@ -113,67 +113,93 @@ def _remap(draft: EventDraft, local: Mapping[str, int]) -> None:
         obj.attributes = [a for a in obj.attributes if known(a)]
 
 
-def _store(platform: Platform, conn: Connection, item: _Item, source: Source) -> str:
-    """Write one prepared event; return "added", "updated" or "skipped"."""
-    draft, now = item.draft, platform.now()
-    old = sync_store.event_stamps(conn, [draft.uuid]).get(draft.uuid)
-    if old is not None and not old["locked"]:
-        raise Forbidden("Blocked an edit to an event that was created locally.")
-    result = "skipped"
-    if old is None or draft.timestamp > old["timestamp"]:
-        orgc_id = sync_store.ensure_org(conn, str(item.orgc["uuid"]), item.orgc.get("name"), now)
+def _update(
+    conn: Connection, old: RowMapping, item: _Item, source: Source, orgc_id: int, now: int
+) -> None:
+    draft = item.draft
+    row = conn.execute(sa.select(events).where(events.c.id == old["id"])).mappings().one()
+    apply_event_edit(
+        conn,
+        row,
+        draft,
+        now=now,
+        publish=draft.published,
+        org_id=source.owner_org_id,
+        user_id=source.user_id,
+    )
+    # The remote's timestamp, not ours: it makes a re-received copy a no-op.
+    conn.execute(
+        events.update()
+        .where(events.c.id == old["id"])
+        .values(
+            timestamp=draft.timestamp,
+            published=draft.published,
+            publish_timestamp=draft.publish_timestamp,
+            orgc_id=orgc_id,
+            locked=True,
+        )
+    )
+
+
+class _Batch:
+    """What one transaction of received events shares: their local copies (one
+    query) and the organisations resolved so far."""
+
+    def __init__(self, platform: Platform, conn: Connection, items: Sequence[_Item]) -> None:
+        self.platform, self.conn, self.now = platform, conn, platform.now()
+        self.stamps = sync_store.event_stamps(conn, [i.draft.uuid for i in items])
+        self.orgs: dict[str, int] = {}
+
+    def org(self, ref: Mapping[str, Any]) -> int:
+        key = str(ref["uuid"]).lower()
+        if key not in self.orgs:
+            self.orgs[key] = sync_store.ensure_org(self.conn, key, ref.get("name"), self.now)
+        return self.orgs[key]
+
+    def store(self, item: _Item, source: Source) -> str:
+        """Write one prepared event; return "added", "updated" or "skipped"."""
+        draft, conn, now = item.draft, self.conn, self.now
+        old = self.stamps.get(draft.uuid)
+        if old is not None and not old["locked"]:
+            raise Forbidden("Blocked an edit to an event that was created locally.")
+        if old is not None and draft.timestamp <= old["timestamp"]:
+            return "skipped"
+        orgc_id = self.org(item.orgc)
         groups = {
-            k: sync_store.capture_sharing_group(conn, g, own_url=platform.base_url, now=now)
+            k: sync_store.capture_sharing_group(conn, g, own_url=self.platform.base_url, now=now)
             for k, g in item.groups.items()
         }
         _remap(draft, groups)
-        owner = source.owner_org_id
-        if old is None:
-            writes.insert_event(
-                conn, draft, org_id=owner, orgc_id=orgc_id, user_id=source.user_id, locked=True
-            )
-            result = "added"
-        else:
-            row = conn.execute(sa.select(events).where(events.c.id == old["id"])).mappings().one()
-            apply_event_edit(
-                conn,
-                row,
-                draft,
-                now=now,
-                publish=draft.published,
-                org_id=owner,
-                user_id=source.user_id,
-            )
-            result = "updated"
-        # The remote's timestamp, not ours: it makes a re-received copy a no-op. The
-        # publish time is ours: it tells instances pulling from us that the event is
-        # new here, even when it carries an old timestamp (it came the long way round).
-        conn.execute(
-            events.update()
-            .where(events.c.uuid == draft.uuid)
-            .values(
-                timestamp=draft.timestamp,
-                published=draft.published,
-                publish_timestamp=now if draft.published else draft.publish_timestamp,
-                orgc_id=orgc_id,
-                locked=True,
-            )
+        # The publish time is ours: it tells instances pulling from us that the event
+        # is new here, even when it carries an old timestamp (it came the long way).
+        if draft.published:
+            draft.publish_timestamp = now
+        if old is not None:
+            _update(conn, old, item, source, orgc_id, now)
+            return "updated"
+        writes.insert_event(
+            conn,
+            draft,
+            org_id=source.owner_org_id,
+            orgc_id=orgc_id,
+            user_id=source.user_id,
+            locked=True,
         )
-    if source.server_id is not None:
-        direction = "pull" if source.pulled else "push"
-        sync_store.log_synced(
-            conn, source.server_id, direction, [(draft.uuid, draft.timestamp)], now
-        )
-    return result
+        return "added"
 
 
 def _store_all(
     platform: Platform, conn: Connection, items: Sequence[_Item], source: Source
 ) -> Outcome:
-    out = Outcome()
+    out, batch = Outcome(), _Batch(platform, conn, items)
     for item in items:
-        getattr(out, _store(platform, conn, item, source)).append(item.draft.uuid)
-        out.sightings += sync_store.save_sightings(conn, item.sightings, platform.now())
+        getattr(out, batch.store(item, source)).append(item.draft.uuid)
+    received = [s for item in items for s in item.sightings]
+    out.sightings = sync_store.save_sightings(conn, received, batch.now)
+    if source.server_id is not None:
+        direction = "pull" if source.pulled else "push"
+        done = [(i.draft.uuid, i.draft.timestamp) for i in items]
+        sync_store.log_synced(conn, source.server_id, direction, done, batch.now)
     return out
 
 

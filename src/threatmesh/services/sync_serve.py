@@ -5,7 +5,7 @@ and events prepared for a push, both through MISP's sync rules and the egress ho
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -18,7 +18,8 @@ from threatmesh.model.query import Query
 from threatmesh.services import egress
 from threatmesh.services.events import view_event
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import directory, reads, sync_store
+from threatmesh.storage import acl, bulk_reads, directory, reads, sync_store
+from threatmesh.storage.tables import events
 
 #: Reads the whole instance, as the sync process does when it pushes.
 INSTANCE = Viewer(
@@ -80,6 +81,28 @@ def serve_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> di
         org_uuid = str(org["uuid"]) if org else None
         recipient = egress.Recipient("organisation", org_uuid or "", org_uuid)
         return egress.outbound(platform, conn, out, recipient)
+
+
+def serve_many(platform: Platform, who: Identity, ids: Sequence[int]) -> Iterator[dict[str, Any]]:
+    """:func:`serve_event` for a sync user and a page of event ids, read in a few
+    statements (events deleted or hidden meanwhile are left out)."""
+    opts = platform.read_options(
+        include_deleted=True, include_correlations=False, include_sightings=True
+    )
+    visible = acl.event_visible(who.viewer, unpublished_private=platform.unpublished_private)
+    with platform.read() as conn:
+        q = reads.event_query().where(events.c.id.in_(list(ids)), visible)
+        rows = {r["id"]: r for r in conn.execute(q).mappings()}
+        loaded = bulk_reads.load_events(conn, who.viewer, [rows[i] for i in ids if i in rows], opts)
+        used = set().union(*(group_ids(e) for e in loaded)) if loaded else set()
+        groups = sync_store.sharing_group_json(conn, used, own_url=platform.base_url)
+        org = directory.find_org(conn, who.viewer.org_id)
+        org_uuid = str(org["uuid"]) if org else None
+        recipient = egress.Recipient("organisation", org_uuid or "", org_uuid)
+        for event in loaded:
+            out = sync.outgoing(event, groups, keep_sightings=True)
+            if out is not None:
+                yield egress.outbound(platform, conn, out, recipient)
 
 
 def load_for_push(
