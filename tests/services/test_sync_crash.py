@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-
 from tests.support import free_port, live_server
+
 from threatmesh.formats.misp_json import parse_event
 from threatmesh.services import admin, servers
 from threatmesh.services.platform import Platform

@@ -86,7 +86,8 @@ def _values(conn: Connection, data: Mapping[str, Any], now: int, *, new: bool) -
 
 def public(row: RowMapping, orgs: Mapping[int, RowMapping]) -> dict[str, Any]:
     """A connection as MISP shows it, without the key."""
-    server = {k: row[k] for k in row.keys() if k != "authkey"}
+    # No key, ever; no empty uuid either (PyMISP would address the server by it).
+    server = {k: row[k] for k in row.keys() if k != "authkey" and not (k == "uuid" and not row[k])}
     out: dict[str, Any] = {
         "Server": {str(k): (v if isinstance(v, bool) else str(v)) for k, v in server.items()}
     }
@@ -101,8 +102,12 @@ def _orgs(conn: Connection) -> dict[int, RowMapping]:
     return {r["id"]: r for r in conn.execute(sa.select(organisations)).mappings()}
 
 
-def _get(conn: Connection, ref: str) -> RowMapping:
+def get(conn: Connection, ref: str) -> RowMapping:
+    """A connection by id, or by the remote instance's UUID (as PyMISP may address it)."""
     num = as_id(str(ref))
+    if num is None and len(ref) == 36:
+        q = sa.select(servers.c.id).where(servers.c.uuid == ref.lower())
+        num = conn.execute(q).scalar()
     row = None if num is None else sync_store.server_row(conn, num)
     if row is None:
         raise NotFound("Invalid server.")
@@ -117,7 +122,7 @@ def add(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
         values = _values(conn, data, platform.now(), new=True)
         values.setdefault("org_id", who.viewer.org_id)
         server_id = conn.execute(servers.insert().returning(servers.c.id), values).scalar_one()
-        return public(_get(conn, str(server_id)), _orgs(conn))
+        return public(get(conn, str(server_id)), _orgs(conn))
 
 
 def index(platform: Platform, who: Identity) -> list[dict[str, Any]]:
@@ -136,18 +141,18 @@ def edit(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str,
     if not data.get("authkey"):
         data.pop("authkey", None)
     with platform.write() as conn:
-        row = _get(conn, ref)
+        row = get(conn, ref)
         values = _values(conn, data, platform.now(), new=False)
         if values:
             conn.execute(servers.update().where(servers.c.id == row["id"]).values(**values))
-        return public(_get(conn, ref), _orgs(conn))
+        return public(get(conn, ref), _orgs(conn))
 
 
 def delete(platform: Platform, who: Identity, ref: str) -> int:
     """``servers/delete/{id}`` (its cursors and log go with it)."""
     require_admin(who)
     with platform.write() as conn:
-        row = _get(conn, ref)
+        row = get(conn, ref)
         conn.execute(servers.delete().where(servers.c.id == row["id"]))
         return int(row["id"])
 
@@ -162,7 +167,7 @@ def test_connection(platform: Platform, who: Identity, ref: str) -> dict[str, An
     permission; learn the remote organisation if the connection has none yet."""
     require_admin(who)
     with platform.read() as conn:
-        row = _get(conn, ref)
+        row = get(conn, ref)
     try:
         with client_for(row, Backoff(attempts=1)) as client:
             version = client.version()

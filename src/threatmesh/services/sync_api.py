@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from threatmesh.formats.fields import as_id, as_list, as_str
+from threatmesh.formats.fields import as_list, as_str
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Forbidden, InvalidInput
 from threatmesh.services import servers, sync_pull, sync_push
@@ -32,9 +32,8 @@ def run(
     """``servers/pull/{id}`` and ``servers/push/{id}``: one run now, synchronously
     (``full``: forget the cursor and the log first, so everything is offered again)."""
     servers.require_admin(who)
-    server_id = as_id(ref)
-    if server_id is None:
-        raise InvalidInput(f"{ref!r} is not a server id")
+    with platform.read() as conn:
+        server_id = int(servers.get(conn, ref)["id"])
     if technique not in ("incremental", "full", "update"):
         raise InvalidInput(f"technique: {technique!r} is not one of full, update, incremental")
     if technique == "full":

@@ -34,10 +34,10 @@ def change_key(meta: Mapping[str, Any]) -> int:
     return max(int(meta.get("timestamp") or 0), int(meta.get("publish_timestamp") or 0))
 
 
-def listing(client: MispClient, since: int) -> list[dict[str, Any]]:
-    """Published events changed or published at or after ``since`` (all if 0), oldest
-    change first."""
-    base: dict[str, Any] = {"published": 1, "minimal": 1}
+def listing(client: MispClient, since: int, rules: sync.Rules) -> list[dict[str, Any]]:
+    """Published events changed or published at or after ``since`` (all if 0) that
+    pass the pull rules' tag and organisation filters, oldest change first."""
+    base: dict[str, Any] = {"published": 1, "minimal": 1, **sync.rules_as_filters(rules)}
     if since <= 0:
         found = client.event_index(base)
     else:
@@ -82,7 +82,7 @@ def pull(
     source = Source(server_id, owner_org_id=row["org_id"], user_id=0, pulled=True)
     with servers.client_for(row, backoff) as client:
         fast = "threatmesh_version" in client.version() if batched is None else batched
-        listed = listing(client, since)
+        listed = listing(client, since, rules)
         report.listed = len(listed)
         todo = _wanted(platform, listed)
         for start in range(0, len(todo), batch):

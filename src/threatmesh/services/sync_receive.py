@@ -2,7 +2,8 @@
 
 Several events are written in one transaction (the batched receive path): each is
 validated before the transaction opens, then stored with the existing write functions
-(:func:`storage.writes.insert_event`, :func:`storage.edits.apply_event_edit`). MISP's
+(:mod:`storage.sync_writes`, built on ``storage.writes``, and
+:func:`storage.edits.apply_event_edit`). MISP's
 receiving rules apply: 2 becomes 1 (and, on pull, 1 becomes 0), the creator
 organisation is kept (created here by UUID if unknown), sharing groups are recreated
 by UUID, the event is locked, an event with the same or an older timestamp is left
@@ -27,8 +28,9 @@ from threatmesh.model.drafts import EventDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Forbidden, InvalidInput, ThreatmeshError
 from threatmesh.services.platform import Platform
-from threatmesh.storage import sync_store, writes
+from threatmesh.storage import sync_store, sync_writes
 from threatmesh.storage.edits import apply_event_edit
+from threatmesh.storage.sync_writes import NewEvent
 from threatmesh.storage.tables import events
 
 
@@ -149,6 +151,8 @@ class _Batch:
         self.platform, self.conn, self.now = platform, conn, platform.now()
         self.stamps = sync_store.event_stamps(conn, [i.draft.uuid for i in items])
         self.orgs: dict[str, int] = {}
+        #: new events, inserted together at the end of the batch
+        self.new: list[NewEvent] = []
 
     def org(self, ref: Mapping[str, Any]) -> int:
         key = str(ref["uuid"]).lower()
@@ -177,14 +181,7 @@ class _Batch:
         if old is not None:
             _update(conn, old, item, source, orgc_id, now)
             return "updated"
-        writes.insert_event(
-            conn,
-            draft,
-            org_id=source.owner_org_id,
-            orgc_id=orgc_id,
-            user_id=source.user_id,
-            locked=True,
-        )
+        self.new.append(NewEvent(draft, source.owner_org_id, orgc_id, source.user_id))
         return "added"
 
 
@@ -194,6 +191,7 @@ def _store_all(
     out, batch = Outcome(), _Batch(platform, conn, items)
     for item in items:
         getattr(out, batch.store(item, source)).append(item.draft.uuid)
+    sync_writes.insert_events(conn, batch.new)
     received = [s for item in items for s in item.sightings]
     out.sightings = sync_store.save_sightings(conn, received, batch.now)
     if source.server_id is not None:
