@@ -9,7 +9,9 @@ key of a sync user there. Timed, in one run:
    pages of 50 events, 50 events per transaction) into B;
 2. the baseline: the same pull as a real MISP peer gets it (``events/index``, one
    ``events/view`` and one transaction per event) into a second fresh B;
-3. a pull with nothing new into the first B (median of 5): the incremental listing.
+3. a pull with nothing new into the first B (median of 5): the incremental listing;
+4. the same with the cursor forgotten first (median of 5): the full listing and
+   comparison MISP does on every pull.
 
 Run ``python -m bench.sync`` (SQLite), ``--postgres``, or ``--quick`` for a smoke run.
 """
@@ -38,7 +40,7 @@ from bench.common import (
     serve,
 )
 
-from threatmesh.services import admin, servers
+from threatmesh.services import admin, servers, sync_api
 from threatmesh.services.platform import Platform
 from threatmesh.services.sync_pull import pull
 from threatmesh.storage import database, writes
@@ -53,8 +55,10 @@ def fill(db_url: str, n_events: int, n_attributes: int) -> None:
     for start in range(0, n_events, 100):
         with platform.write() as conn:
             for i in range(start, min(n_events, start + 100)):
+                # Events made over time (one a second), as on a live instance.
                 draft = replace(event_draft(source.specs(n_attributes), f"sync bench {i}"),
                                 distribution=3)
+                draft.timestamp = draft.publish_timestamp = draft.timestamp + i
                 writes.insert_event(conn, draft, org_id=org_id, orgc_id=org_id, user_id=1,
                                     locked=False)
     engine.dispose()
@@ -115,16 +119,25 @@ def run(n_events: int, n_attributes: int, postgres: bool) -> None:
                 quiet = [timed_pull(b, sid, batched=True) for _ in range(5)]
                 assert all(k == 0 for _, k in quiet)
                 t_quiet = statistics.median(t for t, _ in quiet)
+                full = []
+                for _ in range(5):  # MISP's way: list everything, compare, fetch nothing
+                    sync_api.reset(b, sid, "pull")
+                    full.append(timed_pull(b, sid, batched=True))
+                assert all(k == 0 for _, k in full)
+                t_full = statistics.median(t for t, _ in full)
             with receiver(scratch, "2", a.url, key, org_uuid, postgres) as (b2, sid2):
                 t_single, n = timed_pull(b2, sid2, batched=False)
                 assert n == n_events, n
     shape = f"{n_events:,} events x {n_attributes} attributes"
     print(f"\n{shape}")
-    print(f"  batched pull (threatmesh peer):  {n_events / t_batch:8.1f} events/s ({t_batch:.2f} s)")
+    print(f"  batched pull (threatmesh peer):  {n_events / t_batch:8.1f} events/s "
+          f"({t_batch:.2f} s)")
     print(f"  per-event pull (MISP protocol):  {n_events / t_single:8.1f} events/s "
           f"({t_single:.2f} s)")
     print(f"  ratio batched / per-event:       {t_single / t_batch:8.2f}x")
     print(f"  incremental pull, nothing new:   {t_quiet * 1000:8.1f} ms (median of 5)")
+    print(f"  full listing, nothing new:       {t_full * 1000:8.1f} ms (median of 5; "
+          f"{t_full / t_quiet:.1f}x the incremental one)")
     print(f"  targets: >= 100 events/s: {'met' if n_events / t_batch >= 100 else 'MISSED'}; "
           f"nothing-new < 1 s: {'met' if t_quiet < 1 else 'MISSED'}")
 

@@ -17,7 +17,8 @@ skipped without being fetched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from threatmesh.client.misp import Backoff, MispClient
@@ -59,6 +60,15 @@ def _wanted(platform: Platform, listed: list[dict[str, Any]]) -> list[dict[str, 
     ]
 
 
+def _fetcher(client: MispClient, fast: bool) -> Callable[[list[dict[str, Any]]], list[Any]]:
+    def fetch(chunk: list[dict[str, Any]]) -> list[Any]:
+        if fast:
+            return client.events([str(m["id"]) for m in chunk])
+        return [client.event(str(m["uuid"])) for m in chunk]
+
+    return fetch
+
+
 def pull(
     platform: Platform,
     server_id: int,
@@ -69,33 +79,34 @@ def pull(
     batched: bool | None = None,
 ) -> Report:
     """One pull run from connection ``server_id``. ``batched`` forces (True) or
-    refuses (False) the batched fetch; by default a threatmesh peer gets it."""
+    refuses (False) the batched fetch; by default a threatmesh peer gets it. The next
+    batch is fetched while the current one is stored."""
     with platform.read() as conn:
         row = sync_store.server_row(conn, server_id)
         since = sync_store.cursor(conn, server_id, "pull")
     if row is None:
         raise NotFound("Invalid server.")
-    if not row["pull"]:
+    if not row["pull"] or not row["org_id"]:
         raise InvalidInput(f"Server {server_id}: pulling is not enabled for this connection")
     rules = sync.parse_rules(row["pull_rules"], "Server.pull_rules")
     report = Report(server_id, "pull")
     source = Source(server_id, owner_org_id=row["org_id"], user_id=0, pulled=True)
-    with servers.client_for(row, backoff) as client:
+    with servers.client_for(row, backoff) as client, ThreadPoolExecutor(1) as ahead:
         fast = "threatmesh_version" in client.version() if batched is None else batched
         listed = listing(client, since, rules)
         report.listed = len(listed)
         todo = _wanted(platform, listed)
-        for start in range(0, len(todo), batch):
-            chunk = todo[start : start + batch]
-            if fast:
-                raws = client.events([str(m["id"]) for m in chunk])
-            else:
-                raws = [client.event(str(m["uuid"])) for m in chunk]
-            raws = [r for r in raws if sync.rules_allow(rules, r)]
+        chunks = [todo[i : i + batch] for i in range(0, len(todo), batch)]
+        fetch = _fetcher(client, fast)
+        pending = ahead.submit(fetch, chunks[0]) if chunks else None
+        for n, chunk in enumerate(chunks):
+            assert pending is not None
+            raws = [r for r in pending.result() if sync.rules_allow(rules, r)]
+            pending = ahead.submit(fetch, chunks[n + 1]) if n + 1 < len(chunks) else None
             position = ("pull", change_key(chunk[-1]))  # all before it are done
             report.outcome.merge(receive(platform, raws, source, cursor=position))
             if progress:
-                progress("pull", start + len(chunk), len(todo))
+                progress("pull", sum(len(c) for c in chunks[: n + 1]), len(todo))
     if listed:
         with platform.write() as conn:
             last = change_key(listed[-1])
