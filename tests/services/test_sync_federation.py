@@ -214,3 +214,16 @@ def test_three_instances_on_postgresql(tmp_path: Path) -> None:
         assert values(fed.c.event(d3["uuid"])) == {"pg-all.example": "5"}
         assert fed.b.event(d2["uuid"])["distribution"] == "1"  # type: ignore[index]
         assert fed.c.event(d2["uuid"]) is None
+
+
+def test_a_refused_event_is_reported_and_the_push_goes_on(fed: Federation) -> None:
+    shared = str(uuid.uuid4())
+    fed.b.call("POST", "/events/add", {"uuid": shared, "info": "B's own", "distribution": 3})
+    later(fed.a, 10)  # A's copy is newer, so B asks for it, then refuses it
+    make_event(fed.a, 3, [attr("clash.example", 5)], uuid=shared)
+    fine = make_event(fed.a, 3, [attr("fine.example", 5)])
+    pushed, _ = fed.sync()
+    assert pushed["failed"] == 1 and pushed["added"] == 1, pushed
+    assert "created locally" in pushed["failures"][shared]
+    assert fed.b.event(shared)["info"] == "B's own"  # type: ignore[index]
+    assert fed.b.event(fine["uuid"]) is not None

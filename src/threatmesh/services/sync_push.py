@@ -62,20 +62,27 @@ def _remote_org_uuid(conn: Connection, row: RowMapping) -> str | None:
 
 def _push_one(
     platform: Platform, client: MispClient, row: RowMapping, ev: RowMapping, org: str | None
-) -> bool:
+) -> str:
+    """Send one event; "added", "skipped" (nothing of it may go) or the remote's
+    refusal. A refused event is not logged: it is offered again when it changes."""
     with platform.read() as conn:
         event = load_for_push(platform, conn, ev["uuid"], server_id=row["id"], remote_org_uuid=org)
     sent = event is not None and sync.rules_allow(
         sync.parse_rules(row["push_rules"], "Server.push_rules"), event
     )
     if event is not None and sent:
-        client.push_event(event, exists=client.exists(ev["uuid"]))
+        try:
+            client.push_event(event, exists=client.exists(ev["uuid"]))
+        except RemoteError as exc:
+            if exc.remote_status is None or exc.remote_status >= 500:
+                raise  # the remote is down: stop here, resume from this event next time
+            return exc.message
     with platform.write() as conn:
         sync_store.log_synced(
             conn, row["id"], "push", [(ev["uuid"], ev["timestamp"])], platform.now()
         )
         sync_store.set_cursor(conn, row["id"], "push", int(ev["key"]), platform.now())
-    return sent
+    return "added" if sent else "skipped"
 
 
 def _chunk_done(platform: Platform, server_id: int, unwanted: list[RowMapping]) -> None:
@@ -110,8 +117,11 @@ def push(
             chunk = todo[start : start + batch]
             wanted = set(client.filter_for_push([(e["uuid"], e["timestamp"]) for e in chunk]))
             for ev in chunk:
-                if ev["uuid"] in wanted and _push_one(platform, client, row, ev, org):
-                    report.outcome.added.append(ev["uuid"])
+                result = _push_one(platform, client, row, ev, org) if ev["uuid"] in wanted else ""
+                if result in ("added", "skipped"):
+                    getattr(report.outcome, result).append(ev["uuid"])
+                elif result:
+                    report.outcome.failed[ev["uuid"]] = result
                 else:
                     report.outcome.skipped.append(ev["uuid"])
             _chunk_done(platform, row["id"], [e for e in chunk if e["uuid"] not in wanted])

@@ -87,6 +87,16 @@ def push(
     return MispJSON(sync_api.run(platform_of(request), who, ref, "push", technique))
 
 
+@router.post("/servers/postTest")
+def post_test(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """MISP's connection test of POST requests: the body comes back as it arrived."""
+    return MispJSON(
+        {"body": body, "headers": {"Content-Type": request.headers.get("content-type")}}
+    )
+
+
 @router.post("/events/filterEventIdsForPush")
 def filter_for_push(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
