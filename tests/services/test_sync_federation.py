@@ -12,6 +12,8 @@ import pytest
 from tests.services.federation import Federation, Instance, federation
 from tests.support import database_url
 
+from threatmesh.services import sync_pull
+
 
 @pytest.fixture
 def fed(tmp_path: Path) -> Iterator[Federation]:
@@ -227,3 +229,20 @@ def test_a_refused_event_is_reported_and_the_push_goes_on(fed: Federation) -> No
     assert "created locally" in pushed["failures"][shared]
     assert fed.b.event(shared)["info"] == "B's own"  # type: ignore[index]
     assert fed.b.event(fine["uuid"]) is not None
+
+
+def test_the_misp_protocol_pull_stores_the_same(fed: Federation) -> None:
+    """C pulls event by event (events/view, as from a real MISP) instead of in pages."""
+    d3 = make_event(
+        fed.a,
+        3,
+        [
+            attr("view-all.example", 3),
+            attr("view-org.example", 0),
+            attr("view-connected.example", 2),
+        ],
+    )
+    fed.a.call("POST", f"/servers/push/{fed.a_to_b}")
+    report = sync_pull.pull(fed.c.srv.platform, int(fed.c_from_b), batched=False)
+    assert report.outcome.added == [d3["uuid"]] and not report.outcome.failed
+    assert values(fed.c.event(d3["uuid"])) == {"view-all.example": "3"}
