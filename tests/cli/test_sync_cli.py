@@ -6,15 +6,11 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import httpx
+from tests.services.federation import puller
 from tests.support import live_server
-
-from threatmesh.services import admin, servers
-from threatmesh.services.platform import Platform
-from threatmesh.storage import database
 
 BIN = Path(sys.executable).with_name("threatmesh")
 
@@ -35,24 +31,8 @@ def test_sync_pulls_once_and_reports(tmp_path: Path) -> None:
                     "Attribute": [{"type": "domain", "value": f"cli{i}.example"}],
                 },
             ).raise_for_status()
-        org = http.post(
-            "/admin/organisations/add", json={"name": "ORG-B", "uuid": str(uuid.uuid4())}
-        )
-        key = http.post(
-            "/admin/users/add",
-            json={
-                "email": "sync@b.test",
-                "org_id": org.json()["Organisation"]["id"],
-                "role_id": 5,
-            },
-        ).json()["User"]["authkey"]
         b_url = f"sqlite:///{tmp_path / 'b.db'}"
-        b = Platform(engine=database.create_engine(b_url))
-        database.upgrade(b.engine)
-        who = b.identify(admin.bootstrap(b, org_name="ORG-B", email="admin@b.test"))
-        assert who is not None
-        servers.add(b, who, {"url": a.url, "authkey": key, "pull": True})
-        b.engine.dispose()
+        puller(b_url, a).platform.engine.dispose()
         env = {**os.environ, "THREATMESH_DATABASE_URL": b_url, "THREATMESH_DATA_DIR": str(tmp_path)}
         runs = []
         for _ in range(2):

@@ -13,11 +13,15 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import sqlalchemy as sa
 from tests.support import LiveServer, live_server
 
+from threatmesh.services import admin, servers
+from threatmesh.services.platform import Platform
+from threatmesh.storage import database
 from threatmesh.storage.tables import organisations
 
 
@@ -134,3 +138,37 @@ def federation(urls: tuple[str, str, str], tmp_path: Path) -> Iterator[Federatio
         a_to_b = a.connect(b, a_key_on_b, push=True, pull=False)
         c_from_b = c.connect(b, c_key_on_b, push=False, pull=True)
         yield Federation(a, b, c, a_to_b, c_from_b)
+
+
+@dataclass
+class Puller:
+    """An instance that is not serving: a database, its admin, a pull connection."""
+
+    platform: Platform
+    admin_key: str
+    server_id: int
+
+
+def puller(db_url: str, source: LiveServer) -> Puller:
+    """A fresh instance (ORG-B) on ``db_url`` with a connection pulling from ``source``,
+    through a new sync user of ORG-B there."""
+    with httpx.Client(base_url=source.url, headers={"Authorization": source.admin_key}) as http:
+        org = http.post("/admin/organisations/add", json={"name": "ORG-B", "uuid": str(uuid4())})
+        user = http.post(
+            "/admin/users/add",
+            json={
+                "email": "sync-b@a.test",
+                "org_id": org.json()["Organisation"]["id"],
+                "role_id": 5,
+            },
+        )
+        key = user.json()["User"]["authkey"]
+    platform = Platform(engine=database.create_engine(db_url))
+    database.upgrade(platform.engine)
+    admin_key = admin.bootstrap(platform, org_name="ORG-B", email="admin@b.test")
+    who = platform.identify(admin_key)
+    assert who is not None
+    server = servers.add(
+        platform, who, {"url": source.url, "name": "A", "authkey": key, "pull": True}
+    )
+    return Puller(platform, admin_key, int(server["Server"]["id"]))

@@ -9,19 +9,18 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from tests.services.federation import puller
 from tests.support import free_port, live_server
 
 from threatmesh.formats.misp_json import parse_event
-from threatmesh.services import admin, servers
 from threatmesh.services.platform import Platform
-from threatmesh.storage import database, writes
+from threatmesh.storage import writes
 from threatmesh.storage.sync_tables import sync_log
 from threatmesh.storage.tables import attributes, events
 
@@ -93,32 +92,13 @@ def test_pull_survives_sigkill(tmp_path: Path) -> None:
     a_dir, b_dir = tmp_path / "a", tmp_path / "b"
     a_dir.mkdir()
     b_dir.mkdir()
-    with (
-        live_server(f"sqlite:///{a_dir / 'a.db'}", a_dir) as a,
-        httpx.Client(base_url=a.url, headers={"Authorization": a.admin_key}, timeout=60) as a_http,
-    ):
+    with live_server(f"sqlite:///{a_dir / 'a.db'}", a_dir) as a:
         sent = _fill(a.platform, org_id=1)
         # B: its own database, an admin, and a connection to A with a sync user's key.
         b_url = f"sqlite:///{b_dir / 'b.db'}"
-        b = Platform(engine=database.create_engine(b_url))
-        database.upgrade(b.engine)
-        b_key = admin.bootstrap(b, org_name="ORG-B", email="admin@b.test")
-        b_org = b.identify(b_key)
-        assert b_org is not None
-        org_uuid = str(uuid.uuid4())
-        org = a_http.post("/admin/organisations/add", json={"name": "ORG-B", "uuid": org_uuid})
-        user = a_http.post(
-            "/admin/users/add",
-            json={
-                "email": "sync-b@a.test",
-                "org_id": org.json()["Organisation"]["id"],
-                "role_id": 5,
-            },
-        ).json()["User"]
-        server = servers.add(
-            b, b_org, {"url": a.url, "name": "A", "authkey": user["authkey"], "pull": True}
-        )["Server"]
-        pull_path = f"/servers/pull/{server['id']}"
+        pb = puller(b_url, a)
+        b, b_key = pb.platform, pb.admin_key
+        pull_path = f"/servers/pull/{pb.server_id}"
         port = free_port()
         b_http = httpx.Client(
             base_url=f"http://127.0.0.1:{port}", headers={"Authorization": b_key}, timeout=300
