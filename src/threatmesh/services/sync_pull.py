@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from sqlalchemy.engine import RowMapping
+
 from threatmesh.client.misp import Backoff, MispClient
 from threatmesh.model import sync
 from threatmesh.model.errors import InvalidInput, NotFound
@@ -69,6 +71,18 @@ def _fetcher(client: MispClient, fast: bool) -> Callable[[list[dict[str, Any]]],
     return fetch
 
 
+def _connection(platform: Platform, server_id: int) -> tuple[RowMapping, int]:
+    """The connection to pull from and its cursor."""
+    with platform.read() as conn:
+        row = sync_store.server_row(conn, server_id)
+        since = sync_store.cursor(conn, server_id, "pull")
+    if row is None:
+        raise NotFound("Invalid server.")
+    if not row["pull"] or not row["org_id"]:
+        raise InvalidInput(f"Server {server_id}: pulling is not enabled for this connection")
+    return row, since
+
+
 def pull(
     platform: Platform,
     server_id: int,
@@ -81,13 +95,7 @@ def pull(
     """One pull run from connection ``server_id``. ``batched`` forces (True) or
     refuses (False) the batched fetch; by default a threatmesh peer gets it. The next
     batch is fetched while the current one is stored."""
-    with platform.read() as conn:
-        row = sync_store.server_row(conn, server_id)
-        since = sync_store.cursor(conn, server_id, "pull")
-    if row is None:
-        raise NotFound("Invalid server.")
-    if not row["pull"] or not row["org_id"]:
-        raise InvalidInput(f"Server {server_id}: pulling is not enabled for this connection")
+    row, since = _connection(platform, server_id)
     rules = sync.parse_rules(row["pull_rules"], "Server.pull_rules")
     report = Report(server_id, "pull")
     source = Source(server_id, owner_org_id=row["org_id"], user_id=0, pulled=True)

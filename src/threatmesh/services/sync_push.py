@@ -85,6 +85,27 @@ def _push_one(
     return "added" if sent else "skipped"
 
 
+def _push_chunk(
+    platform: Platform,
+    client: MispClient,
+    row: RowMapping,
+    chunk: list[RowMapping],
+    org: str | None,
+    report: Report,
+) -> None:
+    """Offer ``chunk`` to the remote, send what it wants, then move the cursor."""
+    wanted = set(client.filter_for_push([(e["uuid"], e["timestamp"]) for e in chunk]))
+    for ev in chunk:
+        result = _push_one(platform, client, row, ev, org) if ev["uuid"] in wanted else "skipped"
+        if result in ("added", "skipped"):
+            getattr(report.outcome, result).append(ev["uuid"])
+        else:
+            report.outcome.failed[ev["uuid"]] = result
+    _chunk_done(platform, row["id"], [e for e in chunk if e["uuid"] not in wanted])
+    with platform.write() as conn:
+        sync_store.set_cursor(conn, row["id"], "push", int(chunk[-1]["key"]), platform.now())
+
+
 def _chunk_done(platform: Platform, server_id: int, unwanted: list[RowMapping]) -> None:
     """Log the events the remote already had, so they are not offered again."""
     with platform.write() as conn:
@@ -114,23 +135,9 @@ def push(
         if not client.version().get("perm_sync"):
             raise RemoteError(f"{row['url']}: the remote user has no sync permission")
         for start in range(0, len(todo), batch):
-            chunk = todo[start : start + batch]
-            wanted = set(client.filter_for_push([(e["uuid"], e["timestamp"]) for e in chunk]))
-            for ev in chunk:
-                result = _push_one(platform, client, row, ev, org) if ev["uuid"] in wanted else ""
-                if result in ("added", "skipped"):
-                    getattr(report.outcome, result).append(ev["uuid"])
-                elif result:
-                    report.outcome.failed[ev["uuid"]] = result
-                else:
-                    report.outcome.skipped.append(ev["uuid"])
-            _chunk_done(platform, row["id"], [e for e in chunk if e["uuid"] not in wanted])
-            with platform.write() as conn:
-                sync_store.set_cursor(
-                    conn, row["id"], "push", int(chunk[-1]["key"]), platform.now()
-                )
+            _push_chunk(platform, client, row, todo[start : start + batch], org, report)
             if progress:
-                progress("push", start + len(chunk), len(todo))
+                progress("push", min(len(todo), start + batch), len(todo))
         if row["push_sightings"]:
             report.outcome.sightings = push_sightings(platform, client, row, org)
     return report

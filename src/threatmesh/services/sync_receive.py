@@ -28,7 +28,7 @@ from threatmesh.model.drafts import EventDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Forbidden, InvalidInput, ThreatmeshError
 from threatmesh.services.platform import Platform
-from threatmesh.storage import sync_store, sync_writes
+from threatmesh.storage import sync_groups, sync_store, sync_writes
 from threatmesh.storage.edits import apply_event_edit
 from threatmesh.storage.sync_writes import NewEvent
 from threatmesh.storage.tables import events
@@ -170,7 +170,7 @@ class _Batch:
             return "skipped"
         orgc_id = self.org(item.orgc)
         groups = {
-            k: sync_store.capture_sharing_group(conn, g, own_url=self.platform.base_url, now=now)
+            k: sync_groups.capture(conn, g, own_url=self.platform.base_url, now=now)
             for k, g in item.groups.items()
         }
         _remap(draft, groups)

@@ -18,7 +18,7 @@ from threatmesh.model.query import Query
 from threatmesh.services import egress
 from threatmesh.services.events import view_event
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import acl, bulk_reads, directory, reads, sync_store
+from threatmesh.storage import acl, bulk_reads, directory, reads, sync_groups
 from threatmesh.storage.tables import events
 
 #: Reads the whole instance, as the sync process does when it pushes.
@@ -73,7 +73,7 @@ def serve_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> di
         include_sightings=True,
     )
     with platform.read() as conn:
-        groups = sync_store.sharing_group_json(conn, group_ids(event), own_url=platform.base_url)
+        groups = sync_groups.as_json(conn, group_ids(event), own_url=platform.base_url)
         out = sync.outgoing(event, groups, keep_sightings=True)
         if out is None:
             raise NotFound("Invalid event.")
@@ -95,7 +95,7 @@ def serve_many(platform: Platform, who: Identity, ids: Sequence[int]) -> Iterato
         rows = {r["id"]: r for r in conn.execute(q).mappings()}
         loaded = bulk_reads.load_events(conn, who.viewer, [rows[i] for i in ids if i in rows], opts)
         used = set().union(*(group_ids(e) for e in loaded)) if loaded else set()
-        groups = sync_store.sharing_group_json(conn, used, own_url=platform.base_url)
+        groups = sync_groups.as_json(conn, used, own_url=platform.base_url)
         org = directory.find_org(conn, who.viewer.org_id)
         org_uuid = str(org["uuid"]) if org else None
         recipient = egress.Recipient("organisation", org_uuid or "", org_uuid)
@@ -118,7 +118,7 @@ def load_for_push(
         include_deleted=True, include_correlations=False, include_sightings=False
     )
     event = reads.load_event(conn, INSTANCE, row, opts)
-    groups = sync_store.sharing_group_json(conn, group_ids(event), own_url=platform.base_url)
+    groups = sync_groups.as_json(conn, group_ids(event), own_url=platform.base_url)
 
     def reaches(group: Mapping[str, Any]) -> bool:
         return sync.sharing_group_reaches_server(group, server_id, remote_org_uuid)

@@ -56,14 +56,14 @@ def _event_tags(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str
     return out
 
 
-def load_events(
+Content = dict[int, list[dict[str, Any]]]
+
+
+def _content(
     conn: Connection, viewer: Viewer, rows: Sequence[RowMapping], opts: reads.ReadOptions
-) -> list[dict[str, Any]]:
-    """The events ``rows`` (from :func:`reads.event_query`) as ``viewer`` may see them,
-    in the order given."""
+) -> tuple[Content, Content]:
+    """Top-level attributes and objects (with theirs and references), by event id."""
     ids = [r["id"] for r in rows]
-    if not ids:
-        return []
     attr_rows = _rows(conn, viewer, attrs, ids, opts.include_deleted)
     obj_rows = _rows(conn, viewer, objects, ids, opts.include_deleted)
     aids = [r["id"] for r in attr_rows]
@@ -74,7 +74,7 @@ def load_events(
         r["id"]: misp_out.misp_object(r) | {"Attribute": [], "ObjectReference": []}
         for r in obj_rows
     }
-    top: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    top: Content = defaultdict(list)
     for r in attr_rows:
         a = misp_out.attribute(r) | {"Tag": attr_tags.get(r["id"], [])}
         if opts.include_sightings:
@@ -90,17 +90,28 @@ def load_events(
         for ref in conn.execute(q).mappings():
             if ref["object_id"] in objs:
                 objs[ref["object_id"]]["ObjectReference"].append(misp_out.reference(ref))
-    by_event: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_event: Content = defaultdict(list)
     for r in obj_rows:
         by_event[r["event_id"]].append(objs[r["id"]])
-    ev_tags = _event_tags(conn, ids)
+    return top, by_event
+
+
+def load_events(
+    conn: Connection, viewer: Viewer, rows: Sequence[RowMapping], opts: reads.ReadOptions
+) -> list[dict[str, Any]]:
+    """The events ``rows`` (from :func:`reads.event_query`) as ``viewer`` may see them,
+    in the order given."""
+    if not rows:
+        return []
+    top, objs = _content(conn, viewer, rows, opts)
+    ev_tags = _event_tags(conn, [r["id"] for r in rows])
     out = []
     for row in rows:
         event = reads.event_with_orgs(row)
         event.update(
             Attribute=top.get(row["id"], []),
             ShadowAttribute=[],
-            Object=by_event.get(row["id"], []),
+            Object=objs.get(row["id"], []),
             EventReport=[],
             Tag=ev_tags.get(row["id"], []),
             Galaxy=[],
