@@ -74,6 +74,28 @@ def test_distribution_levels_travel_as_misp_allows(fed: Federation) -> None:
             attr("two-community.example", 1),
         ],
     )
+    objects = [
+        {
+            "name": "domain-ip",
+            "distribution": 5,
+            "Attribute": [
+                {"type": "domain", "object_relation": "domain", "value": "obj-open.example"},
+                {
+                    "type": "ip-dst",
+                    "object_relation": "ip",
+                    "value": "198.51.100.7",
+                    "distribution": 0,
+                },
+            ],
+        },
+        {
+            "name": "domain-ip",
+            "distribution": 1,
+            "Attribute": [
+                {"type": "domain", "object_relation": "domain", "value": "obj-community.example"},
+            ],
+        },
+    ]
     d3 = make_event(
         a,
         3,
@@ -83,6 +105,7 @@ def test_distribution_levels_travel_as_misp_allows(fed: Federation) -> None:
             attr("three-community.example", 1),
             attr("three-connected.example", 2),
         ],
+        Object=objects,
     )
     unpublished = make_event(a, 3, [attr("draft.example", 5)], published=False)
     pushed, pulled = fed.sync()
@@ -97,12 +120,17 @@ def test_distribution_levels_travel_as_misp_allows(fed: Federation) -> None:
     assert [t["name"] for t in on_b["Tag"]] == ["tlp:green"]
     three = b.event(d3["uuid"])
     assert three is not None and three["distribution"] == "3"
-    assert values(three) == {"three-all.example": "3", "three-connected.example": "1"}
+    assert values(three) == {
+        "three-all.example": "3",
+        "three-connected.example": "1",
+        "obj-open.example": "5",
+    }
+    assert [o["distribution"] for o in three["Object"]] == ["5"]
     # C pulls from B: the (now community-only) distribution-2 event stays on B.
     assert c.event(d2["uuid"]) is None
     on_c = c.event(d3["uuid"])
     assert on_c is not None and on_c["distribution"] == "3"
-    assert values(on_c) == {"three-all.example": "3"}
+    assert values(on_c) == {"three-all.example": "3", "obj-open.example": "5"}
     assert on_c["Orgc"]["uuid"] == a.org_uuid and on_c["locked"] is True
     assert pulled["added"] == 1, pulled
 

@@ -1,0 +1,151 @@
+"""The endpoints a remote instance calls while syncing with us, driven over HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from tests.support import LiveServer
+
+
+class Caller:
+    def __init__(self, srv: LiveServer, key: str) -> None:
+        self.http = httpx.Client(base_url=srv.url, headers={"Authorization": key}, timeout=60)
+
+    def __call__(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+        r = self.http.request(method, path, json=body)
+        assert r.status_code == status, (path, r.status_code, r.text)
+        return r.json()
+
+
+@pytest.fixture
+def callers(sqlite_server: LiveServer) -> Iterator[tuple[Caller, Caller, Caller]]:
+    admin = Caller(sqlite_server, sqlite_server.admin_key)
+    org = admin("POST", "/admin/organisations/add", {"name": "REMOTE", "uuid": str(uuid.uuid4())})
+    org_id = org["Organisation"]["id"]
+    keys = [
+        admin(
+            "POST",
+            "/admin/users/add",
+            {"email": f"{n}@remote.test", "org_id": org_id, "role_id": role},
+        )["User"]["authkey"]
+        for n, role in (("sync", 5), ("analyst", 3))
+    ]
+    sync, analyst = Caller(sqlite_server, keys[0]), Caller(sqlite_server, keys[1])
+    yield admin, sync, analyst
+    for c in (admin, sync, analyst):
+        c.http.close()
+
+
+def _event(admin: Caller, distribution: int, **extra: Any) -> dict[str, Any]:
+    body = {
+        "info": "local",
+        "distribution": distribution,
+        "published": True,
+        "Attribute": [{"type": "domain", "value": f"{uuid.uuid4().hex}.example"}],
+        **extra,
+    }
+    return dict(admin("POST", "/events/add", body)["Event"])
+
+
+def test_push_negotiation(callers: tuple[Caller, Caller, Caller]) -> None:
+    admin, sync, analyst = callers
+    ev = _event(admin, 3)
+    ts, unknown = int(ev["timestamp"]), str(uuid.uuid4())
+    offer = [
+        {"Event": {"uuid": ev["uuid"], "timestamp": str(ts)}},
+        {"Event": {"uuid": unknown, "timestamp": "5"}},
+    ]
+    assert sync("POST", "/events/filterEventIdsForPush", offer) == [unknown]
+    newer = [{"Event": {"uuid": ev["uuid"], "timestamp": str(ts + 10)}}]
+    assert sync("POST", "/events/filterEventIdsForPush", newer) == [ev["uuid"]]
+    analyst("POST", "/events/filterEventIdsForPush", offer, status=403)
+    assert sync("GET", f"/events/checkuuid/{ev['uuid']}") == {"exists": True}
+    assert sync("GET", f"/events/checkuuid/{unknown}") == {"exists": False}
+
+
+def test_sightings_from_a_remote(callers: tuple[Caller, Caller, Caller]) -> None:
+    admin, sync, _ = callers
+    ev = _event(admin, 3)
+    attr = ev["Attribute"][0]
+    known = admin("POST", f"/sightings/add/{attr['uuid']}", {"source": "here"})["Sighting"]
+    new = str(uuid.uuid4())
+    assert sync("POST", "/sightings/filterSightingsForPush", [known["uuid"], new]) == [new]
+    remote_org = {"uuid": str(uuid.uuid4()), "name": "FAR-AWAY"}
+    sighting = {
+        "uuid": new,
+        "attribute_uuid": attr["uuid"],
+        "date_sighting": "1700000000",
+        "source": "there",
+        "type": "0",
+        "Organisation": remote_org,
+    }
+    path = f"/sightings/bulkSaveSightings/{ev['uuid']}"
+    assert sync("POST", path, [sighting])["success"] == "1 sightings added."
+    assert sync("POST", path, [sighting])["saved"] is False
+    bad = {**sighting, "uuid": str(uuid.uuid4()), "date_sighting": "yesterday"}
+    assert "date_sighting" in sync("POST", path, [bad], status=400)["message"]
+    seen = admin("POST", f"/sightings/listSightings/{ev['uuid']}/event")
+    assert {s["Sighting"]["Organisation"]["name"] for s in seen} == {"ADMIN-ORG", "FAR-AWAY"}
+
+
+def test_a_pushed_event_is_stored_with_the_receiving_rules(
+    callers: tuple[Caller, Caller, Caller],
+) -> None:
+    admin, sync, analyst = callers
+    creator = {"uuid": str(uuid.uuid4()), "name": "CREATOR"}
+    event = {
+        "uuid": str(uuid.uuid4()),
+        "info": "pushed",
+        "distribution": "2",
+        "published": True,
+        "timestamp": "1700000000",
+        "Orgc": creator,
+        "Attribute": [{"type": "domain", "value": "pushed.example", "distribution": "2"}],
+    }
+    stored = sync("POST", "/events/add/metadata:1", {"Event": event})["Event"]
+    assert stored["Orgc"]["uuid"] == creator["uuid"] and stored["Org"]["name"] == "REMOTE"
+    assert stored["locked"] is True and stored["distribution"] == "1"
+    older = {**event, "info": "older", "timestamp": "1600000000"}
+    sync("POST", f"/events/edit/{event['uuid']}/metadata:1", {"Event": older})
+    assert admin("GET", f"/events/view/{event['uuid']}")["Event"]["info"] == "pushed"
+    analyst("POST", f"/events/edit/{event['uuid']}", {"info": "mine now"}, status=403)
+    sync(
+        "POST",
+        "/events/add",
+        {"Event": {"info": "no creator", "uuid": str(uuid.uuid4())}},
+        status=400,
+    )
+
+
+def test_a_sync_user_sees_only_what_sync_may_send(callers: tuple[Caller, Caller, Caller]) -> None:
+    admin, sync, _ = callers
+    community = _event(admin, 1)
+    draft = _event(admin, 3, published=False)
+    shared = _event(
+        admin,
+        3,
+        Attribute=[
+            {"type": "domain", "value": "open.example"},
+            {"type": "domain", "value": "org-only.example", "distribution": 0},
+            {"type": "domain", "value": "gone.example"},
+        ],
+    )
+    gone = next(a for a in shared["Attribute"] if a["value"] == "gone.example")
+    admin("POST", f"/attributes/delete/{gone['uuid']}")
+    admin("POST", f"/events/publish/{shared['uuid']}")
+    listed = {e["uuid"] for e in sync("POST", "/events/index", {"minimal": 1})}
+    assert listed == {shared["uuid"]}
+    sync("GET", f"/events/view/{community['uuid']}", status=404)
+    sync("GET", f"/events/view/{draft['uuid']}", status=404)
+    got = sync("GET", f"/events/view/{shared['uuid']}/deleted[]:0/deleted[]:1")["Event"]
+    assert {(a["value"], a["deleted"]) for a in got["Attribute"]} == {
+        ("open.example", False),
+        ("gone.example", True),
+    }
+    found = sync("POST", "/events/restSearch", {})["response"]
+    assert [e["Event"]["uuid"] for e in found] == [shared["uuid"]]
+    assert len(found[0]["Event"]["Attribute"]) == 2
