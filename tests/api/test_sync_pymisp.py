@@ -74,3 +74,12 @@ def test_unreachable_server_reports_status_2(sqlite_server: LiveServer) -> None:
     created = misp.add_server(server, pythonify=True)
     tested: Any = misp.test_server(created)
     assert tested["status"] == 2
+    # A sync with a remote that stays unreachable: 502 with MISP's error body.
+    server_id = created.id
+    misp.update_server({"pull": True}, server_id)
+    r = httpx.post(
+        f"{sqlite_server.url}/servers/pull/{server_id}",
+        headers={"Authorization": sqlite_server.admin_key},
+        timeout=60,
+    )
+    assert r.status_code == 502 and "127.0.0.1:9" in r.json()["message"]
