@@ -11,7 +11,10 @@ key of a sync user there. Timed, in one run:
    ``events/view`` and one transaction per event) into a second fresh B;
 3. a pull with nothing new into the first B (median of 5): the incremental listing;
 4. the same with the cursor forgotten first (median of 5): the full listing and
-   comparison MISP does on every pull.
+   comparison MISP does on every pull;
+5. a push of B's events to a third, fresh instance C (``threatmesh serve``), with
+   MISP's per-event protocol (``filterEventIdsForPush``, then ``HEAD events/view`` and
+   ``events/add/metadata:1`` per event).
 
 Run ``python -m bench.sync`` (SQLite), ``--postgres``, or ``--quick`` for a smoke run.
 """
@@ -41,8 +44,9 @@ from bench.common import (
 )
 
 from threatmesh.services import admin, servers, sync_api
-from threatmesh.services.platform import Platform
+from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.sync_pull import pull
+from threatmesh.services.sync_push import push
 from threatmesh.storage import database, writes
 
 
@@ -80,7 +84,7 @@ def sync_key(a_url: str, a_key: str) -> tuple[str, str]:
 
 @contextmanager
 def receiver(scratch: Path, name: str, a_url: str, key: str, org_uuid: str,
-             postgres: bool) -> Iterator[tuple[Platform, int]]:
+             postgres: bool) -> Iterator[tuple[Platform, int, Identity]]:
     """A fresh B (database, admin in organisation ``org_uuid``, connection to A)."""
     with bench_database(postgres) as (db_url, _):
         platform = Platform(engine=database.create_engine(db_url))
@@ -91,7 +95,7 @@ def receiver(scratch: Path, name: str, a_url: str, key: str, org_uuid: str,
         server = servers.add(platform, who, {"url": a_url, "name": "A", "authkey": key,
                                              "pull": True})
         try:
-            yield platform, int(server["Server"]["id"])
+            yield platform, int(server["Server"]["id"]), who
         finally:
             platform.engine.dispose()
 
@@ -105,6 +109,21 @@ def timed_pull(platform: Platform, server_id: int, *, batched: bool) -> tuple[fl
     return elapsed, len(o.added) + len(o.updated)
 
 
+def timed_push(b: Platform, who: Identity, postgres: bool) -> float:
+    """Push B's events to a fresh served instance C (MISP's per-event protocol)."""
+    with bench_database(postgres) as (c_db, c_scratch):
+        c_key = init_admin(c_db, c_scratch)
+        with serve(c_db, c_scratch, c_key) as c:
+            key, _ = sync_key(c.url, c_key)
+            server = servers.add(b, who, {"url": c.url, "name": "C", "authkey": key,
+                                          "push": True})
+            start = time.perf_counter()
+            report = push(b, int(server["Server"]["id"]))
+            elapsed = time.perf_counter() - start
+            assert not report.outcome.failed and report.outcome.added, report.summary()
+            return elapsed
+
+
 def run(n_events: int, n_attributes: int, postgres: bool) -> None:
     print(machine())
     with bench_database(postgres) as (a_db, scratch):
@@ -112,7 +131,7 @@ def run(n_events: int, n_attributes: int, postgres: bool) -> None:
         fill(a_db, n_events, n_attributes)
         with serve(a_db, scratch, a_key) as a:
             key, org_uuid = sync_key(a.url, a_key)
-            with receiver(scratch, "1", a.url, key, org_uuid, postgres) as (b, sid):
+            with receiver(scratch, "1", a.url, key, org_uuid, postgres) as (b, sid, who):
                 print(f"A: threatmesh serve on {db_label(b.engine)}; B: this process")
                 t_batch, n = timed_pull(b, sid, batched=True)
                 assert n == n_events, n
@@ -125,7 +144,8 @@ def run(n_events: int, n_attributes: int, postgres: bool) -> None:
                     full.append(timed_pull(b, sid, batched=True))
                 assert all(k == 0 for _, k in full)
                 t_full = statistics.median(t for t, _ in full)
-            with receiver(scratch, "2", a.url, key, org_uuid, postgres) as (b2, sid2):
+                t_push = timed_push(b, who, postgres)
+            with receiver(scratch, "2", a.url, key, org_uuid, postgres) as (b2, sid2, _):
                 t_single, n = timed_pull(b2, sid2, batched=False)
                 assert n == n_events, n
     shape = f"{n_events:,} events x {n_attributes} attributes"
@@ -138,6 +158,8 @@ def run(n_events: int, n_attributes: int, postgres: bool) -> None:
     print(f"  incremental pull, nothing new:   {t_quiet * 1000:8.1f} ms (median of 5)")
     print(f"  full listing, nothing new:       {t_full * 1000:8.1f} ms (median of 5; "
           f"{t_full / t_quiet:.1f}x the incremental one)")
+    print(f"  push B -> C (MISP protocol):     {n_events / t_push:8.1f} events/s "
+          f"({t_push:.2f} s)")
     print(f"  targets: >= 100 events/s: {'met' if n_events / t_batch >= 100 else 'MISSED'}; "
           f"nothing-new < 1 s: {'met' if t_quiet < 1 else 'MISSED'}")
 
