@@ -13,8 +13,8 @@ key of a sync user there. Timed, in one run:
 4. the same with the cursor forgotten first (median of 5): the full listing and
    comparison MISP does on every pull;
 5. a push of B's events to a third, fresh instance C (``threatmesh serve``), with
-   MISP's per-event protocol (``filterEventIdsForPush``, then ``HEAD events/view`` and
-   ``events/add/metadata:1`` per event).
+   MISP's per-event protocol (``filterEventIdsForPush``, then ``events/add/metadata:1``
+   per event).
 
 Run ``python -m bench.sync`` (SQLite), ``--postgres``, or ``--quick`` for a smoke run.
 """

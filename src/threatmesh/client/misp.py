@@ -153,10 +153,6 @@ class MispClient:
         data = self.json("POST", "/events/restSearch", body)
         return [e["Event"] for e in data if isinstance(e, dict) and "Event" in e]
 
-    def exists(self, uuid: str) -> bool:
-        """Whether the remote has (and shows us) event ``uuid``."""
-        return self.request("HEAD", f"/events/view/{uuid}").status_code == 200
-
     def filter_for_push(self, events: Sequence[tuple[str, int]]) -> list[str]:
         """``events/filterEventIdsForPush``: which of (uuid, timestamp) the remote wants."""
         body = [{"Event": {"uuid": u, "timestamp": str(t)}} for u, t in events]
@@ -164,9 +160,17 @@ class MispClient:
         return [str(u) for u in data] if isinstance(data, list) else []
 
     def push_event(self, event: dict[str, Any], *, exists: bool) -> dict[str, Any]:
-        """``events/add/metadata:1`` or ``events/edit/{uuid}/metadata:1``."""
-        path = f"/events/edit/{event['uuid']}/metadata:1" if exists else "/events/add/metadata:1"
-        data = self.json("POST", path, {"Event": event})
+        """``events/edit/{uuid}/metadata:1`` if the remote should have the event, else
+        ``events/add/metadata:1``; when the guess was wrong (the remote answers 403,
+        404 or 409, as MISP and threatmesh do), the other one."""
+        paths = [f"/events/edit/{event['uuid']}/metadata:1", "/events/add/metadata:1"]
+        first, second = paths if exists else paths[::-1]
+        try:
+            data = self.json("POST", first, {"Event": event})
+        except RemoteError as exc:
+            if exc.remote_status not in (403, 404, 409):
+                raise
+            data = self.json("POST", second, {"Event": event})
         return data if isinstance(data, dict) else {}
 
     def filter_sightings_for_push(self, uuids: Sequence[str]) -> list[str]:

@@ -127,4 +127,12 @@ def receive_pushed(
         if message.startswith("Blocked"):
             raise Forbidden(message)
         raise InvalidInput(message)
-    return view_event(platform, who, str(data["uuid"]).lower(), metadata=metadata)
+    # What MISP answers a push with: the stored event (no correlations: nobody reads them).
+    return view_event(
+        platform,
+        who,
+        str(data["uuid"]).lower(),
+        metadata=metadata,
+        include_correlations=False,
+        include_sightings=False,
+    )

@@ -61,7 +61,12 @@ def _remote_org_uuid(conn: Connection, row: RowMapping) -> str | None:
 
 
 def _push_one(
-    platform: Platform, client: MispClient, row: RowMapping, ev: RowMapping, org: str | None
+    platform: Platform,
+    client: MispClient,
+    row: RowMapping,
+    ev: RowMapping,
+    org: str | None,
+    known: bool,
 ) -> str:
     """Send one event; "added", "skipped" (nothing of it may go) or the remote's
     refusal. A refused event is not logged: it is offered again when it changes."""
@@ -72,7 +77,8 @@ def _push_one(
     )
     if event is not None and sent:
         try:
-            client.push_event(event, exists=client.exists(ev["uuid"]))
+            # Logged before: the remote has it (no HEAD round trip); else try an add.
+            client.push_event(event, exists=known)
         except RemoteError as exc:
             if exc.remote_status is None or exc.remote_status >= 500:
                 raise  # the remote is down: stop here, resume from this event next time
@@ -95,8 +101,14 @@ def _push_chunk(
 ) -> None:
     """Offer ``chunk`` to the remote, send what it wants, then move the cursor."""
     wanted = set(client.filter_for_push([(e["uuid"], e["timestamp"]) for e in chunk]))
+    with platform.read() as conn:
+        known = sync_store.logged(conn, row["id"], "push", [e["uuid"] for e in chunk])
     for ev in chunk:
-        result = _push_one(platform, client, row, ev, org) if ev["uuid"] in wanted else "skipped"
+        result = (
+            _push_one(platform, client, row, ev, org, ev["uuid"] in known)
+            if ev["uuid"] in wanted
+            else "skipped"
+        )
         if result in ("added", "skipped"):
             getattr(report.outcome, result).append(ev["uuid"])
         else:

@@ -102,6 +102,16 @@ def log_synced(
     )
 
 
+def logged(conn: Connection, server_id: int, direction: str, uuids: Sequence[str]) -> set[str]:
+    """Which of the event ``uuids`` the sync log has for ``server_id`` and ``direction``."""
+    q = sa.select(sync_log.c.event_uuid).where(
+        sync_log.c.server_id == server_id,
+        sync_log.c.direction == direction,
+        sync_log.c.event_uuid.in_(list(uuids)),
+    )
+    return set(conn.execute(q).scalars())
+
+
 def event_stamps(conn: Connection, uuids: Sequence[str]) -> dict[str, RowMapping]:
     """``id``, ``timestamp``, ``locked``, ``org_id``, ``orgc_id`` of the local events
     among ``uuids``."""
