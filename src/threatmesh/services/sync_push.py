@@ -65,13 +65,12 @@ def _push_one(
     client: MispClient,
     row: RowMapping,
     ev: RowMapping,
-    org: str | None,
+    event: dict[str, Any] | None,
     known: bool,
 ) -> str:
-    """Send one event; "added", "skipped" (nothing of it may go) or the remote's
-    refusal. A refused event is not logged: it is offered again when it changes."""
-    with platform.read() as conn:
-        event = load_for_push(platform, conn, ev["uuid"], server_id=row["id"], remote_org_uuid=org)
+    """Send one event (``event``: what of it may go); "added", "skipped" (nothing may
+    go) or the remote's refusal. A refused event is not logged: it is offered again
+    when it changes."""
     sent = event is not None and sync.rules_allow(
         sync.parse_rules(row["push_rules"], "Server.push_rules"), event
     )
@@ -103,9 +102,11 @@ def _push_chunk(
     wanted = set(client.filter_for_push([(e["uuid"], e["timestamp"]) for e in chunk]))
     with platform.read() as conn:
         known = sync_store.logged(conn, row["id"], "push", [e["uuid"] for e in chunk])
+        todo = [e["uuid"] for e in chunk if e["uuid"] in wanted]
+        events_ = load_for_push(platform, conn, todo, server_id=row["id"], remote_org_uuid=org)
     for ev in chunk:
         result = (
-            _push_one(platform, client, row, ev, org, ev["uuid"] in known)
+            _push_one(platform, client, row, ev, events_[ev["uuid"]], ev["uuid"] in known)
             if ev["uuid"] in wanted
             else "skipped"
         )
@@ -174,12 +175,12 @@ def push_sightings(platform: Platform, client: MispClient, row: RowMapping, org:
     for s in found:
         by_event.setdefault(s["event_uuid"], []).append(_sighting_json(s))
     sent = 0
+    with platform.read() as conn:
+        shareable = load_for_push(
+            platform, conn, list(by_event), server_id=row["id"], remote_org_uuid=org
+        )
     for event_uuid, items in by_event.items():
-        with platform.read() as conn:
-            event = load_for_push(
-                platform, conn, event_uuid, server_id=row["id"], remote_org_uuid=org
-            )
-        shared = _attribute_uuids(event)
+        shared = _attribute_uuids(shareable[event_uuid])
         items = [s for s in items if s["attribute_uuid"] in shared]
         wanted = (
             set(client.filter_sightings_for_push([s["uuid"] for s in items])) if items else set()

@@ -106,26 +106,33 @@ def serve_many(platform: Platform, who: Identity, ids: Sequence[int]) -> Iterato
 
 
 def load_for_push(
-    platform: Platform, conn: Connection, uuid: str, *, server_id: int, remote_org_uuid: str | None
-) -> dict[str, Any] | None:
-    """Event ``uuid`` as pushed to ``server_id`` (None if nothing of it may go):
+    platform: Platform,
+    conn: Connection,
+    uuids: Sequence[str],
+    *,
+    server_id: int,
+    remote_org_uuid: str | None,
+) -> dict[str, dict[str, Any] | None]:
+    """Events ``uuids`` as pushed to ``server_id`` (None for those nothing of may go):
     filtered by MISP's rules, downgraded as MISP's sender does (2 -> 1), through the
-    egress hook."""
-    row = reads.find_event_row(conn, INSTANCE, uuid)
-    if row is None:
-        return None
+    egress hook; read together (:mod:`threatmesh.storage.bulk_reads`)."""
+    q = reads.event_query().where(events.c.uuid.in_(list(uuids)))
+    rows = list(conn.execute(q).mappings())
     opts = platform.read_options(
         include_deleted=True, include_correlations=False, include_sightings=False
     )
-    event = reads.load_event(conn, INSTANCE, row, opts)
-    groups = sync_groups.as_json(conn, group_ids(event), own_url=platform.base_url)
+    loaded = bulk_reads.load_events(conn, INSTANCE, rows, opts)
+    used = set().union(*(group_ids(e) for e in loaded)) if loaded else set()
+    groups = sync_groups.as_json(conn, used, own_url=platform.base_url)
 
     def reaches(group: Mapping[str, Any]) -> bool:
         return sync.sharing_group_reaches_server(group, server_id, remote_org_uuid)
 
-    out = sync.outgoing(event, groups, allows=reaches)
-    if out is None:
-        return None
-    out = sync.incoming(out, pulled=False)
     recipient = egress.Recipient("server", str(server_id), remote_org_uuid)
-    return egress.outbound(platform, conn, out, recipient)
+    out: dict[str, dict[str, Any] | None] = dict.fromkeys(uuids)
+    for event in loaded:
+        shareable = sync.outgoing(event, groups, allows=reaches)
+        if shareable is not None:
+            shareable = sync.incoming(shareable, pulled=False)
+            out[event["uuid"]] = egress.outbound(platform, conn, shareable, recipient)
+    return out
