@@ -2,7 +2,8 @@
 
 The reference below restates the rules on plain data (no threatmesh code): MISP's
 ``__updateEventForSync`` / ``checkIfServerInSG`` for the push, its access rules for
-what B serves C's sync user, ``__updatePulledEventBeforeInsert`` for the pull.
+what B serves C's sync user, ``__updatePulledEventBeforeInsert`` and
+``__checkIfEventSaveAble`` (no empty event) for the pull.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def on_c(spec: Spec, groups: list[Group]) -> tuple[int, dict[int, int]] | None:
         for i, ad in attrs.items()
         if ad in (3, 5) or (ad == 4 and c_reads_on_b(groups[spec.attributes[i][1]]))
     }
-    return d, kept
+    return (d, kept) if kept else None  # a pull stores no empty event
 
 
 GROUPS = [

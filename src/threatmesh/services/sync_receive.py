@@ -168,6 +168,8 @@ class _Batch:
             raise Forbidden("Blocked an edit to an event that was created locally.")
         if old is not None and draft.timestamp <= old["timestamp"]:
             return "skipped"
+        if old is None and source.pulled and not any(not a.deleted for a in draft.all_attributes()):
+            return "skipped"  # MISP's pull stores no empty event (__checkIfEventSaveAble)
         orgc_id = self.org(item.orgc)
         groups = {
             k: sync_groups.capture(conn, g, own_url=self.platform.base_url, now=now)
