@@ -1,8 +1,10 @@
-"""Kill the pulling instance with SIGKILL in the middle of a pull of 500 events; after a
-restart the next pull completes with no event missing and none duplicated."""
+"""Kill the pulling instance (or the pushing process) with SIGKILL in the middle of a
+sync; after a restart the next sync completes with no event missing and none
+duplicated."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -19,21 +21,22 @@ from tests.services.federation import puller
 from tests.support import free_port, live_server
 
 from threatmesh.formats.misp_json import parse_event
+from threatmesh.services import admin, servers
 from threatmesh.services.platform import Platform
-from threatmesh.storage import writes
+from threatmesh.storage import database, writes
 from threatmesh.storage.sync_tables import sync_log
-from threatmesh.storage.tables import attributes, events
+from threatmesh.storage.tables import attributes, events, organisations
 
 THREATMESH = Path(sys.executable).with_name("threatmesh")
 EVENTS = 500
 
 
-def _fill(platform: Platform, org_id: int) -> set[str]:
-    """500 published distribution-3 events of 3 attributes, written in one go."""
+def _fill(platform: Platform, org_id: int, n: int = EVENTS) -> set[str]:
+    """``n`` published distribution-3 events of 3 attributes, written in one go."""
     uuids = set()
     now, today = platform.now(), platform.today()
     with platform.write() as conn:
-        for i in range(EVENTS):
+        for i in range(n):
             body = {
                 "info": f"crash test {i}",
                 "distribution": 3,
@@ -151,3 +154,63 @@ def _pull_quietly(client: httpx.Client, path: str) -> None:
         client.post(path)
     except httpx.TransportError:
         pass
+
+
+def test_push_survives_sigkill(tmp_path: Path) -> None:
+    """The pushing process (``threatmesh sync --no-pull``) killed mid-push: the next
+    run sends the rest, and B holds every event once."""
+    (tmp_path / "b").mkdir()
+    a_url = f"sqlite:///{tmp_path / 'a.db'}"
+    a = Platform(engine=database.create_engine(a_url))
+    database.upgrade(a.engine)
+    a_who = a.identify(admin.bootstrap(a, org_name="ORG-A", email="admin@a.test"))
+    assert a_who is not None
+    sent = _fill(a, org_id=a_who.viewer.org_id, n=300)
+    with (
+        live_server(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "b") as b,
+        httpx.Client(base_url=b.url, headers={"Authorization": b.admin_key}) as http,
+    ):
+        with a.read() as conn:
+            a_org = conn.execute(sa.select(organisations.c.uuid)).scalar_one()
+        org = http.post("/admin/organisations/add", json={"name": "ORG-A", "uuid": a_org})
+        user = http.post(
+            "/admin/users/add",
+            json={
+                "email": "sync-a@b.test",
+                "org_id": org.json()["Organisation"]["id"],
+                "role_id": 5,
+            },
+        ).json()["User"]
+        servers.add(a, a_who, {"url": b.url, "authkey": user["authkey"], "push": True})
+        env = dict(os.environ, THREATMESH_DATABASE_URL=a_url, THREATMESH_DATA_DIR=str(tmp_path))
+        proc = subprocess.Popen(
+            [str(THREATMESH), "sync", "--no-pull"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while _count(b.platform.engine) == 0:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+        assert proc.stdout is not None
+        proc.stdout.close()
+        stored = _count(b.platform.engine)
+        assert 0 < stored < len(sent), f"the kill came after {stored} events"
+        done = subprocess.run(
+            [str(THREATMESH), "sync", "--no-pull"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout)
+        with b.platform.engine.connect() as conn:
+            got = list(conn.execute(sa.select(events.c.uuid)).scalars())
+    # (<=: a request in flight at the kill may still have been stored by B)
+    assert summary["failed"] == 0 and 0 < summary["added"] <= len(sent) - stored, summary
+    assert sorted(got) == sorted(sent)
+    a.engine.dispose()
