@@ -11,12 +11,14 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.services.federation import Federation, federation
+from tests.support import database_url
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,14 @@ class World:
     group_ids: list[str]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("sync-rules")
-    urls = (f"sqlite:///{tmp / 'a.db'}", f"sqlite:///{tmp / 'b.db'}", f"sqlite:///{tmp / 'c.db'}")
-    with federation(urls, tmp) as fed:
+    with ExitStack() as stack:
+        urls = tuple(stack.enter_context(database_url(request.param, tmp / name)) for name in "abc")
+        fed = stack.enter_context(federation(urls, tmp))  # type: ignore[arg-type]
         a = fed.a
         a.call("POST", "/admin/organisations/add", {"name": "ORG-C", "uuid": fed.c.org_uuid})
         uuids = {"B": fed.b.org_uuid, "C": fed.c.org_uuid}
