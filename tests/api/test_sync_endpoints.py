@@ -149,3 +149,47 @@ def test_a_sync_user_sees_only_what_sync_may_send(callers: tuple[Caller, Caller,
     found = sync("POST", "/events/restSearch", {})["response"]
     assert [e["Event"]["uuid"] for e in found] == [shared["uuid"]]
     assert len(found[0]["Event"]["Attribute"]) == 2
+
+
+def test_bad_sync_input_is_a_clear_4xx(callers: tuple[Caller, Caller, Caller]) -> None:
+    admin, sync, _ = callers
+    for body, where in (
+        ("not a list", "request body"),
+        ([{"Event": {"timestamp": "1"}}], "Event.uuid"),
+        ([{"Event": {"uuid": str(uuid.uuid4()), "timestamp": "soon"}}], "Event.timestamp"),
+    ):
+        assert where in sync("POST", "/events/filterEventIdsForPush", body, status=400)["message"]
+    ev = _event(admin, 3)
+    attr = ev["Attribute"][0]
+    path = f"/sightings/bulkSaveSightings/{ev['uuid']}"
+    odd = {"uuid": str(uuid.uuid4()), "attribute_uuid": attr["uuid"], "Organisation": "x"}
+    assert sync("POST", path, [odd])["saved"] is False
+    bad_org = {**odd, "uuid": str(uuid.uuid4()), "Organisation": {"uuid": "nope"}}
+    assert "Organisation.uuid" in sync("POST", path, [bad_org], status=400)["message"]
+    base = {
+        "uuid": str(uuid.uuid4()),
+        "info": "x",
+        "distribution": 3,
+        "published": True,
+        "Orgc": {"uuid": str(uuid.uuid4()), "name": "C"},
+    }
+    cases = [
+        ({**base, "Orgc": {"uuid": "nope"}}, "Orgc.uuid"),
+        (
+            {**base, "distribution": 4, "sharing_group_id": 7, "SharingGroup": {"uuid": "nope"}},
+            "SharingGroup.uuid",
+        ),
+        (
+            {
+                **base,
+                "distribution": 4,
+                "sharing_group_id": 7,
+                "SharingGroup": {"uuid": str(uuid.uuid4()), "SharingGroupOrg": 5},
+            },
+            "SharingGroupOrg",
+        ),
+        ({**base, "distribution": 4, "sharing_group_id": 7}, "SharingGroup"),
+    ]
+    for body, where in cases:
+        r = sync("POST", "/events/add", {"Event": body}, status=400)
+        assert where in r["message"], (where, r)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh import MISP_COMPAT_VERSION
 from threatmesh.client.misp import Backoff, MispClient, RemoteError
-from threatmesh.formats.fields import as_bool, as_id, as_int, as_str
+from threatmesh.formats.fields import as_bool, as_id, as_int, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
 from threatmesh.model.sync import parse_rules
@@ -50,7 +50,7 @@ def _remote_org(conn: Connection, data: Mapping[str, Any], now: int) -> int | No
     )
     if org_uuid:
         name = remote.get("name") if isinstance(remote, Mapping) else None
-        return sync_store.ensure_org(conn, as_str(org_uuid, "Server.remote_org_uuid"), name, now)
+        return sync_store.ensure_org(conn, as_uuid(org_uuid, "Server.remote_org_uuid"), name, now)
     if data.get("remote_org_id") in (None, ""):
         return None
     org_id = as_int(data["remote_org_id"], "Server.remote_org_id")

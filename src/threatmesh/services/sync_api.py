@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from threatmesh.formats.fields import as_list, as_str
+from threatmesh.formats.fields import as_int, as_list, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Forbidden, InvalidInput
 from threatmesh.services import servers, sync_pull, sync_push
@@ -68,8 +68,8 @@ def filter_events(platform: Platform, who: Identity, body: Any) -> list[str]:
     offered: dict[str, int] = {}
     for i, item in enumerate(as_list(body, "request body")):
         data = unwrap(item, "Event")
-        uuid = as_str(data.get("uuid"), f"[{i}].Event.uuid").lower()
-        offered[uuid] = int(str(data.get("timestamp") or 0))
+        uuid = as_uuid(data.get("uuid"), f"[{i}].Event.uuid")
+        offered[uuid] = as_int(data.get("timestamp") or 0, f"[{i}].Event.timestamp")
     with platform.read() as conn:
         local = sync_store.event_stamps(conn, list(offered))
     return [u for u, t in offered.items() if u not in local or local[u]["timestamp"] < t]

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import DBAPIError
 
+from threatmesh.formats.fields import as_uuid
 from threatmesh.formats.misp_json import parse_event
 from threatmesh.model import sync
 from threatmesh.model.drafts import EventDraft
@@ -92,6 +93,7 @@ def prepare(platform: Platform, raw: Mapping[str, Any], source: Source) -> _Item
     orgc: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     if not orgc.get("uuid"):
         raise InvalidInput("Event.Orgc.uuid: a synced event names its creator organisation")
+    as_uuid(orgc["uuid"], "Event.Orgc.uuid")
     draft = parse_event(data, now=platform.now(), today=platform.today())
     return _Item(draft, orgc, sync.sharing_groups_in(data), _sightings_of(data))
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.formats.fields import as_list, as_uuid
 from threatmesh.storage.sync_store import ensure_org
 from threatmesh.storage.tables import (
     organisations,
@@ -21,8 +22,8 @@ from threatmesh.storage.tables import (
 )
 
 
-def _org_of(entry: Mapping[str, Any]) -> Mapping[str, Any]:
-    org = entry.get("Organisation")
+def _org_of(entry: Any) -> Mapping[str, Any]:
+    org = entry.get("Organisation") if isinstance(entry, Mapping) else None
     return org if isinstance(org, Mapping) else {}
 
 
@@ -31,8 +32,11 @@ def _member_servers(conn: Connection, group: Mapping[str, Any], own_url: str) ->
     servers unknown here are left out."""
     urls = dict(conn.execute(sa.select(servers.c.url, servers.c.id)).all())
     out: dict[int, bool] = {}
-    for entry in group.get("SharingGroupServer") or []:
-        url = str((entry.get("Server") or {}).get("url") or "").rstrip("/")
+    for entry in as_list(group.get("SharingGroupServer"), "SharingGroup.SharingGroupServer"):
+        server = entry.get("Server") if isinstance(entry, Mapping) else None
+        if not isinstance(server, Mapping):
+            continue
+        url = str(server.get("url") or "").rstrip("/")
         local = 0 if url and url == own_url.rstrip("/") else urls.get(url)
         if local is not None:
             out[int(local)] = bool(entry.get("all_orgs"))
@@ -43,9 +47,12 @@ def _create(conn: Connection, group: Mapping[str, Any], sg_uuid: str, now: int) 
     """The ``sharing_groups`` row of a received group (its owner created by UUID)."""
     owner = _org_of(group)
     if not owner.get("uuid"):
-        members = group.get("SharingGroupOrg") or [{}]
+        members = as_list(group.get("SharingGroupOrg"), "SharingGroup.SharingGroupOrg") or [{}]
         owner = _org_of(members[0])
-    owner_id = ensure_org(conn, str(owner.get("uuid") or uuidlib.uuid4()), owner.get("name"), now)
+    owner_uuid = (
+        as_uuid(owner["uuid"], "SharingGroup.Organisation.uuid") if owner.get("uuid") else None
+    )
+    owner_id = ensure_org(conn, owner_uuid or str(uuidlib.uuid4()), owner.get("name"), now)
     name = str(group.get("name") or sg_uuid)[:200]
     if conn.execute(sa.select(sharing_groups.c.id).where(sharing_groups.c.name == name)).first():
         name = f"{name} ({sg_uuid[:8]})"
@@ -68,17 +75,21 @@ def _create(conn: Connection, group: Mapping[str, Any], sg_uuid: str, now: int) 
 def capture(conn: Connection, group: Mapping[str, Any], *, own_url: str, now: int) -> int:
     """The local id of a received sharing group: found by UUID, else created with its
     member organisations (by UUID) and the servers known here."""
-    sg_uuid = str(group.get("uuid") or "").lower()
-    if len(sg_uuid) != 36:
-        raise ValueError("a received sharing group needs a UUID")
+    sg_uuid = as_uuid(group.get("uuid"), "SharingGroup.uuid")
     q = sa.select(sharing_groups.c.id).where(sharing_groups.c.uuid == sg_uuid)
     found = conn.execute(q).scalar()
     if found is not None:
         return int(found)
     sg_id = _create(conn, group, sg_uuid, now)
-    orgs = [_org_of(e) for e in group.get("SharingGroupOrg") or []]
+    orgs = [
+        _org_of(e) for e in as_list(group.get("SharingGroupOrg"), "SharingGroup.SharingGroupOrg")
+    ]
     member_ids = {
-        ensure_org(conn, str(o["uuid"]), o.get("name"), now) for o in orgs if o.get("uuid")
+        ensure_org(
+            conn, as_uuid(o["uuid"], "SharingGroupOrg.Organisation.uuid"), o.get("name"), now
+        )
+        for o in orgs
+        if o.get("uuid")
     }
     if member_ids:
         rows = [{"sharing_group_id": sg_id, "org_id": i, "extend": False} for i in member_ids]

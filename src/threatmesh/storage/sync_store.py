@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.formats.fields import as_int, as_str
+from threatmesh.formats.fields import as_int, as_str, as_uuid
 from threatmesh.storage import writes
 from threatmesh.storage.sync_tables import sync_cursors, sync_log
 from threatmesh.storage.tables import (
@@ -149,12 +149,14 @@ def _fresh_sightings(
 def _sighting_row(
     conn: Connection, s: Mapping[str, Any], target: tuple[int, int], now: int, path: str
 ) -> dict[str, Any]:
-    org = s.get("Organisation") or {}
+    org = s["Organisation"]
     return {
         "uuid": str(s["uuid"]).lower(),
         "attribute_id": target[0],
         "event_id": target[1],
-        "org_id": ensure_org(conn, str(org["uuid"]), org.get("name"), now),
+        "org_id": ensure_org(
+            conn, as_uuid(org["uuid"], f"{path}.Organisation.uuid"), org.get("name"), now
+        ),
         "date_sighting": as_int(s.get("date_sighting") or now, f"{path}.date_sighting"),
         "source": as_str(s.get("source") or "", f"{path}.source", max_len=255),
         "type": as_int(s.get("type") or 0, f"{path}.type", allowed=frozenset({0, 1, 2})),
@@ -176,7 +178,8 @@ def save_sightings(conn: Connection, received: Sequence[Mapping[str, Any]], now:
         _sighting_row(conn, s, targets[str(s.get("attribute_uuid")).lower()], now, f"Sighting[{i}]")
         for i, s in enumerate(fresh)
         if str(s.get("attribute_uuid", "")).lower() in targets
-        and (s.get("Organisation") or {}).get("uuid")
+        and isinstance(s.get("Organisation"), Mapping)
+        and s["Organisation"].get("uuid")
     ]
     if rows:
         conn.execute(sightings.insert(), rows)
