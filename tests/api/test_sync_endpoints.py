@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.support import LiveServer
 
 
@@ -193,3 +195,68 @@ def test_bad_sync_input_is_a_clear_4xx(callers: tuple[Caller, Caller, Caller]) -
     for body, where in cases:
         r = sync("POST", "/events/add", {"Event": body}, status=400)
         assert where in r["message"], (where, r)
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=8)
+    | st.sampled_from(["4", "2", str(uuid.UUID(int=1)), "1700000000"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "uuid",
+                    "info",
+                    "distribution",
+                    "sharing_group_id",
+                    "Orgc",
+                    "published",
+                    "timestamp",
+                    "Attribute",
+                    "SharingGroup",
+                    "SharingGroupOrg",
+                    "SharingGroupServer",
+                    "Organisation",
+                    "Server",
+                    "url",
+                    "type",
+                    "value",
+                    "attribute_uuid",
+                    "date_sighting",
+                    "Event",
+                    "Sighting",
+                    "name",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=_json,
+    path=st.sampled_from(
+        [
+            "/events/add",
+            "/events/filterEventIdsForPush",
+            "/sightings/bulkSaveSightings",
+            "/sightings/filterSightingsForPush",
+            f"/events/edit/{uuid.UUID(int=1)}",
+        ]
+    ),
+)
+def test_no_sync_input_makes_a_500(
+    callers: tuple[Caller, Caller, Caller], body: Any, path: str
+) -> None:
+    _, sync, _ = callers
+    r = sync.http.post(path, json=body)
+    assert r.status_code < 500, (path, body, r.text)
