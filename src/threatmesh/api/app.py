@@ -18,6 +18,7 @@ from threatmesh.api.routes import (
     events,
     servers,
     stream,
+    sync,
 )
 from threatmesh.api.settings import Settings
 from threatmesh.bus.base import Bus
@@ -36,6 +37,7 @@ def build_platform(settings: Settings) -> Platform:
         correlation_cap=settings.correlation_cap,
         unpublished_private=settings.unpublished_private,
         auth_cache_seconds=settings.auth_cache_seconds,
+        base_url=settings.base_url,
     )
 
 
@@ -92,6 +94,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
     app.state.key_authority = build_key_authority(settings)
-    for module in (servers, events, attributes, content, admin, stream, anonymizer, abe):
+    for module in (servers, events, attributes, content, admin, sync, stream, anonymizer, abe):
         app.include_router(module.router)
     return app

@@ -13,6 +13,7 @@ from threatmesh.cli import lab as lab_cli
 from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
+from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
 from threatmesh.storage import database, directory
@@ -126,6 +127,9 @@ def demo(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080)) 
     from threatmesh.cli.demo import run_demo
 
     run_demo(host=host, port=port)
+
+
+app.command("sync")(sync_command)
 
 
 def main() -> None:
