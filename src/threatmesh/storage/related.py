@@ -12,6 +12,7 @@ containment stays with :mod:`threatmesh.storage.correlation`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +32,11 @@ _HIT, _HIT_EV = attributes.alias("hit"), events.alias("hit_ev")
 _CNT, _CNT_EV = attributes.alias("cnt"), events.alias("cnt_ev")
 
 
-def _source_values(viewer: Viewer, event_id: int) -> sa.CTE:
+_EVENT = sa.bindparam("event_id", type_=attributes.c.event_id.type)
+_CAP = sa.bindparam("cap", type_=sa.Integer())
+
+
+def _source_values(viewer: Viewer, event_id: Any) -> sa.CTE:
     """The correlating values of the live attributes of ``event_id`` that ``viewer``
     sees (deleted attributes never correlate, even when they are displayed)."""
     s, ev = _SRC, _SRC_EV
@@ -76,14 +81,22 @@ def related_event_ids(
 ) -> set[int]:
     """Ids of the other events that share a correlating value with ``event_id``, as
     ``viewer`` may see them (exact matches only; see the module docstring)."""
-    src = _source_values(viewer, event_id)
+    stmt = _statement(viewer, unpublished_private)
+    return set(conn.execute(stmt, {"event_id": event_id, "cap": cap}).scalars())
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(viewer: Viewer, unpublished_private: bool) -> sa.CompoundSelect[Any]:
+    """The statement for one viewer, with the event and the cap as parameters: built
+    once per viewer, since building it costs more than running it for a small event."""
+    src = _source_values(viewer, _EVENT)
     counted = _carriers(_CNT.c.value1, src.c.v, second=False) + _carriers(
         _CNT.c.value2, src.c.v, second=True
     )
-    usable = sa.select(src.c.v).where(counted <= cap).cte("usable_values")
+    usable = sa.select(src.c.v).where(counted <= _CAP).cte("usable_values")
     h, he = _HIT, _HIT_EV
     common = [
-        h.c.event_id != event_id,
+        h.c.event_id != _EVENT,
         correlatable(h, he),
         acl.attribute_visible(viewer, h, he, unpublished_private=unpublished_private),
     ]
@@ -104,4 +117,4 @@ def related_event_ids(
             *common,
         )
     )
-    return set(conn.execute(sa.union(by_first, by_second)).scalars())
+    return sa.union(by_first, by_second)
