@@ -47,9 +47,9 @@ check: $(STAMP)
 
 ## bench: run the benchmarks (figures go to docs/benchmarks.md by hand)
 bench: $(STAMP) $(PYMISP_TESTS)/.done
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/search.py
-	$(BIN)/python bench/anonymize.py
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.anonymize
 	$(BIN)/python -m bench.abe
 	$(BIN)/python -m bench.detect
 	$(BIN)/python -m bench.stream
