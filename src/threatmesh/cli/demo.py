@@ -69,7 +69,9 @@ def run_demo(*, host: str, port: int) -> None:
         f"  try:      curl -H 'Authorization: {key}' -H 'Accept: application/json' "
         f"{url}/events/index"
     )
-    typer.echo(f"  PyMISP:   PyMISP('{url}', '{key}', ssl=False).search(value='203.0.113.45')\n")
+    typer.echo(f"  PyMISP:   PyMISP('{url}', '{key}', ssl=False).search(value='203.0.113.45')")
+    typer.echo(f"  live:     curl -N -H 'Authorization: {key}' {url}/stream/events")
+    typer.echo("  more:     docs/ (sync, anonymizer, protection, uma, detection, stream)\n")
     uvicorn.run(create_app(settings, platform), host=host, port=port, log_level="warning")
 
 
