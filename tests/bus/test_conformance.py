@@ -45,11 +45,16 @@ def _msg(i: int, topic: str = "misp_json_event", event: str = "e1") -> Message:
 
 
 def _fetch_all(bus: Bus, after: int = 0, **kw: object) -> list[Message]:
+    """Everything after ``after``: fetched until two fetches in a row come back empty
+    (one short, empty fetch can just be a slow broker on a loaded machine)."""
     sub = bus.subscribe(after=after, **kw)  # type: ignore[arg-type]
     try:
-        out = []
-        while batch := sub.fetch(limit=3, timeout=0.3):
+        out: list[Message] = []
+        empty = 0
+        while empty < 2:
+            batch = sub.fetch(limit=3, timeout=0.5 if empty == 0 else 2.0)
             out += [d.message for d in batch]
+            empty = 0 if batch else empty + 1
         return out
     finally:
         sub.close()

@@ -48,6 +48,9 @@ async def _listen(
         await loop.run_in_executor(None, process, path)
 
     await conn.subscribe(subject, cb=handle)
+    # The subscription exists on the server only once the server has read it: without
+    # the flush, a file named right after "ready" could be published to nobody.
+    await conn.flush()
     ready.set()
     while not stop.is_set():
         await asyncio.sleep(0.1)
