@@ -40,7 +40,7 @@ def test_db_upgrade_is_idempotent(tmp_path: Path, sqlite_url: str) -> None:
     for _ in range(2):
         done = _run(["db", "upgrade"], env)
         assert done.returncode == 0, done.stderr
-        assert "schema at 0001" in done.stderr
+        assert "schema at 0006" in done.stderr
 
 
 def test_serve_answers_pymisp_handshake(tmp_path: Path, sqlite_url: str) -> None:

@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from threatmesh.storage import database
+from threatmesh.storage import trust_tables  # noqa: F401  (registers its tables)
 from threatmesh.storage.tables import metadata
 
 
@@ -14,7 +15,7 @@ def test_migrations_match_the_tables(db_url: str) -> None:
     try:
         database.upgrade(engine)
         database.upgrade(engine)  # idempotent
-        assert database.current_revision(engine) == "0001"
+        assert database.current_revision(engine) == "0006"
         with engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
         assert diff == []

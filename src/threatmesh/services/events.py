@@ -14,6 +14,7 @@ from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
+from threatmesh.services import provenance
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, search, writes
 from threatmesh.storage.edits import apply_event_edit
@@ -105,6 +106,7 @@ def add_event(
             user_id=who.viewer.user_id,
             locked=orgc_id != who.viewer.org_id,
         )
+        provenance.record_event_version(platform, conn, event_id, "add", who)
     return view_event(platform, who, str(event_id), metadata=metadata)
 
 
@@ -153,6 +155,7 @@ def edit_event(
             org_id=who.viewer.org_id,
             user_id=who.viewer.user_id,
         )
+        provenance.record_event_version(platform, conn, row["id"], "edit", who)
     return view_event(platform, who, str(row["id"]), metadata=metadata)
 
 
@@ -160,6 +163,7 @@ def delete_event(platform: Platform, who: Identity, ref: str) -> int:
     """``events/delete``: remove the event and everything in it."""
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
+        provenance.record_event_version(platform, conn, row["id"], "delete", who)
         conn.execute(events.delete().where(events.c.id == row["id"]))
         return int(row["id"])
 
@@ -174,6 +178,8 @@ def set_published(platform: Platform, who: Identity, ref: str, published: bool) 
         if published:
             values["publish_timestamp"] = platform.now()
         conn.execute(events.update().where(events.c.id == row["id"]).values(**values))
+        action = "publish" if published else "unpublish"
+        provenance.record_event_version(platform, conn, row["id"], action, who)
         return int(row["id"])
 
 

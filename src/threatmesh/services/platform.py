@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from threatmesh.model.access import Viewer
+from threatmesh.services.trust import Trust
 from threatmesh.storage import directory
 from threatmesh.storage.reads import ReadOptions
 
@@ -52,6 +53,8 @@ class Platform:
     clock: Callable[[], float] = time.time
     #: Tag rows by id, shared by searches (tags are never deleted; ids never reused).
     tag_cache: dict[int, RowMapping] = field(default_factory=dict)
+    #: UMA, provenance and reputation options and caches (services/trust.py).
+    trust: Trust = field(default_factory=Trust)
     _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

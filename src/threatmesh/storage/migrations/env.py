@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from threatmesh.storage import trust_tables  # noqa: F401  (registers its tables)
 from threatmesh.storage.tables import metadata
 
 engine = context.config.attributes["engine"]
