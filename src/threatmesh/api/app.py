@@ -6,9 +6,10 @@ from fastapi import FastAPI
 
 from threatmesh import __version__
 from threatmesh.api import errors
-from threatmesh.api.routes import admin, attributes, content, events, servers
+from threatmesh.api.routes import admin, attributes, content, events, servers, trust, uma
 from threatmesh.api.settings import Settings
 from threatmesh.services.platform import Platform
+from threatmesh.services.trust import Trust
 from threatmesh.storage.database import create_engine
 
 
@@ -19,6 +20,12 @@ def build_platform(settings: Settings) -> Platform:
         correlation_cap=settings.correlation_cap,
         unpublished_private=settings.unpublished_private,
         auth_cache_seconds=settings.auth_cache_seconds,
+        trust=Trust(
+            issuer=settings.base_url,
+            rpt_ttl=settings.uma_rpt_ttl,
+            ticket_ttl=settings.uma_ticket_ttl,
+            reputation_half_life_days=settings.reputation_half_life_days,
+        ),
     )
 
 
@@ -36,6 +43,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.settings = settings
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
-    for module in (servers, events, attributes, content, admin):
+    for module in (servers, events, attributes, content, admin, uma, trust):
         app.include_router(module.router)
     return app

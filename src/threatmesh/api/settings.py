@@ -33,6 +33,16 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="How long an API key lookup is reused"
     )
 
+    uma_rpt_ttl: int = Field(
+        default=300, ge=10, le=86_400, description="Lifetime of a UMA RPT, in seconds"
+    )
+    uma_ticket_ttl: int = Field(
+        default=300, ge=10, le=3_600, description="Lifetime of a UMA permission ticket"
+    )
+    reputation_half_life_days: float = Field(
+        default=180.0, gt=0, description="Source reputation evidence loses half its weight"
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/threatmesh.db``."""
         if self.database_url:

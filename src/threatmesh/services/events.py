@@ -14,7 +14,7 @@ from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import provenance
+from threatmesh.services import provenance, reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, search, writes
 from threatmesh.storage.edits import apply_event_edit
@@ -114,7 +114,9 @@ def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dic
     """``events/view``: the event as the user may see it."""
     with platform.read() as conn:
         row = get_visible(platform, conn, who, ref)
-        return reads.load_event(conn, who.viewer, row, platform.read_options(**opts))
+        event = reads.load_event(conn, who.viewer, row, platform.read_options(**opts))
+        reputation.decorate_event(platform, conn, event)
+        return event
 
 
 def event_exists(platform: Platform, who: Identity, ref: str) -> bool:
