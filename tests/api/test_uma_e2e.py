@@ -101,7 +101,9 @@ def test_bad_rpts_are_refused(trio: tuple[LiveServer, Member, Member, Member]) -
     body = granted.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 300
     rpt = body["access_token"]
-    assert httpx.get(server.url + path, headers={"Authorization": f"Bearer {rpt}"}).status_code == 200
+    assert (
+        httpx.get(server.url + path, headers={"Authorization": f"Bearer {rpt}"}).status_code == 200
+    )
 
     claims = json.loads(base64.urlsafe_b64decode(rpt.split(".")[1] + "=="))
     assert claims["aud"] == server.url + "/uma" and claims["iss"] == server.url
@@ -201,9 +203,7 @@ def test_collection_policies_and_trust(trio: tuple[LiveServer, Member, Member, M
     with UmaClient(server.url, shop.key) as client, pytest.raises(UmaDenied):
         client.get(path)  # nobody has corroborated SHOP-C yet: level 2
     own = add_event(shop, ["203.0.113.77"], distribution=1)
-    sighted = prod.http.post(
-        "/sightings/add", json={"value": "203.0.113.77", "source": "prod-ids"}
-    )
+    sighted = prod.http.post("/sightings/add", json={"value": "203.0.113.77", "source": "prod-ids"})
     assert sighted.status_code == 200, sighted.text
     rep = shop.http.get(f"/reputation/organisations/{shop.org_uuid}").json()["Reputation"]
     assert rep["level"] == 3 and rep["evidence"] == 1 and rep["score"] > 0.5
@@ -265,6 +265,10 @@ def test_discovery_and_grant_provenance(trio: tuple[LiveServer, Member, Member, 
     )
     assert ticket.status_code == 201
     assert _token(bank, ticket.json()["ticket"]).status_code == 200
-    assert bank.http.post(
-        "/uma/permission", json={"resource_id": resources[0]["_id"], "resource_scopes": ["read"]}
-    ).status_code == 404
+    assert (
+        bank.http.post(
+            "/uma/permission",
+            json={"resource_id": resources[0]["_id"], "resource_scopes": ["read"]},
+        ).status_code
+        == 404
+    )
