@@ -15,9 +15,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from pymisp import MISPAttribute, MISPEvent, PyMISP
-
 from tests.support import LiveServer
 from tests.trust_support import add_event, api, member
+
 from threatmesh.privacy.provenance.chain import Head, Signer
 from threatmesh.storage.trust_tables import provenance_records
 

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from pymisp import PyMISP
-
 from tests.support import LiveServer
 from tests.trust_support import Member, add_event, member
+
 from threatmesh.client.uma import (
     GRANT_TYPE,
     UmaClient,
@@ -119,7 +119,7 @@ def test_bad_rpts_are_refused(trio: tuple[LiveServer, Member, Member, Member]) -
         subject=claims["sub"], permissions=perms, now=now, ttl=300
     )
     expired, _ = real.issue(subject=claims["sub"], permissions=perms, now=now - 1000, ttl=300)
-    head, payload, sig = rpt.split(".")
+    head, _payload, sig = rpt.split(".")
     widened = dict(claims, permissions=[dict(claims["permissions"][0], resource_scopes=["read",
                    "sighting:add"])])  # fmt: skip
     tampered = ".".join(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.support import LiveServer
 from tests.trust_support import add_event, member
+
 from threatmesh.client.uma import UmaClient, parse_challenge
 
 

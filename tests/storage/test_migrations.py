@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import threatmesh.storage.trust_tables  # noqa: F401  (registers its tables)
 from threatmesh.storage import database
-from threatmesh.storage import trust_tables  # noqa: F401  (registers its tables)
 from threatmesh.storage.tables import metadata
 
 
