@@ -272,3 +272,26 @@ def test_discovery_and_grant_provenance(trio: tuple[LiveServer, Member, Member, 
         ).status_code
         == 404
     )
+
+
+def test_sightings_through_uma(trio: tuple[LiveServer, Member, Member, Member]) -> None:
+    server, prod, bank, shop = trio
+    event = add_event(prod, ["198.51.100.11"])
+    attribute = event["Attribute"][0]["uuid"]
+    _policy(prod, event=event["uuid"], scopes=["read", "sighting:add"], sectors=["finance"])
+    _policy(prod, event=event["uuid"], scopes=["read"], sectors=["retail"])
+    path = f"/uma/events/{event['uuid']}/sightings"
+    with UmaClient(server.url, bank.key) as client:
+        r = client.post(path, json={"attribute_uuid": attribute, "source": "bank-ids"})
+        assert r.status_code == 200, r.text
+        assert r.json()["Sighting"]["org_id"] == str(bank.org_id)
+        bad = client.post(path, json={"attribute_uuid": "nope"})
+        assert bad.status_code == 400 and "attribute_uuid" in bad.json()["message"]
+    with UmaClient(server.url, shop.key) as client, pytest.raises(UmaDenied):
+        client.post(path, json={"attribute_uuid": attribute, "type": 1})
+    rep = prod.http.get(f"/reputation/organisations/{prod.org_id}").json()["Reputation"]
+    assert rep["evidence"] == 1 and rep["level"] == 3
+    kinds = [
+        r["kind"] for r in prod.http.get(f"/provenance/events/{event['uuid']}").json()["records"]
+    ]
+    assert kinds == ["event-version", "uma-grant", "sighting"]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
 from threatmesh.model.errors import InvalidInput
 from threatmesh.services import uma as svc
-from threatmesh.services import uma_grant, uma_policies
+from threatmesh.services import uma_grant, uma_policies, uma_sightings
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["uma"])
@@ -71,6 +71,16 @@ def event(request: Request, uuid: str) -> MispJSON:
     except svc.UmaChallenge as exc:
         return _challenge(request, exc)
     return MispJSON({"Event": found})
+
+
+@router.post("/uma/events/{uuid}/sightings")
+def sighting(request: Request, uuid: str, body: Any = Depends(json_body)) -> MispJSON:
+    """Report a sighting of one of the event's attributes (scope ``sighting:add``)."""
+    try:
+        found = uma_sightings.add_sighting(platform_of(request), _bearer(request), uuid, body)
+    except svc.UmaChallenge as exc:
+        return _challenge(request, exc)
+    return MispJSON({"Sighting": found})
 
 
 @router.post("/uma/permission", status_code=201)
