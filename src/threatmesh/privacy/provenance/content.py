@@ -29,12 +29,8 @@ REFERENCE_FIELDS = ("uuid", "source_uuid", "referenced_uuid", "relationship_type
 
 
 def _pick(item: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: _plain(item.get(n)) for n in names}
-
-
-def _plain(value: Any) -> Any:
-    """MISP JSON has numbers as strings in places; keep what is there, floats as text."""
-    return str(value) if isinstance(value, float) else value
+    get = item.get
+    return {n: get(n) for n in names}
 
 
 def _tags(item: dict[str, Any]) -> list[str]:
@@ -70,4 +66,5 @@ def event_content(event: dict[str, Any]) -> dict[str, Any]:
 
 def event_digest(event: dict[str, Any]) -> str:
     """SHA-256 of the event's canonical content."""
-    return sha256_hex(event_content(event))
+    # MISP JSON as misp_out writes it holds strings, integers, booleans and nulls only.
+    return sha256_hex(event_content(event), checked=False)
