@@ -32,6 +32,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python -m bench.uma
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench
