@@ -295,3 +295,24 @@ def test_sightings_through_uma(trio: tuple[LiveServer, Member, Member, Member]) 
         r["kind"] for r in prod.http.get(f"/provenance/events/{event['uuid']}").json()["records"]
     ]
     assert kinds == ["event-version", "uma-grant", "sighting"]
+
+
+def test_an_rpt_can_be_upgraded(trio: tuple[LiveServer, Member, Member, Member]) -> None:
+    server, prod, bank, shop = trio
+    first, second = add_event(prod, ["198.51.100.12"]), add_event(prod, ["198.51.100.13"])
+    for e in (first, second):
+        _policy(prod, event=e["uuid"], scopes=["read"], orgs=["BANK-A"])
+    paths = [f"/uma/events/{e['uuid']}" for e in (first, second)]
+    one = _token(bank, _ticket(server.url, paths[0])).json()
+    assert one["upgraded"] is False
+    both = _token(bank, _ticket(server.url, paths[1]), rpt=one["access_token"]).json()
+    assert both["upgraded"] is True
+    for path in paths:
+        r = httpx.get(
+            server.url + path, headers={"Authorization": f"Bearer {both['access_token']}"}
+        )
+        assert r.status_code == 200, r.text
+    # Someone else's RPT is not merged into yours.
+    _policy(prod, event=first["uuid"], scopes=["read"], orgs=["SHOP-C"])
+    theirs = _token(shop, _ticket(server.url, paths[0]), rpt=both["access_token"]).json()
+    assert theirs["upgraded"] is False
