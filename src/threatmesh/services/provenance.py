@@ -7,6 +7,7 @@ and its record commit or roll back together. Records are hash-chained and signed
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -109,17 +110,7 @@ def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Seque
 
 
 def _row(record: chain.Record) -> dict[str, Any]:
-    return {
-        "seq": record.seq,
-        "kind": record.kind,
-        "subject": record.subject,
-        "created": record.created,
-        "payload": orjson.dumps(record.payload).decode(),
-        "prev_hash": record.prev_hash,
-        "record_hash": record.record_hash,
-        "signature": record.signature,
-        "key_id": record.key_id,
-    }
+    return record_json(record) | {"payload": orjson.dumps(record.payload).decode()}
 
 
 def _record(row: RowMapping) -> chain.Record:
@@ -143,18 +134,8 @@ def _record(row: RowMapping) -> chain.Record:
 
 
 def record_json(record: chain.Record) -> dict[str, Any]:
-    """A record as the API shows it."""
-    return {
-        "seq": record.seq,
-        "kind": record.kind,
-        "subject": record.subject,
-        "created": record.created,
-        "payload": record.payload,
-        "prev_hash": record.prev_hash,
-        "record_hash": record.record_hash,
-        "signature": record.signature,
-        "key_id": record.key_id,
-    }
+    """A record as the API shows it (its fields, the payload as JSON)."""
+    return dataclasses.asdict(record)
 
 
 def _trusted_keys(
