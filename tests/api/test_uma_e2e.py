@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from pymisp import PyMISP
 from tests.support import LiveServer
 from tests.trust_support import Member, add_event, member
@@ -26,6 +27,7 @@ from threatmesh.client.uma import (
     parse_challenge,
 )
 from threatmesh.privacy.authz.tokens import Permission, TokenService, new_key
+from threatmesh.storage.trust_tables import provenance_records
 
 
 @pytest.fixture
@@ -238,7 +240,7 @@ def test_policy_management_errors(trio: tuple[LiveServer, Member, Member, Member
 
 
 def test_discovery_and_grant_provenance(trio: tuple[LiveServer, Member, Member, Member]) -> None:
-    server, prod, bank, _shop = trio
+    server, prod, bank, shop = trio
     config = httpx.get(server.url + "/.well-known/uma2-configuration").json()
     assert config["issuer"] == server.url
     assert config["token_endpoint"] == server.url + "/uma/token"
@@ -256,6 +258,22 @@ def test_discovery_and_grant_provenance(trio: tuple[LiveServer, Member, Member, 
     assert kinds == ["event-version", "uma-grant"]
     grant = history["records"][1]["payload"]
     assert grant["party_org_uuid"] == bank.org_uuid and grant["scopes"] == ["read"]
+
+    # A tampered grant record (the grantee rewritten) is detected and named.
+    grant_seq = history["records"][1]["seq"]
+    with server.platform.engine.begin() as conn:
+        t = provenance_records
+        row = conn.execute(sa.select(t.c.payload).where(t.c.seq == grant_seq)).scalar_one()
+        forged = row.replace(bank.org_uuid, shop.org_uuid)
+        conn.execute(t.update().where(t.c.seq == grant_seq).values(payload=forged))
+    tampered = prod.http.get(f"/provenance/events/{event['uuid']}").json()
+    assert not tampered["verified"]
+    assert tampered["records"][1]["problems"][0]["problem"] == "altered"
+    report = prod.http.get("/provenance/verify").json()
+    assert not report["ok"]
+    assert [(p["seq"], p["kind"], p["problem"]) for p in report["problems"]] == [
+        (grant_seq, "uma-grant", "altered")
+    ]
 
     resources = prod.http.get("/uma/resources").json()
     assert [(r["type"], r["ref"]) for r in resources] == [("event", event["uuid"])]
@@ -316,3 +334,25 @@ def test_an_rpt_can_be_upgraded(trio: tuple[LiveServer, Member, Member, Member])
     _policy(prod, event=first["uuid"], scopes=["read"], orgs=["SHOP-C"])
     theirs = _token(shop, _ticket(server.url, paths[0]), rpt=both["access_token"]).json()
     assert theirs["upgraded"] is False
+
+
+def test_sharing_group_collection(trio: tuple[LiveServer, Member, Member, Member]) -> None:
+    server, prod, bank, shop = trio
+    with httpx.Client(base_url=server.url, headers={"Authorization": server.admin_key}) as admin:
+        made = admin.post("/sharing_groups/add", json={"SharingGroup": {"name": "PROD-PARTNERS"}})
+        assert made.status_code == 200, made.text
+        group = made.json()["SharingGroup"]
+        added = admin.post("/sharingGroups/addOrg", json={"sg_id": group["id"],
+                                                           "org_id": prod.org_id})  # fmt: skip
+        assert added.status_code == 200, added.text
+    event = add_event(prod, ["198.51.100.14"], distribution=4, sharing_group_id=group["id"])
+    _policy(prod, sharing_group=group["uuid"], scopes=["read"], sectors=["retail"])
+    path = f"/uma/events/{event['uuid']}"
+    with UmaClient(server.url, shop.key) as client:
+        assert client.get(path).status_code == 200
+    with UmaClient(server.url, bank.key) as client, pytest.raises(UmaDenied):
+        client.get(path)
+    # Another event of the producer outside the group is not covered.
+    outside = add_event(prod, ["198.51.100.15"])
+    with UmaClient(server.url, shop.key) as client, pytest.raises(UmaDenied):
+        client.get(f"/uma/events/{outside['uuid']}")
