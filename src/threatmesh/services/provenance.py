@@ -20,6 +20,7 @@ from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput, NotFound
 from threatmesh.privacy.provenance import chain
 from threatmesh.privacy.provenance.content import event_digest
+from threatmesh.services import reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import provenance_log, reads
 from threatmesh.storage.reads import ReadOptions
@@ -75,6 +76,9 @@ def record_event_version(
         "actor_user_id": who.viewer.user_id,
     }
     append(platform, conn, kind=EVENT_VERSION, subject=str(event["uuid"]), payload=payload)
+    if action in ("add", "edit", "content"):
+        orgc_id = int((event.get("Orgc") or {}).get("id") or 0)
+        reputation.record_event_evidence(platform, conn, event_id, orgc_id)
 
 
 def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Sequence[str]) -> None:
@@ -88,6 +92,8 @@ def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Seque
             attributes.c.uuid.label("attribute_uuid"),
             events.c.uuid.label("event_uuid"),
             organisations.c.uuid.label("org_uuid"),
+            sightings.c.org_id,
+            events.c.orgc_id,
         )
         .join(attributes, attributes.c.id == sightings.c.attribute_id)
         .join(events, events.c.id == sightings.c.event_id)
@@ -95,7 +101,9 @@ def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Seque
         .where(sightings.c.uuid.in_(list(sighting_uuids)))
         .order_by(sightings.c.id)
     )
-    for r in conn.execute(q).mappings().all():
+    found = conn.execute(q).mappings().all()
+    reputation.record_sighting_evidence(platform, conn, [dict(r) for r in found])
+    for r in found:
         payload = {
             "sighting_uuid": r["uuid"],
             "attribute_uuid": r["attribute_uuid"],
@@ -106,7 +114,6 @@ def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Seque
             "source": r["source"],
         }
         append(platform, conn, kind=SIGHTING, subject=str(r["event_uuid"]), payload=payload)
-    platform.trust.forget_scores()
 
 
 def _row(record: chain.Record) -> dict[str, Any]:

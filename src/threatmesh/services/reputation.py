@@ -3,6 +3,7 @@ cached briefly, shown on events and usable by policies (UMA here, ABE elsewhere)
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,8 +21,7 @@ def of_org(platform: Platform, conn: Connection, org_id: int) -> Reputation:
     hit = platform.trust.cached_score(org_id)
     if isinstance(hit, Reputation):
         return hit
-    rows = reputation_evidence.sighting_evidence(conn, org_id)
-    rows += reputation_evidence.match_evidence(conn, org_id)
+    rows = reputation_evidence.evidence_of(conn, org_id)
     result = reputation(
         (Evidence(EvidenceKind(kind), when) for kind, when in rows),
         now=platform.now(),
@@ -29,6 +29,50 @@ def of_org(platform: Platform, conn: Connection, org_id: int) -> Reputation:
     )
     platform.trust.remember_score(org_id, result)
     return result
+
+
+def _item(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _row(subject: int, source: int, kind: EvidenceKind, item: str, at: int) -> dict[str, Any]:
+    return {"subject_org_id": subject, "source_org_id": source, "kind": kind.value,
+            "item": item, "at": at}  # fmt: skip
+
+
+def record_event_evidence(platform: Platform, conn: Connection, event_id: int, org_id: int) -> None:
+    """An event of ``org_id`` was written: each of its values that another organisation
+    also reports corroborates both (evidence in both directions)."""
+    values = reputation_evidence.event_values(conn, event_id)
+    now = platform.now()
+    rows = []
+    for other, value in reputation_evidence.reporters(conn, values, org_id):
+        for subject, source in ((org_id, other), (other, org_id)):
+            rows.append(_row(subject, source, EvidenceKind.MATCH, _item(value), now))
+    reputation_evidence.record(conn, rows)
+    if rows:
+        platform.trust.forget_scores()
+
+
+def record_sighting_evidence(
+    platform: Platform, conn: Connection, sightings: list[dict[str, Any]]
+) -> None:
+    """Sightings (``type`` 0) and false positives (1) by another organisation than the
+    event's creator: ``{"type", "org_id", "orgc_id", "attribute_uuid", "date_sighting"}``."""
+    kinds = {0: EvidenceKind.SIGHTING.value, 1: EvidenceKind.FALSE_POSITIVE.value}
+    rows = [
+        {
+            "subject_org_id": s["orgc_id"],
+            "source_org_id": s["org_id"],
+            "kind": kinds[s["type"]],
+            "item": s["attribute_uuid"],
+            "at": s["date_sighting"],
+        }
+        for s in sightings
+        if s["type"] in kinds and s["org_id"] != s["orgc_id"]
+    ]
+    reputation_evidence.record(conn, rows)
+    platform.trust.forget_scores()
 
 
 def trust_level(platform: Platform, conn: Connection, org_id: int) -> int:

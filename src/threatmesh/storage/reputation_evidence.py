@@ -1,64 +1,78 @@
-"""The evidence source reputation is computed from, read from sightings and attributes.
+"""Evidence for source reputation, recorded when it happens and read back per organisation.
 
-Independence is what makes corroboration worth something, so each other organisation
-counts once per indicator and kind, however often it repeats itself, and an
-organisation never corroborates itself. The latest time counts (evidence decays).
+Independence is what makes corroboration worth something, so a row is keyed by
+(subject, source, kind, item): another organisation counts once per indicator and kind
+however often it repeats itself, with the time of its latest report. An organisation
+never corroborates itself (callers leave those out).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from threatmesh.model.enums import SightingType
-from threatmesh.storage.tables import attributes, events, sightings
+from threatmesh.storage.tables import attributes, events
+from threatmesh.storage.trust_tables import reputation_evidence
 
-#: (kind, epoch seconds) pairs; kind is "sighting", "false_positive" or "match".
-Evidence = list[tuple[str, int]]
+_CHUNK = 500
+_KEY = ["subject_org_id", "source_org_id", "kind", "item"]
 
 
-def sighting_evidence(conn: Connection, org_id: int) -> Evidence:
-    """Sightings (type 0) and false positives (type 1) by other organisations on
-    indicators of events ``org_id`` created."""
-    q = (
-        sa.select(sightings.c.type, sa.func.max(sightings.c.date_sighting))
-        .join(attributes, attributes.c.id == sightings.c.attribute_id)
-        .join(events, events.c.id == attributes.c.event_id)
-        .where(
-            events.c.orgc_id == org_id,
-            sightings.c.org_id != org_id,
-            sightings.c.type.in_([int(SightingType.SIGHTING), int(SightingType.FALSE_POSITIVE)]),
-            attributes.c.deleted.is_(False),
+def record(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Upsert evidence rows (``subject_org_id, source_org_id, kind, item, at``), keeping
+    the latest ``at`` of each."""
+    if not rows:
+        return
+    t = reputation_evidence
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        ins = postgresql.insert(t)
+        stmt = ins.on_conflict_do_update(
+            index_elements=_KEY, set_={"at": sa.func.greatest(t.c.at, ins.excluded.at)}
         )
-        .group_by(sightings.c.org_id, sightings.c.attribute_id, sightings.c.type)
-    )
-    kinds = {
-        int(SightingType.SIGHTING): "sighting",
-        int(SightingType.FALSE_POSITIVE): "false_positive",
-    }
-    return [(kinds[int(kind)], int(when)) for kind, when in conn.execute(q)]
-
-
-def match_evidence(conn: Connection, org_id: int) -> Evidence:
-    """Indicators of ``org_id``'s events that another organisation's events also carry:
-    one piece of evidence per (other organisation, value), at its latest report."""
-    own = attributes.alias("own")
-    own_ev = events.alias("own_ev")
-    other = attributes.alias("other")
-    other_ev = events.alias("other_ev")
-    q = (
-        sa.select(other_ev.c.orgc_id, own.c.value1, sa.func.max(other.c.timestamp))
-        .select_from(own)
-        .join(own_ev, own_ev.c.id == own.c.event_id)
-        .join(other, other.c.value1 == own.c.value1)
-        .join(other_ev, other_ev.c.id == other.c.event_id)
-        .where(
-            own_ev.c.orgc_id == org_id,
-            other_ev.c.orgc_id != org_id,
-            own.c.deleted.is_(False),
-            other.c.deleted.is_(False),
-            own.c.to_ids.is_(True),
+    else:
+        lite = sqlite.insert(t)
+        stmt = lite.on_conflict_do_update(
+            index_elements=_KEY, set_={"at": sa.func.max(t.c.at, lite.excluded.at)}
         )
-        .group_by(other_ev.c.orgc_id, own.c.value1)
+    unique = {tuple(r[k] for k in _KEY): r for r in rows}  # one statement may not hit a key twice
+    conn.execute(stmt, list(unique.values()))
+
+
+def event_values(conn: Connection, event_id: int) -> list[str]:
+    """The distinct first values of an event's live attributes."""
+    q = sa.select(attributes.c.value1).where(
+        attributes.c.event_id == event_id, attributes.c.deleted.is_(False)
     )
-    return [("match", int(when)) for _org, _value, when in conn.execute(q)]
+    return sorted(set(conn.execute(q).scalars()))
+
+
+def reporters(conn: Connection, values: Iterable[str], org_id: int) -> list[tuple[int, str]]:
+    """(creator organisation, value) for every other organisation's event that carries one
+    of ``values`` (index lookups on the value index, a chunk at a time)."""
+    wanted = sorted(set(values))
+    out: set[tuple[int, str]] = set()
+    for i in range(0, len(wanted), _CHUNK):
+        q = (
+            sa.select(events.c.orgc_id, attributes.c.value1)
+            .join(events, events.c.id == attributes.c.event_id)
+            .where(
+                attributes.c.value1.in_(wanted[i : i + _CHUNK]),
+                attributes.c.deleted.is_(False),
+                events.c.orgc_id != org_id,
+            )
+            .distinct()
+        )
+        out.update((int(o), str(v)) for o, v in conn.execute(q))
+    return sorted(out)
+
+
+def evidence_of(conn: Connection, org_id: int) -> list[tuple[str, int]]:
+    """(kind, epoch seconds) of every piece of evidence about ``org_id``."""
+    t = reputation_evidence
+    q = sa.select(t.c.kind, t.c.at).where(t.c.subject_org_id == org_id)
+    return [(str(k), int(at)) for k, at in conn.execute(q)]

@@ -92,3 +92,17 @@ provenance_head = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("record_hash", sa.String(64), nullable=False),
 )
+
+# Evidence about organisations' reputation, recorded when it happens (a sighting, an
+# indicator another organisation also reports). One row per (subject, source, kind,
+# item), so a source repeating itself counts once; ``when`` is the latest occurrence.
+reputation_evidence = sa.Table(
+    "reputation_evidence",
+    metadata,
+    sa.Column("subject_org_id", Id, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("source_org_id", Id, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("item", sa.String(64), nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.PrimaryKeyConstraint("subject_org_id", "source_org_id", "kind", "item"),
+)

@@ -137,8 +137,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ticket_hash", name=op.f("pk_uma_tickets")),
     )
 
+    op.create_table(
+        "reputation_evidence",
+        sa.Column(
+            "subject_org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "source_org_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("item", sa.String(length=64), nullable=False),
+        sa.Column("at", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_org_id"],
+            ["organisations.id"],
+            name=op.f("fk_reputation_evidence_subject_org_id_organisations"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "subject_org_id", "source_org_id", "kind", "item", name=op.f("pk_reputation_evidence")
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("reputation_evidence")
     op.drop_table("uma_tickets")
     with op.batch_alter_table("uma_policies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_uma_policies_resource_id"))
