@@ -16,9 +16,10 @@ Three kinds of request are timed, interleaved one by one on one keep-alive
 out, hence the like-for-like baseline; the UMA check itself (verifying the RPT) is
 timed on its own too.
 
-It also times the provenance record that ``events/add`` writes (the in-transaction
-snapshot and digest) for that event and a 10,000-attribute one, in this process on the
-same database, next to the whole ``events/add`` request.
+It also times the trust work ``events/add`` does in its transaction (the provenance
+record's content read and digest, the reputation evidence lookup) for that event and a
+10,000-attribute one, in this process on the same database, next to the whole
+``events/add`` request.
 
 Run ``python -m bench.uma`` (SQLite) or ``python -m bench.uma --postgres``.
 """
@@ -42,10 +43,10 @@ from bench.common import (
 )
 
 from threatmesh.client.uma import GRANT_TYPE, parse_challenge
-from threatmesh.privacy.provenance.content import event_digest
-from threatmesh.services import provenance
+from threatmesh.privacy.provenance.canonical import sha256_hex
 from threatmesh.services.platform import Platform
 from threatmesh.services.trust import Trust
+from threatmesh.storage import provenance_log, reputation_evidence
 from threatmesh.storage.database import create_engine
 
 
@@ -153,27 +154,34 @@ def _verify_cost(url: str, issuer: str, rpt: str) -> None:
 
 
 def _provenance_cost(url: str, event_ids: dict[int, float]) -> None:
-    """The in-transaction provenance work of events/add (snapshot + digest), timed in
-    this process (median of 5), next to the whole events/add request of that event."""
+    """The in-transaction work events/add does for trust (reading the event's pinned
+    content and its digest, the reputation evidence lookup), timed in this process
+    (median of 5), next to the whole events/add request of that event."""
     engine = create_engine(url)
     for event_id, request_seconds in event_ids.items():
-        snaps, digests = [], []
+        parts: dict[str, list[float]] = {"content": [], "digest": [], "evidence": []}
         size = 0
         for _ in range(5):
             with engine.connect() as conn:
                 start = time.perf_counter()
-                snap = provenance.snapshot(conn, event_id)
-                mid = time.perf_counter()
-                assert snap is not None
-                event_digest(snap)
-                snaps.append(mid - start)
-                digests.append(time.perf_counter() - mid)
-                size = len(snap["Attribute"])
-        work = percentile(snaps, 50) + percentile(digests, 50)
-        print(f"  provenance record of events/add, {size} attributes: snapshot "
-              f"{percentile(snaps, 50) * 1000:.1f} ms + digest {percentile(digests, 50) * 1000:.1f}"
-              f" ms = {work * 1000:.1f} ms of a {request_seconds * 1000:.0f} ms request "
-              f"({100 * work / request_seconds:.0f}%)")
+                found = provenance_log.event_content(conn, event_id)
+                assert found is not None
+                t1 = time.perf_counter()
+                sha256_hex(found[0], checked=False)
+                t2 = time.perf_counter()
+                values = reputation_evidence.event_values(conn, event_id)
+                reputation_evidence.reporters(conn, values, found[1])
+                t3 = time.perf_counter()
+            parts["content"].append(t1 - start)
+            parts["digest"].append(t2 - t1)
+            parts["evidence"].append(t3 - t2)
+            size = len(found[0]["attributes"])
+        p50 = {k: percentile(v, 50) for k, v in parts.items()}
+        work = sum(p50.values())
+        detail = " + ".join(f"{k} {v * 1000:.1f} ms" for k, v in p50.items())
+        share = 100 * work / request_seconds
+        print(f"  trust work in events/add of {size} attributes: {detail} = {work * 1000:.1f} ms"
+              f" of a {request_seconds * 1000:.0f} ms request ({share:.0f}%)")
     engine.dispose()
 
 

@@ -16,21 +16,18 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput, NotFound
 from threatmesh.privacy.provenance import chain
-from threatmesh.privacy.provenance.content import event_digest
+from threatmesh.privacy.provenance.canonical import sha256_hex
 from threatmesh.services import reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import provenance_log, reads
-from threatmesh.storage.reads import ReadOptions
 from threatmesh.storage.tables import attributes, events, organisations, sightings
 from threatmesh.storage.trust_tables import provenance_records
 
 EVENT_VERSION = "event-version"
 SIGHTING = "sighting"
 GRANT = "uma-grant"
-_SNAPSHOT = ReadOptions(include_sightings=False, include_correlations=False, include_deleted=True)
 
 
 def append(platform: Platform, conn: Connection, *, kind: str, subject: str, payload: Any) -> None:
@@ -50,13 +47,14 @@ def _org_uuid(conn: Connection, org_id: int) -> str | None:
     return None if found is None else str(found)
 
 
-def snapshot(conn: Connection, event_id: int) -> dict[str, Any] | None:
-    """The whole event (everything in it, soft-deleted content too), as MISP JSON."""
-    row = conn.execute(reads.event_query().where(events.c.id == event_id)).mappings().first()
-    if row is None:
+def content_digest(conn: Connection, event_id: int) -> tuple[str, dict[str, Any], int] | None:
+    """SHA-256 of the canonical JSON of an event's pinned content, the content, and its
+    creator organisation's id (None if there is no such event)."""
+    found = provenance_log.event_content(conn, event_id)
+    if found is None:
         return None
-    sees_all = Viewer(0, int(row["org_id"]), 0, True, frozenset(), frozenset())
-    return reads.load_event(conn, sees_all, row, _SNAPSHOT)
+    content, orgc_id = found
+    return sha256_hex(content, checked=False), content, orgc_id
 
 
 def record_event_version(
@@ -64,20 +62,21 @@ def record_event_version(
 ) -> None:
     """Record the digest of event ``event_id``'s content after (or, for a delete,
     before) ``action``: "add", "edit", "publish", "unpublish", "delete", "content"."""
-    event = snapshot(conn, event_id)
-    if event is None:
+    found = content_digest(conn, event_id)
+    if found is None:
         return
+    digest, content, orgc_id = found
+    event_uuid = str(content["event"][0])
     payload = {
         "action": action,
-        "event_uuid": event["uuid"],
-        "content_sha256": event_digest(event),
-        "orgc_uuid": (event.get("Orgc") or {}).get("uuid"),
+        "event_uuid": event_uuid,
+        "content_sha256": digest,
+        "orgc_uuid": content["orgc"],
         "actor_org_uuid": _org_uuid(conn, who.viewer.org_id),
         "actor_user_id": who.viewer.user_id,
     }
-    append(platform, conn, kind=EVENT_VERSION, subject=str(event["uuid"]), payload=payload)
+    append(platform, conn, kind=EVENT_VERSION, subject=event_uuid, payload=payload)
     if action in ("add", "edit", "content"):
-        orgc_id = int((event.get("Orgc") or {}).get("id") or 0)
         reputation.record_event_evidence(platform, conn, event_id, orgc_id)
 
 
@@ -206,7 +205,7 @@ def event_history(platform: Platform, who: Identity, event_uuid: str) -> dict[st
             raise NotFound("Invalid event.")
         keys = _trusted_keys(platform, conn, None)
         before = _predecessors(conn, records)
-        current = snapshot(conn, int(row["id"])) if row is not None else None
+        current = content_digest(conn, int(row["id"])) if row is not None else None
     checked = []
     for r in records:
         prev = before.get(r.seq - 1)
@@ -217,7 +216,7 @@ def event_history(platform: Platform, who: Identity, event_uuid: str) -> dict[st
                              "detail": f"seq {r.seq - 1} is absent"})  # fmt: skip
         checked.append({**record_json(r), "verified": not problems, "problems": problems})
     versions = [r for r in records if r.kind == EVENT_VERSION]
-    digest = event_digest(current) if current is not None else None
+    digest = current[0] if current is not None else None
     return {
         "event_uuid": ref,
         "records": checked,

@@ -1,4 +1,5 @@
-"""Rows of the provenance log and its head (the chain itself lives in ``privacy``)."""
+"""Rows of the provenance log and its head (the chain itself lives in ``privacy``),
+and the content of an event that a version record pins."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.storage.tables import (
+    attribute_tags,
+    attributes,
+    event_tags,
+    events,
+    object_references,
+    objects,
+    organisations,
+    tags,
+)
 from threatmesh.storage.trust_tables import provenance_head, provenance_records
 
 GENESIS = "0" * 64
@@ -53,3 +64,79 @@ def records(conn: Connection, *, subject: str | None = None) -> list[RowMapping]
     if subject is not None:
         q = q.where(provenance_records.c.subject == subject)
     return list(conn.execute(q).mappings())
+
+
+# What an event version pins: what the event says, not what only this instance knows
+# (numeric ids, local sharing group ids) or what changes without the producer doing
+# anything (sightings, correlations). Soft-deleted content is included.
+EVENT_COLUMNS = (
+    "uuid", "info", "date", "threat_level_id", "analysis", "distribution", "published",
+    "timestamp", "publish_timestamp", "disable_correlation", "extends_uuid",
+)  # fmt: skip
+ATTRIBUTE_COLUMNS = (
+    "uuid", "type", "category", "value1", "value2", "to_ids", "distribution", "comment",
+    "deleted", "disable_correlation", "timestamp", "first_seen", "last_seen", "object_relation",
+)  # fmt: skip
+OBJECT_COLUMNS = (
+    "uuid", "name", "meta_category", "template_uuid", "template_version", "distribution",
+    "comment", "deleted", "timestamp", "first_seen", "last_seen",
+)  # fmt: skip
+REFERENCE_COLUMNS = (
+    "uuid", "object_id", "source_uuid", "referenced_uuid", "relationship_type", "comment",
+    "deleted",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def event_content(conn: Connection, event_id: int) -> tuple[dict[str, Any], int] | None:
+    """The pinned content of an event (plain lists, each sorted by UUID or name) and
+    its creator organisation's id; None if there is no such event."""
+    ev = conn.execute(
+        sa.select(*(events.c[n] for n in EVENT_COLUMNS), events.c.orgc_id, organisations.c.uuid)
+        .join(organisations, organisations.c.id == events.c.orgc_id)
+        .where(events.c.id == event_id)
+    ).first()
+    if ev is None:
+        return None
+    obj_uuid = {r.id: r.uuid for r in conn.execute(
+        sa.select(objects.c.id, objects.c.uuid).where(objects.c.event_id == event_id))}  # fmt: skip
+    attr_tags: dict[str, list[str]] = {}
+    for attr, name in conn.execute(
+        sa.select(attributes.c.uuid, tags.c.name)
+        .join(attribute_tags, attribute_tags.c.attribute_id == attributes.c.id)
+        .join(tags, tags.c.id == attribute_tags.c.tag_id)
+        .where(attribute_tags.c.event_id == event_id)
+    ):
+        attr_tags.setdefault(attr, []).append(name)
+    attrs = sorted(
+        [*(_plain(v) for v in r[:-1]), obj_uuid.get(r[-1]), sorted(attr_tags.get(r[0], []))]
+        for r in conn.execute(
+            sa.select(*(attributes.c[n] for n in ATTRIBUTE_COLUMNS), attributes.c.object_id).where(
+                attributes.c.event_id == event_id
+            )
+        )
+    )
+    event_tags_q = (
+        sa.select(tags.c.name)
+        .join(event_tags, event_tags.c.tag_id == tags.c.id)
+        .where(event_tags.c.event_id == event_id)
+    )
+    return {
+        "event": [_plain(v) for v in ev[: len(EVENT_COLUMNS)]],
+        "orgc": ev[-1],
+        "tags": sorted(conn.execute(event_tags_q).scalars()),
+        "attributes": attrs,
+        "objects": _rows(conn, objects, OBJECT_COLUMNS, event_id),
+        "references": [
+            [r[0], obj_uuid.get(r[1]), *r[2:]]
+            for r in _rows(conn, object_references, REFERENCE_COLUMNS, event_id)
+        ],
+    }, int(ev[-2])
+
+
+def _rows(conn: Connection, table: sa.Table, columns: tuple[str, ...], event_id: int) -> list[Any]:
+    q = sa.select(*(table.c[n] for n in columns)).where(table.c.event_id == event_id)
+    return sorted([_plain(v) for v in r] for r in conn.execute(q))
