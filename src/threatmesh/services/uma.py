@@ -146,16 +146,15 @@ def authorize(platform: Platform, bearer: str | None, event_uuid: str, scope: st
         try:
             rpt = platform.trust.tokens(conn, platform.now()).verify(bearer, now=platform.now())
         except ThreatmeshError as exc:
-            invalid = exc.message
-        else:
+            rpt, problem = None, exc.message
+        if rpt is not None:
             resource = uma_store.find_resource(
                 conn, owner_org_id=int(row["orgc_id"]), kind="event", ref=str(row["uuid"])
             )
             if resource is not None and rpt.allows(str(resource["resource_id"]), scope):
                 return rpt
-            invalid = ""
-    if invalid:
-        raise _challenge(platform, event_uuid, scope, "invalid_token", invalid)
+    if rpt is None:
+        raise _challenge(platform, event_uuid, scope, "invalid_token", problem)
     raise _challenge(
         platform, event_uuid, scope, "insufficient_scope", f"The RPT does not grant {scope!r}."
     )

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.privacy.authz.policy import EVENT_SCOPES, Decision, Party, Policy, decide
-from threatmesh.privacy.authz.tokens import Permission
+from threatmesh.privacy.authz.tokens import Permission, Rpt
 from threatmesh.services import provenance, reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.uma import CLAIM_TOKEN_FORMAT, GRANT_TYPE, ticket_hash
@@ -135,6 +135,24 @@ def _previous(
     return list(old.permissions) if old.subject == str(who.viewer.user_id) else []
 
 
+def _record_grant(
+    platform: Platform, conn: Connection, who: Identity, ticket: RowMapping, party: Party, rpt: Rpt
+) -> None:
+    """The provenance record of an RPT issued (under the event's UUID for an event)."""
+    subject = str(ticket["ref"]) if ticket["kind"] == "event" else str(ticket["rsid"])
+    payload = {
+        "resource_id": str(ticket["rsid"]),
+        "resource_type": str(ticket["kind"]),
+        "resource_ref": str(ticket["ref"]),
+        "scopes": sorted(rpt.permissions[0].scopes),
+        "party_org_uuid": party.org_uuid,
+        "party_user_id": who.viewer.user_id,
+        "rpt_jti": rpt.token_id,
+        "expires": rpt.expires,
+    }
+    provenance.append(platform, conn, kind=provenance.GRANT, subject=subject, payload=payload)
+
+
 def _grant(
     platform: Platform, conn: Connection, who: Identity, ticket: RowMapping, form: dict[str, str]
 ) -> _Outcome:
@@ -159,18 +177,7 @@ def _grant(
         now=platform.now(),
         ttl=platform.trust.rpt_ttl,
     )
-    subject = str(ticket["ref"]) if ticket["kind"] == "event" else str(ticket["rsid"])
-    payload = {
-        "resource_id": str(ticket["rsid"]),
-        "resource_type": str(ticket["kind"]),
-        "resource_ref": str(ticket["ref"]),
-        "scopes": sorted(decision.granted),
-        "party_org_uuid": party.org_uuid,
-        "party_user_id": who.viewer.user_id,
-        "rpt_jti": rpt.token_id,
-        "expires": rpt.expires,
-    }
-    provenance.append(platform, conn, kind=provenance.GRANT, subject=subject, payload=payload)
+    _record_grant(platform, conn, who, ticket, party, rpt)
     body = {
         "access_token": token,
         "token_type": "Bearer",

@@ -103,22 +103,7 @@ def event_content(conn: Connection, event_id: int) -> tuple[dict[str, Any], int]
         return None
     obj_uuid = {r.id: r.uuid for r in conn.execute(
         sa.select(objects.c.id, objects.c.uuid).where(objects.c.event_id == event_id))}  # fmt: skip
-    attr_tags: dict[str, list[str]] = {}
-    for attr, name in conn.execute(
-        sa.select(attributes.c.uuid, tags.c.name)
-        .join(attribute_tags, attribute_tags.c.attribute_id == attributes.c.id)
-        .join(tags, tags.c.id == attribute_tags.c.tag_id)
-        .where(attribute_tags.c.event_id == event_id)
-    ):
-        attr_tags.setdefault(attr, []).append(name)
-    attrs = sorted(
-        [*(_plain(v) for v in r[:-1]), obj_uuid.get(r[-1]), sorted(attr_tags.get(r[0], []))]
-        for r in conn.execute(
-            sa.select(*(attributes.c[n] for n in ATTRIBUTE_COLUMNS), attributes.c.object_id).where(
-                attributes.c.event_id == event_id
-            )
-        )
-    )
+    attrs = _attributes(conn, event_id, obj_uuid)
     event_tags_q = (
         sa.select(tags.c.name)
         .join(event_tags, event_tags.c.tag_id == tags.c.id)
@@ -135,6 +120,26 @@ def event_content(conn: Connection, event_id: int) -> tuple[dict[str, Any], int]
             for r in _rows(conn, object_references, REFERENCE_COLUMNS, event_id)
         ],
     }, int(ev[-2])
+
+
+def _attributes(conn: Connection, event_id: int, obj_uuid: dict[int, str]) -> list[Any]:
+    """The event's attributes: column values, their object's UUID, their tag names."""
+    attr_tags: dict[str, list[str]] = {}
+    for attr, name in conn.execute(
+        sa.select(attributes.c.uuid, tags.c.name)
+        .join(attribute_tags, attribute_tags.c.attribute_id == attributes.c.id)
+        .join(tags, tags.c.id == attribute_tags.c.tag_id)
+        .where(attribute_tags.c.event_id == event_id)
+    ):
+        attr_tags.setdefault(attr, []).append(name)
+    return sorted(
+        [*(_plain(v) for v in r[:-1]), obj_uuid.get(r[-1]), sorted(attr_tags.get(r[0], []))]
+        for r in conn.execute(
+            sa.select(*(attributes.c[n] for n in ATTRIBUTE_COLUMNS), attributes.c.object_id).where(
+                attributes.c.event_id == event_id
+            )
+        )
+    )
 
 
 def _rows(conn: Connection, table: sa.Table, columns: tuple[str, ...], event_id: int) -> list[Any]:
