@@ -20,6 +20,8 @@ from threatmesh.formats.fields import (
     as_seen,
     as_str,
     as_timestamp,
+    field_bool,
+    field_str,
     uuid_or_new,
     where,
 )
@@ -70,7 +72,10 @@ def parse_tags(raw: Any, path: str) -> list[TagRef]:
 
 
 def _distribution(data: Mapping[str, Any], path: str, default: int) -> tuple[int, int]:
-    dist = as_int(data.get("distribution", default), where(path, "distribution"))
+    dist = data.get("distribution", default)
+    if type(dist) is int and dist in ELEMENT_DISTRIBUTIONS and dist != Distribution.SHARING_GROUP:
+        return dist, 0  # the common case, decided without building any path
+    dist = as_int(dist, where(path, "distribution"))
     if dist not in ELEMENT_DISTRIBUTIONS:
         raise InvalidInput(f"{where(path, 'distribution')}: {dist} is not a distribution (0-5)")
     sg = as_int(data.get("sharing_group_id") or 0, where(path, "sharing_group_id"))
@@ -82,13 +87,15 @@ def _distribution(data: Mapping[str, Any], path: str, default: int) -> tuple[int
 
 
 def _type_and_category(data: Mapping[str, Any], path: str) -> tuple[str, str]:
-    type_ = as_str(data.get("type"), where(path, "type"), max_len=100)
-    if type_ not in describe_types.attribute_types():
+    type_ = data.get("type")
+    # The common case is one set lookup (a list or dict is unhashable: check str first).
+    if type(type_) is not str or type_ not in describe_types.attribute_types():
+        type_ = as_str(type_, where(path, "type"), max_len=100)
         raise InvalidInput(f"{where(path, 'type')}: unknown attribute type {type_!r}")
     raw_cat = data.get("category")
-    if raw_cat in (None, ""):
+    if raw_cat is None or raw_cat == "":
         return type_, describe_types.default_category(type_)
-    category = as_str(raw_cat, where(path, "category"), max_len=255)
+    category = field_str(data, "category", path, max_len=255)
     if not describe_types.category_allows(category, type_):
         raise InvalidInput(
             f"{where(path, 'category')}: type {type_!r} is not allowed in category {category!r}"
@@ -110,6 +117,7 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
     dist, sg = _distribution(data, path, Distribution.INHERIT)
     to_ids = data.get("to_ids")
     relation = data.get("object_relation")
+    stamp, first, last = data.get("timestamp"), data.get("first_seen"), data.get("last_seen")
     return AttributeDraft(
         uuid=uuid_or_new(data, path),
         type=type_,
@@ -123,18 +131,16 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
         ),
         distribution=dist,
         sharing_group_id=sg,
-        comment=as_str(data.get("comment") or "", where(path, "comment"), max_len=65535),
-        disable_correlation=as_bool(
-            data.get("disable_correlation", False), where(path, "disable_correlation")
-        ),
-        timestamp=as_timestamp(data.get("timestamp"), where(path, "timestamp"), now),
-        first_seen=as_seen(data.get("first_seen"), where(path, "first_seen")),
-        last_seen=as_seen(data.get("last_seen"), where(path, "last_seen")),
-        deleted=as_bool(data.get("deleted", False), where(path, "deleted")),
+        comment=field_str(data, "comment", path, max_len=65535),
+        disable_correlation=field_bool(data, "disable_correlation", path),
+        timestamp=now if not stamp else as_timestamp(stamp, where(path, "timestamp"), now),
+        first_seen=None if first is None else as_seen(first, where(path, "first_seen")),
+        last_seen=None if last is None else as_seen(last, where(path, "last_seen")),
+        deleted=field_bool(data, "deleted", path),
         object_relation=None
         if relation is None
         else as_str(relation, where(path, "object_relation")),
-        tags=parse_tags(data.get("Tag"), where(path, "Tag")),
+        tags=parse_tags(data["Tag"], where(path, "Tag")) if data.get("Tag") else [],
     )
 
 

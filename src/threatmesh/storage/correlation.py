@@ -28,6 +28,8 @@ from threatmesh.storage.tables import attributes, events, ip_index
 
 _CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
 _T = TypeVar("_T")
+#: Types whose values take part in CIDR containment.
+IP_SOURCE_TYPES = describe_types.IP_TYPES | describe_types.IP_VALUE2_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,29 +152,49 @@ def _prefixes(address: bytes) -> list[bytes]:
 #: Up to this many stored networks are read in one query rather than probed per prefix.
 _FEW_NETWORKS = 5_000
 
+#: Stored networks by their number of host bits (32 for a /96 in the mapped space, 8 for
+#: an IPv4 /24...), as the set of their network addresses.
+Networks = dict[int, set[bytes]]
 
-def _stored_networks(conn: Connection, addresses: Iterable[bytes]) -> set[bytes]:
-    """Network addresses of stored networks that may contain one of ``addresses``.
+
+def _by_host_bits(spans: Iterable[tuple[bytes, bytes]]) -> Networks:
+    out: Networks = {}
+    for lo, hi in spans:
+        bits = (int.from_bytes(lo, "big") ^ int.from_bytes(hi, "big")).bit_length()
+        out.setdefault(bits, set()).add(lo)
+    return out
+
+
+def _containing(address: bytes, networks: Networks) -> list[bytes]:
+    """Network addresses of the stored networks that contain ``address``: only the
+    prefix lengths some stored network has are tried (a handful, not 129)."""
+    n = int.from_bytes(address, "big")
+    found = ((n >> bits << bits).to_bytes(16, "big") for bits in networks)
+    return sorted({p for p, bits in zip(found, networks, strict=True) if p in networks[bits]})
+
+
+def _stored_networks(conn: Connection, addresses: Iterable[bytes]) -> Networks:
+    """Stored networks that may contain one of ``addresses``.
 
     Most instances hold few networks next to many addresses, so when there are at most
     ``_FEW_NETWORKS`` of them they are read in one query (a superset of what is needed,
-    cheap to test in memory). Otherwise each address's prefixes are probed, 500 at a
+    cheap to test in memory). Otherwise each address's prefixes are probed, 2,000 at a
     time, so that addresses no network contains still cost no per-address query."""
     ix = ip_index.c
-    few_q = sa.select(ix.lo).where(ix.lo != ix.hi).distinct().limit(_FEW_NETWORKS + 1)
-    few = set(conn.execute(few_q).scalars())
+    few_q = sa.select(ix.lo, ix.hi).where(ix.lo != ix.hi).distinct().limit(_FEW_NETWORKS + 1)
+    few = conn.execute(few_q).all()
     if len(few) <= _FEW_NETWORKS:
-        return few
+        return _by_host_bits((lo, hi) for lo, hi in few)
     q = (
-        sa.select(ix.lo)
+        sa.select(ix.lo, ix.hi)
         .distinct()
         .where(ix.lo.in_(sa.bindparam("lo", expanding=True, type_=ix.lo.type)), ix.lo != ix.hi)
     )
     prefixes = {p for a in addresses for p in _prefixes(a)}
-    found: set[bytes] = set()
+    found: list[tuple[bytes, bytes]] = []
     for chunk in _chunks(sorted(prefixes)):
-        found.update(conn.execute(q, {"lo": list(chunk)}).scalars())
-    return found
+        found.extend((lo, hi) for lo, hi in conn.execute(q, {"lo": list(chunk)}).all())
+    return _by_host_bits(found)
 
 
 def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> list[tuple[int, int]]:
@@ -198,10 +220,10 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
     # a network: which addresses and smaller networks lie inside?
     inside = select.where(ix.lo >= lo_, ix.lo <= hi_, ix.hi <= hi_)
     singles = {lo for _, lo, hi in spans if lo == hi}
-    networks = _stored_networks(conn, singles) if singles else set()
+    networks = _stored_networks(conn, singles) if singles else {}
     for src_id, lo, hi in spans:
         if lo == hi:
-            near = [p for p in _prefixes(lo) if p in networks] if networks else []
+            near = _containing(lo, networks) if networks else []
             if not near:  # no stored network contains this address
                 continue
             found = conn.execute(containing, {"prefixes": near, "hi": hi}).scalars().all()
@@ -212,11 +234,11 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
     return pairs
 
 
-def _ip_matches(
+def cidr_matches(
     conn: Connection, viewer: Viewer, sources: Sequence[Source], cap: int, upp: bool
 ) -> list[Match]:
-    ip_types = describe_types.IP_TYPES | describe_types.IP_VALUE2_TYPES
-    ip_sources = [s for s in sources if s.type in ip_types]
+    """Correlations of ``sources`` by CIDR containment only (see :func:`correlate`)."""
+    ip_sources = [s for s in sources if s.type in IP_SOURCE_TYPES]
     if not ip_sources:
         return []
     pairs = _ip_candidates(conn, ip_sources, cap)
@@ -260,7 +282,7 @@ def correlate(
     out: list[Match] = []
     for m in (
         *_exact_matches(conn, viewer, sources, cap, unpublished_private),
-        *_ip_matches(conn, viewer, sources, cap, unpublished_private),
+        *cidr_matches(conn, viewer, sources, cap, unpublished_private),
     ):
         if (m.source_id, m.id) not in seen:
             seen.add((m.source_id, m.id))

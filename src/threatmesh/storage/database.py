@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +29,63 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # Transactions are begun by _sqlite_begin, not by the driver's implicit BEGIN.
+    dbapi_conn.isolation_level = None
 
 
-def create_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``)."""
+def _sqlite_begin(conn: sa.Connection) -> None:
+    """Write transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE).
+
+    The driver's own deferred BEGIN comes just before the first INSERT/UPDATE, so the
+    reads a write transaction does first (does the UUID exist? which ids are free?)
+    would see a snapshot another writer can commit behind, and the write would then
+    fail at once with "database is locked" (a stale snapshot is not retried by
+    busy_timeout). With the lock taken up front, writers queue on busy_timeout instead
+    and the transaction's reads stay true until it commits. Autocommit reads
+    (``Platform.read``) begin nothing and never wait for a writer (WAL)."""
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: A pooled connection idle for longer than this is pinged before it is handed out.
+IDLE_PING_SECONDS = 10.0
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any, *, idle_after: float) -> None:
+    """Pessimistic disconnect handling, but only for connections that sat idle.
+
+    ``pool_pre_ping`` pings on *every* checkout: one extra loopback round trip per
+    request, about a third of a restSearch by value. Connections die while idle (a
+    database restart, a firewall dropping quiet flows), so a connection that was in use
+    moments ago is handed out as is; one idle for more than IDLE_PING_SECONDS is pinged,
+    and a dead one is replaced (the pool retries on DisconnectionError). A connection
+    that dies under load still fails that one request, as it would with pre-ping.
+    """
+    idle = time.monotonic() - record.info.get("checked_in", 0.0)
+    if idle < idle_after:
+        return
+    try:
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SELECT 1")
+        # Leave no transaction open behind the ping (psycopg opens one implicitly).
+        if not dbapi_conn.autocommit:
+            dbapi_conn.rollback()
+    except Exception as exc:
+        raise sa.exc.DisconnectionError(f"stale pooled connection: {exc}") from exc
+
+
+def create_engine(
+    url: str, *, echo: bool = False, idle_ping_seconds: float = IDLE_PING_SECONDS
+) -> Engine:
+    """An engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
+
+    On PostgreSQL, pooled connections idle for ``idle_ping_seconds`` are checked before
+    use (see :func:`_ping_if_idle`)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -39,9 +94,15 @@ def create_engine(url: str, *, echo: bool = False) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql+"):
-        return sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = sa.create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+        sa.event.listen(engine, "checkin", _note_checkin)
+        sa.event.listen(
+            engine, "checkout", functools.partial(_ping_if_idle, idle_after=idle_ping_seconds)
+        )
+        return engine
     raise InvalidInput(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
 
 

@@ -15,7 +15,8 @@ from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id
 from threatmesh.model.access import Viewer, sighting_visible
 from threatmesh.storage import acl
-from threatmesh.storage.correlation import Source, correlate
+from threatmesh.storage.correlation import IP_SOURCE_TYPES, Source, cidr_matches
+from threatmesh.storage.related import related_event_ids
 from threatmesh.storage.tables import (
     attribute_tags,
     attributes,
@@ -30,6 +31,9 @@ from threatmesh.storage.tables import (
 
 ORG = organisations.alias("org")
 ORGC = organisations.alias("orgc")
+#: The event of the rows being read (an alias, so ACL predicates can name it apart from
+#: ``events`` in subqueries); built once, as building an alias copies every column.
+EV = events.alias("ev")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,23 @@ def tags_of_attributes(
     return out
 
 
+def tags_of_event_attributes(conn: Connection, event_id: int) -> dict[int, list[dict[str, Any]]]:
+    """Tags per attribute id for every attribute of ``event_id``, in one statement
+    (``attribute_tags`` carries the event id for this)."""
+    q = (
+        sa.select(
+            tags, attribute_tags.c.tag_id, attribute_tags.c.local, attribute_tags.c.attribute_id
+        )
+        .join(attribute_tags, attribute_tags.c.tag_id == tags.c.id)
+        .where(attribute_tags.c.event_id == event_id)
+        .order_by(attribute_tags.c.attribute_id, tags.c.name)
+    )
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in conn.execute(q).mappings():
+        out[r["attribute_id"]].append(misp_out.tag(r))
+    return out
+
+
 def tags_from_refs(
     conn: Connection, rows: Sequence[RowMapping], known: dict[int, RowMapping]
 ) -> dict[int, list[dict[str, Any]]]:
@@ -168,6 +189,18 @@ def sightings_of(
     return out
 
 
+def sightings_of_event(
+    conn: Connection, viewer: Viewer, event_id: int, owner_org_id: int
+) -> dict[int, list[dict[str, Any]]]:
+    """Visible sightings per attribute id for every attribute of ``event_id`` (one
+    statement; same policy as :func:`sightings_of`)."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in conn.execute(sighting_query().where(sightings.c.event_id == event_id)).mappings():
+        if sighting_visible(viewer, owner_org_id, r["org_id"]):
+            out[r["attribute_id"]].append(misp_out.sighting(r))
+    return out
+
+
 def related_events(
     conn: Connection, viewer: Viewer, event_ids: Sequence[int]
 ) -> list[dict[str, Any]]:
@@ -211,13 +244,12 @@ def _content(
     opts: ReadOptions,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The event's top-level attributes and its objects (with theirs and references)."""
-    ev = events.alias("ev")
+    ev = EV
     obj_visible = acl.object_visible_in_event(viewer, objects, ev)
     obj_rows = _visible_rows(conn, objects, obj_visible, ev, ev_row, opts)
-    ids = [r["id"] for r in attr_rows]
-    attr_tags = tags_of_attributes(conn, ids)
+    attr_tags = tags_of_event_attributes(conn, ev_row["id"])
     seen = (
-        sightings_of(conn, viewer, ids, {ev_row["id"]: ev_row["org_id"]})
+        sightings_of_event(conn, viewer, ev_row["id"], ev_row["org_id"])
         if opts.include_sightings
         else {}
     )
@@ -247,22 +279,25 @@ def _content(
 
 
 def _related_to(
-    conn: Connection, viewer: Viewer, attr_rows: list[RowMapping], opts: ReadOptions
+    conn: Connection,
+    viewer: Viewer,
+    event_id: int,
+    attr_rows: list[RowMapping],
+    opts: ReadOptions,
 ) -> list[dict[str, Any]]:
-    """``RelatedEvent``: visible events sharing a correlating value with ``attr_rows``."""
-    sources = [
+    """``RelatedEvent``: visible events sharing a correlating value with the event's
+    attributes (exact matches in one statement, then CIDR containment for IP types)."""
+    upp, cap = opts.unpublished_private, opts.correlation_cap
+    ids = related_event_ids(conn, viewer, event_id, cap=cap, unpublished_private=upp)
+    ip_sources = [
         Source(r["id"], r["event_id"], r["type"], r["value1"], r["value2"])
         for r in attr_rows
-        if not r["deleted"] and not r["disable_correlation"]
+        if r["type"] in IP_SOURCE_TYPES and not r["deleted"] and not r["disable_correlation"]
     ]
-    matches = correlate(
-        conn,
-        viewer,
-        sources,
-        cap=opts.correlation_cap,
-        unpublished_private=opts.unpublished_private,
-    )
-    return related_events(conn, viewer, sorted({m.event_id for m in matches}))
+    if ip_sources:
+        matches = cidr_matches(conn, viewer, ip_sources, cap, upp)
+        ids.update(m.event_id for m in matches)
+    return related_events(conn, viewer, sorted(ids))
 
 
 def load_event(
@@ -272,7 +307,7 @@ def load_event(
 
     With ``opts.metadata`` (MISP's ``metadata:1``) the attributes and objects are left
     out of the answer; they are still read when correlations are wanted."""
-    ev = events.alias("ev")
+    ev = EV
     attr_visible = acl.attribute_visible_in_event(viewer, attributes, ev)
     attr_rows = _visible_rows(conn, attributes, attr_visible, ev, ev_row, opts)
     out = event_with_orgs(ev_row)
@@ -281,7 +316,7 @@ def load_event(
         out.update(Attribute=top, ShadowAttribute=[], Object=objs, EventReport=[])
     out.update(Tag=tags_of_event(conn, ev_row["id"]), Galaxy=[], CryptographicKey=[])
     out["RelatedEvent"] = (
-        _related_to(conn, viewer, attr_rows, opts)
+        _related_to(conn, viewer, ev_row["id"], attr_rows, opts)
         if opts.include_correlations and not ev_row["disable_correlation"]
         else []
     )

@@ -1,0 +1,107 @@
+"""``RelatedEvent`` of a whole event in one statement.
+
+An event view needs the *events* its attributes correlate with, not the pairs.
+:func:`threatmesh.storage.correlation.correlate` answers per attribute, with the values
+sent from Python in chunks; for an event of 10,000 attributes that is dozens of
+statements and most of the cost of ``events/add``. Here the database joins the event's
+own values to the value indexes directly, under exactly the same rules (non-correlating
+types, first part only for ``ip|port``-like types, ``disable_correlation``, deleted
+attributes, the over-correlation cap, and access control on both sides). CIDR
+containment stays with :mod:`threatmesh.storage.correlation`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from threatmesh.model import describe_types
+from threatmesh.model.access import Viewer
+from threatmesh.storage import acl
+from threatmesh.storage.correlation import correlatable
+from threatmesh.storage.tables import attributes, events
+
+_NON_CORRELATING = sorted(describe_types.NON_CORRELATING_TYPES)
+_PRIMARY_ONLY = sorted(describe_types.PRIMARY_ONLY_CORRELATING_TYPES)
+# Aliases built once (an alias copies every column of its table).
+_SRC, _SRC_EV = attributes.alias("src"), events.alias("src_ev")
+_HIT, _HIT_EV = attributes.alias("hit"), events.alias("hit_ev")
+_CNT, _CNT_EV = attributes.alias("cnt"), events.alias("cnt_ev")
+
+
+def _source_values(viewer: Viewer, event_id: int) -> sa.CTE:
+    """The correlating values of the live attributes of ``event_id`` that ``viewer``
+    sees (deleted attributes never correlate, even when they are displayed)."""
+    s, ev = _SRC, _SRC_EV
+    base = [
+        s.c.event_id == event_id,
+        s.c.deleted.is_(False),
+        s.c.disable_correlation.is_(False),
+        s.c.type.not_in(_NON_CORRELATING),
+        acl.attribute_visible_in_event(viewer, s, ev),
+    ]
+    joined = s.join(ev, ev.c.id == s.c.event_id)
+    first = sa.select(s.c.value1.label("v")).select_from(joined).where(*base)
+    second = (
+        sa.select(s.c.value2.label("v"))
+        .select_from(joined)
+        .where(*base, s.c.value2 != "", s.c.type.not_in(_PRIMARY_ONLY))
+    )
+    return sa.union(first, second).cte("source_values")
+
+
+def _carriers(column: Any, value: Any, *, second: bool) -> sa.ScalarSelect[Any]:
+    """How many correlatable attributes carry ``value`` in ``column``."""
+    a, e = _CNT, _CNT_EV
+    conds = [column == value, correlatable(a, e)]
+    if second:
+        conds += [a.c.value2 != "", a.c.type.not_in(_PRIMARY_ONLY)]
+    return (
+        sa.select(sa.func.count())
+        .select_from(a.join(e, e.c.id == a.c.event_id))
+        .where(*conds)
+        .scalar_subquery()
+    )
+
+
+def related_event_ids(
+    conn: Connection,
+    viewer: Viewer,
+    event_id: int,
+    *,
+    cap: int,
+    unpublished_private: bool = False,
+) -> set[int]:
+    """Ids of the other events that share a correlating value with ``event_id``, as
+    ``viewer`` may see them (exact matches only; see the module docstring)."""
+    src = _source_values(viewer, event_id)
+    counted = _carriers(_CNT.c.value1, src.c.v, second=False) + _carriers(
+        _CNT.c.value2, src.c.v, second=True
+    )
+    usable = sa.select(src.c.v).where(counted <= cap).cte("usable_values")
+    h, he = _HIT, _HIT_EV
+    common = [
+        h.c.event_id != event_id,
+        correlatable(h, he),
+        acl.attribute_visible(viewer, h, he, unpublished_private=unpublished_private),
+    ]
+    joined = h.join(he, he.c.id == h.c.event_id)
+    by_first = (
+        sa.select(h.c.event_id)
+        .select_from(joined)
+        .where(h.c.value1.in_(sa.select(usable.c.v)), *common)
+    )
+    # Spelled out so that the partial index on value2 (value2 <> '') can serve it.
+    by_second = (
+        sa.select(h.c.event_id)
+        .select_from(joined)
+        .where(
+            h.c.value2 != "",
+            h.c.value2.in_(sa.select(usable.c.v)),
+            h.c.type.not_in(_PRIMARY_ONLY),
+            *common,
+        )
+    )
+    return set(conn.execute(sa.union(by_first, by_second)).scalars())
