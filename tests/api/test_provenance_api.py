@@ -166,8 +166,9 @@ def _resign_everything(server: LiveServer) -> None:
     of their own and put that key in the database."""
     forger = Signer.generate()
     head = Head()
+    rows = _rows(server)  # read first: SQLite's write transaction below locks others out
     with server.platform.engine.begin() as conn:
-        for row in _rows(server):
+        for row in rows:
             payload = json.loads(row["payload"])
             if payload.get("action") == "add":
                 payload["actor_user_id"] = 999  # the lie the forger wants to tell
