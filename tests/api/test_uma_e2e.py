@@ -356,3 +356,19 @@ def test_sharing_group_collection(trio: tuple[LiveServer, Member, Member, Member
     outside = add_event(prod, ["198.51.100.15"])
     with UmaClient(server.url, shop.key) as client, pytest.raises(UmaDenied):
         client.get(f"/uma/events/{outside['uuid']}")
+
+
+def test_history_shows_grants_to_the_producer_only(
+    trio: tuple[LiveServer, Member, Member, Member],
+) -> None:
+    server, prod, bank, _shop = trio
+    event = add_event(prod, ["198.51.100.16"], distribution=1)
+    _policy(prod, event=event["uuid"], scopes=["read"], orgs=["BANK-A"])
+    with UmaClient(server.url, bank.key) as client:
+        assert client.get(f"/uma/events/{event['uuid']}").status_code == 200
+    assert bank.http.post("/sightings/add", json={"value": "198.51.100.16"}).status_code == 200
+    mine = prod.http.get(f"/provenance/events/{event['uuid']}").json()
+    assert [r["kind"] for r in mine["records"]] == ["event-version", "uma-grant", "sighting"]
+    theirs = bank.http.get(f"/provenance/events/{event['uuid']}").json()
+    assert [r["kind"] for r in theirs["records"]] == ["event-version"]
+    assert theirs["verified"] and theirs["matches_latest_version"]

@@ -194,7 +194,8 @@ def _predecessors(conn: Connection, records: Sequence[chain.Record]) -> dict[int
 
 def event_history(platform: Platform, who: Identity, event_uuid: str) -> dict[str, Any]:
     """The records about an event, each checked (hash, signature, link to the record
-    before it), and whether the event's current content is the last recorded version."""
+    before it), and whether the event's current content is the last recorded version.
+    Grants and sightings are shown to the producer organisation and site admins only."""
     ref = event_uuid.strip().lower()
     with platform.read() as conn:
         row = reads.find_event_row(
@@ -203,6 +204,9 @@ def event_history(platform: Platform, who: Identity, event_uuid: str) -> dict[st
         records = [_record(r) for r in provenance_log.records(conn, subject=ref)]
         if row is None and not (who.viewer.site_admin and records):
             raise NotFound("Invalid event.")
+        if not (who.viewer.site_admin or (row is not None and row["orgc_id"] == who.viewer.org_id)):
+            # Who was granted access and who sighted what is the producer's business.
+            records = [r for r in records if r.kind == EVENT_VERSION]
         keys = _trusted_keys(platform, conn, None)
         before = _predecessors(conn, records)
         current = content_digest(conn, int(row["id"])) if row is not None else None
