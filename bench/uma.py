@@ -170,7 +170,7 @@ def _provenance_cost(url: str, event_ids: dict[int, float]) -> None:
                 t1 = time.perf_counter()
                 sha256_hex(found[0], checked=False)
                 t2 = time.perf_counter()
-                values = reputation_evidence.event_values(conn, event_id)
+                values = provenance_log.live_values(found[0])
                 reputation_evidence.reporters(conn, values, found[1])
                 t3 = time.perf_counter()
             parts["content"].append(t1 - start)

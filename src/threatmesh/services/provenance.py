@@ -77,7 +77,8 @@ def record_event_version(
     }
     append(platform, conn, kind=EVENT_VERSION, subject=event_uuid, payload=payload)
     if action in ("add", "edit", "content"):
-        reputation.record_event_evidence(platform, conn, event_id, orgc_id)
+        values = provenance_log.live_values(content)
+        reputation.record_event_evidence(platform, conn, values, orgc_id)
 
 
 def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Sequence[str]) -> None:

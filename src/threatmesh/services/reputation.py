@@ -40,10 +40,11 @@ def _row(subject: int, source: int, kind: EvidenceKind, item: str, at: int) -> d
             "item": item, "at": at}  # fmt: skip
 
 
-def record_event_evidence(platform: Platform, conn: Connection, event_id: int, org_id: int) -> None:
-    """An event of ``org_id`` was written: each of its values that another organisation
-    also reports corroborates both (evidence in both directions)."""
-    values = reputation_evidence.event_values(conn, event_id)
+def record_event_evidence(
+    platform: Platform, conn: Connection, values: set[str], org_id: int
+) -> None:
+    """An event of ``org_id`` with ``values`` was written: each value that another
+    organisation also reports corroborates both (evidence in both directions)."""
     now = platform.now()
     rows = []
     for other, value in reputation_evidence.reporters(conn, values, org_id):

@@ -87,6 +87,12 @@ REFERENCE_COLUMNS = (
 )  # fmt: skip
 
 
+def live_values(content: dict[str, Any]) -> set[str]:
+    """The first values of the live (not deleted) attributes in an event's content."""
+    value, deleted = ATTRIBUTE_COLUMNS.index("value1"), ATTRIBUTE_COLUMNS.index("deleted")
+    return {str(a[value]) for a in content["attributes"] if not a[deleted]}
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 

@@ -43,14 +43,6 @@ def record(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     conn.execute(stmt, list(unique.values()))
 
 
-def event_values(conn: Connection, event_id: int) -> list[str]:
-    """The distinct first values of an event's live attributes."""
-    q = sa.select(attributes.c.value1).where(
-        attributes.c.event_id == event_id, attributes.c.deleted.is_(False)
-    )
-    return sorted(set(conn.execute(q).scalars()))
-
-
 def reporters(conn: Connection, values: Iterable[str], org_id: int) -> list[tuple[int, str]]:
     """(creator organisation, value) for every other organisation's event that carries one
     of ``values`` (index lookups on the value index, a chunk at a time)."""
