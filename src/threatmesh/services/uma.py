@@ -130,7 +130,10 @@ def _event_row(conn: Connection, event_uuid: str) -> RowMapping:
 def _challenge(
     platform: Platform, event_uuid: str, scope: str, error: str | None, why: str
 ) -> UmaChallenge:
-    with platform.write() as conn:
+    # Autocommit: each statement stands alone (registering the resource is idempotent,
+    # the ticket row is the last write), and no write transaction means no SQLite write
+    # lock held and no cleared API-key cache for an unauthenticated request.
+    with platform.read() as conn:
         row = _event_row(conn, event_uuid)
         resource = event_resource(platform, conn, row)
         ticket = new_ticket(platform, conn, int(resource["id"]), [scope])
