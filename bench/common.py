@@ -75,7 +75,11 @@ def init_admin(db_url: str, scratch: Path) -> str:
     """Migrate ``db_url`` and create a site admin; return its API key."""
     out = subprocess.run(
         [str(THREATMESH), "admin", "init", "--org", "BENCH-ORG", "--email", "bench@bench.test"],
-        env=server_env(db_url, scratch), capture_output=True, text=True, check=True, timeout=120,
+        env=server_env(db_url, scratch),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     return out.stdout.strip()
 
@@ -106,7 +110,9 @@ def serve(db_url: str, scratch: Path, key: str,
     env = server_env(db_url, scratch) | {"THREATMESH_BASE_URL": f"http://127.0.0.1:{port}"}
     proc = subprocess.Popen(
         [str(THREATMESH), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"],
-        env=env | (extra_env or {}), stdout=log, stderr=subprocess.STDOUT,
+        env=env | (extra_env or {}),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     server = Server(f"http://127.0.0.1:{port}", key, proc)
     try:
@@ -193,7 +199,7 @@ TYPE_MIX: tuple[tuple[str, str, int], ...] = (
 )
 _TLDS = ("com", "net", "org", "ru", "cn", "io", "info", "xyz", "top", "de")
 _EXTS = ("exe", "dll", "doc", "xlsm", "js", "zip", "ps1", "lnk")
-_TAGS = ('tlp:amber', 'admiralty-scale:source-reliability="b"', "kill-chain:command-and-control")
+_TAGS = ("tlp:amber", 'admiralty-scale:source-reliability="b"', "kill-chain:command-and-control")
 _NOW = 1_735_689_600  # 2025-01-01, fixed so runs are comparable
 
 
@@ -237,8 +243,11 @@ class Indicators:
             "ip-src": lambda: (self._ip(), ""),
             "domain": lambda: (self._domain(), ""),
             "hostname": lambda: (f"{self._word(3, 6)}.{self._domain()}", ""),
-            "url": lambda: (f"https://{self._domain()}/{self._word()}/{self._word()}.php?id="
-                            f"{self.rng.randint(1, 99999)}", ""),
+            "url": lambda: (
+                f"https://{self._domain()}/{self._word()}/{self._word()}.php?id="
+                f"{self.rng.randint(1, 99999)}",
+                "",
+            ),
             "sha256": lambda: (self._hash(256), ""),
             "md5": lambda: (self._hash(128), ""),
             "sha1": lambda: (self._hash(160), ""),
@@ -255,7 +264,10 @@ class Indicators:
         value1, value2 = self._values(type_)
         r = self.rng
         return Spec(
-            type=type_, category=self.category[type_], value1=value1, value2=value2,
+            type=type_,
+            category=self.category[type_],
+            value1=value1,
+            value2=value2,
             to_ids=type_ not in ("text", "filename"),
             comment=f"seen in campaign {r.randint(1, 500)}" if r.random() < 0.1 else "",
             tag=r.choice(_TAGS) if r.random() < 0.1 else None,
@@ -283,9 +295,18 @@ def check_normal_form(specs: Sequence[Spec]) -> None:
 def event_draft(specs: Sequence[Spec], info: str) -> EventDraft:
     """A published event draft (as ``threatmesh.storage.writes`` writes them)."""
     return EventDraft(
-        uuid=str(uuid.uuid4()), info=info, date=dt.date(2025, 1, 1), threat_level_id=2,
-        analysis=2, distribution=1, sharing_group_id=0, published=True, timestamp=_NOW,
-        publish_timestamp=_NOW, disable_correlation=False, extends_uuid="",
+        uuid=str(uuid.uuid4()),
+        info=info,
+        date=dt.date(2025, 1, 1),
+        threat_level_id=2,
+        analysis=2,
+        distribution=1,
+        sharing_group_id=0,
+        published=True,
+        timestamp=_NOW,
+        publish_timestamp=_NOW,
+        disable_correlation=False,
+        extends_uuid="",
         tags=[TagRef("tlp:green")],
         attributes=[attribute_draft(s) for s in specs],
     )
@@ -294,18 +315,36 @@ def event_draft(specs: Sequence[Spec], info: str) -> EventDraft:
 def attribute_draft(s: Spec) -> AttributeDraft:
     """The draft of one indicator."""
     return AttributeDraft(
-        uuid=str(uuid.uuid4()), type=s.type, category=s.category, value1=s.value1,
-        value2=s.value2, to_ids=s.to_ids, distribution=5, sharing_group_id=0, comment=s.comment,
-        disable_correlation=False, timestamp=_NOW, tags=[TagRef(s.tag)] if s.tag else [],
+        uuid=str(uuid.uuid4()),
+        type=s.type,
+        category=s.category,
+        value1=s.value1,
+        value2=s.value2,
+        to_ids=s.to_ids,
+        distribution=5,
+        sharing_group_id=0,
+        comment=s.comment,
+        disable_correlation=False,
+        timestamp=_NOW,
+        tags=[TagRef(s.tag)] if s.tag else [],
     )
 
 
 def raw_event_row(info: str, org_id: int) -> dict[str, Any]:
     """An ``events`` row for the raw Core baseline."""
     return {
-        "uuid": str(uuid.uuid4()), "org_id": org_id, "orgc_id": org_id, "user_id": 1,
-        "date": dt.date(2025, 1, 1), "info": info, "threat_level_id": 2, "analysis": 2,
-        "distribution": 1, "sharing_group_id": 0, "published": False, "timestamp": _NOW,
+        "uuid": str(uuid.uuid4()),
+        "org_id": org_id,
+        "orgc_id": org_id,
+        "user_id": 1,
+        "date": dt.date(2025, 1, 1),
+        "info": info,
+        "threat_level_id": 2,
+        "analysis": 2,
+        "distribution": 1,
+        "sharing_group_id": 0,
+        "published": False,
+        "timestamp": _NOW,
         "attribute_count": 0,
     }
 
@@ -314,11 +353,23 @@ def raw_attribute_rows(specs: Sequence[Spec]) -> list[dict[str, Any]]:
     """``attributes`` rows for the raw Core baseline (``event_id`` set when inserting)."""
     return [
         {
-            "uuid": str(uuid.uuid4()), "event_id": 0, "object_id": 0, "object_relation": None,
-            "type": s.type, "category": s.category, "value1": s.value1, "value2": s.value2,
-            "to_ids": s.to_ids, "distribution": 5, "sharing_group_id": 0, "comment": s.comment,
-            "deleted": False, "disable_correlation": False, "timestamp": _NOW,
-            "first_seen": None, "last_seen": None,
+            "uuid": str(uuid.uuid4()),
+            "event_id": 0,
+            "object_id": 0,
+            "object_relation": None,
+            "type": s.type,
+            "category": s.category,
+            "value1": s.value1,
+            "value2": s.value2,
+            "to_ids": s.to_ids,
+            "distribution": 5,
+            "sharing_group_id": 0,
+            "comment": s.comment,
+            "deleted": False,
+            "disable_correlation": False,
+            "timestamp": _NOW,
+            "first_seen": None,
+            "last_seen": None,
         }
         for s in specs
     ]
@@ -346,9 +397,11 @@ def machine() -> str:
     except OSError:
         pass
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"SQLAlchemy {sa.__version__}, {platform.system()} {platform.release()}; "
-            f"load average before the run {load}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"SQLAlchemy {sa.__version__}, {platform.system()} {platform.release()}; "
+        f"load average before the run {load}"
+    )
 
 
 def db_label(engine: sa.Engine) -> str:

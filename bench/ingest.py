@@ -85,8 +85,9 @@ def misp_event(specs: Sequence[Spec], info: str) -> MISPEvent:
     event.analysis = 2
     event.add_tag("tlp:green")
     for s in specs:
-        attr = event.add_attribute(s.type, s.value, category=s.category, to_ids=s.to_ids,
-                                   comment=s.comment or None)
+        attr = event.add_attribute(
+            s.type, s.value, category=s.category, to_ids=s.to_ids, comment=s.comment or None
+        )
         if s.tag and isinstance(attr, MISPAttribute):
             attr.add_tag(s.tag)
     return event
@@ -94,8 +95,10 @@ def misp_event(specs: Sequence[Spec], info: str) -> MISPEvent:
 
 def raw_events(batches: Sequence[Sequence[Spec]], org_id: int) -> list[RawEvent]:
     """Rows of the raw baseline: one events row and its attributes rows per batch."""
-    return [(raw_event_row(f"Raw bench event {i}", org_id), raw_attribute_rows(specs))
-            for i, specs in enumerate(batches)]
+    return [
+        (raw_event_row(f"Raw bench event {i}", org_id), raw_attribute_rows(specs))
+        for i, specs in enumerate(batches)
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def delete_events(engine: sa.Engine, ids: Sequence[int]) -> None:
     """Remove the raw baseline's events (attributes go by cascade), untimed."""
     with engine.begin() as conn:
         for i in range(0, len(ids), 500):
-            conn.execute(events.delete().where(events.c.id.in_(ids[i:i + 500])))
+            conn.execute(events.delete().where(events.c.id.in_(ids[i : i + 500])))
 
 
 def encode_seconds(batch: Sequence[MISPEvent]) -> float:
@@ -146,8 +149,9 @@ def time_pymisp(misp: PyMISP, batch: Sequence[MISPEvent], expected: int, metadat
     return elapsed
 
 
-def measure(misp: PyMISP, engine: sa.Engine, gen: Indicators, shape: Shape,
-            repeats: int, metadata: bool) -> Outcome:
+def measure(
+    misp: PyMISP, engine: sa.Engine, gen: Indicators, shape: Shape, repeats: int, metadata: bool
+) -> Outcome:
     """Raw then PyMISP, ``repeats`` times with fresh indicators; median rates."""
     org_id = admin_org_id(engine)
     pymisp_rates, raw_rates = [], []
@@ -161,8 +165,10 @@ def measure(misp: PyMISP, engine: sa.Engine, gen: Indicators, shape: Shape,
         encoding = encode_seconds(to_send)
         raw_rates.append(shape.total / raw_seconds)
         pymisp_rates.append(shape.total / pymisp_seconds)
-        print(f"  {shape} run {r + 1}: PyMISP {pymisp_seconds:7.2f} s (of which client-side "
-              f"JSON encoding {encoding:5.2f} s), raw {raw_seconds:6.2f} s")
+        print(
+            f"  {shape} run {r + 1}: PyMISP {pymisp_seconds:7.2f} s (of which client-side "
+            f"JSON encoding {encoding:5.2f} s), raw {raw_seconds:6.2f} s"
+        )
     return Outcome(shape, _median(pymisp_rates), _median(raw_rates))
 
 
@@ -194,21 +200,27 @@ def run(postgres: bool, shapes: Sequence[Shape], repeats: int, metadata: bool) -
 def report(outcomes: Sequence[Outcome]) -> None:
     print(f"\n{'shape':36} {'PyMISP add_event':>18} {'raw Core insert':>18} {'ratio':>7}")
     for o in outcomes:
-        print(f"{o.shape!s:36} {o.pymisp:>12,.0f} att/s {o.raw:>12,.0f} att/s "
-              f"{o.ratio:>6.2f}x  (target >= 0.40)")
+        print(
+            f"{o.shape!s:36} {o.pymisp:>12,.0f} att/s {o.raw:>12,.0f} att/s "
+            f"{o.ratio:>6.2f}x  (target >= 0.40)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true",
-                        help="run on a fresh PostgreSQL database")
+    parser.add_argument(
+        "--postgres", action="store_true", help="run on a fresh PostgreSQL database"
+    )
     parser.add_argument("--big", type=int, default=10_000, help="attributes of the one big event")
     parser.add_argument("--events", type=int, default=1_000, help="number of small events")
     parser.add_argument("--small", type=int, default=10, help="attributes per small event")
     parser.add_argument("--repeats", type=int, default=3, help="runs per shape (median kept)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 and 50 x 10, once")
-    parser.add_argument("--metadata", action="store_true",
-                        help="add_event(metadata=True): the answer leaves out the attributes")
+    parser.add_argument(
+        "--metadata",
+        action="store_true",
+        help="add_event(metadata=True): the answer leaves out the attributes",
+    )
     args = parser.parse_args()
     logging.getLogger("pymisp").setLevel(logging.ERROR)
     big, n_events, repeats = args.big, args.events, args.repeats

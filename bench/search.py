@@ -75,9 +75,11 @@ class Storage:
     total: int
 
     def __str__(self) -> str:
-        return (f"bare attribute row {self.bare / self.count:6.1f} B/attr, with indexes, "
-                f"ip_index and attribute_tags {self.total / self.count:6.1f} B/attr "
-                f"(ratio {self.total / self.bare:.2f}x, target < 2x)")
+        return (
+            f"bare attribute row {self.bare / self.count:6.1f} B/attr, with indexes, "
+            f"ip_index and attribute_tags {self.total / self.count:6.1f} B/attr "
+            f"(ratio {self.total / self.bare:.2f}x, target < 2x)"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -110,10 +112,13 @@ class _Rows:
     attribute_tags: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _fill_transaction(conn: sa.Connection, gen: Indicators, org_id: int, have: int,
-                      batch: int) -> None:
-    next_id = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(attributes.c.id), 0)))
-                  .scalar_one()) + 1
+def _fill_transaction(
+    conn: sa.Connection, gen: Indicators, org_id: int, have: int, batch: int
+) -> None:
+    next_id = (
+        int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(attributes.c.id), 0))).scalar_one())
+        + 1
+    )
     rows = _Rows()
     added = 0
     while added < batch:
@@ -122,8 +127,12 @@ def _fill_transaction(conn: sa.Connection, gen: Indicators, org_id: int, have: i
             check_normal_form(specs)
         draft = event_draft(specs, f"Bench event {have + added}")
         tag_ids = writes.ensure_tags(conn, writes.all_tags(draft), org_id=org_id, user_id=1)
-        row = writes.event_row(draft) | {"org_id": org_id, "orgc_id": org_id, "user_id": 1,
-                                         "attribute_count": len(specs)}
+        row = writes.event_row(draft) | {
+            "org_id": org_id,
+            "orgc_id": org_id,
+            "user_id": 1,
+            "attribute_count": len(specs),
+        }
         event_id = conn.execute(events.insert().returning(events.c.id), row).scalar_one()
         writes.set_event_tags(conn, event_id, draft.tags, tag_ids)
         pairs = list(zip(range(next_id, next_id + len(specs)), draft.attributes, strict=True))
@@ -131,11 +140,16 @@ def _fill_transaction(conn: sa.Connection, gen: Indicators, org_id: int, have: i
         rows.ip_index.extend(writes.ip_rows(event_id, pairs))
         rows.attribute_tags.extend(
             {"attribute_id": i, "event_id": event_id, "tag_id": tag_ids[t.name], "local": t.local}
-            for i, a in pairs for t in a.tags)
+            for i, a in pairs
+            for t in a.tags
+        )
         next_id += len(specs)
         added += len(specs)
-    for table, values in ((attributes, rows.attributes), (ip_index, rows.ip_index),
-                          (attribute_tags, rows.attribute_tags)):
+    for table, values in (
+        (attributes, rows.attributes),
+        (ip_index, rows.ip_index),
+        (attribute_tags, rows.attribute_tags),
+    ):
         if values:
             conn.execute(table.insert(), values)
 
@@ -145,14 +159,21 @@ def _sync_sequences(engine: sa.Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.begin() as conn:
-        conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('attributes', 'id'), "
-                             "(SELECT max(id) FROM attributes))"))
+        conn.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('attributes', 'id'), "
+                "(SELECT max(id) FROM attributes))"
+            )
+        )
 
 
 def _bench_org(engine: sa.Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(sa.text("SELECT id FROM organisations WHERE name = 'BENCH-ORG'"))
-                   .scalar_one())
+        return int(
+            conn.execute(
+                sa.text("SELECT id FROM organisations WHERE name = 'BENCH-ORG'")
+            ).scalar_one()
+        )
 
 
 def analyze(engine: sa.Engine) -> None:
@@ -171,7 +192,8 @@ def sample_values(engine: sa.Engine, n: int, seed: int) -> list[str]:
         top = int(conn.execute(sa.select(sa.func.max(attributes.c.id))).scalar_one())
         ids = sorted({rng.randint(1, top) for _ in range(n * 2)})
         q = sa.select(attributes.c.type, attributes.c.value1, attributes.c.value2).where(
-            attributes.c.id.in_(ids))
+            attributes.c.id.in_(ids)
+        )
         rows = conn.execute(q).all()
     values = [v2 if t == "filename|sha256" else v1 for t, v1, v2 in rows]
     rng.shuffle(values)
@@ -197,8 +219,9 @@ def raw_select(engine: sa.Engine) -> Callable[[str], int]:
     return run
 
 
-def measure(client: httpx.Client, engine: sa.Engine, values: Sequence[str],
-            warmup: int) -> tuple[Latency, Latency, Latency]:
+def measure(
+    client: httpx.Client, engine: sa.Engine, values: Sequence[str], warmup: int
+) -> tuple[Latency, Latency, Latency]:
     """Latencies of restSearch, getVersion and the raw SELECT, interleaved."""
     select = raw_select(engine)
     samples: dict[str, list[float]] = {"search": [], "floor": [], "raw": []}
@@ -215,8 +238,7 @@ def measure(client: httpx.Client, engine: sa.Engine, values: Sequence[str],
             samples["floor"].append(t1 - t0)
             samples["search"].append(t2 - t1)
             samples["raw"].append(t3 - t2)
-    return (Latency.of(samples["search"]), Latency.of(samples["floor"]),
-            Latency.of(samples["raw"]))
+    return (Latency.of(samples["search"]), Latency.of(samples["floor"]), Latency.of(samples["raw"]))
 
 
 def _check(version: httpx.Response, search: httpx.Response, found: int, value: str) -> None:
@@ -233,14 +255,22 @@ def storage(engine: sa.Engine) -> Storage:
         count = int(conn.execute(sa.select(sa.func.count()).select_from(attributes)).scalar_one())
         if engine.dialect.name == "postgresql":
             bare = conn.execute(sa.text("SELECT pg_relation_size('attributes')")).scalar_one()
-            total = sum(conn.execute(sa.text(f"SELECT pg_total_relation_size('{t}')")).scalar_one()
-                        for t in ATTRIBUTE_TABLES)
+            total = sum(
+                conn.execute(sa.text(f"SELECT pg_total_relation_size('{t}')")).scalar_one()
+                for t in ATTRIBUTE_TABLES
+            )
             return Storage(count, int(bare), int(total))
-        sizes: dict[str, int] = dict(conn.execute(sa.text(
-            "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s "
-            "JOIN sqlite_master m ON m.name = s.name GROUP BY m.tbl_name")).all())
-        bare = conn.execute(sa.text(
-            "SELECT SUM(pgsize) FROM dbstat WHERE name = 'attributes'")).scalar_one()
+        sizes: dict[str, int] = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT m.tbl_name, SUM(s.pgsize) FROM dbstat s "
+                    "JOIN sqlite_master m ON m.name = s.name GROUP BY m.tbl_name"
+                )
+            ).all()
+        )
+        bare = conn.execute(
+            sa.text("SELECT SUM(pgsize) FROM dbstat WHERE name = 'attributes'")
+        ).scalar_one()
         return Storage(count, int(bare), int(sum(sizes.get(t, 0) for t in ATTRIBUTE_TABLES)))
 
 
@@ -267,8 +297,10 @@ def run(postgres: bool, sizes: Sequence[int], requests: int, warmup: int) -> lis
         print(f"database: {db_label(engine)}; machine: {machine()}")
         gen = Indicators(seed=7)
         have = 0
-        with serve(url, scratch, key) as server, httpx.Client(
-                base_url=server.url, headers=auth_headers(key), timeout=120) as client:
+        with (
+            serve(url, scratch, key) as server,
+            httpx.Client(base_url=server.url, headers=auth_headers(key), timeout=120) as client,
+        ):
             for size in sorted(sizes):
                 t0 = time.perf_counter()
                 added = -have
@@ -276,9 +308,11 @@ def run(postgres: bool, sizes: Sequence[int], requests: int, warmup: int) -> lis
                 added += have
                 fill_seconds = time.perf_counter() - t0
                 analyze(engine)
-                print(f"filled to {have:,} attributes in {fill_seconds:.1f} s "
-                      f"({added / fill_seconds:,.0f} attr/s), then "
-                      f"{time.perf_counter() - t0 - fill_seconds:.1f} s of VACUUM/ANALYZE")
+                print(
+                    f"filled to {have:,} attributes in {fill_seconds:.1f} s "
+                    f"({added / fill_seconds:,.0f} attr/s), then "
+                    f"{time.perf_counter() - t0 - fill_seconds:.1f} s of VACUUM/ANALYZE"
+                )
                 values = sample_values(engine, requests + warmup, seed=size)
                 search, floor, raw = measure(client, engine, values, warmup)
                 result = Result(size, search, floor, raw, storage(engine), fill_seconds)
@@ -293,8 +327,10 @@ def report_size(r: Result) -> None:
     print(f"  restSearch by value   {r.search}")
     print(f"  getVersion (floor)    {r.floor}")
     print(f"  raw indexed SELECT    {r.raw}")
-    print(f"  restSearch p50 / floor p50 = {r.search.p50 / r.floor.p50:.2f}x (target <= 2x); "
-          f"restSearch p50 / raw p50 = {r.search.p50 / r.raw.p50:.1f}x")
+    print(
+        f"  restSearch p50 / floor p50 = {r.search.p50 / r.floor.p50:.2f}x (target <= 2x); "
+        f"restSearch p50 / raw p50 = {r.search.p50 / r.raw.p50:.1f}x"
+    )
     print(f"  storage: {r.storage}")
 
 
@@ -302,21 +338,28 @@ def report_scaling(results: Sequence[Result]) -> None:
     if len(results) < 2:
         return
     small, big = results[0], results[-1]
-    print(f"\nrestSearch p50 at {big.size:,} / p50 at {small.size:,} = "
-          f"{big.search.p50 / small.search.p50:.2f}x (target: flat, ~1x); "
-          f"raw SELECT: {big.raw.p50 / small.raw.p50:.2f}x")
+    print(
+        f"\nrestSearch p50 at {big.size:,} / p50 at {small.size:,} = "
+        f"{big.search.p50 / small.search.p50:.2f}x (target: flat, ~1x); "
+        f"raw SELECT: {big.raw.p50 / small.raw.p50:.2f}x"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--postgres", action="store_true",
-                        help="run on a fresh PostgreSQL database")
-    parser.add_argument("--sizes", default="10000,1000000",
-                        help="comma-separated attribute counts (default 10000,1000000)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="run on a fresh PostgreSQL database"
+    )
+    parser.add_argument(
+        "--sizes",
+        default="10000,1000000",
+        help="comma-separated attribute counts (default 10000,1000000)",
+    )
     parser.add_argument("--requests", type=int, default=500, help="timed requests per kind")
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests first")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: sizes 2000,20000, 100 requests")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: sizes 2000,20000, 100 requests"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     requests, warmup = args.requests, args.warmup

@@ -93,8 +93,12 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(db_url: str, tmp_path: Path, **overrides: object) -> Iterator[LiveServer]:
-    """Migrate ``db_url``, create an admin, serve with uvicorn on a free port."""
+def live_server(
+    db_url: str, tmp_path: Path, *, lifespan: str = "off", **overrides: object
+) -> Iterator[LiveServer]:
+    """Migrate ``db_url``, create an admin, serve with uvicorn on a free port.
+
+    ``lifespan="on"`` also runs the app's lifespan (the bus and the outbox relay)."""
     settings = Settings(database_url=db_url, data_dir=tmp_path, **overrides)  # type: ignore[arg-type]
     platform = Platform(
         engine=create_engine(db_url),
@@ -108,7 +112,7 @@ def live_server(db_url: str, tmp_path: Path, **overrides: object) -> Iterator[Li
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        lifespan="off",
+        lifespan=lifespan,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

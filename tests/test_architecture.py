@@ -19,7 +19,8 @@ ALLOWED: dict[str, set[str]] = {
     "storage": {"model", "formats"},
     "bus": {"model", "formats"},
     "deploy": {"model", "honeypots"},
-    "client": {"model", "formats"},
+    "client": {"model", "formats", "privacy"},
+    "sensors": {"model", "detection"},
     "services": {
         "model",
         "formats",
@@ -30,9 +31,10 @@ ALLOWED: dict[str, set[str]] = {
         "bus",
         "deploy",
         "client",
+        "sensors",
     },
-    "api": {"model", "formats", "services", "storage"},
-    "cli": {"model", "formats", "services", "storage", "api"},
+    "api": {"model", "formats", "services", "storage", "bus"},
+    "cli": {"model", "formats", "services", "storage", "bus", "api", "client"},
 }
 # Pure layers: no sockets, files, databases or web frameworks.
 PURE = {"model", "formats", "privacy", "detection", "honeypots"}

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from tests.services.acl_oracle import (
     AttributeFacts,
     EventView,
@@ -31,7 +32,6 @@ from tests.services.acl_oracle import (
     World,
 )
 from tests.support import LiveServer, live_server
-
 from threatmesh.model import access
 from threatmesh.model.enums import Distribution
 from threatmesh.model.roles import SITE_ADMIN_ROLE_ID, USER_ROLE_ID

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from threatmesh import __version__
 from threatmesh.api import errors
-from threatmesh.api.routes import admin, attributes, content, events, servers, trust, uma
+from threatmesh.api.routes import (
+    abe,
+    admin,
+    anonymizer,
+    attributes,
+    content,
+    events,
+    servers,
+    stream,
+    trust,
+    uma,
+)
 from threatmesh.api.settings import Settings
+from threatmesh.bus.base import Bus
+from threatmesh.bus.registry import create_bus
+from threatmesh.services.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Platform
+from threatmesh.services.relay import Relay
 from threatmesh.services.trust import Trust
+from threatmesh.storage.abe_keystore import FileKeyStore
 from threatmesh.storage.database import create_engine
 
 
@@ -29,6 +48,43 @@ def build_platform(settings: Settings) -> Platform:
     )
 
 
+def build_key_authority(settings: Settings) -> KeyAuthority:
+    """The CP-ABE key authority, its master keys in ``settings.abe_authority_dir``."""
+    directory = settings.abe_authority_dir or settings.data_dir / "abe-authority"
+    return KeyAuthority(
+        FileKeyStore(directory),
+        trust_from_config(settings.abe_trust_levels),
+        role_aliases=settings.abe_role_attributes,
+    )
+
+
+def build_bus(settings: Settings) -> Bus:
+    """The event bus that ``settings`` name (``THREATMESH_BUS``)."""
+    if settings.bus == "nats":
+        return create_bus(
+            "nats",
+            settings.nats_url,
+            stream=settings.nats_stream,
+            prefix=settings.nats_subject_prefix,
+        )
+    return create_bus(settings.bus)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Connect the bus and run the outbox relay while the server runs."""
+    settings: Settings = app.state.settings
+    bus = build_bus(settings)
+    relay = Relay(app.state.platform, bus).start() if settings.relay else None
+    app.state.bus, app.state.relay = bus, relay
+    try:
+        yield
+    finally:
+        if relay is not None:
+            relay.stop()
+        bus.close()
+
+
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     """A FastAPI app serving MISP's REST API over the configured database.
 
@@ -39,10 +95,13 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         title="threatmesh",
         version=__version__,
         description="A MISP-compatible threat-intelligence sharing platform.",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
-    for module in (servers, events, attributes, content, admin, uma, trust):
+    app.state.key_authority = build_key_authority(settings)
+    routers = (servers, events, attributes, content, admin, stream, anonymizer, abe, uma, trust)
+    for module in routers:
         app.include_router(module.router)
     return app

@@ -32,6 +32,29 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(
         default=2.0, ge=0, description="How long an API key lookup is reused"
     )
+    bus: str = Field(default="memory", description="Event bus backend: memory or nats")
+    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server (bus=nats)")
+    nats_stream: str = Field(default="THREATMESH", description="JetStream stream name")
+    nats_subject_prefix: str = Field(
+        default="threatmesh", description="Subjects are <prefix>.<topic>"
+    )
+    relay: bool = Field(default=True, description="Run the outbox relay in this process")
+    stream_poll_seconds: float = Field(
+        default=0.5, gt=0, description="How often an SSE stream looks for other workers' changes"
+    )
+
+    abe_authority_dir: Path | None = Field(
+        default=None,
+        description="Key authority's master-key directory; default: data_dir/abe-authority",
+    )
+    abe_trust_levels: dict[str, int] = Field(
+        default_factory=dict,
+        description='Trust level per organisation name for ABE keys, e.g. {"CIRCL": 4}',
+    )
+    abe_role_attributes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Extra ABE roles per MISP role name, e.g. {"User": ["analyst"]}',
+    )
 
     uma_rpt_ttl: int = Field(
         default=300, ge=10, le=86_400, description="Lifetime of a UMA RPT, in seconds"

@@ -1,4 +1,4 @@
-"""``threatmesh serve | db upgrade | admin ... | demo``."""
+"""``threatmesh serve | db upgrade | admin ... | demo | protect | reveal ...``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
+from threatmesh.cli import detect as detect_cli
+from threatmesh.cli import lab as lab_cli
+from threatmesh.cli import outbox as outbox_cli
+from threatmesh.cli import protect as protect_cli
 from threatmesh.cli import provenance as provenance_cli
+from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
 from threatmesh.storage import database, directory
@@ -20,6 +25,11 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 admin_app = typer.Typer(help="Organisations, users and keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+app.command("anonymize")(anonymize_command)
+protect_cli.register(app)
+app.add_typer(lab_cli.app, name="lab")
+app.add_typer(detect_cli.app, name="detect")
+app.add_typer(outbox_cli.app, name="outbox")
 app.add_typer(provenance_cli.app, name="provenance")
 
 

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from threatmesh.formats.fields import (
     as_bool,
     as_date,
@@ -25,7 +27,7 @@ from threatmesh.formats.fields import (
     uuid_or_new,
     where,
 )
-from threatmesh.model import describe_types, object_templates
+from threatmesh.model import describe_types, envelope, object_templates
 from threatmesh.model.drafts import (
     AttributeDraft,
     EventDraft,
@@ -107,13 +109,11 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
     """Validate one attribute dict into an :class:`AttributeDraft`."""
     data = as_dict(raw, path)
     type_, category = _type_and_category(data, path)
-    raw_value = data.get("value")
-    if raw_value is None or raw_value == "":
-        raise InvalidInput(f"{where(path, 'value')}: an attribute needs a value")
-    try:
-        value1, value2 = normalize_value(type_, as_str(raw_value, where(path, "value")))
-    except InvalidValue as exc:
-        raise InvalidValue(f"{where(path, 'value')}: {exc.message}") from None
+    sealed = protected_value(data, path)
+    if sealed is not None:
+        value1, value2 = sealed.marker(), ""
+    else:
+        value1, value2 = _plain_value(data, type_, path)
     dist, sg = _distribution(data, path, Distribution.INHERIT)
     to_ids = data.get("to_ids")
     relation = data.get("object_relation")
@@ -132,7 +132,9 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
         distribution=dist,
         sharing_group_id=sg,
         comment=field_str(data, "comment", path, max_len=65535),
-        disable_correlation=field_bool(data, "disable_correlation", path),
+        # A protected value correlates only through its blind index, if it has one.
+        disable_correlation=(sealed is not None and sealed.blind_index is None)
+        or field_bool(data, "disable_correlation", path),
         timestamp=now if not stamp else as_timestamp(stamp, where(path, "timestamp"), now),
         first_seen=None if first is None else as_seen(first, where(path, "first_seen")),
         last_seen=None if last is None else as_seen(last, where(path, "last_seen")),
@@ -141,7 +143,25 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
         if relation is None
         else as_str(relation, where(path, "object_relation")),
         tags=parse_tags(data["Tag"], where(path, "Tag")) if data.get("Tag") else [],
+        envelope=None if sealed is None else orjson.dumps(sealed.to_json()).decode(),
     )
+
+
+def _plain_value(data: Mapping[str, Any], type_: str, path: str) -> tuple[str, str]:
+    raw_value = data.get("value")
+    if raw_value is None or raw_value == "":
+        raise InvalidInput(f"{where(path, 'value')}: an attribute needs a value")
+    try:
+        return normalize_value(type_, as_str(raw_value, where(path, "value")))
+    except InvalidValue as exc:
+        raise InvalidValue(f"{where(path, 'value')}: {exc.message}") from None
+
+
+def protected_value(data: Mapping[str, Any], path: str) -> envelope.Envelope | None:
+    """The CP-ABE envelope of a protected attribute (its ``Protected`` field), or None.
+    Its value is not validated against the type: the server never sees the plaintext."""
+    raw = data.get("Protected")
+    return None if raw is None else envelope.parse(raw, where(path, "Protected"))
 
 
 def _parse_reference(raw: Any, path: str, now: int) -> ReferenceDraft:

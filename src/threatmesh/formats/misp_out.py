@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 Row = Mapping[Any, Any]  # also accepts SQLAlchemy RowMapping
 
 
@@ -69,7 +71,13 @@ def attribute(row: Row) -> dict[str, Any]:
         "first_seen": seen(row["first_seen"]),
         "last_seen": seen(row["last_seen"]),
         "value": f"{row['value1']}|{value2}" if value2 else row["value1"],
-    }
+    } | protected(row)
+
+
+def protected(row: Row) -> dict[str, Any]:
+    """``{"Protected": envelope}`` for a protected attribute row, else nothing."""
+    text = row.get("envelope")
+    return {"Protected": orjson.loads(text)} if text else {}
 
 
 def misp_object(row: Row) -> dict[str, Any]:

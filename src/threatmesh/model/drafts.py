@@ -39,6 +39,8 @@ class AttributeDraft:
     deleted: bool = False
     object_relation: str | None = None
     tags: list[TagRef] = field(default_factory=list)
+    #: The CP-ABE envelope (JSON text) of a protected value; ``value1`` is then its marker.
+    envelope: str | None = None
 
     @property
     def value(self) -> str:

@@ -1,7 +1,9 @@
-"""Privacy and trust: pure rules and published schemes (UMA decisions, the provenance
-chain, source reputation...).
+"""Privacy: pure privacy-enhancing techniques applied to MISP data: the anonymizer
+(``anonymizer``), CP-ABE (``abe``), blind indexes, UMA
+authorization decisions (``authz``), the provenance chain (``provenance``) and source
+reputation (``reputation``).
 
-May import ``model`` only. No sockets, files, database, web framework or wall clock:
-callers pass the time and the keys in. Cryptography comes from ``cryptography`` and
-``joserfc``; nothing here invents a primitive.
+May import ``model`` only. Pure: no sockets, files, database, web or wall clock; keys and
+random sources are passed in by the caller (``services``) or come from the operating
+system's CSPRNG through the cryptographic libraries.
 """

@@ -12,6 +12,7 @@ from threatmesh.formats.fields import as_bool, as_int, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.roles import SITE_ADMIN_ROLE_ID
+from threatmesh.services import notify
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
 from threatmesh.storage import directory
 from threatmesh.storage.database import upgrade
@@ -71,6 +72,7 @@ def add_org(platform: Platform, who: Identity | None, payload: Any) -> dict[str,
                 "created_by": who.viewer.user_id if who else 0,
             },
         ).scalar_one()
+        notify.organisation(conn, oid, "add")
         return directory.org_summary(_org(conn, oid))
 
 
@@ -92,6 +94,7 @@ def edit_org(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[
             .where(organisations.c.id == row["id"])
             .values(**values, date_modified=platform.now())
         )
+        notify.organisation(conn, row["id"], "edit")
         return directory.org_summary(_org(conn, row["id"]))
 
 
@@ -110,6 +113,7 @@ def delete_org(platform: Platform, who: Identity, ref: str) -> None:
         )
         if busy:
             raise Conflict("The organisation still has users or events.")
+        notify.organisation(conn, row["id"], "delete")
         conn.execute(sharing_group_orgs.delete().where(sharing_group_orgs.c.org_id == row["id"]))
         conn.execute(organisations.delete().where(organisations.c.id == row["id"]))
 
@@ -182,6 +186,7 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
             },
         ).scalar_one()
         key = _issue_key(conn, uid, now, "created with the user")
+        notify.user(conn, uid, "add")
         user = directory.find_user(conn, uid)
         assert user is not None
         return {"User": directory.user_summary(user) | {"authkey": key}}
@@ -248,6 +253,7 @@ def delete_user(platform: Platform, who: Identity, ref: str) -> None:
         user = directory.find_user(conn, ref)
         if user is None:
             raise NotFound("Invalid user.")
+        notify.user(conn, user["id"], "delete")
         conn.execute(users.delete().where(users.c.id == user["id"]))
 
 

@@ -17,7 +17,7 @@ from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.model import access
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import provenance
+from threatmesh.services import notify, provenance
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import acl, reads, search, writes
@@ -89,6 +89,7 @@ def add_attributes(
         ids = writes.insert_attributes(conn, ev["id"], drafts, tag_ids=tag_ids)
         touch_event(conn, ev["id"], now)
         provenance.record_event_version(platform, conn, ev["id"], "content", who)
+        notify.attributes_changed(conn, ids, "add")
         rows = conn.execute(
             sa.select(attributes).where(attributes.c.id.in_(ids)).order_by(attributes.c.id)
         ).mappings()
@@ -134,6 +135,7 @@ def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) ->
         writes.index_ips(conn, old["event_id"], [(old["id"], draft)])
         touch_event(conn, old["event_id"], now)
         provenance.record_event_version(platform, conn, old["event_id"], "content", who)
+        notify.attributes_changed(conn, [old["id"]], "edit")
     return view_attribute(platform, who, str(old["id"]))
 
 
@@ -142,6 +144,7 @@ def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool)
     now = platform.now()
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
+        notify.attributes_changed(conn, [row["id"]], "delete")  # before a hard delete
         if hard:
             conn.execute(attributes.delete().where(attributes.c.id == row["id"]))
         else:

@@ -15,7 +15,7 @@ from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services import provenance
+from threatmesh.services import notify, provenance
 from threatmesh.services.attributes import find_attribute, touch_event
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -52,6 +52,7 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
         (oid,) = writes.insert_objects(conn, ev["id"], [draft], tag_ids=tag_ids)
         touch_event(conn, ev["id"], now)
         provenance.record_event_version(platform, conn, ev["id"], "content", who)
+        notify.object_changed(conn, oid, "add")
         return _object_view(conn, oid)
 
 
@@ -82,6 +83,7 @@ def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) ->
         ev = get_visible(platform, conn, who, str(row.event_id))
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to delete this object.")
+        notify.object_changed(conn, row.id, "delete")  # before a hard delete
         if hard:
             conn.execute(attributes.delete().where(attributes.c.object_id == row.id))
             conn.execute(objects.delete().where(objects.c.id == row.id))
@@ -130,6 +132,14 @@ def attach_tag(
             events.update().where(events.c.id == event_id).values(timestamp=platform.now())
         )
         provenance.record_event_version(platform, conn, event_id, "content", who)
+        notify.tag_changed(
+            conn,
+            tag_id,
+            event_id=event_id,
+            attribute_id=attr_id,
+            local=local,
+            action="attach" if attach else "detach",
+        )
         return kind
 
 
@@ -189,6 +199,7 @@ def add_sighting(
         for eid in {eid for _, eid in targets}:
             conn.execute(events.update().where(events.c.id == eid).values(sighting_timestamp=when))
         provenance.record_sightings(platform, conn, [str(r["uuid"]) for r in rows])
+        notify.sightings_added(conn, [str(r["uuid"]) for r in rows])
         q = reads.sighting_query().where(sightings.c.uuid.in_([r["uuid"] for r in rows]))
         return [misp_out.sighting(r) for r in conn.execute(q).mappings()]
 

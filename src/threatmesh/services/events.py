@@ -14,7 +14,7 @@ from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import provenance, reputation
+from threatmesh.services import notify, provenance, reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, search, writes
 from threatmesh.storage.edits import apply_event_edit
@@ -107,6 +107,9 @@ def add_event(
             locked=orgc_id != who.viewer.org_id,
         )
         provenance.record_event_version(platform, conn, event_id, "add", who)
+        notify.event(conn, event_id, "add")
+        if draft.published:
+            notify.published(conn, event_id)
     return view_event(platform, who, str(event_id), metadata=metadata)
 
 
@@ -158,6 +161,9 @@ def edit_event(
             user_id=who.viewer.user_id,
         )
         provenance.record_event_version(platform, conn, row["id"], "edit", who)
+        notify.event(conn, row["id"], "edit")
+        if publish:
+            notify.published(conn, row["id"])
     return view_event(platform, who, str(row["id"]), metadata=metadata)
 
 
@@ -166,6 +172,7 @@ def delete_event(platform: Platform, who: Identity, ref: str) -> int:
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
         provenance.record_event_version(platform, conn, row["id"], "delete", who)
+        notify.event(conn, row["id"], "delete")  # before the rows go
         conn.execute(events.delete().where(events.c.id == row["id"]))
         return int(row["id"])
 
@@ -182,6 +189,9 @@ def set_published(platform: Platform, who: Identity, ref: str, published: bool) 
         conn.execute(events.update().where(events.c.id == row["id"]).values(**values))
         action = "publish" if published else "unpublish"
         provenance.record_event_version(platform, conn, row["id"], action, who)
+        notify.event(conn, row["id"], "publish" if published else "unpublish")
+        if published:
+            notify.published(conn, row["id"])
         return int(row["id"])
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from threatmesh.model.access import Viewer
+from threatmesh.services.notify import Doorbell
 from threatmesh.services.trust import Trust
-from threatmesh.storage import directory
+from threatmesh.storage import directory, outbox
 from threatmesh.storage.reads import ReadOptions
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
@@ -53,6 +54,8 @@ class Platform:
     clock: Callable[[], float] = time.time
     #: Tag rows by id, shared by searches (tags are never deleted; ids never reused).
     tag_cache: dict[int, RowMapping] = field(default_factory=dict)
+    #: Rung after each commit that wrote notifications (wakes the relay and streams).
+    doorbell: Doorbell = field(default_factory=Doorbell)
     #: UMA, provenance and reputation options and caches (services/trust.py).
     trust: Trust = field(default_factory=Trust)
     _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
@@ -68,10 +71,16 @@ class Platform:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction: committed on success, rolled back on any error."""
+        """One write transaction: committed on success, rolled back on any error.
+
+        Notifications the use case queued are inserted last, just before the commit."""
         with self.engine.begin() as conn:
+            outbox.begin(conn)
             yield conn
+            notified = outbox.flush(conn, self.now())
         self.forget_identities()
+        if notified:
+            self.doorbell.ring()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -50,7 +50,7 @@ def record_event_evidence(
     for other, value in reputation_evidence.reporters(conn, values, org_id):
         for subject, source in ((org_id, other), (other, org_id)):
             rows.append(_row(subject, source, EvidenceKind.MATCH, _item(value), now))
-    reputation_evidence.record(conn, rows)
+    reputation_evidence.upsert(conn, rows)
     if rows:
         platform.trust.forget_scores()
 
@@ -72,7 +72,7 @@ def record_sighting_evidence(
         for s in sightings
         if s["type"] in kinds and s["org_id"] != s["orgc_id"]
     ]
-    reputation_evidence.record(conn, rows)
+    reputation_evidence.upsert(conn, rows)
     platform.trust.forget_scores()
 
 

@@ -22,7 +22,7 @@ _CHUNK = 500
 _KEY = ["subject_org_id", "source_org_id", "kind", "item"]
 
 
-def record(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+def upsert(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Upsert evidence rows (``subject_org_id, source_org_id, kind, item, at``), keeping
     the latest ``at`` of each."""
     if not rows:

@@ -246,6 +246,8 @@ attributes = sa.Table(
     sa.Column("timestamp", sa.BigInteger, nullable=False),
     sa.Column("first_seen", sa.BigInteger, nullable=True),
     sa.Column("last_seen", sa.BigInteger, nullable=True),
+    # A CP-ABE envelope (JSON) when the value is protected; value1 then holds its marker.
+    sa.Column("envelope", sa.Text, nullable=True),
     sa.Index(None, "event_id"),
     # The value index: restSearch by value and correlation both read it.
     sa.Index(None, "value1"),

@@ -150,6 +150,7 @@ def attribute_row(event_id: int, a: AttributeDraft, object_id: int) -> dict[str,
         "timestamp": a.timestamp,
         "first_seen": a.first_seen,
         "last_seen": a.last_seen,
+        "envelope": a.envelope,
     }
 
 

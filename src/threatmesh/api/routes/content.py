@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from threatmesh.api.attachments import store_of
 from threatmesh.api.http import (
     MispJSON,
     hard_delete,
@@ -17,6 +18,7 @@ from threatmesh.api.http import (
 from threatmesh.formats.fields import as_bool
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import InvalidInput
+from threatmesh.services import attachments
 from threatmesh.services import content as svc
 from threatmesh.services.platform import Identity
 
@@ -32,7 +34,11 @@ def add_object(
     body: Any = Depends(json_body),
 ) -> MispJSON:
     """Add an object (checked against its misp-objects template) to an event."""
-    return MispJSON({"Object": svc.add_object(platform_of(request), who, event_ref, body)})
+    store = store_of(request)
+    obj = attachments.write_with(
+        store, body, lambda b: svc.add_object(platform_of(request), who, event_ref, b)
+    )
+    return MispJSON({"Object": attachments.decorate(store, obj)})
 
 
 @router.post("/objects/delete/{ref}")

@@ -9,8 +9,10 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
 
+from threatmesh.api.attachments import store_of
 from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
 from threatmesh.model.errors import NotFound
+from threatmesh.services import attachments
 from threatmesh.services import events as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search_params import parse_query
@@ -33,14 +35,19 @@ def add(
 ) -> MispJSON:
     """Add an event with its attributes, objects and tags (one transaction)."""
     metadata = _metadata(named)
-    return MispJSON({"Event": svc.add_event(platform_of(request), who, body, metadata=metadata)})
+    store = store_of(request)
+    event = attachments.write_with(
+        store, body, lambda b: svc.add_event(platform_of(request), who, b, metadata=metadata)
+    )
+    return MispJSON({"Event": attachments.decorate(store, event)})
 
 
 @router.get("/events/view/{ref}")
 @router.post("/events/view/{ref}")
 def view(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """An event as the caller may see it, with correlations (``RelatedEvent``)."""
-    return MispJSON({"Event": svc.view_event(platform_of(request), who, ref)})
+    event = svc.view_event(platform_of(request), who, ref)
+    return MispJSON({"Event": attachments.decorate(store_of(request), event)})
 
 
 @router.head("/events/view/{ref}")

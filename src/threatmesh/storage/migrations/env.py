@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from threatmesh.storage import trust_tables  # noqa: F401  (registers its tables)
-from threatmesh.storage.tables import metadata
+from threatmesh.storage.schema import metadata
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

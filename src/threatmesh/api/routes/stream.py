@@ -1,0 +1,92 @@
+"""``stream/events``: the live event stream as Server-Sent Events.
+
+``GET /stream/events?topics=misp_json_event,misp_json_attribute`` with the usual
+``Authorization`` header. Each frame's ``id`` is the notification id; reconnect with
+``Last-Event-ID`` (or ``?last_event_id=``) to resume after it (0: from the start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from threatmesh.api.http import identify, platform_of
+from threatmesh.bus.topics import parse_topics
+from threatmesh.services import stream as svc
+from threatmesh.services.platform import Identity, Platform
+
+router = APIRouter(tags=["stream"])
+
+#: A comment line this often keeps proxies from closing an idle stream.
+_KEEPALIVE_SECONDS = 15.0
+
+
+def _key(request: Request) -> str:
+    return (
+        request.headers.get("authorization") or request.headers.get("x-misp-auth") or ""
+    ).strip()
+
+
+@router.get("/stream/events")
+async def events(
+    request: Request,
+    topics: str | None = None,
+    last_event_id: str | None = None,
+    who: Identity = Depends(identify),
+) -> StreamingResponse:
+    """Notifications as they are committed, filtered to what the caller may see."""
+    platform = platform_of(request)
+    wanted = parse_topics(topics)
+    header = request.headers.get("last-event-id")
+    where = "Last-Event-ID" if header is not None else "last_event_id"
+    requested = svc.parse_position(header if header is not None else last_event_id, where)
+    start = await run_in_threadpool(svc.start_position, platform, requested, where)
+    poll: float = request.app.state.settings.stream_poll_seconds
+    frames = _frames(platform, _key(request), start, frozenset(wanted), poll)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
+
+
+async def _frames(
+    platform: Platform, key: str, position: int, wanted: frozenset[str], poll: float
+) -> AsyncIterator[bytes]:
+    yield b": threatmesh event stream\nretry: 2000\n\n"
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+    stop_listening = platform.doorbell.listen(lambda: _wake(loop, woken))
+    last_sent = time.monotonic()
+    try:
+        while True:
+            woken.clear()  # before reading, so a commit during the read is not missed
+            # Identify again each round: a disabled user or a revoked key ends the stream.
+            who = await run_in_threadpool(platform.identify, key)
+            if who is None:
+                return
+            position, frames, more = await run_in_threadpool(
+                svc.next_frames, platform, who.viewer, position, wanted
+            )
+            if frames:
+                yield b"".join(f.encode() for f in frames)
+                last_sent = time.monotonic()
+            if more:
+                continue
+            # Woken by a commit in this process, else look again after ``poll`` seconds
+            # for commits made through other workers.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), timeout=poll)
+            if time.monotonic() - last_sent > _KEEPALIVE_SECONDS:
+                yield b": keep-alive\n\n"
+                last_sent = time.monotonic()
+    finally:
+        stop_listening()
+
+
+def _wake(loop: asyncio.AbstractEventLoop, woken: asyncio.Event) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop closed as the stream ended
+        loop.call_soon_threadsafe(woken.set)

@@ -1,0 +1,176 @@
+"""``threatmesh detect``: train, run the detection service, evaluate, export to ONNX."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from threatmesh.cli.extras import require_ml
+from threatmesh.model.errors import ThreatmeshError
+
+# The services are imported inside each command: they pull in torch, nfstream and
+# onnxruntime, which would make every `threatmesh` invocation (even --help) slow.
+
+app = typer.Typer(help="EBIDS: the ensemble deep-learning network IDS.", no_args_is_help=True)
+
+
+def _fail(exc: ThreatmeshError) -> None:
+    typer.echo(f"error: {exc.message}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command("train")
+def train_cmd(
+    chunks: list[Path] = typer.Argument(
+        ..., help="Labelled flow CSVs or lab pcaps, one chunk each"
+    ),
+    out: Path = typer.Option(Path("model.ebids"), "--out", help="Model file to write"),
+    detector: str = typer.Option(
+        "ebids", "--detector", help="ebids, ebids-max, ebids-average, ebids-stacking, pooled"
+    ),
+    epochs: int = typer.Option(30, "--epochs"),
+    fraction: float = typer.Option(1.0, "--labels", help="Fraction of labels used"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Train a detector and write its model file (weights, preprocessing, manifest)."""
+    require_ml()
+    from threatmesh.services import detect_train
+
+    try:
+        batches = [detect_train.load_chunk(p) for p in chunks]
+        det = detect_train.train(
+            batches, detector=detector, epochs=epochs, fraction=fraction, seed=seed
+        )
+        detect_train.save(det, out, created=datetime.now(UTC).isoformat())
+    except ThreatmeshError as exc:
+        _fail(exc)
+    typer.echo(f"{out}: {detector} with models {', '.join(det.models)}", err=True)
+
+
+@app.command("run")
+def run_cmd(
+    watch: Path | None = typer.Option(None, "--watch", help="Directory of pcaps / flow CSVs"),
+    nats_url: str | None = typer.Option(None, "--nats-url", help="Also take inputs from NATS"),
+    nats_subject: str = typer.Option("threatmesh.captures", "--nats-subject"),
+    model: Path = typer.Option(..., "--model", help="Model file"),
+    url: str = typer.Option(..., "--url", envvar="THREATMESH_MISP_URL", help="Platform URL"),
+    key: str = typer.Option(..., "--key", envvar="THREATMESH_MISP_KEY", help="API key"),
+    backend: str = typer.Option("torch", "--backend", help="torch or onnx"),
+    threshold: float = typer.Option(0.75, "--threshold"),
+    benign_threshold: float = typer.Option(0.01, "--benign-threshold"),
+    window: int = typer.Option(300, "--window-seconds", help="Event window per attacker"),
+    bank: Path | None = typer.Option(None, "--bank", help="Where benign flows are banked"),
+    poll: float = typer.Option(1.0, "--poll-seconds"),
+    once: bool = typer.Option(False, "--once", help="Process what is there, then exit"),
+    insecure: bool = typer.Option(False, "--insecure", help="Do not verify TLS"),
+) -> None:
+    """Watch a directory (and/or a NATS subject naming files); publish detections to the
+    platform through its MISP API."""
+    if watch is None and nats_url is None:
+        typer.echo("error: give --watch DIR, --nats-url URL, or both", err=True)
+        raise typer.Exit(2)
+    require_ml()
+    from threatmesh.services import detect_train
+    from threatmesh.services.detect import DetectConfig, connect
+    from threatmesh.services.detect_watch import Watcher
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        det, manifest = detect_train.load(model)
+    except ThreatmeshError as exc:
+        _fail(exc)
+    cfg = DetectConfig(
+        version=f"{manifest['detector']}/{manifest['sha256']['weights.pt'][:12]}",
+        threshold=threshold,
+        benign_threshold=benign_threshold,
+        window_seconds=window,
+    )
+    watcher = Watcher(
+        watch,
+        detect_train.scorer(det, backend),
+        connect(url, key, verify_tls=not insecure),
+        cfg,
+        bank,
+        poll,
+    )
+    if once:
+        watcher.poll(wait_stable=False)
+        return
+    _serve(watcher, nats_url, nats_subject)
+
+
+def _serve(watcher: Any, nats_url: str | None, subject: str) -> None:
+    from threatmesh.services.detect_nats import listen
+
+    stop = threading.Event()
+    threads = [threading.Thread(target=watcher.run, args=(stop,), daemon=True)]
+    if nats_url:
+        args = (nats_url, subject, watcher.process, stop)
+        threads.append(threading.Thread(target=listen, args=args, daemon=True))
+    for t in threads:
+        t.start()
+    try:
+        while any(t.is_alive() for t in threads):
+            threads[0].join(timeout=0.5)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    chunks: list[Path] = typer.Argument(..., help="Labelled training chunks"),
+    holdout: list[Path] = typer.Option([], "--holdout", help="Separate labelled captures"),
+    epochs: int = typer.Option(30, "--epochs"),
+    seeds: int = typer.Option(1, "--seeds", help="Repeat over this many seeds"),
+    fractions: str = typer.Option("1,0.1,0.01", "--labels", help="Label fractions"),
+    detectors: str = typer.Option("ebids,pooled", "--detectors", help="Detectors compared"),
+    out: Path | None = typer.Option(None, "--out", help="Write all figures as JSON"),
+    threads: int = typer.Option(1, "--threads", help="torch threads (the machine is shared)"),
+) -> None:
+    """Per-class precision/recall/F1, ROC-AUC, PR-AUC: ensemble vs pooled network."""
+    require_ml()
+    from threatmesh.services import detect_eval, detect_train
+
+    detect_train.set_threads(threads)
+    try:
+        batches = [detect_train.load_chunk(p) for p in chunks]
+        held = [detect_train.load_chunk(p) for p in holdout]
+    except ThreatmeshError as exc:
+        _fail(exc)
+    result = detect_eval.evaluate(
+        batches,
+        held,
+        detectors=detectors.split(","),
+        epochs=epochs,
+        seeds=range(seeds),
+        fractions=[float(f) for f in fractions.split(",")],
+        progress=lambda m: typer.echo(m, err=True),
+    )
+    result["summary"] = detect_eval.summary(result["results"])
+    if out:
+        out.write_text(json.dumps(result, indent=1))
+    for row in result["summary"]:
+        typer.echo(
+            f"{row['test']:<16} {row['fraction']:>5.0%} {row['detector']:<8} "
+            f"macro-F1 {row['macro_f1']:.4f} (min {row['macro_f1_min']:.4f}) "
+            f"PR-AUC {row['pr_auc']:.4f}"
+        )
+
+
+@app.command("export-onnx")
+def export_cmd(model: Path = typer.Argument(...), out: Path = typer.Option(..., "--out")) -> None:
+    """Write a model's network as ONNX (inputs: preprocessed flows)."""
+    require_ml()
+    from threatmesh.services import detect_train
+
+    try:
+        det, _ = detect_train.load(model)
+    except ThreatmeshError as exc:
+        _fail(exc)
+    detect_train.export_onnx(det, out)

@@ -1,0 +1,31 @@
+"""``threatmesh outbox status | prune``: the notifications table, for operators."""
+
+from __future__ import annotations
+
+import typer
+
+from threatmesh.api.app import build_platform
+from threatmesh.api.settings import Settings
+from threatmesh.storage import outbox
+
+app = typer.Typer(help="The event stream's outbox (notifications table).", no_args_is_help=True)
+
+
+@app.command("status")
+def status() -> None:
+    """Print the newest notification id and how many wait for the bus."""
+    platform = build_platform(Settings())
+    with platform.read() as conn:
+        typer.echo(f"newest {outbox.last_id(conn)}, undelivered {outbox.undelivered_count(conn)}")
+
+
+@app.command("prune")
+def prune(
+    days: float = typer.Option(30.0, "--older-than-days", min=0, help="Age of delivery"),
+) -> None:
+    """Delete notifications delivered more than DAYS ago (SSE clients can no longer
+    resume from before them); undelivered ones are always kept."""
+    platform = build_platform(Settings())
+    with platform.write() as conn:
+        gone = outbox.prune(conn, delivered_before=platform.now() - int(days * 86400))
+    typer.echo(f"deleted {gone} delivered notifications")

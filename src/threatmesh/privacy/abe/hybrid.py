@@ -1,0 +1,110 @@
+"""Hybrid encryption: FAME wraps the AES-256-GCM keys; payloads are AES-GCM.
+
+``seal_many`` encapsulates a random GT element under the policy once for a batch; each
+item's AES-256 key is HKDF-SHA256 of that element with the item's ``context`` (the
+attribute's type and UUID), and AES-GCM's associated data binds the epoch, the policy,
+the blind index and the context, so a server cannot move an envelope to another
+attribute or edit its policy without decryption failing.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from threatmesh.model.envelope import BlindIndex, Envelope
+from threatmesh.privacy.abe import fame, serial
+from threatmesh.privacy.abe.errors import DecryptionFailed
+
+_INFO = b"threatmesh/abe/v1/aes-256-gcm\x00"
+
+#: Decapsulated secrets by (policy, ABE ciphertext), shared by the envelopes of a batch.
+SecretCache = dict[tuple[str, bytes], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One payload to seal, its context (attribute type and UUID) and blind index."""
+
+    payload: bytes
+    context: bytes
+    blind_index: BlindIndex | None = None
+
+
+def _aes_key(secret: bytes, context: bytes) -> bytes:
+    """A per-item AES-256 key: HKDF-SHA256 of the encapsulated GT element, bound to the
+    item's context, so the items of one batch never share an AES key."""
+    kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO + context)
+    return kdf.derive(secret)
+
+
+def associated_data(
+    epoch: int, policy_text: str, blind_index: BlindIndex | None, context: bytes
+) -> bytes:
+    """What AES-GCM authenticates besides the payload."""
+    bi = None if blind_index is None else [blind_index.key_id, blind_index.tag]
+    fields = [epoch, policy_text, bi, context.hex()]
+    return b"threatmesh/abe/v1\x00" + json.dumps(fields, separators=(",", ":")).encode()
+
+
+def seal_many(pk: fame.PublicKey, policy_text: str, items: Sequence[Item]) -> list[Envelope]:
+    """Seal ``items`` under ``policy_text`` with ONE encapsulation: the envelopes share
+    the ABE ciphertext, so a reader pays the pairings once per batch (an event's worth
+    of attributes), not once per attribute."""
+    ct, element = fame.encapsulate(pk, policy_text)
+    abe, secret = serial.dump_ciphertext(ct), element.serialize()
+    out = []
+    for item in items:
+        nonce = secrets.token_bytes(12)
+        aad = associated_data(pk.epoch, policy_text, item.blind_index, item.context)
+        body = AESGCM(_aes_key(secret, item.context)).encrypt(nonce, item.payload, aad)
+        out.append(Envelope(pk.epoch, policy_text, abe, nonce, body, item.blind_index))
+    return out
+
+
+def seal(
+    pk: fame.PublicKey,
+    policy_text: str,
+    payload: bytes,
+    *,
+    context: bytes,
+    blind_index: BlindIndex | None = None,
+) -> Envelope:
+    """``payload`` encrypted so that only keys satisfying ``policy_text`` open it."""
+    return seal_many(pk, policy_text, [Item(payload, context, blind_index)])[0]
+
+
+def _secret(sk: fame.SecretKey, envelope: Envelope, cache: SecretCache | None) -> bytes:
+    slot = (envelope.policy, envelope.abe)
+    if cache is not None and slot in cache:
+        return cache[slot]
+    ct = serial.load_ciphertext(envelope.abe, envelope.policy)
+    if ct.epoch != envelope.epoch:
+        raise DecryptionFailed("envelope: its epoch and its ciphertext's epoch differ")
+    secret = fame.decapsulate(sk, ct).serialize()
+    if cache is not None:
+        cache[slot] = secret
+    return secret
+
+
+def open_envelope(
+    sk: fame.SecretKey, envelope: Envelope, *, context: bytes, cache: SecretCache | None = None
+) -> bytes:
+    """The payload of ``envelope``; :class:`DecryptionFailed` (or a subclass saying why)
+    when the key cannot open it or anything was tampered with. ``cache`` (one dict per
+    batch of reads) keeps decapsulated secrets for envelopes that share a ciphertext."""
+    secret = _secret(sk, envelope, cache)
+    aad = associated_data(envelope.epoch, envelope.policy, envelope.blind_index, context)
+    try:
+        return AESGCM(_aes_key(secret, context)).decrypt(envelope.nonce, envelope.body, aad)
+    except InvalidTag:
+        raise DecryptionFailed(
+            "envelope: authentication failed (wrong key or tampered ciphertext)"
+        ) from None

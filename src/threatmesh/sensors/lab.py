@@ -1,0 +1,187 @@
+"""The traffic lab: real services, benign clients and attack tools in private namespaces.
+
+One run ("day") follows a plan of attack classes: benign traffic flows throughout, and
+the attacker runs each tool in turn between benign spells of its own. The bridge is
+captured with tcpdump; what ran when is written as the run's :class:`Schedule`, from
+which flows are labelled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from threatmesh.detection.schedule import PLANS, Schedule, Step
+from threatmesh.sensors import lab_hosts
+from threatmesh.sensors.netns import BRIDGE, LabError, Topology, network
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LabRun:
+    """Where a run left its capture and schedule."""
+
+    pcap: Path
+    schedule_path: Path
+    schedule: Schedule
+
+
+class _Clients:
+    """Benign client loops, one thread per client host; the attacker's can be paused."""
+
+    def __init__(self, topo: Topology, work: Path, seed: int) -> None:
+        self.topo, self.work, self.seed = topo, work, seed
+        self.stop = threading.Event()
+        self.attacker_busy = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._loop, args=(role, i), daemon=True)
+            for i, role in enumerate(("client1", "client1", "client2", "client2", "attacker"))
+        ]
+
+    def _loop(self, role: str, index: int) -> None:
+        rng = random.Random(self.seed * 100 + index)
+        while not self.stop.is_set():
+            if role == "attacker" and self.attacker_busy.is_set():
+                time.sleep(0.1)
+                continue
+            argv = self.topo.exec_argv(role, lab_hosts.benign_action(self.work, rng))
+            try:
+                subprocess.run(argv, capture_output=True, timeout=15, check=False)
+            except subprocess.TimeoutExpired:
+                pass
+            # Clients think between requests; the attacker's benign browsing is sparser.
+            time.sleep(rng.uniform(0.02, 0.3) * (4 if role == "attacker" else 1))
+
+    def __enter__(self) -> _Clients:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=20)
+
+
+def _start(topo: Topology, role: str, argv: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(topo.exec_argv(role, argv), stdout=out, stderr=out)
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _attacks(
+    plan: str, clients: _Clients, rng: random.Random, gap: float, progress: Progress
+) -> list[Step]:
+    steps: list[Step] = []
+    for label in PLANS[plan]:
+        tool, argv = lab_hosts.attack(label, clients.work, rng)
+        clients.attacker_busy.set()
+        time.sleep(1.0)  # let the attacker's last benign request finish
+        progress(f"{plan}: {label} with {tool}")
+        start = time.time()
+        try:
+            subprocess.run(
+                clients.topo.exec_argv("attacker", argv),
+                capture_output=True,
+                timeout=90,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            pass
+        end = time.time()
+        steps.append(Step(label, tool, lab_hosts.HOSTS["attacker"], lab_hosts.SERVER, start, end))
+        time.sleep(1.0)
+        clients.attacker_busy.clear()
+        time.sleep(gap)
+    return steps
+
+
+def run_lab(
+    plan: str,
+    out: Path,
+    *,
+    seed: int = 1,
+    benign_seconds: float = 20.0,
+    gap: float = 8.0,
+    progress: Progress = lambda _: None,
+) -> LabRun:
+    """Run one plan of :data:`PLANS`; write ``<plan>.pcap`` and ``<plan>.schedule.json``."""
+    if plan not in PLANS:
+        raise LabError(f"unknown lab plan {plan!r}; known: {', '.join(PLANS)}")
+    if os.geteuid() != 0:
+        raise LabError("the lab needs root (network namespaces, raw sockets)")
+    lab_hosts.require_tools()
+    out.mkdir(parents=True, exist_ok=True)
+    pcap = out / f"{plan}.pcap"
+    work = Path(tempfile.mkdtemp(prefix=f"tmlab-{plan}-"))
+    rng = random.Random(seed)
+    try:
+        lab_hosts.prepare(work, rng)
+        with network(lab_hosts.HOSTS) as topo:
+            steps = _run_in(topo, plan, work, pcap, rng, seed, benign_seconds, gap, progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    schedule = Schedule(run=plan, steps=tuple(steps))
+    schedule_path = out / f"{plan}.schedule.json"
+    schedule_path.write_text(json.dumps(schedule.to_dict(), indent=2) + "\n")
+    return LabRun(pcap=pcap, schedule_path=schedule_path, schedule=schedule)
+
+
+def _check_started(daemons: list[subprocess.Popen[bytes]], log: Path) -> None:
+    if any(proc.poll() is not None for proc in daemons):
+        tail = log.read_text(errors="replace")[-500:]
+        raise LabError(f"a lab service exited at start: {tail}")
+
+
+def _run_in(
+    topo: Topology,
+    plan: str,
+    work: Path,
+    pcap: Path,
+    rng: random.Random,
+    seed: int,
+    benign_seconds: float,
+    gap: float,
+    progress: Progress,
+) -> list[Step]:
+    daemons = [
+        _start(topo, "server", argv, work / "services.log") for argv in lab_hosts.services(work)
+    ]
+    tcpdump = ["tcpdump", "-i", BRIDGE, "-U", "-q", "-w", str(pcap), "ip"]
+    capture = subprocess.Popen(
+        ["ip", "netns", "exec", topo.switch, *tcpdump],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(2.0)  # daemons bind, tcpdump opens the bridge
+        _check_started(daemons, work / "services.log")
+        with _Clients(topo, work, seed) as clients:
+            progress(f"{plan}: benign traffic for {benign_seconds:.0f}s")
+            time.sleep(benign_seconds)
+            steps = _attacks(plan, clients, rng, gap, progress)
+        time.sleep(1.0)
+    finally:
+        _stop([capture, *daemons])
+    return steps

@@ -1,0 +1,76 @@
+"""Use case: run the traffic lab and turn its capture into labelled CIC-IDS2017 flows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from threatmesh.detection.schedule import PLANS
+from threatmesh.sensors.flows import pcap_flows, write_csv
+from threatmesh.sensors.lab import run_lab
+from threatmesh.sensors.pcapfile import time_slice
+
+
+@dataclass(frozen=True)
+class LabOutput:
+    """The files one lab plan produced and how many flows it labelled."""
+
+    plan: str
+    pcap: Path
+    schedule: Path
+    flows_csv: Path
+    flows: int
+
+
+def generate(
+    *,
+    plan: str,
+    out: Path,
+    seed: int,
+    benign_seconds: float,
+    gap: float,
+    progress: Callable[[str], None],
+) -> LabOutput:
+    """Run ``plan``; write ``<plan>.pcap``, ``<plan>.schedule.json``, ``<plan>.flows.csv``."""
+    run = run_lab(plan, out, seed=seed, benign_seconds=benign_seconds, gap=gap, progress=progress)
+    flows_csv = out / f"{plan}.flows.csv"
+    count = write_csv(flows_csv, pcap_flows(run.pcap, schedule=run.schedule))
+    progress(f"{plan}: {count} flows labelled -> {flows_csv}")
+    return LabOutput(plan, run.pcap, run.schedule_path, flows_csv, count)
+
+
+def plans() -> list[str]:
+    """The lab plans that exist."""
+    return list(PLANS)
+
+
+def slice_capture(pcap: Path, out: Path, *, start: float, seconds: float) -> int:
+    """Packets of ``pcap`` within [start, start + seconds) written to ``out``."""
+    return time_slice(pcap, out, start=start, seconds=seconds)
+
+
+def sample(flows_csv: Path, out: Path, *, per_class: int, benign: int, seed: int = 0) -> int:
+    """A small labelled sample of a lab's flows: up to ``per_class`` flows per attack class
+    and ``benign`` benign flows, chosen at random (seeded); return the rows written."""
+    import numpy as np
+
+    from threatmesh.detection.batch import FlowBatch, concat
+    from threatmesh.sensors.flows import csv_flows
+
+    batch = concat(list(csv_flows(flows_csv)), str(flows_csv))
+    assert batch.labels is not None
+    rng = np.random.default_rng(seed)
+    keep: list[int] = []
+    for label in sorted(set(batch.labels)):
+        rows = [i for i, lab in enumerate(batch.labels) if lab == label]
+        cap = benign if label == "BENIGN" else per_class
+        keep.extend(rng.permutation(rows)[:cap].tolist())
+    keep.sort()
+    part = FlowBatch(
+        batch.source,
+        [batch.identity[i] for i in keep],
+        batch.features[keep],
+        [batch.labels[i] for i in keep],
+    )
+    return write_csv(out, iter([part]))

@@ -1,0 +1,46 @@
+"""Batches share one encapsulation; each item stays bound to its own context."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from threatmesh.privacy.abe import fame, hybrid, sealing
+from threatmesh.privacy.abe.errors import DecryptionFailed, MalformedData
+
+POLICY = "2 of (org:CERT, role:analyst, country:BE)"
+
+
+def test_one_decapsulation_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    pk, msk = fame.setup(1)
+    sk = fame.keygen(msk, ["org:CERT", "role:analyst"])
+    items = [hybrid.Item(f"v{i}".encode(), f"text|{i}".encode()) for i in range(5)]
+    sealed = hybrid.seal_many(pk, POLICY, items)
+    assert len({e.abe for e in sealed}) == 1 and len({e.nonce for e in sealed}) == 5
+    calls = []
+    real = fame.decapsulate
+    monkeypatch.setattr(fame, "decapsulate", lambda *a: calls.append(1) or real(*a))
+    cache: hybrid.SecretCache = {}
+    opened = [
+        hybrid.open_envelope(sk, e, context=i.context, cache=cache)
+        for e, i in zip(sealed, items, strict=True)
+    ]
+    assert opened == [i.payload for i in items] and len(calls) == 1
+    # A body moved to another item of the same batch does not open there.
+    moved = dataclasses.replace(sealed[0], body=sealed[1].body, nonce=sealed[1].nonce)
+    with pytest.raises(DecryptionFailed, match="authentication failed"):
+        hybrid.open_envelope(sk, moved, context=items[0].context, cache=cache)
+
+
+def test_sealed_keys() -> None:
+    private = X25519PrivateKey.generate()
+    box = sealing.seal(private.public_key(), b"attribute key")
+    assert sealing.unseal(private, box) == b"attribute key"
+    with pytest.raises(DecryptionFailed):
+        sealing.unseal(X25519PrivateKey.generate(), box)
+    with pytest.raises(MalformedData):
+        sealing.unseal(private, "{}")
+    with pytest.raises(MalformedData):
+        sealing.public_key_from_b64("AAAA")
