@@ -24,6 +24,7 @@ from threatmesh.api.routes import (
 from threatmesh.api.settings import Settings
 from threatmesh.bus.base import Bus
 from threatmesh.bus.registry import create_bus
+from threatmesh.services import reputation
 from threatmesh.services.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Platform
 from threatmesh.services.relay import Relay
@@ -101,6 +102,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
     app.state.key_authority = build_key_authority(settings)
+    if settings.abe_trust_from_reputation:
+        authority = app.state.key_authority
+        authority.trust_of = reputation.trust_of(app.state.platform, authority.trust_of)
     routers = (servers, events, attributes, content, admin, stream, anonymizer, abe, uma, trust)
     for module in routers:
         app.include_router(module.router)

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Trust level per organisation name for ABE keys, e.g. {"CIRCL": 4}',
     )
+    abe_trust_from_reputation: bool = Field(
+        default=False,
+        description="ABE keys carry trust=<reputation level> for organisations not configured",
+    )
     abe_role_attributes: dict[str, list[str]] = Field(
         default_factory=dict,
         description='Extra ABE roles per MISP role name, e.g. {"User": ["analyst"]}',

@@ -4,6 +4,7 @@ cached briefly, shown on events and usable by policies (UMA here, ABE elsewhere)
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,6 +83,22 @@ def trust_level(platform: Platform, conn: Connection, org_id: int) -> int:
     For other code (ABE key issuing, sharing rules): call it inside your own unit of
     work with its connection."""
     return of_org(platform, conn, org_id).level
+
+
+def trust_of(
+    platform: Platform, configured: Callable[[Connection, Any], int | None] | None = None
+) -> Callable[[Connection, Any], int | None]:
+    """A ``TrustOf`` for the ABE key authority: an organisation's configured level if it
+    has one, else its reputation level (user facts carry the organisation's name)."""
+
+    def level(conn: Connection, facts: Any) -> int | None:
+        fixed = configured(conn, facts) if configured is not None else None
+        if fixed is not None:
+            return fixed
+        row = directory.find_org(conn, str(facts["org"]))
+        return None if row is None else trust_level(platform, conn, int(row["id"]))
+
+    return level
 
 
 def decorate_event(platform: Platform, conn: Connection, event: dict[str, Any]) -> None:
