@@ -18,6 +18,7 @@ from threatmesh.api.routes import (
     events,
     servers,
     stream,
+    sync,
     trust,
     uma,
 )
@@ -40,6 +41,7 @@ def build_platform(settings: Settings) -> Platform:
         correlation_cap=settings.correlation_cap,
         unpublished_private=settings.unpublished_private,
         auth_cache_seconds=settings.auth_cache_seconds,
+        base_url=settings.base_url,
         trust=Trust(
             issuer=settings.base_url,
             rpt_ttl=settings.uma_rpt_ttl,
@@ -105,7 +107,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     if settings.abe_trust_from_reputation:
         authority = app.state.key_authority
         authority.trust_of = reputation.trust_of(app.state.platform, authority.trust_of)
-    routers = (servers, events, attributes, content, admin, stream, anonymizer, abe, uma, trust)
-    for module in routers:
+    routers = [servers, events, attributes, content, admin, sync, stream, anonymizer, abe]
+    for module in [*routers, uma, trust]:
         app.include_router(module.router)
     return app

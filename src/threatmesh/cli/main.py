@@ -14,6 +14,7 @@ from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
 from threatmesh.cli import provenance as provenance_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
+from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import admin as admin_svc
 from threatmesh.storage import database, directory
@@ -128,6 +129,9 @@ def demo(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8080)) 
     from threatmesh.cli.demo import run_demo
 
     run_demo(host=host, port=port)
+
+
+app.command("sync")(sync_command)
 
 
 def main() -> None:

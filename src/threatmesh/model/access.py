@@ -51,6 +51,8 @@ class EventFacts:
     distribution: int
     sharing_group_id: int | None
     published: bool = False
+    #: received through sync: only sync users (and site admins) may change it
+    locked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +139,13 @@ def can_see_object(
 
 def can_modify_event(viewer: Viewer, event: EventFacts) -> bool:
     """MISP's ``canModifyEvent``: site admin; creator org with ``perm_modify_org``;
-    or the event's own user with ``perm_modify``."""
+    or the event's own user with ``perm_modify``. A locked event (received through
+    sync) is changed only by sync users, so local edits cannot fork it from its
+    creator's copy."""
     if viewer.site_admin:
         return True
+    if event.locked and "perm_sync" not in viewer.perms:
+        return False
     if "perm_modify_org" in viewer.perms and event.orgc_id == viewer.org_id:
         return True
     return "perm_modify" in viewer.perms and event.user_id == viewer.user_id

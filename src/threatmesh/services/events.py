@@ -30,6 +30,7 @@ def facts(row: RowMapping) -> access.EventFacts:
         distribution=row["distribution"],
         sharing_group_id=row["sharing_group_id"],
         published=bool(row["published"]),
+        locked=bool(row["locked"]),
     )
 
 
@@ -195,8 +196,11 @@ def set_published(platform: Platform, who: Identity, ref: str, published: bool) 
         return int(row["id"])
 
 
-def index(platform: Platform, who: Identity, q: Query) -> list[dict[str, Any]]:
-    """``events/index``: event metadata with organisations and tags."""
+def index(
+    platform: Platform, who: Identity, q: Query, *, minimal: bool = False
+) -> list[dict[str, Any]]:
+    """``events/index``: event metadata with organisations and tags (``minimal``:
+    without tags, as MISP's ``minimal: 1`` that sync uses)."""
     with platform.read() as conn:
         ids = search.event_ids(
             conn,
@@ -214,7 +218,8 @@ def index(platform: Platform, who: Identity, q: Query) -> list[dict[str, Any]]:
         out = []
         for i in ids:
             meta = reads.event_with_orgs(rows[i])
-            meta["EventTag"] = [{"Tag": t} for t in reads.tags_of_event(conn, i)]
+            if not minimal:
+                meta["EventTag"] = [{"Tag": t} for t in reads.tags_of_event(conn, i)]
             out.append(meta)
         return out
 

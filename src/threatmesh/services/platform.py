@@ -52,6 +52,8 @@ class Platform:
     unpublished_private: bool = False
     auth_cache_seconds: float = 2.0
     clock: Callable[[], float] = time.time
+    #: Public URL of this instance: how sharing groups name it to other instances.
+    base_url: str = ""
     #: Tag rows by id, shared by searches (tags are never deleted; ids never reused).
     tag_cache: dict[int, RowMapping] = field(default_factory=dict)
     #: Rung after each commit that wrote notifications (wakes the relay and streams).

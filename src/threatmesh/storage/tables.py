@@ -117,6 +117,14 @@ servers = sa.Table(
     sa.Column("remote_org_id", Id, nullable=False, server_default="0"),
     sa.Column("push", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("pull", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Sync settings (issue 3), as MISP's servers table names them.
+    sa.Column("org_id", Id, nullable=False, server_default="0"),
+    sa.Column("push_sightings", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("pull_rules", sa.Text, nullable=False, server_default=""),
+    sa.Column("push_rules", sa.Text, nullable=False, server_default=""),
+    sa.Column("self_signed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("internal", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("uuid", sa.String(36), nullable=False, server_default=""),
 )
 
 sharing_groups = sa.Table(

@@ -12,7 +12,7 @@ from starlette.responses import StreamingResponse
 from threatmesh.api.attachments import store_of
 from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
 from threatmesh.model.errors import NotFound
-from threatmesh.services import attachments
+from threatmesh.services import attachments, sync_api, sync_serve
 from threatmesh.services import events as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search_params import parse_query
@@ -35,18 +35,30 @@ def add(
 ) -> MispJSON:
     """Add an event with its attributes, objects and tags (one transaction)."""
     metadata = _metadata(named)
+    platform = platform_of(request)
+    if sync_serve.is_sync_user(who):
+        # Pushed by a remote instance: MISP's sync semantics (attachments do not sync).
+        return MispJSON({"Event": sync_api.receive_pushed(platform, who, body, metadata=metadata)})
     store = store_of(request)
     event = attachments.write_with(
-        store, body, lambda b: svc.add_event(platform_of(request), who, b, metadata=metadata)
+        store, body, lambda b: svc.add_event(platform, who, b, metadata=metadata)
     )
     return MispJSON({"Event": attachments.decorate(store, event)})
 
 
 @router.get("/events/view/{ref}")
 @router.post("/events/view/{ref}")
-def view(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+@router.get("/events/view/{ref}/{named:path}")
+def view(
+    request: Request, ref: str, named: str | None = None, who: Identity = Depends(identify)
+) -> MispJSON:
     """An event as the caller may see it, with correlations (``RelatedEvent``)."""
-    event = svc.view_event(platform_of(request), who, ref)
+    platform = platform_of(request)
+    if sync_serve.is_sync_user(who):
+        # What leaves for a remote instance has passed the egress hook (the anonymizer):
+        # attachment bytes are not added behind its back.
+        return MispJSON({"Event": sync_serve.serve_event(platform, who, ref)})
+    event = svc.view_event(platform, who, ref)
     return MispJSON({"Event": attachments.decorate(store_of(request), event)})
 
 
@@ -68,9 +80,11 @@ def edit(
 ) -> MispJSON:
     """Edit an event: fields, new content, and content matched by UUID."""
     metadata = _metadata(named)
-    return MispJSON(
-        {"Event": svc.edit_event(platform_of(request), who, ref, body, metadata=metadata)}
-    )
+    platform = platform_of(request)
+    if sync_serve.is_sync_user(who):
+        event = sync_api.receive_pushed(platform, who, body, ref=ref, metadata=metadata)
+        return MispJSON({"Event": event})
+    return MispJSON({"Event": svc.edit_event(platform, who, ref, body, metadata=metadata)})
 
 
 @router.post("/events/delete/{ref}")
@@ -137,7 +151,12 @@ def index(
         **named_params(named),
         **(body if isinstance(body, dict) else {}),
     }
-    return MispJSON(svc.index(platform, who, parse_query(params, now=platform.now())))
+    # On events/index, MISP's "timestamp" is the event's own (sync lists by it).
+    if "timestamp" in params and "event_timestamp" not in params:
+        params["event_timestamp"] = params.pop("timestamp")
+    q = sync_serve.index_query(who, parse_query(params, now=platform.now()))
+    minimal = str(params.get("minimal", "")) in ("1", "true", "True")
+    return MispJSON(svc.index(platform, who, q, minimal=minimal))
 
 
 @router.post("/events/restSearch")
@@ -153,10 +172,18 @@ def rest_search(
 
     def stream() -> Iterator[bytes]:
         yield b'{"response": ['
+        if sync_serve.is_sync_user(who):  # a remote instance pulling: pages of events
+            sep = b""
+            for start in range(0, len(ids), 50):
+                for event in sync_serve.serve_many(platform, who, ids[start : start + 50]):
+                    yield sep + orjson.dumps({"Event": event})
+                    sep = b","
+            yield b"]}"
+            return
         sep = b""
         for event_id in ids:
             try:
-                event = svc.view_event(
+                event = sync_serve.serve_event(
                     platform,
                     who,
                     str(event_id),

@@ -1,0 +1,134 @@
+"""Sync endpoints: server connections (``servers/*``), and what a remote instance calls
+while it pushes to us (``events/filterEventIdsForPush``, ``events/checkuuid``,
+``sightings/filterSightingsForPush``, ``sightings/bulkSaveSightings``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from threatmesh.api.http import MispJSON, identify, json_body, platform_of
+from threatmesh.services import servers as svc
+from threatmesh.services import sync_api
+from threatmesh.services.platform import Identity
+
+router = APIRouter(tags=["sync"])
+
+
+@router.post("/servers/add")
+def add(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Add a connection to a remote instance (URL, sync user's key, push/pull, rules)."""
+    return MispJSON(svc.add(platform_of(request), who, body))
+
+
+@router.get("/servers/index")
+@router.get("/servers")
+def index(request: Request, who: Identity = Depends(identify)) -> MispJSON:
+    """The connections, without their keys."""
+    return MispJSON(svc.index(platform_of(request), who))
+
+
+@router.post("/servers/edit/{ref}")
+@router.put("/servers/edit/{ref}")
+def edit(
+    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Change a connection (fields not sent keep their value)."""
+    return MispJSON(svc.edit(platform_of(request), who, ref, body))
+
+
+@router.post("/servers/delete/{ref}")
+@router.delete("/servers/delete/{ref}")
+def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Delete a connection with its sync state."""
+    server_id = svc.delete(platform_of(request), who, ref)
+    msg = "Server deleted"
+    return MispJSON(
+        {
+            "saved": True,
+            "success": True,
+            "name": msg,
+            "message": msg,
+            "url": f"/servers/delete/{server_id}",
+            "id": str(server_id),
+        }
+    )
+
+
+@router.post("/servers/testConnection/{ref}")
+@router.get("/servers/testConnection/{ref}")
+def test_connection(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Reach the remote with the stored key; report its version and our permissions."""
+    return MispJSON(svc.test_connection(platform_of(request), who, ref))
+
+
+@router.post("/servers/pull/{ref}")
+@router.get("/servers/pull/{ref}")
+@router.post("/servers/pull/{ref}/{technique}")
+@router.get("/servers/pull/{ref}/{technique}")
+def pull(
+    request: Request, ref: str, technique: str = "incremental", who: Identity = Depends(identify)
+) -> MispJSON:
+    """Run a pull from the remote now (``full`` starts over from the first event)."""
+    return MispJSON(sync_api.run(platform_of(request), who, ref, "pull", technique))
+
+
+@router.post("/servers/push/{ref}")
+@router.get("/servers/push/{ref}")
+@router.post("/servers/push/{ref}/{technique}")
+@router.get("/servers/push/{ref}/{technique}")
+def push(
+    request: Request, ref: str, technique: str = "incremental", who: Identity = Depends(identify)
+) -> MispJSON:
+    """Run a push to the remote now (``full`` offers every event again)."""
+    return MispJSON(sync_api.run(platform_of(request), who, ref, "push", technique))
+
+
+@router.post("/servers/postTest")
+def post_test(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """MISP's connection test of POST requests: the body comes back as it arrived."""
+    return MispJSON(
+        {"body": body, "headers": {"Content-Type": request.headers.get("content-type")}}
+    )
+
+
+@router.post("/events/filterEventIdsForPush")
+def filter_for_push(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """UUIDs among the offered events that this instance lacks or holds older."""
+    return MispJSON(sync_api.filter_events(platform_of(request), who, body))
+
+
+@router.get("/events/checkuuid/{uuid}")
+def check_uuid(request: Request, uuid: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Whether an event with this UUID exists here."""
+    return MispJSON({"exists": sync_api.event_uuid_exists(platform_of(request), who, uuid)})
+
+
+@router.post("/sightings/filterSightingsForPush")
+def filter_sightings(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Sighting UUIDs among those offered that this instance does not have."""
+    return MispJSON(sync_api.filter_sightings(platform_of(request), who, body))
+
+
+@router.post("/sightings/bulkSaveSightings/{event_ref}")
+@router.post("/sightings/bulkSaveSightings")
+def bulk_save_sightings(
+    request: Request,
+    event_ref: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
+) -> MispJSON:
+    """Store sightings synced from another instance (sync users only)."""
+    saved = sync_api.save_sightings(platform_of(request), who, event_ref, body)
+    if saved:
+        return MispJSON({"saved": True, "success": f"{saved} sightings added."})
+    return MispJSON({"saved": False, "success": "No sightings added."})
