@@ -54,6 +54,7 @@ bench: $(STAMP) $(PYMISP_TESTS)/.done
 	$(BIN)/python -m bench.detect
 	$(BIN)/python -m bench.stream
 	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.uma
 
 ## lab: install the lab's Debian tools if missing, then record labelled traffic (root)
 LAB_OUT   ?= data/lab

@@ -101,13 +101,16 @@ class Server:
 
 
 @contextmanager
-def serve(db_url: str, scratch: Path, key: str) -> Iterator[Server]:
-    """Run ``threatmesh serve`` on a free loopback port until the block ends."""
+def serve(db_url: str, scratch: Path, key: str,
+          extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Run ``threatmesh serve`` on a free loopback port until the block ends
+    (``THREATMESH_BASE_URL`` is set to its URL unless ``extra_env`` says otherwise)."""
     port = free_port()
     log = (scratch / f"server-{port}.log").open("wb")
+    env = server_env(db_url, scratch) | {"THREATMESH_BASE_URL": f"http://127.0.0.1:{port}"}
     proc = subprocess.Popen(
         [str(THREATMESH), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"],
-        env=server_env(db_url, scratch),
+        env=env | (extra_env or {}),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

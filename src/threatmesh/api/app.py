@@ -19,13 +19,17 @@ from threatmesh.api.routes import (
     servers,
     stream,
     sync,
+    trust,
+    uma,
 )
 from threatmesh.api.settings import Settings
 from threatmesh.bus.base import Bus
 from threatmesh.bus.registry import create_bus
+from threatmesh.services import reputation
 from threatmesh.services.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Platform
 from threatmesh.services.relay import Relay
+from threatmesh.services.trust import Trust
 from threatmesh.storage.abe_keystore import FileKeyStore
 from threatmesh.storage.database import create_engine
 
@@ -38,6 +42,12 @@ def build_platform(settings: Settings) -> Platform:
         unpublished_private=settings.unpublished_private,
         auth_cache_seconds=settings.auth_cache_seconds,
         base_url=settings.base_url,
+        trust=Trust(
+            issuer=settings.base_url,
+            rpt_ttl=settings.uma_rpt_ttl,
+            ticket_ttl=settings.uma_ticket_ttl,
+            reputation_half_life_days=settings.reputation_half_life_days,
+        ),
     )
 
 
@@ -94,6 +104,10 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform or build_platform(settings)
     errors.install(app)
     app.state.key_authority = build_key_authority(settings)
-    for module in (servers, events, attributes, content, admin, sync, stream, anonymizer, abe):
+    if settings.abe_trust_from_reputation:
+        authority = app.state.key_authority
+        authority.trust_of = reputation.trust_of(app.state.platform, authority.trust_of)
+    routers = [servers, events, attributes, content, admin, sync, stream, anonymizer, abe]
+    for module in [*routers, uma, trust]:
         app.include_router(module.router)
     return app

@@ -51,9 +51,23 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Trust level per organisation name for ABE keys, e.g. {"CIRCL": 4}',
     )
+    abe_trust_from_reputation: bool = Field(
+        default=False,
+        description="ABE keys carry trust=<reputation level> for organisations not configured",
+    )
     abe_role_attributes: dict[str, list[str]] = Field(
         default_factory=dict,
         description='Extra ABE roles per MISP role name, e.g. {"User": ["analyst"]}',
+    )
+
+    uma_rpt_ttl: int = Field(
+        default=300, ge=10, le=86_400, description="Lifetime of a UMA RPT, in seconds"
+    )
+    uma_ticket_ttl: int = Field(
+        default=300, ge=10, le=3_600, description="Lifetime of a UMA permission ticket"
+    )
+    reputation_half_life_days: float = Field(
+        default=180.0, gt=0, description="Source reputation evidence loses half its weight"
     )
 
     def resolved_database_url(self) -> str:

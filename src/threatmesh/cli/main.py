@@ -12,6 +12,7 @@ from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import lab as lab_cli
 from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
+from threatmesh.cli import provenance as provenance_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
@@ -30,6 +31,7 @@ protect_cli.register(app)
 app.add_typer(lab_cli.app, name="lab")
 app.add_typer(detect_cli.app, name="detect")
 app.add_typer(outbox_cli.app, name="outbox")
+app.add_typer(provenance_cli.app, name="provenance")
 
 
 def _fail(exc: ThreatmeshError) -> None:

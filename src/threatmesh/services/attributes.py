@@ -17,7 +17,7 @@ from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.model import access
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import notify
+from threatmesh.services import notify, provenance
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import acl, reads, search, writes
@@ -88,6 +88,7 @@ def add_attributes(
         )
         ids = writes.insert_attributes(conn, ev["id"], drafts, tag_ids=tag_ids)
         touch_event(conn, ev["id"], now)
+        provenance.record_event_version(platform, conn, ev["id"], "content", who)
         notify.attributes_changed(conn, ids, "add")
         rows = conn.execute(
             sa.select(attributes).where(attributes.c.id.in_(ids)).order_by(attributes.c.id)
@@ -133,6 +134,7 @@ def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) ->
         conn.execute(ip_index.delete().where(ip_index.c.attribute_id == old["id"]))
         writes.index_ips(conn, old["event_id"], [(old["id"], draft)])
         touch_event(conn, old["event_id"], now)
+        provenance.record_event_version(platform, conn, old["event_id"], "content", who)
         notify.attributes_changed(conn, [old["id"]], "edit")
     return view_attribute(platform, who, str(old["id"]))
 
@@ -152,6 +154,7 @@ def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool)
                 .values(deleted=True, timestamp=now)
             )
         touch_event(conn, row["event_id"], now)
+        provenance.record_event_version(platform, conn, row["event_id"], "content", who)
 
 
 def _decorate(

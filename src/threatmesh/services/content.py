@@ -15,7 +15,7 @@ from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services import notify
+from threatmesh.services import notify, provenance
 from threatmesh.services.attributes import find_attribute, touch_event
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -51,6 +51,7 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
         )
         (oid,) = writes.insert_objects(conn, ev["id"], [draft], tag_ids=tag_ids)
         touch_event(conn, ev["id"], now)
+        provenance.record_event_version(platform, conn, ev["id"], "content", who)
         notify.object_changed(conn, oid, "add")
         return _object_view(conn, oid)
 
@@ -96,6 +97,7 @@ def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) ->
                 objects.update().where(objects.c.id == row.id).values(deleted=True, timestamp=now)
             )
         touch_event(conn, row.event_id, now)
+        provenance.record_event_version(platform, conn, row.event_id, "content", who)
 
 
 def attach_tag(
@@ -129,6 +131,7 @@ def attach_tag(
         conn.execute(
             events.update().where(events.c.id == event_id).values(timestamp=platform.now())
         )
+        provenance.record_event_version(platform, conn, event_id, "content", who)
         notify.tag_changed(
             conn,
             tag_id,
@@ -195,6 +198,7 @@ def add_sighting(
         conn.execute(sightings.insert(), rows)
         for eid in {eid for _, eid in targets}:
             conn.execute(events.update().where(events.c.id == eid).values(sighting_timestamp=when))
+        provenance.record_sightings(platform, conn, [str(r["uuid"]) for r in rows])
         notify.sightings_added(conn, [str(r["uuid"]) for r in rows])
         q = reads.sighting_query().where(sightings.c.uuid.in_([r["uuid"] for r in rows]))
         return [misp_out.sighting(r) for r in conn.execute(q).mappings()]

@@ -14,7 +14,7 @@ from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import notify
+from threatmesh.services import notify, provenance, reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, search, writes
 from threatmesh.storage.edits import apply_event_edit
@@ -107,6 +107,7 @@ def add_event(
             user_id=who.viewer.user_id,
             locked=orgc_id != who.viewer.org_id,
         )
+        provenance.record_event_version(platform, conn, event_id, "add", who)
         notify.event(conn, event_id, "add")
         if draft.published:
             notify.published(conn, event_id)
@@ -117,7 +118,9 @@ def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dic
     """``events/view``: the event as the user may see it."""
     with platform.read() as conn:
         row = get_visible(platform, conn, who, ref)
-        return reads.load_event(conn, who.viewer, row, platform.read_options(**opts))
+        event = reads.load_event(conn, who.viewer, row, platform.read_options(**opts))
+        reputation.decorate_event(platform, conn, event)
+        return event
 
 
 def event_exists(platform: Platform, who: Identity, ref: str) -> bool:
@@ -158,6 +161,7 @@ def edit_event(
             org_id=who.viewer.org_id,
             user_id=who.viewer.user_id,
         )
+        provenance.record_event_version(platform, conn, row["id"], "edit", who)
         notify.event(conn, row["id"], "edit")
         if publish:
             notify.published(conn, row["id"])
@@ -168,6 +172,7 @@ def delete_event(platform: Platform, who: Identity, ref: str) -> int:
     """``events/delete``: remove the event and everything in it."""
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
+        provenance.record_event_version(platform, conn, row["id"], "delete", who)
         notify.event(conn, row["id"], "delete")  # before the rows go
         conn.execute(events.delete().where(events.c.id == row["id"]))
         return int(row["id"])
@@ -183,6 +188,8 @@ def set_published(platform: Platform, who: Identity, ref: str, published: bool) 
         if published:
             values["publish_timestamp"] = platform.now()
         conn.execute(events.update().where(events.c.id == row["id"]).values(**values))
+        action = "publish" if published else "unpublish"
+        provenance.record_event_version(platform, conn, row["id"], action, who)
         notify.event(conn, row["id"], "publish" if published else "unpublish")
         if published:
             notify.published(conn, row["id"])

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from threatmesh.model.access import Viewer
 from threatmesh.services.notify import Doorbell
+from threatmesh.services.trust import Trust
 from threatmesh.storage import directory, outbox
 from threatmesh.storage.reads import ReadOptions
 
@@ -57,6 +58,8 @@ class Platform:
     tag_cache: dict[int, RowMapping] = field(default_factory=dict)
     #: Rung after each commit that wrote notifications (wakes the relay and streams).
     doorbell: Doorbell = field(default_factory=Doorbell)
+    #: UMA, provenance and reputation options and caches (services/trust.py).
+    trust: Trust = field(default_factory=Trust)
     _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -6,8 +6,15 @@ capability); migrations and the schema test compare against all of them at once.
 
 from __future__ import annotations
 
-from threatmesh.storage import abe_tables, anonymizer_tables, outbox, sync_tables, tables
+from threatmesh.storage import (
+    abe_tables,
+    anonymizer_tables,
+    outbox,
+    sync_tables,
+    tables,
+    trust_tables,
+)
 
 metadata = tables.metadata
 #: The modules whose tables make up ``metadata`` (imported for that effect).
-TABLE_MODULES = (tables, outbox, sync_tables, anonymizer_tables, abe_tables)
+TABLE_MODULES = (tables, outbox, sync_tables, anonymizer_tables, abe_tables, trust_tables)

@@ -1,0 +1,266 @@
+"""UMA 2.0, resource-server side: resources, permission tickets, the protected event
+read, and the discovery document (the authorization server's token endpoint is in
+``uma_grant``, the producers' policies in ``uma_policies``).
+
+A request for a protected resource without a valid RPT is answered with a permission
+ticket registered for that resource and scope (:class:`UmaChallenge`, which the API
+turns into ``401 WWW-Authenticate: UMA realm=..., as_uri=..., ticket=...``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.model.access import Viewer, authorized_sharing_groups
+from threatmesh.model.errors import Forbidden, InvalidInput, NotFound, ThreatmeshError
+from threatmesh.privacy.authz.policy import EVENT_SCOPES
+from threatmesh.privacy.authz.tokens import Rpt, public_jwks
+from threatmesh.services import reputation
+from threatmesh.services.platform import Identity, Platform
+from threatmesh.storage import directory, reads, uma_store
+from threatmesh.storage.reads import ReadOptions
+from threatmesh.storage.tables import events, sharing_groups
+
+GRANT_TYPE = "urn:ietf:params:oauth:grant-type:uma-ticket"
+REALM = "threatmesh"
+_PROTECTED_READ = ReadOptions(include_sightings=False, include_correlations=False)
+
+
+class UmaChallenge(ThreatmeshError):
+    """No valid RPT for this request: here is a permission ticket to get one."""
+
+    status = 401
+    name = "UMA authorization required"
+
+    def __init__(self, message: str, *, ticket: str, as_uri: str, error: str | None) -> None:
+        super().__init__(message)
+        self.ticket = ticket
+        self.as_uri = as_uri
+        self.error = error
+
+    def header(self) -> str:
+        """The ``WWW-Authenticate`` value (UMA 2.0 Grant, section 3.2)."""
+        parts = [f'realm="{REALM}"', f'as_uri="{self.as_uri}"', f'ticket="{self.ticket}"']
+        if self.error:
+            parts.append(f'error="{self.error}"')
+        return "UMA " + ", ".join(parts)
+
+
+def ticket_hash(ticket: str) -> str:
+    """Tickets are stored hashed: a database reader cannot redeem them."""
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def discovery(platform: Platform) -> dict[str, Any]:
+    """``/.well-known/uma2-configuration`` (UMA 2.0 Grant section 2, Federated Authz 2)."""
+    base = platform.trust.issuer.rstrip("/")
+    return {
+        "issuer": base,
+        "token_endpoint": f"{base}/uma/token",
+        "jwks_uri": f"{base}/uma/jwks",
+        "resource_registration_endpoint": f"{base}/uma/resources",
+        "permission_endpoint": f"{base}/uma/permission",
+        "policy_endpoint": f"{base}/uma/policies",
+        "grant_types_supported": [GRANT_TYPE],
+        "token_endpoint_auth_methods_supported": ["threatmesh_api_key"],
+        "claim_token_profiles_supported": [CLAIM_TOKEN_FORMAT],
+        "uma_profiles_supported": [],
+        "scopes_supported": list(EVENT_SCOPES),
+        "response_types_supported": [],
+    }
+
+
+#: Pushed claims: base64url of a JSON object of claim names to strings (self-asserted).
+CLAIM_TOKEN_FORMAT = "urn:threatmesh:params:oauth:claim-token-format:json"
+
+
+def jwks(platform: Platform) -> dict[str, Any]:
+    """The public keys RPTs are signed with."""
+    with platform.read() as conn:
+        return public_jwks([platform.trust.tokens(conn, platform.now()).key])
+
+
+def event_resource(platform: Platform, conn: Connection, row: RowMapping) -> RowMapping:
+    """The resource of an event, owned by its creator organisation (registered on first use)."""
+    return uma_store.ensure_resource(
+        conn,
+        owner_org_id=int(row["orgc_id"]),
+        kind="event",
+        ref=str(row["uuid"]),
+        name=f"event {row['uuid']}",
+        scopes=EVENT_SCOPES,
+        now=platform.now(),
+    )
+
+
+def new_ticket(
+    platform: Platform, conn: Connection, resource_pk: int, scopes: Sequence[str]
+) -> str:
+    """Register a permission ticket for ``scopes`` on a resource; return the ticket."""
+    now = platform.now()
+    ticket = secrets.token_urlsafe(32)
+    uma_store.purge_tickets(conn, now)
+    uma_store.add_ticket(
+        conn,
+        ticket_hash=ticket_hash(ticket),
+        resource_pk=resource_pk,
+        scopes=scopes,
+        expires=now + platform.trust.ticket_ttl,
+    )
+    return ticket
+
+
+def _event_row(conn: Connection, event_uuid: str) -> RowMapping:
+    ref = event_uuid.strip().lower()
+    if len(ref) != 36:
+        raise InvalidInput(f"{event_uuid!r} is not an event UUID")
+    row = conn.execute(reads.event_query().where(events.c.uuid == ref)).mappings().first()
+    if row is None:
+        raise NotFound("Invalid event.")
+    return row
+
+
+def _challenge(
+    platform: Platform, event_uuid: str, scope: str, error: str | None, why: str
+) -> UmaChallenge:
+    # Autocommit: each statement stands alone (registering the resource is idempotent,
+    # the ticket row is the last write), and no write transaction means no SQLite write
+    # lock held and no cleared API-key cache for an unauthenticated request.
+    with platform.read() as conn:
+        row = _event_row(conn, event_uuid)
+        resource = event_resource(platform, conn, row)
+        ticket = new_ticket(platform, conn, int(resource["id"]), [scope])
+    return UmaChallenge(why, ticket=ticket, as_uri=platform.trust.issuer.rstrip("/"), error=error)
+
+
+def authorize(platform: Platform, bearer: str | None, event_uuid: str, scope: str) -> Rpt:
+    """The RPT if it grants ``scope`` on the event, else a :class:`UmaChallenge`."""
+    if not bearer:
+        raise _challenge(platform, event_uuid, scope, None, "An RPT is required.")
+    with platform.read() as conn:
+        row = _event_row(conn, event_uuid)
+        try:
+            rpt = platform.trust.tokens(conn, platform.now()).verify(bearer, now=platform.now())
+        except ThreatmeshError as exc:
+            rpt, problem = None, exc.message
+        if rpt is not None:
+            resource = uma_store.find_resource(
+                conn, owner_org_id=int(row["orgc_id"]), kind="event", ref=str(row["uuid"])
+            )
+            if resource is not None and rpt.allows(str(resource["resource_id"]), scope):
+                return rpt
+    if rpt is None:
+        raise _challenge(platform, event_uuid, scope, "invalid_token", problem)
+    raise _challenge(
+        platform, event_uuid, scope, "insufficient_scope", f"The RPT does not grant {scope!r}."
+    )
+
+
+def owner_viewer(conn: Connection, org_id: int) -> Viewer:
+    """What the owner organisation's (non-admin) users see of its own events."""
+    groups = authorized_sharing_groups(org_id, directory.sharing_group_facts(conn))
+    return Viewer(0, org_id, 0, False, groups, frozenset())
+
+
+def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> dict[str, Any]:
+    """``GET /uma/events/{uuid}``: the event as events/view shows it to its owner, for a
+    requesting party whose RPT grants ``read``. Correlations and sightings are left
+    out: they would show the requesting party other organisations' data."""
+    authorize(platform, bearer, event_uuid, "read")
+    with platform.read() as conn:
+        row = _event_row(conn, event_uuid)
+        event = reads.load_event(conn, owner_viewer(conn, int(row["org_id"])), row, _PROTECTED_READ)
+        reputation.decorate_event(platform, conn, event)
+        return event
+
+
+def _owned_target(conn: Connection, who: Identity, kind: str, ref: str) -> str:
+    """Check that ``who``'s organisation may register ``kind``/``ref``; return the ref."""
+    if kind == "event":
+        row = _event_row(conn, ref)
+        if int(row["orgc_id"]) != who.viewer.org_id:
+            raise Forbidden("Only the event's creator organisation may register it.")
+        return str(row["uuid"])
+    if kind == "sharing_group":
+        q = sa.select(sharing_groups.c.uuid).where(sharing_groups.c.uuid == ref.strip().lower())
+        if conn.execute(q).first() is None:
+            raise NotFound(f"type sharing_group: no sharing group {ref!r}")
+        return ref.strip().lower()
+    if kind == "tag":
+        if not ref.strip() or len(ref) > 255:
+            raise InvalidInput("ref: a tag name of 1 to 255 characters")
+        return ref.strip()
+    raise InvalidInput(f"type: {kind!r} is not one of {', '.join(uma_store.KINDS)}")
+
+
+def require_producer(who: Identity) -> None:
+    """Only users who may change their organisation's events set its resources and policies."""
+    if not who.viewer.can("perm_modify_org"):
+        raise Forbidden("You need the permission to modify your organisation's events.")
+
+
+def resource_json(row: RowMapping) -> dict[str, Any]:
+    """A resource description (Federated Authorization, section 3.1)."""
+    return {
+        "_id": row["resource_id"],
+        "type": row["kind"],
+        "ref": row["ref"],
+        "name": row["name"],
+        "resource_scopes": orjson.loads(row["scopes"]),
+    }
+
+
+def register_resource(
+    platform: Platform, conn: Connection, who: Identity, kind: str, ref: str
+) -> RowMapping:
+    """Register (or find) a resource of ``who``'s organisation."""
+    require_producer(who)
+    target = _owned_target(conn, who, kind, ref)
+    return uma_store.ensure_resource(
+        conn,
+        owner_org_id=who.viewer.org_id,
+        kind=kind,
+        ref=target,
+        name=f"{kind} {target}",
+        scopes=EVENT_SCOPES,
+        now=platform.now(),
+    )
+
+
+def add_resource(platform: Platform, who: Identity, body: Any) -> dict[str, Any]:
+    """``POST /uma/resources``: ``{"type": "event"|"tag"|"sharing_group", "ref": ...}``."""
+    if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
+        raise InvalidInput("resource: expected {'type': ..., 'ref': '<uuid or tag name>'}")
+    with platform.write() as conn:
+        row = register_resource(platform, conn, who, str(body.get("type", "")), body["ref"])
+        return resource_json(row)
+
+
+def list_resources(platform: Platform, who: Identity) -> list[dict[str, Any]]:
+    """``GET /uma/resources``: the resources of the caller's organisation."""
+    with platform.read() as conn:
+        return [resource_json(r) for r in uma_store.resources_of(conn, who.viewer.org_id)]
+
+
+def request_permission(platform: Platform, who: Identity, body: Any) -> str:
+    """``POST /uma/permission`` (Federated Authorization, section 4): a ticket for
+    ``{"resource_id", "resource_scopes"}`` on a resource of the caller's organisation."""
+    items = body if isinstance(body, list) else [body]
+    if len(items) != 1 or not isinstance(items[0], dict):
+        raise InvalidInput("permission: one {'resource_id', 'resource_scopes'} per ticket here")
+    item = items[0]
+    scopes = item.get("resource_scopes")
+    if not isinstance(scopes, list) or not scopes or not set(scopes) <= set(EVENT_SCOPES):
+        raise InvalidInput(f"resource_scopes: a non-empty list of {', '.join(EVENT_SCOPES)}")
+    with platform.write() as conn:
+        resource = uma_store.resource_by_id(conn, str(item.get("resource_id", "")))
+        if resource is None or int(resource["owner_org_id"]) != who.viewer.org_id:
+            raise NotFound("resource_id: no such resource of your organisation")
+        return new_ticket(platform, conn, int(resource["id"]), [str(s) for s in scopes])

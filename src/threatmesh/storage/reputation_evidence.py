@@ -1,0 +1,70 @@
+"""Evidence for source reputation, recorded when it happens and read back per organisation.
+
+Independence is what makes corroboration worth something, so a row is keyed by
+(subject, source, kind, item): another organisation counts once per indicator and kind
+however often it repeats itself, with the time of its latest report. An organisation
+never corroborates itself (callers leave those out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from threatmesh.storage.tables import attributes, events
+from threatmesh.storage.trust_tables import reputation_evidence
+
+_CHUNK = 500
+_KEY = ["subject_org_id", "source_org_id", "kind", "item"]
+
+
+def upsert(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Upsert evidence rows (``subject_org_id, source_org_id, kind, item, at``), keeping
+    the latest ``at`` of each."""
+    if not rows:
+        return
+    t = reputation_evidence
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        ins = postgresql.insert(t)
+        stmt = ins.on_conflict_do_update(
+            index_elements=_KEY, set_={"at": sa.func.greatest(t.c.at, ins.excluded.at)}
+        )
+    else:
+        lite = sqlite.insert(t)
+        stmt = lite.on_conflict_do_update(
+            index_elements=_KEY, set_={"at": sa.func.max(t.c.at, lite.excluded.at)}
+        )
+    unique = {tuple(r[k] for k in _KEY): r for r in rows}  # one statement may not hit a key twice
+    conn.execute(stmt, list(unique.values()))
+
+
+def reporters(conn: Connection, values: Iterable[str], org_id: int) -> list[tuple[int, str]]:
+    """(creator organisation, value) for every other organisation's event that carries one
+    of ``values`` (index lookups on the value index, a chunk at a time)."""
+    wanted = sorted(set(values))
+    out: set[tuple[int, str]] = set()
+    for i in range(0, len(wanted), _CHUNK):
+        q = (
+            sa.select(events.c.orgc_id, attributes.c.value1)
+            .join(events, events.c.id == attributes.c.event_id)
+            .where(
+                attributes.c.value1.in_(wanted[i : i + _CHUNK]),
+                attributes.c.deleted.is_(False),
+                events.c.orgc_id != org_id,
+            )
+            .distinct()
+        )
+        out.update((int(o), str(v)) for o, v in conn.execute(q))
+    return sorted(out)
+
+
+def evidence_of(conn: Connection, org_id: int) -> list[tuple[str, int]]:
+    """(kind, epoch seconds) of every piece of evidence about ``org_id``."""
+    t = reputation_evidence
+    q = sa.select(t.c.kind, t.c.at).where(t.c.subject_org_id == org_id)
+    return [(str(k), int(at)) for k, at in conn.execute(q)]
