@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from threatmesh.detection.combiners import COMBINERS
-from threatmesh.detection.registry import Registry
+from threatmesh.model.registry import Registry
 
 
 @pytest.mark.parametrize("name", list(COMBINERS))

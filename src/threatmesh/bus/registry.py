@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from threatmesh.bus.base import Bus
-
-T = TypeVar("T")
-
-
-class Registry(Mapping[str, T], Generic[T]):
-    """A dict-like registry of plugins that refuses to register a name twice."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self._items: dict[str, T] = {}
-
-    def register(self, name: str, item: T) -> None:
-        """Add ``item`` under ``name``; a name already taken is an error."""
-        if name in self._items:
-            raise ValueError(f"{self.kind} {name!r} is already registered")
-        self._items[name] = item
-
-    def __getitem__(self, name: str) -> T:
-        try:
-            return self._items[name]
-        except KeyError:
-            known = ", ".join(sorted(self._items))
-            raise KeyError(f"unknown {self.kind} {name!r} (known: {known})") from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
+from threatmesh.model.registry import Registry
 
 #: A backend factory takes the bus URL and backend options (stream name, prefix...).
 BusFactory = Callable[..., Bus]

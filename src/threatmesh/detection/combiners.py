@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from threatmesh.detection.registry import Registry
+from threatmesh.model.registry import Registry
 
 
 class Combiner(nn.Module):

@@ -16,7 +16,7 @@ from threatmesh.detection.batch import FlowBatch, Matrix
 from threatmesh.detection.ensemble import Chunk, Ensemble, split
 from threatmesh.detection.network import F32, BaseNet, TrainConfig, predict, train_base
 from threatmesh.detection.preprocessing import Preprocessor
-from threatmesh.detection.registry import Registry
+from threatmesh.model.registry import Registry
 
 
 def chunks_of(

@@ -16,8 +16,8 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from threatmesh.model.registry import Registry
 from threatmesh.privacy.anonymizer.detect import KnownValues
-from threatmesh.privacy.anonymizer.registry import Registry
 
 
 class Random(Protocol):
