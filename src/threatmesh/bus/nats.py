@@ -250,8 +250,10 @@ class NatsSubscription(Subscription):
             psub = await self._consumer()
             try:
                 msgs = await psub.fetch(batch=limit, timeout=timeout)
-            except nats.errors.TimeoutError:
-                return []  # nothing came: the consumer stays
+            except (nats.errors.TimeoutError, TimeoutError):
+                # Nothing came in time (nats-py raises its own TimeoutError or asyncio's,
+                # depending on where the wait ran out): the consumer stays.
+                return []
         except Exception:
             self._psub = None
             await self._bus._drop()
