@@ -55,6 +55,7 @@ bench: $(STAMP) $(PYMISP_TESTS)/.done
 	$(BIN)/python -m bench.stream
 	$(BIN)/python -m bench.sync
 	$(BIN)/python -m bench.uma
+	$(BIN)/python -m bench.protected_fetch
 
 ## lab: install the lab's Debian tools if missing, then record labelled traffic (root)
 LAB_OUT   ?= data/lab
