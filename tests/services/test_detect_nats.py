@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -13,19 +12,12 @@ import nats
 
 from tests.services.test_detect_watch import _Zero
 from tests.support import require_service
+from tests.support_nats import SHARED_NATS_URL, nats_available
 from threatmesh.services.detect import DetectConfig
 from threatmesh.services.detect_nats import listen, path_of
 from threatmesh.services.detect_watch import Watcher
 
-NATS_URL = "nats://127.0.0.1:4222"
-
-
-def _nats_missing() -> str | None:
-    try:
-        socket.create_connection(("127.0.0.1", 4222), timeout=1).close()
-    except OSError:
-        return f"NATS at {NATS_URL} is not reachable"
-    return None
+NATS_URL = SHARED_NATS_URL
 
 
 def test_message_bodies() -> None:
@@ -43,7 +35,7 @@ async def _publish(subject: str, bodies: list[bytes]) -> None:
 
 
 def test_named_files_are_processed(tmp_path: Path) -> None:
-    require_service(_nats_missing())
+    require_service(nats_available())
     subject = f"threatmesh.test.{uuid.uuid4().hex[:10]}"
     bad = tmp_path / "bad.pcap"
     bad.write_bytes(b"garbage!" * 10)
