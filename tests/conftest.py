@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import LiveServer, database_url, live_server
+from threatmesh.services.platform import Platform
+from threatmesh.storage import database, directory
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,3 +37,15 @@ def sqlite_server(sqlite_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     """A live server on SQLite only."""
     with live_server(sqlite_url, tmp_path) as srv:
         yield srv
+
+
+@pytest.fixture
+def platform(db_url: str) -> Iterator[Platform]:
+    """A migrated database (SQLite and PostgreSQL) with MISP's default roles, no users."""
+    engine = database.create_engine(db_url)
+    database.upgrade(engine)
+    p = Platform(engine=engine)
+    with p.write() as conn:
+        directory.seed_roles(conn, p.now())
+    yield p
+    engine.dispose()

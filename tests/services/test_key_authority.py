@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,10 @@ from threatmesh.privacy.abe import fame, hybrid, sealing, serial
 from threatmesh.services import admin
 from threatmesh.services.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import abe_records, database, directory
+from threatmesh.storage import abe_records, directory
 from threatmesh.storage.abe_keystore import FileKeyStore
 
 CTX = b"text|00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def platform(db_url: str) -> Iterator[Platform]:
-    engine = database.create_engine(db_url)
-    database.upgrade(engine)
-    p = Platform(engine=engine)
-    with p.write() as conn:
-        directory.seed_roles(conn, p.now())
-    yield p
-    engine.dispose()
 
 
 def _identity(

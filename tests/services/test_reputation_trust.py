@@ -4,7 +4,6 @@ keys that open ``trust>=3`` envelopes, others do not (both databases)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,21 +13,9 @@ from threatmesh.privacy.abe import hybrid, sealing, serial
 from threatmesh.services import admin, content, events, reputation
 from threatmesh.services.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import database, directory
 from threatmesh.storage.abe_keystore import FileKeyStore
 
 CTX = b"ip-dst|00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def platform(db_url: str) -> Iterator[Platform]:
-    engine = database.create_engine(db_url)
-    database.upgrade(engine)
-    p = Platform(engine=engine)
-    with p.write() as conn:
-        directory.seed_roles(conn, p.now())
-    yield p
-    engine.dispose()
 
 
 def _member(platform: Platform, org: str) -> Identity:

@@ -19,28 +19,20 @@ from threatmesh.formats import misp_out
 from threatmesh.model.access import Viewer
 from threatmesh.storage import acl, reads
 from threatmesh.storage.tables import attributes as attrs
-from threatmesh.storage.tables import event_tags, events, object_references, objects, tags
+from threatmesh.storage.tables import event_tags, object_references, objects, tags
 
 
 def _rows(
     conn: Connection, viewer: Viewer, table: sa.Table, ids: Sequence[int], deleted: bool
 ) -> list[RowMapping]:
-    ev = events.alias("ev")
+    ev = reads.EV
     visible = (
         acl.attribute_visible_in_event(viewer, table, ev)
         if table is attrs
         else acl.object_visible_in_event(viewer, table, ev)
     )
-    conds = [table.c.event_id.in_(ids), visible]
-    if not deleted:
-        conds.append(table.c.deleted.is_(False))
-    q = (
-        sa.select(table)
-        .select_from(table.join(ev, ev.c.id == table.c.event_id))
-        .where(*conds)
-        .order_by(table.c.id)
-    )
-    return list(conn.execute(q).mappings())
+    of_events = table.c.event_id.in_(ids)
+    return reads.visible_rows(conn, table, visible, ev, of_events, include_deleted=deleted)
 
 
 def _event_tags(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:

@@ -215,6 +215,29 @@ def related_events(
     return [misp_out.related_event(r) for r in conn.execute(q).mappings()]
 
 
+def visible_rows(
+    conn: Connection,
+    table: sa.Table,
+    visible: ColumnElement[bool],
+    ev: FromClause,
+    of_events: ColumnElement[bool],
+    *,
+    include_deleted: bool,
+) -> list[RowMapping]:
+    """Rows of ``table`` (attributes or objects) of the events ``of_events`` selects,
+    passing ``visible`` (``ev`` is the event joined on ``table.event_id``), in id order."""
+    conds = [of_events, visible]
+    if not include_deleted:
+        conds.append(table.c.deleted.is_(False))
+    q = (
+        sa.select(table)
+        .select_from(table.join(ev, ev.c.id == table.c.event_id))
+        .where(*conds)
+        .order_by(table.c.id)
+    )
+    return list(conn.execute(q).mappings())
+
+
 def _visible_rows(
     conn: Connection,
     table: sa.Table,
@@ -224,16 +247,8 @@ def _visible_rows(
     opts: ReadOptions,
 ) -> list[RowMapping]:
     """Rows of ``table`` (attributes or objects) of event ``ev_row`` passing ``visible``."""
-    conds = [table.c.event_id == ev_row["id"], visible]
-    if not opts.include_deleted:
-        conds.append(table.c.deleted.is_(False))
-    q = (
-        sa.select(table)
-        .select_from(table.join(ev, ev.c.id == table.c.event_id))
-        .where(*conds)
-        .order_by(table.c.id)
-    )
-    return list(conn.execute(q).mappings())
+    of_event = table.c.event_id == ev_row["id"]
+    return visible_rows(conn, table, visible, ev, of_event, include_deleted=opts.include_deleted)
 
 
 def _content(
