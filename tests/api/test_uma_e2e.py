@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ from threatmesh.client.uma import (
     parse_challenge,
 )
 from threatmesh.privacy.authz.tokens import Permission, TokenService, new_key
-from threatmesh.storage.trust_tables import provenance_records
+from threatmesh.storage.trust_tables import provenance_records, uma_tickets
 
 
 @pytest.fixture
@@ -165,6 +166,27 @@ def test_tickets_are_single_use(trio: tuple[LiveServer, Member, Member, Member])
     assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
     # Without an API key the token endpoint does not even look at the ticket.
     assert httpx.post(server.url + "/uma/token", data={"ticket": late}).status_code == 401
+
+
+def test_challenges_write_no_tickets_and_one_redemption_wins(
+    trio: tuple[LiveServer, Member, Member, Member],
+) -> None:
+    server, prod, bank, _shop = trio
+    event = add_event(prod, ["198.51.100.9"])
+    path = f"/uma/events/{event['uuid']}"
+    _policy(prod, event=event["uuid"], scopes=["read"], orgs=[bank.org_uuid])
+    count = sa.select(sa.func.count()).select_from(uma_tickets)
+    with server.platform.engine.connect() as conn:
+        before = conn.execute(count).scalar_one()
+    tickets = [_ticket(server.url, path) for _ in range(5)]
+    with server.platform.engine.connect() as conn:
+        assert conn.execute(count).scalar_one() == before  # signed tickets, not rows
+    # The same ticket redeemed by several requests at once: exactly one RPT.
+    with ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(lambda _: _token(bank, tickets[0]).status_code, range(4)))
+    assert sorted(codes) == [200, 400, 400, 400]
+    with server.platform.engine.connect() as conn:
+        assert conn.execute(count).scalar_one() == before + 1  # the redeemed one
 
 
 def test_need_info_then_pushed_claims(trio: tuple[LiveServer, Member, Member, Member]) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from threatmesh.model import envelope
 from threatmesh.model.envelope import BlindIndex
 from threatmesh.model.errors import InvalidInput
@@ -85,8 +87,13 @@ def reveal_attribute(
     cannot open it. Unprotected attributes come back unchanged."""
     if "Protected" not in attr:
         return attr
-    sealed = envelope.parse(attr["Protected"])
-    payload = json.loads(hybrid.open_envelope(sk, sealed, context=context(attr), cache=cache))
+    return _reveal(attr, envelope.parse(attr["Protected"]), sk, cache)
+
+
+def _reveal(
+    attr: Attribute, sealed: envelope.Envelope, sk: fame.SecretKey, cache: hybrid.SecretCache | None
+) -> Attribute:
+    payload = orjson.loads(hybrid.open_envelope(sk, sealed, context=context(attr), cache=cache))
     out = {k: v for k, v in attr.items() if k != "Protected"}
     out["value"] = payload["value"]
     if "data" in payload:
@@ -185,9 +192,9 @@ def reveal_event(
             env = _envelope(attr)
             sk = None if env is None else keys.get(env.epoch)
             try:
-                if sk is None:
+                if env is None or sk is None:
                     raise DecryptionFailed("no key for this epoch")
-                attrs[i] = reveal_attribute(attr, sk, cache)
+                attrs[i] = _reveal(attr, env, sk, cache)
             except (DecryptionFailed, InvalidInput):
                 sealed += 1
     return out, sealed

@@ -63,6 +63,9 @@ class Platform:
     _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def __post_init__(self) -> None:
+        directory.watch_identity_writes(self.engine)
+
     def now(self) -> int:
         """Current time in epoch seconds."""
         return int(self.clock())
@@ -77,10 +80,13 @@ class Platform:
 
         Notifications the use case queued are inserted last, just before the commit."""
         with self.engine.begin() as conn:
+            directory.identities_changed(conn)  # reset: the flag lives on the pooled connection
             outbox.begin(conn)
             yield conn
             notified = outbox.flush(conn, self.now())
-        self.forget_identities()
+            identities = directory.identities_changed(conn)
+        if identities:
+            self.forget_identities()
         if notified:
             self.doorbell.ring()
 
@@ -103,8 +109,9 @@ class Platform:
 
     def identify(self, key: str) -> Identity | None:
         """The user owning API key ``key``, or None. Cached briefly, because every
-        request authenticates and the answer rarely changes; any write through this
-        platform clears the cache, so in one process changes apply at once."""
+        request authenticates and the answer rarely changes; a write through this
+        platform to users, keys, organisations, roles or sharing groups clears the cache,
+        so in one process such changes apply at once."""
         digest = hash_key(key)
         now = time.monotonic()
         with self._lock:

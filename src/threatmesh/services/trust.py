@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from threatmesh.privacy.authz.tickets import TicketService
 from threatmesh.privacy.authz.tokens import TokenService, key_from_json, key_to_json, new_key
 from threatmesh.privacy.provenance.chain import Signer
 from threatmesh.storage import signing_keys
@@ -36,6 +37,7 @@ class Trust:
     _keys: dict[str, Any] = field(default_factory=dict, repr=False)
     _scores: dict[int, tuple[float, Any]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _last_purge: float = field(default=0.0, repr=False)
 
     @property
     def audience(self) -> str:
@@ -64,6 +66,20 @@ class Trust:
 
         key = self._key(conn, RPT_KEY, make, key_from_json, now)
         return TokenService(key, self.issuer.rstrip("/"), self.audience)
+
+    def tickets(self, conn: Connection, now: int) -> TicketService:
+        """The permission-ticket issuer/verifier (the RPT key, the ticket audience)."""
+        return TicketService(self.tokens(conn, now).key, self.issuer.rstrip("/"))
+
+    def purge_due(self) -> bool:
+        """Whether redeemed tickets are due a purge (at most once per ticket lifetime
+        per process: a purge is a write, and expired rows only cost space)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last_purge < self.ticket_ttl:
+                return False
+            self._last_purge = now
+            return True
 
     def signer(self, conn: Connection, now: int) -> Signer:
         """The Ed25519 key that signs provenance records."""

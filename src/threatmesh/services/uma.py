@@ -10,7 +10,6 @@ turns into ``401 WWW-Authenticate: UMA realm=..., as_uri=..., ticket=...``).
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.model.access import Viewer, authorized_sharing_groups
+from threatmesh.model.access import Viewer
 from threatmesh.model.errors import Forbidden, InvalidInput, NotFound, ThreatmeshError
 from threatmesh.privacy.authz.policy import EVENT_SCOPES
 from threatmesh.privacy.authz.tokens import Rpt, public_jwks
@@ -26,7 +25,7 @@ from threatmesh.services import reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, uma_store
 from threatmesh.storage.reads import ReadOptions
-from threatmesh.storage.tables import events, sharing_groups
+from threatmesh.storage.tables import sharing_groups
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:uma-ticket"
 REALM = "threatmesh"
@@ -101,81 +100,68 @@ def event_resource(platform: Platform, conn: Connection, row: RowMapping) -> Row
 
 
 def new_ticket(
-    platform: Platform, conn: Connection, resource_pk: int, scopes: Sequence[str]
+    platform: Platform, conn: Connection, resource: RowMapping, scopes: Sequence[str]
 ) -> str:
-    """Register a permission ticket for ``scopes`` on a resource; return the ticket."""
-    now = platform.now()
-    ticket = secrets.token_urlsafe(32)
-    uma_store.purge_tickets(conn, now)
-    uma_store.add_ticket(
-        conn,
-        ticket_hash=ticket_hash(ticket),
-        resource_pk=resource_pk,
+    """A permission ticket for ``scopes`` on a resource (signed: nothing is written)."""
+    service = platform.trust.tickets(conn, platform.now())
+    return service.issue(
+        resource_id=str(resource["resource_id"]),
         scopes=scopes,
-        expires=now + platform.trust.ticket_ttl,
+        now=platform.now(),
+        ttl=platform.trust.ticket_ttl,
     )
-    return ticket
 
 
-def _event_row(conn: Connection, event_uuid: str) -> RowMapping:
+def event_row(conn: Connection, event_uuid: str) -> RowMapping:
     ref = event_uuid.strip().lower()
     if len(ref) != 36:
         raise InvalidInput(f"{event_uuid!r} is not an event UUID")
-    row = conn.execute(reads.event_query().where(events.c.uuid == ref)).mappings().first()
+    row = reads.event_by_uuid(conn, ref)
     if row is None:
         raise NotFound("Invalid event.")
     return row
 
 
 def _challenge(
-    platform: Platform, event_uuid: str, scope: str, error: str | None, why: str
+    platform: Platform, conn: Connection, row: RowMapping, scope: str, error: str | None, why: str
 ) -> UmaChallenge:
-    # Autocommit: each statement stands alone (registering the resource is idempotent,
-    # the ticket row is the last write), and no write transaction means no SQLite write
-    # lock held and no cleared API-key cache for an unauthenticated request.
-    with platform.read() as conn:
-        row = _event_row(conn, event_uuid)
-        resource = event_resource(platform, conn, row)
-        ticket = new_ticket(platform, conn, int(resource["id"]), [scope])
+    # Registering the event's resource on first use is the only write (idempotent, in
+    # autocommit); the ticket itself is signed, not stored.
+    ticket = new_ticket(platform, conn, event_resource(platform, conn, row), [scope])
     return UmaChallenge(why, ticket=ticket, as_uri=platform.trust.issuer.rstrip("/"), error=error)
 
 
-def authorize(platform: Platform, bearer: str | None, event_uuid: str, scope: str) -> Rpt:
-    """The RPT if it grants ``scope`` on the event, else a :class:`UmaChallenge`."""
+def authorize(
+    platform: Platform, conn: Connection, bearer: str | None, row: RowMapping, scope: str
+) -> Rpt:
+    """The RPT if it grants ``scope`` on the event ``row``, else a :class:`UmaChallenge`."""
     if not bearer:
-        raise _challenge(platform, event_uuid, scope, None, "An RPT is required.")
-    with platform.read() as conn:
-        row = _event_row(conn, event_uuid)
-        try:
-            rpt = platform.trust.tokens(conn, platform.now()).verify(bearer, now=platform.now())
-        except ThreatmeshError as exc:
-            rpt, problem = None, exc.message
-        if rpt is not None:
-            resource = uma_store.find_resource(
-                conn, owner_org_id=int(row["orgc_id"]), kind="event", ref=str(row["uuid"])
-            )
-            if resource is not None and rpt.allows(str(resource["resource_id"]), scope):
-                return rpt
-    if rpt is None:
-        raise _challenge(platform, event_uuid, scope, "invalid_token", problem)
-    raise _challenge(
-        platform, event_uuid, scope, "insufficient_scope", f"The RPT does not grant {scope!r}."
+        raise _challenge(platform, conn, row, scope, None, "An RPT is required.")
+    try:
+        rpt = platform.trust.tokens(conn, platform.now()).verify(bearer, now=platform.now())
+    except ThreatmeshError as exc:
+        raise _challenge(platform, conn, row, scope, "invalid_token", exc.message) from None
+    resource = uma_store.find_resource(
+        conn, owner_org_id=int(row["orgc_id"]), kind="event", ref=str(row["uuid"])
     )
+    if resource is None or not rpt.allows(str(resource["resource_id"]), scope):
+        why = f"The RPT does not grant {scope!r}."
+        raise _challenge(platform, conn, row, scope, "insufficient_scope", why)
+    return rpt
 
 
 def owner_viewer(conn: Connection, org_id: int) -> Viewer:
     """What the owner organisation's (non-admin) users see of its own events."""
-    groups = authorized_sharing_groups(org_id, directory.sharing_group_facts(conn))
-    return Viewer(0, org_id, 0, False, groups, frozenset())
+    return Viewer(0, org_id, 0, False, directory.readable_sharing_groups(conn, org_id), frozenset())
 
 
 def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> dict[str, Any]:
     """``GET /uma/events/{uuid}``: the event as events/view shows it to its owner, for a
     requesting party whose RPT grants ``read``. Correlations and sightings are left
     out: they would show the requesting party other organisations' data."""
-    authorize(platform, bearer, event_uuid, "read")
     with platform.read() as conn:
-        row = _event_row(conn, event_uuid)
+        row = event_row(conn, event_uuid)
+        authorize(platform, conn, bearer, row, "read")
         event = reads.load_event(conn, owner_viewer(conn, int(row["org_id"])), row, _PROTECTED_READ)
         reputation.decorate_event(platform, conn, event)
         return event
@@ -184,7 +170,7 @@ def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> dict[
 def _owned_target(conn: Connection, who: Identity, kind: str, ref: str) -> str:
     """Check that ``who``'s organisation may register ``kind``/``ref``; return the ref."""
     if kind == "event":
-        row = _event_row(conn, ref)
+        row = event_row(conn, ref)
         if int(row["orgc_id"]) != who.viewer.org_id:
             raise Forbidden("Only the event's creator organisation may register it.")
         return str(row["uuid"])
@@ -263,4 +249,4 @@ def request_permission(platform: Platform, who: Identity, body: Any) -> str:
         resource = uma_store.resource_by_id(conn, str(item.get("resource_id", "")))
         if resource is None or int(resource["owner_org_id"]) != who.viewer.org_id:
             raise NotFound("resource_id: no such resource of your organisation")
-        return new_ticket(platform, conn, int(resource["id"]), [str(s) for s in scopes])
+        return new_ticket(platform, conn, resource, [str(s) for s in scopes])

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.privacy.authz.policy import EVENT_SCOPES, Decision, Party, Policy, decide
+from threatmesh.privacy.authz.tickets import InvalidTicket
 from threatmesh.privacy.authz.tokens import Permission, Rpt
 from threatmesh.services import provenance, reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.uma import CLAIM_TOKEN_FORMAT, GRANT_TYPE, ticket_hash
-from threatmesh.storage import directory, reads, uma_store
-from threatmesh.storage.tables import events, sharing_groups
+from threatmesh.storage import directory, uma_store
+
+#: A redeemable ticket joined with its resource (``_live_ticket``).
+TicketFacts = Mapping[str, Any]
 
 
 class GrantError(ThreatmeshError):
@@ -71,7 +75,7 @@ def _claims(form: dict[str, str]) -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
-def _requested(ticket: RowMapping, form: dict[str, str]) -> frozenset[str]:
+def _requested(ticket: TicketFacts, form: dict[str, str]) -> frozenset[str]:
     extra = set(form.get("scope", "").split())
     if extra - set(EVENT_SCOPES):
         bad = ", ".join(sorted(extra - set(EVENT_SCOPES)))
@@ -80,46 +84,31 @@ def _requested(ticket: RowMapping, form: dict[str, str]) -> frozenset[str]:
 
 
 def _party(platform: Platform, conn: Connection, who: Identity, claims: dict[str, str]) -> Party:
-    org = directory.find_org(conn, who.viewer.org_id)
-    role = directory.find_role(conn, who.viewer.role_id)
-    assert org is not None and role is not None  # an authenticated user has both
+    row = directory.org_and_role(conn, who.viewer.org_id, who.viewer.role_id)
+    assert row is not None  # an authenticated user has both
     return Party(
-        org_uuid=str(org["uuid"]),
-        org_name=str(org["name"]),
-        sector=str(org["sector"]),
-        country=str(org["nationality"]),
-        role=str(role["name"]),
+        org_uuid=str(row["uuid"]),
+        org_name=str(row["name"]),
+        sector=str(row["sector"]),
+        country=str(row["nationality"]),
+        role=str(row["role_name"]),
         trust=reputation.trust_level(platform, conn, who.viewer.org_id),
         claims=claims,
     )
 
 
-def _policies(conn: Connection, ticket: RowMapping) -> list[Policy]:
+def _policies(conn: Connection, ticket: TicketFacts) -> list[Policy]:
     """Policies on the ticket's resource and on the owner's collections containing it."""
-    pks = [int(ticket["resource_id"])]
     if ticket["kind"] == "event":
-        row = (
-            conn.execute(reads.event_query().where(events.c.uuid == ticket["ref"]))
-            .mappings()
-            .first()
+        rows = uma_store.policies_for_event(
+            conn,
+            resource_pk=int(ticket["resource_id"]),
+            owner_org_id=int(ticket["owner_org_id"]),
+            event_uuid=str(ticket["ref"]),
         )
-        if row is not None:
-            tags = [t["name"] for t in reads.tags_of_event(conn, int(row["id"]))]
-            group = (
-                conn.execute(
-                    sharing_groups.select().where(sharing_groups.c.id == row["sharing_group_id"])
-                )
-                .mappings()
-                .first()
-            )
-            covering = uma_store.collections_covering(
-                conn,
-                owner_org_id=int(ticket["owner_org_id"]),
-                tag_names=tags,
-                sharing_group=str(group["uuid"]) if group is not None else None,
-            )
-            pks += [int(c["id"]) for c in covering]
-    return [Policy.from_json(orjson.loads(p["rule"])) for p in uma_store.policies_on(conn, pks)]
+    else:
+        rows = uma_store.policies_on(conn, [int(ticket["resource_id"])])
+    return [Policy.from_json(orjson.loads(p["rule"])) for p in rows]
 
 
 def _previous(
@@ -136,7 +125,7 @@ def _previous(
 
 
 def _record_grant(
-    platform: Platform, conn: Connection, who: Identity, ticket: RowMapping, party: Party, rpt: Rpt
+    platform: Platform, conn: Connection, who: Identity, ticket: TicketFacts, party: Party, rpt: Rpt
 ) -> None:
     """The provenance record of an RPT issued (under the event's UUID for an event)."""
     subject = str(ticket["ref"]) if ticket["kind"] == "event" else str(ticket["rsid"])
@@ -153,8 +142,28 @@ def _record_grant(
     provenance.append(platform, conn, kind=provenance.GRANT, subject=subject, payload=payload)
 
 
+def _live_ticket(platform: Platform, conn: Connection, text: str) -> dict[str, Any]:
+    """The ticket's facts joined with its resource, if genuine, current and unredeemed."""
+    try:
+        ticket = platform.trust.tickets(conn, platform.now()).verify(text, now=platform.now())
+    except InvalidTicket as exc:
+        raise GrantError("invalid_grant", 400, exc.message) from None
+    resource = uma_store.unredeemed_resource(conn, ticket.resource_id, ticket_hash(text))
+    if resource is None:
+        raise GrantError("invalid_grant", 400, "The ticket is unknown, used or expired.")
+    return {
+        "resource_id": int(resource["id"]),
+        "rsid": str(resource["resource_id"]),
+        "owner_org_id": int(resource["owner_org_id"]),
+        "kind": str(resource["kind"]),
+        "ref": str(resource["ref"]),
+        "scopes": orjson.dumps(sorted(ticket.scopes)).decode(),
+        "expires": ticket.expires,
+    }
+
+
 def _grant(
-    platform: Platform, conn: Connection, who: Identity, ticket: RowMapping, form: dict[str, str]
+    platform: Platform, conn: Connection, who: Identity, ticket: TicketFacts, form: dict[str, str]
 ) -> _Outcome:
     requested = _requested(ticket, form)
     party = _party(platform, conn, who, _claims(form))
@@ -164,7 +173,14 @@ def _grant(
         decision = decide(_policies(conn, ticket), party, requested)
     if not decision.granted and decision.required_claims:
         return _Outcome(decision)  # need_info: the ticket stays usable
-    if not uma_store.use_ticket(conn, ticket_hash(form["ticket"])):
+    redeemed = uma_store.redeem_ticket(
+        conn,
+        ticket_hash=ticket_hash(form["ticket"]),
+        resource_pk=int(ticket["resource_id"]),
+        scopes=sorted(requested),
+        expires=int(ticket["expires"]),
+    )
+    if not redeemed:
         return _Outcome(decision, used=True)
     if not decision.granted:
         return _Outcome(decision)
@@ -194,10 +210,10 @@ def token(platform: Platform, who: Identity, form: dict[str, str]) -> dict[str, 
     if not form.get("ticket"):
         raise GrantError("invalid_request", 400, "ticket: the permission ticket is required")
     with platform.write() as conn:
-        ticket = uma_store.live_ticket(conn, ticket_hash(form["ticket"]), platform.now())
-        if ticket is None:
-            raise GrantError("invalid_grant", 400, "The ticket is unknown, used or expired.")
+        ticket = _live_ticket(platform, conn, form["ticket"])
         outcome = _grant(platform, conn, who, ticket, form)
+        if platform.trust.purge_due():
+            uma_store.purge_tickets(conn, platform.now())
     if outcome.used:
         raise GrantError("invalid_grant", 400, "The ticket is unknown, used or expired.")
     if outcome.token:

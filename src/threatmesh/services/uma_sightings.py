@@ -16,7 +16,7 @@ from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import NotFound
 from threatmesh.services import provenance
 from threatmesh.services.platform import Platform
-from threatmesh.services.uma import authorize
+from threatmesh.services.uma import authorize, event_row
 from threatmesh.storage import directory, reads
 from threatmesh.storage.tables import attributes, events, sightings
 
@@ -39,7 +39,8 @@ def add_sighting(
 ) -> dict[str, Any]:
     """Record the sighting; answers it as MISP shows sightings."""
     values = _values(platform, payload)
-    rpt = authorize(platform, bearer, event_uuid, SCOPE)
+    with platform.read() as conn:  # a challenge's resource registration must persist
+        rpt = authorize(platform, conn, bearer, event_row(conn, event_uuid), SCOPE)
     with platform.write() as conn:
         user = directory.find_user(conn, rpt.subject)
         if user is None or user["disabled"]:

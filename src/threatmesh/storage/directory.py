@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.sql.dml import UpdateBase
 
 from threatmesh.formats.fields import as_id
-from threatmesh.model.access import (
-    SharingGroupFacts,
-    Viewer,
-    authorized_sharing_groups,
-    viewer_from_role,
-)
+from threatmesh.model.access import Viewer, viewer_from_role
 from threatmesh.model.roles import DEFAULT_ROLES, PERMISSIONS
 from threatmesh.storage.tables import (
     auth_keys,
@@ -24,6 +20,39 @@ from threatmesh.storage.tables import (
     sharing_groups,
     users,
 )
+
+#: Tables whose rows decide who an API key's user is and what they may see.
+IDENTITY_TABLES = frozenset(
+    t.name
+    for t in (
+        users,
+        auth_keys,
+        organisations,
+        roles,
+        sharing_groups,
+        sharing_group_orgs,
+        sharing_group_servers,
+    )
+)
+_CHANGED = "threatmesh.identities_changed"
+
+
+def _note_identity_write(conn: Connection, clause: Any, *_rest: Any) -> None:
+    table = getattr(clause, "table", None) if isinstance(clause, UpdateBase) else None
+    if table is not None and getattr(table, "name", None) in IDENTITY_TABLES:
+        conn.info[_CHANGED] = True
+
+
+def watch_identity_writes(engine: Engine) -> None:
+    """Have ``engine`` note on its connections any insert, update or delete of an
+    :data:`IDENTITY_TABLES` table (read back with :func:`identities_changed`)."""
+    if not sa.event.contains(engine, "after_execute", _note_identity_write):
+        sa.event.listen(engine, "after_execute", _note_identity_write)
+
+
+def identities_changed(conn: Connection, *, reset: bool = True) -> bool:
+    """Whether ``conn`` wrote an identity table since the last reset."""
+    return bool(conn.info.pop(_CHANGED, False) if reset else conn.info.get(_CHANGED, False))
 
 
 def seed_roles(conn: Connection, now: int) -> None:
@@ -81,39 +110,69 @@ def find_role(conn: Connection, ref: str | int) -> RowMapping | None:
     return conn.execute(sa.select(roles).where(cond)).mappings().first()
 
 
+def org_and_role(conn: Connection, org_id: int, role_id: int) -> RowMapping | None:
+    """An organisation's row with its ``role_name`` for ``role_id``, in one query."""
+    params = {"org_id": org_id, "role_id": role_id}
+    return conn.execute(_ORG_AND_ROLE, params).mappings().first()
+
+
 def default_role_id(conn: Connection) -> int:
     """The role new users get when none is given."""
     rid = conn.execute(sa.select(roles.c.id).where(roles.c.default_role.is_(True))).scalar()
     return int(rid) if rid is not None else 3
 
 
-def sharing_group_facts(conn: Connection) -> list[SharingGroupFacts]:
-    """Membership of every active sharing group (few rows: groups are administrative)."""
-    members: dict[int, set[int]] = {}
-    for sg_id, org_id in conn.execute(
-        sa.select(sharing_group_orgs.c.sharing_group_id, sharing_group_orgs.c.org_id)
-    ):
-        members.setdefault(sg_id, set()).add(org_id)
-    local_all = set(
-        conn.execute(
-            sa.select(sharing_group_servers.c.sharing_group_id).where(
-                sharing_group_servers.c.server_id == 0, sharing_group_servers.c.all_orgs.is_(True)
-            )
-        ).scalars()
+def _readable_query(site_admin: bool) -> sa.Select[Any]:
+    sg = sharing_groups.c
+    q = sa.select(sg.id).where(sg.active.is_(True))
+    if site_admin:
+        return q
+    member = sa.select(sharing_group_orgs.c.sharing_group_id).where(
+        sharing_group_orgs.c.org_id == sa.bindparam("org_id")
     )
-    active = conn.execute(
-        sa.select(sharing_groups.c.id).where(sharing_groups.c.active.is_(True))
-    ).scalars()
-    return [SharingGroupFacts(i, frozenset(members.get(i, ())), i in local_all) for i in active]
+    local_all = sa.select(sharing_group_servers.c.sharing_group_id).where(
+        sharing_group_servers.c.server_id == 0, sharing_group_servers.c.all_orgs.is_(True)
+    )
+    return q.where(sa.or_(sg.id.in_(member), sg.id.in_(local_all)))
+
+
+# Built once: every authentication runs them, and building costs more than running.
+_READABLE = {admin: _readable_query(admin) for admin in (False, True)}
+_ROLE = sa.select(roles).where(roles.c.id == sa.bindparam("role_id"))
+_USER_FOR_KEY = (
+    sa.select(users)
+    .join(auth_keys, auth_keys.c.user_id == users.c.id)
+    .where(
+        auth_keys.c.authkey_hash == sa.bindparam("key_hash"),
+        users.c.disabled.is_(False),
+        sa.or_(auth_keys.c.expiration == 0, auth_keys.c.expiration > sa.bindparam("now")),
+    )
+)
+_ORG_AND_ROLE = (
+    sa.select(organisations, roles.c.name.label("role_name"))
+    .select_from(organisations.join(roles, roles.c.id == sa.bindparam("role_id")))
+    .where(organisations.c.id == sa.bindparam("org_id"))
+)
+
+
+def readable_sharing_groups(
+    conn: Connection, org_id: int, *, site_admin: bool = False
+) -> frozenset[int]:
+    """The active sharing groups whose data users of ``org_id`` may read, in one query.
+
+    The rule is :func:`~threatmesh.model.access.authorized_sharing_groups` (a group that
+    lists the organisation, or this instance with "all organisations"; every group for a
+    site admin), evaluated by the database so that the cost does not grow with the number
+    of groups and members on the instance."""
+    rows = conn.execute(_READABLE[site_admin], {"org_id": org_id}).scalars()
+    return frozenset(int(i) for i in rows)
 
 
 def viewer_for(conn: Connection, user: RowMapping) -> Viewer:
     """The access facts of ``user``."""
-    role = conn.execute(sa.select(roles).where(roles.c.id == user["role_id"])).mappings().one()
+    role = conn.execute(_ROLE, {"role_id": user["role_id"]}).mappings().one()
     perms = {p: bool(role[p]) for p in PERMISSIONS}
-    groups = authorized_sharing_groups(
-        user["org_id"], sharing_group_facts(conn), site_admin=perms["perm_site_admin"]
-    )
+    groups = readable_sharing_groups(conn, user["org_id"], site_admin=perms["perm_site_admin"])
     return viewer_from_role(
         user_id=user["id"],
         org_id=user["org_id"],
@@ -125,16 +184,7 @@ def viewer_for(conn: Connection, user: RowMapping) -> Viewer:
 
 def user_for_key_hash(conn: Connection, key_hash: str, now: int) -> RowMapping | None:
     """The enabled user owning the unexpired API key with hash ``key_hash``."""
-    q = (
-        sa.select(users)
-        .join(auth_keys, auth_keys.c.user_id == users.c.id)
-        .where(
-            auth_keys.c.authkey_hash == key_hash,
-            users.c.disabled.is_(False),
-            sa.or_(auth_keys.c.expiration == 0, auth_keys.c.expiration > now),
-        )
-    )
-    return conn.execute(q).mappings().first()
+    return conn.execute(_USER_FOR_KEY, {"key_hash": key_hash, "now": now}).mappings().first()
 
 
 def org_summary(row: RowMapping) -> dict[str, Any]:

@@ -23,16 +23,26 @@ from threatmesh.storage.trust_tables import provenance_head, provenance_records
 GENESIS = "0" * 64
 
 
+# Built once: constructing a statement costs more than running it on a hot path.
+_HEAD = sa.select(provenance_head.c.seq, provenance_head.c.record_hash).where(
+    provenance_head.c.id == 1
+)
+_LOCK_HEAD = _HEAD.with_for_update()
+_INSERT_RECORD = provenance_records.insert()
+_MOVE_HEAD = (
+    provenance_head.update()
+    .where(provenance_head.c.id == 1)
+    .values(seq=sa.bindparam("new_seq"), record_hash=sa.bindparam("new_hash"))
+)
+
+
 def lock_head(conn: Connection) -> tuple[int, str]:
     """The head (last seq and hash), locked until the transaction ends.
 
     On PostgreSQL ``FOR UPDATE`` makes concurrent appenders wait for each other; SQLite
     already serialises writers, and the caller has written before it appends.
     """
-    q = sa.select(provenance_head.c.seq, provenance_head.c.record_hash).where(
-        provenance_head.c.id == 1
-    )
-    row = conn.execute(q.with_for_update()).first()
+    row = conn.execute(_LOCK_HEAD).first()
     if row is None:  # a database created outside the migrations
         conn.execute(provenance_head.insert().values(id=1, seq=0, record_hash=GENESIS))
         return 0, GENESIS
@@ -41,21 +51,14 @@ def lock_head(conn: Connection) -> tuple[int, str]:
 
 def read_head(conn: Connection) -> tuple[int, str]:
     """The head, without locking."""
-    q = sa.select(provenance_head.c.seq, provenance_head.c.record_hash).where(
-        provenance_head.c.id == 1
-    )
-    row = conn.execute(q).first()
+    row = conn.execute(_HEAD).first()
     return (int(row.seq), str(row.record_hash)) if row is not None else (0, GENESIS)
 
 
 def append(conn: Connection, row: dict[str, Any]) -> None:
     """Insert record ``row`` and move the head to it (the head must be locked)."""
-    conn.execute(provenance_records.insert().values(**row))
-    conn.execute(
-        provenance_head.update()
-        .where(provenance_head.c.id == 1)
-        .values(seq=row["seq"], record_hash=row["record_hash"])
-    )
+    conn.execute(_INSERT_RECORD, row)
+    conn.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["record_hash"]})
 
 
 def records(conn: Connection, *, subject: str | None = None) -> list[RowMapping]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import uuid as uuidlib
 from collections.abc import Sequence
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.storage.tables import event_tags, events, sharing_groups, tags
 from threatmesh.storage.trust_tables import uma_policies, uma_resources, uma_tickets
 from threatmesh.storage.writes import insert_ignore
 
@@ -45,11 +49,22 @@ def ensure_resource(
     return found
 
 
+_r = uma_resources.c
+# Built once: constructing a statement costs more than running it (hot UMA paths).
+_FIND = sa.select(uma_resources).where(
+    _r.owner_org_id == sa.bindparam("owner"),
+    _r.kind == sa.bindparam("kind"),
+    _r.ref == sa.bindparam("ref"),
+)
+_UNREDEEMED = sa.select(uma_resources).where(
+    _r.resource_id == sa.bindparam("rsid"),
+    ~sa.exists().where(uma_tickets.c.ticket_hash == sa.bindparam("ticket_hash")),
+)
+
+
 def find_resource(conn: Connection, *, owner_org_id: int, kind: str, ref: str) -> RowMapping | None:
     """The resource (owner, kind, ref) if registered."""
-    r = uma_resources.c
-    q = sa.select(uma_resources).where(r.owner_org_id == owner_org_id, r.kind == kind, r.ref == ref)
-    return conn.execute(q).mappings().first()
+    return conn.execute(_FIND, {"owner": owner_org_id, "kind": kind, "ref": ref}).mappings().first()
 
 
 def resource_by_id(conn: Connection, resource_id: str) -> RowMapping | None:
@@ -65,20 +80,6 @@ def resources_of(conn: Connection, owner_org_id: int) -> list[RowMapping]:
         .where(uma_resources.c.owner_org_id == owner_org_id)
         .order_by(uma_resources.c.id)
     )
-    return list(conn.execute(q).mappings())
-
-
-def collections_covering(
-    conn: Connection, *, owner_org_id: int, tag_names: Sequence[str], sharing_group: str | None
-) -> list[RowMapping]:
-    """The owner's collection resources an event with these tags and group belongs to."""
-    r = uma_resources.c
-    conds = [sa.and_(r.kind == "tag", r.ref.in_(list(tag_names)))] if tag_names else []
-    if sharing_group:
-        conds.append(sa.and_(r.kind == "sharing_group", r.ref == sharing_group))
-    if not conds:
-        return []
-    q = sa.select(uma_resources).where(r.owner_org_id == owner_org_id, sa.or_(*conds))
     return list(conn.execute(q).mappings())
 
 
@@ -111,6 +112,46 @@ def policies_on(conn: Connection, resource_pks: Sequence[int]) -> list[RowMappin
     return list(conn.execute(q).mappings())
 
 
+def _policies_for_event_query() -> sa.Select[Any]:
+    uuid: sa.BindParameter[str] = sa.bindparam("event_uuid")
+    tag_names = (
+        sa.select(tags.c.name)
+        .join(event_tags, event_tags.c.tag_id == tags.c.id)
+        .join(events, events.c.id == event_tags.c.event_id)
+        .where(events.c.uuid == uuid)
+    )
+    group = (
+        sa.select(sharing_groups.c.uuid)
+        .join(events, events.c.sharing_group_id == sharing_groups.c.id)
+        .where(events.c.uuid == uuid)
+    )
+    collections = sa.and_(
+        _r.owner_org_id == sa.bindparam("owner"),
+        sa.or_(
+            sa.and_(_r.kind == "tag", _r.ref.in_(tag_names)),
+            sa.and_(_r.kind == "sharing_group", _r.ref.in_(group)),
+        ),
+    )
+    return (
+        sa.select(uma_policies)
+        .join(uma_resources, _r.id == uma_policies.c.resource_id)
+        .where(sa.or_(_r.id == sa.bindparam("pk"), collections))
+        .order_by(uma_policies.c.id)
+    )
+
+
+_POLICIES_FOR_EVENT = _policies_for_event_query()
+
+
+def policies_for_event(
+    conn: Connection, *, resource_pk: int, owner_org_id: int, event_uuid: str
+) -> list[RowMapping]:
+    """The policies on an event's resource and on the owner's collections holding the
+    event (a tag it carries, its sharing group), in one query."""
+    params = {"pk": resource_pk, "owner": owner_org_id, "event_uuid": event_uuid}
+    return list(conn.execute(_POLICIES_FOR_EVENT, params).mappings())
+
+
 def policies_of(conn: Connection, owner_org_id: int) -> list[RowMapping]:
     """Every policy an organisation set, with its resource's public id, kind and ref."""
     q = (
@@ -138,48 +179,33 @@ def delete_policy(conn: Connection, *, policy_uuid: str, owner_org_id: int) -> b
     return bool(done.rowcount)
 
 
-def add_ticket(
+def unredeemed_resource(conn: Connection, resource_id: str, ticket_hash: str) -> RowMapping | None:
+    """The resource a ticket names, unless that ticket was redeemed already (one query)."""
+    params = {"rsid": resource_id, "ticket_hash": ticket_hash}
+    return conn.execute(_UNREDEEMED, params).mappings().first()
+
+
+def redeem_ticket(
     conn: Connection, *, ticket_hash: str, resource_pk: int, scopes: Sequence[str], expires: int
-) -> None:
-    """Store a permission ticket (its hash)."""
-    conn.execute(
-        uma_tickets.insert().values(
-            ticket_hash=ticket_hash,
-            resource_id=resource_pk,
-            scopes=orjson.dumps(sorted(scopes)).decode(),
-            expires=expires,
-        )
-    )
+) -> bool:
+    """Record a ticket as redeemed; False if another request redeemed it first."""
+    values = {
+        "ticket_hash": ticket_hash,
+        "resource_id": resource_pk,
+        "scopes": orjson.dumps(sorted(scopes)).decode(),
+        "expires": expires,
+        "used": True,
+    }
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
+    return conn.execute(_redeem(conn.dialect.name), values).first() is not None
 
 
-def live_ticket(conn: Connection, ticket_hash: str, now: int) -> RowMapping | None:
-    """The unused, unexpired ticket with this hash, joined with its resource."""
-    t = uma_tickets.c
-    q = (
-        sa.select(
-            uma_tickets,
-            uma_resources.c.resource_id.label("rsid"),
-            uma_resources.c.owner_org_id,
-            uma_resources.c.kind,
-            uma_resources.c.ref,
-        )
-        .join(uma_resources, uma_resources.c.id == t.resource_id)
-        .where(t.ticket_hash == ticket_hash, t.used.is_(False), t.expires > now)
-    )
-    return conn.execute(q).mappings().first()
-
-
-def use_ticket(conn: Connection, ticket_hash: str) -> bool:
-    """Mark the ticket used; False if another request used it first (single use)."""
-    t = uma_tickets.c
-    done = conn.execute(
-        uma_tickets.update()
-        .where(t.ticket_hash == ticket_hash, t.used.is_(False))
-        .values(used=True)
-    )
-    return done.rowcount == 1
+@functools.cache
+def _redeem(dialect: str) -> Any:
+    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return ins(uma_tickets).on_conflict_do_nothing().returning(uma_tickets.c.ticket_hash)
 
 
 def purge_tickets(conn: Connection, now: int) -> None:
-    """Forget tickets that expired (they can no longer be used anyway)."""
+    """Forget redeemed tickets that expired (they could not be redeemed again anyway)."""
     conn.execute(uma_tickets.delete().where(uma_tickets.c.expires <= now))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from threatmesh.model.envelope import BlindIndex
 from threatmesh.privacy.abe import fame, hybrid, sealing
 from threatmesh.privacy.abe.errors import DecryptionFailed, MalformedData
 
@@ -44,3 +48,23 @@ def test_sealed_keys() -> None:
         sealing.unseal(private, "{}")
     with pytest.raises(MalformedData):
         sealing.public_key_from_b64("AAAA")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    epoch=st.integers(min_value=1, max_value=2**31),
+    policy_text=st.text(min_size=1, max_size=40),
+    with_index=st.booleans(),
+    context=st.binary(max_size=64),
+)
+def test_associated_data_is_the_documented_json(
+    epoch: int, policy_text: str, with_index: bool, context: bytes
+) -> None:
+    # The bytes sealed envelopes were authenticated with must never change.
+    index = BlindIndex("0" * 8 + "-0000-4000-8000-" + "0" * 12, "ab" * 32) if with_index else None
+    bi = None if index is None else [index.key_id, index.tag]
+    expected = (
+        b"threatmesh/abe/v1\x00"
+        + json.dumps([epoch, policy_text, bi, context.hex()], separators=(",", ":")).encode()
+    )
+    assert hybrid.associated_data(epoch, policy_text, index, context) == expected

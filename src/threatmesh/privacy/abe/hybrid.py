@@ -9,6 +9,7 @@ attribute or edit its policy without decryption failing.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Sequence
@@ -48,10 +49,17 @@ def _aes_key(secret: bytes, context: bytes) -> bytes:
 def associated_data(
     epoch: int, policy_text: str, blind_index: BlindIndex | None, context: bytes
 ) -> bytes:
-    """What AES-GCM authenticates besides the payload."""
-    bi = None if blind_index is None else [blind_index.key_id, blind_index.tag]
-    fields = [epoch, policy_text, bi, context.hex()]
-    return b"threatmesh/abe/v1\x00" + json.dumps(fields, separators=(",", ":")).encode()
+    """What AES-GCM authenticates besides the payload: ``threatmesh/abe/v1``, NUL, then
+    the compact JSON ``[epoch, policy, blind index or null, context in hex]``."""
+    bi = None if blind_index is None else (blind_index.key_id, blind_index.tag)
+    # Every item of a batch shares the first three fields; a hex string needs no escaping.
+    return _aad_prefix(epoch, policy_text, bi) + b'"' + context.hex().encode() + b'"]'
+
+
+@functools.lru_cache(maxsize=1024)
+def _aad_prefix(epoch: int, policy_text: str, bi: tuple[str, str] | None) -> bytes:
+    head = json.dumps([epoch, policy_text, None if bi is None else list(bi)], separators=(",", ":"))
+    return b"threatmesh/abe/v1\x00" + head[:-1].encode() + b","
 
 
 def seal_many(pk: fame.PublicKey, policy_text: str, items: Sequence[Item]) -> list[Envelope]:
