@@ -20,9 +20,25 @@ _OPEN_ELEMENT = (*_OPEN_EVENT, Distribution.INHERIT)
 _ACL_OBJ = objects.alias("acl_obj")
 
 
-def _sg_ids(viewer: Viewer) -> list[int]:
+#: A stand-in for "any non-admin viewer" in statements built once and run for many:
+#: its organisation and sharing groups are bound at execution with :func:`params`.
+BOUND_VIEWER = Viewer(0, -1, 0, False, frozenset(), frozenset())
+
+
+def _sg_ids(viewer: Viewer) -> list[int] | sa.BindParameter[list[int]]:
+    if viewer is BOUND_VIEWER:
+        return sa.bindparam("acl_groups", expanding=True)
     # An empty IN () is legal SQL in SQLAlchemy but -1 keeps plans simple, as MISP does.
     return sorted(viewer.sharing_group_ids) or [-1]
+
+
+def _org(viewer: Viewer) -> int | sa.BindParameter[int]:
+    return sa.bindparam("acl_org") if viewer is BOUND_VIEWER else viewer.org_id
+
+
+def params(viewer: Viewer) -> dict[str, object]:
+    """The execution parameters that make a :data:`BOUND_VIEWER` statement ``viewer``'s."""
+    return {"acl_org": viewer.org_id, "acl_groups": sorted(viewer.sharing_group_ids) or [-1]}
 
 
 def event_visible(
@@ -39,7 +55,7 @@ def event_visible(
     shared = sa.or_(open_dist, in_group)
     if unpublished_private:
         shared = sa.and_(ev.c.published.is_(True), shared)
-    return sa.or_(ev.c.org_id == viewer.org_id, shared)
+    return sa.or_(ev.c.org_id == _org(viewer), shared)
 
 
 def element_allows(viewer: Viewer, element: FromClause) -> ColumnElement[bool]:
@@ -59,7 +75,7 @@ def object_visible_in_event(
     """Objects ``viewer`` may see, given that their event (``ev``) is visible."""
     if viewer.site_admin:
         return sa.true()
-    return sa.or_(ev.c.org_id == viewer.org_id, element_allows(viewer, obj))
+    return sa.or_(ev.c.org_id == _org(viewer), element_allows(viewer, obj))
 
 
 def attribute_visible_in_event(
@@ -76,7 +92,7 @@ def attribute_visible_in_event(
         attr.c.object_id == 0,
         sa.exists().where(obj.c.id == attr.c.object_id, element_allows(viewer, obj)),
     )
-    return sa.or_(ev.c.org_id == viewer.org_id, sa.and_(element_allows(viewer, attr), object_ok))
+    return sa.or_(ev.c.org_id == _org(viewer), sa.and_(element_allows(viewer, attr), object_ok))
 
 
 def attribute_visible(
