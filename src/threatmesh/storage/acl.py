@@ -20,6 +20,8 @@ _OPEN_ELEMENT = (*_OPEN_EVENT, Distribution.INHERIT)
 _ACL_OBJ = objects.alias("acl_obj")
 
 
+#: A site admin: sees everything (the predicates below are then ``true``).
+ADMIN_VIEWER = Viewer(0, 0, 0, True, frozenset(), frozenset())
 #: A stand-in for "any non-admin viewer" in statements built once and run for many:
 #: its organisation and sharing groups are bound at execution with :func:`params`.
 BOUND_VIEWER = Viewer(0, -1, 0, False, frozenset(), frozenset())
@@ -37,8 +39,17 @@ def _org(viewer: Viewer) -> int | sa.BindParameter[int]:
 
 
 def params(viewer: Viewer) -> dict[str, object]:
-    """The execution parameters that make a :data:`BOUND_VIEWER` statement ``viewer``'s."""
+    """The execution parameters that make a statement built for :func:`bound`
+    ``viewer``'s (none for a site admin)."""
+    if viewer.site_admin:
+        return {}
     return {"acl_org": viewer.org_id, "acl_groups": sorted(viewer.sharing_group_ids) or [-1]}
+
+
+def bound(viewer: Viewer) -> Viewer:
+    """The viewer to build a reusable statement for: :data:`ADMIN_VIEWER` or
+    :data:`BOUND_VIEWER` (run it with :func:`params` of the real viewer)."""
+    return ADMIN_VIEWER if viewer.site_admin else BOUND_VIEWER
 
 
 def event_visible(

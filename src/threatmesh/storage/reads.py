@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,15 +103,29 @@ def find_event_row(
     return conn.execute(q).mappings().first()
 
 
+# Built once (reading one event runs each of these; building them cost more than that).
+_EVENT_TAGS = (
+    sa.select(tags, event_tags.c.tag_id, event_tags.c.local)
+    .join(event_tags, event_tags.c.tag_id == tags.c.id)
+    .where(event_tags.c.event_id == sa.bindparam("event_id"))
+    .order_by(tags.c.name)
+)
+_EVENT_ATTRIBUTE_TAGS = (
+    sa.select(tags, attribute_tags.c.tag_id, attribute_tags.c.local, attribute_tags.c.attribute_id)
+    .join(attribute_tags, attribute_tags.c.tag_id == tags.c.id)
+    .where(attribute_tags.c.event_id == sa.bindparam("event_id"))
+    .order_by(attribute_tags.c.attribute_id, tags.c.name)
+)
+_EVENT_REFERENCES = sa.select(object_references).where(
+    object_references.c.event_id == sa.bindparam("event_id"),
+    object_references.c.deleted.is_(False),
+)
+
+
 def tags_of_event(conn: Connection, event_id: int) -> list[dict[str, Any]]:
     """The tags attached to the event itself."""
-    q = (
-        sa.select(tags, event_tags.c.tag_id, event_tags.c.local)
-        .join(event_tags, event_tags.c.tag_id == tags.c.id)
-        .where(event_tags.c.event_id == event_id)
-        .order_by(tags.c.name)
-    )
-    return [misp_out.tag(r) for r in conn.execute(q).mappings()]
+    rows = conn.execute(_EVENT_TAGS, {"event_id": event_id}).mappings()
+    return [misp_out.tag(r) for r in rows]
 
 
 def tags_of_attributes(
@@ -134,16 +149,8 @@ def tags_of_attributes(
 def tags_of_event_attributes(conn: Connection, event_id: int) -> dict[int, list[dict[str, Any]]]:
     """Tags per attribute id for every attribute of ``event_id``, in one statement
     (``attribute_tags`` carries the event id for this)."""
-    q = (
-        sa.select(
-            tags, attribute_tags.c.tag_id, attribute_tags.c.local, attribute_tags.c.attribute_id
-        )
-        .join(attribute_tags, attribute_tags.c.tag_id == tags.c.id)
-        .where(attribute_tags.c.event_id == event_id)
-        .order_by(attribute_tags.c.attribute_id, tags.c.name)
-    )
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in conn.execute(q).mappings():
+    for r in conn.execute(_EVENT_ATTRIBUTE_TAGS, {"event_id": event_id}).mappings():
         out[r["attribute_id"]].append(misp_out.tag(r))
     return out
 
@@ -246,17 +253,33 @@ def visible_rows(
     return list(conn.execute(q).mappings())
 
 
-def _visible_rows(
-    conn: Connection,
-    table: sa.Table,
-    visible: ColumnElement[bool],
-    ev: FromClause,
-    ev_row: RowMapping,
-    opts: ReadOptions,
+@functools.cache
+def _event_rows_query(table: sa.Table, admin: bool, include_deleted: bool) -> sa.Select[Any]:
+    # Built once per shape and run with the event id and the viewer's facts bound:
+    # building the access predicates cost more than running the query.
+    viewer = acl.ADMIN_VIEWER if admin else acl.BOUND_VIEWER
+    if table is attributes:
+        visible = acl.attribute_visible_in_event(viewer, table, EV)
+    else:
+        visible = acl.object_visible_in_event(viewer, table, EV)
+    conds = [table.c.event_id == sa.bindparam("event_id"), visible]
+    if not include_deleted:
+        conds.append(table.c.deleted.is_(False))
+    return (
+        sa.select(table)
+        .select_from(table.join(EV, EV.c.id == table.c.event_id))
+        .where(*conds)
+        .order_by(table.c.id)
+    )
+
+
+def _event_rows(
+    conn: Connection, table: sa.Table, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
 ) -> list[RowMapping]:
-    """Rows of ``table`` (attributes or objects) of event ``ev_row`` passing ``visible``."""
-    of_event = table.c.event_id == ev_row["id"]
-    return visible_rows(conn, table, visible, ev, of_event, include_deleted=opts.include_deleted)
+    """Rows of ``table`` (attributes or objects) of event ``ev_row`` ``viewer`` may see."""
+    q = _event_rows_query(table, viewer.site_admin, opts.include_deleted)
+    params = {"event_id": ev_row["id"], **acl.params(viewer)}
+    return list(conn.execute(q, params).mappings())
 
 
 def _content(
@@ -267,9 +290,7 @@ def _content(
     opts: ReadOptions,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The event's top-level attributes and its objects (with theirs and references)."""
-    ev = EV
-    obj_visible = acl.object_visible_in_event(viewer, objects, ev)
-    obj_rows = _visible_rows(conn, objects, obj_visible, ev, ev_row, opts)
+    obj_rows = _event_rows(conn, objects, viewer, ev_row, opts)
     attr_tags = tags_of_event_attributes(conn, ev_row["id"])
     seen = (
         sightings_of_event(conn, viewer, ev_row["id"], ev_row["org_id"])
@@ -292,10 +313,7 @@ def _content(
         elif oid in objs:
             objs[oid]["Attribute"].append(a)
     if objs:
-        q = sa.select(object_references).where(
-            object_references.c.event_id == ev_row["id"], object_references.c.deleted.is_(False)
-        )
-        for ref in conn.execute(q).mappings():
+        for ref in conn.execute(_EVENT_REFERENCES, {"event_id": ev_row["id"]}).mappings():
             if ref["object_id"] in objs:
                 objs[ref["object_id"]]["ObjectReference"].append(misp_out.reference(ref))
     return top, list(objs.values())
@@ -330,9 +348,7 @@ def load_event(
 
     With ``opts.metadata`` (MISP's ``metadata:1``) the attributes and objects are left
     out of the answer; they are still read when correlations are wanted."""
-    ev = EV
-    attr_visible = acl.attribute_visible_in_event(viewer, attributes, ev)
-    attr_rows = _visible_rows(conn, attributes, attr_visible, ev, ev_row, opts)
+    attr_rows = _event_rows(conn, attributes, viewer, ev_row, opts)
     out = event_with_orgs(ev_row)
     if not opts.metadata:
         top, objs = _content(conn, viewer, ev_row, attr_rows, opts)

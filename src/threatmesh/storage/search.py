@@ -243,7 +243,7 @@ _PLAIN = Query()
 def _point_page(admin: bool, unpublished_private: bool) -> sa.Select[Any]:
     a = attributes
     value = sa.bindparam("value", type_=a.c.value1.type)
-    viewer = _ADMIN if admin else acl.BOUND_VIEWER
+    viewer = acl.ADMIN_VIEWER if admin else acl.BOUND_VIEWER
     visible = acl.attribute_visible(viewer, a, events, unpublished_private=unpublished_private)
     return _PAGE_SELECT.where(
         sa.or_(a.c.value1 == value, sa.and_(a.c.value2 != "", a.c.value2 == value)),
@@ -251,9 +251,6 @@ def _point_page(admin: bool, unpublished_private: bool) -> sa.Select[Any]:
         visible,
         a.c.id > sa.bindparam("last"),
     ).limit(PAGE)
-
-
-_ADMIN = Viewer(0, 0, 0, True, frozenset(), frozenset())
 
 
 def _iter_point(
@@ -264,9 +261,7 @@ def _iter_point(
     unpublished_private: bool,
 ) -> Iterator[_T]:
     stmt = _point_page(viewer.site_admin, unpublished_private)
-    params: dict[str, object] = {"value": value, "last": 0}
-    if not viewer.site_admin:
-        params.update(acl.params(viewer))
+    params: dict[str, object] = {"value": value, "last": 0, **acl.params(viewer)}
     while True:
         with conn_factory() as conn:
             rows = list(conn.execute(stmt, params).mappings())
