@@ -6,7 +6,9 @@ import dataclasses
 import json
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -68,3 +70,12 @@ def test_associated_data_is_the_documented_json(
         + json.dumps([epoch, policy_text, bi, context.hex()], separators=(",", ":")).encode()
     )
     assert hybrid.associated_data(epoch, policy_text, index, context) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(secret=st.binary(min_size=1, max_size=600), context=st.binary(max_size=80))
+def test_item_keys_are_rfc5869_hkdf(secret: bytes, context: bytes) -> None:
+    # Extract once per batch + expand per item must equal one-shot HKDF-SHA256.
+    one_shot = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=b"threatmesh/abe/v1/aes-256-gcm\x00" + context)  # fmt: skip
+    assert hybrid._aes_key(hybrid._prk(secret), context) == one_shot.derive(secret)

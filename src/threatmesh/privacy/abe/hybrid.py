@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 from threatmesh.model.envelope import BlindIndex, Envelope
 from threatmesh.privacy.abe import fame, serial
@@ -26,7 +26,8 @@ from threatmesh.privacy.abe.errors import DecryptionFailed
 
 _INFO = b"threatmesh/abe/v1/aes-256-gcm\x00"
 
-#: Decapsulated secrets by (policy, ABE ciphertext), shared by the envelopes of a batch.
+#: Batch keys (HKDF pseudorandom keys of decapsulated secrets) by (policy, ABE
+#: ciphertext), shared by the envelopes of a batch.
 SecretCache = dict[tuple[str, bytes], bytes]
 
 
@@ -39,11 +40,19 @@ class Item:
     blind_index: BlindIndex | None = None
 
 
-def _aes_key(secret: bytes, context: bytes) -> bytes:
-    """A per-item AES-256 key: HKDF-SHA256 of the encapsulated GT element, bound to the
-    item's context, so the items of one batch never share an AES key."""
-    kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO + context)
-    return kdf.derive(secret)
+def _aes_key(prk: bytes, context: bytes) -> bytes:
+    """A per-item AES-256 key: HKDF-SHA256 (RFC 5869, no salt) of the batch's
+    encapsulated GT element, bound to the item's context, so the items of one batch
+    never share an AES key. ``prk`` is the extract step (:func:`_prk`), which depends on
+    the batch only: each item pays one expand."""
+    return HKDFExpand(algorithm=hashes.SHA256(), length=32, info=_INFO + context).derive(prk)
+
+
+def _prk(secret: bytes) -> bytes:
+    """HKDF-Extract of ``secret`` with the default salt (HashLen zero bytes)."""
+    mac = hmac.HMAC(bytes(32), hashes.SHA256())
+    mac.update(secret)
+    return mac.finalize()
 
 
 def associated_data(
@@ -67,12 +76,12 @@ def seal_many(pk: fame.PublicKey, policy_text: str, items: Sequence[Item]) -> li
     the ABE ciphertext, so a reader pays the pairings once per batch (an event's worth
     of attributes), not once per attribute."""
     ct, element = fame.encapsulate(pk, policy_text)
-    abe, secret = serial.dump_ciphertext(ct), element.serialize()
+    abe, prk = serial.dump_ciphertext(ct), _prk(element.serialize())
     out = []
     for item in items:
         nonce = secrets.token_bytes(12)
         aad = associated_data(pk.epoch, policy_text, item.blind_index, item.context)
-        body = AESGCM(_aes_key(secret, item.context)).encrypt(nonce, item.payload, aad)
+        body = AESGCM(_aes_key(prk, item.context)).encrypt(nonce, item.payload, aad)
         out.append(Envelope(pk.epoch, policy_text, abe, nonce, body, item.blind_index))
     return out
 
@@ -89,17 +98,17 @@ def seal(
     return seal_many(pk, policy_text, [Item(payload, context, blind_index)])[0]
 
 
-def _secret(sk: fame.SecretKey, envelope: Envelope, cache: SecretCache | None) -> bytes:
+def _batch_key(sk: fame.SecretKey, envelope: Envelope, cache: SecretCache | None) -> bytes:
     slot = (envelope.policy, envelope.abe)
     if cache is not None and slot in cache:
         return cache[slot]
     ct = serial.load_ciphertext(envelope.abe, envelope.policy)
     if ct.epoch != envelope.epoch:
         raise DecryptionFailed("envelope: its epoch and its ciphertext's epoch differ")
-    secret = fame.decapsulate(sk, ct).serialize()
+    prk = _prk(fame.decapsulate(sk, ct).serialize())
     if cache is not None:
-        cache[slot] = secret
-    return secret
+        cache[slot] = prk
+    return prk
 
 
 def open_envelope(
@@ -108,10 +117,10 @@ def open_envelope(
     """The payload of ``envelope``; :class:`DecryptionFailed` (or a subclass saying why)
     when the key cannot open it or anything was tampered with. ``cache`` (one dict per
     batch of reads) keeps decapsulated secrets for envelopes that share a ciphertext."""
-    secret = _secret(sk, envelope, cache)
+    prk = _batch_key(sk, envelope, cache)
     aad = associated_data(envelope.epoch, envelope.policy, envelope.blind_index, context)
     try:
-        return AESGCM(_aes_key(secret, context)).decrypt(envelope.nonce, envelope.body, aad)
+        return AESGCM(_aes_key(prk, context)).decrypt(envelope.nonce, envelope.body, aad)
     except InvalidTag:
         raise DecryptionFailed(
             "envelope: authentication failed (wrong key or tampered ciphertext)"
