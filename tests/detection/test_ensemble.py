@@ -34,6 +34,23 @@ def test_untrained_gate_trusts_the_pooled_expert() -> None:
     assert torch.allclose(out, torch.tensor([prior, 1 - prior]), atol=1e-6)
 
 
+def test_too_little_validation_data_keeps_the_gate_prior(chunks: list[FlowBatch]) -> None:
+    # 1% of the sample's labels: a pool of a handful of flows cannot show that a trained
+    # gate beats its prior, so the gate is not trained.
+    det = DETECTORS["ebids"](FAST).fit(chunks[:3], fraction=0.01)
+    assert det.ensemble is not None and det.ensemble.net is not None
+    assert "combiner" not in det.ensemble.validation_f1
+    gate = det.ensemble.net.combiner
+    assert isinstance(gate, MixtureOfExperts)
+    assert not any(p.abs().sum() for p in gate.gate[2].parameters())
+    assert det.threshold == 0.5
+
+
+def test_enough_validation_data_trains_the_gate(ebids: Detector) -> None:
+    assert ebids.ensemble is not None and ebids.ensemble.net is not None
+    assert "combiner" in ebids.ensemble.validation_f1
+
+
 def test_pooled_expert_is_the_pooled_baseline(ebids: Detector, chunks: list[FlowBatch]) -> None:
     # The ensemble's pooled expert learns from every labelled flow, as the baseline does
     # (same data, same split, same seed), not from the 20% combiner pool alone.

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from threatmesh.detection.combiners import COMBINERS, EnsembleNet, Joined
-from threatmesh.detection.metrics import choose_threshold
+from threatmesh.detection.metrics import can_choose, choose_threshold
 from threatmesh.detection.network import F32, BaseNet, LossFn, TrainConfig, fit, predict, train_base
 from threatmesh.detection.preprocessing import Preprocessor
 
@@ -163,7 +163,9 @@ class Ensemble:
         joined_x = self._pool_scores()
         fit_idx, val_idx = split(len(joined_x), 0.7, np.random.default_rng(self.cfg.seed + 999))
         joined = Joined(combiner, width)
-        if combiner.trainable and len(self.pool_x):
+        # Too few validation flows to tell whether training beat the start (the
+        # gate's prior): the start stays. With 1% of labels the pool is ~30 flows.
+        if combiner.trainable and can_choose(self.pool_y[val_idx]):
             self.validation_f1["combiner"] = fit(
                 joined,
                 list(combiner.parameters()),

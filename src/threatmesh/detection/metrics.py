@@ -34,10 +34,15 @@ THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 19))
 MIN_PER_CLASS = 5
 
 
+def can_choose(y: npt.NDArray[Any]) -> bool:
+    """Whether validation flows labelled ``y`` are enough to choose between candidates."""
+    attacks = int((y > 0.5).sum())
+    return min(attacks, len(y) - attacks) >= MIN_PER_CLASS
+
+
 def choose_threshold(y: npt.NDArray[Any], scores: npt.NDArray[Any]) -> float:
     """The threshold of best macro-F1 on validation flows; ties go to the one nearest 0.5."""
-    attacks = int((y > 0.5).sum())
-    if min(attacks, len(y) - attacks) < MIN_PER_CLASS:
+    if not can_choose(y):
         return 0.5
     ranked = sorted(THRESHOLDS, key=lambda t: (-macro_f1(y, scores, t), abs(t - 0.5)))
     return float(ranked[0])
