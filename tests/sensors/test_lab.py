@@ -28,10 +28,16 @@ def _lab_unavailable() -> str | None:
 
 
 @pytest.mark.slow
-def test_smoke_plan_gives_a_labelled_capture_and_cleans_up(tmp_path: Path) -> None:
+def test_smoke_plan_gives_a_labelled_capture_and_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_service(_lab_unavailable())
-    out = generate(plan="smoke", out=tmp_path, seed=3, benign_seconds=6, gap=2,
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    monkeypatch.chdir(caller)  # the tools' droppings (hydra.restore) must not land here
+    out = generate(plan="smoke", out=Path("..", "out"), seed=3, benign_seconds=6, gap=2,
                    progress=lambda _: None)  # fmt: skip
+    assert list(caller.iterdir()) == []
     assert out.pcap.stat().st_size > 0 and out.schedule.exists()
     labels = Counter(lab for b in csv_flows(out.flows_csv) for lab in b.labels or [])
     assert labels["PortScan"] > 1000  # nmap over 2,500 ports, one flow each

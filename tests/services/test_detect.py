@@ -63,16 +63,20 @@ def test_attack_capture_becomes_events_objects_and_sightings(
     assert sorted(p.name for p in (tmp_path / "bank").iterdir()) == ["a1-attack.pcap.benign.csv"]
 
     misp = PyMISP(sqlite_server.url, sqlite_server.admin_key, ssl=False)
-    event = misp.get_event(good.events[0], pythonify=True)
-    assert isinstance(event, MISPEvent)
+    # The attacker's event, wherever it comes: a 6-epoch test model may also flag a stray
+    # benign flow (it flags one of the capture's 2,800: an SSH flow caught mid-way, so
+    # the server looks like its initiator), which gets an event of its own.
+    events = [misp.get_event(uuid, pythonify=True) for uuid in good.events]
+    assert all(isinstance(e, MISPEvent) for e in events) and len(events) <= 2
+    event = next(e for e in events if ATTACKER in e.info)
     _check_event(event)
 
     # The same traffic again: no new objects, sightings on the ones already there.
     shutil.copy(DATA / "attack.pcap", watch / "a4-again.pcap")
     (again,) = watcher.poll(wait_stable=False)
     assert again.objects == 0 and again.sightings > 0
-    event = misp.get_event(good.events[0], pythonify=True)
-    assert len(event.objects) == good.objects  # no duplicates
+    again_events = [misp.get_event(uuid, pythonify=True) for uuid in good.events]
+    assert sum(len(e.objects) for e in again_events) == good.objects  # no duplicates
     src = next(a for o in event.objects for a in o.attributes if a.object_relation == "ip-src")
     sightings = misp.sightings(src)
     assert sightings and all(s["Sighting"]["source"] == "EBIDS" for s in sightings)

@@ -132,6 +132,9 @@ def evaluate_cmd(
     detectors: str = typer.Option("ebids,pooled", "--detectors", help="Detectors compared"),
     out: Path | None = typer.Option(None, "--out", help="Write all figures as JSON"),
     threads: int = typer.Option(1, "--threads", help="torch threads (the machine is shared)"),
+    validation: bool = typer.Option(
+        False, "--validation", help="Score on a split of the training parts (design choices)"
+    ),
 ) -> None:
     """Per-class precision/recall/F1, ROC-AUC, PR-AUC: ensemble vs pooled network."""
     require_ml()
@@ -150,6 +153,7 @@ def evaluate_cmd(
         epochs=epochs,
         seeds=range(seeds),
         fractions=[float(f) for f in fractions.split(",")],
+        validation=validation,
         progress=lambda m: typer.echo(m, err=True),
     )
     result["summary"] = detect_eval.summary(result["results"])
@@ -158,8 +162,9 @@ def evaluate_cmd(
     for row in result["summary"]:
         typer.echo(
             f"{row['test']:<16} {row['fraction']:>5.0%} {row['detector']:<8} "
-            f"macro-F1 {row['macro_f1']:.4f} (min {row['macro_f1_min']:.4f}) "
-            f"PR-AUC {row['pr_auc']:.4f}"
+            f"macro-F1 {row['macro_f1']:.4f} (min {row['macro_f1_min']:.4f}; "
+            f"{row['macro_f1_at_half']:.4f} at 0.5) PR-AUC {row['pr_auc']:.4f} "
+            f"threshold {row['threshold']:.2f}"
         )
 
 

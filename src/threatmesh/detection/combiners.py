@@ -25,16 +25,33 @@ class Combiner(nn.Module):
 
 
 class MixtureOfExperts(Combiner):
-    """A gate Dense(128, tanh) on the raw input, softmax over the models, weighted sum."""
+    """A gate Dense(128, tanh) on the raw input, softmax over the models, weighted sum.
+
+    The gate is residual over a prior that trusts the last model (the pooled expert):
+    its output layer starts at zero, so an untrained gate weighs the pooled expert
+    ``PRIOR_POOLED`` and the specialists the rest, evenly. With few labels the gate has
+    little to learn from; starting there it falls back to the pooled expert and moves
+    weight to a specialist only where training shows that helps. (A random start gave
+    every specialist a say, also on traffic it never saw.)
+    """
 
     trainable = True
+    PRIOR_POOLED = 0.9
 
     def __init__(self, width: int, models: int) -> None:
         super().__init__()
         self.gate = nn.Sequential(nn.Linear(width, 128), nn.Tanh(), nn.Linear(128, models))
+        out = self.gate[2]
+        assert isinstance(out, nn.Linear)
+        nn.init.zeros_(out.weight)
+        nn.init.zeros_(out.bias)
+        prior = torch.full((models,), (1 - self.PRIOR_POOLED) / max(models - 1, 1))
+        prior[-1] = self.PRIOR_POOLED if models > 1 else 1.0
+        self.prior: torch.Tensor
+        self.register_buffer("prior", torch.log(prior))
 
     def forward(self, raw: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
-        weights = torch.softmax(self.gate(raw), dim=1)
+        weights = torch.softmax(self.prior + self.gate(raw), dim=1)
         return (weights * scores).sum(dim=1)
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from threatmesh.detection.batch import FlowBatch, Matrix
-from threatmesh.detection.ensemble import Chunk, Ensemble, split
-from threatmesh.detection.network import F32, BaseNet, TrainConfig, predict, train_base
+from threatmesh.detection.ensemble import Chunk, Ensemble, split, train_pooled
+from threatmesh.detection.network import F32, BaseNet, TrainConfig, predict
 from threatmesh.detection.preprocessing import Preprocessor
 from threatmesh.model.registry import Registry
 
@@ -43,6 +43,7 @@ class Detector:
     preprocessor: Preprocessor = field(default_factory=Preprocessor)
     ensemble: Ensemble | None = None
     single: BaseNet | None = None
+    threshold: float = 0.5  # decision threshold, chosen on training-side validation data
 
     def fit(self, batches: Sequence[FlowBatch], *, fraction: float = 1.0) -> Detector:
         """Train on labelled batches, one chunk each; ``fraction`` of labels used."""
@@ -51,10 +52,10 @@ class Detector:
         if self.combiner is None:
             x = np.vstack([c.x for c in chunks])
             y = np.concatenate([c.y for c in chunks])
-            fit_idx, val_idx = split(len(x), 0.7, np.random.default_rng(self.cfg.seed))
-            self.single, _ = train_base(x[fit_idx], y[fit_idx], x[val_idx], y[val_idx], self.cfg)
+            self.single, _, self.threshold = train_pooled(x, y, self.cfg)
         else:
             self.ensemble = Ensemble(self.preprocessor, self.combiner, self.cfg).fit(chunks)
+            self.threshold = self.ensemble.threshold
         return self
 
     def add_chunk(self, batch: FlowBatch) -> Detector:
@@ -62,7 +63,22 @@ class Detector:
         if self.ensemble is None:
             raise ValueError(f"detector {self.name} has no chunks to add to")
         self.ensemble.add_chunk(chunks_of([batch], self.preprocessor, seed=self.cfg.seed)[0])
+        self.threshold = self.ensemble.threshold
         return self
+
+    def recombined(self, name: str) -> Detector:
+        """Detector ``name`` (another ensemble combiner) sharing these fitted base models.
+
+        What ``DETECTORS[name](cfg).fit(...)`` on the same data would give, without
+        training the base models again (the evaluation compares combiners this way).
+        """
+        other = DETECTORS[name](self.cfg)
+        if self.ensemble is None or other.combiner is None:
+            raise ValueError(f"detector {name} cannot share the base models of {self.name}")
+        other.preprocessor = self.preprocessor
+        other.ensemble = self.ensemble.recombined(other.combiner)
+        other.threshold = other.ensemble.threshold
+        return other
 
     def score(self, features: Matrix) -> F32:
         """Attack score in [0, 1] of each row of raw CIC features."""

@@ -2,8 +2,12 @@
 
 Split schedule per chunk (as the EBIDS code does): 80% for the chunk's own base model
 (itself split 70/30 into fit and validation, keeping the best-macro-F1 epoch) and 20%
-into the combiner pool. The pooled network and the combiner learn from that pool.
-A new chunk adds a base model and its 20% to the pool, then the combiner is retrained.
+into the combiner pool, on which the combiner learns. The pooled network learns from
+every labelled flow (as the pooled baseline does; under label scarcity the pool alone
+is a few dozen flows). The combiner sees out-of-sample scores only: the specialists
+never saw the pool, and the pooled expert's column comes from a cross-fitted twin
+trained on the specialists' 80% parts. A new chunk adds a base model and its 20% to
+the pool, then the combiner is retrained.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 import torch
 
 from threatmesh.detection.combiners import COMBINERS, EnsembleNet, Joined
+from threatmesh.detection.metrics import can_choose, choose_threshold
 from threatmesh.detection.network import F32, BaseNet, LossFn, TrainConfig, fit, predict, train_base
 from threatmesh.detection.preprocessing import Preprocessor
 
@@ -37,9 +42,25 @@ def split(n: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray
     return order[:cut], order[cut:]
 
 
+def train_pooled(x: F32, y: F32, cfg: TrainConfig) -> tuple[BaseNet, float, float]:
+    """The pooled network: one base model on all the labelled flows given (split 70/30).
+
+    Returns the network, its validation macro-F1 and the decision threshold chosen on
+    that validation part.
+    """
+    fit_idx, val_idx = split(len(x), 0.7, np.random.default_rng(cfg.seed))
+    net, f1 = train_base(x[fit_idx], y[fit_idx], x[val_idx], y[val_idx], cfg)
+    return net, f1, choose_threshold(y[val_idx], predict(net, x[val_idx]))
+
+
 @dataclass
 class Ensemble:
-    """Base networks (named), a combiner, and the pool it was trained on."""
+    """Base networks (named), a combiner, and the pool it was trained on.
+
+    ``pool_oof`` holds, per pool row, the score of a pooled network that never saw that
+    row: what the combiner learns to weigh in place of the pooled expert's own score.
+    ``threshold`` is the decision threshold chosen on the combiner's validation part.
+    """
 
     preprocessor: Preprocessor
     combiner_name: str = "moe"
@@ -50,16 +71,27 @@ class Ensemble:
     pool_x: F32 = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     pool_y: F32 = field(default_factory=lambda: np.zeros(0, np.float32))
     net: EnsembleNet | None = None
+    pool_oof: F32 | None = None
+    threshold: float = 0.5
 
     def fit(self, chunks: Sequence[Chunk]) -> Ensemble:
         """Train a base model per chunk, the pooled model, then the combiner."""
         self.pool_x = np.zeros((0, self.preprocessor.width), np.float32)
-        for chunk in chunks:
-            self._add_base(chunk)
-        pooled, score = self._train(self.pool_x, self.pool_y, seed=len(chunks))
+        self.pool_y = np.zeros(0, np.float32)
+        own = [self._add_base(chunk) for chunk in chunks]
+        pooled, score, _ = train_pooled(
+            np.vstack([c.x for c in chunks]), np.concatenate([c.y for c in chunks]), self.cfg
+        )
         self.names.append("pooled")
         self.bases.append(pooled)
         self.validation_f1["pooled"] = score
+        # Cross-fitting: a second pooled network on the specialists' parts only scores
+        # the pool out of sample, as the specialists do, so the combiner does not learn
+        # to trust the pooled expert on flows it memorised.
+        proxy, _, _ = train_pooled(
+            np.vstack([c.x for c in own]), np.concatenate([c.y for c in own]), self.cfg
+        )
+        self.pool_oof = predict(proxy, self.pool_x)
         self._fit_combiner()
         return self
 
@@ -67,19 +99,39 @@ class Ensemble:
         """A new chunk: one more base model, its 20% into the pool, combiner retrained."""
         pooled = self.bases.pop()
         self.names.pop()
-        self._add_base(chunk)
+        old_oof = self._oof(pooled)
+        own = self._add_base(chunk)
+        # The pooled expert never saw the new chunk: its scores there are out of sample.
+        new_rows = min(len(chunk.x) - len(own.x), len(self.pool_x))
+        fresh = predict(pooled, self.pool_x[len(self.pool_x) - new_rows :])
+        self.pool_oof = np.concatenate([old_oof, fresh])[-POOL_CAP:]
         self.names.append("pooled")
         self.bases.append(pooled)
         self._fit_combiner()
         return self
 
-    def _train(self, x: F32, y: F32, seed: int) -> tuple[BaseNet, float]:
-        rng = np.random.default_rng(self.cfg.seed + seed)
-        fit_idx, val_idx = split(len(x), 0.7, rng)
-        cfg = TrainConfig(**{**self.cfg.__dict__, "seed": self.cfg.seed + seed})
-        return train_base(x[fit_idx], y[fit_idx], x[val_idx], y[val_idx], cfg)
+    def recombined(self, combiner_name: str) -> Ensemble:
+        """The same base models under another combiner (fitted on the same pool)."""
+        other = Ensemble(
+            self.preprocessor,
+            combiner_name,
+            self.cfg,
+            list(self.names),
+            list(self.bases),
+            dict(self.validation_f1),
+            self.pool_x,
+            self.pool_y,
+            pool_oof=self.pool_oof,
+        )
+        other._fit_combiner()
+        return other
 
-    def _add_base(self, chunk: Chunk) -> None:
+    def _oof(self, pooled: BaseNet) -> F32:
+        # Model files written before cross-fitting hold no out-of-sample column.
+        return self.pool_oof if self.pool_oof is not None else predict(pooled, self.pool_x)
+
+    def _add_base(self, chunk: Chunk) -> Chunk:
+        """Train the chunk's specialist on 80%, pool the 20%; return the 80%."""
         rng = np.random.default_rng(self.cfg.seed + len(self.bases) + 101)
         own, pool = split(len(chunk.x), 0.8, rng)
         net, score = self._train(chunk.x[own], chunk.y[own], seed=len(self.bases))
@@ -88,18 +140,33 @@ class Ensemble:
         self.validation_f1[f"chunk:{chunk.name}"] = score
         self.pool_x = np.vstack([self.pool_x, chunk.x[pool]])[-POOL_CAP:]
         self.pool_y = np.concatenate([self.pool_y, chunk.y[pool]])[-POOL_CAP:]
+        return Chunk(chunk.name, chunk.x[own], chunk.y[own])
+
+    def _train(self, x: F32, y: F32, seed: int) -> tuple[BaseNet, float]:
+        rng = np.random.default_rng(self.cfg.seed + seed)
+        fit_idx, val_idx = split(len(x), 0.7, rng)
+        cfg = TrainConfig(**{**self.cfg.__dict__, "seed": self.cfg.seed + seed})
+        return train_base(x[fit_idx], y[fit_idx], x[val_idx], y[val_idx], cfg)
+
+    def _pool_scores(self) -> F32:
+        """The combiner's input on the pool: ``[raw | specialists' scores | pooled OOF]``."""
+        scores = [predict(b, self.pool_x) for b in self.bases[:-1]]
+        scores.append(self._oof(self.bases[-1]))
+        return np.hstack([self.pool_x, np.stack(scores, axis=1)]).astype(np.float32)
 
     def _fit_combiner(self) -> None:
         width = self.preprocessor.width
+        # Seeded before it is built, so a combiner's start does not depend on what
+        # was trained before it (recombined() gives what fit() would).
+        torch.manual_seed(self.cfg.seed)
         combiner = COMBINERS[self.combiner_name](width, len(self.bases))
-        if combiner.trainable and len(self.pool_x):
-            scores = np.stack([predict(b, self.pool_x) for b in self.bases], axis=1)
-            joined_x = np.hstack([self.pool_x, scores]).astype(np.float32)
-            rng = np.random.default_rng(self.cfg.seed + 999)
-            fit_idx, val_idx = split(len(joined_x), 0.7, rng)
-            torch.manual_seed(self.cfg.seed)
-            joined = Joined(combiner, width)
-            score = fit(
+        joined_x = self._pool_scores()
+        fit_idx, val_idx = split(len(joined_x), 0.7, np.random.default_rng(self.cfg.seed + 999))
+        joined = Joined(combiner, width)
+        # Too few validation flows to tell whether training beat the start (the
+        # gate's prior): the start stays. With 1% of labels the pool is ~30 flows.
+        if combiner.trainable and can_choose(self.pool_y[val_idx]):
+            self.validation_f1["combiner"] = fit(
                 joined,
                 list(combiner.parameters()),
                 LossFn(self.cfg),
@@ -108,8 +175,9 @@ class Ensemble:
                 joined_x[val_idx],
                 self.pool_y[val_idx],
                 self.cfg,
+                start_counts=True,
             )
-            self.validation_f1["combiner"] = score
+        self.threshold = choose_threshold(self.pool_y[val_idx], predict(joined, joined_x[val_idx]))
         self.net = EnsembleNet(list(self.bases), combiner)
         self.net.eval()
 

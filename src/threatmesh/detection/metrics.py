@@ -28,6 +28,26 @@ def best_threshold_f1(y: npt.NDArray[Any], scores: npt.NDArray[Any]) -> tuple[fl
     return 0.5, macro_f1(y, scores)
 
 
+# Candidate decision thresholds, and how many flows of each class a validation set
+# needs before one is chosen from it (below that, 0.5 stays: too few to tell).
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(2, 19))
+MIN_PER_CLASS = 5
+
+
+def can_choose(y: npt.NDArray[Any]) -> bool:
+    """Whether validation flows labelled ``y`` are enough to choose between candidates."""
+    attacks = int((y > 0.5).sum())
+    return min(attacks, len(y) - attacks) >= MIN_PER_CLASS
+
+
+def choose_threshold(y: npt.NDArray[Any], scores: npt.NDArray[Any]) -> float:
+    """The threshold of best macro-F1 on validation flows; ties go to the one nearest 0.5."""
+    if not can_choose(y):
+        return 0.5
+    ranked = sorted(THRESHOLDS, key=lambda t: (-macro_f1(y, scores, t), abs(t - 0.5)))
+    return float(ranked[0])
+
+
 def _auc(y: npt.NDArray[Any], s: npt.NDArray[Any]) -> tuple[float | None, float | None]:
     if len(set(y.tolist())) < 2:
         return None, None

@@ -53,6 +53,7 @@ def dumps(det: Detector, *, metrics: dict[str, Any] | None = None, created: str 
         "inputs": det.preprocessor.names,
         "train_config": det.cfg.__dict__,
         "validation_f1": det.ensemble.validation_f1 if det.ensemble else {},
+        "threshold": det.threshold,
         "metrics": metrics or {},
         "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in members.items()},
     }
@@ -70,6 +71,8 @@ def _weights(det: Detector) -> bytes:
         state["ensemble"] = det.ensemble.net.state_dict()
         state["pool_x"] = torch.from_numpy(det.ensemble.pool_x)
         state["pool_y"] = torch.from_numpy(det.ensemble.pool_y)
+        if det.ensemble.pool_oof is not None:
+            state["pool_oof"] = torch.from_numpy(det.ensemble.pool_oof)
     elif det.single is not None:
         state["single"] = det.single.state_dict()
     else:
@@ -111,6 +114,8 @@ def loads(data: bytes, source: str) -> tuple[Detector, dict[str, Any]]:
     state = torch.load(io.BytesIO(members["weights.pt"]), weights_only=True)
     det = DETECTORS[manifest["detector"]](TrainConfig(**manifest["train_config"]))
     det.preprocessor = pre
+    # Files from before thresholds were chosen carry none: 0.5 is what they used.
+    det.threshold = float(manifest.get("threshold", 0.5))
     if "single" in state:
         det.single = BaseNet(pre.width)
         det.single.load_state_dict(state["single"])
@@ -119,6 +124,9 @@ def loads(data: bytes, source: str) -> tuple[Detector, dict[str, Any]]:
     bases = [BaseNet(pre.width) for _ in manifest["models"]]
     combiner = COMBINERS[manifest["combiner"]](pre.width, len(bases))
     net = EnsembleNet(bases, combiner)  # type: ignore[arg-type]
+    if manifest["combiner"] == "moe":
+        # Files written before the gate had a prior: a uniform one is what they computed.
+        state["ensemble"].setdefault("combiner.prior", torch.zeros(len(bases)))
     net.load_state_dict(state["ensemble"])
     net.eval()
     det.ensemble = Ensemble(
@@ -131,5 +139,7 @@ def loads(data: bytes, source: str) -> tuple[Detector, dict[str, Any]]:
         np.asarray(state["pool_x"].numpy()),
         np.asarray(state["pool_y"].numpy()),
         net,
+        np.asarray(state["pool_oof"].numpy()) if "pool_oof" in state else None,
+        det.threshold,
     )
     return det, manifest

@@ -101,13 +101,21 @@ def fit(
     x_val: F32,
     y_val: F32,
     cfg: TrainConfig,
+    *,
+    start_counts: bool = False,
 ) -> float:
-    """Train with RMSprop; keep the weights of the epoch with the best validation macro-F1."""
+    """Train with RMSprop; keep the weights of the epoch with the best validation macro-F1.
+
+    ``start_counts``: the starting weights are a candidate too (epoch 0), for a model
+    whose start is a sound fallback (the gate's prior), so training must beat it.
+    """
     gen = torch.Generator().manual_seed(cfg.seed)
     batch = max(16, min(cfg.batch, -(-len(x) // cfg.min_batches)))
     opt = torch.optim.RMSprop(params, lr=cfg.lr)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     best, best_state = -1.0, {k: v.clone() for k, v in model.state_dict().items()}
+    if start_counts and len(y_val):
+        best = best_threshold_f1(y_val, predict(model, x_val))[1]
     for _ in range(cfg.epochs):
         model.train()
         order = torch.randperm(len(xt), generator=gen)

@@ -57,7 +57,7 @@ class _Clients:
                 continue
             argv = self.topo.exec_argv(role, lab_hosts.benign_action(self.work, rng))
             try:
-                subprocess.run(argv, capture_output=True, timeout=15, check=False)
+                subprocess.run(argv, capture_output=True, timeout=15, check=False, cwd=self.work)
             except subprocess.TimeoutExpired:
                 pass
             # Clients think between requests; the attacker's benign browsing is sparser.
@@ -74,9 +74,13 @@ class _Clients:
             t.join(timeout=20)
 
 
-def _start(topo: Topology, role: str, argv: list[str], log: Path) -> subprocess.Popen[bytes]:
+def _start(
+    topo: Topology, role: str, argv: list[str], work: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    # Every lab process runs in the lab's work directory: some tools write state into
+    # their cwd (hydra leaves ``hydra.restore``), which must not land in the caller's.
     with log.open("ab") as out:
-        return subprocess.Popen(topo.exec_argv(role, argv), stdout=out, stderr=out)
+        return subprocess.Popen(topo.exec_argv(role, argv), stdout=out, stderr=out, cwd=work)
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -106,6 +110,7 @@ def _attacks(
                 capture_output=True,
                 timeout=90,
                 check=False,
+                cwd=clients.work,  # hydra writes hydra.restore into its cwd
             )
         except subprocess.TimeoutExpired:
             pass
@@ -133,7 +138,8 @@ def run_lab(
         raise LabError("the lab needs root (network namespaces, raw sockets)")
     lab_hosts.require_tools()
     out.mkdir(parents=True, exist_ok=True)
-    pcap = out / f"{plan}.pcap"
+    # Absolute: tcpdump runs in the work directory, not the caller's.
+    pcap = (out / f"{plan}.pcap").resolve()
     work = Path(tempfile.mkdtemp(prefix=f"tmlab-{plan}-"))
     rng = random.Random(seed)
     try:
@@ -166,13 +172,15 @@ def _run_in(
     progress: Progress,
 ) -> list[Step]:
     daemons = [
-        _start(topo, "server", argv, work / "services.log") for argv in lab_hosts.services(work)
+        _start(topo, "server", argv, work, work / "services.log")
+        for argv in lab_hosts.services(work)
     ]
     tcpdump = ["tcpdump", "-i", BRIDGE, "-U", "-q", "-w", str(pcap), "ip"]
     capture = subprocess.Popen(
         ["ip", "netns", "exec", topo.switch, *tcpdump],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=work,
     )
     try:
         time.sleep(2.0)  # daemons bind, tcpdump opens the bridge
