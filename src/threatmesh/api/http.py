@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from threatmesh.formats.fields import as_bool
@@ -65,14 +66,18 @@ def named_params(tail: str | None) -> dict[str, str]:
     return out
 
 
-def identify(request: Request) -> Identity:
-    """The user behind the ``Authorization`` (or ``X-MISP-AUTH``) header."""
+async def identify(request: Request) -> Identity:
+    """The user behind the ``Authorization`` (or ``X-MISP-AUTH``) header.
+
+    Asynchronous so that a cached identity (most requests) costs no hop to a worker
+    thread; a lookup in the database still runs in one, off the event loop."""
     key = (request.headers.get("authorization") or request.headers.get("x-misp-auth") or "").strip()
     if not key:
         raise Unauthenticated(AUTH_HELP)
     if len(key) != 40 or not key.isalnum():
         raise Unauthenticated(AUTH_HELP + " (The key must be 40 alphanumeric characters.)")
-    identity = platform_of(request).identify(key)
+    platform = platform_of(request)
+    identity = platform.cached_identity(key) or await run_in_threadpool(platform.identify, key)
     if identity is None:
         raise Unauthenticated(AUTH_HELP)
     return identity

@@ -107,17 +107,24 @@ class Platform:
             **overrides,
         )
 
+    def cached_identity(self, key: str) -> Identity | None:
+        """The identity :meth:`identify` would answer from its cache, without I/O."""
+        digest = hash_key(key)
+        with self._lock:
+            hit = self._auth_cache.get(digest)
+        if hit is not None and time.monotonic() - hit[0] < self.auth_cache_seconds:
+            return hit[1]
+        return None
+
     def identify(self, key: str) -> Identity | None:
         """The user owning API key ``key``, or None. Cached briefly, because every
         request authenticates and the answer rarely changes; a write through this
         platform to users, keys, organisations, roles or sharing groups clears the cache,
         so in one process such changes apply at once."""
-        digest = hash_key(key)
-        now = time.monotonic()
-        with self._lock:
-            hit = self._auth_cache.get(digest)
-        if hit is not None and now - hit[0] < self.auth_cache_seconds:
-            return hit[1]
+        hit = self.cached_identity(key)
+        if hit is not None:
+            return hit
+        digest, now = hash_key(key), time.monotonic()
         with self.read() as conn:
             user = directory.user_for_key_hash(conn, digest, self.now())
             identity = None if user is None else Identity(user, directory.viewer_for(conn, user))
