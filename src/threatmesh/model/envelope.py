@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -88,9 +89,15 @@ def _b64(data: dict[str, Any], key: str, path: str) -> bytes:
     if not isinstance(raw, str) or not raw:
         raise InvalidInput(f"{path}.{key}: expected a base64 string")
     try:
-        return base64.b64decode(raw, validate=True)
+        return _decoded(raw) if key == "abe" else base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInput(f"{path}.{key}: not valid base64") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _decoded(text: str) -> bytes:
+    # The attributes protected together share one ABE header: decode it once per batch.
+    return base64.b64decode(text, validate=True)
 
 
 def _blind_index(raw: Any, path: str) -> BlindIndex | None:

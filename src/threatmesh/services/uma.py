@@ -99,13 +99,12 @@ def event_resource(platform: Platform, conn: Connection, row: RowMapping) -> Row
     )
 
 
-def new_ticket(
-    platform: Platform, conn: Connection, resource: RowMapping, scopes: Sequence[str]
-) -> str:
-    """A permission ticket for ``scopes`` on a resource (signed: nothing is written)."""
+def new_ticket(platform: Platform, conn: Connection, rsid: str, scopes: Sequence[str]) -> str:
+    """A permission ticket for ``scopes`` on the resource ``rsid`` (signed: nothing is
+    written)."""
     service = platform.trust.tickets(conn, platform.now())
     return service.issue(
-        resource_id=str(resource["resource_id"]),
+        resource_id=rsid,
         scopes=scopes,
         now=platform.now(),
         ttl=platform.trust.ticket_ttl,
@@ -113,10 +112,11 @@ def new_ticket(
 
 
 def event_row(conn: Connection, event_uuid: str) -> RowMapping:
+    """The event (with ``event_rsid``, its resource's public id if registered) or 404."""
     ref = event_uuid.strip().lower()
     if len(ref) != 36:
         raise InvalidInput(f"{event_uuid!r} is not an event UUID")
-    row = reads.event_by_uuid(conn, ref)
+    row = uma_store.event_with_resource(conn, ref)
     if row is None:
         raise NotFound("Invalid event.")
     return row
@@ -127,7 +127,8 @@ def _challenge(
 ) -> UmaChallenge:
     # Registering the event's resource on first use is the only write (idempotent, in
     # autocommit); the ticket itself is signed, not stored.
-    ticket = new_ticket(platform, conn, event_resource(platform, conn, row), [scope])
+    rsid = row["event_rsid"] or event_resource(platform, conn, row)["resource_id"]
+    ticket = new_ticket(platform, conn, str(rsid), [scope])
     return UmaChallenge(why, ticket=ticket, as_uri=platform.trust.issuer.rstrip("/"), error=error)
 
 
@@ -141,10 +142,8 @@ def authorize(
         rpt = platform.trust.tokens(conn, platform.now()).verify(bearer, now=platform.now())
     except ThreatmeshError as exc:
         raise _challenge(platform, conn, row, scope, "invalid_token", exc.message) from None
-    resource = uma_store.find_resource(
-        conn, owner_org_id=int(row["orgc_id"]), kind="event", ref=str(row["uuid"])
-    )
-    if resource is None or not rpt.allows(str(resource["resource_id"]), scope):
+    rsid = row["event_rsid"]
+    if rsid is None or not rpt.allows(str(rsid), scope):
         why = f"The RPT does not grant {scope!r}."
         raise _challenge(platform, conn, row, scope, "insufficient_scope", why)
     return rpt
@@ -249,4 +248,4 @@ def request_permission(platform: Platform, who: Identity, body: Any) -> str:
         resource = uma_store.resource_by_id(conn, str(item.get("resource_id", "")))
         if resource is None or int(resource["owner_org_id"]) != who.viewer.org_id:
             raise NotFound("resource_id: no such resource of your organisation")
-        return new_ticket(platform, conn, resource, [str(s) for s in scopes])
+        return new_ticket(platform, conn, str(resource["resource_id"]), [str(s) for s in scopes])

@@ -65,14 +65,6 @@ def event_query() -> sa.Select[Any]:
     )
 
 
-_EVENT_BY_UUID = event_query().where(events.c.uuid == sa.bindparam("uuid"))
-
-
-def event_by_uuid(conn: Connection, uuid: str) -> RowMapping | None:
-    """The event with ``uuid`` (lower case), joined as :func:`event_query` joins it."""
-    return conn.execute(_EVENT_BY_UUID, {"uuid": uuid}).mappings().first()
-
-
 def event_with_orgs(row: RowMapping) -> dict[str, Any]:
     """Event metadata with ``Org`` and ``Orgc``."""
     out = misp_out.event_meta(row)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.storage import reads
 from threatmesh.storage.tables import event_tags, events, sharing_groups, tags
 from threatmesh.storage.trust_tables import uma_policies, uma_resources, uma_tickets
 from threatmesh.storage.writes import insert_ignore
@@ -60,6 +61,27 @@ _UNREDEEMED = sa.select(uma_resources).where(
     _r.resource_id == sa.bindparam("rsid"),
     ~sa.exists().where(uma_tickets.c.ticket_hash == sa.bindparam("ticket_hash")),
 )
+
+
+def _event_with_resource_query() -> sa.Select[Any]:
+    registered = sa.and_(
+        _r.owner_org_id == events.c.orgc_id, _r.kind == "event", _r.ref == events.c.uuid
+    )
+    return (
+        reads.event_query()
+        .add_columns(_r.resource_id.label("event_rsid"))
+        .join_from(events, uma_resources, registered, isouter=True)
+        .where(events.c.uuid == sa.bindparam("uuid"))
+    )
+
+
+_EVENT_WITH_RESOURCE = _event_with_resource_query()
+
+
+def event_with_resource(conn: Connection, uuid: str) -> RowMapping | None:
+    """The event ``uuid`` as :func:`threatmesh.storage.reads.event_query` reads it, plus
+    ``event_rsid``: the public id of its UMA resource, None until registered (one query)."""
+    return conn.execute(_EVENT_WITH_RESOURCE, {"uuid": uuid}).mappings().first()
 
 
 def find_resource(conn: Connection, *, owner_org_id: int, kind: str, ref: str) -> RowMapping | None:

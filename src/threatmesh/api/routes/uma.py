@@ -53,9 +53,12 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 @router.post("/uma/token")
-async def token(request: Request, who: Identity = Depends(identify)) -> MispJSON:
-    """The UMA grant: a permission ticket (and claims) for an RPT."""
-    form = await _form(request)
+def token(
+    request: Request, who: Identity = Depends(identify), form: dict[str, str] = Depends(_form)
+) -> MispJSON:
+    """The UMA grant: a permission ticket (and claims) for an RPT. Synchronous, so the
+    grant's write transaction (which may wait for SQLite's write lock) runs in a worker
+    thread, never on the event loop."""
     try:
         answer = uma_grant.token(platform_of(request), who, form)
     except uma_grant.GrantError as exc:
