@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.privacy.authz.policy import EVENT_SCOPES, Decision, Party, Policy, decide
-from threatmesh.privacy.authz.tickets import InvalidTicket
+from threatmesh.privacy.authz.tickets import REFUSED, InvalidTicket
 from threatmesh.privacy.authz.tokens import Permission, Rpt
 from threatmesh.services import provenance, reputation
 from threatmesh.services.platform import Identity, Platform
@@ -150,7 +150,7 @@ def _live_ticket(platform: Platform, conn: Connection, text: str) -> dict[str, A
         raise GrantError("invalid_grant", 400, exc.message) from None
     resource = uma_store.unredeemed_resource(conn, ticket.resource_id, ticket_hash(text))
     if resource is None:
-        raise GrantError("invalid_grant", 400, "The ticket is unknown, used or expired.")
+        raise GrantError("invalid_grant", 400, REFUSED)
     return {
         "resource_id": int(resource["id"]),
         "rsid": str(resource["resource_id"]),
@@ -215,7 +215,7 @@ def token(platform: Platform, who: Identity, form: dict[str, str]) -> dict[str, 
         if platform.trust.purge_due():
             uma_store.purge_tickets(conn, platform.now())
     if outcome.used:
-        raise GrantError("invalid_grant", 400, "The ticket is unknown, used or expired.")
+        raise GrantError("invalid_grant", 400, REFUSED)
     if outcome.token:
         return outcome.token
     if outcome.decision.required_claims:

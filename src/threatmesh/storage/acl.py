@@ -27,11 +27,15 @@ ADMIN_VIEWER = Viewer(0, 0, 0, True, frozenset(), frozenset())
 BOUND_VIEWER = Viewer(0, -1, 0, False, frozenset(), frozenset())
 
 
+def _group_list(viewer: Viewer) -> list[int]:
+    # An empty IN () is legal SQL in SQLAlchemy but -1 keeps plans simple, as MISP does.
+    return sorted(viewer.sharing_group_ids) or [-1]
+
+
 def _sg_ids(viewer: Viewer) -> list[int] | sa.BindParameter[list[int]]:
     if viewer is BOUND_VIEWER:
         return sa.bindparam("acl_groups", expanding=True)
-    # An empty IN () is legal SQL in SQLAlchemy but -1 keeps plans simple, as MISP does.
-    return sorted(viewer.sharing_group_ids) or [-1]
+    return _group_list(viewer)
 
 
 def _org(viewer: Viewer) -> int | sa.BindParameter[int]:
@@ -43,7 +47,7 @@ def params(viewer: Viewer) -> dict[str, object]:
     ``viewer``'s (none for a site admin)."""
     if viewer.site_admin:
         return {}
-    return {"acl_org": viewer.org_id, "acl_groups": sorted(viewer.sharing_group_ids) or [-1]}
+    return {"acl_org": viewer.org_id, "acl_groups": _group_list(viewer)}
 
 
 def bound(viewer: Viewer) -> Viewer:

@@ -50,9 +50,9 @@ def watch_identity_writes(engine: Engine) -> None:
         sa.event.listen(engine, "after_execute", _note_identity_write)
 
 
-def identities_changed(conn: Connection, *, reset: bool = True) -> bool:
-    """Whether ``conn`` wrote an identity table since the last reset."""
-    return bool(conn.info.pop(_CHANGED, False) if reset else conn.info.get(_CHANGED, False))
+def identities_changed(conn: Connection) -> bool:
+    """Whether ``conn`` wrote an identity table since the last call (which resets it)."""
+    return bool(conn.info.pop(_CHANGED, False))
 
 
 def seed_roles(conn: Connection, now: int) -> None:

@@ -233,16 +233,27 @@ def visible_rows(
 ) -> list[RowMapping]:
     """Rows of ``table`` (attributes or objects) of the events ``of_events`` selects,
     passing ``visible`` (``ev`` is the event joined on ``table.event_id``), in id order."""
+    q = _rows_query(table, ev, of_events, visible, include_deleted=include_deleted)
+    return list(conn.execute(q).mappings())
+
+
+def _rows_query(
+    table: sa.Table,
+    ev: FromClause,
+    of_events: ColumnElement[bool],
+    visible: ColumnElement[bool],
+    *,
+    include_deleted: bool,
+) -> sa.Select[Any]:
     conds = [of_events, visible]
     if not include_deleted:
         conds.append(table.c.deleted.is_(False))
-    q = (
+    return (
         sa.select(table)
         .select_from(table.join(ev, ev.c.id == table.c.event_id))
         .where(*conds)
         .order_by(table.c.id)
     )
-    return list(conn.execute(q).mappings())
 
 
 @functools.cache
@@ -254,15 +265,8 @@ def _event_rows_query(table: sa.Table, admin: bool, include_deleted: bool) -> sa
         visible = acl.attribute_visible_in_event(viewer, table, EV)
     else:
         visible = acl.object_visible_in_event(viewer, table, EV)
-    conds = [table.c.event_id == sa.bindparam("event_id"), visible]
-    if not include_deleted:
-        conds.append(table.c.deleted.is_(False))
-    return (
-        sa.select(table)
-        .select_from(table.join(EV, EV.c.id == table.c.event_id))
-        .where(*conds)
-        .order_by(table.c.id)
-    )
+    of_event = table.c.event_id == sa.bindparam("event_id")
+    return _rows_query(table, EV, of_event, visible, include_deleted=include_deleted)
 
 
 def _event_rows(

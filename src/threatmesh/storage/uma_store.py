@@ -9,13 +9,12 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.storage import reads
 from threatmesh.storage.tables import event_tags, events, sharing_groups, tags
 from threatmesh.storage.trust_tables import uma_policies, uma_resources, uma_tickets
-from threatmesh.storage.writes import insert_ignore
+from threatmesh.storage.writes import insert_ignore, insert_ignore_for
 
 #: Kinds of resource: one event, or the owner's events carrying a tag / in a sharing group.
 KINDS = ("event", "tag", "sharing_group")
@@ -224,8 +223,7 @@ def redeem_ticket(
 
 @functools.cache
 def _redeem(dialect: str) -> Any:
-    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return ins(uma_tickets).on_conflict_do_nothing().returning(uma_tickets.c.ticket_hash)
+    return insert_ignore_for(dialect, uma_tickets).returning(uma_tickets.c.ticket_hash)
 
 
 def purge_tickets(conn: Connection, now: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -26,7 +27,13 @@ from threatmesh.storage.tables import (
 
 def insert_ignore(conn: Connection, table: sa.Table) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return insert_ignore_for(conn.dialect.name, table)
+
+
+@functools.cache
+def insert_ignore_for(dialect_name: str, table: sa.Table) -> Any:
+    """:func:`insert_ignore` for a dialect by name, built once (statements are immutable)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
 
 

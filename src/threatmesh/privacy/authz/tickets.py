@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
-from joserfc.jwt import JWTClaimsRegistry
 
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.privacy.authz.tokens import ALGORITHM
+from threatmesh.privacy.authz.tokens import ALGORITHM, decode_checked
 
 TICKET_TYPE = "uma-ticket+jwt"
+#: Why any ticket is refused: a caller learns nothing about which check failed.
+REFUSED = "The ticket is unknown, used or expired."
 
 
 class InvalidTicket(ThreatmeshError):
@@ -73,23 +74,15 @@ class TicketService:
     def verify(self, ticket: str, *, now: int) -> Ticket:
         """The ticket if genuine, current and a ticket, else :class:`InvalidTicket`."""
         try:
-            decoded = jwt.decode(ticket, self.key, algorithms=[ALGORITHM])
+            decoded = decode_checked(
+                ticket, self.key, now=now, issuer=self.issuer, audience=self.audience,
+                required=("exp", "jti"),
+            )  # fmt: skip
         except (JoseError, ValueError):
-            raise InvalidTicket("The ticket is unknown, used or expired.") from None
-        registry = JWTClaimsRegistry(
-            now=now,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.audience},
-            exp={"essential": True},
-            jti={"essential": True},
-        )
-        try:
-            registry.validate(decoded.claims)
-        except JoseError:
-            raise InvalidTicket("The ticket is unknown, used or expired.") from None
+            raise InvalidTicket(REFUSED) from None
         resource, scopes = decoded.claims.get("resource_id"), decoded.claims.get("resource_scopes")
         if decoded.header.get("typ") != TICKET_TYPE or not isinstance(resource, str):
-            raise InvalidTicket("The ticket is unknown, used or expired.")
+            raise InvalidTicket(REFUSED)
         if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-            raise InvalidTicket("The ticket is unknown, used or expired.")
+            raise InvalidTicket(REFUSED)
         return Ticket(resource, frozenset(scopes), int(decoded.claims["exp"]))

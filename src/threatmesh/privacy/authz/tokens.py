@@ -18,7 +18,7 @@ from typing import Any
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
-from joserfc.jwt import JWTClaimsRegistry
+from joserfc.jwt import ClaimsOption, JWTClaimsRegistry
 
 from threatmesh.model.errors import ThreatmeshError
 
@@ -111,27 +111,35 @@ class TokenService:
     def verify(self, token: str, *, now: int) -> Rpt:
         """The RPT ``token`` if it is genuine and current, else :class:`InvalidToken`."""
         try:
-            decoded = jwt.decode(token, self.key, algorithms=[ALGORITHM])
+            decoded = decode_checked(
+                token, self.key, now=now, issuer=self.issuer, audience=self.audience,
+                required=("exp", "sub", "jti"),
+            )  # fmt: skip
         except (JoseError, ValueError) as exc:
             raise InvalidToken(f"The RPT is not valid: {exc}") from None
-        registry = JWTClaimsRegistry(
-            now=now,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.audience},
-            exp={"essential": True},
-            sub={"essential": True},
-            jti={"essential": True},
-        )
-        try:
-            registry.validate(decoded.claims)
-        except JoseError as exc:
-            raise InvalidToken(f"The RPT is not valid here: {exc}") from None
         return Rpt(
             str(decoded.claims["sub"]),
             str(decoded.claims["jti"]),
             int(decoded.claims["exp"]),
             _permissions(decoded.claims.get("permissions")),
         )
+
+
+def decode_checked(
+    token: str, key: ECKey, *, now: int, issuer: str, audience: str, required: Sequence[str]
+) -> jwt.Token:
+    """An ES256 JWT signed by ``key``, for ``issuer`` and ``audience``, inside its validity
+    window at ``now``, with the ``required`` claims; raises ``JoseError`` or
+    ``ValueError`` saying what failed. Shared by RPTs and permission tickets."""
+    decoded = jwt.decode(token, key, algorithms=[ALGORITHM])
+    options: dict[str, ClaimsOption] = {claim: {"essential": True} for claim in required}
+    options |= {
+        "iss": {"essential": True, "value": issuer},
+        "aud": {"essential": True, "value": audience},
+    }
+    registry = JWTClaimsRegistry(now=now, leeway=0, **options)
+    registry.validate(decoded.claims)
+    return decoded
 
 
 def _permissions(value: Any) -> tuple[Permission, ...]:
