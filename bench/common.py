@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from threatmesh.model.drafts import AttributeDraft, EventDraft, TagRef
 from threatmesh.model.validation import normalize_value
+from threatmesh.storage.value_index import row_keys
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "THREATMESH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -101,8 +102,9 @@ class Server:
 
 
 @contextmanager
-def serve(db_url: str, scratch: Path, key: str,
-          extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+def serve(
+    db_url: str, scratch: Path, key: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """Run ``threatmesh serve`` on a free loopback port until the block ends
     (``THREATMESH_BASE_URL`` is set to its URL unless ``extra_env`` says otherwise)."""
     port = free_port()
@@ -361,6 +363,7 @@ def raw_attribute_rows(specs: Sequence[Spec]) -> list[dict[str, Any]]:
             "category": s.category,
             "value1": s.value1,
             "value2": s.value2,
+            **row_keys(s.value1, s.value2),
             "to_ids": s.to_ids,
             "distribution": 5,
             "sharing_group_id": 0,

@@ -41,6 +41,7 @@ from bench.common import (
 from threatmesh.storage import writes
 from threatmesh.storage.database import create_engine
 from threatmesh.storage.tables import attribute_tags, attributes, events, ip_index
+from threatmesh.storage.value_index import value1_is, value2_is, value_key
 
 EVENT_SIZES = (10, 25, 50, 100, 250, 1000)  # attributes per event, drawn uniformly
 FILL_TRANSACTION = 20_000  # attributes per fill transaction
@@ -209,12 +210,12 @@ def raw_select(engine: sa.Engine) -> Callable[[str], int]:
     types), as one Core SELECT on a pooled connection."""
     a = attributes
     value = sa.bindparam("value", type_=a.c.value1.type)
-    in_value2 = sa.and_(a.c.value2 != "", a.c.value2 == value)
-    q = sa.select(a).where(sa.or_(a.c.value1 == value, in_value2))
+    key = sa.bindparam("key", type_=a.c.value1_key.type)
+    q = sa.select(a).where(sa.or_(value1_is(a, value, key), value2_is(a, value, key)))
 
     def run(term: str) -> int:
         with engine.connect() as conn:
-            return len(conn.execute(q, {"value": term}).all())
+            return len(conn.execute(q, {"value": term, "key": value_key(term)}).all())
 
     return run
 

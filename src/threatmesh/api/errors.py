@@ -71,7 +71,9 @@ async def _storage(request: Request, exc: Exception) -> MispJSON:
         message = f"A value in the request cannot be stored: {reason}"
         return MispJSON(_body("Invalid input", message, request), status_code=400)
     orig = getattr(exc, "orig", None)
-    if getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in reason:
+    # 23505: a unique key; 23P01: an exclusion constraint (attribute UUIDs on PostgreSQL).
+    taken = getattr(orig, "sqlstate", None) in ("23505", "23P01")
+    if taken or "UNIQUE constraint failed" in reason:
         message = f"Already exists: {reason}"
         return MispJSON(_body("Conflict", message, request), status_code=409)
     return await _unexpected(request, exc)

@@ -20,7 +20,7 @@ from threatmesh.services.attributes import find_attribute, touch_event
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.search_params import relative_time
-from threatmesh.storage import acl, reads, writes
+from threatmesh.storage import acl, reads, value_index, writes
 from threatmesh.storage.tables import (
     attribute_tags,
     attributes,
@@ -221,10 +221,9 @@ def _sighting_targets(
         sa.select(attributes.c.id, attributes.c.event_id)
         .join(events, events.c.id == attributes.c.event_id)
         .where(
-            # value2 <> '' lets SQLite use the partial index on value2 (else: a table scan).
             sa.or_(
-                attributes.c.value1.in_(values),
-                sa.and_(attributes.c.value2 != "", attributes.c.value2.in_(values)),
+                value_index.value1_in(attributes, values),
+                value_index.value2_in(attributes, values),
             ),
             attributes.c.deleted.is_(False),
             acl.attribute_visible(

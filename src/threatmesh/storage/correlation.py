@@ -3,7 +3,7 @@
 MISP writes one row per pair of matching attributes, which grows quadratically with
 common values (users report 291 GB of correlations for 4.9 GB of attributes). Here a
 correlation is an index lookup: the values of the source attributes are looked up in
-the ``value1``/``value2`` indexes and, for IP types, in ``ip_index`` for CIDR
+the value index (:mod:`threatmesh.storage.value_index`) and, for IP types, in ``ip_index`` for CIDR
 containment. Rules follow MISP: non-correlating types and ``disable_correlation`` (on
 the attribute or its event) are skipped, ``ip|port``-like types correlate on their
 first part only, deleted attributes never correlate, and a value shared by more than
@@ -23,7 +23,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from threatmesh.model import describe_types
 from threatmesh.model.access import Viewer
-from threatmesh.storage import acl
+from threatmesh.storage import acl, value_index
 from threatmesh.storage.tables import attributes, events, ip_index
 
 _CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
@@ -78,10 +78,9 @@ def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
 
 def _value_match(attr: FromClause, values: Sequence[str]) -> ColumnElement[bool]:
     return sa.or_(
-        attr.c.value1.in_(values),
+        value_index.value1_in(attr, values),
         sa.and_(
-            attr.c.value2 != "",
-            attr.c.value2.in_(values),
+            value_index.value2_in(attr, values),
             attr.c.type.not_in(sorted(describe_types.PRIMARY_ONLY_CORRELATING_TYPES)),
         ),
     )
@@ -95,10 +94,9 @@ def over_correlating(conn: Connection, values: Iterable[str], cap: int) -> set[s
     primary_only = sorted(describe_types.PRIMARY_ONLY_CORRELATING_TYPES)
     for chunk in _chunks(ordered):
         base = sa.select(sa.func.count()).select_from(a.join(e, e.c.id == a.c.event_id))
-        q1 = base.add_columns(a.c.value1).where(a.c.value1.in_(chunk), correlatable(a, e))
+        q1 = base.add_columns(a.c.value1).where(value_index.value1_in(a, chunk), correlatable(a, e))
         q2 = base.add_columns(a.c.value2).where(
-            a.c.value2 != "",
-            a.c.value2.in_(chunk),
+            value_index.value2_in(a, chunk),
             a.c.type.not_in(primary_only),
             correlatable(a, e),
         )

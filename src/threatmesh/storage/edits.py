@@ -40,6 +40,8 @@ _ATTR_FIELDS = (
     "category",
     "value1",
     "value2",
+    "value1_key",
+    "value2_key",
     "to_ids",
     "distribution",
     "sharing_group_id",

@@ -4,7 +4,7 @@ An event view needs the *events* its attributes correlate with, not the pairs.
 :func:`threatmesh.storage.correlation.correlate` answers per attribute, with the values
 sent from Python in chunks; for an event of 10,000 attributes that is dozens of
 statements and most of the cost of ``events/add``. Here the database joins the event's
-own values to the value indexes directly, under exactly the same rules (non-correlating
+own values to the value index directly, under exactly the same rules (non-correlating
 types, first part only for ``ip|port``-like types, ``disable_correlation``, deleted
 attributes, the over-correlation cap, and access control on both sides). CIDR
 containment stays with :mod:`threatmesh.storage.correlation`.
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from threatmesh.model import describe_types
 from threatmesh.model.access import Viewer
-from threatmesh.storage import acl
+from threatmesh.storage import acl, value_index
 from threatmesh.storage.correlation import correlatable
 from threatmesh.storage.tables import attributes, events
 
@@ -53,21 +53,24 @@ def _source_values(viewer: Viewer, event_id: Any) -> sa.CTE:
         acl.attribute_visible_in_event(viewer, s, ev),
     ]
     joined = s.join(ev, ev.c.id == s.c.event_id)
-    first = sa.select(s.c.value1.label("v")).select_from(joined).where(*base)
+    first = sa.select(s.c.value1.label("v"), s.c.value1_key.label("k"))
+    first = first.select_from(joined).where(*base)
     second = (
-        sa.select(s.c.value2.label("v"))
+        sa.select(s.c.value2.label("v"), s.c.value2_key.label("k"))
         .select_from(joined)
         .where(*base, s.c.value2 != "", s.c.type.not_in(_PRIMARY_ONLY))
     )
     return sa.union(first, second).cte("source_values")
 
 
-def _carriers(column: Any, value: Any, *, second: bool) -> sa.ScalarSelect[Any]:
-    """How many correlatable attributes carry ``value`` in ``column``."""
+def _carriers(src: Any, *, second: bool) -> sa.ScalarSelect[Any]:
+    """How many correlatable attributes carry the source value ``src.v`` (key ``src.k``)
+    in value1, or with ``second``, in value2."""
     a, e = _CNT, _CNT_EV
-    conds = [column == value, correlatable(a, e)]
+    carries = value_index.value2_is if second else value_index.value1_is
+    conds = [carries(a, src.c.v, src.c.k), correlatable(a, e)]
     if second:
-        conds += [a.c.value2 != "", a.c.type.not_in(_PRIMARY_ONLY)]
+        conds.append(a.c.type.not_in(_PRIMARY_ONLY))
     return (
         sa.select(sa.func.count())
         .select_from(a.join(e, e.c.id == a.c.event_id))
@@ -95,10 +98,8 @@ def _statement(viewer: Viewer, unpublished_private: bool) -> sa.CompoundSelect[A
     """The statement for one viewer, with the event and the cap as parameters: built
     once per viewer, since building it costs more than running it for a small event."""
     src = _source_values(viewer, _EVENT)
-    counted = _carriers(_CNT.c.value1, src.c.v, second=False) + _carriers(
-        _CNT.c.value2, src.c.v, second=True
-    )
-    usable = sa.select(src.c.v).where(counted <= _CAP).cte("usable_values")
+    counted = _carriers(src, second=False) + _carriers(src, second=True)
+    usable = sa.select(src.c.v, src.c.k).where(counted <= _CAP).cte("usable_values")
     h, he = _HIT, _HIT_EV
     common = [
         h.c.event_id != _EVENT,
@@ -109,14 +110,18 @@ def _statement(viewer: Viewer, unpublished_private: bool) -> sa.CompoundSelect[A
     by_first = (
         sa.select(h.c.event_id)
         .select_from(joined)
-        .where(h.c.value1.in_(sa.select(usable.c.v)), *common)
+        .where(
+            # The key condition is implied by the value one; it is what the index serves.
+            h.c.value1_key.in_(sa.select(usable.c.k)),
+            h.c.value1.in_(sa.select(usable.c.v)),
+            *common,
+        )
     )
-    # Spelled out so that the partial index on value2 (value2 <> '') can serve it.
     by_second = (
         sa.select(h.c.event_id)
         .select_from(joined)
         .where(
-            h.c.value2 != "",
+            h.c.value2_key.in_(sa.select(usable.c.k)),
             h.c.value2.in_(sa.select(usable.c.v)),
             h.c.type.not_in(_PRIMARY_ONLY),
             *common,

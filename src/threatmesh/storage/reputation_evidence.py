@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from threatmesh.storage import value_index
 from threatmesh.storage.tables import attributes, events
 from threatmesh.storage.trust_tables import reputation_evidence
 
@@ -53,7 +54,7 @@ def reporters(conn: Connection, values: Iterable[str], org_id: int) -> list[tupl
             sa.select(events.c.orgc_id, attributes.c.value1)
             .join(events, events.c.id == attributes.c.event_id)
             .where(
-                attributes.c.value1.in_(wanted[i : i + _CHUNK]),
+                value_index.value1_in(attributes, wanted[i : i + _CHUNK]),
                 attributes.c.deleted.is_(False),
                 events.c.orgc_id != org_id,
             )

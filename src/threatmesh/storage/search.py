@@ -20,7 +20,7 @@ from threatmesh.formats.fields import as_id
 from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput
 from threatmesh.model.query import Query, Terms
-from threatmesh.storage import acl
+from threatmesh.storage import acl, value_index
 from threatmesh.storage.tables import (
     attribute_tags,
     attributes,
@@ -56,14 +56,14 @@ def terms_clause(
 
 def _value_term(t: str) -> ColumnElement[bool]:
     a = attributes
-    # ix_attributes_value2 is partial (value2 <> ''): without that condition spelled
-    # out SQLite cannot use it, and the OR turns into a scan of the whole table.
-    exact = bool(t) and "%" not in t
-    in_value2 = sa.and_(a.c.value2 != "", a.c.value2 == t) if exact else _match(a.c.value2, t)
-    conds = [_match(a.c.value1, t), in_value2]
-    if "|" in t and "%" not in t:
+    if "%" in t:
+        return sa.or_(_match(a.c.value1, t), _match(a.c.value2, t))
+    if not t:
+        return sa.or_(a.c.value1 == t, a.c.value2 == t)
+    conds = [value_index.value1_is(a, t), value_index.value2_is(a, t)]
+    if "|" in t:
         first, second = t.split("|", 1)
-        conds.append(sa.and_(a.c.value1 == first, a.c.value2 == second))
+        conds.append(sa.and_(value_index.value1_is(a, first), a.c.value2 == second))
     return sa.or_(*conds)
 
 
@@ -243,10 +243,11 @@ _PLAIN = Query()
 def _point_page(admin: bool, unpublished_private: bool) -> sa.Select[Any]:
     a = attributes
     value = sa.bindparam("value", type_=a.c.value1.type)
+    key = sa.bindparam("key", type_=a.c.value1_key.type)
     viewer = acl.ADMIN_VIEWER if admin else acl.BOUND_VIEWER
     visible = acl.attribute_visible(viewer, a, events, unpublished_private=unpublished_private)
     return _PAGE_SELECT.where(
-        sa.or_(a.c.value1 == value, sa.and_(a.c.value2 != "", a.c.value2 == value)),
+        sa.or_(value_index.value1_is(a, value, key), value_index.value2_is(a, value, key)),
         a.c.deleted.is_(False),
         visible,
         a.c.id > sa.bindparam("last"),
@@ -261,7 +262,12 @@ def _iter_point(
     unpublished_private: bool,
 ) -> Iterator[_T]:
     stmt = _point_page(viewer.site_admin, unpublished_private)
-    params: dict[str, object] = {"value": value, "last": 0, **acl.params(viewer)}
+    params: dict[str, object] = {
+        "value": value,
+        "key": value_index.value_key(value),
+        "last": 0,
+        **acl.params(viewer),
+    }
     while True:
         with conn_factory() as conn:
             rows = list(conn.execute(stmt, params).mappings())

@@ -237,6 +237,8 @@ attributes = sa.Table(
     "attributes",
     metadata,
     _id(),
+    # Unique. On PostgreSQL migration 0007 enforces it with a hash exclusion constraint
+    # of the same name (half the size of the b-tree; UUIDs are only ever compared with =).
     _uuid(),
     _fk("event_id", "events.id"),
     sa.Column("object_id", Id, nullable=False, server_default="0"),
@@ -245,6 +247,10 @@ attributes = sa.Table(
     sa.Column("category", sa.String(255), nullable=False),
     sa.Column("value1", sa.Text, nullable=False),
     sa.Column("value2", sa.Text, nullable=False, server_default=""),
+    # 32-bit keys of value1 and (when there is one) value2: the value index indexes
+    # these, not the values (storage.value_index says why).
+    sa.Column("value1_key", sa.Integer, nullable=False),
+    sa.Column("value2_key", sa.Integer, nullable=True),
     sa.Column("to_ids", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("distribution", sa.SmallInteger, nullable=False, server_default="5"),
     sa.Column("sharing_group_id", Id, nullable=False, server_default="0"),
@@ -258,12 +264,12 @@ attributes = sa.Table(
     sa.Column("envelope", sa.Text, nullable=True),
     sa.Index(None, "event_id"),
     # The value index: restSearch by value and correlation both read it.
-    sa.Index(None, "value1"),
+    sa.Index(None, "value1_key"),
     sa.Index(
-        "ix_attributes_value2",
-        "value2",
-        sqlite_where=sa.text("value2 <> ''"),
-        postgresql_where=sa.text("value2 <> ''"),
+        "ix_attributes_value2_key",
+        "value2_key",
+        sqlite_where=sa.text("value2_key IS NOT NULL"),
+        postgresql_where=sa.text("value2_key IS NOT NULL"),
     ),
 )
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from threatmesh.model import describe_types
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft, TagRef
 from threatmesh.model.validation import ip_range
+from threatmesh.storage import value_index
 from threatmesh.storage.tables import (
     attribute_tags,
     attributes,
@@ -148,6 +149,7 @@ def attribute_row(event_id: int, a: AttributeDraft, object_id: int) -> dict[str,
         "category": a.category,
         "value1": a.value1,
         "value2": a.value2,
+        **value_index.row_keys(a.value1, a.value2),
         "to_ids": a.to_ids,
         "distribution": a.distribution,
         "sharing_group_id": a.sharing_group_id,
