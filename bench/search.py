@@ -138,7 +138,7 @@ def _fill_transaction(
         writes.set_event_tags(conn, event_id, draft.tags, tag_ids)
         pairs = list(zip(range(next_id, next_id + len(specs)), draft.attributes, strict=True))
         rows.attributes.extend(writes.attribute_row(event_id, a, 0) | {"id": i} for i, a in pairs)
-        rows.ip_index.extend(writes.ip_rows(event_id, pairs))
+        rows.ip_index.extend(writes.ip_rows(pairs))
         rows.attribute_tags.extend(
             {"attribute_id": i, "event_id": event_id, "tag_id": tag_ids[t.name], "local": t.local}
             for i, a in pairs

@@ -51,18 +51,36 @@ from threatmesh.storage.database import create_engine
 
 
 def _org_user(http: httpx.Client, admin_key: str, name: str, sector: str) -> str:
-    org = http.post("/admin/organisations/add", headers=auth_headers(admin_key),
-                    json={"Organisation": {"name": name, "sector": sector}}).json()
-    user = http.post("/admin/users/add", headers=auth_headers(admin_key),
-                     json={"User": {"email": f"u@{name.lower()}.bench",
-                                    "org_id": org["Organisation"]["id"], "role_id": 3}}).json()
+    org = http.post(
+        "/admin/organisations/add",
+        headers=auth_headers(admin_key),
+        json={"Organisation": {"name": name, "sector": sector}},
+    ).json()
+    user = http.post(
+        "/admin/users/add",
+        headers=auth_headers(admin_key),
+        json={
+            "User": {
+                "email": f"u@{name.lower()}.bench",
+                "org_id": org["Organisation"]["id"],
+                "role_id": 3,
+            }
+        },
+    ).json()
     return str(user["User"]["authkey"])
 
 
 def _event(http: httpx.Client, key: str, size: int, seed: int = 7) -> dict[str, str]:
     specs = Indicators(seed).specs(size)
-    body = {"Event": {"info": "UMA bench", "distribution": 1, "Attribute": [
-        {"type": s.type, "category": s.category, "value": s.value} for s in specs]}}
+    body = {
+        "Event": {
+            "info": "UMA bench",
+            "distribution": 1,
+            "Attribute": [
+                {"type": s.type, "category": s.category, "value": s.value} for s in specs
+            ],
+        }
+    }
     start = time.perf_counter()
     r = http.post("/events/add/metadata:1", headers=auth_headers(key), json=body)
     elapsed = time.perf_counter() - start
@@ -73,8 +91,11 @@ def _event(http: httpx.Client, key: str, size: int, seed: int = 7) -> dict[str, 
 def _grant(http: httpx.Client, key: str, path: str) -> str:
     challenge = parse_challenge(http.get(path).headers["www-authenticate"])
     assert challenge is not None
-    r = http.post("/uma/token", headers={"Authorization": key},
-                  data={"grant_type": GRANT_TYPE, "ticket": challenge["ticket"]})
+    r = http.post(
+        "/uma/token",
+        headers={"Authorization": key},
+        data={"grant_type": GRANT_TYPE, "ticket": challenge["ticket"]},
+    )
     r.raise_for_status()
     return str(r.json()["access_token"])
 
@@ -91,14 +112,18 @@ def _timed(fn: Callable[[], httpx.Response]) -> float:
 def measure(postgres: bool, rounds: int, size: int) -> None:
     with bench_database(postgres) as (url, scratch):
         admin_key = init_admin(url, scratch)
-        with serve(url, scratch, admin_key) as server, httpx.Client(
-                base_url=server.url, timeout=120) as http:
+        with (
+            serve(url, scratch, admin_key) as server,
+            httpx.Client(base_url=server.url, timeout=120) as http,
+        ):
             producer = _org_user(http, admin_key, "PRODUCER", "government")
             consumer = _org_user(http, admin_key, "CONSUMER", "finance")
             ev = _event(http, producer, size)
-            http.post("/uma/policies", headers=auth_headers(producer),
-                      json={"event": ev["uuid"], "scopes": ["read"], "sectors": ["finance"]}
-                      ).raise_for_status()
+            http.post(
+                "/uma/policies",
+                headers=auth_headers(producer),
+                json={"event": ev["uuid"], "scopes": ["read"], "sectors": ["finance"]},
+            ).raise_for_status()
             path = f"/uma/events/{ev['uuid']}"
             rpt = _grant(http, consumer, path)
             plain_h = auth_headers(consumer)
@@ -108,11 +133,16 @@ def measure(postgres: bool, rounds: int, size: int) -> None:
             for i in range(rounds + 10):
                 times = {
                     "plain": _timed(lambda: http.get(f"/events/view/{ev['id']}", headers=plain_h)),
-                    "alike": _timed(lambda: http.post("/events/restSearch", headers=plain_h,
-                                                      json=alike)),
+                    "alike": _timed(
+                        lambda: http.post("/events/restSearch", headers=plain_h, json=alike)
+                    ),
                     "cached": _timed(lambda: http.get(path, headers=rpt_h)),
-                    "grant": _timed(lambda: http.get(path, headers={
-                        "Authorization": f"Bearer {_grant(http, consumer, path)}"})),
+                    "grant": _timed(
+                        lambda: http.get(
+                            path,
+                            headers={"Authorization": f"Bearer {_grant(http, consumer, path)}"},
+                        )
+                    ),
                 }
                 if i >= 10:  # warm-up rounds are not counted
                     for k, v in times.items():
@@ -129,12 +159,17 @@ def _report(label: str, size: int, rounds: int, samples: dict[str, list[float]])
     base = percentile(samples["plain"], 50)
     alike = percentile(samples["alike"], 50)
     print(f"{label}: event of {size} attributes, {rounds} interleaved rounds")
-    for name, text in (("plain", "plain API key (events/view)"),
-                       ("alike", "plain, like for like (restSearch)"),
-                       ("cached", "UMA, RPT cached"), ("grant", "UMA, full grant (3 requests)")):
+    for name, text in (
+        ("plain", "plain API key (events/view)"),
+        ("alike", "plain, like for like (restSearch)"),
+        ("cached", "UMA, RPT cached"),
+        ("grant", "UMA, full grant (3 requests)"),
+    ):
         p50, p95 = percentile(samples[name], 50), percentile(samples[name], 95)
-        print(f"  {text:34s} p50 {p50 * 1000:7.2f} ms  p95 {p95 * 1000:7.2f} ms  "
-              f"ratio to view {p50 / base:5.2f}x, to like-for-like {p50 / alike:5.2f}x")
+        print(
+            f"  {text:34s} p50 {p50 * 1000:7.2f} ms  p95 {p95 * 1000:7.2f} ms  "
+            f"ratio to view {p50 / base:5.2f}x, to like-for-like {p50 / alike:5.2f}x"
+        )
 
 
 def _verify_cost(url: str, issuer: str, rpt: str) -> None:
@@ -150,8 +185,10 @@ def _verify_cost(url: str, issuer: str, rpt: str) -> None:
         service.verify(rpt, now=int(time.time()))
         runs.append(time.perf_counter() - start)
     engine.dispose()
-    print(f"  RPT check (ES256 signature, claims; {len(claims.permissions)} permission): "
-          f"p50 {percentile(runs, 50) * 1000:.3f} ms")
+    print(
+        f"  RPT check (ES256 signature, claims; {len(claims.permissions)} permission): "
+        f"p50 {percentile(runs, 50) * 1000:.3f} ms"
+    )
 
 
 def _provenance_cost(url: str, event_ids: dict[int, float]) -> None:
@@ -181,8 +218,10 @@ def _provenance_cost(url: str, event_ids: dict[int, float]) -> None:
         work = sum(p50.values())
         detail = " + ".join(f"{k} {v * 1000:.1f} ms" for k, v in p50.items())
         share = 100 * work / request_seconds
-        print(f"  trust work in events/add of {size} attributes: {detail} = {work * 1000:.1f} ms"
-              f" of a {request_seconds * 1000:.0f} ms request ({share:.0f}%)")
+        print(
+            f"  trust work in events/add of {size} attributes: {detail} = {work * 1000:.1f} ms"
+            f" of a {request_seconds * 1000:.0f} ms request ({share:.0f}%)"
+        )
     engine.dispose()
 
 

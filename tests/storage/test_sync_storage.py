@@ -16,7 +16,7 @@ from threatmesh.services.platform import Platform
 from threatmesh.services.sync_serve import INSTANCE
 from threatmesh.storage import reads, sync_groups, sync_store, sync_writes, writes
 from threatmesh.storage.database import create_engine
-from threatmesh.storage.tables import events, ip_index, organisations
+from threatmesh.storage.tables import attributes, events, ip_index, organisations
 
 BODY = {
     "info": "batched",
@@ -72,11 +72,10 @@ def test_batched_insert_writes_what_insert_event_writes(platform: Platform) -> N
     with platform.read() as conn:
         rows = conn.execute(reads.event_query().order_by(events.c.id)).mappings().all()
         loaded = [_shape(reads.load_event(conn, INSTANCE, r, opts)) for r in rows]
-        per_event = dict(
-            conn.execute(
-                sa.select(ip_index.c.event_id, sa.func.count()).group_by(ip_index.c.event_id)
-            ).all()
+        ip_rows = sa.select(attributes.c.event_id, sa.func.count()).select_from(
+            ip_index.join(attributes, attributes.c.id == ip_index.c.attribute_id)
         )
+        per_event = dict(conn.execute(ip_rows.group_by(attributes.c.event_id)).all())
     assert len(ids) == 2 and loaded[0] == loaded[1] == loaded[2]
     assert sorted(per_event.values()) == [3, 3, 3]  # ip-dst, domain|ip, object ip
 

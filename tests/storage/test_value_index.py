@@ -12,6 +12,7 @@ from threatmesh.services import admin, attributes, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import database, search
 from threatmesh.storage.tables import attributes as attribute_table
+from threatmesh.storage.tables import ip_index
 from threatmesh.storage.value_index import row_keys, value_key
 
 # Two values with the same key, found by a birthday search over "<hex>.example.com".
@@ -103,12 +104,23 @@ def test_every_write_path_keeps_the_keys(platform: Platform) -> None:
 
 def test_the_migration_gives_existing_rows_their_keys(platform: Platform) -> None:
     root = _root(platform)
-    _add(platform, root, "old", [{"type": "domain|ip", "value": "old.example|192.0.2.1"}])
+    old = [
+        {"type": "domain|ip", "value": "old.example|192.0.2.1"},
+        {"type": "ip-src", "value": "198.51.100.0/24"},
+    ]
+    _add(platform, root, "old", old)
     config = database.alembic_config(platform.engine)
     command.downgrade(config, "0006")  # the keys and their indexes are gone
     with platform.read() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("attributes")}
     assert "value1_key" not in columns
     command.upgrade(config, "head")
-    assert _stored_keys_hold(platform) == 1
+    assert _stored_keys_hold(platform) == 2
     assert _found(platform, root, "192.0.2.1") == ["old.example"]
+    with platform.read() as conn:
+        spans = conn.execute(sa.select(ip_index.c.lo, ip_index.c.hi)).all()
+    assert sorted(hi is None for _, hi in spans) == [False, True]  # the /24 keeps its hi
+    # Both the exact match and CIDR containment still correlate after the round trip.
+    inside = [{"type": "ip-dst", "value": "198.51.100.7"}, {"type": "ip-dst", "value": "192.0.2.1"}]
+    assert _related(_add(platform, root, "new", inside)) == {"old"}
+    assert len(_add(platform, root, "cidr", [old[1]])["RelatedEvent"]) == 2

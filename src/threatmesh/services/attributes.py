@@ -132,7 +132,7 @@ def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) ->
             del row[fixed]
         conn.execute(attributes.update().where(attributes.c.id == old["id"]).values(**row))
         conn.execute(ip_index.delete().where(ip_index.c.attribute_id == old["id"]))
-        writes.index_ips(conn, old["event_id"], [(old["id"], draft)])
+        writes.index_ips(conn, [(old["id"], draft)])
         touch_event(conn, old["event_id"], now)
         provenance.record_event_version(platform, conn, old["event_id"], "content", who)
         notify.attributes_changed(conn, [old["id"]], "edit")

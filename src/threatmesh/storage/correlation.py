@@ -179,14 +179,15 @@ def _stored_networks(conn: Connection, addresses: Iterable[bytes]) -> Networks:
     cheap to test in memory). Otherwise each address's prefixes are probed, 2,000 at a
     time, so that addresses no network contains still cost no per-address query."""
     ix = ip_index.c
-    few_q = sa.select(ix.lo, ix.hi).where(ix.lo != ix.hi).distinct().limit(_FEW_NETWORKS + 1)
-    few = conn.execute(few_q).all()
+    # Networks are the rows with a ``hi`` (a single address has none).
+    few_q = sa.select(ix.lo, ix.hi).where(ix.hi.is_not(None)).distinct()
+    few = conn.execute(few_q.limit(_FEW_NETWORKS + 1)).all()
     if len(few) <= _FEW_NETWORKS:
         return _by_host_bits((lo, hi) for lo, hi in few)
     q = (
         sa.select(ix.lo, ix.hi)
         .distinct()
-        .where(ix.lo.in_(sa.bindparam("lo", expanding=True, type_=ix.lo.type)), ix.lo != ix.hi)
+        .where(ix.lo.in_(sa.bindparam("lo", expanding=True, type_=ix.lo.type)), ix.hi.is_not(None))
     )
     prefixes = {p for a in addresses for p in _prefixes(a)}
     found: list[tuple[bytes, bytes]] = []
@@ -203,7 +204,7 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
         q = sa.select(ip_index.c.attribute_id, ip_index.c.lo, ip_index.c.hi).where(
             ip_index.c.attribute_id.in_(ids[chunk : chunk + _CHUNK])
         )
-        spans.extend(conn.execute(q).all())
+        spans.extend((aid, lo, hi or lo) for aid, lo, hi in conn.execute(q))
     pairs: list[tuple[int, int]] = []
     # One statement per case, built once: this runs once per IP attribute of an event.
     ix = ip_index.c
@@ -214,9 +215,10 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
     # bits cleared: at most 129 index probes, where ``lo <= address`` scanned every
     # network below the address (and PostgreSQL even chose a sequential scan for it).
     prefixes = sa.bindparam("prefixes", expanding=True, type_=ix.lo.type)
-    containing = select.where(ix.lo.in_(prefixes), ix.lo != ix.hi, ix.hi >= hi_)
-    # a network: which addresses and smaller networks lie inside?
-    inside = select.where(ix.lo >= lo_, ix.lo <= hi_, ix.hi <= hi_)
+    containing = select.where(ix.lo.in_(prefixes), ix.hi.is_not(None), ix.hi >= hi_)
+    # a network: which addresses and smaller networks lie inside? (An address has no
+    # ``hi``: lo <= hi_ already puts it inside.)
+    inside = select.where(ix.lo >= lo_, ix.lo <= hi_, sa.or_(ix.hi.is_(None), ix.hi <= hi_))
     singles = {lo for _, lo, hi in spans if lo == hi}
     networks = _stored_networks(conn, singles) if singles else {}
     for src_id, lo, hi in spans:

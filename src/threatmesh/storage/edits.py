@@ -126,7 +126,7 @@ def upsert_attributes(
                 .values({f: row[f] for f in _ATTR_FIELDS} | {"timestamp": a.timestamp})
             )
             conn.execute(ip_index.delete().where(ip_index.c.attribute_id == old["id"]))
-            writes.index_ips(conn, event_id, [(old["id"], a)])
+            writes.index_ips(conn, [(old["id"], a)])
         if a.tags:
             conn.execute(
                 writes.insert_ignore(conn, attribute_tags),

@@ -81,10 +81,6 @@ def _attributes(
     ]
     if tag_rows:
         conn.execute(writes.insert_ignore(conn, attribute_tags), tag_rows)
-    ip = [
-        row
-        for aid, (eid, a) in zip(aids, pairs, strict=True)
-        for row in writes.ip_rows(eid, [(aid, a)])
-    ]
+    ip = writes.ip_rows((aid, a) for aid, (_, a) in zip(aids, pairs, strict=True))
     if ip:
         conn.execute(ip_index.insert(), ip)

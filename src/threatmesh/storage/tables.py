@@ -4,9 +4,10 @@ Timestamps are integer seconds since the epoch, as MISP keeps them; ``first_seen
 ``last_seen`` are integer microseconds. "No sharing group" is ``0``, as in MISP, so
 no foreign key ties ``sharing_group_id``.
 
-Correlation is *not* stored as pairs. The value columns of ``attributes`` are indexed
-(that is the value index) and ``ip_index`` holds one row per IP-typed attribute value
-for CIDR containment; correlations are computed on read from those indexes.
+Correlation is *not* stored as pairs. Keys of the value columns of ``attributes`` are
+indexed (the value index, see ``storage.value_index``) and ``ip_index`` holds one row per
+IP-typed attribute value for CIDR containment; correlations are computed on read from
+those indexes.
 """
 
 from __future__ import annotations
@@ -275,21 +276,21 @@ attributes = sa.Table(
 
 # One row per IP-typed value: the network's first and last address as 16 bytes
 # (IPv4 mapped into ::ffff:0:0/96), so containment is a range predicate on an index.
+# ``hi`` is NULL for a single address (most rows), which would only repeat ``lo``.
 ip_index = sa.Table(
     "ip_index",
     metadata,
     sa.Column("attribute_id", Id, sa.ForeignKey("attributes.id", ondelete="CASCADE")),
-    sa.Column("event_id", Id, nullable=False),
     sa.Column("lo", sa.LargeBinary(16), nullable=False),
-    sa.Column("hi", sa.LargeBinary(16), nullable=False),
+    sa.Column("hi", sa.LargeBinary(16), nullable=True),
     sa.Index(None, "attribute_id"),
     sa.Index(None, "lo"),
     sa.Index(
         "ix_ip_index_networks",
         "lo",
         "hi",
-        sqlite_where=sa.text("lo <> hi"),
-        postgresql_where=sa.text("lo <> hi"),
+        sqlite_where=sa.text("hi IS NOT NULL"),
+        postgresql_where=sa.text("hi IS NOT NULL"),
     ),
 )
 

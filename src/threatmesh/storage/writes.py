@@ -182,7 +182,7 @@ def insert_attributes(
     ]
     if tag_rows:
         conn.execute(insert_ignore(conn, attribute_tags), tag_rows)
-    index_ips(conn, event_id, zip(ids, drafts, strict=True))
+    index_ips(conn, zip(ids, drafts, strict=True))
     return ids
 
 
@@ -215,7 +215,7 @@ def _insert_attribute_rows(conn: Connection, rows: list[dict[str, Any]]) -> list
     return ids
 
 
-def ip_rows(event_id: int, pairs: Iterable[tuple[int, AttributeDraft]]) -> list[dict[str, Any]]:
+def ip_rows(pairs: Iterable[tuple[int, AttributeDraft]]) -> list[dict[str, Any]]:
     """``ip_index`` rows for the IP-typed values among ``pairs`` of (id, draft)."""
     rows = []
     for aid, a in pairs:
@@ -227,13 +227,14 @@ def ip_rows(event_id: int, pairs: Iterable[tuple[int, AttributeDraft]]) -> list[
             continue
         span = ip_range(value)
         if span is not None:
-            rows.append({"attribute_id": aid, "event_id": event_id, "lo": span[0], "hi": span[1]})
+            lo, hi = span
+            rows.append({"attribute_id": aid, "lo": lo, "hi": hi if hi != lo else None})
     return rows
 
 
-def index_ips(conn: Connection, event_id: int, pairs: Iterable[tuple[int, AttributeDraft]]) -> None:
+def index_ips(conn: Connection, pairs: Iterable[tuple[int, AttributeDraft]]) -> None:
     """Add the IP index rows of freshly written attributes."""
-    bulk_insert(conn, ip_index, ip_rows(event_id, pairs))
+    bulk_insert(conn, ip_index, ip_rows(pairs))
 
 
 def insert_objects(

@@ -1,16 +1,19 @@
-"""value index on 32-bit keys; hash exclusion constraint for attribute UUIDs on PostgreSQL
+"""smaller indexes: value keys, attribute UUIDs by hash on PostgreSQL, a leaner ip_index
 
 The b-trees over ``value1`` and ``value2`` held every value a second time; the value
-index now covers 4-byte keys of them (``threatmesh.storage.value_index``). On
-PostgreSQL the unique b-tree on ``attributes.uuid`` becomes an exclusion constraint
-over a hash index, which enforces the same uniqueness in about half the space.
-Existing rows get their keys here, a batch at a time.
+index now covers 4-byte keys of them (``threatmesh.storage.value_index``); existing
+rows get their keys here, a batch at a time. On PostgreSQL the unique b-tree on
+``attributes.uuid`` becomes an exclusion constraint over a hash index, which enforces
+the same uniqueness in about half the space. ``ip_index`` loses ``event_id`` (never
+read) and keeps ``hi`` only for networks (NULL for a single address).
 
 Revision ID: 0007
 Revises: 0006
 """
 
 from __future__ import annotations
+
+import logging
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,6 +26,8 @@ branch_labels = None
 depends_on = None
 
 _BATCH = 5000
+_log = logging.getLogger("alembic.runtime.migration")
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _ATTRIBUTES = sa.table(
     "attributes",
     sa.column("id", sa.BigInteger),
@@ -41,7 +46,7 @@ def _backfill() -> None:
         .where(a.c.id == sa.bindparam("row_id"))
         .values(value1_key=sa.bindparam("k1"), value2_key=sa.bindparam("k2"))
     )
-    last = 0
+    last = done = 0
     while True:
         q = sa.select(a.c.id, a.c.value1, a.c.value2).where(a.c.id > last)
         rows = conn.execute(q.order_by(a.c.id).limit(_BATCH)).all()
@@ -53,6 +58,9 @@ def _backfill() -> None:
             params.append({"row_id": row_id, "k1": keys["value1_key"], "k2": keys["value2_key"]})
         conn.execute(update, params)
         last = rows[-1][0]
+        done += len(rows)
+        if done % 100_000 < _BATCH:  # a long backfill says how far it is
+            _log.info("value keys: %d attributes done", done)
 
 
 def upgrade() -> None:
@@ -80,13 +88,52 @@ def upgrade() -> None:
     )
     if not sqlite:
         op.drop_constraint("uq_attributes_uuid", "attributes", type_="unique")
+        # fillfactor 100: random UUIDs spread evenly over the buckets, so the default
+        # 25% head-room per bucket page would mostly stay empty.
         op.execute(
             "ALTER TABLE attributes ADD CONSTRAINT uq_attributes_uuid "
-            "EXCLUDE USING hash (uuid WITH =)"
+            "EXCLUDE USING hash (uuid WITH =) WITH (fillfactor = 100)"
         )
+    _leaner_ip_index()
+
+
+def _leaner_ip_index() -> None:
+    op.drop_index("ix_ip_index_networks", table_name="ip_index")
+    # Nothing references ip_index, so SQLite may rebuild it (batch mode) safely.
+    with op.batch_alter_table("ip_index") as batch:
+        batch.drop_column("event_id")
+        batch.alter_column("hi", existing_type=sa.LargeBinary(16), nullable=True)
+    op.execute("UPDATE ip_index SET hi = NULL WHERE hi = lo")
+    op.create_index(
+        "ix_ip_index_networks",
+        "ip_index",
+        ["lo", "hi"],
+        sqlite_where=sa.text("hi IS NOT NULL"),
+        postgresql_where=sa.text("hi IS NOT NULL"),
+    )
+
+
+def _fuller_ip_index() -> None:
+    op.drop_index("ix_ip_index_networks", table_name="ip_index")
+    op.execute("UPDATE ip_index SET hi = lo WHERE hi IS NULL")
+    with op.batch_alter_table("ip_index") as batch:
+        batch.alter_column("hi", existing_type=sa.LargeBinary(16), nullable=False)
+        batch.add_column(sa.Column("event_id", _ID, nullable=False, server_default="0"))
+    op.execute(
+        "UPDATE ip_index SET event_id = "
+        "(SELECT event_id FROM attributes WHERE attributes.id = ip_index.attribute_id)"
+    )
+    op.create_index(
+        "ix_ip_index_networks",
+        "ip_index",
+        ["lo", "hi"],
+        sqlite_where=sa.text("lo <> hi"),
+        postgresql_where=sa.text("lo <> hi"),
+    )
 
 
 def downgrade() -> None:
+    _fuller_ip_index()
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint("uq_attributes_uuid", "attributes")
         op.create_unique_constraint("uq_attributes_uuid", "attributes", ["uuid"])
