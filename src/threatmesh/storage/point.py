@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from threatmesh.model.access import Viewer
-from threatmesh.model.query import Query, Terms
+from threatmesh.model.query import Query
 from threatmesh.storage import acl, value_index
 from threatmesh.storage.pages import PAGE, PAGE_SELECT
 from threatmesh.storage.tables import attributes, events
@@ -41,20 +41,30 @@ def point_value(q: Query) -> str | None:
     value = terms.any_of[0]
     if not value or "%" in value or "|" in value:
         return None
-    bare = dataclasses.replace(
-        q,
-        value=Terms(),
-        include_correlations=False,  # these only change how rows are rendered
-        include_sightings=False,
-        include_event_uuid=False,
-        include_event_tags=False,
-        sort="id",  # attributes are always paged in id order
-        descending=False,
-    )
-    return value if bare == _PLAIN else None
+    # Field by field rather than comparing with a copy (dataclasses.replace): this runs
+    # on every restSearch, and the copy was a tenth of a lookup's own time.
+    for name, default in _FILTERS:
+        if getattr(q, name) != default:
+            return None
+    return value
 
 
-_PLAIN = Query()
+# Fields that only change how rows are rendered or ordered (attributes are always paged
+# in id order), and the value itself; every other field of Query is a filter.
+_NOT_FILTERS = {
+    "value",
+    "include_correlations",
+    "include_sightings",
+    "include_event_uuid",
+    "include_event_tags",
+    "sort",
+    "descending",
+}
+_FILTERS = tuple(
+    (f.name, getattr(Query(), f.name))
+    for f in dataclasses.fields(Query)
+    if f.name not in _NOT_FILTERS
+)
 
 
 @functools.cache
