@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
+
 from threatmesh.model.query import Query, Terms
 from threatmesh.services import admin, attributes, events
 from threatmesh.services.platform import Identity, Platform
@@ -120,3 +122,25 @@ def test_lookup_pool_uses_generic_plans_and_is_disposed_with_the_engine(
     assert lookup.pool.checkedin() == 1
     platform.engine.dispose()
     assert lookup.pool.checkedin() == 0
+
+
+def test_fast_path_fails_as_the_general_path(platform: Platform) -> None:
+    """A value the database rejects (NUL on PostgreSQL) raises the same SQLAlchemy error
+    on the driver-level fast path as on the general path, so the API's 400 still holds."""
+    root, _reader = _world(platform)
+    point = Query(value=Terms(any_of=("evil\x00.example",)))
+    general = dataclasses.replace(point, value=Terms(any_of=point.value.any_of * 2))
+
+    def outcome(q: Query, *, lookup: bool) -> object:
+        try:
+            return _ids(platform, root, q, lookup=lookup)
+        except sa.exc.DBAPIError as exc:
+            return type(exc)
+
+    expected = outcome(general, lookup=False)
+    assert outcome(point, lookup=False) == expected
+    assert outcome(point, lookup=True) == expected
+    if platform.engine.dialect.name == "postgresql":
+        assert expected is sa.exc.DataError
+    with platform.lookup() as conn:  # the pool's connection is still usable afterwards
+        assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
