@@ -120,12 +120,14 @@ def lookup_engine(engine: Engine) -> Engine:
     use a prepared statement's generic plan; ``engine`` itself on SQLite.
 
     PostgreSQL plans a prepared statement again at each execution (a custom plan) for
-    as long as its generic plan is estimated dearer than the custom ones were. For the
-    restSearch page (a join and a subquery) that is always so once the table is large,
-    and planning (0.2 ms) then costs four times the execution. A generic plan is only
-    right for statements written for it (constants as literals, so that partial
-    indexes still apply), so only those run here. Statements are prepared at their
-    first execution. The pool is disposed with ``engine``.
+    as long as its generic plan is estimated dearer than the custom ones were, and
+    psycopg forgets a connection's prepared statements at every ROLLBACK, which a
+    shared pool sees after any failed transaction. For the restSearch page (a join and
+    a subquery) planning took 0.2 ms, four times the execution. Here statements are
+    prepared at their first execution, never rolled back, and always run on their
+    generic plan. That plan is only right for statements written for it (no bound
+    constant that a partial index predicate depends on), so only those run here. The
+    pool is disposed with ``engine``.
     """
     if engine.dialect.name != "postgresql":
         return engine
