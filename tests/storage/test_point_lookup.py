@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
+
+import sqlalchemy as sa
 
 from threatmesh.model.query import Query, Terms
 from threatmesh.services import admin, attributes, events
@@ -37,12 +40,22 @@ def _world(platform: Platform) -> tuple[Identity, Identity]:
     return root, reader
 
 
-def _ids(platform: Platform, who: Identity, q: Query) -> list[str]:
-    def render(_conn: Any, rows: list[Any]) -> list[int]:
+def _ids(platform: Platform, who: Identity, q: Query, *, lookup: bool = False) -> list[str]:
+    def render(_conn: Any, rows: Sequence[Any]) -> list[int]:
         return [int(r["id"]) for r in rows]
 
-    pages = search.iter_attributes(platform.read, q, who.viewer, render)
+    factory = platform.lookup if lookup else None
+    pages = search.iter_attributes(platform.read, q, who.viewer, render, lookup=factory)
     return [str(i) for page in pages for i in page]
+
+
+def _rows(platform: Platform, who: Identity, q: Query, *, lookup: bool) -> list[dict[str, Any]]:
+    def render(_conn: Any, rows: Sequence[Any]) -> list[dict[str, Any]]:
+        return [dict(r) for r in rows]
+
+    factory = platform.lookup if lookup else None
+    pages = search.iter_attributes(platform.read, q, who.viewer, render, lookup=factory)
+    return [row for page in pages for row in page]
 
 
 def test_fast_path_equals_general_path(platform: Platform) -> None:
@@ -52,7 +65,9 @@ def test_fast_path_equals_general_path(platform: Platform) -> None:
             point = Query(value=Terms(any_of=(value,)))
             general = dataclasses.replace(point, value=Terms(any_of=(value, value)))
             assert search.point_value(point) == value and search.point_value(general) is None
-            assert _ids(platform, who, point) == _ids(platform, who, general), (who, value)
+            expected = _ids(platform, who, general)
+            assert _ids(platform, who, point) == expected, (who, value)
+            assert _ids(platform, who, point, lookup=True) == expected, (who, value)
     # Sanity: the reader sees less than the site admin, and deleted rows stay out.
     assert len(_ids(platform, reader, Query(value=Terms(any_of=(VALUES[0],))))) < len(
         _ids(platform, root, Query(value=Terms(any_of=(VALUES[0],))))
@@ -73,3 +88,59 @@ def test_other_filters_take_the_general_path() -> None:
     ):
         assert search.point_value(q) is None, q
     assert search.point_value(Query(value=one, include_correlations=True)) == "x"
+
+
+def test_fast_path_rows_equal_general_path_rows(platform: Platform) -> None:
+    """Column for column and value for value, whichever connection and driver path."""
+    root, reader = _world(platform)
+    for who in (root, reader):
+        for value in VALUES:
+            point = Query(value=Terms(any_of=(value,)))
+            general = dataclasses.replace(point, value=Terms(any_of=(value, value)))
+            expected = _rows(platform, who, general, lookup=False)
+            for lookup in (False, True):
+                got = _rows(platform, who, point, lookup=lookup)
+                assert got == expected, (who, value, lookup)
+                assert [list(r) for r in got] == [list(r) for r in expected]
+
+
+def test_lookup_pool_uses_generic_plans_and_is_disposed_with_the_engine(
+    platform: Platform,
+) -> None:
+    with platform.lookup() as conn:
+        mode = (
+            conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+            if (conn.dialect.name == "postgresql")
+            else None
+        )
+    if mode is None:  # SQLite: the lookup connections are the ordinary ones
+        return
+    assert mode == "force_generic_plan"
+    with platform.read() as conn:  # and only there
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one() == "auto"
+    lookup = platform._lookup_engine
+    assert lookup.pool.checkedin() == 1
+    platform.engine.dispose()
+    assert lookup.pool.checkedin() == 0
+
+
+def test_fast_path_fails_as_the_general_path(platform: Platform) -> None:
+    """A value the database rejects (NUL on PostgreSQL) raises the same SQLAlchemy error
+    on the driver-level fast path as on the general path, so the API's 400 still holds."""
+    root, _reader = _world(platform)
+    point = Query(value=Terms(any_of=("evil\x00.example",)))
+    general = dataclasses.replace(point, value=Terms(any_of=point.value.any_of * 2))
+
+    def outcome(q: Query, *, lookup: bool) -> object:
+        try:
+            return _ids(platform, root, q, lookup=lookup)
+        except sa.exc.DBAPIError as exc:
+            return type(exc)
+
+    expected = outcome(general, lookup=False)
+    assert outcome(point, lookup=False) == expected
+    assert outcome(point, lookup=True) == expected
+    if platform.engine.dialect.name == "postgresql":
+        assert expected is sa.exc.DataError
+    with platform.lookup() as conn:  # the pool's connection is still usable afterwards
+        assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -23,6 +23,8 @@ from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import acl, reads, search, writes
 from threatmesh.storage.correlation import Source, correlate
 from threatmesh.storage.tables import attributes, events, ip_index
+
+Row = Mapping[Any, Any]  # a page row: SQLAlchemy's RowMapping or the fast path's dict
 
 
 def find_attribute(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
@@ -158,7 +160,7 @@ def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool)
 
 
 def _decorate(
-    platform: Platform, who: Identity, q: Query, conn: Connection, rows: list[RowMapping]
+    platform: Platform, who: Identity, q: Query, conn: Connection, rows: Sequence[Row]
 ) -> bytes:
     """One page of attributes as comma-separated JSON, decorated on the page's own
     connection (a second pool checkout per page costs more than the whole query)."""
@@ -166,7 +168,7 @@ def _decorate(
 
 
 def _decorated(
-    platform: Platform, who: Identity, q: Query, conn: Connection, rows: list[RowMapping]
+    platform: Platform, who: Identity, q: Query, conn: Connection, rows: Sequence[Row]
 ) -> Iterator[dict[str, Any]]:
     ids = [r["id"] for r in rows]
     tags = reads.tags_from_refs(conn, rows, platform.tag_cache)
@@ -192,7 +194,7 @@ def _decorated(
 
 
 def _related(
-    platform: Platform, conn: Connection, who: Identity, rows: list[RowMapping]
+    platform: Platform, conn: Connection, who: Identity, rows: Sequence[Row]
 ) -> dict[int, list[dict[str, Any]]]:
     # An event with disable_correlation correlates with nothing, as its source too.
     uncorrelated = set(
@@ -250,12 +252,16 @@ def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
 
     The first page is read before the stream starts, so a bad filter (or a value the
     database rejects) is still a 4xx rather than a broken stream."""
+    # Sightings and correlations are read on the page's connection with statements
+    # not written for generic plans: only a bare lookup may use the lookup pool.
+    bare = not (q.include_sightings or q.include_correlations)
     pages = search.iter_attributes(
         platform.read,
         q,
         who.viewer,
         functools.partial(_decorate, platform, who, q),
         unpublished_private=platform.unpublished_private,
+        lookup=platform.lookup if bare else None,
     )
     first_page = next(pages, None)
     return _stream([first_page] if first_page else [], pages)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from threatmesh.model.access import Viewer
 from threatmesh.services.notify import Doorbell
 from threatmesh.services.trust import Trust
-from threatmesh.storage import directory, outbox
+from threatmesh.storage import database, directory, outbox
 from threatmesh.storage.reads import ReadOptions
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
@@ -62,9 +62,11 @@ class Platform:
     trust: Trust = field(default_factory=Trust)
     _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lookup_engine: Engine = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         directory.watch_identity_writes(self.engine)
+        self._lookup_engine = database.lookup_engine(self.engine)
 
     def now(self) -> int:
         """Current time in epoch seconds."""
@@ -97,6 +99,17 @@ class Platform:
         default READ COMMITTED would within a transaction anyway)."""
         with self.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
+
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A read for the hot fixed-shape lookups that are written for generic plans
+        (see ``storage.database.lookup_engine``), in autocommit mode like :meth:`read`."""
+        if self._lookup_engine is self.engine:
+            with self.read() as conn:
+                yield conn
+            return
+        with self._lookup_engine.connect() as conn:
             yield conn
 
     def read_options(self, **overrides: bool) -> ReadOptions:

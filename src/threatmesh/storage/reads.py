@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,7 +148,7 @@ def tags_of_event_attributes(conn: Connection, event_id: int) -> dict[int, list[
 
 
 def tags_from_refs(
-    conn: Connection, rows: Sequence[RowMapping], known: dict[int, RowMapping]
+    conn: Connection, rows: Sequence[Mapping[Any, Any]], known: dict[int, RowMapping]
 ) -> dict[int, list[dict[str, Any]]]:
     """Tags per attribute id from the rows' ``tag_refs`` column (see
     ``storage.search.tag_refs``). ``known`` caches tag rows by id across calls: tags are

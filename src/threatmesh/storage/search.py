@@ -6,14 +6,12 @@ that matches millions of attributes never holds more than one page in memory.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from threatmesh.formats.fields import as_id
@@ -21,6 +19,10 @@ from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput
 from threatmesh.model.query import Query, Terms
 from threatmesh.storage import acl, value_index
+from threatmesh.storage.pages import PAGE as PAGE
+from threatmesh.storage.pages import PAGE_SELECT, TAG_REFS
+from threatmesh.storage.point import ConnFactory, Row, iter_point
+from threatmesh.storage.point import point_value as point_value
 from threatmesh.storage.tables import (
     attribute_tags,
     attributes,
@@ -31,7 +33,6 @@ from threatmesh.storage.tables import (
     tags,
 )
 
-PAGE = 1000
 _T = TypeVar("_T")
 
 
@@ -182,134 +183,34 @@ def tag_refs() -> sa.Label[Any]:
     """``tag_refs``: the attribute's tags as ``"id:local,id:local"`` in the row itself,
     so a page of attributes needs no second statement for its tags (tag names and
     colours come from :func:`threatmesh.storage.reads.tags_from_refs`' cache)."""
-    return _TAG_REFS
-
-
-def _tag_refs() -> sa.Label[Any]:
-    at = attribute_tags
-    ref = sa.cast(at.c.tag_id, sa.String) + ":" + sa.case((at.c.local.is_(True), "1"), else_="0")
-    return (
-        sa.select(sa.func.aggregate_strings(ref, ","))
-        .where(at.c.attribute_id == attributes.c.id)
-        .scalar_subquery()
-        .label("tag_refs")
-    )
-
-
-# Built once: the expression is the same for every search, and building it is a tenth
-# of a restSearch by value (SQLAlchemy constructs are immutable, so sharing is safe).
-_TAG_REFS = _tag_refs()
-_PAGE_SELECT = (
-    sa.select(
-        attributes,
-        events.c.uuid.label("event_uuid"),
-        events.c.org_id.label("event_org_id"),
-        _TAG_REFS,
-    )
-    .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
-    .order_by(attributes.c.id)
-)
-
-
-# A plain IOC lookup ("is this value known?") is most restSearch traffic. Its statement
-# is built once per kind of viewer and run with the value and the viewer's facts bound,
-# instead of being rebuilt from the filters on every request (building it cost more
-# than running it). It selects exactly what the general path selects for that query.
-def point_value(q: Query) -> str | None:
-    """The value of a query that only asks for one exact value, else None."""
-    terms = q.value
-    if len(terms.any_of) != 1 or terms.all_of or terms.none_of:
-        return None
-    value = terms.any_of[0]
-    if not value or "%" in value or "|" in value:
-        return None
-    # Field by field rather than comparing a copy (dataclasses.replace): this runs on
-    # every restSearch, and the copy cost a tenth of a lookup's own time.
-    for name, default in _FILTERS:
-        if getattr(q, name) != default:
-            return None
-    return value
-
-
-# Fields that only change how rows are rendered or ordered (attributes are always paged
-# in id order), and the value itself; every other field of Query is a filter.
-_NOT_FILTERS = {
-    "value",
-    "include_correlations",
-    "include_sightings",
-    "include_event_uuid",
-    "include_event_tags",
-    "sort",
-    "descending",
-}
-_FILTERS = tuple(
-    (f.name, getattr(Query(), f.name))
-    for f in dataclasses.fields(Query)
-    if f.name not in _NOT_FILTERS
-)
-
-
-@functools.cache
-def _point_page(admin: bool, unpublished_private: bool) -> sa.Select[Any]:
-    a = attributes
-    value = sa.bindparam("value", type_=a.c.value1.type)
-    key = sa.bindparam("key", type_=a.c.value1_key.type)
-    viewer = acl.ADMIN_VIEWER if admin else acl.BOUND_VIEWER
-    visible = acl.attribute_visible(viewer, a, events, unpublished_private=unpublished_private)
-    return _PAGE_SELECT.where(
-        sa.or_(value_index.value1_is(a, value, key), value_index.value2_is(a, value, key)),
-        a.c.deleted.is_(False),
-        visible,
-        a.c.id > sa.bindparam("last"),
-    ).limit(PAGE)
-
-
-def _iter_point(
-    conn_factory: Callable[[], Any],
-    value: str,
-    viewer: Viewer,
-    render: Callable[[Connection, list[RowMapping]], _T],
-    unpublished_private: bool,
-) -> Iterator[_T]:
-    stmt = _point_page(viewer.site_admin, unpublished_private)
-    params: dict[str, object] = {
-        "value": value,
-        "key": value_index.value_key(value),
-        "last": 0,
-        **acl.params(viewer),
-    }
-    while True:
-        with conn_factory() as conn:
-            rows = list(conn.execute(stmt, params).mappings())
-            if not rows:
-                return
-            page = render(conn, rows)
-        yield page
-        params["last"] = rows[-1]["id"]
-        if len(rows) < PAGE:
-            return
+    return TAG_REFS
 
 
 def iter_attributes(
-    conn_factory: Callable[[], Any],
+    conn_factory: ConnFactory,
     q: Query,
     viewer: Viewer,
-    render: Callable[[Connection, list[RowMapping]], _T],
+    render: Callable[[Connection, Sequence[Row]], _T],
     *,
     unpublished_private: bool = False,
+    lookup: ConnFactory | None = None,
 ) -> Iterator[_T]:
     """Matching attribute rows (with ``event_uuid``), a page at a time in id order,
     each page turned into ``render(conn, rows)`` on the connection that read it.
 
     ``conn_factory`` opens a short read transaction per page, so no connection is held
     while the caller streams the previous page to the client. Empty pages are skipped.
+    A plain lookup of one value reads on ``lookup`` connections when given (see
+    :func:`threatmesh.storage.database.lookup_engine`; ``render`` must then issue only
+    statements fit for them).
     """
     point = point_value(q)
     if point is not None:
-        yield from _iter_point(conn_factory, point, viewer, render, unpublished_private)
+        factory = lookup or conn_factory
+        yield from iter_point(factory, point, viewer, render, unpublished_private)
         return
     conds = attribute_conditions(q, viewer, unpublished_private=unpublished_private)
-    base = _PAGE_SELECT.where(*conds)
+    base = PAGE_SELECT.where(*conds)
     if q.limit is not None:
         with conn_factory() as conn:
             stmt = base.limit(q.limit).offset((q.page - 1) * q.limit)
