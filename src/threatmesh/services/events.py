@@ -95,23 +95,53 @@ def add_event(
     if draft.published and not draft.publish_timestamp:
         draft.publish_timestamp = platform.now()
     with platform.write() as conn:
-        if conn.execute(sa.select(events.c.id).where(events.c.uuid == draft.uuid)).first():
-            raise Conflict("Event already exists, if you would like to edit it, use events/edit.")
-        check_sharing_groups(conn, who, [draft])
-        orgc_id = _creator_org(conn, who, draft)
-        event_id = writes.insert_event(
-            conn,
-            draft,
-            org_id=who.viewer.org_id,
-            orgc_id=orgc_id,
-            user_id=who.viewer.user_id,
-            locked=orgc_id != who.viewer.org_id,
-        )
-        provenance.record_event_version(platform, conn, event_id, "add", who)
-        notify.event(conn, event_id, "add")
-        if draft.published:
-            notify.published(conn, event_id)
-    return view_event(platform, who, str(event_id), metadata=metadata)
+        event_id, written = _insert_new(platform, conn, who, draft)
+    return _view_added(platform, who, event_id, written, metadata=metadata)
+
+
+def _insert_new(
+    platform: Platform, conn: Connection, who: Identity, draft: EventDraft
+) -> tuple[int, writes.Written]:
+    """Write a new event with its provenance record and notifications; its id and rows."""
+    if conn.execute(sa.select(events.c.id).where(events.c.uuid == draft.uuid)).first():
+        raise Conflict("Event already exists, if you would like to edit it, use events/edit.")
+    check_sharing_groups(conn, who, [draft])
+    orgc_id = _creator_org(conn, who, draft)
+    written = writes.Written()
+    event_id = writes.insert_event(
+        conn,
+        draft,
+        org_id=who.viewer.org_id,
+        orgc_id=orgc_id,
+        user_id=who.viewer.user_id,
+        locked=orgc_id != who.viewer.org_id,
+        written=written,
+    )
+    provenance.record_added_event(platform, conn, event_id, draft, orgc_id, who)
+    notify.event(conn, event_id, "add")
+    if draft.published:
+        notify.published(conn, event_id)
+    return event_id, written
+
+
+def _view_added(
+    platform: Platform, who: Identity, event_id: int, written: writes.Written, **opts: bool
+) -> dict[str, Any]:
+    """What :func:`view_event` answers for an event just added, without reading back its
+    attributes and objects: its owner organisation (the adder's) sees all of them."""
+    with platform.read() as conn:
+        row = get_visible(platform, conn, who, str(event_id))
+        options = platform.read_options(**opts)
+        known = None
+        if who.viewer.site_admin or row["org_id"] == who.viewer.org_id:
+            live = options.include_deleted
+            known = (
+                [a for a in written.attributes if live or not a["deleted"]],
+                [o for o in written.objects if live or not o["deleted"]],
+            )
+        event = reads.load_event(conn, who.viewer, row, options, known=known)
+        reputation.decorate_event(platform, conn, event)
+        return event
 
 
 def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id
+from threatmesh.formats.misp_out import Row
 from threatmesh.model.access import Viewer, sighting_visible
 from threatmesh.storage import acl
 from threatmesh.storage.correlation import IP_SOURCE_TYPES, Source, cidr_matches
@@ -282,11 +283,12 @@ def _content(
     conn: Connection,
     viewer: Viewer,
     ev_row: RowMapping,
-    attr_rows: list[RowMapping],
+    rows: tuple[Sequence[Row], Sequence[Row]],
     opts: ReadOptions,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The event's top-level attributes and its objects (with theirs and references)."""
-    obj_rows = _event_rows(conn, objects, viewer, ev_row, opts)
+    """The event's top-level attributes and its objects (with theirs and references),
+    from the visible ``attributes`` and ``objects`` rows."""
+    attr_rows, obj_rows = rows
     attr_tags = tags_of_event_attributes(conn, ev_row["id"])
     seen = (
         sightings_of_event(conn, viewer, ev_row["id"], ev_row["org_id"])
@@ -319,7 +321,7 @@ def _related_to(
     conn: Connection,
     viewer: Viewer,
     event_id: int,
-    attr_rows: list[RowMapping],
+    attr_rows: Sequence[Row],
     opts: ReadOptions,
 ) -> list[dict[str, Any]]:
     """``RelatedEvent``: visible events sharing a correlating value with the event's
@@ -338,16 +340,27 @@ def _related_to(
 
 
 def load_event(
-    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
+    conn: Connection,
+    viewer: Viewer,
+    ev_row: RowMapping,
+    opts: ReadOptions,
+    *,
+    known: tuple[Sequence[Row], Sequence[Row]] | None = None,
 ) -> dict[str, Any]:
     """The event ``ev_row`` as ``viewer`` may see it (the inner dict of ``{"Event": ...}``).
 
     With ``opts.metadata`` (MISP's ``metadata:1``) the attributes and objects are left
-    out of the answer; they are still read when correlations are wanted."""
-    attr_rows = _event_rows(conn, attributes, viewer, ev_row, opts)
+    out of the answer; they are still read when correlations are wanted. ``known``: the
+    ``attributes`` and ``objects`` rows ``viewer`` sees (in id order, deleted ones per
+    ``opts``), when the caller has them (it has just written them), so they are not read.
+    """
+    if known is None:
+        objs_of = _event_rows(conn, objects, viewer, ev_row, opts) if not opts.metadata else []
+        known = _event_rows(conn, attributes, viewer, ev_row, opts), objs_of
+    attr_rows = known[0]
     out = event_with_orgs(ev_row)
     if not opts.metadata:
-        top, objs = _content(conn, viewer, ev_row, attr_rows, opts)
+        top, objs = _content(conn, viewer, ev_row, known, opts)
         out.update(Attribute=top, ShadowAttribute=[], Object=objs, EventReport=[])
     out.update(Tag=tags_of_event(conn, ev_row["id"]), Galaxy=[], CryptographicKey=[])
     out["RelatedEvent"] = (
