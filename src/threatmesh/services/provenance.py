@@ -42,9 +42,11 @@ def append(platform: Platform, conn: Connection, *, kind: str, subject: str, pay
     provenance_log.append(conn, _row(record))
 
 
+_ORG_UUID = sa.select(organisations.c.uuid).where(organisations.c.id == sa.bindparam("id"))
+
+
 def _org_uuid(conn: Connection, org_id: int) -> str | None:
-    q = sa.select(organisations.c.uuid).where(organisations.c.id == org_id)
-    found = conn.execute(q).scalar()
+    found = conn.execute(_ORG_UUID, {"id": org_id}).scalar()
     return None if found is None else str(found)
 
 

@@ -43,23 +43,27 @@ def upsert(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     conn.execute(stmt, list(unique.values()))
 
 
+# Built once: it runs in every events/add and edit.
+_REPORTERS = (
+    sa.select(events.c.orgc_id, attributes.c.value1)
+    .join(events, events.c.id == attributes.c.event_id)
+    .where(
+        attributes.c.value1.in_(sa.bindparam("values", expanding=True)),
+        attributes.c.deleted.is_(False),
+        events.c.orgc_id != sa.bindparam("org_id"),
+    )
+    .distinct()
+)
+
+
 def reporters(conn: Connection, values: Iterable[str], org_id: int) -> list[tuple[int, str]]:
     """(creator organisation, value) for every other organisation's event that carries one
     of ``values`` (index lookups on the value index, a chunk at a time)."""
     wanted = sorted(set(values))
     out: set[tuple[int, str]] = set()
     for i in range(0, len(wanted), _CHUNK):
-        q = (
-            sa.select(events.c.orgc_id, attributes.c.value1)
-            .join(events, events.c.id == attributes.c.event_id)
-            .where(
-                attributes.c.value1.in_(wanted[i : i + _CHUNK]),
-                attributes.c.deleted.is_(False),
-                events.c.orgc_id != org_id,
-            )
-            .distinct()
-        )
-        out.update((int(o), str(v)) for o, v in conn.execute(q))
+        params = {"values": wanted[i : i + _CHUNK], "org_id": org_id}
+        out.update((int(o), str(v)) for o, v in conn.execute(_REPORTERS, params))
     return sorted(out)
 
 

@@ -56,6 +56,16 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     conn.exec_driver_sql(sql, [tuple(r[c] for c in columns) for r in rows])
 
 
+# Built once: these run in every write of an event (building a statement costs more
+# than running it for a small event).
+_TAG_IDS = sa.select(tags.c.name, tags.c.id).where(
+    tags.c.name.in_(sa.bindparam("names", expanding=True))
+)
+_INSERT_EVENT = events.insert().returning(events.c.id)
+_INSERT_OBJECT = objects.insert().returning(objects.c.id)
+_TOP_ATTRIBUTE_ID = sa.select(sa.func.coalesce(sa.func.max(attributes.c.id), 0))
+
+
 def ensure_tags(
     conn: Connection, refs: Iterable[TagRef], *, org_id: int, user_id: int
 ) -> dict[str, int]:
@@ -63,9 +73,7 @@ def ensure_tags(
     wanted = {r.name: r for r in refs}
     if not wanted:
         return {}
-    found = dict(
-        conn.execute(sa.select(tags.c.name, tags.c.id).where(tags.c.name.in_(wanted))).all()
-    )
+    found = dict(conn.execute(_TAG_IDS, {"names": list(wanted)}).all())
     missing = [r for name, r in wanted.items() if name not in found]
     if missing:
         conn.execute(
@@ -75,11 +83,7 @@ def ensure_tags(
                 for r in missing
             ],
         )
-        found.update(
-            conn.execute(
-                sa.select(tags.c.name, tags.c.id).where(tags.c.name.in_([r.name for r in missing]))
-            ).all()
-        )
+        found.update(conn.execute(_TAG_IDS, {"names": [r.name for r in missing]}).all())
     return found
 
 
@@ -129,7 +133,7 @@ def insert_event(
         "locked": locked,
         "attribute_count": sum(1 for a in draft.all_attributes() if not a.deleted),
     }
-    event_id: int = conn.execute(events.insert().returning(events.c.id), row).scalar_one()
+    event_id: int = conn.execute(_INSERT_EVENT, row).scalar_one()
     tag_ids = ensure_tags(conn, all_tags(draft), org_id=org_id, user_id=user_id)
     set_event_tags(conn, event_id, draft.tags, tag_ids)
     insert_attributes(conn, event_id, draft.attributes, tag_ids=tag_ids, written=written)
@@ -220,8 +224,7 @@ def _insert_attribute_rows(conn: Connection, rows: list[dict[str, Any]]) -> list
         # the ids SQLite itself would assign.
         # One plain executemany runs in C; INSERT ... RETURNING with parameter order
         # kept runs one statement per row (10,000 for a big event).
-        top = conn.execute(sa.select(sa.func.coalesce(sa.func.max(attributes.c.id), 0)))
-        start = int(top.scalar_one()) + 1
+        start = int(conn.execute(_TOP_ATTRIBUTE_ID).scalar_one()) + 1
         ids = list(range(start, start + len(rows)))
         _set_ids(rows, ids)
         bulk_insert(conn, attributes, rows)
@@ -278,7 +281,7 @@ def insert_objects(
     ids = []
     for o in drafts:
         row = object_row(event_id, o)
-        oid: int = conn.execute(objects.insert().returning(objects.c.id), row).scalar_one()
+        oid: int = conn.execute(_INSERT_OBJECT, row).scalar_one()
         insert_attributes(conn, event_id, o.attributes, tag_ids=tag_ids, object_id=oid,
                           written=written)  # fmt: skip
         if written is not None:

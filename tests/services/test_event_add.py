@@ -146,3 +146,26 @@ def test_any_added_event_records_the_database_digest(
     platform, who = world
     body = {"info": "h", "Tag": [{"name": t} for t in tags], "Attribute": attrs}
     _check(platform, who, body)
+
+
+def _same_answer(platform: Platform, who: Identity, body: dict[str, Any], **opts: bool) -> None:
+    added = events.add_event(platform, who, body, **opts)
+    assert added == events.view_event(platform, who, added["id"], **opts)
+
+
+def test_the_answer_to_an_add_is_what_a_view_shows(world: World) -> None:
+    platform, who = world
+    _same_answer(platform, who, _rich_event())
+    _same_answer(platform, who, _rich_event(), metadata=True)
+    _same_answer(platform, who, {"info": "empty"})
+    other = admin.add_org(platform, who, {"name": "OTHER"})
+    user = admin.add_user(platform, who, {"email": "u@other.test", "org_id": other["id"]})
+    analyst = platform.identify(str(user["User"]["authkey"]))
+    assert analyst is not None and not analyst.viewer.site_admin
+    shared = {"info": "shared", "distribution": 1, "Attribute": [
+        {"type": "ip-dst", "value": "192.0.2.1"}, {"type": "ip-dst", "value": "198.51.100.7"},
+        {"type": "domain", "value": "a.example"}]}  # fmt: skip
+    _same_answer(platform, analyst, shared)
+    again = events.add_event(platform, analyst, shared | {"uuid": str(uuid.uuid4())})
+    assert again["RelatedEvent"], "the values correlate with the events added before"
+    assert again == events.view_event(platform, analyst, again["id"])
