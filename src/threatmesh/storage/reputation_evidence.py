@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from threatmesh.storage.tables import attributes, events
 from threatmesh.storage.trust_tables import reputation_evidence
 
-_CHUNK = 500
+_CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
 _KEY = ["subject_org_id", "source_org_id", "kind", "item"]
 
 
