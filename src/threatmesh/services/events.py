@@ -123,9 +123,9 @@ def _insert_new(
         locked=orgc_id != who.viewer.org_id,
         written=written,
     )
-    provenance.record_added_event(platform, conn, event_id, draft, orgc_id, who)
-    # Read once, for the notifications and the answer.
+    # Read once, for the provenance record, the notifications and the answer.
     row = conn.execute(_EVENT_BY_ID, {"id": event_id}).mappings().one()
+    provenance.record_added_event(platform, conn, row, draft, who)
     event_tags = reads.tags_of_event(conn, event_id)
     notify.event(conn, event_id, "add", meta=reads.event_with_orgs(row) | {"Tag": event_tags})
     if draft.published:

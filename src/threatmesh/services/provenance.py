@@ -98,21 +98,14 @@ def record_event_version(
 
 
 def record_added_event(
-    platform: Platform,
-    conn: Connection,
-    event_id: int,
-    draft: EventDraft,
-    orgc_id: int,
-    who: Identity,
+    platform: Platform, conn: Connection, row: RowMapping, draft: EventDraft, who: Identity
 ) -> None:
     """:func:`record_event_version` of an "add": the content is taken from the draft
-    just inserted (``storage.writes.insert_event``) instead of being read back."""
-    orgc_uuid = _org_uuid(conn, orgc_id)
-    if orgc_uuid is None:  # cannot happen: the event row's foreign key needs the org
-        record_event_version(platform, conn, event_id, "add", who)
-        return
-    content = provenance_log.draft_content(draft, orgc_uuid)
-    record_event_version(platform, conn, event_id, "add", who, pinned=(content, orgc_id))
+    just inserted (``storage.writes.insert_event``) instead of being read back; ``row``
+    is the new event's row with its organisations (``storage.reads.event_query``)."""
+    content = provenance_log.draft_content(draft, str(row["orgc_uuid"]))
+    pinned = (content, int(row["orgc_id"]))
+    record_event_version(platform, conn, int(row["id"]), "add", who, pinned=pinned)
 
 
 def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Sequence[str]) -> None:
