@@ -62,12 +62,19 @@ def source_values(src: Source) -> tuple[str, ...]:
     return (src.value1,)
 
 
+def not_of_types(column: ColumnElement[Any], types: Iterable[str]) -> ColumnElement[bool]:
+    """``column NOT IN (...)`` for a fixed set of types, as one bound parameter per
+    type: an expanding list is re-rendered into the SQL text at every execution (a
+    third of the cost of ``storage.related``'s statement for a small event)."""
+    return sa.not_(column.in_([sa.literal(t, column.type) for t in sorted(types)]))
+
+
 def correlatable(attr: FromClause, ev: FromClause) -> ColumnElement[bool]:
     """Attributes that may correlate at all (joined with their event ``ev``)."""
     return sa.and_(
         attr.c.deleted.is_(False),
         attr.c.disable_correlation.is_(False),
-        attr.c.type.not_in(sorted(describe_types.NON_CORRELATING_TYPES)),
+        not_of_types(attr.c.type, describe_types.NON_CORRELATING_TYPES),
         ev.c.disable_correlation.is_(False),
     )
 
