@@ -52,8 +52,8 @@ def tag(row: Row) -> dict[str, Any]:
 
 def attribute(row: Row) -> dict[str, Any]:
     """An attribute row (``attributes`` columns)."""
-    value2 = row["value2"]
-    return {
+    value2, first, last = row["value2"], row["first_seen"], row["last_seen"]
+    out = {
         "id": str(row["id"]),
         "type": row["type"],
         "category": row["category"],
@@ -68,10 +68,15 @@ def attribute(row: Row) -> dict[str, Any]:
         "disable_correlation": bool(row["disable_correlation"]),
         "object_id": str(row["object_id"]),
         "object_relation": row["object_relation"],
-        "first_seen": seen(row["first_seen"]),
-        "last_seen": seen(row["last_seen"]),
+        "first_seen": None if first is None else seen(first),
+        "last_seen": None if last is None else seen(last),
         "value": f"{row['value1']}|{value2}" if value2 else row["value1"],
-    } | protected(row)
+    }
+    # In place rather than ``| protected(row)``: this runs for every attribute shown.
+    envelope = row.get("envelope")
+    if envelope:
+        out["Protected"] = orjson.loads(envelope)
+    return out
 
 
 def protected(row: Row) -> dict[str, Any]:

@@ -83,6 +83,11 @@ def _creator_org(conn: Connection, who: Identity, draft: EventDraft) -> int:
     return who.viewer.org_id
 
 
+# Built once: they run in every events/add.
+_EVENT_BY_UUID = sa.select(events.c.id).where(events.c.uuid == sa.bindparam("uuid"))
+_EVENT_BY_ID = reads.event_query().where(events.c.id == sa.bindparam("id"))
+
+
 def add_event(
     platform: Platform, who: Identity, payload: Any, *, metadata: bool = False
 ) -> dict[str, Any]:
@@ -95,23 +100,57 @@ def add_event(
     if draft.published and not draft.publish_timestamp:
         draft.publish_timestamp = platform.now()
     with platform.write() as conn:
-        if conn.execute(sa.select(events.c.id).where(events.c.uuid == draft.uuid)).first():
-            raise Conflict("Event already exists, if you would like to edit it, use events/edit.")
-        check_sharing_groups(conn, who, [draft])
-        orgc_id = _creator_org(conn, who, draft)
-        event_id = writes.insert_event(
-            conn,
-            draft,
-            org_id=who.viewer.org_id,
-            orgc_id=orgc_id,
-            user_id=who.viewer.user_id,
-            locked=orgc_id != who.viewer.org_id,
-        )
-        provenance.record_event_version(platform, conn, event_id, "add", who)
-        notify.event(conn, event_id, "add")
-        if draft.published:
-            notify.published(conn, event_id)
-    return view_event(platform, who, str(event_id), metadata=metadata)
+        added = _insert_new(platform, conn, who, draft)
+    return _view_added(platform, who, added, metadata=metadata)
+
+
+def _insert_new(
+    platform: Platform, conn: Connection, who: Identity, draft: EventDraft
+) -> tuple[RowMapping, reads.Known]:
+    """Write a new event with its provenance record and notifications; its row (with
+    organisations) and what :func:`_view_added` needs of its content."""
+    if conn.execute(_EVENT_BY_UUID, {"uuid": draft.uuid}).first():
+        raise Conflict("Event already exists, if you would like to edit it, use events/edit.")
+    check_sharing_groups(conn, who, [draft])
+    orgc_id = _creator_org(conn, who, draft)
+    written = writes.Written()
+    event_id = writes.insert_event(
+        conn,
+        draft,
+        org_id=who.viewer.org_id,
+        orgc_id=orgc_id,
+        user_id=who.viewer.user_id,
+        locked=orgc_id != who.viewer.org_id,
+        written=written,
+    )
+    # Read once, for the provenance record, the notifications and the answer.
+    row = conn.execute(_EVENT_BY_ID, {"id": event_id}).mappings().one()
+    provenance.record_added_event(platform, conn, row, draft, who)
+    event_tags = reads.tags_of_event(conn, event_id)
+    notify.event(conn, event_id, "add", meta=reads.event_with_orgs(row) | {"Tag": event_tags})
+    if draft.published:
+        notify.published(conn, event_id, meta=reads.event_with_orgs(row) | {"Tag": event_tags})
+    return row, reads.Known(written.attributes, written.objects, event_tags)
+
+
+def _view_added(
+    platform: Platform, who: Identity, added: tuple[RowMapping, reads.Known], **opts: bool
+) -> dict[str, Any]:
+    """What :func:`view_event` answers for an event just added, without reading back
+    what :func:`_insert_new` has: the adder's organisation owns the event, so it sees
+    all of it (deleted content aside)."""
+    row, known = added
+    if not (who.viewer.site_admin or row["org_id"] == who.viewer.org_id):
+        return view_event(platform, who, str(row["id"]), **opts)  # not reached: see above
+    options = platform.read_options(**opts)
+    if not options.include_deleted:
+        live = [a for a in known.attributes if not a["deleted"]]
+        objs = [o for o in known.objects if not o["deleted"]]
+        known = reads.Known(live, objs, known.tags)
+    with platform.read() as conn:
+        event = reads.load_event(conn, who.viewer, row, options, known=known)
+        reputation.decorate_event(platform, conn, event)
+        return event
 
 
 def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dict[str, Any]:

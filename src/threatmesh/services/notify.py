@@ -112,20 +112,26 @@ def _attribute_row(conn: Connection, attribute_id: int) -> RowMapping:
     return conn.execute(q).mappings().one()
 
 
-def event(conn: Connection, event_id: int, action: str) -> None:
-    """``misp_json_event``: the event's own fields and tags (add, edit, delete...)."""
-    meta = _event_meta(conn, event_id)
-    meta["Tag"] = reads.tags_of_event(conn, event_id)
+def event(
+    conn: Connection, event_id: int, action: str, *, meta: dict[str, Any] | None = None
+) -> None:
+    """``misp_json_event``: the event's own fields and tags (add, edit, delete...);
+    ``meta``: those (``reads.event_with_orgs`` with ``Tag``) when the caller has them."""
+    if meta is None:
+        meta = _event_meta(conn, event_id)
+        meta["Tag"] = reads.tags_of_event(conn, event_id)
     _about_event(conn, topics.EVENT, {"Event": meta}, event_id=event_id, action=action, meta=meta)
 
 
-def published(conn: Connection, event_id: int) -> None:
-    """``misp_json``: the event was published. The row holds the event's own fields;
-    the whole event is read when the notification is delivered (:func:`whole_event`),
-    outside the write, as MISP's own publishing job does: reading thousands of
-    attributes inside every publishing transaction would slow every sync."""
-    meta = _event_meta(conn, event_id)
-    meta["Tag"] = reads.tags_of_event(conn, event_id)
+def published(conn: Connection, event_id: int, *, meta: dict[str, Any] | None = None) -> None:
+    """``misp_json``: the event was published. The row holds the event's own fields
+    (``meta``, as for :func:`event`); the whole event is read when the notification is
+    delivered (:func:`whole_event`), outside the write, as MISP's own publishing job
+    does: reading thousands of attributes inside every publishing transaction would
+    slow every sync."""
+    if meta is None:
+        meta = _event_meta(conn, event_id)
+        meta["Tag"] = reads.tags_of_event(conn, event_id)
     _about_event(
         conn, topics.MISP_JSON, {"Event": meta}, event_id=event_id, action="publish", meta=meta
     )

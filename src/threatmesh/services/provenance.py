@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import InvalidInput, NotFound
 from threatmesh.privacy.provenance import chain
 from threatmesh.privacy.provenance.canonical import sha256_hex
@@ -41,9 +42,11 @@ def append(platform: Platform, conn: Connection, *, kind: str, subject: str, pay
     provenance_log.append(conn, _row(record))
 
 
+_ORG_UUID = sa.select(organisations.c.uuid).where(organisations.c.id == sa.bindparam("id"))
+
+
 def _org_uuid(conn: Connection, org_id: int) -> str | None:
-    q = sa.select(organisations.c.uuid).where(organisations.c.id == org_id)
-    found = conn.execute(q).scalar()
+    found = conn.execute(_ORG_UUID, {"id": org_id}).scalar()
     return None if found is None else str(found)
 
 
@@ -58,27 +61,51 @@ def content_digest(conn: Connection, event_id: int) -> tuple[str, dict[str, Any]
 
 
 def record_event_version(
-    platform: Platform, conn: Connection, event_id: int, action: str, who: Identity
+    platform: Platform,
+    conn: Connection,
+    event_id: int,
+    action: str,
+    who: Identity,
+    *,
+    pinned: tuple[dict[str, Any], int] | None = None,
 ) -> None:
     """Record the digest of event ``event_id``'s content after (or, for a delete,
-    before) ``action``: "add", "edit", "publish", "unpublish", "delete", "content"."""
-    found = content_digest(conn, event_id)
+    before) ``action``: "add", "edit", "publish", "unpublish", "delete", "content".
+
+    ``pinned`` is that content and its creator organisation's id when the caller
+    already has them (``provenance_log.draft_content`` of an event just added), so
+    the event is not read back; it must be what ``provenance_log.event_content`` reads."""
+    found = pinned if pinned is not None else provenance_log.event_content(conn, event_id)
     if found is None:
         return
-    digest, content, orgc_id = found
+    content, orgc_id = found
+    digest = sha256_hex(content, checked=False)
     event_uuid = str(content["event"][0])
+    actor_org = who.viewer.org_id
     payload = {
         "action": action,
         "event_uuid": event_uuid,
         "content_sha256": digest,
         "orgc_uuid": content["orgc"],
-        "actor_org_uuid": _org_uuid(conn, who.viewer.org_id),
+        # Usually the creator organisation itself, whose UUID is already at hand.
+        "actor_org_uuid": content["orgc"] if actor_org == orgc_id else _org_uuid(conn, actor_org),
         "actor_user_id": who.viewer.user_id,
     }
     append(platform, conn, kind=EVENT_VERSION, subject=event_uuid, payload=payload)
     if action in ("add", "edit", "content"):
         values = provenance_log.live_values(content)
         reputation.record_event_evidence(platform, conn, values, orgc_id)
+
+
+def record_added_event(
+    platform: Platform, conn: Connection, row: RowMapping, draft: EventDraft, who: Identity
+) -> None:
+    """:func:`record_event_version` of an "add": the content is taken from the draft
+    just inserted (``storage.writes.insert_event``) instead of being read back; ``row``
+    is the new event's row with its organisations (``storage.reads.event_query``)."""
+    content = provenance_log.draft_content(draft, str(row["orgc_uuid"]))
+    pinned = (content, int(row["orgc_id"]))
+    record_event_version(platform, conn, int(row["id"]), "add", who, pinned=pinned)
 
 
 def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Sequence[str]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.model.drafts import AttributeDraft, EventDraft
 from threatmesh.storage.tables import (
     attribute_tags,
     attributes,
@@ -154,3 +155,48 @@ def _attributes(conn: Connection, event_id: int, obj_uuid: dict[int, str]) -> li
 def _rows(conn: Connection, table: sa.Table, columns: tuple[str, ...], event_id: int) -> list[Any]:
     q = sa.select(*(table.c[n] for n in columns)).where(table.c.event_id == event_id)
     return sorted([_plain(v) for v in r] for r in conn.execute(q))
+
+
+# The pinned content of an event just written from a draft, without reading it back.
+# It must be exactly what ``event_content`` reads (tests/storage/test_draft_content.py
+# checks both on SQLite and PostgreSQL): values typed as the columns return them
+# (booleans as bool, dates as ISO text), tags de-duplicated as the link tables do.
+
+
+def draft_content(draft: EventDraft, orgc_uuid: str) -> dict[str, Any]:
+    """What :func:`event_content` would read for an event freshly inserted from
+    ``draft`` (by ``storage.writes.insert_event``) whose creator has ``orgc_uuid``."""
+    d = draft
+    event = [d.uuid, d.info, d.date.isoformat(), int(d.threat_level_id), int(d.analysis),
+             int(d.distribution), bool(d.published), int(d.timestamp),
+             int(d.publish_timestamp), bool(d.disable_correlation), d.extends_uuid]  # fmt: skip
+    attrs = [_draft_attribute(a, None) for a in d.attributes]
+    objs: list[list[Any]] = []
+    refs: list[list[Any]] = []
+    for o in d.objects:
+        attrs.extend(_draft_attribute(a, o.uuid) for a in o.attributes)
+        objs.append([o.uuid, o.name, o.meta_category, o.template_uuid, o.template_version,
+                     int(o.distribution), o.comment, bool(o.deleted), int(o.timestamp),
+                     _opt_int(o.first_seen), _opt_int(o.last_seen)])  # fmt: skip
+        refs.extend([r.uuid, o.uuid, o.uuid, r.referenced_uuid, r.relationship_type,
+                     r.comment, bool(r.deleted)] for r in o.references)  # fmt: skip
+    return {
+        "event": event,
+        "orgc": orgc_uuid,
+        "tags": sorted({t.name for t in d.tags}),
+        "attributes": sorted(attrs),
+        "objects": sorted(objs),
+        "references": sorted(refs),
+    }
+
+
+def _opt_int(value: int | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _draft_attribute(a: AttributeDraft, object_uuid: str | None) -> list[Any]:
+    """One entry of ``content["attributes"]``, as :func:`_attributes` builds it."""
+    return [a.uuid, a.type, a.category, a.value1, a.value2, bool(a.to_ids),
+            int(a.distribution), a.comment, bool(a.deleted), bool(a.disable_correlation),
+            int(a.timestamp), _opt_int(a.first_seen), _opt_int(a.last_seen),
+            a.object_relation, object_uuid, sorted({t.name for t in a.tags})]  # fmt: skip

@@ -14,6 +14,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id
+from threatmesh.formats.misp_out import Row
 from threatmesh.model.access import Viewer, sighting_visible
 from threatmesh.storage import acl
 from threatmesh.storage.correlation import IP_SOURCE_TYPES, Source, cidr_matches
@@ -48,6 +49,18 @@ class ReadOptions:
     unpublished_private: bool = False
     #: MISP's ``metadata:1``: the event without its attributes and objects
     metadata: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What a caller holds of an event it has just written, so :func:`load_event` does
+    not read it back: the ``attributes`` and ``objects`` rows the viewer sees (in id
+    order, deleted ones as the options say) and the event's tags (``misp_out.tag``
+    dicts, in :func:`tags_of_event` order). Nothing of a new event is sighted yet."""
+
+    attributes: Sequence[Row]
+    objects: Sequence[Row]
+    tags: list[dict[str, Any]]
 
 
 def event_query() -> sa.Select[Any]:
@@ -282,15 +295,19 @@ def _content(
     conn: Connection,
     viewer: Viewer,
     ev_row: RowMapping,
-    attr_rows: list[RowMapping],
+    rows: tuple[Sequence[Row], Sequence[Row]],
     opts: ReadOptions,
+    *,
+    sighted: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The event's top-level attributes and its objects (with theirs and references)."""
-    obj_rows = _event_rows(conn, objects, viewer, ev_row, opts)
+    """The event's top-level attributes and its objects (with theirs and references),
+    from the visible ``attributes`` and ``objects`` rows (``sighted``: whether the
+    attributes may have sightings to read)."""
+    attr_rows, obj_rows = rows
     attr_tags = tags_of_event_attributes(conn, ev_row["id"])
     seen = (
         sightings_of_event(conn, viewer, ev_row["id"], ev_row["org_id"])
-        if opts.include_sightings
+        if opts.include_sightings and sighted
         else {}
     )
     objs = {
@@ -319,7 +336,7 @@ def _related_to(
     conn: Connection,
     viewer: Viewer,
     event_id: int,
-    attr_rows: list[RowMapping],
+    attr_rows: Sequence[Row],
     opts: ReadOptions,
 ) -> list[dict[str, Any]]:
     """``RelatedEvent``: visible events sharing a correlating value with the event's
@@ -338,18 +355,32 @@ def _related_to(
 
 
 def load_event(
-    conn: Connection, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
+    conn: Connection,
+    viewer: Viewer,
+    ev_row: RowMapping,
+    opts: ReadOptions,
+    *,
+    known: Known | None = None,
 ) -> dict[str, Any]:
     """The event ``ev_row`` as ``viewer`` may see it (the inner dict of ``{"Event": ...}``).
 
     With ``opts.metadata`` (MISP's ``metadata:1``) the attributes and objects are left
-    out of the answer; they are still read when correlations are wanted."""
-    attr_rows = _event_rows(conn, attributes, viewer, ev_row, opts)
+    out of the answer; they are still read when correlations are wanted. With ``known``
+    (see :class:`Known`) the rows it holds are not read again."""
+    attr_rows: Sequence[Row]
+    objs_of: Sequence[Row]
+    if known is None:
+        objs_of = _event_rows(conn, objects, viewer, ev_row, opts) if not opts.metadata else []
+        attr_rows = _event_rows(conn, attributes, viewer, ev_row, opts)
+    else:
+        attr_rows, objs_of = known.attributes, known.objects
     out = event_with_orgs(ev_row)
     if not opts.metadata:
-        top, objs = _content(conn, viewer, ev_row, attr_rows, opts)
+        rows = (attr_rows, objs_of)
+        top, objs = _content(conn, viewer, ev_row, rows, opts, sighted=known is None)
         out.update(Attribute=top, ShadowAttribute=[], Object=objs, EventReport=[])
-    out.update(Tag=tags_of_event(conn, ev_row["id"]), Galaxy=[], CryptographicKey=[])
+    event_tags_of = tags_of_event(conn, ev_row["id"]) if known is None else list(known.tags)
+    out.update(Tag=event_tags_of, Galaxy=[], CryptographicKey=[])
     out["RelatedEvent"] = (
         _related_to(conn, viewer, ev_row["id"], attr_rows, opts)
         if opts.include_correlations and not ev_row["disable_correlation"]

@@ -21,11 +21,11 @@ from sqlalchemy.engine import Connection
 from threatmesh.model import describe_types
 from threatmesh.model.access import Viewer
 from threatmesh.storage import acl, value_index
-from threatmesh.storage.correlation import correlatable
+from threatmesh.storage.correlation import correlatable, not_of_types
 from threatmesh.storage.tables import attributes, events
 
-_NON_CORRELATING = sorted(describe_types.NON_CORRELATING_TYPES)
-_PRIMARY_ONLY = sorted(describe_types.PRIMARY_ONLY_CORRELATING_TYPES)
+_NON_CORRELATING = describe_types.NON_CORRELATING_TYPES
+_PRIMARY_ONLY = describe_types.PRIMARY_ONLY_CORRELATING_TYPES
 # Aliases built once (an alias copies every column of its table).
 _SRC, _SRC_EV = attributes.alias("src"), events.alias("src_ev")
 _HIT, _HIT_EV = attributes.alias("hit"), events.alias("hit_ev")
@@ -37,8 +37,15 @@ _CNT, _CNT_EV = attributes.alias("cnt"), events.alias("cnt_ev")
 # event. As a parameter of a prepared statement, after a few hundred views of small
 # events the server switched to a generic plan that took 27 s for a 10,000-attribute
 # event (0.4 s when planned for it).
-_EVENT = sa.bindparam("event_id", type_=attributes.c.event_id.type, literal_execute=True)
-_CAP = sa.bindparam("cap", type_=sa.Integer(), literal_execute=True)
+# SQLite's plans do not depend on parameter values (it keeps no STAT4 statistics), so
+# there they stay ordinary parameters: rendering them into this long statement took
+# half of its cost for a small event.
+def _params(literal: bool) -> tuple[sa.BindParameter[Any], sa.BindParameter[Any]]:
+    """The event id and the cap as bound parameters, rendered as literals or not."""
+    return (
+        sa.bindparam("event_id", type_=attributes.c.event_id.type, literal_execute=literal),
+        sa.bindparam("cap", type_=sa.Integer(), literal_execute=literal),
+    )
 
 
 def _source_values(viewer: Viewer, event_id: Any) -> sa.CTE:
@@ -49,7 +56,7 @@ def _source_values(viewer: Viewer, event_id: Any) -> sa.CTE:
         s.c.event_id == event_id,
         s.c.deleted.is_(False),
         s.c.disable_correlation.is_(False),
-        s.c.type.not_in(_NON_CORRELATING),
+        not_of_types(s.c.type, _NON_CORRELATING),
         acl.attribute_visible_in_event(viewer, s, ev),
     ]
     joined = s.join(ev, ev.c.id == s.c.event_id)
@@ -58,7 +65,7 @@ def _source_values(viewer: Viewer, event_id: Any) -> sa.CTE:
     second = (
         sa.select(s.c.value2.label("v"), s.c.value2_key.label("k"))
         .select_from(joined)
-        .where(*base, s.c.value2 != "", s.c.type.not_in(_PRIMARY_ONLY))
+        .where(*base, s.c.value2 != "", not_of_types(s.c.type, _PRIMARY_ONLY))
     )
     return sa.union(first, second).cte("source_values")
 
@@ -70,7 +77,7 @@ def _carriers(src: Any, *, second: bool) -> sa.ScalarSelect[Any]:
     carries = value_index.value2_is if second else value_index.value1_is
     conds = [carries(a, src.c.v, src.c.k), correlatable(a, e)]
     if second:
-        conds.append(a.c.type.not_in(_PRIMARY_ONLY))
+        conds.append(not_of_types(a.c.type, _PRIMARY_ONLY))
     return (
         sa.select(sa.func.count())
         .select_from(a.join(e, e.c.id == a.c.event_id))
@@ -89,20 +96,21 @@ def related_event_ids(
 ) -> set[int]:
     """Ids of the other events that share a correlating value with ``event_id``, as
     ``viewer`` may see them (exact matches only; see the module docstring)."""
-    stmt = _statement(viewer, unpublished_private)
+    stmt = _statement(viewer, unpublished_private, conn.dialect.name != "sqlite")
     return set(conn.execute(stmt, {"event_id": event_id, "cap": cap}).scalars())
 
 
 @functools.lru_cache(maxsize=256)
-def _statement(viewer: Viewer, unpublished_private: bool) -> sa.CompoundSelect[Any]:
+def _statement(viewer: Viewer, unpublished_private: bool, literal: bool) -> sa.CompoundSelect[Any]:
     """The statement for one viewer, with the event and the cap as parameters: built
     once per viewer, since building it costs more than running it for a small event."""
-    src = _source_values(viewer, _EVENT)
+    event, cap = _params(literal)
+    src = _source_values(viewer, event)
     counted = _carriers(src, second=False) + _carriers(src, second=True)
-    usable = sa.select(src.c.v, src.c.k).where(counted <= _CAP).cte("usable_values")
+    usable = sa.select(src.c.v, src.c.k).where(counted <= cap).cte("usable_values")
     h, he = _HIT, _HIT_EV
     common = [
-        h.c.event_id != _EVENT,
+        h.c.event_id != event,
         correlatable(h, he),
         acl.attribute_visible(viewer, h, he, unpublished_private=unpublished_private),
     ]
@@ -123,7 +131,7 @@ def _statement(viewer: Viewer, unpublished_private: bool) -> sa.CompoundSelect[A
         .where(
             h.c.value2_key.in_(sa.select(usable.c.k)),
             h.c.value2.in_(sa.select(usable.c.v)),
-            h.c.type.not_in(_PRIMARY_ONLY),
+            not_of_types(h.c.type, _PRIMARY_ONLY),
             *common,
         )
     )

@@ -19,7 +19,7 @@ from threatmesh.storage import value_index
 from threatmesh.storage.tables import attributes, events
 from threatmesh.storage.trust_tables import reputation_evidence
 
-_CHUNK = 500
+_CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
 _KEY = ["subject_org_id", "source_org_id", "kind", "item"]
 
 
@@ -44,23 +44,31 @@ def upsert(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     conn.execute(stmt, list(unique.values()))
 
 
+# Built once: it runs in every events/add and edit.
+_REPORTERS = (
+    sa.select(events.c.orgc_id, attributes.c.value1)
+    .join(events, events.c.id == attributes.c.event_id)
+    .where(
+        # The key list is implied by the value list; it is what the value index serves.
+        attributes.c.value1_key.in_(sa.bindparam("keys", expanding=True)),
+        attributes.c.value1.in_(sa.bindparam("values", expanding=True)),
+        attributes.c.deleted.is_(False),
+        events.c.orgc_id != sa.bindparam("org_id"),
+    )
+    .distinct()
+)
+
+
 def reporters(conn: Connection, values: Iterable[str], org_id: int) -> list[tuple[int, str]]:
     """(creator organisation, value) for every other organisation's event that carries one
     of ``values`` (index lookups on the value index, a chunk at a time)."""
     wanted = sorted(set(values))
     out: set[tuple[int, str]] = set()
     for i in range(0, len(wanted), _CHUNK):
-        q = (
-            sa.select(events.c.orgc_id, attributes.c.value1)
-            .join(events, events.c.id == attributes.c.event_id)
-            .where(
-                value_index.value1_in(attributes, wanted[i : i + _CHUNK]),
-                attributes.c.deleted.is_(False),
-                events.c.orgc_id != org_id,
-            )
-            .distinct()
-        )
-        out.update((int(o), str(v)) for o, v in conn.execute(q))
+        chunk = wanted[i : i + _CHUNK]
+        keys = sorted({value_index.value_key(v) for v in chunk})
+        params = {"values": chunk, "keys": keys, "org_id": org_id}
+        out.update((int(o), str(v)) for o, v in conn.execute(_REPORTERS, params))
     return sorted(out)
 
 
