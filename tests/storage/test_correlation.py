@@ -93,6 +93,17 @@ def test_over_correlating_values_are_capped(world: tuple[Platform, Identity]) ->
     assert _related(platform, who, many[0]) == set()
 
 
+def test_the_cap_counts_both_parts_of_compound_values(world: tuple[Platform, Identity]) -> None:
+    platform, who = world  # cap = 3: carriers in value1 and in value2 add up
+    md5 = "9e107d9d372bb6826bd81d3542a419d6"
+    compound = {"type": "filename|md5", "value": f"a.exe|{md5}"}
+    at_cap = [_event(platform, who, {"type": "md5", "value": md5}), _event(platform, who, compound)]
+    at_cap.append(_event(platform, who, compound))
+    assert _related(platform, who, at_cap[0]) == set(at_cap[1:])
+    _event(platform, who, {"type": "md5", "value": md5})  # a fourth carrier: over the cap
+    assert _related(platform, who, at_cap[0]) == set()
+
+
 def test_deleted_attributes_do_not_correlate(world: tuple[Platform, Identity]) -> None:
     platform, who = world
     a = _event(platform, who, {"type": "domain", "value": "gone.example"})
