@@ -104,6 +104,32 @@ def test_the_cap_counts_both_parts_of_compound_values(world: tuple[Platform, Ide
     assert _related(platform, who, at_cap[0]) == set()
 
 
+def test_over_correlating_values_are_found_by_capped_counts(
+    world: tuple[Platform, Identity],
+) -> None:
+    platform, who = world  # cap = 3
+    md5 = "0cc175b9c0f1b6a831c399e269772661"
+    for _ in range(3):
+        _event(platform, who, {"type": "domain", "value": "three.example"})
+    for _ in range(7):
+        _event(platform, who, {"type": "domain", "value": "seven.example"})
+    _event(platform, who, {"type": "md5", "value": md5})
+    for _ in range(3):  # 1 + 3: over the cap only because value2 carriers count too
+        _event(platform, who, {"type": "filename|md5", "value": f"b.exe|{md5}"})
+    for _ in range(5):  # a non-correlating type never counts
+        _event(platform, who, {"type": "comment", "value": "three.example"})
+    wanted = ["three.example", "seven.example", md5, "b.exe", "absent.example"]
+    with platform.read() as conn:
+        assert correlation.over_correlating(conn, wanted, 3) == {"seven.example", md5}
+        assert correlation.over_correlating(conn, wanted, 7) == set()
+        assert correlation.over_correlating(conn, wanted, 2) == {
+            "three.example",
+            "seven.example",
+            md5,
+            "b.exe",
+        }
+
+
 def test_deleted_attributes_do_not_correlate(world: tuple[Platform, Identity]) -> None:
     platform, who = world
     a = _event(platform, who, {"type": "domain", "value": "gone.example"})

@@ -94,12 +94,32 @@ def _value_match(attr: FromClause, values: Sequence[str]) -> ColumnElement[bool]
     )
 
 
+def capped_carriers(
+    source: Any, cap: Any, attr: FromClause, ev: FromClause, *, second: bool
+) -> sa.ScalarSelect[Any]:
+    """How many correlatable attributes (``attr``, joined with its event ``ev``) carry
+    the value ``source.v`` (key ``source.k``) in value1, or with ``second`` in value2,
+    counted only up to ``cap + 1``: enough to tell an over-correlating value, without
+    reading every carrier of a popular one at every view. The sum of the two capped
+    counts is <= ``cap`` exactly when the sum of the true counts is."""
+    carries = value_index.value2_is if second else value_index.value1_is
+    conds = [carries(attr, source.c.v, source.c.k), correlatable(attr, ev)]
+    if second:
+        conds.append(not_of_types(attr.c.type, describe_types.PRIMARY_ONLY_CORRELATING_TYPES))
+    joined = attr.join(ev, ev.c.id == attr.c.event_id)
+    some: sa.Select[Any] = sa.select(sa.literal_column("1")).select_from(joined)
+    some = some.where(*conds).correlate(source)
+    return sa.select(sa.func.count()).select_from(some.limit(cap + 1).subquery()).scalar_subquery()
+
+
 def over_correlating(conn: Connection, values: Iterable[str], cap: int) -> set[str]:
     """The values among ``values`` that more than ``cap`` attributes carry."""
     counts: dict[str, int] = {}
     ordered = sorted(set(values))
     a, e = attributes, events
     primary_only = sorted(describe_types.PRIMARY_ONLY_CORRELATING_TYPES)
+    # Counted in two GROUP BY statements a chunk at a time: measured twice as fast, for a
+    # page of 1,000 values, as the capped count per value that RelatedEvent uses.
     for chunk in _chunks(ordered):
         base = sa.select(sa.func.count()).select_from(a.join(e, e.c.id == a.c.event_id))
         q1 = base.add_columns(a.c.value1).where(value_index.value1_in(a, chunk), correlatable(a, e))

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 
 from threatmesh.model import describe_types
 from threatmesh.model.access import Viewer
-from threatmesh.storage import acl, value_index
-from threatmesh.storage.correlation import correlatable, not_of_types
+from threatmesh.storage import acl
+from threatmesh.storage.correlation import capped_carriers, correlatable, not_of_types
 from threatmesh.storage.tables import attributes, events
 
 _NON_CORRELATING = describe_types.NON_CORRELATING_TYPES
@@ -70,22 +70,6 @@ def _source_values(viewer: Viewer, event_id: Any) -> sa.CTE:
     return sa.union(first, second).cte("source_values")
 
 
-def _carriers(src: Any, cap: Any, *, second: bool) -> sa.ScalarSelect[Any]:
-    """How many correlatable attributes carry the source value ``src.v`` (key ``src.k``)
-    in value1, or with ``second``, in value2, counted up to ``cap + 1``: enough to tell
-    an over-correlating value, without counting every carrier of a popular one (a value
-    in 100,000 events would otherwise cost 100,000 index reads at every view)."""
-    a, e = _CNT, _CNT_EV
-    carries = value_index.value2_is if second else value_index.value1_is
-    conds = [carries(a, src.c.v, src.c.k), correlatable(a, e)]
-    if second:
-        conds.append(not_of_types(a.c.type, _PRIMARY_ONLY))
-    joined = a.join(e, e.c.id == a.c.event_id)
-    some = sa.select(sa.literal_column("1")).select_from(joined).where(*conds).correlate(src)
-    some = some.limit(cap + 1)
-    return sa.select(sa.func.count()).select_from(some.subquery()).scalar_subquery()
-
-
 def related_event_ids(
     conn: Connection,
     viewer: Viewer,
@@ -106,8 +90,9 @@ def _statement(viewer: Viewer, unpublished_private: bool, literal: bool) -> sa.C
     once per viewer, since building it costs more than running it for a small event."""
     event, cap = _params(literal)
     src = _source_values(viewer, event)
-    # Capped counts keep the test exact: their sum is <= cap exactly when the true one is.
-    counted = _carriers(src, cap, second=False) + _carriers(src, cap, second=True)
+    counted = capped_carriers(src, cap, _CNT, _CNT_EV, second=False) + capped_carriers(
+        src, cap, _CNT, _CNT_EV, second=True
+    )
     usable = sa.select(src.c.v, src.c.k).where(counted <= cap).cte("usable_values")
     h, he = _HIT, _HIT_EV
     common = [
