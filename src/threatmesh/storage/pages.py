@@ -3,14 +3,20 @@ owner and their tags, in id order (shared by the general and the fast path)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from threatmesh.storage.tables import attribute_tags, attributes, events
 
 #: Attributes per page (keyset pagination, ``id > last``).
 PAGE = 1000
+_T = TypeVar("_T")
+Row = Mapping[Any, Any]  # SQLAlchemy's RowMapping, or the fast path's dict
+ConnFactory = Callable[[], AbstractContextManager[Connection]]
 
 
 def _tag_refs() -> sa.Label[Any]:
@@ -41,3 +47,24 @@ PAGE_SELECT = (
     .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
     .order_by(attributes.c.id)
 )
+
+
+def keyset_pages(
+    conn_factory: ConnFactory,
+    fetch: Callable[[Connection, int], Sequence[Row]],
+    render: Callable[[Connection, Sequence[Row]], _T],
+) -> Iterator[_T]:
+    """``render(conn, rows)`` of each page that ``fetch(conn, last)`` reads (rows with
+    ``id > last``, at most :data:`PAGE`, in id order), each page on its own short
+    connection so none is held while the caller streams the previous page."""
+    last = 0
+    while True:
+        with conn_factory() as conn:
+            rows = fetch(conn, last)
+            if not rows:
+                return
+            page = render(conn, rows)
+        yield page
+        last = rows[-1]["id"]
+        if len(rows) < PAGE:
+            return

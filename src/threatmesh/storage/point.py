@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import sqlalchemy as sa
@@ -25,12 +24,10 @@ from sqlalchemy.engine import Connection
 from threatmesh.model.access import Viewer
 from threatmesh.model.query import Query
 from threatmesh.storage import acl, value_index
-from threatmesh.storage.pages import PAGE, PAGE_SELECT
+from threatmesh.storage.pages import PAGE, PAGE_SELECT, ConnFactory, Row, keyset_pages
 from threatmesh.storage.tables import attributes, events
 
-Row = Mapping[Any, Any]  # SQLAlchemy's RowMapping (SQLite) or a dict (PostgreSQL)
 _T = TypeVar("_T")
-ConnFactory = Callable[[], AbstractContextManager[Connection]]
 
 
 def point_value(q: Query) -> str | None:
@@ -173,14 +170,8 @@ def iter_point(
 ) -> Iterator[_T]:
     """Pages of the attributes with ``value`` (value1, or value2 of a compound type)
     that ``viewer`` may see, as :func:`threatmesh.storage.search.iter_attributes`."""
-    last = 0
-    while True:
-        with conn_factory() as conn:
-            rows = _page(conn, viewer, unpublished_private, value, last)
-            if not rows:
-                return
-            page = render(conn, rows)
-        yield page
-        last = rows[-1]["id"]
-        if len(rows) < PAGE:
-            return
+
+    def fetch(conn: Connection, last: int) -> list[Row]:
+        return _page(conn, viewer, unpublished_private, value, last)
+
+    yield from keyset_pages(conn_factory, fetch, render)

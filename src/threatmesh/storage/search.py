@@ -20,8 +20,8 @@ from threatmesh.model.errors import InvalidInput
 from threatmesh.model.query import Query, Terms
 from threatmesh.storage import acl, value_index
 from threatmesh.storage.pages import PAGE as PAGE
-from threatmesh.storage.pages import PAGE_SELECT, TAG_REFS
-from threatmesh.storage.point import ConnFactory, Row, iter_point
+from threatmesh.storage.pages import PAGE_SELECT, TAG_REFS, ConnFactory, Row, keyset_pages
+from threatmesh.storage.point import iter_point
 from threatmesh.storage.point import point_value as point_value
 from threatmesh.storage.tables import (
     attribute_tags,
@@ -218,17 +218,11 @@ def iter_attributes(
             if rows:
                 yield render(conn, rows)
         return
-    last = 0
-    while True:
-        with conn_factory() as conn:
-            rows = list(conn.execute(base.where(attributes.c.id > last).limit(PAGE)).mappings())
-            if not rows:
-                return
-            page = render(conn, rows)
-        yield page
-        last = rows[-1]["id"]
-        if len(rows) < PAGE:
-            return
+
+    def fetch(conn: Connection, last: int) -> list[Any]:
+        return list(conn.execute(base.where(attributes.c.id > last).limit(PAGE)).mappings())
+
+    yield from keyset_pages(conn_factory, fetch, render)
 
 
 _SORTABLE = {

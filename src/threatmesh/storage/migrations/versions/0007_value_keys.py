@@ -97,6 +97,17 @@ def upgrade() -> None:
     _leaner_ip_index()
 
 
+def _networks_index(where: str) -> None:
+    """The partial index of the stored networks (``where`` says which rows they are)."""
+    op.create_index(
+        "ix_ip_index_networks",
+        "ip_index",
+        ["lo", "hi"],
+        sqlite_where=sa.text(where),
+        postgresql_where=sa.text(where),
+    )
+
+
 def _leaner_ip_index() -> None:
     op.drop_index("ix_ip_index_networks", table_name="ip_index")
     # Nothing references ip_index, so SQLite may rebuild it (batch mode) safely.
@@ -104,13 +115,7 @@ def _leaner_ip_index() -> None:
         batch.drop_column("event_id")
         batch.alter_column("hi", existing_type=sa.LargeBinary(16), nullable=True)
     op.execute("UPDATE ip_index SET hi = NULL WHERE hi = lo")
-    op.create_index(
-        "ix_ip_index_networks",
-        "ip_index",
-        ["lo", "hi"],
-        sqlite_where=sa.text("hi IS NOT NULL"),
-        postgresql_where=sa.text("hi IS NOT NULL"),
-    )
+    _networks_index("hi IS NOT NULL")
 
 
 def _fuller_ip_index() -> None:
@@ -123,13 +128,7 @@ def _fuller_ip_index() -> None:
         "UPDATE ip_index SET event_id = "
         "(SELECT event_id FROM attributes WHERE attributes.id = ip_index.attribute_id)"
     )
-    op.create_index(
-        "ix_ip_index_networks",
-        "ip_index",
-        ["lo", "hi"],
-        sqlite_where=sa.text("lo <> hi"),
-        postgresql_where=sa.text("lo <> hi"),
-    )
+    _networks_index("lo <> hi")
 
 
 def downgrade() -> None:
