@@ -13,6 +13,7 @@ are ever matched, so a correlation never reveals an invisible event.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,7 +24,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from threatmesh.model import describe_types
 from threatmesh.model.access import Viewer
-from threatmesh.storage import acl, value_index
+from threatmesh.storage import acl, lists, value_index
 from threatmesh.storage.tables import attributes, events, ip_index
 
 _CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
@@ -230,9 +231,7 @@ def _stored_networks(conn: Connection, addresses: Iterable[bytes]) -> Networks:
 
 # The statements of CIDR containment, built once (building them cost more than running
 # them for a small event); ``limit`` is the cap + 1.
-_SPANS = sa.select(_IX.attribute_id, _IX.lo, _IX.hi).where(
-    _IX.attribute_id.in_(sa.bindparam("ids", expanding=True))
-)
+_SPANS = sa.select(_IX.attribute_id, _IX.lo, _IX.hi).where(lists.in_list(_IX.attribute_id, "ids"))
 _LO, _HI = sa.bindparam("lo", type_=_IX.lo.type), sa.bindparam("hi", type_=_IX.hi.type)
 _CAPPED = sa.select(_IX.attribute_id).limit(sa.bindparam("limit", type_=sa.Integer()))
 # A single address: which networks contain it? ``lo`` is always a network address
@@ -251,11 +250,8 @@ _INSIDE = _CAPPED.where(_IX.lo >= _LO, _IX.lo <= _HI, sa.or_(_IX.hi.is_(None), _
 
 def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> list[tuple[int, int]]:
     """(source id, matching attribute id) pairs by CIDR containment, before ACL."""
-    ids = [s.id for s in sources]
-    spans: list[Any] = []
-    for chunk in _chunks(ids):
-        rows = conn.execute(_SPANS, {"ids": list(chunk)})
-        spans.extend((aid, lo, hi or lo) for aid, lo, hi in rows)
+    rows = conn.execute(_SPANS, {"ids": lists.as_list(s.id for s in sources)})
+    spans = [(aid, lo, hi or lo) for aid, lo, hi in rows]
     pairs: list[tuple[int, int]] = []
     singles = {lo for _, lo, hi in spans if lo == hi}
     networks = _stored_networks(conn, singles) if singles else {}
@@ -273,6 +269,22 @@ def _ip_candidates(conn: Connection, sources: Sequence[Source], cap: int) -> lis
     return pairs
 
 
+@functools.lru_cache(maxsize=8)
+def _visible_targets(viewer: Viewer, upp: bool) -> sa.Select[Any]:
+    """(id, event id) of the correlatable attributes among ``ids`` that ``viewer`` (a
+    :func:`acl.bound` one) may see: built once per kind of viewer."""
+    a, e = attributes, events
+    return (
+        sa.select(a.c.id, a.c.event_id)
+        .select_from(a.join(e, e.c.id == a.c.event_id))
+        .where(
+            lists.in_list(a.c.id, "ids"),
+            correlatable(a, e),
+            acl.attribute_visible(viewer, a, e, unpublished_private=upp),
+        )
+    )
+
+
 def cidr_matches(
     conn: Connection, viewer: Viewer, sources: Sequence[Source], cap: int, upp: bool
 ) -> list[Match]:
@@ -284,20 +296,9 @@ def cidr_matches(
     if not pairs:
         return []
     event_of = {s.id: s.event_id for s in ip_sources}
-    a, e = attributes, events
-    targets = sorted({t for _, t in pairs})
-    visible: dict[int, int] = {}
-    for i in range(0, len(targets), _CHUNK):
-        q = (
-            sa.select(a.c.id, a.c.event_id)
-            .select_from(a.join(e, e.c.id == a.c.event_id))
-            .where(
-                a.c.id.in_(targets[i : i + _CHUNK]),
-                correlatable(a, e),
-                acl.attribute_visible(viewer, a, e, unpublished_private=upp),
-            )
-        )
-        visible.update((r[0], r[1]) for r in conn.execute(q))
+    q = _visible_targets(acl.bound(viewer), upp)
+    params = {"ids": lists.as_list(t for _, t in pairs), **acl.params(viewer)}
+    visible = {r[0]: r[1] for r in conn.execute(q, params)}
     return [
         Match(src, t, visible[t])
         for src, t in pairs

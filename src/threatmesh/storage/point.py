@@ -16,14 +16,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from threatmesh.model.access import Viewer
 from threatmesh.model.query import Query
-from threatmesh.storage import acl, value_index
+from threatmesh.storage import acl, driver, value_index
 from threatmesh.storage.pages import PAGE, PAGE_SELECT, ConnFactory, Row, keyset_pages
 from threatmesh.storage.tables import attributes, events
 
@@ -127,24 +127,11 @@ def _driver_rows(conn: Connection, stmt: _Rendered, params: dict[str, Any]) -> l
         cur.execute(stmt.sql, params)
         rows = cur.fetchall()
     except conn.dialect.loaded_dbapi.Error as exc:
-        _reraise(conn, stmt.sql, params, exc, cur)
+        driver.reraise(conn, stmt.sql, params, exc, cur)
     finally:
         cur.close()
     names = stmt.names
     return [dict(zip(names, r, strict=True)) for r in rows]
-
-
-def _reraise(conn: Connection, sql: str, params: Any, exc: Any, cur: Any) -> NoReturn:
-    # What SQLAlchemy does around its own executions: a dead connection leaves the pool,
-    # and the error is the dialect-independent sqlalchemy.exc one the API maps to HTTP.
-    dbapi_conn = conn.connection.dbapi_connection
-    gone = conn.dialect.is_disconnect(exc, dbapi_conn, cur)
-    if gone:
-        conn.invalidate(exc)
-    error = conn.dialect.loaded_dbapi.Error
-    raise sa.exc.DBAPIError.instance(
-        sql, params, exc, error, connection_invalidated=gone, dialect=conn.dialect
-    ) from exc
 
 
 def _page(conn: Connection, viewer: Viewer, up: bool, value: str, last: int) -> list[Row]:

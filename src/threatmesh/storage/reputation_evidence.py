@@ -15,11 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from threatmesh.storage import value_index
+from threatmesh.storage import lists, value_index
 from threatmesh.storage.tables import attributes, events
 from threatmesh.storage.trust_tables import reputation_evidence
 
-_CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
 _KEY = ["subject_org_id", "source_org_id", "kind", "item"]
 
 
@@ -50,8 +49,8 @@ _REPORTERS = (
     .join(events, events.c.id == attributes.c.event_id)
     .where(
         # The key list is implied by the value list; it is what the value index serves.
-        attributes.c.value1_key.in_(sa.bindparam("keys", expanding=True)),
-        attributes.c.value1.in_(sa.bindparam("values", expanding=True)),
+        lists.in_list(attributes.c.value1_key, "keys"),
+        lists.in_list(attributes.c.value1, "values"),
         attributes.c.deleted.is_(False),
         events.c.orgc_id != sa.bindparam("org_id"),
     )
@@ -61,15 +60,11 @@ _REPORTERS = (
 
 def reporters(conn: Connection, values: Iterable[str], org_id: int) -> list[tuple[int, str]]:
     """(creator organisation, value) for every other organisation's event that carries one
-    of ``values`` (index lookups on the value index, a chunk at a time)."""
-    wanted = sorted(set(values))
-    out: set[tuple[int, str]] = set()
-    for i in range(0, len(wanted), _CHUNK):
-        chunk = wanted[i : i + _CHUNK]
-        keys = sorted({value_index.value_key(v) for v in chunk})
-        params = {"values": chunk, "keys": keys, "org_id": org_id}
-        out.update((int(o), str(v)) for o, v in conn.execute(_REPORTERS, params))
-    return sorted(out)
+    of ``values`` (index lookups on the value index, all values in one statement)."""
+    wanted = lists.as_list(values)
+    keys = lists.as_list(value_index.value_key(v) for v in wanted)
+    params = {"values": wanted, "keys": keys, "org_id": org_id}
+    return sorted({(int(o), str(v)) for o, v in conn.execute(_REPORTERS, params)})
 
 
 def evidence_of(conn: Connection, org_id: int) -> list[tuple[str, int]]:
