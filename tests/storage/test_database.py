@@ -8,7 +8,7 @@ import httpx
 import sqlalchemy as sa
 from tests.support import POSTGRES_ADMIN_URL, LiveServer, postgres_database
 
-from threatmesh.storage.database import create_engine
+from threatmesh.storage.database import autocommit, create_engine
 
 
 def _terminate_backends(db_name: str) -> int:
@@ -82,3 +82,43 @@ def test_concurrent_writers_on_sqlite_all_succeed(sqlite_server: LiveServer) -> 
         view = client.get(f"/events/view/{event['id']}").json()["Event"]
     assert len(view["Attribute"]) == 60
     assert view["attribute_count"] == "60"
+
+
+def _traced(engine: sa.Engine) -> list[str]:
+    """The SQL every SQLite connection of ``engine`` runs (set up before the first)."""
+    statements: list[str] = []
+    sa.event.listen(engine, "connect", lambda raw, _rec: raw.set_trace_callback(statements.append))
+    return statements
+
+
+def test_sqlite_reads_autocommit_without_expiring_prepared_statements(sqlite_url: str) -> None:
+    """A read cycle runs no PRAGMA (a flag pragma expires every prepared statement of the
+    connection) and no BEGIN; a write still takes the write lock up front."""
+    engine = create_engine(sqlite_url)
+    statements = _traced(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    del statements[:]
+    for _ in range(2):
+        with engine.connect() as conn:
+            autocommit(conn)
+            conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one()
+    assert len(statements) == 2, statements  # the two SELECTs, nothing around them
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    assert "BEGIN IMMEDIATE" in statements
+    engine.dispose()
+
+
+def test_autocommit_reads_see_each_commit_and_never_wait_for_a_writer(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    with engine.connect() as reader:
+        autocommit(reader)
+        with engine.begin() as writer:
+            writer.exec_driver_sql("INSERT INTO t VALUES (1)")
+            # The writer holds the write lock; the reader neither waits nor sees it yet.
+            assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 0
+        assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == 1
+    engine.dispose()

@@ -98,7 +98,7 @@ class Platform:
         trips around a lookup (each statement reads committed data, as PostgreSQL's
         default READ COMMITTED would within a transaction anyway)."""
         with self.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
+            database.autocommit(conn)
             yield conn
 
     @contextmanager

@@ -43,9 +43,28 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     busy_timeout). With the lock taken up front, writers queue on busy_timeout instead
     and the transaction's reads stay true until it commits. Autocommit reads
     (``Platform.read``) begin nothing and never wait for a writer (WAL)."""
-    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+    if conn.get_execution_options().get(_SQLITE_AUTOCOMMIT):
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# The execution option that makes a SQLite connection's statements autocommit.
+_SQLITE_AUTOCOMMIT = "threatmesh_autocommit"
+
+
+def autocommit(conn: sa.Connection) -> None:
+    """Run ``conn``'s statements in autocommit mode, without BEGIN and ROLLBACK.
+
+    On SQLite the driver already never begins anything (see :func:`_sqlite_pragmas`), so
+    this only tells :func:`_sqlite_begin` not to. SQLAlchemy's own
+    ``isolation_level="AUTOCOMMIT"`` would run ``PRAGMA read_uncommitted`` when the
+    connection goes back to the pool, and a flag pragma expires every statement SQLite
+    has prepared on that connection: each read then compiled its statements again (0.8
+    ms of the 0.9 ms of RelatedEvent for a 10-attribute event)."""
+    if conn.dialect.name == "sqlite":
+        conn.execution_options(**{_SQLITE_AUTOCOMMIT: True})
+    else:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 #: A pooled connection idle for longer than this is pinged before it is handed out.
