@@ -71,7 +71,6 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
 _TAG_IDS = sa.select(tags.c.name, tags.c.id).where(
     tags.c.name.in_(sa.bindparam("names", expanding=True))
 )
-_INSERT_EVENT = events.insert().returning(events.c.id)
 _INSERT_OBJECT = objects.insert().returning(objects.c.id)
 _TOP_ATTRIBUTE_ID = sa.select(sa.func.coalesce(sa.func.max(attributes.c.id), 0))
 
@@ -133,9 +132,10 @@ def insert_event(
     user_id: int,
     locked: bool,
     written: Written | None = None,
-) -> int:
+) -> int | None:
     """Insert an event with all its content; return its id (and collect the rows of
-    its content in ``written``, if given)."""
+    its content in ``written``, if given), or None, writing nothing, when an event
+    with the draft's UUID exists (found by the insert itself: no lookup before)."""
     row = event_row(draft) | {
         "org_id": org_id,
         "orgc_id": orgc_id,
@@ -143,12 +143,20 @@ def insert_event(
         "locked": locked,
         "attribute_count": sum(1 for a in draft.all_attributes() if not a.deleted),
     }
-    event_id: int = conn.execute(_INSERT_EVENT, row).scalar_one()
+    event_id: int | None = conn.execute(_new_event(conn.dialect.name), row).scalar()
+    if event_id is None:
+        return None
     tag_ids = ensure_tags(conn, all_tags(draft), org_id=org_id, user_id=user_id)
     set_event_tags(conn, event_id, draft.tags, tag_ids)
     insert_attributes(conn, event_id, draft.attributes, tag_ids=tag_ids, written=written)
     insert_objects(conn, event_id, draft.objects, tag_ids=tag_ids, written=written)
     return event_id
+
+
+@functools.cache
+def _new_event(dialect_name: str) -> Any:
+    """``INSERT INTO events ... ON CONFLICT DO NOTHING RETURNING id``, built once."""
+    return insert_ignore_for(dialect_name, events).returning(events.c.id)
 
 
 def all_tags(draft: EventDraft) -> list[TagRef]:
