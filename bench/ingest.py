@@ -25,12 +25,14 @@ import orjson
 import sqlalchemy as sa
 from bench.common import (
     Indicators,
+    Server,
     Spec,
     admin_org_id,
     bench_database,
     db_label,
     init_admin,
     machine,
+    process_cpu_seconds,
     raw_attribute_rows,
     raw_event_row,
     serve,
@@ -69,6 +71,8 @@ class Outcome:
     #: The ratio PyMISP would reach if the server answered instantly: the raw insert's
     #: time over PyMISP's own share (a no-op request per event plus JSON encoding).
     ceiling: float
+    #: CPU milliseconds the server process spent per event (all its threads), or None.
+    server_ms: float | None
 
     @property
     def ratio(self) -> float:
@@ -163,18 +167,23 @@ def time_pymisp(misp: PyMISP, batch: Sequence[MISPEvent], expected: int, metadat
 
 
 def measure(
-    misp: PyMISP, engine: sa.Engine, gen: Indicators, shape: Shape, repeats: int, metadata: bool
+    server: Server, engine: sa.Engine, gen: Indicators, shape: Shape, repeats: int, metadata: bool
 ) -> Outcome:
     """Raw then PyMISP, ``repeats`` times with fresh indicators; median rates."""
+    misp = PyMISP(server.url, server.key, ssl=False, timeout=900)
     org_id = admin_org_id(engine)
-    pymisp_rates, raw_rates, ceilings = [], [], []
+    pymisp_rates, raw_rates, ceilings, cpu = [], [], [], []
     for r in range(repeats):
         batches = [gen.specs(shape.attributes) for _ in range(shape.events)]
         rows = raw_events(batches, org_id)
         to_send = [misp_event(specs, f"Bench event {r}.{i}") for i, specs in enumerate(batches)]
         raw_seconds, ids = time_raw(engine, rows)
         delete_events(engine, ids)
+        cpu_before = process_cpu_seconds(server.process.pid)
         pymisp_seconds = time_pymisp(misp, to_send, shape.attributes, metadata)
+        cpu_after = process_cpu_seconds(server.process.pid)
+        if cpu_before is not None and cpu_after is not None:
+            cpu.append((cpu_after - cpu_before) * 1000 / shape.events)
         encoding = encode_seconds(to_send)
         floor = request_floor(misp, shape.events)
         raw_rates.append(shape.total / raw_seconds)
@@ -185,7 +194,12 @@ def measure(
             f"JSON encoding {encoding:5.2f} s; a no-op request {floor * 1000:.2f} ms), "
             f"raw {raw_seconds:6.2f} s"
         )
-    return Outcome(shape, _median(pymisp_rates), _median(raw_rates), _median(ceilings))
+    server_ms = _median(cpu) if cpu else None
+    return Outcome(shape, _median(pymisp_rates), _median(raw_rates), _median(ceilings), server_ms)
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.1f} ms"
 
 
 def _median(xs: Sequence[float]) -> float:
@@ -206,9 +220,8 @@ def run(postgres: bool, shapes: Sequence[Shape], repeats: int, metadata: bool) -
         print(f"database: {db_label(engine)}; machine: {machine()}")
         gen = Indicators(seed=11)
         with serve(url, scratch, key) as server:
-            misp = PyMISP(server.url, key, ssl=False, timeout=900)
             for shape in shapes:
-                outcomes.append(measure(misp, engine, gen, shape, repeats, metadata))
+                outcomes.append(measure(server, engine, gen, shape, repeats, metadata))
         engine.dispose()
     return outcomes
 
@@ -216,16 +229,17 @@ def run(postgres: bool, shapes: Sequence[Shape], repeats: int, metadata: bool) -
 def report(outcomes: Sequence[Outcome]) -> None:
     print(
         f"\n{'shape':36} {'PyMISP add_event':>18} {'raw Core insert':>18} {'ratio':>7} "
-        f"{'ceiling':>8}"
+        f"{'ceiling':>8} {'server CPU/event':>17}"
     )
     for o in outcomes:
         print(
             f"{o.shape!s:36} {o.pymisp:>12,.0f} att/s {o.raw:>12,.0f} att/s "
-            f"{o.ratio:>6.2f}x {o.ceiling:>7.2f}x  (target >= 0.40)"
+            f"{o.ratio:>6.2f}x {o.ceiling:>7.2f}x {_ms(o.server_ms):>17}  (target >= 0.40)"
         )
     print(
         "ceiling: the ratio if the server answered add_event instantly (the raw insert's "
-        "time over a no-op PyMISP request per event plus PyMISP's JSON encoding)"
+        "time over a no-op PyMISP request per event plus PyMISP's JSON encoding); server "
+        "CPU: what the server process spent per add_event, all its threads"
     )
 
 
