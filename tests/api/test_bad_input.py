@@ -391,6 +391,28 @@ def test_odd_values_never_500(site: Site, admin: httpx.Client, payload: Json) ->
         assert row_counts(site.server) == before
 
 
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        ({"info": "x", "Attribute": True}, "Event.Attribute: expected a JSON array"),
+        ({"Event": {"info": "x", "Attribute": 5}}, "Event.Attribute: expected a JSON array"),
+        ({"info": "x", "Object": "o"}, "Event.Object: expected a JSON array"),
+        (
+            {"info": "x", "Object": [{"name": "custom", "Attribute": True}]},
+            "Event.Object[0].Attribute: expected a JSON array",
+        ),
+    ],
+    ids=["attribute-true", "wrapped-attribute-int", "object-string", "object-attribute-true"],
+)
+def test_a_list_field_that_is_not_a_list_is_400(
+    site: Site, admin: httpx.Client, payload: Json, needle: str
+) -> None:
+    """Found by test_random_json_never_500: the attachment scan ran before validation and
+    iterated over whatever ``Attribute`` held (a 500 for ``true``)."""
+    with nothing_written(site.server):
+        assert_error(admin.post("/events/add", json=payload), 400, needle)
+
+
 # --------------------------------------------------------------------------- authentication
 
 

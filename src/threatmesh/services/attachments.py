@@ -20,19 +20,26 @@ TYPES = frozenset({"attachment", "malware-sample"})
 T = TypeVar("T")
 
 
+def _items(value: Any) -> list[Any]:
+    """The elements of a list field as the parser reads them (a single object counts as
+    one element); anything else is left for the parser to refuse with its own message."""
+    if isinstance(value, dict):
+        return [value]
+    return value if isinstance(value, list) else []
+
+
 def _attributes(payload: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]:
     if not isinstance(payload, dict):
         return
     for key in ("Event", "Object"):
         if isinstance(payload.get(key), dict):
             yield from _attributes(payload[key], f"{path}{key}.")
-    for i, attr in enumerate(payload.get("Attribute") or []):
+    for i, attr in enumerate(_items(payload.get("Attribute"))):
         if isinstance(attr, dict):
             yield attr, f"{path}Attribute[{i}]"
-    for i, obj in enumerate(
-        payload.get("Object") or [] if isinstance(payload.get("Object"), list) else []
-    ):
-        yield from _attributes(obj, f"{path}Object[{i}].")
+    if isinstance(payload.get("Object"), list):
+        for i, obj in enumerate(payload["Object"]):
+            yield from _attributes(obj, f"{path}Object[{i}].")
 
 
 def take_data(payload: Any) -> dict[str, bytes]:
