@@ -106,12 +106,18 @@ def _statement(viewer: Viewer, unpublished_private: bool, literal: bool) -> sa.C
     counted = capped_carriers(src, cap, _CNT, _CNT_EV, second=False) + capped_carriers(
         src, cap, _CNT, _CNT_EV, second=True
     )
-    # Most values of an event are carried nowhere else: for them one probe each tells
-    # so, and their carriers are neither counted nor joined. (SQLite evaluates the terms
-    # in order and PostgreSQL the cheaper first; this took RelatedEvent of a
-    # 10,000-attribute event from 54 to 32 ms on SQLite and 178 to 96 ms on PostgreSQL.)
-    anywhere = sa.or_(_elsewhere(src, event, second=False), _elsewhere(src, event, second=True))
-    usable = sa.select(src.c.v, src.c.k).where(anywhere, counted <= cap).cte("usable_values")
+    keep = [counted <= cap]
+    if not literal:
+        # SQLite: most values of an event are carried nowhere else, and one probe each
+        # tells so; their carriers are then neither counted nor joined (SQLite evaluates
+        # the terms in order). RelatedEvent of a 10,000-attribute event: 54 -> 32 ms.
+        # Not on PostgreSQL: it may run an EXISTS under OR as a hashed subplan over every
+        # attribute of the other events, when it expects the event to have many values
+        # (it did once a few events held 10,000 attributes: 5 -> 30 ms per small event,
+        # growing with the table).
+        anywhere = sa.or_(_elsewhere(src, event, second=False), _elsewhere(src, event, second=True))
+        keep.insert(0, anywhere)
+    usable = sa.select(src.c.v, src.c.k).where(*keep).cte("usable_values")
     h, he = _HIT, _HIT_EV
     common = [
         h.c.event_id != event,
