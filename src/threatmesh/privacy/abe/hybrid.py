@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 from threatmesh.model.envelope import BlindIndex, Envelope
-from threatmesh.privacy.abe import fame, serial
+from threatmesh.privacy.abe import decapsulation, fame, serial
 from threatmesh.privacy.abe.errors import DecryptionFailed
 
 _INFO = b"threatmesh/abe/v1/aes-256-gcm\x00"
@@ -102,10 +102,7 @@ def _batch_key(sk: fame.SecretKey, envelope: Envelope, cache: SecretCache | None
     slot = (envelope.policy, envelope.abe)
     if cache is not None and slot in cache:
         return cache[slot]
-    ct = serial.load_ciphertext(envelope.abe, envelope.policy)
-    if ct.epoch != envelope.epoch:
-        raise DecryptionFailed("envelope: its epoch and its ciphertext's epoch differ")
-    prk = _prk(fame.decapsulate(sk, ct).serialize())
+    prk = _prk(decapsulation.secret(sk, envelope.abe, envelope.policy, epoch=envelope.epoch))
     if cache is not None:
         cache[slot] = prk
     return prk
