@@ -78,4 +78,10 @@ def test_item_keys_are_rfc5869_hkdf(secret: bytes, context: bytes) -> None:
     # Extract once per batch + expand per item must equal one-shot HKDF-SHA256.
     one_shot = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                     info=b"threatmesh/abe/v1/aes-256-gcm\x00" + context)  # fmt: skip
-    assert hybrid._aes_key(hybrid._prk(secret), context) == one_shot.derive(secret)
+    # The batch's keyed HMAC is copied per item, never consumed: every item, and the
+    # same item twice, gets RFC 5869's output.
+    batch = hybrid._extract(secret)
+    expected = one_shot.derive(secret)
+    assert batch.aes_key(context) == expected
+    assert batch.aes_key(b"other" + context) != expected
+    assert batch.aes_key(context) == expected
