@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from threatmesh.model.errors import Conflict
-from threatmesh.services import admin, events
+from threatmesh.services import admin, events, sharing_groups, uma
 from threatmesh.services.platform import Platform
 
 
@@ -42,3 +42,37 @@ def test_a_failed_identity_write_changes_nothing(platform: Platform) -> None:
     with pytest.raises(Conflict):
         admin.add_user(platform, who, {"email": "admin@cache.test"})  # exists: refused
     assert platform.identify(key) is who
+
+
+def test_directory_facts_are_cached_like_identities(platform: Platform) -> None:
+    key = _admin(platform)
+    who = platform.identify(key)
+    assert who is not None
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(1)
+        return len(loads)
+
+    assert platform.directory_fact(("fact", 1), load) == 1
+    assert platform.directory_fact(("fact", 1), load) == 1  # cached
+    assert platform.directory_fact(("fact", 2), load) == 2  # keyed
+    events.add_event(platform, who, {"info": "x"})
+    assert platform.directory_fact(("fact", 1), load) == 1  # kept across intelligence writes
+    admin.edit_org(platform, who, str(who.viewer.org_id), {"sector": "energy"})
+    assert platform.directory_fact(("fact", 1), load) == 3  # dropped by an identity write
+    platform.auth_cache_seconds = 0.0
+    assert platform.directory_fact(("fact", 1), load) == 4  # and never older than the TTL
+
+
+def test_the_owners_sharing_groups_follow_a_local_write_at_once(platform: Platform) -> None:
+    key = _admin(platform)
+    who = platform.identify(key)
+    assert who is not None
+    org_id = who.viewer.org_id
+    with platform.read() as conn:
+        before = uma.owner_viewer(platform, conn, org_id).sharing_group_ids
+    group = sharing_groups.add(platform, who, {"name": "owner's group"})["SharingGroup"]
+    with platform.read() as conn:
+        after = uma.owner_viewer(platform, conn, org_id).sharing_group_ids
+    assert after == before | {int(group["id"])}

@@ -87,19 +87,21 @@ def reveal_attribute(
     cannot open it. Unprotected attributes come back unchanged."""
     if "Protected" not in attr:
         return attr
-    return _reveal(attr, envelope.parse(attr["Protected"]), sk, cache)
-
-
-def _reveal(
-    attr: Attribute, sealed: envelope.Envelope, sk: fame.SecretKey, cache: hybrid.SecretCache | None
-) -> Attribute:
-    payload = orjson.loads(hybrid.open_envelope(sk, sealed, context=context(attr), cache=cache))
-    out = {k: v for k, v in attr.items() if k != "Protected"}
-    out["value"] = payload["value"]
-    if "data" in payload:
-        out["data"] = payload["data"]
-    out["protected_policy"] = sealed.policy
+    out = dict(attr)
+    _reveal_into(out, envelope.parse(attr["Protected"]), sk, cache)
     return out
+
+
+def _reveal_into(
+    attr: Attribute, sealed: envelope.Envelope, sk: fame.SecretKey, cache: hybrid.SecretCache | None
+) -> None:
+    """Reveal ``attr`` (the caller's own copy) in place; on any error it is untouched."""
+    payload = orjson.loads(hybrid.open_envelope(sk, sealed, context=context(attr), cache=cache))
+    del attr["Protected"]
+    attr["value"] = payload["value"]
+    if "data" in payload:
+        attr["data"] = payload["data"]
+    attr["protected_policy"] = sealed.policy
 
 
 def protect_object(
@@ -186,7 +188,7 @@ def reveal_event(
     sealed = 0
     cache: hybrid.SecretCache = {}
     for attrs in _attribute_lists(out):
-        for i, attr in enumerate(attrs):
+        for attr in attrs:
             if "Protected" not in attr:
                 continue
             env = _envelope(attr)
@@ -194,7 +196,7 @@ def reveal_event(
             try:
                 if env is None or sk is None:
                     raise DecryptionFailed("no key for this epoch")
-                attrs[i] = _reveal(attr, env, sk, cache)
+                _reveal_into(attr, env, sk, cache)  # attrs holds this event's own copies
             except (DecryptionFailed, InvalidInput):
                 sealed += 1
     return out, sealed

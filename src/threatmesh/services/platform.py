@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
@@ -21,6 +22,7 @@ from threatmesh.storage import database, directory, outbox
 from threatmesh.storage.reads import ReadOptions
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
+T = TypeVar("T")
 KEY_LENGTH = 40
 
 
@@ -61,6 +63,7 @@ class Platform:
     #: UMA, provenance and reputation options and caches (services/trust.py).
     trust: Trust = field(default_factory=Trust)
     _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
+    _facts: dict[tuple[Any, ...], tuple[float, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _lookup_engine: Engine = field(init=False, repr=False)
 
@@ -147,6 +150,24 @@ class Platform:
         return identity
 
     def forget_identities(self) -> None:
-        """Drop cached identities (after writes that may change permissions)."""
+        """Drop cached identities and directory facts (after writes that may change
+        permissions)."""
         with self._lock:
             self._auth_cache.clear()
+            self._facts.clear()
+
+    def directory_fact(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+        """``load()``, a fact read from the identity tables (users, keys, organisations,
+        roles, sharing groups) under ``key``, cached exactly as identities are: for
+        ``auth_cache_seconds`` at most, and dropped at once by a write through this
+        platform to those tables. For facts that every request of a kind reads again,
+        such as the sharing groups an event's owner sees."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._facts.get(key)
+        if hit is not None and now - hit[0] < self.auth_cache_seconds:
+            return cast(T, hit[1])
+        value = load()
+        with self._lock:
+            self._facts[key] = (now, value)
+        return value

@@ -144,7 +144,10 @@ def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Seque
 
 
 def _row(record: chain.Record) -> dict[str, Any]:
-    return record_json(record) | {"payload": orjson.dumps(record.payload).decode()}
+    # Field by field: dataclasses.asdict would deep-copy the payload only for it to be
+    # replaced by its JSON text.
+    fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    return fields | {"payload": orjson.dumps(record.payload).decode()}
 
 
 def _record(row: RowMapping) -> chain.Record:

@@ -149,9 +149,14 @@ def authorize(
     return rpt
 
 
-def owner_viewer(conn: Connection, org_id: int) -> Viewer:
-    """What the owner organisation's (non-admin) users see of its own events."""
-    return Viewer(0, org_id, 0, False, directory.readable_sharing_groups(conn, org_id), frozenset())
+def owner_viewer(platform: Platform, conn: Connection, org_id: int) -> Viewer:
+    """What the owner organisation's (non-admin) users see of its own events. Its
+    sharing groups are cached as a requesting user's own are (``directory_fact``)."""
+    groups = platform.directory_fact(
+        ("readable_sharing_groups", org_id),
+        lambda: directory.readable_sharing_groups(conn, org_id),
+    )
+    return Viewer(0, org_id, 0, False, groups, frozenset())
 
 
 def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> dict[str, Any]:
@@ -161,7 +166,9 @@ def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> dict[
     with platform.read() as conn:
         row = event_row(conn, event_uuid)
         authorize(platform, conn, bearer, row, "read")
-        event = reads.load_event(conn, owner_viewer(conn, int(row["org_id"])), row, _PROTECTED_READ)
+        event = reads.load_event(
+            conn, owner_viewer(platform, conn, int(row["org_id"])), row, _PROTECTED_READ
+        )
         reputation.decorate_event(platform, conn, event)
         return event
 

@@ -84,7 +84,10 @@ def _requested(ticket: TicketFacts, form: dict[str, str]) -> frozenset[str]:
 
 
 def _party(platform: Platform, conn: Connection, who: Identity, claims: dict[str, str]) -> Party:
-    row = directory.org_and_role(conn, who.viewer.org_id, who.viewer.role_id)
+    org_id, role_id = who.viewer.org_id, who.viewer.role_id
+    row = platform.directory_fact(
+        ("org_and_role", org_id, role_id), lambda: directory.org_and_role(conn, org_id, role_id)
+    )
     assert row is not None  # an authenticated user has both
     return Party(
         org_uuid=str(row["uuid"]),

@@ -35,6 +35,7 @@ _MOVE_HEAD = (
     .where(provenance_head.c.id == 1)
     .values(seq=sa.bindparam("new_seq"), record_hash=sa.bindparam("new_hash"))
 )
+_INSERT_AND_MOVE = _INSERT_RECORD.add_cte(_MOVE_HEAD.cte("moved_head"))
 
 
 def lock_head(conn: Connection) -> tuple[int, str]:
@@ -58,8 +59,14 @@ def read_head(conn: Connection) -> tuple[int, str]:
 
 def append(conn: Connection, row: dict[str, Any]) -> None:
     """Insert record ``row`` and move the head to it (the head must be locked)."""
+    moved = {"new_seq": row["seq"], "new_hash": row["record_hash"]}
+    if conn.dialect.name == "postgresql":
+        # One round trip, not two: the head moves in a data-modifying CTE of the insert,
+        # and PostgreSQL runs both or, on any error, neither.
+        conn.execute(_INSERT_AND_MOVE, row | moved)
+        return
     conn.execute(_INSERT_RECORD, row)
-    conn.execute(_MOVE_HEAD, {"new_seq": row["seq"], "new_hash": row["record_hash"]})
+    conn.execute(_MOVE_HEAD, moved)
 
 
 def records(conn: Connection, *, subject: str | None = None) -> list[RowMapping]:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from threatmesh.model.envelope import BlindIndex
-from threatmesh.privacy.abe import fame, hybrid, sealing
+from threatmesh.privacy.abe import decapsulation, fame, hybrid, sealing
 from threatmesh.privacy.abe.errors import DecryptionFailed, MalformedData
 
 POLICY = "2 of (org:CERT, role:analyst, country:BE)"
@@ -26,8 +26,8 @@ def test_one_decapsulation_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
     sealed = hybrid.seal_many(pk, POLICY, items)
     assert len({e.abe for e in sealed}) == 1 and len({e.nonce for e in sealed}) == 5
     calls = []
-    real = fame.decapsulate
-    monkeypatch.setattr(fame, "decapsulate", lambda *a: calls.append(1) or real(*a))
+    real = decapsulation.secret
+    monkeypatch.setattr(decapsulation, "secret", lambda *a, **k: calls.append(1) or real(*a, **k))
     cache: hybrid.SecretCache = {}
     opened = [
         hybrid.open_envelope(sk, e, context=i.context, cache=cache)
@@ -78,4 +78,10 @@ def test_item_keys_are_rfc5869_hkdf(secret: bytes, context: bytes) -> None:
     # Extract once per batch + expand per item must equal one-shot HKDF-SHA256.
     one_shot = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                     info=b"threatmesh/abe/v1/aes-256-gcm\x00" + context)  # fmt: skip
-    assert hybrid._aes_key(hybrid._prk(secret), context) == one_shot.derive(secret)
+    # The batch's keyed HMAC is copied per item, never consumed: every item, and the
+    # same item twice, gets RFC 5869's output.
+    batch = hybrid._extract(secret)
+    expected = one_shot.derive(secret)
+    assert batch.aes_key(context) == expected
+    assert batch.aes_key(b"other" + context) != expected
+    assert batch.aes_key(context) == expected

@@ -134,7 +134,7 @@ def keygen(msk: MasterKey, attributes: list[str]) -> SecretKey:
     return SecretKey(msk.epoch, tuple(attributes), sk0, components, sk_prime)
 
 
-def _times(point: G1, m: int) -> G1:
+def times(point: G1, m: int) -> G1:
     """``point * m`` with the common span-program entries 1 and -1 as additions."""
     if m == 1:
         return point
@@ -160,32 +160,38 @@ def encapsulate(pk: PublicKey, policy_text: str) -> tuple[Ciphertext, GT]:
             acc = hash_attribute(label, l, 0) * s[0] + hash_attribute(label, l, 1) * s[1]
             for j, m in enumerate(row):
                 if m:
-                    acc = acc + _times(cols[j][l], m)
+                    acc = acc + times(cols[j][l], m)
             triple.append(acc)
         rows.append((triple[0], triple[1], triple[2]))
     key = (pk.T[0] ** s[0]) * (pk.T[1] ** s[1])
     return Ciphertext(pk.epoch, policy_text, ct0, tuple(rows)), key
 
 
-def decapsulate(sk: SecretKey, ct: Ciphertext) -> GT:
-    """The GT element hidden in ``ct``; errors when the key's epoch or attributes do not
-    fit. A tampered ciphertext yields a wrong element (the AEAD layer rejects it)."""
-    if sk.epoch != ct.epoch:
+def reconstruction(sk: SecretKey, epoch: int, policy_text: str) -> tuple[dict[int, int], list[str]]:
+    """The rows and coefficients ``gamma`` with which ``sk`` opens data of ``epoch``
+    under ``policy_text``, and the attribute of each row; errors when it cannot."""
+    if sk.epoch != epoch:
         raise EpochMismatch(
-            f"the key is from authority epoch {sk.epoch}, the data needs epoch {ct.epoch}"
+            f"the key is from authority epoch {sk.epoch}, the data needs epoch {epoch}"
         )
-    tree = policy.parse(ct.policy)
+    tree = policy.parse(policy_text)
     gamma = lsss.coefficients(tree, frozenset(sk.components), ORDER)
     if gamma is None:
         raise PolicyNotSatisfied("the key's attributes do not satisfy the policy")
-    labels = policy.leaves(tree)
+    return gamma, policy.leaves(tree)
+
+
+def decapsulate(sk: SecretKey, ct: Ciphertext) -> GT:
+    """The GT element hidden in ``ct``; errors when the key's epoch or attributes do not
+    fit. A tampered ciphertext yields a wrong element (the AEAD layer rejects it)."""
+    gamma, labels = reconstruction(sk, ct.epoch, ct.policy)
     a = [G1(), G1(), G1()]
     b = list(sk.sk_prime)
     for i, coeff in gamma.items():
         comp = sk.components[labels[i]]
         for l in range(3):  # noqa: E741
-            a[l] = a[l] + _times(ct.rows[i][l], coeff)
-            b[l] = b[l] + _times(comp[l], coeff)
+            a[l] = a[l] + times(ct.rows[i][l], coeff)
+            b[l] = b[l] + times(comp[l], coeff)
     # prod e(b_l, ct0_l) / prod e(a_l, sk0_l), as one product of six pairings (the
     # division by negating a_l) so that mcl exponentiates once, not six times.
     pairs = [(b[j], ct.ct0[j]) for j in range(3)] + [(-a[j], sk.sk0[j]) for j in range(3)]

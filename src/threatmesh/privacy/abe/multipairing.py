@@ -55,7 +55,8 @@ class _Native:
     def gt_size(self) -> int:
         return 12 * self.fp  # Fp12
 
-    def _load(self, into: ctypes.Array[ctypes.c_char], offset: int, point: G1 | G2) -> None:
+    def load(self, into: ctypes.Array[ctypes.c_char], offset: int, point: G1 | G2) -> None:
+        """Write ``point`` in C form at ``offset`` of ``into``."""
         # Affine coordinates in decimal: mcl parses them faster than it decompresses
         # (no square root), and checks that the point is on the curve either way.
         text = str(point).encode()
@@ -63,14 +64,14 @@ class _Native:
         if fn(ctypes.byref(into, offset), text, len(text), _DECIMAL) != 0:
             raise ValueError("mcl refused a point pymcl produced")
 
-    def _kept(self, point: G2) -> bytes:
+    def kept(self, point: G2) -> bytes:
         """The C form of a long-lived G2 point (a decryption key's), converted once."""
         wire = point.serialize()
         with _LOCK:
             hit = _KEPT.get(wire)
         if hit is None:
             buf = ctypes.create_string_buffer(self.g2_size)
-            self._load(buf, 0, point)
+            self.load(buf, 0, point)
             hit = buf.raw
             with _LOCK:
                 if len(_KEPT) >= _KEPT_MAX:
@@ -83,11 +84,18 @@ class _Native:
         xs = ctypes.create_string_buffer(self.g1_size * n)
         ys = ctypes.create_string_buffer(self.g2_size * n)
         for i, (p, q) in enumerate(pairs):
-            self._load(xs, i * self.g1_size, p)
+            self.load(xs, i * self.g1_size, p)
             if keep and q.serialize() in keep:
-                ctypes.memmove(ctypes.addressof(ys) + i * self.g2_size, self._kept(q), self.g2_size)
+                ctypes.memmove(ctypes.addressof(ys) + i * self.g2_size, self.kept(q), self.g2_size)
             else:
-                self._load(ys, i * self.g2_size, q)
+                self.load(ys, i * self.g2_size, q)
+        return GT.deserialize(self.final(xs, ys, n))
+
+    def final(
+        self, xs: ctypes.Array[ctypes.c_char], ys: ctypes.Array[ctypes.c_char], n: int
+    ) -> bytes:
+        """The serialised product of the ``n`` pairings of the C points ``xs``, ``ys``:
+        one vector Miller loop, one final exponentiation."""
         loop = ctypes.create_string_buffer(self.gt_size)
         out = ctypes.create_string_buffer(self.gt_size)
         self.lib.mclBn_millerLoopVec(loop, xs, ys, ctypes.c_size_t(n))
@@ -96,7 +104,7 @@ class _Native:
         size = self.lib.mclBnGT_serialize(text, ctypes.c_size_t(self.gt_size), out)
         if not size:
             raise ValueError("mcl could not serialise a GT element")
-        return GT.deserialize(text.raw[:size])
+        return text.raw[:size]
 
 
 def _bind() -> _Native | None:

@@ -23,6 +23,8 @@ from threatmesh.privacy.abe.group import G1, G2, GT, ORDER, Fr
 FORMAT = "threatmesh-fame"
 VERSION = 1
 _MAGIC = b"TMF1"
+#: Where a ciphertext header keeps ``ct0`` (3 x G2) and its rows (3 x G1 each).
+CT0, ROWS = slice(10, 10 + 3 * 96), slice(10 + 3 * 96, None)
 _SIZES: dict[type, int] = {G1: 48, G2: 96, GT: 576, Fr: 32}
 E = TypeVar("E", G1, G2, GT, Fr)
 
@@ -43,8 +45,7 @@ def _unpack(raw: Any, kind: type[E], count: int, where: str) -> list[E]:
 
 def _split(data: bytes, kind: type[E], count: int, where: str) -> list[E]:
     size = _SIZES[kind]
-    if len(data) != size * count:
-        raise MalformedData(f"{where}: expected {count} x {size} bytes, got {len(data)}")
+    check_length(data, size, count, where)
     out = []
     for i in range(count):
         try:
@@ -141,8 +142,10 @@ def dump_ciphertext(ct: Ciphertext) -> bytes:
     return head + b"".join(e.serialize() for e in ct.ct0) + rows
 
 
-def load_ciphertext(data: bytes, policy_text: str) -> Ciphertext:
-    """Inverse of :func:`dump_ciphertext` for a ciphertext under ``policy_text``."""
+def header_layout(data: bytes, policy_text: str) -> tuple[int, int]:
+    """The epoch and row count of the header ``data`` under ``policy_text``, checked
+    (magic, rows the policy needs, positive epoch, length); its points are not decoded:
+    ``ct0`` is ``data[CT0]``, the rows ``data[ROWS]``."""
     if len(data) < 10 or data[:4] != _MAGIC:
         raise MalformedData("ciphertext: not a threatmesh FAME ciphertext (bad magic)")
     epoch, n = int.from_bytes(data[4:8], "big"), int.from_bytes(data[8:10], "big")
@@ -151,7 +154,21 @@ def load_ciphertext(data: bytes, policy_text: str) -> Ciphertext:
         raise MalformedData(f"ciphertext: {n} rows, but its policy needs {want}")
     if epoch < 1:
         raise MalformedData("ciphertext: epoch must be positive")
-    ct0 = _split(data[10 : 10 + 3 * 96], G2, 3, "ciphertext ct0")
-    flat = _split(data[10 + 3 * 96 :], G1, 3 * n, "ciphertext rows")
+    check_length(data[CT0], 96, 3, "ciphertext ct0")
+    check_length(data[ROWS], 48, 3 * n, "ciphertext rows")
+    return epoch, n
+
+
+def check_length(data: bytes, size: int, count: int, where: str) -> None:
+    """:class:`MalformedData` unless ``data`` holds exactly ``count`` elements of ``size``."""
+    if len(data) != size * count:
+        raise MalformedData(f"{where}: expected {count} x {size} bytes, got {len(data)}")
+
+
+def load_ciphertext(data: bytes, policy_text: str) -> Ciphertext:
+    """Inverse of :func:`dump_ciphertext` for a ciphertext under ``policy_text``."""
+    epoch, n = header_layout(data, policy_text)
+    ct0 = _split(data[CT0], G2, 3, "ciphertext ct0")
+    flat = _split(data[ROWS], G1, 3 * n, "ciphertext rows")
     rows = tuple(_triple(flat[3 * i : 3 * i + 3]) for i in range(n))
     return Ciphertext(epoch, policy_text, (ct0[0], ct0[1], ct0[2]), rows)
