@@ -50,8 +50,10 @@ def tag(row: Row) -> dict[str, Any]:
     }
 
 
-def attribute(row: Row) -> dict[str, Any]:
-    """An attribute row (``attributes`` columns)."""
+def attribute(row: Row, *, envelope_text: bool = False) -> dict[str, Any]:
+    """An attribute row (``attributes`` columns). With ``envelope_text`` a protected
+    attribute's ``Protected`` is its stored JSON text as an ``orjson.Fragment``, for an
+    answer that orjson serialises unread (see ``ReadOptions.envelope_text``)."""
     value2, first, last = row["value2"], row["first_seen"], row["last_seen"]
     out = {
         "id": str(row["id"]),
@@ -75,7 +77,7 @@ def attribute(row: Row) -> dict[str, Any]:
     # In place rather than ``| protected(row)``: this runs for every attribute shown.
     envelope = row.get("envelope")
     if envelope:
-        out["Protected"] = orjson.loads(envelope)
+        out["Protected"] = orjson.Fragment(envelope) if envelope_text else orjson.loads(envelope)
     return out
 
 

@@ -38,6 +38,7 @@ class Trust:
     _scores: dict[int, tuple[float, Any]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last_purge: float = field(default=0.0, repr=False)
+    _head: tuple[int, str] | None = field(default=None, repr=False)
 
     @property
     def audience(self) -> str:
@@ -90,6 +91,18 @@ class Trust:
 
         signer: Signer = self._key(conn, PROVENANCE_KEY, make, Signer.from_pem, now)
         return signer
+
+    def provenance_head(self) -> tuple[int, str] | None:
+        """The provenance head (seq, hash) this process appended last, if any: only a
+        guess, which ``provenance_log.append_after`` checks against the stored head."""
+        with self._lock:
+            return self._head
+
+    def remember_provenance_head(self, head: tuple[int, str]) -> None:
+        """Note the head a record was just appended at (committed or not: a wrong guess
+        only costs a retry)."""
+        with self._lock:
+            self._head = head
 
     def cached_score(self, org_id: int) -> Any | None:
         """A reputation computed less than ``reputation_cache_seconds`` ago, if any."""

@@ -29,7 +29,10 @@ from threatmesh.storage.tables import sharing_groups
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:uma-ticket"
 REALM = "threatmesh"
-_PROTECTED_READ = ReadOptions(include_sightings=False, include_correlations=False)
+# The event goes straight to MispJSON (orjson): its envelopes are passed on unparsed.
+_PROTECTED_READ = ReadOptions(
+    include_sightings=False, include_correlations=False, envelope_text=True
+)
 
 
 class UmaChallenge(ThreatmeshError):

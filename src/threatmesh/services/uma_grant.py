@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,7 +112,15 @@ def _policies(conn: Connection, ticket: TicketFacts) -> list[Policy]:
         )
     else:
         rows = uma_store.policies_on(conn, [int(ticket["resource_id"])])
-    return [Policy.from_json(orjson.loads(p["rule"])) for p in rows]
+    return [_policy(p["rule"]) for p in rows]
+
+
+@functools.lru_cache(maxsize=1024)
+def _policy(rule: str) -> Policy:
+    """A stored rule, parsed. Cached by its text, not by policy: the parse is a pure
+    function of the text and a Policy is immutable, so a changed or deleted policy is
+    simply a text that is no longer read. Every grant reads the same few rules again."""
+    return Policy.from_json(orjson.loads(rule))
 
 
 def _previous(

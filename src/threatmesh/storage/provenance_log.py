@@ -36,6 +36,10 @@ _MOVE_HEAD = (
     .values(seq=sa.bindparam("new_seq"), record_hash=sa.bindparam("new_hash"))
 )
 _INSERT_AND_MOVE = _INSERT_RECORD.add_cte(_MOVE_HEAD.cte("moved_head"))
+_MOVE_HEAD_FROM = _MOVE_HEAD.where(
+    provenance_head.c.seq == sa.bindparam("old_seq"),
+    provenance_head.c.record_hash == sa.bindparam("old_hash"),
+)
 
 
 def lock_head(conn: Connection) -> tuple[int, str]:
@@ -67,6 +71,23 @@ def append(conn: Connection, row: dict[str, Any]) -> None:
         return
     conn.execute(_INSERT_RECORD, row)
     conn.execute(_MOVE_HEAD, moved)
+
+
+def append_after(conn: Connection, head: tuple[int, str], row: dict[str, Any]) -> bool:
+    """Insert record ``row`` and move the head to it if the head is still ``head`` (the
+    one ``row`` was sealed after); False, with nothing written, if it is not.
+
+    For SQLite, whose write transactions hold the database's write lock from their
+    BEGIN: the guarded UPDATE is the head read and move in one statement, so a writer
+    that remembers the head it left appends in two statements instead of three. The
+    guard compares both seq and hash, so a stale memory (another process appended, or
+    a transaction rolled back) only costs a retry through :func:`lock_head`."""
+    moved = {"new_seq": row["seq"], "new_hash": row["record_hash"]}
+    guard = {"old_seq": head[0], "old_hash": head[1]}
+    if conn.execute(_MOVE_HEAD_FROM, moved | guard).rowcount != 1:
+        return False
+    conn.execute(_INSERT_RECORD, row)
+    return True
 
 
 def records(conn: Connection, *, subject: str | None = None) -> list[RowMapping]:
