@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from threatmesh.formats.fields import as_list
 from threatmesh.model.errors import Conflict, InvalidInput
 from threatmesh.storage.attachments import AttachmentStore
 
@@ -21,11 +22,12 @@ T = TypeVar("T")
 
 
 def _items(value: Any) -> list[Any]:
-    """The elements of a list field as the parser reads them (a single object counts as
-    one element); anything else is left for the parser to refuse with its own message."""
-    if isinstance(value, dict):
-        return [value]
-    return value if isinstance(value, list) else []
+    """The elements of a list field as the parser reads them (``formats.fields.as_list``);
+    anything else is left for the parser to refuse with its own message."""
+    try:
+        return as_list(value, "")
+    except InvalidInput:
+        return []
 
 
 def _attributes(payload: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]:
