@@ -85,6 +85,31 @@ def test_cidr_containment(
     assert _related(platform, who, v6) == {v6net}
 
 
+def test_an_address_among_many_networks_probes_instead_of_reading_them_all(
+    world: tuple[Platform, Identity], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more stored networks than one address has prefixes (129), the networks
+    that may contain it are probed for, not all read: the answer is the same."""
+    platform, who = world
+    nets = _event(
+        platform, who, *({"type": "ip-dst", "value": f"10.{i}.0.0/16"} for i in range(200))
+    )
+    considered: list[int] = []
+    by_host_bits = correlation._by_host_bits
+
+    def spy(spans: Any) -> correlation.Networks:
+        spans = list(spans)
+        considered.append(len(spans))
+        return by_host_bits(spans)
+
+    monkeypatch.setattr(correlation, "_by_host_bits", spy)
+    inside = _event(platform, who, {"type": "ip-src", "value": "10.150.3.4"})
+    assert _related(platform, who, inside) == {nets}
+    # Only the networks starting at a prefix of the address were read (once for the
+    # add, once for the view): 10.0, 10.128, 10.144, 10.148 and 10.150.0.0/16.
+    assert considered == [5, 5]
+
+
 def test_over_correlating_values_are_capped(world: tuple[Platform, Identity]) -> None:
     platform, who = world  # cap = 3 attributes per value
     few = [_event(platform, who, {"type": "domain", "value": "rare.example"}) for _ in range(3)]

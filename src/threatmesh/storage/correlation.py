@@ -176,7 +176,7 @@ def _prefixes(address: bytes) -> list[bytes]:
     return sorted({(n >> k << k).to_bytes(16, "big") for k in range(129)})
 
 
-#: Up to this many stored networks are read in one query rather than probed per prefix.
+#: At most this many stored networks are read in one query rather than probed for.
 _FEW_NETWORKS = 5_000
 
 #: Stored networks by their number of host bits (32 for a /96 in the mapped space, 8 for
@@ -201,31 +201,40 @@ def _containing(address: bytes, networks: Networks) -> list[bytes]:
 
 
 # Networks are the rows with a ``hi`` (a single address has none).
-_FEW_NETWORKS_Q = (
-    sa.select(_IX.lo, _IX.hi).where(_IX.hi.is_not(None)).distinct().limit(_FEW_NETWORKS + 1)
+_SOME_NETWORKS = (
+    sa.select(_IX.lo, _IX.hi)
+    .where(_IX.hi.is_not(None))
+    .distinct()
+    .limit(sa.bindparam("limit", type_=sa.Integer()))
+)
+_NETWORKS_AT = (
+    sa.select(_IX.lo, _IX.hi)
+    .distinct()
+    .where(_IX.lo.in_(sa.bindparam("lo", expanding=True, type_=_IX.lo.type)), _IX.hi.is_not(None))
 )
 
 
 def _stored_networks(conn: Connection, addresses: Iterable[bytes]) -> Networks:
-    """Stored networks that may contain one of ``addresses``.
+    """Stored networks that may contain one of ``addresses`` (a superset, cheap to test
+    in memory with :func:`_containing`).
 
-    Most instances hold few networks next to many addresses, so when there are at most
-    ``_FEW_NETWORKS`` of them they are read in one query (a superset of what is needed,
-    cheap to test in memory). Otherwise each address's prefixes are probed, 2,000 at a
-    time, so that addresses no network contains still cost no per-address query."""
-    ix = ip_index.c
-    few = conn.execute(_FEW_NETWORKS_Q).all()
-    if len(few) <= _FEW_NETWORKS:
-        return _by_host_bits((lo, hi) for lo, hi in few)
-    q = (
-        sa.select(ix.lo, ix.hi)
-        .distinct()
-        .where(ix.lo.in_(sa.bindparam("lo", expanding=True, type_=ix.lo.type)), ix.hi.is_not(None))
-    )
-    prefixes = {p for a in addresses for p in _prefixes(a)}
+    A containing network starts at one of the addresses' prefixes, so probing the
+    index for each distinct prefix finds them all whatever the table holds. When the
+    stored networks are fewer than those probes (many addresses, few networks: the
+    common case for a big event), reading them all is cheaper; they are read with a
+    limit of at most that many (129 per address), so the attempt never costs much more
+    than the probes it may save, and an event with one address on an instance with
+    thousands of networks reads 130 rows, not thousands."""
+    addresses = set(addresses)
+    limit = min(129 * len(addresses), _FEW_NETWORKS)
+    if limit:
+        few = conn.execute(_SOME_NETWORKS, {"limit": limit + 1}).all()
+        if len(few) <= limit:
+            return _by_host_bits((lo, hi) for lo, hi in few)
+    prefixes = sorted({p for a in addresses for p in _prefixes(a)})
     found: list[tuple[bytes, bytes]] = []
-    for chunk in _chunks(sorted(prefixes)):
-        found.extend((lo, hi) for lo, hi in conn.execute(q, {"lo": list(chunk)}).all())
+    for chunk in _chunks(prefixes):
+        found.extend((lo, hi) for lo, hi in conn.execute(_NETWORKS_AT, {"lo": list(chunk)}))
     return _by_host_bits(found)
 
 
