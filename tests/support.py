@@ -19,7 +19,7 @@ import uvicorn
 from threatmesh.api.app import create_app
 from threatmesh.api.settings import Settings
 from threatmesh.services import admin
-from threatmesh.services.platform import Platform
+from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.database import create_engine
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -128,3 +128,11 @@ def live_server(
         server.should_exit = True
         thread.join(timeout=10)
         platform.engine.dispose()
+
+
+def site_admin(platform: Platform, org: str = "ORG", email: str = "a@org.test") -> Identity:
+    """Bootstrap ``platform``'s first organisation and its site admin (as ``threatmesh
+    admin init`` does); the admin's identity."""
+    who = platform.identify(admin.bootstrap(platform, org_name=org, email=email))
+    assert who is not None
+    return who

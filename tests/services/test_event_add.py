@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
+from tests.support import site_admin
 from threatmesh.formats.misp_json import parse_event
 from threatmesh.model.errors import InvalidInput
 from threatmesh.services import admin, events, provenance
@@ -39,8 +40,7 @@ BLIND = {"key_id": "0b6c2b1e-6a1f-4c55-9d0e-0a3b6f1d2c4e", "tag": "ab" * 32}
 @pytest.fixture
 def world(db_url: str) -> Iterator[World]:
     platform = Platform(engine=create_engine(db_url))
-    who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
-    assert who is not None
+    who = site_admin(platform)
     yield platform, who
     platform.engine.dispose()
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support import site_admin
 from threatmesh.bus.memory import MemoryBus
 from threatmesh.model.errors import Conflict, InvalidInput, NotFound, ThreatmeshError
 from threatmesh.services import admin, attributes, content, events, notify
@@ -24,8 +25,7 @@ World = tuple[Platform, Identity]
 
 def _world(url: str) -> Iterator[World]:
     platform = Platform(engine=create_engine(url))
-    who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
-    assert who is not None
+    who = site_admin(platform)
     yield platform, who
     platform.engine.dispose()
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import database_url
+from tests.support import database_url, site_admin
 from threatmesh.bus import topics
 from threatmesh.bus.base import Bus, BusUnavailable, Message, Subscription
 from threatmesh.bus.memory import MemoryBus
-from threatmesh.services import admin, attributes, events
+from threatmesh.services import attributes, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.relay import Relay
 from threatmesh.storage import outbox
@@ -52,8 +52,7 @@ class FlakyBus(Bus):
 @pytest.fixture
 def world(sqlite_url: str) -> Iterator[tuple[Platform, Identity]]:
     platform = Platform(engine=create_engine(sqlite_url))
-    who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
-    assert who is not None
+    who = site_admin(platform)
     yield platform, who
     platform.engine.dispose()
 
@@ -160,8 +159,7 @@ def test_relays_of_several_workers_share_the_outbox(tmp_path: Path) -> None:
     notifications arrive in order."""
     with database_url("postgresql", tmp_path) as url:
         platform = Platform(engine=create_engine(url))
-        who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
-        assert who is not None
+        who = site_admin(platform)
         for _ in range(3):  # a backlog: each event's rows span several relays' batches
             _changes_on_one_event(platform, who, 8)
         shared = MemoryBus()
@@ -216,8 +214,7 @@ def test_a_crash_between_publish_and_mark_loses_nothing(
     db_url: str,
 ) -> None:
     platform = Platform(engine=create_engine(db_url))
-    who = platform.identify(admin.bootstrap(platform, org_name="ORG", email="a@org.test"))
-    assert who is not None
+    who = site_admin(platform)
     try:
         _changes(platform, who, 3)
         ids = _all_ids(platform)

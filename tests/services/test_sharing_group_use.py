@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.support import site_admin
 from threatmesh.model.errors import InvalidInput
 from threatmesh.services import admin, attributes, content, events, sharing_groups
 from threatmesh.services.platform import Identity, Platform
@@ -20,8 +21,7 @@ from threatmesh.storage.tables import attributes as attributes_table
 def setup(db_url: str) -> Iterator[tuple[Platform, Identity, int, str]]:
     """A site admin's private sharing group, and an analyst of another org with an event."""
     platform = Platform(engine=create_engine(db_url))
-    root = platform.identify(admin.bootstrap(platform, org_name="ROOT", email="root@root.test"))
-    assert root is not None
+    root = site_admin(platform, "ROOT", "root@root.test")
     group = sharing_groups.add(platform, root, {"name": "root only"})
     org = admin.add_org(platform, root, {"name": "BANK"})
     key = admin.add_user(platform, root, {"email": "a@bank.test", "org_id": org["id"]})["User"][

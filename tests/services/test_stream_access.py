@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support import site_admin
 from threatmesh.bus import topics
 from threatmesh.model.errors import NotFound
 from threatmesh.services import admin, attributes, content, events, sharing_groups, stream
@@ -39,8 +40,7 @@ def _member(platform: Platform, root: Identity, org: str, role: int) -> tuple[st
 @pytest.fixture
 def cast(sqlite_url: str) -> Iterator[Cast]:
     platform = Platform(engine=create_engine(sqlite_url), auth_cache_seconds=0)
-    root = platform.identify(admin.bootstrap(platform, org_name="ROOT", email="r@root.test"))
-    assert root is not None
+    root = site_admin(platform, "ROOT", "r@root.test")
     org_a, key_a = _member(platform, root, "A", 2)  # org admin: adds and publishes
     org_b, key_b = _member(platform, root, "B", 3)
     _, key_c = _member(platform, root, "C", 3)

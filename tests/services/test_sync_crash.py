@@ -19,9 +19,9 @@ import httpx
 import sqlalchemy as sa
 
 from tests.services.federation import puller
-from tests.support import free_port, live_server
+from tests.support import free_port, live_server, site_admin
 from threatmesh.formats.misp_json import parse_event
-from threatmesh.services import admin, servers
+from threatmesh.services import servers
 from threatmesh.services.platform import Platform
 from threatmesh.storage import database, writes
 from threatmesh.storage.sync_tables import sync_log
@@ -163,8 +163,7 @@ def test_push_survives_sigkill(tmp_path: Path) -> None:
     a_url = f"sqlite:///{tmp_path / 'a.db'}"
     a = Platform(engine=database.create_engine(a_url))
     database.upgrade(a.engine)
-    a_who = a.identify(admin.bootstrap(a, org_name="ORG-A", email="admin@a.test"))
-    assert a_who is not None
+    a_who = site_admin(a, "ORG-A", "admin@a.test")
     sent = _fill(a, org_id=a_who.viewer.org_id, n=300)
     with (
         live_server(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "b") as b,

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.support import site_admin
 
-from threatmesh.services import admin, attributes, events
+from threatmesh.services import attributes, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import correlation
 from threatmesh.storage.database import create_engine
@@ -18,9 +19,7 @@ from threatmesh.storage.schema import metadata
 @pytest.fixture
 def world(db_url: str) -> Iterator[tuple[Platform, Identity]]:
     platform = Platform(engine=create_engine(db_url), correlation_cap=3)
-    key = admin.bootstrap(platform, org_name="ORG", email="a@org.test")
-    who = platform.identify(key)
-    assert who is not None
+    who = site_admin(platform)
     yield platform, who
     platform.engine.dispose()
 

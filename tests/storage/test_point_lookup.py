@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from tests.support import site_admin
 
 from threatmesh.model.query import Query, Terms
 from threatmesh.services import admin, attributes, events
@@ -17,9 +18,7 @@ VALUES = ("198.51.100.7", "evil.example", "44d88612fea8a8f36de82e1278abb02f", "4
 
 
 def _world(platform: Platform) -> tuple[Identity, Identity]:
-    key = admin.bootstrap(platform, org_name="LOOKUP-ADMIN", email="a@lookup.test")
-    root = platform.identify(key)
-    assert root is not None
+    root = site_admin(platform, "LOOKUP-ADMIN", "a@lookup.test")
     other = admin.add_org(platform, root, {"name": "LOOKUP-OTHER"})
     user = admin.add_user(platform, root, {"email": "u@lookup.test", "org_id": other["id"]})
     reader = platform.identify(str(user["User"]["authkey"]))

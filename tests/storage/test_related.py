@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from tests.support import site_admin
 
 from threatmesh.model.access import Viewer
-from threatmesh.services import admin, events
+from threatmesh.services import events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import database, related
 from threatmesh.storage.database import create_engine
@@ -69,9 +70,7 @@ def test_small_events_next_to_big_ones(platform: Platform) -> None:
     10,000 attributes, so each small event's RelatedEvent read the whole table (5 -> 30
     ms per small event in bench/ingest.py, growing with the table). That plan depends
     on statistics this test cannot reproduce in seconds, hence the check on the text."""
-    key = admin.bootstrap(platform, org_name="BIG", email="a@big.test")
-    who = platform.identify(key)
-    assert who is not None
+    who = site_admin(platform, "BIG", "a@big.test")
     big = [_add(platform, who, f"big {i}", _values(f"big{i}", 3000))["id"] for i in range(3)]
     small = [_add(platform, who, f"s{i}", _values(f"s{i}", 9))["id"] for i in range(20)]
     last = _add(platform, who, "shares", [*_values("s0", 1), *_values("big1", 1)])

@@ -6,9 +6,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
+from tests.support import site_admin
 
 from threatmesh.model.query import Query, Terms
-from threatmesh.services import admin, attributes, events
+from threatmesh.services import attributes, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import database, search
 from threatmesh.storage.tables import attributes as attribute_table
@@ -20,9 +21,7 @@ TWINS = ("14e7.example.com", "644f.example.com")
 
 
 def _root(platform: Platform) -> Identity:
-    key = admin.bootstrap(platform, org_name="KEYS", email="a@keys.test")
-    who = platform.identify(key)
-    assert who is not None
+    who = site_admin(platform, "KEYS", "a@keys.test")
     return who
 
 
