@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 import pytest
@@ -87,6 +87,41 @@ def test_drain_publishes_in_order_once(world: tuple[Platform, Identity]) -> None
     sub = bus.inner.subscribe(topics=["misp_json_event"])
     first = sub.fetch(limit=1, timeout=0)[0].message
     assert first.event_uuid and b'"action":"add"' in first.payload
+
+
+def test_a_lingering_relay_publishes_a_burst_in_one_batch(
+    world: tuple[Platform, Identity], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first commit of a burst rings, the relay waits ``linger_seconds`` so
+    that one claim and one mark carry the whole burst (six commits here)."""
+    platform, who = world
+    bus = FlakyBus()
+    relay = Relay(platform, bus, idle_seconds=30, linger_seconds=2.0)
+    relay.drain()  # the bootstrap's rows
+    published: list[int] = []
+    run_once = relay.run_once
+
+    def counting() -> int:
+        n = run_once()
+        published.append(n)
+        return n
+
+    monkeypatch.setattr(relay, "run_once", counting)
+    relay.start()
+    try:
+        _wait_for(lambda: len(published) >= 1)  # the relay now waits for a ring
+        _changes(platform, who, 3)  # three adds and three attribute adds
+        _wait_for(lambda: _undelivered(platform) == 0)
+    finally:
+        relay.stop()
+    assert [n for n in published if n] == [6]
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
 
 
 def test_a_failure_part_way_keeps_the_rest_for_later(world: tuple[Platform, Identity]) -> None:

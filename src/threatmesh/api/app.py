@@ -78,7 +78,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect the bus and run the outbox relay while the server runs."""
     settings: Settings = app.state.settings
     bus = build_bus(settings)
-    relay = Relay(app.state.platform, bus).start() if settings.relay else None
+    relay = None
+    if settings.relay:
+        linger = settings.relay_linger_seconds
+        relay = Relay(app.state.platform, bus, linger_seconds=linger).start()
     app.state.bus, app.state.relay = bus, relay
     try:
         yield

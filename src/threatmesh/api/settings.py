@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         default="threatmesh", description="Subjects are <prefix>.<topic>"
     )
     relay: bool = Field(default=True, description="Run the outbox relay in this process")
+    relay_linger_seconds: float = Field(
+        default=0.02,
+        ge=0,
+        le=5,
+        description="How long the relay waits after a write for the next ones, to publish "
+        "a burst in one batch",
+    )
     stream_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often an SSE stream looks for other workers' changes"
     )

@@ -47,12 +47,14 @@ class Relay:
         *,
         batch: int = 500,
         idle_seconds: float = 1.0,
+        linger_seconds: float = 0.0,
         max_backoff: float = 5.0,
     ) -> None:
         self.platform = platform
         self.bus = bus
         self.batch = batch
         self.idle_seconds = idle_seconds
+        self.linger_seconds = linger_seconds
         self.max_backoff = max_backoff
         self.published = 0
         self._stop = threading.Event()
@@ -113,6 +115,9 @@ class Relay:
             backoff = 0.05
             if n < self.batch:
                 seen = self.platform.doorbell.wait(seen, self.idle_seconds)
+                # A ring during a burst of writes: let the burst's next commits land
+                # so that one batch (one claim, one mark) carries them all.
+                self._stop.wait(self.linger_seconds)
 
     def start(self) -> Relay:
         """Run in a background thread until :meth:`stop`."""
