@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -73,10 +74,23 @@ def build_bus(settings: Settings) -> Bus:
     return create_bus(settings.bus)
 
 
+def tune_gc(threshold: int) -> None:
+    """Collect cyclic garbage less often in a server process. Nearly all of a request's
+    objects are freed by reference counting; with Python's default (a young collection
+    every 700 allocations) an ``events/add`` of 10,000 attributes ran hundreds of
+    collections, and the full ones walked every object loaded at start. Freezing those
+    moves them out of the collector's sight. With both (at 10,000) the server spent
+    660-670 ms of CPU on that add against 750-840 ms, small adds no more."""
+    if threshold:
+        gc.freeze()
+        gc.set_threshold(threshold, *gc.get_threshold()[1:])
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect the bus and run the outbox relay while the server runs."""
     settings: Settings = app.state.settings
+    tune_gc(settings.gc_threshold)
     bus = build_bus(settings)
     relay = None
     if settings.relay:

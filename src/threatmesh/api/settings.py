@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         default="threatmesh", description="Subjects are <prefix>.<topic>"
     )
     relay: bool = Field(default=True, description="Run the outbox relay in this process")
+    gc_threshold: int = Field(
+        default=10_000,
+        ge=0,
+        description="Allocations between two young-generation garbage collections in a "
+        "server process (Python's default is 700); 0 leaves Python's settings alone",
+    )
     relay_linger_seconds: float = Field(
         default=0.02,
         ge=0,
