@@ -344,6 +344,14 @@ def report_scaling(results: Sequence[Result]) -> None:
         f"{big.search.p50 / small.search.p50:.2f}x (target: flat, ~1x); "
         f"raw SELECT: {big.raw.p50 / small.raw.p50:.2f}x"
     )
+    # The machine's speed can change between the two phases (the floor, which touches
+    # no table, moved 2x between them in some runs): the same ratio in units of each
+    # phase's own floor shows the table's growth alone.
+    relative = (big.search.p50 / big.floor.p50) / (small.search.p50 / small.floor.p50)
+    print(
+        f"the same in units of each phase's getVersion floor: {relative:.2f}x "
+        f"(floor {small.floor.p50:.3f} -> {big.floor.p50:.3f} ms)"
+    )
 
 
 def main() -> None:
