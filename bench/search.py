@@ -153,6 +153,7 @@ def _fill_transaction(
     ):
         if values:
             conn.execute(table.insert(), values)
+    writes.note_network_sizes(conn, rows.ip_index)  # as the server's writes do
 
 
 def _sync_sequences(engine: sa.Engine) -> None:

@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from tests.support import site_admin
 
 from threatmesh.services import attributes, events
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import correlation
+from threatmesh.storage import correlation, database
 from threatmesh.storage.database import create_engine
 from threatmesh.storage.schema import metadata
+from threatmesh.storage.tables import ip_network_sizes
 
 
 @pytest.fixture
@@ -87,8 +89,8 @@ def test_cidr_containment(
 def test_an_address_among_many_networks_probes_instead_of_reading_them_all(
     world: tuple[Platform, Identity], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With more stored networks than one address has prefixes (129), the networks
-    that may contain it are probed for, not all read: the answer is the same."""
+    """With more stored networks than the probes one address needs (one per stored
+    network size), the networks that may contain it are probed for, not all read."""
     platform, who = world
     nets = _event(
         platform, who, *({"type": "ip-dst", "value": f"10.{i}.0.0/16"} for i in range(200))
@@ -104,9 +106,27 @@ def test_an_address_among_many_networks_probes_instead_of_reading_them_all(
     monkeypatch.setattr(correlation, "_by_host_bits", spy)
     inside = _event(platform, who, {"type": "ip-src", "value": "10.150.3.4"})
     assert _related(platform, who, inside) == {nets}
-    # Only the networks starting at a prefix of the address were read (once for the
-    # add, once for the view): 10.0, 10.128, 10.144, 10.148 and 10.150.0.0/16.
-    assert considered == [5, 5]
+    # Only the network starting at the address's prefix of the one stored size (/16)
+    # was read, once for the add and once for the view.
+    assert considered == [1, 1]
+
+
+def test_the_network_sizes_migration_records_the_stored_networks(
+    world: tuple[Platform, Identity],
+) -> None:
+    """Migration 0008 gives networks stored before it their sizes: containment still
+    finds them afterwards (without their size no address would be probed for them)."""
+    platform, who = world
+    net = _event(platform, who, {"type": "ip-src", "value": "198.51.100.0/24"})
+    _event(platform, who, {"type": "ip-dst", "value": "2001:db8::/48"})
+    config = database.alembic_config(platform.engine)
+    command.downgrade(config, "0007")
+    command.upgrade(config, "head")
+    with platform.read() as conn:
+        sizes = conn.execute(sa.select(ip_network_sizes.c.host_bits)).scalars().all()
+    assert sorted(sizes) == [8, 80]  # a /24 and a /48
+    inside = _event(platform, who, {"type": "ip-dst", "value": "198.51.100.77"})
+    assert _related(platform, who, inside) == {net}
 
 
 def test_over_correlating_values_are_capped(world: tuple[Platform, Identity]) -> None:

@@ -401,3 +401,9 @@ def ip_range(value: str) -> tuple[bytes, bytes] | None:
     low = (int(parsed) >> host_bits << host_bits) | (0xFFFF << 32 if width == 32 else 0)
     high = low | ((1 << host_bits) - 1)
     return low.to_bytes(16, "big"), high.to_bytes(16, "big")
+
+
+def network_host_bits(low: bytes, high: bytes) -> int:
+    """The number of host bits of the network :func:`ip_range` gave as ``(low, high)``:
+    8 for an IPv4 /24, 64 for an IPv6 /64, 0 for a single address."""
+    return (int.from_bytes(low, "big") ^ int.from_bytes(high, "big")).bit_length()

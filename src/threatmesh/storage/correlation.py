@@ -24,8 +24,9 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from threatmesh.model import describe_types
 from threatmesh.model.access import Viewer
+from threatmesh.model.validation import network_host_bits
 from threatmesh.storage import acl, lists, value_index
-from threatmesh.storage.tables import attributes, events, ip_index
+from threatmesh.storage.tables import attributes, events, ip_index, ip_network_sizes
 
 _CHUNK = 2000  # values per IN list: well under SQLite's 32,766 parameters
 _IX = ip_index.c
@@ -170,12 +171,6 @@ def _exact_matches(
     return out
 
 
-def _prefixes(address: bytes) -> list[bytes]:
-    """The network addresses of every prefix (/0 to /128) of a 16-byte address."""
-    n = int.from_bytes(address, "big")
-    return sorted({(n >> k << k).to_bytes(16, "big") for k in range(129)})
-
-
 #: At most this many stored networks are read in one query rather than probed for.
 _FEW_NETWORKS = 5_000
 
@@ -187,8 +182,7 @@ Networks = dict[int, set[bytes]]
 def _by_host_bits(spans: Iterable[tuple[bytes, bytes]]) -> Networks:
     out: Networks = {}
     for lo, hi in spans:
-        bits = (int.from_bytes(lo, "big") ^ int.from_bytes(hi, "big")).bit_length()
-        out.setdefault(bits, set()).add(lo)
+        out.setdefault(network_host_bits(lo, hi), set()).add(lo)
     return out
 
 
@@ -200,6 +194,7 @@ def _containing(address: bytes, networks: Networks) -> list[bytes]:
     return sorted({p for p, bits in zip(found, networks, strict=True) if p in networks[bits]})
 
 
+_SIZES = sa.select(ip_network_sizes.c.host_bits)
 # Networks are the rows with a ``hi`` (a single address has none).
 _SOME_NETWORKS = (
     sa.select(_IX.lo, _IX.hi)
@@ -218,24 +213,32 @@ def _stored_networks(conn: Connection, addresses: Iterable[bytes]) -> Networks:
     """Stored networks that may contain one of ``addresses`` (a superset, cheap to test
     in memory with :func:`_containing`).
 
-    A containing network starts at one of the addresses' prefixes, so probing the
-    index for each distinct prefix finds them all whatever the table holds. When the
-    stored networks are fewer than those probes (many addresses, few networks: the
-    common case for a big event), reading them all is cheaper; they are read with a
-    limit of at most that many (129 per address), so the attempt never costs much more
-    than the probes it may save, and an event with one address on an instance with
-    thousands of networks reads 130 rows, not thousands."""
+    A containing network starts at one of the addresses' prefixes, at a length some
+    stored network has (``ip_network_sizes``), so probing the index there finds them
+    all whatever the table holds. When the stored networks are fewer than those probes
+    (many addresses, few networks: the common case for a big event), reading them all
+    is cheaper; they are read with a limit of that many, so the attempt never costs
+    much more than the probes it may save."""
+    sizes = conn.execute(_SIZES).scalars().all()
+    if not sizes:
+        return {}
     addresses = set(addresses)
-    limit = min(129 * len(addresses), _FEW_NETWORKS)
+    limit = min(len(addresses) * len(sizes), _FEW_NETWORKS)
     if limit:
         few = conn.execute(_SOME_NETWORKS, {"limit": limit + 1}).all()
         if len(few) <= limit:
             return _by_host_bits((lo, hi) for lo, hi in few)
-    prefixes = sorted({p for a in addresses for p in _prefixes(a)})
+    starts = sorted(
+        {(n >> bits << bits).to_bytes(16, "big") for n in map(_as_int, addresses) for bits in sizes}
+    )
     found: list[tuple[bytes, bytes]] = []
-    for chunk in _chunks(prefixes):
+    for chunk in _chunks(starts):
         found.extend((lo, hi) for lo, hi in conn.execute(_NETWORKS_AT, {"lo": list(chunk)}))
     return _by_host_bits(found)
+
+
+def _as_int(address: bytes) -> int:
+    return int.from_bytes(address, "big")
 
 
 # The statements of CIDR containment, built once (building them cost more than running

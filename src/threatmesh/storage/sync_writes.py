@@ -84,3 +84,4 @@ def _attributes(
     ip = writes.ip_rows((aid, a) for aid, (_, a) in zip(aids, pairs, strict=True))
     if ip:
         conn.execute(ip_index.insert(), ip)
+        writes.note_network_sizes(conn, ip)

@@ -294,6 +294,16 @@ ip_index = sa.Table(
     ),
 )
 
+# The sizes (host bits) of the networks ``ip_index`` has ever held, so CIDR containment
+# probes an address only at the prefix lengths some network has (a handful, not 129).
+# Rows are added with the networks and never removed: a size no network has any more
+# costs one useless probe per address, a missing size would lose correlations.
+ip_network_sizes = sa.Table(
+    "ip_network_sizes",
+    metadata,
+    sa.Column("host_bits", sa.SmallInteger, primary_key=True, autoincrement=False),
+)
+
 tags = sa.Table(
     "tags",
     metadata,

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from threatmesh.model import describe_types
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft, TagRef
-from threatmesh.model.validation import ip_range
+from threatmesh.model.validation import ip_range, network_host_bits
 from threatmesh.storage import driver, value_index
 from threatmesh.storage.tables import (
     attribute_tags,
@@ -22,6 +22,7 @@ from threatmesh.storage.tables import (
     event_tags,
     events,
     ip_index,
+    ip_network_sizes,
     object_references,
     objects,
     tags,
@@ -286,7 +287,18 @@ def ip_rows(pairs: Iterable[tuple[int, AttributeDraft]]) -> list[dict[str, Any]]
 
 def index_ips(conn: Connection, pairs: Iterable[tuple[int, AttributeDraft]]) -> None:
     """Add the IP index rows of freshly written attributes."""
-    bulk_insert(conn, ip_index, ip_rows(pairs))
+    rows = ip_rows(pairs)
+    bulk_insert(conn, ip_index, rows)
+    note_network_sizes(conn, rows)
+
+
+def note_network_sizes(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
+    """Record the sizes of the networks among new ``ip_index`` rows (see
+    ``ip_network_sizes``); no statement when there is none, as for most events."""
+    sizes = {network_host_bits(r["lo"], r["hi"]) for r in rows if r["hi"] is not None}
+    if sizes:
+        stmt = insert_ignore(conn, ip_network_sizes)
+        conn.execute(stmt, [{"host_bits": bits} for bits in sorted(sizes)])
 
 
 def insert_objects(
