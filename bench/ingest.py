@@ -73,7 +73,8 @@ class Outcome:
     ceiling: float
     #: The ratio PyMISP would reach if the server did nothing but the raw insert itself:
     #: the raw insert's time over PyMISP's own share plus that same insert. A server
-    #: must at least answer the request and store the rows, so the ratio cannot pass it.
+    #: must at least answer the request and store the rows, so on this stack (the no-op
+    #: request includes FastAPI's and uvicorn's handling of it) no server can pass it.
     bound: float
     #: CPU milliseconds the server process spent per event (all its threads), or None.
     server_ms: float | None
@@ -248,7 +249,7 @@ def report(outcomes: Sequence[Outcome]) -> None:
         "ceiling: the ratio if the server answered add_event instantly (the raw insert's "
         "time over a no-op PyMISP request per event plus PyMISP's JSON encoding); bound: "
         "the ratio if the server did nothing but that raw insert (the same over that "
-        "share plus the insert: no server can pass it); server CPU: what the server "
+        "share plus the insert: no server on this stack can pass it); server CPU: what the server "
         "process spent per add_event, all its threads"
     )
 
