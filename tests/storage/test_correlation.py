@@ -129,6 +129,18 @@ def test_the_network_sizes_migration_records_the_stored_networks(
     assert _related(platform, who, inside) == {net}
 
 
+def test_an_address_edited_into_a_network_contains_addresses(
+    world: tuple[Platform, Identity],
+) -> None:
+    """The first network of its size, written by an attribute edit, is found too."""
+    platform, who = world
+    edited = _event(platform, who, {"type": "ip-src", "value": "192.0.2.1"})
+    attr_id = events.view_event(platform, who, edited)["Attribute"][0]["id"]
+    attributes.edit_attribute(platform, who, attr_id, {"value": "10.9.0.0/16"})
+    inside = _event(platform, who, {"type": "ip-dst", "value": "10.9.8.7"})
+    assert _related(platform, who, inside) == {edited}
+
+
 def test_over_correlating_values_are_capped(world: tuple[Platform, Identity]) -> None:
     platform, who = world  # cap = 3 attributes per value
     few = [_event(platform, who, {"type": "domain", "value": "rare.example"}) for _ in range(3)]

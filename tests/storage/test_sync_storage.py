@@ -16,7 +16,13 @@ from threatmesh.services.platform import Platform
 from threatmesh.services.sync_serve import INSTANCE
 from threatmesh.storage import reads, sync_groups, sync_store, sync_writes, writes
 from threatmesh.storage.database import create_engine
-from threatmesh.storage.tables import attributes, events, ip_index, organisations
+from threatmesh.storage.tables import (
+    attributes,
+    events,
+    ip_index,
+    ip_network_sizes,
+    organisations,
+)
 
 BODY = {
     "info": "batched",
@@ -78,6 +84,16 @@ def test_batched_insert_writes_what_insert_event_writes(platform: Platform) -> N
         per_event = dict(conn.execute(ip_rows.group_by(attributes.c.event_id)).all())
     assert len(ids) == 2 and loaded[0] == loaded[1] == loaded[2]
     assert sorted(per_event.values()) == [3, 3, 3]  # ip-dst, domain|ip, object ip
+
+
+def test_batched_insert_records_network_sizes(platform: Platform) -> None:
+    """Without the /24's size, CIDR containment would never probe for it."""
+    draft = parse_event(BODY, now=1, today=platform.today())
+    with platform.write() as conn:
+        sync_writes.insert_events(conn, [sync_writes.NewEvent(draft, 1, 1, 1)])
+    with platform.read() as conn:
+        sizes = conn.execute(sa.select(ip_network_sizes.c.host_bits)).scalars().all()
+    assert sizes == [8]
 
 
 def test_organisations_are_found_by_uuid_and_names_never_clash(platform: Platform) -> None:
