@@ -189,9 +189,13 @@ def _by_host_bits(spans: Iterable[tuple[bytes, bytes]]) -> Networks:
 def _containing(address: bytes, networks: Networks) -> list[bytes]:
     """Network addresses of the stored networks that contain ``address``: only the
     prefix lengths some stored network has are tried (a handful, not 129)."""
+    return sorted({p for bits in networks if (p := _start(address, bits)) in networks[bits]})
+
+
+def _start(address: bytes, host_bits: int) -> bytes:
+    """The first address of the network of ``host_bits`` host bits around ``address``."""
     n = int.from_bytes(address, "big")
-    found = ((n >> bits << bits).to_bytes(16, "big") for bits in networks)
-    return sorted({p for p, bits in zip(found, networks, strict=True) if p in networks[bits]})
+    return (n >> host_bits << host_bits).to_bytes(16, "big")
 
 
 _SIZES = sa.select(ip_network_sizes.c.host_bits)
@@ -228,17 +232,11 @@ def _stored_networks(conn: Connection, addresses: Iterable[bytes]) -> Networks:
         few = conn.execute(_SOME_NETWORKS, {"limit": limit + 1}).all()
         if len(few) <= limit:
             return _by_host_bits((lo, hi) for lo, hi in few)
-    starts = sorted(
-        {(n >> bits << bits).to_bytes(16, "big") for n in map(_as_int, addresses) for bits in sizes}
-    )
+    starts = sorted({_start(a, bits) for a in addresses for bits in sizes})
     found: list[tuple[bytes, bytes]] = []
     for chunk in _chunks(starts):
         found.extend((lo, hi) for lo, hi in conn.execute(_NETWORKS_AT, {"lo": list(chunk)}))
     return _by_host_bits(found)
-
-
-def _as_int(address: bytes) -> int:
-    return int.from_bytes(address, "big")
 
 
 # The statements of CIDR containment, built once (building them cost more than running

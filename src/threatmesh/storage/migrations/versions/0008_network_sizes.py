@@ -36,6 +36,8 @@ def _existing_sizes() -> set[int]:
     sizes: set[int] = set()
     seen = 0
     for lo, hi in op.get_bind().execute(q):
+        # model.validation.network_host_bits, written out: a migration must not change
+        # when the code it was shipped with does.
         sizes.add((int.from_bytes(lo, "big") ^ int.from_bytes(hi, "big")).bit_length())
         seen += 1
         if seen % 1_000_000 == 0:  # a long read says how far it is
