@@ -12,6 +12,7 @@ from threatmesh.formats.fields import as_bool, as_int, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.roles import SITE_ADMIN_ROLE_ID
+from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
 from threatmesh.services import notify
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
 from threatmesh.storage import directory
@@ -152,6 +153,28 @@ def _issue_key(conn: Connection, user_id: int, now: int, comment: str = "") -> s
     return key
 
 
+def _facts(conn: Connection, user: Any) -> UserFacts:
+    perms = directory.role_perms(conn, user["role_id"]) or frozenset()
+    return UserFacts(user_id=int(user["id"]), org_id=int(user["org_id"]), perms=perms)
+
+
+def _reachable(conn: Connection, who: Identity, ref: str) -> tuple[Any, UserFacts]:
+    """The user ``ref`` (``me``: the caller) if the caller may see it; a user it may
+    not see answers as one that does not exist."""
+    user = who.user if ref == "me" else directory.find_user(conn, ref)
+    if user is None:
+        raise NotFound("Invalid user.")
+    facts = _facts(conn, user)
+    if not may_manage_user(who.viewer, facts, UserAction.VIEW):
+        raise NotFound("Invalid user.")
+    return user, facts
+
+
+def _require(who: Identity, target: UserFacts, action: UserAction, refusal: str) -> None:
+    if not may_manage_user(who.viewer, target, action):
+        raise Forbidden(refusal)
+
+
 def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str, Any]:
     """``admin/users/add``: returns the user with its new ``authkey`` (shown once)."""
     if who is not None and not who.viewer.can("perm_admin"):
@@ -163,15 +186,19 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
     now = platform.now()
     with platform.write() as conn:
         org_id = as_int(data.get("org_id") or (who.viewer.org_id if who else 0), "User.org_id")
-        _org(conn, org_id)
         role_id = as_int(data.get("role_id") or directory.default_role_id(conn), "User.role_id")
-        if directory.find_role(conn, role_id) is None:
+        perms = directory.role_perms(conn, role_id)
+        if perms is None:
             raise InvalidInput(f"User.role_id: role {role_id} does not exist")
-        if who is not None and not who.viewer.site_admin:
-            if org_id != who.viewer.org_id or role_id == SITE_ADMIN_ROLE_ID:
-                raise Forbidden(
-                    "Org admins add users to their own organisation, without site admin rights."
-                )
+        if who is not None:
+            _require(
+                who,
+                UserFacts(user_id=None, org_id=org_id, perms=perms),
+                UserAction.MANAGE,
+                "Org admins add users to their own organisation, with a role that has no "
+                "permission their own role lacks.",
+            )
+        _org(conn, org_id)
         if directory.find_user(conn, email):
             raise Conflict(f"User {email} already exists.")
         uid = conn.execute(
@@ -193,16 +220,17 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
 
 
 def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
-    """``auth_keys/add/{user}``: an extra key for a user (own, or any for admins)."""
+    """``auth_keys/add/{user}``: an extra key for a user (its own, or one the caller
+    may act as: see :func:`threatmesh.model.user_access.may_manage_user`)."""
     with platform.write() as conn:
-        user = directory.find_user(conn, who.viewer.user_id if user_ref == "me" else user_ref)
-        if user is None:
-            raise NotFound("Invalid user.")
-        if user["id"] != who.viewer.user_id and not (
-            who.viewer.site_admin
-            or (who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)
-        ):
-            raise Forbidden("You cannot create keys for this user.")
+        user, facts = _reachable(conn, who, user_ref)
+        _require(
+            who,
+            facts,
+            UserAction.ISSUE_KEY,
+            "You cannot create keys for this user: org admins create keys for themselves "
+            "and for users of their organisation whose role is below theirs.",
+        )
         key = _issue_key(conn, user["id"], platform.now())
         return {
             "AuthKey": {
@@ -217,15 +245,7 @@ def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
 def view_user(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
     """``users/view/{id|me}``: the user, its role and organisation."""
     with platform.read() as conn:
-        user = who.user if ref == "me" else directory.find_user(conn, ref)
-        if user is None or (
-            user["id"] != who.viewer.user_id
-            and not (
-                who.viewer.site_admin
-                or (who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)
-            )
-        ):
-            raise NotFound("Invalid user.")
+        user, _ = _reachable(conn, who, ref)
         role = conn.execute(sa.select(roles).where(roles.c.id == user["role_id"])).mappings().one()
         return {
             "User": directory.user_summary(user),
@@ -236,7 +256,8 @@ def view_user(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
 
 
 def list_users(platform: Platform, who: Identity) -> list[dict[str, Any]]:
-    """``admin/users/index``: all users (site admin) or those of the admin's org."""
+    """``admin/users/index``: all users (site admin) or those of the admin's org (the
+    users :func:`~threatmesh.model.user_access.may_manage_user` lets it see)."""
     if not who.viewer.can("perm_admin"):
         raise Forbidden("You need admin rights to list users.")
     q = sa.select(users).order_by(users.c.id)
@@ -247,12 +268,18 @@ def list_users(platform: Platform, who: Identity) -> list[dict[str, Any]]:
 
 
 def delete_user(platform: Platform, who: Identity, ref: str) -> None:
-    """``admin/users/delete``."""
-    require_site_admin(who)
+    """``admin/users/delete``: site admins, and org admins for the users of their
+    organisation whose role is not above theirs (MISP's ``perm_admin`` rule)."""
+    if not who.viewer.can("perm_admin"):
+        raise Forbidden("You need admin rights to delete users.")
     with platform.write() as conn:
-        user = directory.find_user(conn, ref)
-        if user is None:
-            raise NotFound("Invalid user.")
+        user, facts = _reachable(conn, who, ref)
+        _require(
+            who,
+            facts,
+            UserAction.MANAGE,
+            "You cannot delete this user: its role has permissions yours lacks.",
+        )
         notify.user(conn, user["id"], "delete")
         conn.execute(users.delete().where(users.c.id == user["id"]))
 
