@@ -15,14 +15,12 @@ from threatmesh.model.roles import SITE_ADMIN_ROLE_ID
 from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
 from threatmesh.services import notify
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
-from threatmesh.storage import directory
+from threatmesh.storage import directory, org_references
 from threatmesh.storage.database import upgrade
 from threatmesh.storage.tables import (
     auth_keys,
-    events,
     organisations,
     roles,
-    sharing_group_orgs,
     users,
 )
 
@@ -100,22 +98,20 @@ def edit_org(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[
 
 
 def delete_org(platform: Platform, who: Identity, ref: str) -> None:
-    """``admin/organisations/delete``: refused while users or events belong to it."""
+    """``admin/organisations/delete``: refused while anything still relies on the
+    organisation (users, events, sharing groups it owns...); the rows that only mean
+    something while it exists go with it (see :mod:`threatmesh.storage.org_references`)."""
     require_site_admin(who)
     with platform.write() as conn:
         row = _org(conn, ref)
-        busy = (
-            conn.execute(sa.select(users.c.id).where(users.c.org_id == row["id"])).first()
-            or conn.execute(
-                sa.select(events.c.id).where(
-                    sa.or_(events.c.org_id == row["id"], events.c.orgc_id == row["id"])
-                )
-            ).first()
-        )
+        busy = org_references.blockers(conn, row)
         if busy:
-            raise Conflict("The organisation still has users or events.")
+            raise Conflict(
+                f"Organisation {row['name']!r} cannot be deleted, it still has: "
+                f"{', '.join(busy)}. Remove those first."
+            )
         notify.organisation(conn, row["id"], "delete")
-        conn.execute(sharing_group_orgs.delete().where(sharing_group_orgs.c.org_id == row["id"]))
+        org_references.remove_dependents(conn, row["id"])
         conn.execute(organisations.delete().where(organisations.c.id == row["id"]))
 
 

@@ -33,7 +33,7 @@ def edit_org(
 @router.post("/admin/organisations/delete/{ref}")
 @router.delete("/admin/organisations/delete/{ref}")
 def delete_org(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
-    """Delete an organisation that has no users and no events."""
+    """Delete an organisation nothing relies on (no users, events, owned sharing groups...)."""
     svc.delete_org(platform_of(request), who, ref)
     msg = "Organisation deleted"
     return MispJSON(
