@@ -171,6 +171,26 @@ def _require(who: Identity, target: UserFacts, action: UserAction, refusal: str)
         raise Forbidden(refusal)
 
 
+def _new_user_place(conn: Connection, who: Identity | None, data: Any) -> tuple[int, int]:
+    """The organisation and role of a user to add, if the caller may give them (checked
+    before the organisation is looked up, so the answer does not tell which exist)."""
+    org_id = as_int(data.get("org_id") or (who.viewer.org_id if who else 0), "User.org_id")
+    role_id = as_int(data.get("role_id") or directory.default_role_id(conn), "User.role_id")
+    perms = directory.role_perms(conn, role_id)
+    if perms is None:
+        raise InvalidInput(f"User.role_id: role {role_id} does not exist")
+    if who is not None:
+        _require(
+            who,
+            UserFacts(user_id=None, org_id=org_id, perms=perms),
+            UserAction.MANAGE,
+            "Org admins add users to their own organisation, with a role that has no "
+            "permission their own role lacks.",
+        )
+    _org(conn, org_id)
+    return org_id, role_id
+
+
 def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str, Any]:
     """``admin/users/add``: returns the user with its new ``authkey`` (shown once)."""
     if who is not None and not who.viewer.can("perm_admin"):
@@ -181,20 +201,7 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
         raise InvalidInput(f"User.email: {email!r} is not an email address")
     now = platform.now()
     with platform.write() as conn:
-        org_id = as_int(data.get("org_id") or (who.viewer.org_id if who else 0), "User.org_id")
-        role_id = as_int(data.get("role_id") or directory.default_role_id(conn), "User.role_id")
-        perms = directory.role_perms(conn, role_id)
-        if perms is None:
-            raise InvalidInput(f"User.role_id: role {role_id} does not exist")
-        if who is not None:
-            _require(
-                who,
-                UserFacts(user_id=None, org_id=org_id, perms=perms),
-                UserAction.MANAGE,
-                "Org admins add users to their own organisation, with a role that has no "
-                "permission their own role lacks.",
-            )
-        _org(conn, org_id)
+        org_id, role_id = _new_user_place(conn, who, data)
         if directory.find_user(conn, email):
             raise Conflict(f"User {email} already exists.")
         uid = conn.execute(
