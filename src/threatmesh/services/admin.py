@@ -12,16 +12,15 @@ from threatmesh.formats.fields import as_bool, as_int, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.roles import SITE_ADMIN_ROLE_ID
+from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
 from threatmesh.services import notify
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
-from threatmesh.storage import directory
+from threatmesh.storage import directory, org_references
 from threatmesh.storage.database import upgrade
 from threatmesh.storage.tables import (
     auth_keys,
-    events,
     organisations,
     roles,
-    sharing_group_orgs,
     users,
 )
 
@@ -99,22 +98,20 @@ def edit_org(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[
 
 
 def delete_org(platform: Platform, who: Identity, ref: str) -> None:
-    """``admin/organisations/delete``: refused while users or events belong to it."""
+    """``admin/organisations/delete``: refused while anything still relies on the
+    organisation (users, events, sharing groups it owns...); the rows that only mean
+    something while it exists go with it (see :mod:`threatmesh.storage.org_references`)."""
     require_site_admin(who)
     with platform.write() as conn:
         row = _org(conn, ref)
-        busy = (
-            conn.execute(sa.select(users.c.id).where(users.c.org_id == row["id"])).first()
-            or conn.execute(
-                sa.select(events.c.id).where(
-                    sa.or_(events.c.org_id == row["id"], events.c.orgc_id == row["id"])
-                )
-            ).first()
-        )
+        busy = org_references.blockers(conn, row)
         if busy:
-            raise Conflict("The organisation still has users or events.")
+            raise Conflict(
+                f"Organisation {row['name']!r} cannot be deleted, it still has: "
+                f"{', '.join(busy)}. Remove those first."
+            )
         notify.organisation(conn, row["id"], "delete")
-        conn.execute(sharing_group_orgs.delete().where(sharing_group_orgs.c.org_id == row["id"]))
+        org_references.remove_dependents(conn, row["id"])
         conn.execute(organisations.delete().where(organisations.c.id == row["id"]))
 
 
@@ -152,6 +149,48 @@ def _issue_key(conn: Connection, user_id: int, now: int, comment: str = "") -> s
     return key
 
 
+def _facts(conn: Connection, user: Any) -> UserFacts:
+    perms = directory.role_perms(conn, user["role_id"]) or frozenset()
+    return UserFacts(user_id=int(user["id"]), org_id=int(user["org_id"]), perms=perms)
+
+
+def _reachable(conn: Connection, who: Identity, ref: str) -> tuple[Any, UserFacts]:
+    """The user ``ref`` (``me``: the caller) if the caller may see it; a user it may
+    not see answers as one that does not exist."""
+    user = who.user if ref == "me" else directory.find_user(conn, ref)
+    if user is None:
+        raise NotFound("Invalid user.")
+    facts = _facts(conn, user)
+    if not may_manage_user(who.viewer, facts, UserAction.VIEW):
+        raise NotFound("Invalid user.")
+    return user, facts
+
+
+def _require(who: Identity, target: UserFacts, action: UserAction, refusal: str) -> None:
+    if not may_manage_user(who.viewer, target, action):
+        raise Forbidden(refusal)
+
+
+def _new_user_place(conn: Connection, who: Identity | None, data: Any) -> tuple[int, int]:
+    """The organisation and role of a user to add, if the caller may give them (checked
+    before the organisation is looked up, so the answer does not tell which exist)."""
+    org_id = as_int(data.get("org_id") or (who.viewer.org_id if who else 0), "User.org_id")
+    role_id = as_int(data.get("role_id") or directory.default_role_id(conn), "User.role_id")
+    perms = directory.role_perms(conn, role_id)
+    if perms is None:
+        raise InvalidInput(f"User.role_id: role {role_id} does not exist")
+    if who is not None:
+        _require(
+            who,
+            UserFacts(user_id=None, org_id=org_id, perms=perms),
+            UserAction.MANAGE,
+            "Org admins add users to their own organisation, with a role that has no "
+            "permission their own role lacks.",
+        )
+    _org(conn, org_id)
+    return org_id, role_id
+
+
 def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str, Any]:
     """``admin/users/add``: returns the user with its new ``authkey`` (shown once)."""
     if who is not None and not who.viewer.can("perm_admin"):
@@ -162,16 +201,7 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
         raise InvalidInput(f"User.email: {email!r} is not an email address")
     now = platform.now()
     with platform.write() as conn:
-        org_id = as_int(data.get("org_id") or (who.viewer.org_id if who else 0), "User.org_id")
-        _org(conn, org_id)
-        role_id = as_int(data.get("role_id") or directory.default_role_id(conn), "User.role_id")
-        if directory.find_role(conn, role_id) is None:
-            raise InvalidInput(f"User.role_id: role {role_id} does not exist")
-        if who is not None and not who.viewer.site_admin:
-            if org_id != who.viewer.org_id or role_id == SITE_ADMIN_ROLE_ID:
-                raise Forbidden(
-                    "Org admins add users to their own organisation, without site admin rights."
-                )
+        org_id, role_id = _new_user_place(conn, who, data)
         if directory.find_user(conn, email):
             raise Conflict(f"User {email} already exists.")
         uid = conn.execute(
@@ -193,16 +223,17 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
 
 
 def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
-    """``auth_keys/add/{user}``: an extra key for a user (own, or any for admins)."""
+    """``auth_keys/add/{user}``: an extra key for a user (its own, or one the caller
+    may act as: see :func:`threatmesh.model.user_access.may_manage_user`)."""
     with platform.write() as conn:
-        user = directory.find_user(conn, who.viewer.user_id if user_ref == "me" else user_ref)
-        if user is None:
-            raise NotFound("Invalid user.")
-        if user["id"] != who.viewer.user_id and not (
-            who.viewer.site_admin
-            or (who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)
-        ):
-            raise Forbidden("You cannot create keys for this user.")
+        user, facts = _reachable(conn, who, user_ref)
+        _require(
+            who,
+            facts,
+            UserAction.ISSUE_KEY,
+            "You cannot create keys for this user: org admins create keys for themselves "
+            "and for users of their organisation whose role is below theirs.",
+        )
         key = _issue_key(conn, user["id"], platform.now())
         return {
             "AuthKey": {
@@ -217,15 +248,7 @@ def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
 def view_user(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
     """``users/view/{id|me}``: the user, its role and organisation."""
     with platform.read() as conn:
-        user = who.user if ref == "me" else directory.find_user(conn, ref)
-        if user is None or (
-            user["id"] != who.viewer.user_id
-            and not (
-                who.viewer.site_admin
-                or (who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)
-            )
-        ):
-            raise NotFound("Invalid user.")
+        user, _ = _reachable(conn, who, ref)
         role = conn.execute(sa.select(roles).where(roles.c.id == user["role_id"])).mappings().one()
         return {
             "User": directory.user_summary(user),
@@ -236,7 +259,8 @@ def view_user(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
 
 
 def list_users(platform: Platform, who: Identity) -> list[dict[str, Any]]:
-    """``admin/users/index``: all users (site admin) or those of the admin's org."""
+    """``admin/users/index``: all users (site admin) or those of the admin's org (the
+    users :func:`~threatmesh.model.user_access.may_manage_user` lets it see)."""
     if not who.viewer.can("perm_admin"):
         raise Forbidden("You need admin rights to list users.")
     q = sa.select(users).order_by(users.c.id)
@@ -247,12 +271,18 @@ def list_users(platform: Platform, who: Identity) -> list[dict[str, Any]]:
 
 
 def delete_user(platform: Platform, who: Identity, ref: str) -> None:
-    """``admin/users/delete``."""
-    require_site_admin(who)
+    """``admin/users/delete``: site admins, and org admins for the users of their
+    organisation whose role is not above theirs (MISP's ``perm_admin`` rule)."""
+    if not who.viewer.can("perm_admin"):
+        raise Forbidden("You need admin rights to delete users.")
     with platform.write() as conn:
-        user = directory.find_user(conn, ref)
-        if user is None:
-            raise NotFound("Invalid user.")
+        user, facts = _reachable(conn, who, ref)
+        _require(
+            who,
+            facts,
+            UserAction.MANAGE,
+            "You cannot delete this user: its role has permissions yours lacks.",
+        )
         notify.user(conn, user["id"], "delete")
         conn.execute(users.delete().where(users.c.id == user["id"]))
 

@@ -110,6 +110,12 @@ def find_role(conn: Connection, ref: str | int) -> RowMapping | None:
     return conn.execute(sa.select(roles).where(cond)).mappings().first()
 
 
+def role_perms(conn: Connection, role_id: int) -> frozenset[str] | None:
+    """The permission flags set on role ``role_id`` (None if there is no such role)."""
+    role = conn.execute(_ROLE, {"role_id": role_id}).mappings().first()
+    return None if role is None else frozenset(p for p in PERMISSIONS if role[p])
+
+
 def org_and_role(conn: Connection, org_id: int, role_id: int) -> RowMapping | None:
     """An organisation's row with its ``role_name`` for ``role_id``, in one query."""
     params = {"org_id": org_id, "role_id": role_id}

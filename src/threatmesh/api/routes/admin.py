@@ -33,7 +33,7 @@ def edit_org(
 @router.post("/admin/organisations/delete/{ref}")
 @router.delete("/admin/organisations/delete/{ref}")
 def delete_org(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
-    """Delete an organisation that has no users and no events."""
+    """Delete an organisation nothing relies on (no users, events, owned sharing groups...)."""
     svc.delete_org(platform_of(request), who, ref)
     msg = "Organisation deleted"
     return MispJSON(
@@ -90,7 +90,7 @@ def list_users(
 @router.post("/admin/users/delete/{ref}")
 @router.delete("/admin/users/delete/{ref}")
 def delete_user(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
-    """Delete a user (site admin)."""
+    """Delete a user (site admins; org admins for users of their organisation below them)."""
     svc.delete_user(platform_of(request), who, ref)
     msg = "User deleted."
     return MispJSON(
@@ -106,7 +106,7 @@ def delete_user(request: Request, ref: str, who: Identity = Depends(identify)) -
 
 @router.post("/auth_keys/add/{ref}")
 def add_key(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
-    """A new API key for a user; the raw key is in the answer only."""
+    """A new API key for a user (oneself, or a user one may act as); shown only here."""
     return MispJSON(svc.new_key(platform_of(request), who, ref))
 
 
