@@ -9,6 +9,7 @@ import time
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -43,6 +44,7 @@ def _one_pass(
     push: bool,
     batch: int,
     err: Console,
+    debug: bool = False,
 ) -> int:
     """Pull then push each server; print one JSON summary per run; count failures."""
     failures = 0
@@ -67,13 +69,33 @@ def _one_pass(
                         report = sync_pull.pull(platform, server_id, batch=batch, progress=tick)
                     else:
                         report = sync_push.push(platform, server_id, progress=tick)
-                except ThreatmeshError as exc:
+                except Exception as exc:
+                    if debug and not isinstance(exc, ThreatmeshError):
+                        raise
                     failures += 1
-                    err.print(f"[red]{direction} server {server_id}: {exc.message}[/red]")
+                    line = f"{direction} server {server_id}: {_reason(exc)}"
+                    err.print(f"[red]{escape(line)}[/red]", soft_wrap=True)
                     continue
                 sys.stdout.write(json.dumps(report.summary()) + "\n")
                 sys.stdout.flush()
+                _print_failures(err, direction, server_id, report.outcome.failed)
     return failures
+
+
+def _reason(exc: Exception) -> str:
+    """One line saying why a run stopped (the traceback is for ``--debug``)."""
+    if isinstance(exc, ThreatmeshError):
+        return exc.message
+    return f"{exc.__class__.__name__}: {exc} (run with --debug for the traceback)"
+
+
+def _print_failures(err: Console, direction: str, server_id: int, failed: dict[str, str]) -> None:
+    """One line per event that did not go through (recorded; retried later)."""
+    for uuid, reason in list(failed.items())[:20]:
+        line = f"{direction} server {server_id}: event {uuid} skipped: {reason}"
+        err.print(f"[yellow]{escape(line)}[/yellow]", highlight=False, soft_wrap=True)
+    if len(failed) > 20:
+        err.print(f"[yellow]... and {len(failed) - 20} more (see servers/syncFailures)[/yellow]")
 
 
 def sync(
@@ -85,6 +107,7 @@ def sync(
     every: float = typer.Option(0.0, "--every", min=0, help="Repeat every N seconds (0: once)"),
     full: bool = typer.Option(False, "--full", help="Forget the cursors: offer everything again"),
     batch: int = typer.Option(50, "--batch", min=1, help="Events per pulled batch"),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an unexpected error"),
 ) -> None:
     """Run a pull and/or push with remote instances; print one JSON summary per run."""
     platform = build_platform(Settings())
@@ -98,7 +121,9 @@ def sync(
             for direction in ("pull", "push"):
                 sync_api.reset(platform, server_id, direction)
     while True:
-        failures = _one_pass(platform, targets, pull=pull, push=push, batch=batch, err=err)
+        failures = _one_pass(
+            platform, targets, pull=pull, push=push, batch=batch, err=err, debug=debug
+        )
         if every <= 0:
             raise typer.Exit(1 if failures else 0)
         time.sleep(every)
