@@ -266,3 +266,31 @@ def test_a_server_and_an_organisation_binding_both_apply(two: Pair) -> None:
         copy = anonymized_copy(two.b, original)
         assert values(copy, "hostname") == []  # the organisation's policy suppressed it
         assert values(copy, "ip-src") == values(alone["Event"], "ip-src")  # Crypto-PAn'd
+
+
+def test_push_rules_are_checked_before_any_privacy_budget_is_spent(two: Pair) -> None:
+    """Issue 15: an event the push rules skip spends none of the peer's budget."""
+    counted = {
+        "name": "counted",
+        "default_budget": 1.0,
+        "rules": [
+            {
+                "match": {"paths": ["Event.attribute_count"]},
+                "technique": "noise",
+                "params": {"epsilon": 0.25},
+            }
+        ],
+    }
+    bind_to_b(two, counted)
+    rules = {"tags": {"OR": ["tlp:green"], "NOT": []}, "orgs": {"OR": [], "NOT": []}}
+    two.a.call("POST", f"/servers/edit/{two.a_to_b}", {"push_rules": rules})
+    skipped = [event(two.a, f"untagged {i}") for i in range(3)]
+    body = {"info": "tagged", "distribution": 3, "published": True, "Tag": [{"name": "tlp:green"}],
+            "Attribute": [{"type": "domain", "value": "tagged.example"}]}  # fmt: skip
+    tagged = two.a.call("POST", "/events/add", body)["Event"]
+    summary = two.push()
+    assert (summary["added"], summary["failed"]) == (1, 0), summary
+    assert two.b.event(tagged["uuid"]) is not None
+    assert all(two.b.event(e["uuid"]) is None for e in skipped)
+    budget = two.a.call("GET", f"/anonymizer/budgets/server/{two.a_to_b}")
+    assert budget["epsilon_spent"] == pytest.approx(0.25)

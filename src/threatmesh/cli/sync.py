@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 
@@ -110,6 +111,8 @@ def sync(
     debug: bool = typer.Option(False, "--debug", help="Show the traceback of an unexpected error"),
 ) -> None:
     """Run a pull and/or push with remote instances; print one JSON summary per run."""
+    # Each failed event gets its own line below: the service's log would repeat it.
+    logging.getLogger("threatmesh.sync").addHandler(logging.NullHandler())
     platform = build_platform(Settings())
     err = Console(stderr=True)
     targets = _targets(platform, server_ids)
