@@ -25,6 +25,8 @@ from threatmesh.api.settings import Settings
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services import sync_api, sync_pull, sync_push
 from threatmesh.services.platform import Platform
+from threatmesh.services.sync_receive import Progress as ProgressCallback
+from threatmesh.services.sync_receive import Report
 from threatmesh.storage.tables import servers
 
 
@@ -65,22 +67,36 @@ def _one_pass(
                 def tick(_: str, done: int, total: int, task: TaskID = task) -> None:
                     bar.update(task, completed=done, total=total)
 
-                try:
-                    if direction == "pull":
-                        report = sync_pull.pull(platform, server_id, batch=batch, progress=tick)
-                    else:
-                        report = sync_push.push(platform, server_id, progress=tick)
-                except Exception as exc:
-                    if debug and not isinstance(exc, ThreatmeshError):
-                        raise
+                report = _run(platform, server_id, direction, batch, tick, err, debug)
+                if report is None:
                     failures += 1
-                    line = f"{direction} server {server_id}: {_reason(exc)}"
-                    err.print(f"[red]{escape(line)}[/red]", soft_wrap=True)
                     continue
                 sys.stdout.write(json.dumps(report.summary()) + "\n")
                 sys.stdout.flush()
                 _print_failures(err, direction, server_id, report.outcome.failed)
     return failures
+
+
+def _run(
+    platform: Platform,
+    server_id: int,
+    direction: str,
+    batch: int,
+    tick: ProgressCallback,
+    err: Console,
+    debug: bool,
+) -> Report | None:
+    """One pull or push run; None (with one line on ``err``) when it stopped."""
+    try:
+        if direction == "pull":
+            return sync_pull.pull(platform, server_id, batch=batch, progress=tick)
+        return sync_push.push(platform, server_id, progress=tick)
+    except Exception as exc:
+        if debug and not isinstance(exc, ThreatmeshError):
+            raise
+        line = f"{direction} server {server_id}: {_reason(exc)}"
+        err.print(f"[red]{escape(line)}[/red]", soft_wrap=True)
+        return None
 
 
 def _reason(exc: Exception) -> str:

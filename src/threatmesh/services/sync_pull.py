@@ -158,18 +158,23 @@ def _stamps(chunk: list[dict[str, Any]]) -> dict[str, int]:
 def _retry_failed(run: _Run, client: MispClient) -> None:
     """Fetch again, one at a time, the events that failed before and whose backoff
     has passed, after the rest of the run (never ahead of it). One the remote no
-    longer has for us (404) is forgotten."""
+    longer has for us (404), or that the pull rules now skip, is forgotten."""
     for due in sync_failures.due(run.platform, "pull", run.server_id):
         uuid, stamp = str(due["event_uuid"]), int(due["event_timestamp"])
-        raws, failed = _fetch(client, [{"uuid": uuid}], fast=False)
-        if uuid in failed and "answered 404" in failed[uuid]:
-            sync_failures.cleared(run.platform, "pull", run.server_id, [uuid])
-        elif uuid in failed:
-            run.failed(uuid, stamp, failed[uuid])
-        elif not all(sync.rules_allow(run.rules, r) for r in raws):
-            sync_failures.cleared(run.platform, "pull", run.server_id, [uuid])
+        try:
+            raw = client.event(uuid)
+        except RemoteError as exc:
+            if exc.remote_status is None:
+                raise  # the remote is down: the run stops here
+            if exc.remote_status == 404:
+                sync_failures.cleared(run.platform, "pull", run.server_id, [uuid])
+            else:
+                run.failed(uuid, stamp, exc.message)
+            continue
+        if sync.rules_allow(run.rules, raw):
+            run.store([raw], {uuid: stamp})
         else:
-            run.store(raws, {uuid: stamp})
+            sync_failures.cleared(run.platform, "pull", run.server_id, [uuid])
 
 
 def pull(

@@ -5,7 +5,7 @@ and events prepared for a push, both through MISP's sync rules and the egress ho
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,18 +226,34 @@ def load_for_push(
         return sync.sharing_group_reaches_server(group, server_id, remote_org_uuid)
 
     recipient = egress.Recipient("server", str(server_id), remote_org_uuid)
+
+    def release(event: dict[str, Any]) -> dict[str, Any]:
+        return egress.outbound(platform, conn, event, recipient, charge=charge)
+
     out: dict[str, Prepared] = dict.fromkeys(uuids)
     for event in loaded:
         try:
             shareable = sync.outgoing(event, groups, allows=reaches)
-            if shareable is None:
-                continue
-            shareable = sync.incoming(shareable, pulled=False)
-            # The rules first: no privacy budget is spent on an event they skip.
-            if rules is None or sync.rules_allow(rules, shareable):
-                out[event["uuid"]] = egress.outbound(
-                    platform, conn, shareable, recipient, charge=charge
-                )
         except ThreatmeshError as exc:
             out[event["uuid"]] = Unsendable(exc.message)
+            continue
+        if shareable is not None:
+            out[event["uuid"]] = _for_push(shareable, rules, release)
     return out
+
+
+def _for_push(
+    shareable: dict[str, Any],
+    rules: sync.Rules | None,
+    release: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Prepared:
+    """One shareable event as pushed: downgraded as MISP's sender does, checked against
+    the push ``rules`` first (no privacy budget is spent on an event they skip), then
+    ``release``d through the egress hook."""
+    try:
+        event = sync.incoming(shareable, pulled=False)
+        if rules is not None and not sync.rules_allow(rules, event):
+            return None
+        return release(event)
+    except ThreatmeshError as exc:
+        return Unsendable(exc.message)
