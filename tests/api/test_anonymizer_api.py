@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -293,3 +294,25 @@ def test_export_of_a_protected_attribute_follows_the_policys_rule(server: LiveSe
                      if a["type"] == "ip-dst"]  # fmt: skip
         assert sealed["value"].startswith("protected:") and sealed["Protected"]["body"] == "A" * 24
         assert VICTIM_IP not in sealed["comment"]
+
+
+def test_a_stored_policy_that_no_longer_validates_fails_the_event_by_name(
+    server: LiveServer,
+) -> None:
+    with _http(server) as http:
+        ref = http.post("/events/add", json={"info": "x", "Attribute": [
+            {"type": "ip-src", "value": VICTIM_IP}]}).json()["Event"]["id"]  # fmt: skip
+        assert http.post("/anonymizer/policies", json=_policy("strict")).status_code == 200
+        http.post("/anonymizer/bindings", json={"kind": "default", "policy": "strict"})
+        # As if the plugin providing a technique had been uninstalled since.
+        gone = {"name": "strict", "rules": [{"name": "x", "technique": "gone_plugin"}]}
+        with server.platform.write() as conn:
+            row = anonymizer_store.find_policy(conn, "strict")
+            assert row is not None
+            anonymizer_store.update_policy(conn, row["id"], document=json.dumps(gone))
+        got = _export(http, ref, {"kind": "feed", "ident": "daily"})
+        assert got.status_code == 400, got.text
+        assert got.json()["message"].startswith(
+            "stored policy 'strict' does not validate: rules[0] 'x': technique: unknown "
+            "technique 'gone_plugin'"
+        )

@@ -1,5 +1,5 @@
 """The outbound hook: every MISP event leaving the organisation passes through
-:func:`outbound`, which applies the policy bound to its recipient.
+:func:`outbound`, which applies the policies bound to its recipient.
 
 Policy lookup: the binding for ``(recipient.kind, recipient.ident)`` and the one for
 the receiving organisation (``("organisation", org_uuid)``); when both exist, both
@@ -8,7 +8,8 @@ apply (each field gets both policies' techniques, see
 (``("default", "*")``); without any, the event leaves unchanged. All recipients of one
 policy get the same pseudonyms, because the keys belong to the policy.
 
-Callers: sync push and pull (``services/sync``), the anonymizer export. Feeds and TAXII
+Callers: sync push and the events served to a pulling peer (``services/sync_serve``),
+the anonymizer export. Feeds and TAXII
 collections call it with their own recipient kinds.
 """
 
