@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +259,60 @@ def _budgets(http: httpx.Client, ref: str) -> None:
     assert first.json()["epsilon_spent"] == pytest.approx(0.9)
     spent = http.post(f"/anonymizer/statistics/{ref}", json=stats)  # default budget: 1.0
     assert spent.status_code == 403 and "taxii_collection c1" in spent.json()["message"]
+
+
+def test_export_of_a_protected_attribute_follows_the_policys_rule(server: LiveServer) -> None:
+    """Issue 14: a protected value under a bound policy answered 500."""
+    envelope = {
+        "v": 1,
+        "scheme": "fame-bls12-381",
+        "epoch": 2,
+        "policy": "org:CERT",
+        "abe": "VE1GMQ==",
+        "nonce": "AAAAAAAAAAAAAAAA",
+        "body": "A" * 24,
+    }
+    body = {
+        "info": "sealed",
+        "Attribute": [
+            {"type": "ip-src", "value": VICTIM_IP},
+            {"type": "ip-dst", "Protected": envelope, "comment": f"near {VICTIM_IP}"},
+        ],
+    }
+    with _http(server) as http:
+        ref = http.post("/events/add", json=body).json()["Event"]["id"]
+        assert http.post("/anonymizer/policies", json=_policy("strict")).status_code == 200
+        http.post("/anonymizer/bindings", json={"kind": "server", "ident": "7", "policy": "strict"})
+        to_server = {"kind": "server", "ident": "7"}
+        got = _export(http, ref, to_server)
+        assert got.status_code == 200, got.text
+        assert _values(got.json()["Event"], "ip-dst") == []  # suppressed: the default rule
+        assert _values(got.json()["Event"], "ip-src") != [VICTIM_IP]
+        passing = {**_policy("strict"), "protected_values": "pass"}
+        assert http.put("/anonymizer/policies/strict", json=passing).status_code == 200
+        (sealed,) = [a for a in _export(http, ref, to_server).json()["Event"]["Attribute"]
+                     if a["type"] == "ip-dst"]  # fmt: skip
+        assert sealed["value"].startswith("protected:") and sealed["Protected"]["body"] == "A" * 24
+        assert VICTIM_IP not in sealed["comment"]
+
+
+def test_a_stored_policy_that_no_longer_validates_fails_the_event_by_name(
+    server: LiveServer,
+) -> None:
+    with _http(server) as http:
+        ref = http.post("/events/add", json={"info": "x", "Attribute": [
+            {"type": "ip-src", "value": VICTIM_IP}]}).json()["Event"]["id"]  # fmt: skip
+        assert http.post("/anonymizer/policies", json=_policy("strict")).status_code == 200
+        http.post("/anonymizer/bindings", json={"kind": "default", "policy": "strict"})
+        # As if the plugin providing a technique had been uninstalled since.
+        gone = {"name": "strict", "rules": [{"name": "x", "technique": "gone_plugin"}]}
+        with server.platform.write() as conn:
+            row = anonymizer_store.find_policy(conn, "strict")
+            assert row is not None
+            anonymizer_store.update_policy(conn, row["id"], document=json.dumps(gone))
+        got = _export(http, ref, {"kind": "feed", "ident": "daily"})
+        assert got.status_code == 400, got.text
+        assert got.json()["message"].startswith(
+            "stored policy 'strict' does not validate: rules[0] 'x': technique: unknown "
+            "technique 'gone_plugin'"
+        )

@@ -172,3 +172,41 @@ def puller(db_url: str, source: LiveServer) -> Puller:
         platform, who, {"url": source.url, "name": "A", "authkey": key, "pull": True}
     )
     return Puller(platform, admin_key, int(server["Server"]["id"]))
+
+
+@dataclass
+class Pair:
+    """A and B wired as MISP deployments are: each holds a sync user for the other's
+    host organisation, and a connection to the other naming that organisation. A
+    pushes to B (``a_to_b``, with B's sync user for ORG-A) and B pulls from A
+    (``b_from_a``, with A's sync user for ORG-B)."""
+
+    a: Instance
+    b: Instance
+    a_to_b: str
+    b_from_a: str
+
+    def push(self) -> dict[str, Any]:
+        """A pushes to B now; the run's summary."""
+        return dict(self.a.call("POST", f"/servers/push/{self.a_to_b}"))
+
+    def pull(self) -> dict[str, Any]:
+        """B pulls from A now; the run's summary."""
+        return dict(self.b.call("POST", f"/servers/pull/{self.b_from_a}"))
+
+
+@contextmanager
+def pair(urls: tuple[str, str], tmp_path: Path) -> Iterator[Pair]:
+    """Two instances on the databases ``urls``: A pushes to B and B pulls from A."""
+    with ExitStack() as stack:
+        inst = []
+        for name, url in zip("AB", urls, strict=True):
+            scratch = tmp_path / name
+            scratch.mkdir()
+            inst.append(_instance(name, stack.enter_context(live_server(url, scratch)), stack))
+        a, b = inst
+        a_key_on_b = b.sync_user("ORG-A", a.org_uuid)
+        b_key_on_a = a.sync_user("ORG-B", b.org_uuid)
+        a_to_b = a.connect(b, a_key_on_b, push=True, pull=False)
+        b_from_a = b.connect(a, b_key_on_a, push=False, pull=True)
+        yield Pair(a, b, a_to_b, b_from_a)

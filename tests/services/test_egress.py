@@ -29,7 +29,12 @@ def test_pushed_and_pulled_events_pass_the_hook(
     seen: list[tuple[str, egress.Recipient]] = []
 
     def strip_comments(
-        platform: Platform, conn: Connection, event: dict[str, Any], recipient: egress.Recipient
+        platform: Platform,
+        conn: Connection,
+        event: dict[str, Any],
+        recipient: egress.Recipient,
+        *,
+        charge: bool = True,
     ) -> dict[str, Any]:
         seen.append((platform.base_url, recipient))
         kept = [a for a in event["Attribute"] if not a["comment"].startswith("secret")]

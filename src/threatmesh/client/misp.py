@@ -130,6 +130,15 @@ class MispClient:
             raise RemoteError(f"{self.url}: servers/getVersion has no version")
         return data
 
+    def alive(self) -> bool:
+        """Whether the remote answers ``servers/getVersion``: after a request failed,
+        tells a remote that is down from one that refused that request."""
+        try:
+            self.version()
+        except RemoteError:
+            return False
+        return True
+
     def me(self) -> dict[str, Any]:
         """``users/view/me``: the sync user we act as, with its organisation."""
         data = self.json("GET", "/users/view/me")

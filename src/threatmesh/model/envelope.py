@@ -23,6 +23,7 @@ import binascii
 import functools
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,3 +155,12 @@ def parse(raw: Any, path: str = "Protected") -> Envelope:
 def is_marker(value: str) -> bool:
     """Whether ``value`` is a protected-value marker."""
     return value.startswith(MARKER_PREFIX)
+
+
+def is_protected(attribute: Mapping[str, Any]) -> bool:
+    """Whether a MISP JSON attribute carries a protected value: an envelope, or a
+    marker in place of the value (a copy that lost its envelope). Nothing but the
+    holder of a CP-ABE key can read such a value."""
+    return isinstance(attribute.get("Protected"), Mapping) or is_marker(
+        str(attribute.get("value", ""))
+    )

@@ -159,7 +159,9 @@ def release_statistics(platform: Platform, who: Identity, ref: str, payload: Any
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     with platform.write() as conn:
-        row = egress.policy_for(conn, recipient)
-        default = egress.compiled(row["document"]).policy.default_budget if row else 1.0
+        rows = egress.policies_for(conn, [recipient])
+        default = min(
+            (egress.compiled(r["document"]).policy.default_budget for r in rows), default=1.0
+        )
         egress.charge(platform, conn, recipient, done.epsilon, default)
     return {"statistics": done.values, "epsilon_spent": done.epsilon, "mechanism": mechanism}

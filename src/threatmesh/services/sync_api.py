@@ -17,7 +17,7 @@ from threatmesh.services.events import get_visible, view_event
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.sync_receive import Source, receive
 from threatmesh.storage import sync_store
-from threatmesh.storage.sync_tables import sync_cursors, sync_log
+from threatmesh.storage.sync_tables import sync_cursors, sync_failures, sync_log
 from threatmesh.storage.tables import events, sightings
 
 
@@ -52,9 +52,10 @@ def run(
 
 
 def reset(platform: Platform, server_id: int, direction: str) -> None:
-    """Forget how far syncs with ``server_id`` in ``direction`` got."""
+    """Forget how far syncs with ``server_id`` in ``direction`` got (and what failed:
+    everything is offered again)."""
     with platform.write() as conn:
-        for table in (sync_cursors, sync_log):
+        for table in (sync_cursors, sync_log, sync_failures):
             conn.execute(
                 table.delete().where(
                     table.c.server_id == server_id, table.c.direction.like(f"{direction}%")

@@ -10,6 +10,7 @@ from threatmesh.storage.anonymizer_tables import (
     anonymizer_policies,
     privacy_budgets,
 )
+from threatmesh.storage.tables import organisations, servers
 from threatmesh.storage.writes import insert_ignore
 
 P, B, BUD = anonymizer_policies, anonymizer_bindings, privacy_budgets
@@ -76,18 +77,30 @@ def list_bindings(conn: Connection) -> list[RowMapping]:
     return list(conn.execute(q).mappings())
 
 
-def bound_policy(conn: Connection, keys: list[tuple[str, str]]) -> RowMapping | None:
-    """The policy (with its secret) of the first of ``keys`` that has a binding."""
+def bound_policies(conn: Connection, keys: list[tuple[str, str]]) -> list[RowMapping]:
+    """The policies (with their secrets) bound to any of ``keys``, in the order of the
+    keys, each policy once."""
+    found: dict[int, RowMapping] = {}
     for kind, ident in keys:
         q = (
             sa.select(*PUBLIC, P.c.secret)
             .join(B, B.c.policy_id == P.c.id)
             .where(B.c.kind == kind, B.c.ident == ident)
         )
-        row = conn.execute(q).mappings().first()
-        if row is not None:
-            return row
-    return None
+        for row in conn.execute(q).mappings():
+            found.setdefault(int(row["id"]), row)
+    return list(found.values())
+
+
+def server_org_uuid(conn: Connection, server_id: int) -> str | None:
+    """The UUID of the remote organisation of server connection ``server_id``."""
+    q = (
+        sa.select(organisations.c.uuid)
+        .join(servers, servers.c.remote_org_id == organisations.c.id)
+        .where(servers.c.id == server_id)
+    )
+    found = conn.execute(q).scalar()
+    return str(found) if found else None
 
 
 def budget(conn: Connection, *, kind: str, ident: str) -> RowMapping | None:

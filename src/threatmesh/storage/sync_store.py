@@ -28,6 +28,12 @@ def server_row(conn: Connection, server_id: int) -> RowMapping | None:
     return conn.execute(sa.select(servers).where(servers.c.id == server_id)).mappings().first()
 
 
+def servers_of_org(conn: Connection, org_id: int) -> list[int]:
+    """Ids of the connections whose remote organisation is ``org_id``."""
+    q = sa.select(servers.c.id).where(servers.c.remote_org_id == org_id).order_by(servers.c.id)
+    return [int(i) for i in conn.execute(q).scalars()]
+
+
 def ensure_org(conn: Connection, org_uuid: str, name: str | None, now: int) -> int:
     """The local id of organisation ``org_uuid``, created (as non-local) if unknown, as
     MISP's ``captureOrg`` does. A name already used by another UUID gets a suffix."""

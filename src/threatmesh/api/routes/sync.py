@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
 from threatmesh.services import servers as svc
 from threatmesh.services import sync_api
+from threatmesh.services import sync_failures as sync_failures_svc
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["sync"])
@@ -85,6 +86,16 @@ def push(
 ) -> MispJSON:
     """Run a push to the remote now (``full`` offers every event again)."""
     return MispJSON(sync_api.run(platform_of(request), who, ref, "push", technique))
+
+
+@router.get("/servers/syncFailures")
+@router.get("/servers/syncFailures/{ref}")
+def sync_failures(
+    request: Request, ref: str | None = None, who: Identity = Depends(identify)
+) -> MispJSON:
+    """Events a sync could not send, receive or serve to a remote sync user, with the
+    reason, latest first (site admins; ``{ref}``: one connection's)."""
+    return MispJSON(sync_failures_svc.listing(platform_of(request), who, ref))
 
 
 @router.post("/servers/postTest")

@@ -13,7 +13,7 @@ clock or the network. Techniques are plugins in :data:`TECHNIQUES`, one module e
 """
 
 from threatmesh.privacy.anonymizer.cryptopan import CryptoPAn
-from threatmesh.privacy.anonymizer.engine import anonymize_event
+from threatmesh.privacy.anonymizer.engine import anonymize_event, anonymize_event_under
 from threatmesh.privacy.anonymizer.errors import (
     BudgetExhausted,
     MissingExtra,
@@ -28,6 +28,7 @@ from threatmesh.privacy.anonymizer.policy import (
     parse_policy,
 )
 from threatmesh.privacy.anonymizer.report import Report
+from threatmesh.privacy.anonymizer.run import Layer
 from threatmesh.privacy.anonymizer.technique import TECHNIQUES, Context, Keys, Technique
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Context",
     "CryptoPAn",
     "Keys",
+    "Layer",
     "MissingExtra",
     "Policy",
     "PolicyError",
@@ -45,6 +47,7 @@ __all__ = [
     "TechniqueMismatch",
     "UnknownTechnique",
     "anonymize_event",
+    "anonymize_event_under",
     "compile_policy",
     "parse_policy",
 ]

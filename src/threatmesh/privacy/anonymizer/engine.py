@@ -10,20 +10,22 @@ values, so the k reported is the k of the output. The input event is never modif
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
 
+from threatmesh.model.envelope import is_protected
 from threatmesh.model.errors import InvalidValue
 from threatmesh.model.validation import normalize_value
 from threatmesh.privacy.anonymizer import kinds
 from threatmesh.privacy.anonymizer.detect import KnownValues
 from threatmesh.privacy.anonymizer.errors import TechniqueMismatch
-from threatmesh.privacy.anonymizer.policy import CompiledPolicy, CompiledRule, compile_policy
+from threatmesh.privacy.anonymizer.policy import CompiledPolicy, compile_policy
 from threatmesh.privacy.anonymizer.report import Change, Report
+from threatmesh.privacy.anonymizer.run import Layer, Run
 from threatmesh.privacy.anonymizer.tables import anonymize_tables
-from threatmesh.privacy.anonymizer.technique import TECHNIQUES, Context, Technique
+from threatmesh.privacy.anonymizer.technique import Context
 from threatmesh.privacy.anonymizer.where import Where
 
 #: Fields that describe *other* events or unreviewed proposals: never sent on.
@@ -31,103 +33,6 @@ _DROPPED = ("RelatedEvent", "RelatedAttribute", "ShadowAttribute", "Galaxy_Relat
 _SENSITIVE = frozenset(
     {kinds.IP, kinds.EMAIL, kinds.HOSTNAME, kinds.USERNAME, kinds.ORG, kinds.URL}
 )
-#: The technique a free-text entity gets when no general rule covers its kind.
-_FALLBACK = {kinds.IP: "cryptopan"}
-
-
-class Run:
-    """One anonymization of one event under one policy."""
-
-    def __init__(self, policy: CompiledPolicy, ctx: Context) -> None:
-        self.policy = policy
-        self.ctx = ctx
-        self.report = Report()
-        self._techniques: dict[int, Technique] = {}
-        self._entities: dict[tuple[str, str], str] = {}
-        ctx.entity = self.entity
-
-    def technique(self, rule: CompiledRule) -> Technique:
-        """The technique instance of ``rule`` (built once per run)."""
-        tech = self._techniques.get(rule.index)
-        if tech is None:
-            tech = self._techniques[rule.index] = rule.technique(rule.params, self.ctx)
-        return tech
-
-    def rule_for(
-        self, where: Where, value: str, siblings: tuple[str, ...] = ()
-    ) -> CompiledRule | None:
-        """The first rule that applies to ``where``; :class:`TechniqueMismatch` when a rule
-        selects an attribute value its technique cannot transform."""
-        for rule in self.policy.rules:
-            if not rule.matches(
-                path=where.key,
-                misp_type=where.misp_type,
-                kind=where.kind,
-                category=where.category,
-                object_name=where.object_name,
-                relation=where.relation,
-                tags=where.tags,
-                value=value,
-            ):
-                continue
-            kinds_ok = rule.technique.kinds
-            if where.kind in kinds_ok:
-                return rule
-            if where.misp_type is None or set(siblings) & kinds_ok:
-                continue  # a broad rule passes over fields it has no business with
-            raise TechniqueMismatch(
-                f"{rule.label}: technique {rule.technique.name!r} cannot transform {where.path} "
-                f"(type {where.misp_type!r}, a {where.kind} value); it applies to "
-                f"{sorted(kinds_ok)}: restrict the rule with match.types or match.kinds"
-            )
-        return None
-
-    def apply(
-        self, where: Where, value: str, siblings: tuple[str, ...] = ()
-    ) -> tuple[bool, str | None]:
-        """``(matched, new value or None if suppressed)`` for one string field."""
-        rule = self.rule_for(where, value, siblings)
-        if rule is None:
-            return False, value
-        out = self.technique(rule).value(value, where.kind)
-        if out != value:
-            self.report.changes.append(
-                Change(rule.label, rule.technique.name, where.path, value, out)
-            )
-        return True, out
-
-    def number(self, where: Where, value: float) -> float:
-        """A count after the first rule for it (noise), or unchanged."""
-        rule = self.rule_for(where, str(value))
-        if rule is None:
-            return value
-        out = self.technique(rule).number(value)
-        if out != value:
-            self.report.changes.append(
-                Change(rule.label, rule.technique.name, where.path, value, out)
-            )
-        return out
-
-    def entity(self, kind: str, value: str) -> str:
-        """What an entity of ``kind`` found in free text becomes: what the policy's first
-        general rule for that kind does to a structured value."""
-        key = (kind, value)
-        if key not in self._entities:
-            self._entities[key] = self._entity(kind, value)
-        return self._entities[key]
-
-    def _entity(self, kind: str, value: str) -> str:
-        for rule in self.policy.rules:
-            m = rule.rule.match
-            by_type = m.types is None or bool(set(m.types) & kinds.TYPES_OF_KIND.get(kind, set()))
-            by_kind = m.kinds is None or kind in m.kinds
-            if m.is_general() and by_type and by_kind and kind in rule.technique.kinds:
-                out = self.technique(rule).value(value, kind)
-                return f"[{kind}]" if out is None else out
-        name = _FALLBACK.get(kind, "pseudonymise")
-        tech = TECHNIQUES[name]
-        out = tech(tech.Params(), self.ctx).value(value, kind)
-        return f"[{kind}]" if out is None else out
 
 
 def _tag_names(item: dict[str, Any]) -> set[str]:
@@ -138,6 +43,8 @@ def _known(event: dict[str, Any]) -> dict[str, str]:
     """Sensitive structured values of the event, by value, for free-text redaction."""
     out: dict[str, str] = {}
     for attr, _, _ in _attributes(event):
+        if is_protected(attr):
+            continue  # a marker, not a value anyone could find in text
         t = str(attr.get("type", ""))
         part_kinds = kinds.part_kinds(t)
         parts = str(attr.get("value", "")).split("|", len(part_kinds) - 1)
@@ -196,7 +103,8 @@ def _value(run: Run, attr: dict[str, Any], base: Where) -> bool:
     parts = value.split("|", len(part_kinds) - 1) if len(part_kinds) > 1 else [value]
     if len(parts) != len(part_kinds):
         parts, part_kinds = [value], (kinds.VALUE,)
-    new, matched = [], False
+    new: list[str] = []
+    matched: frozenset[int] = frozenset()
     for n, (part, kind) in enumerate(zip(parts, part_kinds, strict=True)):
         suffix = "" if len(parts) == 1 else f"[{n}]"
         where = Where(
@@ -214,7 +122,7 @@ def _value(run: Run, attr: dict[str, Any], base: Where) -> bool:
         if out is None:
             return False
         new.append(out)
-    if not matched and run.policy.policy.unmatched_attributes == "drop":
+    if run.dropping - matched:  # a policy that drops unmatched attributes matched nothing
         return False
     joined = "|".join(new)
     if joined != value:
@@ -253,7 +161,14 @@ def _attribute(
         attr.get("object_relation"),
         event_tags | _tag_names(attr),
     )
-    if not _value(run, attr, base):
+    if is_protected(attr):
+        if not run.passes_protected:
+            # Sealed under CP-ABE: no technique can read it, so none can make it safe.
+            run.report.changes.append(
+                Change("protected_values", "suppress", f"{path}.value", attr.get("value"), None)
+            )
+            return False
+    elif not _value(run, attr, base):
         return False
     _text(run, attr, "comment", _sub(base, "comment", kinds.TEXT))
     _timestamps(run, attr, base, ("timestamp", "first_seen", "last_seen"))
@@ -327,14 +242,25 @@ def anonymize_event(
 ) -> tuple[dict[str, Any], Report]:
     """The event as ``policy`` lets it leave, and the report of what changed."""
     compiled = policy if isinstance(policy, CompiledPolicy) else compile_policy(policy)
-    run = Run(compiled, ctx)
+    return anonymize_event_under([Layer(compiled, ctx)], event)
+
+
+def anonymize_event_under(
+    layers: Sequence[Layer], event: dict[str, Any]
+) -> tuple[dict[str, Any], Report]:
+    """The event as every policy of ``layers`` together lets it leave (see
+    :mod:`threatmesh.privacy.anonymizer.run`: each field gets each policy's technique in
+    turn, matched on the original), and the report of what changed."""
+    run = Run(layers)
     out = _copy(event)
     for key in _DROPPED:
         out.pop(key, None)
-    ctx.known = KnownValues(_known(out))
+    known = KnownValues(_known(out))
+    for layer in layers:
+        layer.ctx.known = known
     tags = frozenset(_tag_names(out))
     _event_fields(run, out, tags)
     _content(run, out, tags)
     anonymize_tables(run, out, tags)
-    run.report.epsilon_spent = ctx.epsilon_spent
+    run.report.epsilon_spent = run.epsilon_spent()
     return out, run.report

@@ -110,6 +110,10 @@ class Policy(_Strict):
     rules: list[Rule] = Field(default_factory=list, max_length=1000)
     #: What happens to attributes no rule matched.
     unmatched_attributes: Literal["keep", "drop"] = "keep"
+    #: What happens to a protected (CP-ABE sealed) value, which no technique can read:
+    #: ``suppress`` (the default) drops the attribute, ``pass`` lets the envelope leave
+    #: as it is, for the readers its own CP-ABE policy names.
+    protected_values: Literal["suppress", "pass"] = "suppress"
     #: Epsilon granted to a recipient that has no budget of its own yet.
     default_budget: float = Field(default=1.0, ge=0)
 

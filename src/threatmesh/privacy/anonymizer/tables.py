@@ -9,15 +9,15 @@ list; path ``Event.Object`` with ``match.object_names``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from threatmesh.privacy.anonymizer import kinds
-from threatmesh.privacy.anonymizer.report import Change, TableReport
+from threatmesh.privacy.anonymizer.policy import CompiledRule
+from threatmesh.privacy.anonymizer.report import TableReport
+from threatmesh.privacy.anonymizer.run import Run
 from threatmesh.privacy.anonymizer.technique import TableResult
 from threatmesh.privacy.anonymizer.where import Where
-
-if TYPE_CHECKING:
-    from threatmesh.privacy.anonymizer.engine import Run
 
 _SIGHTING_COLUMNS = ("source", "date_sighting", "type")
 
@@ -41,33 +41,55 @@ def _sighting_row(n: int, sighting: dict[str, Any]) -> dict[str, str]:
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One policy's table rule, as a run applies it."""
+
+    run: Run
+    n: int
+    rule: CompiledRule
+
+    def table(self, path: str, rows: list[dict[str, str]]) -> TableResult:
+        """The rule's technique on ``rows``."""
+        return self.run.call(self.n, self.rule, path, lambda t: t.table(rows))
+
+    def note(self, path: str, before: Any, after: Any) -> None:
+        """Record one changed cell (or dropped row)."""
+        self.run.note(self.n, self.rule, path, before, after)
+
+    def report(self, path: str, rows_in: int, result: TableResult) -> None:
+        """Record the table's rows and k."""
+        label = self.run.label(self.n, self.rule.label)
+        self.run.report.tables.append(
+            TableReport(label, path, rows_in, len(result.rows), result.suppressed, result.k)
+        )
+
+
 def _sightings(run: Run, event: dict[str, Any], where: Where) -> None:
+    for n, rule in run.rules_for(where, "") if _sighting_refs(event) else ():
+        _sightings_under(event, Step(run, n, rule))
+
+
+def _sightings_under(event: dict[str, Any], step: Step) -> None:
     refs = _sighting_refs(event)
-    rule = run.rule_for(where, "") if refs else None
-    if rule is None:
-        return
     rows = [_sighting_row(n, s) for n, (_, _, s) in enumerate(refs)]
-    result = run.technique(rule).table(rows)
+    result = step.table("Event.Sighting", rows)
     kept = {int(r["_row"]): r for r in result.rows}
     for n, (path, attr, sighting) in enumerate(refs):
         row = kept.get(n)
         if row is None:
             attr["Sighting"] = [s for s in attr["Sighting"] if s is not sighting]
-            run.report.changes.append(Change(rule.label, rule.technique.name, path, "row", None))
+            step.note(path, "row", None)
             continue
         for col in _SIGHTING_COLUMNS:
             if col in sighting and row.get(col, "") != str(sighting[col]):
-                _note(run, rule, f"{path}.{col}", sighting[col], row.get(col, ""))
+                step.note(f"{path}.{col}", sighting[col], row.get(col, ""))
                 sighting[col] = row.get(col, "")
         org = sighting.get("Organisation")
         if isinstance(org, dict) and row.get("org", "") != org.get("name", ""):
-            _note(run, rule, f"{path}.Organisation.name", org.get("name"), row.get("org", ""))
+            step.note(f"{path}.Organisation.name", org.get("name"), row.get("org", ""))
             org["name"] = row.get("org", "")
-    _table_report(run, rule, "Event.Sighting", len(rows), result)
-
-
-def _note(run: Run, rule: Any, path: str, before: Any, after: Any) -> None:
-    run.report.changes.append(Change(rule.label, rule.technique.name, path, before, after))
+    step.report("Event.Sighting", len(rows), result)
 
 
 def _object_row(n: int, obj: dict[str, Any]) -> dict[str, str]:
@@ -79,7 +101,7 @@ def _object_row(n: int, obj: dict[str, Any]) -> dict[str, str]:
     return row
 
 
-def _write_object(run: Run, rule: Any, path: str, obj: dict[str, Any], row: dict[str, str]) -> None:
+def _write_object(step: Step, path: str, obj: dict[str, Any], row: dict[str, str]) -> None:
     attrs = []
     seen: set[str] = set()
     for i, attr in enumerate(obj.get("Attribute") or ()):
@@ -88,43 +110,43 @@ def _write_object(run: Run, rule: Any, path: str, obj: dict[str, Any], row: dict
             if rel in seen:
                 attrs.append(attr)
             else:
-                _note(run, rule, f"{path}.Attribute[{i}].value", attr.get("value"), None)
+                step.note(f"{path}.Attribute[{i}].value", attr.get("value"), None)
             continue
         seen.add(rel)
         if row[rel] != str(attr.get("value", "")):
-            _note(run, rule, f"{path}.Attribute[{i}].value", attr.get("value"), row[rel])
+            step.note(f"{path}.Attribute[{i}].value", attr.get("value"), row[rel])
             attr["value"] = row[rel]
         attrs.append(attr)
     obj["Attribute"] = attrs
 
 
 def _objects(run: Run, event: dict[str, Any], name: str, where_of: Callable[[str], Where]) -> None:
+    for n, rule in run.rules_for(where_of(name), ""):
+        _objects_under(event, name, Step(run, n, rule))
+
+
+def _objects_under(event: dict[str, Any], name: str, step: Step) -> None:
     indexed = [(j, o) for j, o in enumerate(event.get("Object") or ()) if o.get("name") == name]
-    rule = run.rule_for(where_of(name), "")
-    if rule is None or not indexed:
+    if not indexed:
         return
     rows = [_object_row(n, obj) for n, (_, obj) in enumerate(indexed)]
-    result = run.technique(rule).table(rows)
+    path = f"Event.Object[name={name}]"
+    result = step.table(path, rows)
     kept = {int(r["_row"]): r for r in result.rows}
     dropped = set()
     for n, (j, obj) in enumerate(indexed):
         if n in kept:
-            _write_object(run, rule, f"Event.Object[{j}]", obj, kept[n])
+            _write_object(step, f"Event.Object[{j}]", obj, kept[n])
         else:
             dropped.add(id(obj))
-            _note(run, rule, f"Event.Object[{j}]", name, None)
+            step.note(f"Event.Object[{j}]", name, None)
     event["Object"] = [o for o in event.get("Object") or () if id(o) not in dropped]
-    _table_report(run, rule, f"Event.Object[name={name}]", len(rows), result)
-
-
-def _table_report(run: Run, rule: Any, path: str, rows_in: int, result: TableResult) -> None:
-    run.report.tables.append(
-        TableReport(rule.label, path, rows_in, len(result.rows), result.suppressed, result.k)
-    )
+    step.report(path, len(rows), result)
 
 
 def anonymize_tables(run: Run, event: dict[str, Any], tags: frozenset[str]) -> None:
-    """Apply table rules to the sightings and to each object name's objects."""
+    """Apply table rules to the sightings and to each object name's objects (every
+    policy of the run in turn, each on the previous one's output)."""
     _sightings(run, event, Where("Event.Sighting", "Event.Sighting", kinds.TABLE, tags=tags))
     names = sorted({str(o.get("name")) for o in event.get("Object") or ()})
 
