@@ -153,7 +153,7 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
         else as_str(relation, where(path, "object_relation"), max_len=MAX_NAME),
         tags=parse_tags(data["Tag"], where(path, "Tag")) if data.get("Tag") else [],
         envelope=None if sealed is None else orjson.dumps(sealed.to_json()).decode(),
-        data=_attachment_data(data, type_, path),
+        data=_attachment_data(data, type_, path) if "data" in data or "base64" in data else None,
     )
 
 
