@@ -44,20 +44,19 @@ class Files:
         if self.store is None:
             raise InvalidInput("Attachment data cannot be stored by this call.")
         stored = self.store.get(attribute_uuid)
-        if stored == data:
-            return  # sent back unchanged, as PyMISP does on update_event
         if stored is None:
             try:
                 self.store.put(attribute_uuid, data)
-            except FileExistsError:  # a concurrent write stored it first
-                stored = b""
+            except FileExistsError:  # a concurrent write stored some first
+                stored = self.store.get(attribute_uuid)
             else:
                 self.written.append(attribute_uuid)
                 return
-        raise Conflict(
-            f"Attribute {attribute_uuid} already has other attachment data; stored "
-            "attachments are not replaced (add a new attribute for new content)."
-        )
+        if stored != data:  # the same bytes again: sent back as read (PyMISP's update_event)
+            raise Conflict(
+                f"Attribute {attribute_uuid} already has other attachment data; stored "
+                "attachments are not replaced (add a new attribute for new content)."
+            )
 
     def undo(self) -> None:
         """Remove what :meth:`save` stored (its transaction failed)."""
