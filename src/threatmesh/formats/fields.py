@@ -18,6 +18,7 @@ from threatmesh.model.errors import InvalidInput
 _UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
+_COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 _TRUE = frozenset({True, "1", "true", "True", "yes"})
 _FALSE = frozenset({False, "0", "false", "False", "no", "", None})
 #: The largest integer the databases store (64-bit signed).
@@ -125,6 +126,35 @@ def as_str(value: Any, path: str, *, max_len: int | None = None) -> str:
     return text
 
 
+def nul_path(document: Any) -> str | None:
+    """The path of the first string (or key) holding a NUL character in a JSON
+    document (``Event.Attribute[3].comment``), or None. Iterative: a deeply nested
+    document must not exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return path or "request body"
+        elif isinstance(node, dict):
+            for key, child in reversed(node.items()):
+                if "\x00" in key:
+                    return f"{where(path, repr(key))} (a field name)"
+                stack.append((where(path, key), child))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in reversed(list(enumerate(node))))
+    return None
+
+
+def as_colour(raw: Any, path: str) -> str | None:
+    """A tag colour, ``#RRGGBB`` as MISP's ``Tag::validateColour`` requires; None if absent."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or not _COLOUR_RE.fullmatch(raw):
+        raise InvalidInput(f"{path}: {raw!r} is not a colour (#RRGGBB)")
+    return raw
+
+
 def as_uuid(value: Any, path: str) -> str:
     """A UUID in canonical lower-case form."""
     if not isinstance(value, str) or not _UUID_RE.match(value):
@@ -143,12 +173,19 @@ def uuid_or_new(data: Mapping[str, Any], path: str) -> str:
 
 
 def as_timestamp(value: Any, path: str, default: int) -> int:
-    """Epoch seconds; ``default`` when absent or zero (MISP stamps on save)."""
+    """Epoch seconds; ``default`` when absent or zero (MISP stamps on save).
+
+    Deviation: MISP stores a negative timestamp as sent; a modification or publication
+    time before 1970 means nothing (and would sort first in every sync), so we refuse it."""
     if value in (None, "", 0, "0"):
         return default
     if isinstance(value, str) and not value.isdigit():
-        return int(_parse_datetime(value, path).timestamp())
-    return as_int(value, path)
+        seconds = int(_parse_datetime(value, path).timestamp())
+    else:
+        seconds = as_int(value, path)
+    if seconds < 0:
+        raise InvalidInput(f"{path}: {value!r} is before 1970 (timestamps are epoch seconds)")
+    return seconds
 
 
 def as_date(value: Any, path: str, default: dt.date) -> dt.date:

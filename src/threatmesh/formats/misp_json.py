@@ -7,6 +7,8 @@ the offending field, e.g. ``Event.Attribute[12].value``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -15,13 +17,16 @@ import orjson
 
 from threatmesh.formats.fields import (
     as_bool,
+    as_colour,
     as_date,
     as_dict,
+    as_id,
     as_int,
     as_list,
     as_seen,
     as_str,
     as_timestamp,
+    as_uuid,
     field_bool,
     field_str,
     uuid_or_new,
@@ -42,7 +47,10 @@ from threatmesh.model.validation import normalize_value
 
 _THREAT_LEVELS = frozenset({1, 2, 3, 4})
 _ANALYSIS = frozenset({0, 1, 2})
-MAX_INFO = 65535
+#: MISP's column sizes: TEXT columns (info, comments, descriptions) hold 65535 bytes,
+#: names (tags, objects, relations, categories) are varchar(255).
+MAX_INFO = MAX_TEXT = 65535
+MAX_NAME = 255
 
 
 def unwrap(payload: Any, key: str) -> Mapping[str, Any]:
@@ -60,12 +68,12 @@ def parse_tags(raw: Any, path: str) -> list[TagRef]:
     for i, item in enumerate(as_list(raw, path)):
         p = f"{path}[{i}]"
         if isinstance(item, str):
-            name, local, colour = item, False, None
+            name, local, colour = as_str(item, p, max_len=MAX_NAME), False, None
         else:
             d = as_dict(item, p)
-            name = as_str(d.get("name"), where(p, "name"), max_len=255)
+            name = as_str(d.get("name"), where(p, "name"), max_len=MAX_NAME)
             local = as_bool(d.get("local", False), where(p, "local"))
-            colour = d.get("colour") if isinstance(d.get("colour"), str) else None
+            colour = as_colour(d.get("colour"), where(p, "colour"))
         name = name.strip()
         if not name:
             raise InvalidInput(f"{p}.name: a tag needs a name")
@@ -117,7 +125,8 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
     dist, sg = _distribution(data, path, Distribution.INHERIT)
     to_ids = data.get("to_ids")
     relation = data.get("object_relation")
-    stamp, first, last = data.get("timestamp"), data.get("first_seen"), data.get("last_seen")
+    stamp = data.get("timestamp")
+    first, last = _seen(data, path)
     return AttributeDraft(
         uuid=uuid_or_new(data, path),
         type=type_,
@@ -131,20 +140,55 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
         ),
         distribution=dist,
         sharing_group_id=sg,
-        comment=field_str(data, "comment", path, max_len=65535),
+        comment=field_str(data, "comment", path, max_len=MAX_TEXT),
         # A protected value correlates only through its blind index, if it has one.
         disable_correlation=(sealed is not None and sealed.blind_index is None)
         or field_bool(data, "disable_correlation", path),
         timestamp=now if not stamp else as_timestamp(stamp, where(path, "timestamp"), now),
-        first_seen=None if first is None else as_seen(first, where(path, "first_seen")),
-        last_seen=None if last is None else as_seen(last, where(path, "last_seen")),
+        first_seen=first,
+        last_seen=last,
         deleted=field_bool(data, "deleted", path),
         object_relation=None
         if relation is None
-        else as_str(relation, where(path, "object_relation")),
+        else as_str(relation, where(path, "object_relation"), max_len=MAX_NAME),
         tags=parse_tags(data["Tag"], where(path, "Tag")) if data.get("Tag") else [],
         envelope=None if sealed is None else orjson.dumps(sealed.to_json()).decode(),
+        data=_attachment_data(data, type_, path) if "data" in data or "base64" in data else None,
     )
+
+
+def _seen(data: Mapping[str, Any], path: str) -> tuple[int | None, int | None]:
+    """``first_seen`` and ``last_seen``; a last_seen before the first_seen is refused, as
+    MISP's ``validateLastSeenValue`` refuses it on attributes and objects."""
+    raw_first, raw_last = data.get("first_seen"), data.get("last_seen")
+    if raw_first is None and raw_last is None:
+        return None, None
+    first = as_seen(raw_first, where(path, "first_seen"))
+    last = as_seen(raw_last, where(path, "last_seen"))
+    if first is not None and last is not None and first > last:
+        raise InvalidInput(
+            f"{where(path, 'last_seen')}: {raw_last!r} is before first_seen {raw_first!r}"
+        )
+    return first, last
+
+
+def _attachment_data(data: Mapping[str, Any], type_: str, path: str) -> bytes | None:
+    """The content of an ``attachment`` or ``malware-sample``: ``data`` in base64 (MISP
+    also reads ``base64``). Other types carry none: MISP ignores it there; we refuse it,
+    rather than answer 200 and drop it."""
+    key = "data" if data.get("data") else "base64"
+    raw = data.get(key)
+    if not raw:
+        return None
+    if type_ not in describe_types.ATTACHMENT_TYPES:
+        raise InvalidInput(
+            f"{where(path, key)}: only attachment and malware-sample attributes carry data, "
+            f"not {type_!r}"
+        )
+    try:
+        return base64.b64decode(raw if isinstance(raw, str) else b"!", validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput(f"{where(path, key)}: not valid base64") from None
 
 
 def _plain_value(data: Mapping[str, Any], type_: str, path: str) -> tuple[str, str]:
@@ -171,21 +215,57 @@ def _parse_reference(raw: Any, path: str, now: int) -> ReferenceDraft:
         raise InvalidInput(f"{where(path, 'referenced_uuid')}: a reference needs a target UUID")
     return ReferenceDraft(
         uuid=uuid_or_new(data, path),
-        referenced_uuid=as_str(target, where(path, "referenced_uuid")).lower(),
+        referenced_uuid=as_uuid(target, where(path, "referenced_uuid")),
         relationship_type=as_str(
-            data.get("relationship_type") or "related-to", where(path, "relationship_type")
+            data.get("relationship_type") or "related-to",
+            where(path, "relationship_type"),
+            max_len=MAX_NAME,
         ),
-        comment=as_str(data.get("comment") or "", where(path, "comment")),
+        comment=field_str(data, "comment", path, max_len=MAX_TEXT),
         timestamp=as_timestamp(data.get("timestamp"), where(path, "timestamp"), now),
         deleted=as_bool(data.get("deleted", False), where(path, "deleted")),
     )
 
 
+def _is_natural(raw: Any) -> bool:
+    """A whole number >= 0, as a JSON number or a string of digits."""
+    if type(raw) is int:
+        return raw >= 0
+    return isinstance(raw, str) and as_id(raw) is not None
+
+
+def _template_fields(
+    data: Mapping[str, Any], template: object_templates.ObjectTemplate | None, path: str
+) -> dict[str, str]:
+    """What an object says of its template, or what its known template says. MISP checks
+    the same fields on save (``MispObject::$validate``): ``template_uuid`` a UUID,
+    ``template_version`` a whole number."""
+    key = "meta-category" if data.get("meta-category") else "meta_category"
+    version = data.get("template_version")
+    if version not in (None, "") and not _is_natural(version):
+        raise InvalidInput(f"{where(path, 'template_version')}: {version!r} is not a number")
+    given_uuid = data.get("template_uuid")
+    return {
+        "meta_category": as_str(data.get(key), where(path, key), max_len=MAX_NAME)
+        if data.get(key)
+        else (template.meta_category if template else ""),
+        "description": field_str(data, "description", path, max_len=MAX_TEXT)
+        or (template.description if template else ""),
+        "template_uuid": as_uuid(given_uuid, where(path, "template_uuid"))
+        if given_uuid
+        else (template.uuid if template else ""),
+        "template_version": as_str(version, where(path, "template_version"), max_len=16)
+        if version not in (None, "")
+        else (template.version if template else ""),
+    }
+
+
 def parse_object(raw: Any, path: str, *, now: int) -> ObjectDraft:
-    """Validate an object with its attributes and references (checked against its
-    template when the name is a known misp-objects template)."""
+    """Validate an object with its attributes and references. An object named after a
+    known misp-objects template is checked against it; any other name is a custom object,
+    accepted as MISP accepts objects whose template it does not know."""
     data = as_dict(raw, path)
-    name = as_str(data.get("name"), where(path, "name"), max_len=255).strip()
+    name = as_str(data.get("name"), where(path, "name"), max_len=MAX_NAME).strip()
     if not name:
         raise InvalidInput(f"{where(path, 'name')}: an object needs a name")
     dist, sg = _distribution(data, path, Distribution.INHERIT)
@@ -200,25 +280,17 @@ def parse_object(raw: Any, path: str, *, now: int) -> ObjectDraft:
     template = object_templates.template(name)
     object_templates.check(template, attributes, path)
     refs_path = where(path, "ObjectReference")
+    first, last = _seen(data, path)
     return ObjectDraft(
         uuid=uuid_or_new(data, path),
         name=name,
-        meta_category=str(
-            data.get("meta-category")
-            or data.get("meta_category")
-            or (template.meta_category if template else "")
-        ),
-        description=str(data.get("description") or (template.description if template else "")),
-        template_uuid=str(data.get("template_uuid") or (template.uuid if template else "")),
-        template_version=str(
-            data.get("template_version") or (template.version if template else "")
-        ),
+        **_template_fields(data, template, path),
         distribution=dist,
         sharing_group_id=sg,
-        comment=as_str(data.get("comment") or "", where(path, "comment")),
+        comment=field_str(data, "comment", path, max_len=MAX_TEXT),
         timestamp=as_timestamp(data.get("timestamp"), where(path, "timestamp"), now),
-        first_seen=as_seen(data.get("first_seen"), where(path, "first_seen")),
-        last_seen=as_seen(data.get("last_seen"), where(path, "last_seen")),
+        first_seen=first,
+        last_seen=last,
         deleted=as_bool(data.get("deleted", False), where(path, "deleted")),
         attributes=attributes,
         references=[
@@ -228,12 +300,27 @@ def parse_object(raw: Any, path: str, *, now: int) -> ObjectDraft:
     )
 
 
-def _orgc(data: Mapping[str, Any]) -> OrgRef | None:
+def _orgc(data: Mapping[str, Any], path: str) -> OrgRef | None:
     orgc = data.get("Orgc")
     if not isinstance(orgc, Mapping):
         return None
     uuid, name = orgc.get("uuid"), orgc.get("name")
-    return OrgRef(uuid=str(uuid).lower() if uuid else None, name=str(name) if name else None)
+    at = where(path, "Orgc")
+    return OrgRef(
+        uuid=as_str(uuid, where(at, "uuid"), max_len=36).lower() if uuid else None,
+        name=as_str(name, where(at, "name"), max_len=MAX_NAME) if name else None,
+    )
+
+
+def _extends(data: Mapping[str, Any], path: str) -> str:
+    """``extends_uuid``: the UUID of the extended event, or its id (as MISP takes it;
+    the service turns an id into the UUID of an event the user can see)."""
+    raw = data.get("extends_uuid")
+    if raw is None or raw == "":
+        return ""
+    if _is_natural(raw):
+        return str(raw)
+    return as_uuid(raw, where(path, "extends_uuid"))
 
 
 def parse_event(raw: Any, *, now: int, today: dt.date, path: str = "Event") -> EventDraft:
@@ -267,8 +354,8 @@ def parse_event(raw: Any, *, now: int, today: dt.date, path: str = "Event") -> E
         disable_correlation=as_bool(
             data.get("disable_correlation", False), where(path, "disable_correlation")
         ),
-        extends_uuid=str(data.get("extends_uuid") or ""),
-        orgc=_orgc(data),
+        extends_uuid=_extends(data, path),
+        orgc=_orgc(data, path),
         tags=parse_tags(data.get("Tag") or _event_tags(data), where(path, "Tag")),
         attributes=[
             parse_attribute(a, f"{attrs_path}[{i}]", now=now)

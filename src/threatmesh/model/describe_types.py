@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from threatmesh.model.errors import InvalidValue
 
 __all__ = [
+    "ATTACHMENT_TYPES",
     "IP_TYPES",
     "IP_VALUE2_TYPES",
     "NON_CORRELATING_TYPES",
@@ -28,6 +29,9 @@ __all__ = [
     "describe_types",
     "is_compound",
 ]
+
+#: Types whose content travels in ``data`` (MISP's ``typeIsAttachment``).
+ATTACHMENT_TYPES: frozenset[str] = frozenset({"attachment", "malware-sample"})
 
 #: Types MISP never correlates on (``MispAttribute::NON_CORRELATING_TYPES``): their values
 #: are too generic (a port, a boolean, a comment) for a match to mean anything.

@@ -41,6 +41,8 @@ class AttributeDraft:
     tags: list[TagRef] = field(default_factory=list)
     #: The CP-ABE envelope (JSON text) of a protected value; ``value1`` is then its marker.
     envelope: str | None = None
+    #: The content of an attachment or malware-sample, as sent (stored outside the database).
+    data: bytes | None = None
 
     @property
     def value(self) -> str:

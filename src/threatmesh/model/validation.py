@@ -35,7 +35,25 @@ _NOT_BANK_RE = re.compile(r"[^0-9A-Z]+")
 _DIGITS_RE = re.compile(r"[0-9]+")
 _ALNUM_RE = re.compile(r"[a-zA-Z0-9]+")
 _UPPER_HEX_RE = re.compile(r"[0-9A-F]+")
-_CVE_RE = re.compile(r"CVE-[0-9]{4}-[0-9]{4,}")
+# The identifiers MISP's ``vulnerability`` type takes since 2.5 (CVE, GCVE, GHSA, PYSEC,
+# vendor advisories...), case-insensitive, as PyMISP's port of MISP's rule lists them
+# (pymisp/tools/attributevalidationtool.py); MISP 2.4 took CVE ids only.
+_VULNERABILITY_RE = re.compile(
+    "|".join((
+        r"CVE-[0-9]{4}-[0-9]{4,}", r"GCVE-[0-9]+-[0-9]{4}-[0-9]+", r"fkie_cve-[0-9]{4}-[0-9]{4,}",
+        r"ghsa-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}", r"pysec-[0-9]{4}-[0-9]{2,5}",
+        r"gsd-[0-9]{4}-[0-9]{4,5}", r"mal-[0-9]{4}-[0-9]+", r"wid-sec-w-[0-9]{4}-[0-9]{4}",
+        r"ncsc-[0-9]{4}-[0-9]{4}", r"ssa-[0-9]{6}", r"rh(?:ba|ea|sa)-[0-9]{4}:[0-9]{4,}",
+        r"ics(?:ma|a)-[0-9]{2}-[0-9]{3}-[0-9]{2}", r"va-[0-9]{2}-[0-9]{3}-[0-9]{2}",
+        r"cisco-sa(?:-[a-z0-9_]+)+", r"sca-[0-9]{4}-[0-9]{4,}", r"nn-[0-9]{4}[:_][0-9]-[0-9]{2}",
+        r"oxas-adv-[0-9]{4}-[0-9]{4}", r"msrc_cve-[0-9]{4}-[0-9]{4,}", r"var-[0-9]{6}-[0-9]{4}",
+        r"jvndb-[0-9]{4}-[0-9]{6}", r"ts-[0-9]{4}-[0-9]{4}",
+        r"(?:open)?suse-su-[0-9]{4}:[0-9]{4,}-[0-9]",
+        r"cnvd-[0-9]{4}-[0-9]{5}", r"certfr-[0-9]{4}-avi-[0-9]{4}", r"certfr-[0-9]{4}-ale-[0-9]{3}",
+    )),
+    re.ASCII | re.IGNORECASE,  # ASCII: no Unicode case folding (the Kelvin sign is not K)
+)  # fmt: skip
+_CVE_PREFIXES = frozenset({"cve", "gcve"})
 _CWE_RE = re.compile(r"CWE-[0-9]+")
 # Hash formats MISP checks loosely: TLSH is "t" and/or more than 35 hex digits; telfhash
 # is checked for length only, impfuzzy for a numeric import count.
@@ -114,6 +132,15 @@ def _http_method(value: str) -> str | None:
 def _vulnerability_id(value: str) -> str:
     # MISP turns an en dash (a frequent copy-paste artefact) into a hyphen.
     return r.ascii_upper(value.replace("\u2013", "-"))
+
+
+def _vulnerability(value: str) -> str | None:
+    """MISP 2.5: CVE and GCVE ids are upper-cased, other ids kept as sent. Deviation:
+    MISP upper-cases ``cve-`` only when written in lower case; we also do ``Cve-``."""
+    value = value.replace("\u2013", "-")
+    if r.ascii_lower(value.partition("-")[0]) in _CVE_PREFIXES:
+        value = r.ascii_upper(value)
+    return value if _VULNERABILITY_RE.fullmatch(value) else None
 
 
 def _digits_only(value: str) -> str:
@@ -250,7 +277,7 @@ def _text_checks() -> dict[str, _Entry]:
     checks: dict[str, _Entry] = {
         "http-method": (_http_method, "expected an HTTP method such as GET"),
         "hex": (_matching(_UPPER_HEX_RE, r.ascii_upper), "expected hexadecimal characters"),
-        "vulnerability": (_matching(_CVE_RE, _vulnerability_id), "expected CVE-YYYY-NNNN"),
+        "vulnerability": (_vulnerability, "expected a CVE, GHSA or other advisory id"),
         "weakness": (_matching(_CWE_RE, _vulnerability_id), "expected CWE-N"),
         "datetime": (r.date_time, "expected an ISO 8601 date and time"),
         "size-in-bytes": (_unsigned, "expected a whole number >= 0"),
@@ -303,6 +330,13 @@ def _dispatch() -> dict[str, tuple[Rule, str, bool]]:
         "domain|ip": (r.domain_ip, "expected a domain and an IP, e.g. example.com|192.0.2.1"),
         "hostname|port": (r.hostname_port, "expected a host and a port, e.g. example.com|443"),
         "regkey|value": (lambda v: None if "\n" in v else _compound(v), _COMPOUND),
+        # Deviation: MISP takes any ``a|b`` here (it computes the MD5 itself when it gets
+        # the sample with ``encrypt``); a second part that is not an MD5 would break
+        # whatever reads the sample back by its hash, so we refuse it.
+        "malware-sample": (
+            r.filename_rule(r.hex_check(32)),
+            "expected a file name and the sample's MD5, e.g. x.exe|<32 hexadecimal digits>",
+        ),
     }
     rules["ip-dst|port"] = rules["ip-src|port"]
     table: dict[str, tuple[Rule, str, bool]] = {}

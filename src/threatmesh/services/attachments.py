@@ -1,80 +1,80 @@
-"""Attachment data on the MISP API: taken out of requests, put back into event views.
+"""Attachment data on the MISP API: stored with the write, put back into event views.
 
 MISP clients send an attachment's content base64-encoded in the attribute's ``data``
 field (PyMISP does for ``attachment`` and ``malware-sample``), and read it back the same
-way from ``events/view``. The bytes live in an :class:`AttachmentStore`.
+way from ``events/view``. The parser decodes it into the attribute's draft, with the
+rest of the payload, so a refused request writes nothing, file or row. The use case
+then stores the bytes inside its write transaction, after the rows (whose unique UUIDs
+make the attribute ours), and :func:`saving` removes them again if the transaction
+fails. Stored bytes are never replaced: an edit may send the same content again (PyMISP
+sends back what ``events/view`` gave it), not different content.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import uuid
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from threatmesh.formats.fields import as_list
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from threatmesh.model.describe_types import ATTACHMENT_TYPES
+from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import Conflict, InvalidInput
 from threatmesh.storage.attachments import AttachmentStore
-
-TYPES = frozenset({"attachment", "malware-sample"})
-T = TypeVar("T")
+from threatmesh.storage.tables import attributes
 
 
-def _items(value: Any) -> list[Any]:
-    """The elements of a list field as the parser reads them (``formats.fields.as_list``);
-    anything else is left for the parser to refuse with its own message."""
-    try:
-        return as_list(value, "")
-    except InvalidInput:
-        return []
+class Files:
+    """The attachment files one write stores, so that they can be undone."""
 
+    def __init__(self, store: AttachmentStore | None) -> None:
+        self.store = store
+        self.written: list[str] = []
 
-def _attributes(payload: Any, path: str) -> Iterator[tuple[dict[str, Any], str]]:
-    if not isinstance(payload, dict):
-        return
-    for key in ("Event", "Object"):
-        if isinstance(payload.get(key), dict):
-            yield from _attributes(payload[key], f"{path}{key}.")
-    for i, attr in enumerate(_items(payload.get("Attribute"))):
-        if isinstance(attr, dict):
-            yield attr, f"{path}Attribute[{i}]"
-    if isinstance(payload.get("Object"), list):
-        for i, obj in enumerate(payload["Object"]):
-            yield from _attributes(obj, f"{path}Object[{i}].")
+    def save(self, drafts: Iterable[AttributeDraft]) -> None:
+        """Store the content the drafts carry (their rows are written already)."""
+        for draft in drafts:
+            if draft.data is not None:
+                self._save(draft.uuid, draft.data)
 
-
-def take_data(payload: Any) -> dict[str, bytes]:
-    """Remove and decode every attachment's ``data``; give UUIDs to those without one."""
-    blobs: dict[str, bytes] = {}
-    for attr, where in _attributes(payload, ""):
-        if attr.get("type") not in TYPES or not attr.get("data"):
-            continue
-        raw = attr.pop("data")
-        try:
-            data = base64.b64decode(str(raw), validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidInput(f"{where}.data: not valid base64") from None
-        attr.setdefault("uuid", str(uuid.uuid4()))
-        blobs[str(attr["uuid"])] = data
-    return blobs
-
-
-def write_with(store: AttachmentStore, payload: Any, write: Callable[[Any], T]) -> T:
-    """Store the payload's attachment data, then run ``write``; undo the files if it fails."""
-    blobs = take_data(payload)
-    written: list[str] = []
-    try:
-        for attribute_uuid, data in blobs.items():
+    def _save(self, attribute_uuid: str, data: bytes) -> None:
+        if self.store is None:
+            raise InvalidInput("Attachment data cannot be stored by this call.")
+        stored = self.store.get(attribute_uuid)
+        if stored is None:
             try:
-                store.put(attribute_uuid, data)
-            except FileExistsError:
-                raise Conflict(f"Attribute {attribute_uuid} already has attachment data") from None
-            written.append(attribute_uuid)
-        return write(payload)
+                self.store.put(attribute_uuid, data)
+            except FileExistsError:  # a concurrent write stored some first
+                stored = self.store.get(attribute_uuid)
+            else:
+                self.written.append(attribute_uuid)
+                return
+        if stored != data:  # the same bytes again: sent back as read (PyMISP's update_event)
+            raise Conflict(
+                f"Attribute {attribute_uuid} already has other attachment data; stored "
+                "attachments are not replaced (add a new attribute for new content)."
+            )
+
+    def undo(self) -> None:
+        """Remove what :meth:`save` stored (its transaction failed)."""
+        if self.store is not None:
+            for attribute_uuid in self.written:
+                self.store.remove(attribute_uuid)
+        self.written.clear()
+
+
+@contextmanager
+def saving(store: AttachmentStore | None) -> Iterator[Files]:
+    """Collect the files a write stores; remove them if the block fails, commit
+    included: enter it before the transaction (``with saving(s) as f, platform.write()``)."""
+    files = Files(store)
+    try:
+        yield files
     except BaseException:
-        for attribute_uuid in written:
-            store.remove(attribute_uuid)
+        files.undo()
         raise
 
 
@@ -83,9 +83,29 @@ def decorate(store: AttachmentStore, event: dict[str, Any]) -> dict[str, Any]:
     attrs = list(event.get("Attribute") or [])
     for obj in event.get("Object") or []:
         attrs.extend(obj.get("Attribute") or [])
+    decorate_attributes(store, attrs)
+    return event
+
+
+def decorate_attributes(store: AttachmentStore, attrs: Iterable[dict[str, Any]]) -> None:
+    """Add ``data`` (base64) to the attachment attributes among ``attrs``, in place."""
     for attr in attrs:
-        if attr.get("type") in TYPES:
+        if attr.get("type") in ATTACHMENT_TYPES:
             data = store.get(str(attr.get("uuid", "")))
             if data is not None:
                 attr["data"] = base64.b64encode(data).decode("ascii")
-    return event
+
+
+def uuids_of(conn: Connection, condition: sa.ColumnElement[bool]) -> list[str]:
+    """The UUIDs of the attachment attributes matching ``condition`` (read before they
+    are deleted, to :func:`forget` their files after the commit)."""
+    q = sa.select(attributes.c.uuid).where(condition, attributes.c.type.in_(ATTACHMENT_TYPES))
+    return list(conn.execute(q).scalars())
+
+
+def forget(store: AttachmentStore | None, attribute_uuids: Iterable[str]) -> None:
+    """Remove the files of attributes deleted for good (after the commit), as MISP's
+    ``MispAttribute::beforeDelete`` removes them from disk."""
+    if store is not None:
+        for attribute_uuid in attribute_uuids:
+            store.remove(attribute_uuid)

@@ -17,10 +17,11 @@ from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.model import access
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import notify, provenance
+from threatmesh.services import attachments, notify, provenance
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import acl, reads, search, writes
+from threatmesh.storage.attachments import AttachmentStore
 from threatmesh.storage.correlation import Source, correlate
 from threatmesh.storage.tables import attributes, events, ip_index
 
@@ -59,9 +60,15 @@ def view_attribute(platform: Platform, who: Identity, ref: str) -> dict[str, Any
 
 
 def add_attributes(
-    platform: Platform, who: Identity, event_ref: str, payload: Any
+    platform: Platform,
+    who: Identity,
+    event_ref: str,
+    payload: Any,
+    *,
+    store: AttachmentStore | None = None,
 ) -> list[dict[str, Any]]:
-    """``attributes/add/{event}``: one attribute or a list, all or nothing."""
+    """``attributes/add/{event}``: one attribute or a list, all or nothing (attachment
+    data into ``store``)."""
     items = as_list(
         payload.get("Attribute", payload) if isinstance(payload, dict) else payload, "Attribute"
     )
@@ -72,7 +79,7 @@ def add_attributes(
         parse_attribute(a, f"Attribute[{i}]" if len(items) > 1 else "Attribute", now=now)
         for i, a in enumerate(items)
     ]
-    with platform.write() as conn:
+    with attachments.saving(store) as files, platform.write() as conn:
         ev = get_visible(platform, conn, who, event_ref)
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add attributes to this event.")
@@ -89,6 +96,7 @@ def add_attributes(
             user_id=who.viewer.user_id,
         )
         ids = writes.insert_attributes(conn, ev["id"], drafts, tag_ids=tag_ids)
+        files.save(drafts)
         touch_event(conn, ev["id"], now)
         provenance.record_event_version(platform, conn, ev["id"], "content", who)
         notify.attributes_changed(conn, ids, "add")
@@ -114,13 +122,21 @@ def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -
     return row
 
 
-def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
-    """``attributes/edit``: fields not sent keep their value."""
+def edit_attribute(
+    platform: Platform,
+    who: Identity,
+    ref: str,
+    payload: Any,
+    *,
+    store: AttachmentStore | None = None,
+) -> dict[str, Any]:
+    """``attributes/edit``: fields not sent keep their value; attachment data sent is
+    stored if the attribute has none yet (stored content is never replaced)."""
     data = payload.get("Attribute", payload) if isinstance(payload, dict) else payload
     if not isinstance(data, dict):
         raise InvalidInput("Attribute: expected a JSON object")
     now = platform.now()
-    with platform.write() as conn:
+    with attachments.saving(store) as files, platform.write() as conn:
         old = _modifiable(platform, conn, who, ref)
         merged = misp_out.attribute(old) | {
             k: v for k, v in data.items() if k not in ("id", "event_id", "uuid")
@@ -135,19 +151,30 @@ def edit_attribute(platform: Platform, who: Identity, ref: str, payload: Any) ->
         conn.execute(attributes.update().where(attributes.c.id == old["id"]).values(**row))
         conn.execute(ip_index.delete().where(ip_index.c.attribute_id == old["id"]))
         writes.index_ips(conn, [(old["id"], draft)])
+        files.save([draft])
         touch_event(conn, old["event_id"], now)
         provenance.record_event_version(platform, conn, old["event_id"], "content", who)
         notify.attributes_changed(conn, [old["id"]], "edit")
     return view_attribute(platform, who, str(old["id"]))
 
 
-def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool) -> None:
-    """``attributes/delete``: soft (``deleted``) by default, hard on request."""
+def delete_attribute(
+    platform: Platform,
+    who: Identity,
+    ref: str,
+    *,
+    hard: bool,
+    store: AttachmentStore | None = None,
+) -> None:
+    """``attributes/delete``: soft (``deleted``) by default, hard on request (its
+    attachment file goes too)."""
     now = platform.now()
+    gone: list[str] = []
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
         notify.attributes_changed(conn, [row["id"]], "delete")  # before a hard delete
         if hard:
+            gone = attachments.uuids_of(conn, attributes.c.id == row["id"])
             conn.execute(attributes.delete().where(attributes.c.id == row["id"]))
         else:
             conn.execute(
@@ -157,6 +184,7 @@ def delete_attribute(platform: Platform, who: Identity, ref: str, *, hard: bool)
             )
         touch_event(conn, row["event_id"], now)
         provenance.record_event_version(platform, conn, row["event_id"], "content", who)
+    attachments.forget(store, gone)
 
 
 def _decorate(

@@ -9,18 +9,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_id, as_int, as_str
+from threatmesh.formats.fields import as_colour, as_id, as_int, as_str, as_timestamp
 from threatmesh.formats.misp_json import parse_object, unwrap
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services import notify, provenance
+from threatmesh.services import attachments, notify, provenance
 from threatmesh.services.attributes import find_attribute, touch_event
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.search_params import relative_time
 from threatmesh.storage import acl, reads, value_index, writes
+from threatmesh.storage.attachments import AttachmentStore
 from threatmesh.storage.tables import (
     attribute_tags,
     attributes,
@@ -32,11 +33,19 @@ from threatmesh.storage.tables import (
 )
 
 
-def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) -> dict[str, Any]:
-    """``objects/add/{event}``: the object and its attributes, in one transaction."""
+def add_object(
+    platform: Platform,
+    who: Identity,
+    event_ref: str,
+    payload: Any,
+    *,
+    store: AttachmentStore | None = None,
+) -> dict[str, Any]:
+    """``objects/add/{event}``: the object and its attributes (attachment data into
+    ``store``), in one transaction."""
     now = platform.now()
     draft = parse_object(unwrap(payload, "Object"), "Object", now=now)
-    with platform.write() as conn:
+    with attachments.saving(store) as files, platform.write() as conn:
         ev = get_visible(platform, conn, who, event_ref)
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add objects to this event.")
@@ -50,6 +59,7 @@ def add_object(platform: Platform, who: Identity, event_ref: str, payload: Any) 
             user_id=who.viewer.user_id,
         )
         (oid,) = writes.insert_objects(conn, ev["id"], [draft], tag_ids=tag_ids)
+        files.save(draft.attributes)
         touch_event(conn, ev["id"], now)
         provenance.record_event_version(platform, conn, ev["id"], "content", who)
         notify.object_changed(conn, oid, "add")
@@ -66,9 +76,18 @@ def _object_view(conn: Connection, oid: int) -> dict[str, Any]:
     return out
 
 
-def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) -> None:
-    """``objects/delete``: the object and its attributes (soft unless ``hard``)."""
+def delete_object(
+    platform: Platform,
+    who: Identity,
+    ref: str,
+    *,
+    hard: bool,
+    store: AttachmentStore | None = None,
+) -> None:
+    """``objects/delete``: the object and its attributes (soft unless ``hard``; a hard
+    delete removes their attachment files too)."""
     now = platform.now()
+    gone: list[str] = []
     oid = as_id(ref)
     cond = objects.c.id == oid if oid is not None else objects.c.uuid == ref.lower()
     with platform.write() as conn:
@@ -85,6 +104,7 @@ def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) ->
             raise Forbidden("You do not have permission to delete this object.")
         notify.object_changed(conn, row.id, "delete")  # before a hard delete
         if hard:
+            gone = attachments.uuids_of(conn, attributes.c.object_id == row.id)
             conn.execute(attributes.delete().where(attributes.c.object_id == row.id))
             conn.execute(objects.delete().where(objects.c.id == row.id))
         else:
@@ -98,6 +118,7 @@ def delete_object(platform: Platform, who: Identity, ref: str, *, hard: bool) ->
             )
         touch_event(conn, row.event_id, now)
         provenance.record_event_version(platform, conn, row.event_id, "content", who)
+    attachments.forget(store, gone)
 
 
 def attach_tag(
@@ -177,8 +198,8 @@ def add_sighting(
     kind = as_int(
         data.get("type", 0), "Sighting.type", allowed=frozenset(int(t) for t in SightingType)
     )
-    when = as_int(
-        data.get("timestamp") or data.get("date_sighting") or platform.now(), "Sighting.timestamp"
+    when = as_timestamp(
+        data.get("timestamp") or data.get("date_sighting"), "Sighting.timestamp", platform.now()
     )
     source = as_str(data.get("source") or "", "Sighting.source", max_len=255)
     with platform.write() as conn:
@@ -333,7 +354,7 @@ def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
     name = as_str(data.get("name"), "Tag.name", max_len=255).strip()
     if not name:
         raise InvalidInput("Tag.name: a tag needs a name")
-    colour = as_str(data.get("colour") or "#0088cc", "Tag.colour", max_len=7)
+    colour = as_colour(data.get("colour"), "Tag.colour") or "#0088cc"
     with platform.write() as conn:
         if conn.execute(sa.select(tags.c.id).where(tags.c.name == name)).first():
             raise Conflict(f"Tag {name!r} already exists.")

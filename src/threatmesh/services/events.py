@@ -14,11 +14,12 @@ from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import notify, provenance, reputation
+from threatmesh.services import attachments, notify, provenance, reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, search, writes
+from threatmesh.storage.attachments import AttachmentStore
 from threatmesh.storage.edits import apply_event_edit
-from threatmesh.storage.tables import events, sharing_groups
+from threatmesh.storage.tables import attributes, events, sharing_groups
 
 
 def facts(row: RowMapping) -> access.EventFacts:
@@ -88,9 +89,15 @@ _EVENT_BY_ID = reads.event_query().where(events.c.id == sa.bindparam("id"))
 
 
 def add_event(
-    platform: Platform, who: Identity, payload: Any, *, metadata: bool = False
+    platform: Platform,
+    who: Identity,
+    payload: Any,
+    *,
+    metadata: bool = False,
+    store: AttachmentStore | None = None,
 ) -> dict[str, Any]:
-    """``events/add``: validate everything, then write the event in one transaction."""
+    """``events/add``: validate everything (attachment data included), then write the
+    event in one transaction, its attachments into ``store``."""
     if not who.viewer.can("perm_add"):
         raise Forbidden("You do not have permission to add events.")
     draft = parse_event(payload, now=platform.now(), today=platform.today())
@@ -98,9 +105,23 @@ def add_event(
         draft.published = False
     if draft.published and not draft.publish_timestamp:
         draft.publish_timestamp = platform.now()
-    with platform.write() as conn:
+    with attachments.saving(store) as files, platform.write() as conn:
+        resolve_extends(platform, conn, who, draft)
         added = _insert_new(platform, conn, who, draft)
+        files.save(draft.all_attributes())
     return _view_added(platform, who, added, metadata=metadata)
+
+
+def resolve_extends(platform: Platform, conn: Connection, who: Identity, draft: EventDraft) -> None:
+    """An ``extends_uuid`` given as an event id becomes that event's UUID, as MISP's
+    ``Event::beforeValidate`` does; an id the user cannot see is refused exactly like
+    one that does not exist."""
+    if not draft.extends_uuid.isdigit():
+        return
+    try:
+        draft.extends_uuid = get_visible(platform, conn, who, draft.extends_uuid)["uuid"]
+    except NotFound:
+        raise InvalidInput(f"Event.extends_uuid: no event with id {draft.extends_uuid}") from None
 
 
 def _insert_new(
@@ -179,18 +200,25 @@ def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -
 
 
 def edit_event(
-    platform: Platform, who: Identity, ref: str, payload: Any, *, metadata: bool = False
+    platform: Platform,
+    who: Identity,
+    ref: str,
+    payload: Any,
+    *,
+    metadata: bool = False,
+    store: AttachmentStore | None = None,
 ) -> dict[str, Any]:
     """``events/edit``: update fields, add new content, update content by UUID."""
     draft = parse_event(payload, now=platform.now(), today=platform.today())
-    with platform.write() as conn:
+    with attachments.saving(store) as files, platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
         if draft.uuid != row["uuid"] and "uuid" in draft.present:
             raise InvalidInput("Event.uuid: the UUID of an event cannot change")
         draft.uuid = row["uuid"]
         check_sharing_groups(conn, who, [draft])
+        resolve_extends(platform, conn, who, draft)
         publish = draft.published and access.can_publish_event(who.viewer, facts(row))
-        apply_event_edit(
+        stale = apply_event_edit(
             conn,
             row,
             draft,
@@ -199,6 +227,7 @@ def edit_event(
             org_id=who.viewer.org_id,
             user_id=who.viewer.user_id,
         )
+        files.save(a for a in draft.all_attributes() if a.uuid not in stale)
         provenance.record_event_version(platform, conn, row["id"], "edit", who)
         notify.event(conn, row["id"], "edit")
         if publish:
@@ -206,14 +235,18 @@ def edit_event(
     return view_event(platform, who, str(row["id"]), metadata=metadata)
 
 
-def delete_event(platform: Platform, who: Identity, ref: str) -> int:
-    """``events/delete``: remove the event and everything in it."""
+def delete_event(
+    platform: Platform, who: Identity, ref: str, *, store: AttachmentStore | None = None
+) -> int:
+    """``events/delete``: remove the event and everything in it (attachment files too)."""
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
         provenance.record_event_version(platform, conn, row["id"], "delete", who)
         notify.event(conn, row["id"], "delete")  # before the rows go
+        files = attachments.uuids_of(conn, attributes.c.event_id == row["id"])
         conn.execute(events.delete().where(events.c.id == row["id"]))
-        return int(row["id"])
+    attachments.forget(store, files)
+    return int(row["id"])
 
 
 def set_published(platform: Platform, who: Identity, ref: str, published: bool) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_int, as_str, as_uuid
+from threatmesh.formats.fields import as_int, as_str, as_timestamp, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import NotFound
@@ -29,7 +29,7 @@ def _values(platform: Platform, payload: Any) -> dict[str, Any]:
     return {
         "attribute_uuid": as_uuid(data.get("attribute_uuid"), "Sighting.attribute_uuid"),
         "type": as_int(data.get("type", 0), "Sighting.type", allowed=kinds),
-        "date_sighting": as_int(data.get("timestamp") or platform.now(), "Sighting.timestamp"),
+        "date_sighting": as_timestamp(data.get("timestamp"), "Sighting.timestamp", platform.now()),
         "source": as_str(data.get("source") or "", "Sighting.source", max_len=255),
     }
 

@@ -63,8 +63,9 @@ def apply_event_edit(
     publish: bool,
     org_id: int,
     user_id: int,
-) -> None:
-    """Write ``draft`` over event ``row`` inside the caller's transaction."""
+) -> set[str]:
+    """Write ``draft`` over event ``row`` inside the caller's transaction. Returns the
+    UUIDs of the attributes left alone because the stored copy is newer."""
     event_id = row["id"]
     new = writes.event_row(draft)
     values: dict[str, Any] = {k: new[k] for k in _EVENT_FIELDS if k in draft.present}
@@ -85,9 +86,10 @@ def apply_event_edit(
             )
         )
         writes.set_event_tags(conn, event_id, draft.tags, tag_ids)
-    upsert_attributes(conn, event_id, draft.attributes, tag_ids=tag_ids, object_id=0)
-    upsert_objects(conn, event_id, draft.objects, tag_ids=tag_ids)
+    stale = upsert_attributes(conn, event_id, draft.attributes, tag_ids=tag_ids, object_id=0)
+    stale |= upsert_objects(conn, event_id, draft.objects, tag_ids=tag_ids)
     writes.recount_attributes(conn, event_id)
+    return stale
 
 
 def _existing(conn: Connection, table: sa.Table, uuids: Sequence[str]) -> dict[str, RowMapping]:
@@ -105,10 +107,11 @@ def upsert_attributes(
     *,
     tag_ids: dict[str, int],
     object_id: int,
-) -> None:
-    """Update the attributes ``drafts`` names by UUID and insert the others."""
+) -> set[str]:
+    """Update the attributes ``drafts`` names by UUID and insert the others; the UUIDs
+    of those not updated because the stored copy is newer."""
     known = _existing(conn, attributes, [a.uuid for a in drafts])
-    fresh = []
+    fresh, stale = [], set()
     for a in drafts:
         old = known.get(a.uuid)
         if old is None:
@@ -117,6 +120,7 @@ def upsert_attributes(
         if old["event_id"] != event_id:
             raise Conflict(f"Attribute {a.uuid} belongs to another event")
         if a.timestamp < old["timestamp"]:
+            stale.add(a.uuid)
             continue  # the stored copy is newer: MISP keeps it
         row = writes.attribute_row(event_id, a, object_id)
         if any(row[f] != old[f] for f in _ATTR_FIELDS):
@@ -141,14 +145,16 @@ def upsert_attributes(
                 ],
             )
     writes.insert_attributes(conn, event_id, fresh, tag_ids=tag_ids, object_id=object_id)
+    return stale
 
 
 def upsert_objects(
     conn: Connection, event_id: int, drafts: Sequence[ObjectDraft], *, tag_ids: dict[str, int]
-) -> None:
-    """Update objects by UUID (and their attributes), insert the new ones."""
+) -> set[str]:
+    """Update objects by UUID (and their attributes), insert the new ones; the UUIDs of
+    attributes left alone because the stored copy is newer."""
     known = _existing(conn, objects, [o.uuid for o in drafts])
-    fresh = []
+    fresh, stale = [], set()
     for o in drafts:
         old = known.get(o.uuid)
         if old is None:
@@ -169,5 +175,8 @@ def upsert_objects(
                     .where(attributes.c.object_id == old["id"])
                     .values(deleted=True)
                 )
-        upsert_attributes(conn, event_id, o.attributes, tag_ids=tag_ids, object_id=old["id"])
+        stale |= upsert_attributes(
+            conn, event_id, o.attributes, tag_ids=tag_ids, object_id=old["id"]
+        )
     writes.insert_objects(conn, event_id, fresh, tag_ids=tag_ids)
+    return stale

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
 
+from threatmesh.api.attachments import store_of
 from threatmesh.api.http import MispJSON, hard_delete, identify, json_body, platform_of
 from threatmesh.model import describe_types
 from threatmesh.services import attributes as svc
@@ -32,7 +33,7 @@ def add(
     body: Any = Depends(json_body),
 ) -> MispJSON:
     """Add one attribute (or a list: all or none) to an event."""
-    added = svc.add_attributes(platform_of(request), who, event_ref, body)
+    added = svc.add_attributes(platform_of(request), who, event_ref, body, store=store_of(request))
     many = isinstance(body, list) or (
         isinstance(body, dict) and isinstance(body.get("Attribute"), list)
     )
@@ -61,7 +62,8 @@ def edit(
     request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> MispJSON:
     """Change an attribute's fields (those not sent keep their value)."""
-    return MispJSON({"Attribute": svc.edit_attribute(platform_of(request), who, ref, body)})
+    edited = svc.edit_attribute(platform_of(request), who, ref, body, store=store_of(request))
+    return MispJSON({"Attribute": edited})
 
 
 @router.post("/attributes/delete/{ref}")
@@ -76,7 +78,7 @@ def delete(
 ) -> MispJSON:
     """Soft-delete an attribute (``hard: 1`` removes it)."""
     is_hard = hard_delete(hard, body)
-    svc.delete_attribute(platform_of(request), who, ref, hard=is_hard)
+    svc.delete_attribute(platform_of(request), who, ref, hard=is_hard, store=store_of(request))
     return MispJSON({"message": "Attribute deleted."})
 
 

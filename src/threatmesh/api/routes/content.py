@@ -15,8 +15,8 @@ from threatmesh.api.http import (
     named_params,
     platform_of,
 )
-from threatmesh.formats.fields import as_bool
-from threatmesh.formats.misp_json import unwrap
+from threatmesh.formats.fields import as_bool, as_str
+from threatmesh.formats.misp_json import MAX_NAME, unwrap
 from threatmesh.model.errors import InvalidInput
 from threatmesh.services import attachments
 from threatmesh.services import content as svc
@@ -35,10 +35,9 @@ def add_object(
 ) -> MispJSON:
     """Add an object (checked against its misp-objects template) to an event."""
     store = store_of(request)
-    obj = attachments.write_with(
-        store, body, lambda b: svc.add_object(platform_of(request), who, event_ref, b)
-    )
-    return MispJSON({"Object": attachments.decorate(store, obj)})
+    obj = svc.add_object(platform_of(request), who, event_ref, body, store=store)
+    attachments.decorate_attributes(store, obj.get("Attribute") or [])
+    return MispJSON({"Object": obj})
 
 
 @router.post("/objects/delete/{ref}")
@@ -53,7 +52,7 @@ def delete_object(
 ) -> MispJSON:
     """Soft-delete an object and its attributes (``hard: 1`` removes them)."""
     is_hard = hard_delete(hard, body)
-    svc.delete_object(platform_of(request), who, ref, hard=is_hard)
+    svc.delete_object(platform_of(request), who, ref, hard=is_hard, store=store_of(request))
     return MispJSON({"message": "Object deleted"})
 
 
@@ -64,7 +63,11 @@ def _tag_request(body: Any) -> tuple[str, str, bool]:
         raise InvalidInput(
             "Give the 'uuid' of an event or attribute and the 'tag' to attach or remove."
         )
-    return str(target), str(tag), as_bool(data.get("local", False), "local")
+    return (
+        as_str(target, "uuid", max_len=36),
+        as_str(tag, "tag", max_len=MAX_NAME),  # MISP's tags.name is a varchar(255)
+        as_bool(data.get("local", False), "local"),
+    )
 
 
 @router.post("/tags/attachTagToObject")

@@ -40,9 +40,7 @@ def add(
         # Pushed by a remote instance: MISP's sync semantics (attachments do not sync).
         return MispJSON({"Event": sync_api.receive_pushed(platform, who, body, metadata=metadata)})
     store = store_of(request)
-    event = attachments.write_with(
-        store, body, lambda b: svc.add_event(platform, who, b, metadata=metadata)
-    )
+    event = svc.add_event(platform, who, body, metadata=metadata, store=store)
     return MispJSON({"Event": attachments.decorate(store, event)})
 
 
@@ -84,14 +82,16 @@ def edit(
     if sync_serve.is_sync_user(who):
         event = sync_api.receive_pushed(platform, who, body, ref=ref, metadata=metadata)
         return MispJSON({"Event": event})
-    return MispJSON({"Event": svc.edit_event(platform, who, ref, body, metadata=metadata)})
+    store = store_of(request)
+    event = svc.edit_event(platform, who, ref, body, metadata=metadata, store=store)
+    return MispJSON({"Event": attachments.decorate(store, event)})
 
 
 @router.post("/events/delete/{ref}")
 @router.delete("/events/delete/{ref}")
 def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete an event and everything in it."""
-    event_id = svc.delete_event(platform_of(request), who, ref)
+    event_id = svc.delete_event(platform_of(request), who, ref, store=store_of(request))
     msg = "Event deleted."
     return MispJSON(
         {
