@@ -152,6 +152,15 @@ def _view_added(
         return event
 
 
+def deleted_options(mode: str) -> dict[str, bool]:
+    """:class:`~threatmesh.storage.reads.ReadOptions` for a ``deleted`` mode ("no",
+    "both", "only"). The access rules decide whose deleted content shows: the
+    viewer's own organisation's (``model.access.sees_deleted``)."""
+    if mode == "no":
+        return {}
+    return {"include_deleted": True, "only_deleted": mode == "only"}
+
+
 def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dict[str, Any]:
     """``events/view``: the event as the user may see it."""
     with platform.read() as conn:
