@@ -8,13 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.formats.misp_json import parse_event
+from threatmesh.formats.misp_json import parse_event, uuid_claims
 from threatmesh.model import access
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import notify, provenance, reputation
+from threatmesh.services import collisions, notify, provenance, reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, search, writes
 from threatmesh.storage.edits import apply_event_edit
@@ -98,7 +98,7 @@ def add_event(
         draft.published = False
     if draft.published and not draft.publish_timestamp:
         draft.publish_timestamp = platform.now()
-    with platform.write() as conn:
+    with collisions.reported(platform, uuid_claims(draft)), platform.write() as conn:
         added = _insert_new(platform, conn, who, draft)
     return _view_added(platform, who, added, metadata=metadata)
 
@@ -192,7 +192,11 @@ def edit_event(
 ) -> dict[str, Any]:
     """``events/edit``: update fields, add new content, update content by UUID."""
     draft = parse_event(payload, now=platform.now(), today=platform.today())
-    with platform.write() as conn:
+    with platform.read() as conn:
+        target = get_visible(platform, conn, who, ref)["id"]
+    # Content of this event is updated by UUID: only another event's UUIDs collide.
+    clashes = collisions.reported(platform, uuid_claims(draft), outside_event=target)
+    with clashes, platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
         if draft.uuid != row["uuid"] and "uuid" in draft.present:
             raise InvalidInput("Event.uuid: the UUID of an event cannot change")
