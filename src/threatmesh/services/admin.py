@@ -196,13 +196,16 @@ def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
     """``auth_keys/add/{user}``: an extra key for a user (own, or any for admins)."""
     with platform.write() as conn:
         user = directory.find_user(conn, who.viewer.user_id if user_ref == "me" else user_ref)
-        if user is None:
-            raise NotFound("Invalid user.")
-        if user["id"] != who.viewer.user_id and not (
-            who.viewer.site_admin
-            or (who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)
+        # A user the caller may not manage answers as one that does not exist (as
+        # users/view does): a 403 would confirm the id is taken.
+        if user is None or (
+            user["id"] != who.viewer.user_id
+            and not (
+                who.viewer.site_admin
+                or (who.viewer.can("perm_admin") and user["org_id"] == who.viewer.org_id)
+            )
         ):
-            raise Forbidden("You cannot create keys for this user.")
+            raise NotFound("Invalid user.")
         key = _issue_key(conn, user["id"], platform.now())
         return {
             "AuthKey": {
