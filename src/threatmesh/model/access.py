@@ -3,12 +3,12 @@
 These are the rules MISP applies in ``Event::createEventConditions``,
 ``Event::fetchEvent``, ``MispAttribute::buildConditions``, ``SharingGroup::authorizedIds``,
 ``ACLComponent::canModifyEvent``/``canPublishEvent``/``canModifyTag`` and
-``Sighting::createConditions`` (default sightings policy 0, "event owner"). Soft-deleted
-attributes and objects follow ``Event::fetchEvent``'s ``deleted`` option: only the
-event's owner organisation sees them (and site admins, and sync users, so that
-deletions propagate). The storage
-layer translates the same rules into SQL; the test suite checks the two against each
-other on random data, so this module is the reference.
+``Sighting::createConditions`` (default sightings policy 0, "event owner").
+Soft-deleted attributes and objects follow ``Event::fetchEvent``'s ``deleted`` option:
+only the event's owner organisation sees them (and site admins, and sync users, so
+that deletions propagate). The storage layer translates the same rules into SQL; the
+test suite checks the two against each other on random data, so this module is the
+reference.
 
 Ownership follows MISP: ``org_id`` is the *owner* (local) organisation of an event and
 sees everything in it; ``orgc_id`` is the *creator* organisation and governs who may
