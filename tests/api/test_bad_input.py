@@ -345,7 +345,8 @@ def test_failure_inside_the_transaction_rolls_everything_back(
     clash = {"type": "text", "value": "clash", "uuid": taken}
     with nothing_written(site.server):
         resp = admin.post("/events/add", json=event_body(*good_attributes(20), clash))
-    assert_error(resp, 409, "attributes")
+    body = assert_error(resp, 409, "Event.Attribute[21].uuid: a different attribute already")
+    assert "UNIQUE" not in body["message"] and "constraint" not in body["message"]
 
 
 def test_pymisp_sees_the_error_and_nothing_is_added(site: Site) -> None:

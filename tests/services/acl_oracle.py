@@ -5,6 +5,10 @@ A :class:`World` holds the facts of every event the test created; an :class:`Ora
 answers for one viewer: which events, objects and attributes it may see, and which
 correlations it may be shown. Content is identified by UUID (the test chooses them),
 so the expectations never depend on the ids the database hands out.
+
+Reads that list deleted content take a mode, as the ``deleted`` filter does: "no"
+(live content only, the default), "only" (deleted content only) or "both". Which
+deleted content a viewer may see at all is for the pure rules to say.
 """
 
 from __future__ import annotations
@@ -18,9 +22,15 @@ from threatmesh.model.validation import ip_range
 Span = tuple[bytes, bytes]
 
 
+def listed(deleted: bool, mode: str) -> bool:
+    """Whether content that is ``deleted`` (or not) is listed under a ``deleted`` mode."""
+    return mode == "both" or deleted == (mode == "only")
+
+
 @dataclass(frozen=True, slots=True)
 class AttributeFacts:
-    """An attribute as stored: where it lives, its values and its distribution."""
+    """An attribute as stored: where it lives, its values and its distribution (its
+    ``element`` carries ``deleted`` too)."""
 
     uuid: str
     event_uuid: str
@@ -35,7 +45,7 @@ class AttributeFacts:
 
 @dataclass(frozen=True, slots=True)
 class ObjectFacts:
-    """An object's own distribution (its attributes are in the event's list)."""
+    """An object's own distribution and deletion (its attributes are in the event's list)."""
 
     uuid: str
     element: access.ElementFacts
@@ -155,10 +165,10 @@ class Oracle:
             self.viewer, e.facts, o.element, unpublished_private=self.world.unpublished_private
         )
 
-    def sees_attribute(self, e: EventWorld, a: AttributeFacts) -> bool:
-        """``can_see_attribute`` (with its object's facts); deleted ones are never listed."""
+    def sees_attribute(self, e: EventWorld, a: AttributeFacts, deleted: str = "no") -> bool:
+        """``can_see_attribute`` (with its object's facts), listed under ``deleted``."""
         obj = None if a.object_uuid is None else e.object(a.object_uuid).element
-        return not a.deleted and access.can_see_attribute(
+        return listed(a.deleted, deleted) and access.can_see_attribute(
             self.viewer, e.facts, a.element, obj, unpublished_private=self.world.unpublished_private
         )
 
@@ -166,9 +176,20 @@ class Oracle:
         """UUIDs of the events ``events/index`` and ``events/restSearch`` return."""
         return frozenset(e.uuid for e in self.world.events if self.sees_event(e))
 
-    def visible_attributes(self) -> frozenset[str]:
+    def visible_attributes(self, deleted: str = "no") -> frozenset[str]:
         """UUIDs of the attributes ``attributes/restSearch`` returns."""
-        return frozenset(a.uuid for e, a in self.world.attributes() if self.sees_attribute(e, a))
+        return frozenset(
+            a.uuid for e, a in self.world.attributes() if self.sees_attribute(e, a, deleted)
+        )
+
+    def events_with_deleted(self) -> frozenset[str]:
+        """Events ``events/restSearch {"deleted": 1}`` returns: those with a deleted
+        attribute the viewer may see (another organisation's never count)."""
+        return frozenset(
+            e.uuid
+            for e in self.world.events
+            if any(self.sees_attribute(e, a, "only") for a in e.attributes)
+        )
 
     def related_attributes(self, e: EventWorld, src: AttributeFacts) -> frozenset[str]:
         """``RelatedAttribute`` of ``src``: visible correlating attributes of other events."""
@@ -185,21 +206,27 @@ class Oracle:
         by_uuid = {a.uuid: te.uuid for te, a in self.world.attributes()}
         return frozenset(by_uuid[t] for a in e.attributes for t in self.related_attributes(e, a))
 
-    def event_view(self, e: EventWorld) -> EventView:
-        """What ``events/view`` shows of ``e`` (which must be visible)."""
+    def event_view(self, e: EventWorld, deleted: str = "no") -> EventView:
+        """What ``events/view`` shows of ``e`` (which must be visible) under ``deleted``:
+        objects and attributes are filtered alike, so an attribute whose object is not
+        listed is not shown."""
         objects = {
             o.uuid: frozenset(
                 a.uuid
                 for a in e.attributes
-                if a.object_uuid == o.uuid and self.sees_attribute(e, a)
+                if a.object_uuid == o.uuid and self.sees_attribute(e, a, deleted)
             )
             for o in e.objects
-            if self.sees_object(e, o)
+            if self.sees_object(e, o) and listed(o.element.deleted, deleted)
         }
         top = frozenset(
-            a.uuid for a in e.attributes if a.object_uuid is None and self.sees_attribute(e, a)
+            a.uuid
+            for a in e.attributes
+            if a.object_uuid is None and self.sees_attribute(e, a, deleted)
         )
-        return EventView(top, objects, self.related_events(e))
+        # Deleted attributes never correlate: with only those shown, nothing relates.
+        related = frozenset() if deleted == "only" else self.related_events(e)
+        return EventView(top, objects, related)
 
     def attributes_with_value(self, value: str) -> frozenset[str]:
         """Visible attributes an ``attributes/restSearch`` on ``value`` returns."""

@@ -1,12 +1,14 @@
 """Access control end to end: every read returns exactly what MISP's rules allow.
 
 Random worlds of organisations, sharing groups and events (with random distributions
-on events, objects and attributes, and values shared across events so that they
-correlate) are written through the REST API of a live server; then, for every user,
-``events/view``, ``events/index``, ``events/restSearch`` and ``attributes/restSearch``
-(with correlations) are compared with :mod:`tests.services.acl_oracle`, which applies
-the pure rules of :mod:`threatmesh.model.access`. Any difference is a leak or a
-missing item. Example-based tests at the end pin the trickiest rules by hand.
+on events, objects and attributes, values shared across events so that they
+correlate, and soft-deleted attributes and objects) are written through the REST API
+of a live server; then, for every user, ``events/view``, ``events/index``,
+``events/restSearch``, ``attributes/restSearch`` (with correlations) and
+``attributes/view``, with and without MISP's ``deleted`` filter, are compared with
+:mod:`tests.services.acl_oracle`, which applies the pure rules of
+:mod:`threatmesh.model.access`. Any difference is a leak or a missing item.
+Example-based tests at the end pin the trickiest rules by hand.
 """
 
 from __future__ import annotations
@@ -177,6 +179,7 @@ class ObjectPlan:
     distribution: int
     group: int | None
     attributes: tuple[AttributePlan, ...]
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ def attribute_plans(draw: st.DrawFn, usable: Sequence[int], in_object: bool) -> 
 def object_plans(draw: st.DrawFn, usable: Sequence[int]) -> ObjectPlan:
     level, group = draw(distributions(ELEMENT_LEVELS, usable))
     attrs = draw(st.lists(attribute_plans(usable, True), min_size=1, max_size=2))
-    return ObjectPlan(level, group, tuple(attrs))
+    return ObjectPlan(level, group, tuple(attrs), draw(rarely()))
 
 
 @st.composite
@@ -314,7 +317,7 @@ def _attribute(
         p.type,
         value1,
         value2,
-        access.ElementFacts(p.distribution, sg_id),
+        access.ElementFacts(p.distribution, sg_id, p.deleted),
         p.deleted,
         p.disable_correlation,
     )
@@ -332,11 +335,12 @@ def _object(
         "name": "domain-ip",
         "distribution": p.distribution,
         "sharing_group_id": sg_id or 0,
+        "deleted": p.deleted,
         "Attribute": [a for a, _ in pairs],
     }
     return (
         payload,
-        ObjectFacts(obj_uuid, access.ElementFacts(p.distribution, sg_id)),
+        ObjectFacts(obj_uuid, access.ElementFacts(p.distribution, sg_id, p.deleted)),
         [f for _, f in pairs],
     )
 
@@ -459,6 +463,49 @@ def check_value_search(member: Member, oracle: Oracle, value: str) -> None:
     )
 
 
+def check_deleted_views(member: Member, oracle: Oracle) -> None:
+    """``events/view`` with MISP's ``deleted``: ``deleted:1`` (named, live and deleted)
+    and ``{"deleted": [1]}`` (body, as PyMISP sends it: deleted only)."""
+    for e in oracle.world.events:
+        if not oracle.sees_event(e):
+            continue
+        both = member.api.call("GET", f"events/view/{e.uuid}/deleted:1")["Event"]
+        assert observed_view(both) == oracle.event_view(e, "both"), f"{member.label}: {e}"
+        only = member.api.call("POST", f"events/view/{e.uuid}", {"deleted": [1]})["Event"]
+        assert observed_view(only) == oracle.event_view(e, "only"), f"{member.label}: {e}"
+
+
+def check_deleted_searches(member: Member, oracle: Oracle) -> None:
+    """restSearch with ``deleted`` 1 (deleted only) and [0, 1] (both), on attributes and
+    on events (with 1, the events having a deleted attribute the user may see)."""
+    api = member.api
+    for mode, raw in (("only", 1), ("both", [0, 1])):
+        found = api.call("POST", "attributes/restSearch", {"deleted": raw})["response"]
+        got = {a["uuid"] for a in found["Attribute"]}
+        assert got == oracle.visible_attributes(mode), f"{member.label} deleted={raw}"
+    by_uuid = {e.uuid: e for e in oracle.world.events}
+    for mode, raw, selected in (
+        ("only", 1, oracle.events_with_deleted()),
+        ("both", [0, 1], oracle.visible_events()),
+    ):
+        body = {"deleted": raw, "includeCorrelations": 1}
+        events = api.call("POST", "events/restSearch", body)["response"]
+        got_events = {e["Event"]["uuid"]: observed_view(e["Event"]) for e in events}
+        want = {u: oracle.event_view(by_uuid[u], mode) for u in selected}
+        assert got_events == want, f"events/restSearch deleted={raw} for {member.label}"
+
+
+def check_attribute_views(member: Member, oracle: Oracle) -> None:
+    """``attributes/view`` of every attribute: the attribute, or 404 when hidden."""
+    for e, a in oracle.world.attributes():
+        r = member.api.request("GET", f"attributes/view/{a.uuid}")
+        if oracle.sees_attribute(e, a, "both"):
+            assert r.status_code == 200, f"{member.label} cannot view {a}: {r.text}"
+            assert r.json()["Attribute"]["uuid"] == a.uuid
+        else:
+            assert r.status_code == 404, f"{member.label} can view {a}: {r.text}"
+
+
 def check_member(
     member: Member, world: World, groups: Sequence[access.SharingGroupFacts], search_value: str
 ) -> None:
@@ -469,6 +516,9 @@ def check_member(
     check_event_search(member, oracle)
     check_attribute_search(member, oracle)
     check_value_search(member, oracle, search_value)
+    check_deleted_views(member, oracle)
+    check_deleted_searches(member, oracle)
+    check_attribute_views(member, oracle)
 
 
 # --- the property ---------------------------------------------------------------------

@@ -62,6 +62,13 @@ def _db_reason(exc: Exception) -> str:
     return "; ".join(line.strip() for line in str(orig).splitlines()[:2] if line.strip())
 
 
+#: A unique key refused a write the services did not explain (they name the request's
+#: element for UUIDs, ``services.collisions``). The database's text is not passed on:
+#: it names tables and constraints, and whose data holds the value is not the
+#: client's business.
+TAKEN = "Already exists: a UUID or name in the request is already used."
+
+
 async def _storage(request: Request, exc: Exception) -> MispJSON:
     """What the database refuses despite validation: a value it cannot store (out of
     range, NUL byte, too long) is a 400, a unique key already taken (a UUID used
@@ -74,8 +81,8 @@ async def _storage(request: Request, exc: Exception) -> MispJSON:
     # 23505: a unique key; 23P01: an exclusion constraint (attribute UUIDs on PostgreSQL).
     taken = getattr(orig, "sqlstate", None) in ("23505", "23P01")
     if taken or "UNIQUE constraint failed" in reason:
-        message = f"Already exists: {reason}"
-        return MispJSON(_body("Conflict", message, request), status_code=409)
+        log.info("unique key refused a write on %s: %s", request.url.path, reason)
+        return MispJSON(_body("Conflict", TAKEN, request), status_code=409)
     return await _unexpected(request, exc)
 
 

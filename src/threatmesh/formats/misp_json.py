@@ -371,24 +371,41 @@ def parse_event(raw: Any, *, now: int, today: dt.date, path: str = "Event") -> E
     return draft
 
 
+#: ``(kind, uuid, JSON path)``: an element of a payload and the UUID it comes with.
+UuidClaim = tuple[str, str, str]
+
+
+def object_uuid_claims(o: ObjectDraft, at: str) -> list[UuidClaim]:
+    """The UUIDs of an object (at JSON path ``at``), its attributes and references."""
+    return [
+        ("object", o.uuid, at),
+        *(("attribute", a.uuid, f"{at}.Attribute[{k}]") for k, a in enumerate(o.attributes)),
+        *(
+            ("object reference", r.uuid, f"{at}.ObjectReference[{k}]")
+            for k, r in enumerate(o.references)
+        ),
+    ]
+
+
+def uuid_claims(draft: EventDraft, path: str = "Event") -> list[UuidClaim]:
+    """The UUIDs of every attribute, object and object reference of ``draft``, in
+    payload order (kinds: "attribute", "object", "object reference")."""
+    out = [
+        ("attribute", a.uuid, f"{where(path, 'Attribute')}[{i}]")
+        for i, a in enumerate(draft.attributes)
+    ]
+    for j, o in enumerate(draft.objects):
+        out += object_uuid_claims(o, f"{where(path, 'Object')}[{j}]")
+    return out
+
+
 def _check_unique_uuids(draft: EventDraft, path: str) -> None:
     """One UUID per attribute, object and reference in a payload (each is stored once)."""
     seen: dict[tuple[str, str], str] = {}
-
-    def claim(kind: str, uuid: str, at: str) -> None:
+    for kind, uuid, at in uuid_claims(draft, path):
         first = seen.setdefault((kind, uuid), at)
         if first != at:
             raise InvalidInput(f"{at}.uuid: {uuid} is already the UUID of {first}")
-
-    for i, a in enumerate(draft.attributes):
-        claim("attribute", a.uuid, f"{where(path, 'Attribute')}[{i}]")
-    for j, o in enumerate(draft.objects):
-        at = f"{where(path, 'Object')}[{j}]"
-        claim("object", o.uuid, at)
-        for k, a in enumerate(o.attributes):
-            claim("attribute", a.uuid, f"{at}.Attribute[{k}]")
-        for k, r in enumerate(o.references):
-            claim("reference", r.uuid, f"{at}.ObjectReference[{k}]")
 
 
 def _event_tags(data: Mapping[str, Any]) -> list[Any]:

@@ -3,9 +3,12 @@
 These are the rules MISP applies in ``Event::createEventConditions``,
 ``Event::fetchEvent``, ``MispAttribute::buildConditions``, ``SharingGroup::authorizedIds``,
 ``ACLComponent::canModifyEvent``/``canPublishEvent``/``canModifyTag`` and
-``Sighting::createConditions`` (default sightings policy 0, "event owner"). The storage
-layer translates the same rules into SQL; the test suite checks the two against each
-other on random data, so this module is the reference.
+``Sighting::createConditions`` (default sightings policy 0, "event owner").
+Soft-deleted attributes and objects follow ``Event::fetchEvent``'s ``deleted`` option:
+only the event's owner organisation sees them (and site admins, and sync users, so
+that deletions propagate). The storage layer translates the same rules into SQL; the
+test suite checks the two against each other on random data, so this module is the
+reference.
 
 Ownership follows MISP: ``org_id`` is the *owner* (local) organisation of an event and
 sees everything in it; ``orgc_id`` is the *creator* organisation and governs who may
@@ -57,10 +60,12 @@ class EventFacts:
 
 @dataclass(frozen=True, slots=True)
 class ElementFacts:
-    """Distribution of an attribute or an object inside an event."""
+    """Distribution of an attribute or an object inside an event, and whether it is
+    soft-deleted."""
 
     distribution: int
     sharing_group_id: int | None
+    deleted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,25 @@ def element_distribution_allows(viewer: Viewer, element: ElementFacts) -> bool:
     )
 
 
+def sees_deleted(viewer: Viewer) -> bool:
+    """Whether ``viewer`` sees soft-deleted content of events it does not own.
+
+    MISP's ``Event::fetchEvent`` shows deleted attributes, objects and reports only
+    in the events of the user's own organisation, unless the role has ``perm_sync``
+    (a remote instance pulling, which must learn of deletions); site admins' role has
+    every permission. Deleted content is the owner's trash, not shared intelligence.
+    """
+    return viewer.site_admin or "perm_sync" in viewer.perms
+
+
+def element_allows(viewer: Viewer, element: ElementFacts) -> bool:
+    """Whether an attribute or object lets a viewer that does not own its event see it:
+    its own distribution allows it, and it is not deleted (unless :func:`sees_deleted`)."""
+    if element.deleted and not sees_deleted(viewer):
+        return False
+    return element_distribution_allows(viewer, element)
+
+
 def can_see_attribute(
     viewer: Viewer,
     event: EventFacts,
@@ -121,9 +145,9 @@ def can_see_attribute(
         return False
     if viewer.site_admin or event.org_id == viewer.org_id:
         return True
-    if not element_distribution_allows(viewer, attribute):
+    if not element_allows(viewer, attribute):
         return False
-    return obj is None or element_distribution_allows(viewer, obj)
+    return obj is None or element_allows(viewer, obj)
 
 
 def can_see_object(
@@ -134,7 +158,7 @@ def can_see_object(
         return False
     if viewer.site_admin or event.org_id == viewer.org_id:
         return True
-    return element_distribution_allows(viewer, obj)
+    return element_allows(viewer, obj)
 
 
 def can_modify_event(viewer: Viewer, event: EventFacts) -> bool:

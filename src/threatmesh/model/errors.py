@@ -12,6 +12,7 @@ handler, to MISP's ``{"name", "message", "url"}`` error body::
     ├── NotFound (404)              does not exist, or the user may not see it
     ├── MethodNotAllowed (405)
     ├── Conflict (409)              duplicate UUID, name already taken
+    │   └── UuidTaken (409)         new content's UUID used by other content
     └── PayloadTooLarge (413)       request body over the configured limit
 
 ``NotFound`` is deliberately also used for objects that exist but are invisible to
@@ -80,6 +81,19 @@ class Conflict(ThreatmeshError):
 
     status = 409
     name = "Conflict"
+
+
+class UuidTaken(Conflict):
+    """New content (an attribute, object or object reference) comes with a UUID that
+    other content already has. The message names the request's own element (``at``,
+    its JSON path) and never the other one: that may be content the user cannot see,
+    and "hidden" must read as "somewhere else" whether it is or not."""
+
+    def __init__(self, kind: str, uuid: str, at: str = "") -> None:
+        where = f"{at}.uuid" if at else f"{kind} {uuid}"
+        super().__init__(f"{where}: a different {kind} already uses this UUID")
+        self.kind = kind
+        self.uuid = uuid
 
 
 class PayloadTooLarge(ThreatmeshError):

@@ -40,6 +40,7 @@ def element_facts(element: Mapping[str, Any]) -> ElementFacts:
     return ElementFacts(
         distribution=_int(element.get("distribution"), 5),
         sharing_group_id=_int(element.get("sharing_group_id")),
+        deleted=element.get("deleted") is True,
     )
 
 

@@ -15,9 +15,9 @@ from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id, as_list
 from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.model import access
-from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import attachments, notify, provenance
+from threatmesh.services import attachments, collisions, notify, provenance
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import acl, reads, search, writes
@@ -75,20 +75,18 @@ def add_attributes(
     if not items:
         raise InvalidInput("Attribute: nothing to add")
     now = platform.now()
-    drafts = [
-        parse_attribute(a, f"Attribute[{i}]" if len(items) > 1 else "Attribute", now=now)
-        for i, a in enumerate(items)
-    ]
-    with attachments.saving(store) as files, platform.write() as conn:
+    paths = [f"Attribute[{i}]" if len(items) > 1 else "Attribute" for i in range(len(items))]
+    drafts = [parse_attribute(a, at, now=now) for a, at in zip(items, paths, strict=True)]
+    claims = [("attribute", d.uuid, at) for d, at in zip(drafts, paths, strict=True)]
+    with (
+        collisions.reported(platform, claims),
+        attachments.saving(store) as files,
+        platform.write() as conn,
+    ):
         ev = get_visible(platform, conn, who, event_ref)
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add attributes to this event.")
         check_sharing_groups(conn, who, drafts)
-        taken = conn.execute(
-            sa.select(attributes.c.uuid).where(attributes.c.uuid.in_([d.uuid for d in drafts]))
-        ).first()
-        if taken:
-            raise Conflict(f"Attribute.uuid: {taken[0]} already exists")
         tag_ids = writes.ensure_tags(
             conn,
             [t for d in drafts for t in d.tags],

@@ -10,12 +10,12 @@ from sqlalchemy.engine import Connection
 
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_colour, as_id, as_int, as_str, as_timestamp
-from threatmesh.formats.misp_json import parse_object, unwrap
+from threatmesh.formats.misp_json import object_uuid_claims, parse_object, unwrap
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services import attachments, notify, provenance
+from threatmesh.services import attachments, collisions, notify, provenance
 from threatmesh.services.attributes import find_attribute, touch_event
 from threatmesh.services.events import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -45,12 +45,15 @@ def add_object(
     ``store``), in one transaction."""
     now = platform.now()
     draft = parse_object(unwrap(payload, "Object"), "Object", now=now)
-    with attachments.saving(store) as files, platform.write() as conn:
+    claims = object_uuid_claims(draft, "Object")
+    with (
+        collisions.reported(platform, claims),
+        attachments.saving(store) as files,
+        platform.write() as conn,
+    ):
         ev = get_visible(platform, conn, who, event_ref)
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add objects to this event.")
-        if conn.execute(sa.select(objects.c.id).where(objects.c.uuid == draft.uuid)).first():
-            raise Conflict(f"Object.uuid: {draft.uuid} already exists")
         check_sharing_groups(conn, who, [draft])
         tag_ids = writes.ensure_tags(
             conn,
@@ -91,10 +94,11 @@ def delete_object(
     oid = as_id(ref)
     cond = objects.c.id == oid if oid is not None else objects.c.uuid == ref.lower()
     with platform.write() as conn:
+        visible = acl.event_visible(who.viewer, unpublished_private=platform.unpublished_private)
         q = (
             sa.select(objects.c.id, objects.c.event_id)
             .join(events, events.c.id == objects.c.event_id)
-            .where(cond, acl.event_visible(who.viewer), acl.object_visible_in_event(who.viewer))
+            .where(cond, visible, acl.object_visible_in_event(who.viewer))
         )
         row = conn.execute(q).first()
         if row is None:
@@ -179,11 +183,19 @@ def _tag_id(conn: Connection, who: Identity, ref: TagRef, *, create: bool) -> in
 def _tag_target(
     platform: Platform, conn: Connection, who: Identity, target: str
 ) -> tuple[str, Any, int]:
+    """MISP's ``TagsController::__findObjectByUuid``: the visible event with that UUID,
+    else the visible attribute, else "Invalid Target." (the same for a UUID that is
+    unknown and one the user may not see)."""
     ref = target.strip().lower()
-    row = conn.execute(sa.select(events.c.id).where(events.c.uuid == ref)).first()
-    if row is not None:
-        return "event", get_visible(platform, conn, who, ref), 0
-    attr = find_attribute(platform, conn, who, ref)
+    if len(ref) == 36:
+        upp = platform.unpublished_private
+        row = reads.find_event_row(conn, who.viewer, ref, unpublished_private=upp)
+        if row is not None:
+            return "event", row, 0
+    try:
+        attr = find_attribute(platform, conn, who, ref)
+    except NotFound:
+        raise NotFound("Invalid Target.") from None
     return "attribute", get_visible(platform, conn, who, str(attr["event_id"])), int(attr["id"])
 
 

@@ -8,13 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.formats.misp_json import parse_event
+from threatmesh.formats.misp_json import parse_event, uuid_claims
 from threatmesh.model import access
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.query import Query
-from threatmesh.services import attachments, notify, provenance, reputation
+from threatmesh.services import attachments, collisions, notify, provenance, reputation
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage import directory, reads, search, writes
 from threatmesh.storage.attachments import AttachmentStore
@@ -105,7 +105,11 @@ def add_event(
         draft.published = False
     if draft.published and not draft.publish_timestamp:
         draft.publish_timestamp = platform.now()
-    with attachments.saving(store) as files, platform.write() as conn:
+    with (
+        collisions.reported(platform, uuid_claims(draft)),
+        attachments.saving(store) as files,
+        platform.write() as conn,
+    ):
         resolve_extends(platform, conn, who, draft)
         added = _insert_new(platform, conn, who, draft)
         files.save(draft.all_attributes())
@@ -173,6 +177,15 @@ def _view_added(
         return event
 
 
+def deleted_options(mode: str) -> dict[str, bool]:
+    """:class:`~threatmesh.storage.reads.ReadOptions` for a ``deleted`` mode ("no",
+    "both", "only"). The access rules decide whose deleted content shows: the
+    viewer's own organisation's (``model.access.sees_deleted``)."""
+    if mode == "no":
+        return {}
+    return {"include_deleted": True, "only_deleted": mode == "only"}
+
+
 def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dict[str, Any]:
     """``events/view``: the event as the user may see it."""
     with platform.read() as conn:
@@ -210,7 +223,11 @@ def edit_event(
 ) -> dict[str, Any]:
     """``events/edit``: update fields, add new content, update content by UUID."""
     draft = parse_event(payload, now=platform.now(), today=platform.today())
-    with attachments.saving(store) as files, platform.write() as conn:
+    with platform.read() as conn:
+        target = get_visible(platform, conn, who, ref)["id"]
+    # Content of this event is updated by UUID: only another event's UUIDs collide.
+    clashes = collisions.reported(platform, uuid_claims(draft), outside_event=target)
+    with clashes, attachments.saving(store) as files, platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
         if draft.uuid != row["uuid"] and "uuid" in draft.present:
             raise InvalidInput("Event.uuid: the UUID of an event cannot change")

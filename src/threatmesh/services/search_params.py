@@ -84,6 +84,23 @@ def _deleted(raw: Any) -> str:
     raise InvalidInput(f"deleted: {raw!r} is not 0, 1 or [0, 1]")
 
 
+def view_deleted(raw: Any) -> str:
+    """``deleted`` of ``events/view`` (named parameter or body), as MISP's
+    ``EventsController::view`` reads it: absent or 0, live content ("no"); 1 or true,
+    live and deleted ("both"); 2, deleted only ("only"); a list, the states it names.
+    (restSearch reads 1 as "only", see :func:`parse_query`.)"""
+    if isinstance(raw, list):
+        states = {as_int(v, "deleted[]", allowed=frozenset({0, 1})) for v in raw}
+        return {frozenset({1}): "only", frozenset({0, 1}): "both"}.get(frozenset(states), "no")
+    if raw in (None, "", False, 0, "0", "false"):
+        return "no"
+    if raw in (True, 1, "1", "true"):
+        return "both"
+    if raw in (2, "2", "only"):
+        return "only"
+    raise InvalidInput(f"deleted: {raw!r} is not 0, 1, 2 or a list of 0 and 1")
+
+
 def _flag(params: Mapping[str, Any], *names: str) -> bool:
     for n in names:
         if params.get(n) not in (None, ""):

@@ -8,6 +8,7 @@ recent reputation scores.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from threatmesh.privacy.authz import resources
 from threatmesh.privacy.authz.tickets import TicketService
 from threatmesh.privacy.authz.tokens import TokenService, key_from_json, key_to_json, new_key
 from threatmesh.privacy.provenance.chain import Signer
@@ -71,6 +73,16 @@ class Trust:
     def tickets(self, conn: Connection, now: int) -> TicketService:
         """The permission-ticket issuer/verifier (the RPT key, the ticket audience)."""
         return TicketService(self.tokens(conn, now).key, self.issuer.rstrip("/"))
+
+    def unknown_resource_id(self, conn: Connection, now: int, event_uuid: str) -> str:
+        """The resource id a challenge names for an event that does not exist (see
+        :mod:`threatmesh.privacy.authz.resources`), from a key kept with the others."""
+
+        def make() -> tuple[str, str]:
+            return "hmac-sha256", secrets.token_hex(32)
+
+        key: bytes = self._key(conn, resources.KEY_PURPOSE, make, bytes.fromhex, now)
+        return resources.unknown_event_resource_id(key, event_uuid)
 
     def purge_due(self) -> bool:
         """Whether redeemed tickets are due a purge (at most once per ticket lifetime

@@ -4,7 +4,10 @@ read, and the discovery document (the authorization server's token endpoint is i
 
 A request for a protected resource without a valid RPT is answered with a permission
 ticket registered for that resource and scope (:class:`UmaChallenge`, which the API
-turns into ``401 WWW-Authenticate: UMA realm=..., as_uri=..., ticket=...``).
+turns into ``401 WWW-Authenticate: UMA realm=..., as_uri=..., ticket=...``). A request
+for an event that does not exist gets the same challenge, with a ticket for a resource
+id no grant can redeem (``privacy.authz.resources``): the resource server does not
+tell an unauthenticated caller which UUIDs exist.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.formats.fields import as_uuid
 from threatmesh.model.access import Viewer
 from threatmesh.model.errors import Forbidden, InvalidInput, NotFound, ThreatmeshError
 from threatmesh.privacy.authz.policy import EVENT_SCOPES
@@ -114,42 +118,55 @@ def new_ticket(platform: Platform, conn: Connection, rsid: str, scopes: Sequence
     )
 
 
-def event_row(conn: Connection, event_uuid: str) -> RowMapping:
-    """The event (with ``event_rsid``, its resource's public id if registered) or 404."""
-    ref = event_uuid.strip().lower()
-    if len(ref) != 36:
-        raise InvalidInput(f"{event_uuid!r} is not an event UUID")
-    row = uma_store.event_with_resource(conn, ref)
-    if row is None:
-        raise NotFound("Invalid event.")
-    return row
+def event_uuid_of(raw: str) -> str:
+    """A protected event's UUID from its path, or 400 when it is not a UUID."""
+    return as_uuid(raw.strip(), "event UUID")
+
+
+def event_row(conn: Connection, event_uuid: str) -> RowMapping | None:
+    """The event (with ``event_rsid``, its resource's public id if registered), or None."""
+    return uma_store.event_with_resource(conn, event_uuid_of(event_uuid))
 
 
 def _challenge(
-    platform: Platform, conn: Connection, row: RowMapping, scope: str, error: str | None, why: str
+    platform: Platform,
+    conn: Connection,
+    target: tuple[str, RowMapping | None],
+    scope: str,
+    error: str | None,
+    why: str,
 ) -> UmaChallenge:
-    # Registering the event's resource on first use is the only write (idempotent, in
-    # autocommit); the ticket itself is signed, not stored.
-    rsid = row["event_rsid"] or event_resource(platform, conn, row)["resource_id"]
+    # Registering an existing event's resource on first use is the only write
+    # (idempotent, in autocommit); the ticket itself is signed, not stored. An event
+    # that does not exist gets a ticket for a resource that is never registered.
+    ref, row = target
+    if row is None:
+        rsid = platform.trust.unknown_resource_id(conn, platform.now(), ref)
+    else:
+        rsid = row["event_rsid"] or event_resource(platform, conn, row)["resource_id"]
     ticket = new_ticket(platform, conn, str(rsid), [scope])
     return UmaChallenge(why, ticket=ticket, as_uri=platform.trust.issuer.rstrip("/"), error=error)
 
 
 def authorize(
-    platform: Platform, conn: Connection, bearer: str | None, row: RowMapping, scope: str
-) -> Rpt:
-    """The RPT if it grants ``scope`` on the event ``row``, else a :class:`UmaChallenge`."""
+    platform: Platform, conn: Connection, bearer: str | None, event_uuid: str, scope: str
+) -> tuple[Rpt, RowMapping]:
+    """The RPT and the event if the RPT grants ``scope`` on the event ``event_uuid``,
+    else a :class:`UmaChallenge` (the same whether the event exists or not)."""
+    ref = event_uuid_of(event_uuid)
+    row = uma_store.event_with_resource(conn, ref)
+    target = (ref, row)
     if not bearer:
-        raise _challenge(platform, conn, row, scope, None, "An RPT is required.")
+        raise _challenge(platform, conn, target, scope, None, "An RPT is required.")
     try:
         rpt = platform.trust.tokens(conn, platform.now()).verify(bearer, now=platform.now())
     except ThreatmeshError as exc:
-        raise _challenge(platform, conn, row, scope, "invalid_token", exc.message) from None
-    rsid = row["event_rsid"]
-    if rsid is None or not rpt.allows(str(rsid), scope):
+        raise _challenge(platform, conn, target, scope, "invalid_token", exc.message) from None
+    rsid = row["event_rsid"] if row is not None else None
+    if row is None or rsid is None or not rpt.allows(str(rsid), scope):
         why = f"The RPT does not grant {scope!r}."
-        raise _challenge(platform, conn, row, scope, "insufficient_scope", why)
-    return rpt
+        raise _challenge(platform, conn, target, scope, "insufficient_scope", why)
+    return rpt, row
 
 
 def owner_viewer(platform: Platform, conn: Connection, org_id: int) -> Viewer:
@@ -167,8 +184,7 @@ def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> dict[
     requesting party whose RPT grants ``read``. Correlations and sightings are left
     out: they would show the requesting party other organisations' data."""
     with platform.read() as conn:
-        row = event_row(conn, event_uuid)
-        authorize(platform, conn, bearer, row, "read")
+        _rpt, row = authorize(platform, conn, bearer, event_uuid, "read")
         event = reads.load_event(
             conn, owner_viewer(platform, conn, int(row["org_id"])), row, _PROTECTED_READ
         )
@@ -179,13 +195,17 @@ def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> dict[
 def _owned_target(conn: Connection, who: Identity, kind: str, ref: str) -> str:
     """Check that ``who``'s organisation may register ``kind``/``ref``; return the ref."""
     if kind == "event":
+        # Only the creator organisation registers its events; any other event, visible
+        # or not, answers as one that does not exist.
         row = event_row(conn, ref)
-        if int(row["orgc_id"]) != who.viewer.org_id:
-            raise Forbidden("Only the event's creator organisation may register it.")
+        if row is None or int(row["orgc_id"]) != who.viewer.org_id:
+            raise NotFound(f"type event: no event {ref!r} created by your organisation")
         return str(row["uuid"])
     if kind == "sharing_group":
-        q = sa.select(sharing_groups.c.uuid).where(sharing_groups.c.uuid == ref.strip().lower())
-        if conn.execute(q).first() is None:
+        # A group the organisation cannot read answers as one that does not exist.
+        q = sa.select(sharing_groups.c.id).where(sharing_groups.c.uuid == ref.strip().lower())
+        sg_id = conn.execute(q).scalar()
+        if sg_id is None or not (who.viewer.site_admin or sg_id in who.viewer.sharing_group_ids):
             raise NotFound(f"type sharing_group: no sharing group {ref!r}")
         return ref.strip().lower()
     if kind == "tag":

@@ -6,7 +6,9 @@ permission ticket (and optionally pushed claims, a previous RPT to upgrade, extr
 producer's policies on the resource (and on the collections the event belongs to)
 are evaluated; the answer is an RPT, or an error of UMA 2.0 Grant section 3.3.6:
 ``invalid_grant`` (unknown, used or expired ticket), ``need_info`` (a policy needs a
-claim that was not pushed), ``request_denied``.
+claim that was not pushed), ``request_denied``. A genuine ticket for a resource that
+is not registered (the challenge for an event that does not exist) is denied and used
+up exactly as a ticket for an event no policy opens to the party.
 """
 
 from __future__ import annotations
@@ -155,14 +157,25 @@ def _record_grant(
 
 
 def _live_ticket(platform: Platform, conn: Connection, text: str) -> dict[str, Any]:
-    """The ticket's facts joined with its resource, if genuine, current and unredeemed."""
+    """The ticket's facts joined with its resource, if genuine, current and unredeemed
+    (``resource_id`` None: its resource is not registered)."""
     try:
         ticket = platform.trust.tickets(conn, platform.now()).verify(text, now=platform.now())
     except InvalidTicket as exc:
         raise GrantError("invalid_grant", 400, exc.message) from None
     resource = uma_store.unredeemed_resource(conn, ticket.resource_id, ticket_hash(text))
     if resource is None:
-        raise GrantError("invalid_grant", 400, REFUSED)
+        if uma_store.redeemed(conn, ticket_hash(text)):
+            raise GrantError("invalid_grant", 400, REFUSED)
+        return {
+            "resource_id": None,
+            "rsid": ticket.resource_id,
+            "owner_org_id": None,
+            "kind": "event",
+            "ref": "",
+            "scopes": orjson.dumps(sorted(ticket.scopes)).decode(),
+            "expires": ticket.expires,
+        }
     return {
         "resource_id": int(resource["id"]),
         "rsid": str(resource["resource_id"]),
@@ -179,16 +192,19 @@ def _grant(
 ) -> _Outcome:
     requested = _requested(ticket, form)
     party = _party(platform, conn, who, _claims(form))
-    if int(ticket["owner_org_id"]) == who.viewer.org_id:
+    if ticket["resource_id"] is None:
+        decision = Decision(frozenset())  # nothing is there: nobody is granted
+    elif int(ticket["owner_org_id"]) == who.viewer.org_id:
         decision = Decision(requested)  # the producer always reaches its own resources
     else:
         decision = decide(_policies(conn, ticket), party, requested)
     if not decision.granted and decision.required_claims:
         return _Outcome(decision)  # need_info: the ticket stays usable
+    pk = ticket["resource_id"]
     redeemed = uma_store.redeem_ticket(
         conn,
         ticket_hash=ticket_hash(form["ticket"]),
-        resource_pk=int(ticket["resource_id"]),
+        resource_pk=None if pk is None else int(pk),
         scopes=sorted(requested),
         expires=int(ticket["expires"]),
     )

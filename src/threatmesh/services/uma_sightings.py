@@ -16,7 +16,7 @@ from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import NotFound
 from threatmesh.services import provenance
 from threatmesh.services.platform import Platform
-from threatmesh.services.uma import authorize, event_row
+from threatmesh.services.uma import authorize
 from threatmesh.storage import directory, reads
 from threatmesh.storage.tables import attributes, events, sightings
 
@@ -40,7 +40,7 @@ def add_sighting(
     """Record the sighting; answers it as MISP shows sightings."""
     values = _values(platform, payload)
     with platform.read() as conn:  # a challenge's resource registration must persist
-        rpt = authorize(platform, conn, bearer, event_row(conn, event_uuid), SCOPE)
+        rpt, event = authorize(platform, conn, bearer, event_uuid, SCOPE)
     with platform.write() as conn:
         user = directory.find_user(conn, rpt.subject)
         if user is None or user["disabled"]:
@@ -49,7 +49,7 @@ def add_sighting(
             sa.select(attributes.c.id, attributes.c.event_id)
             .join(events, events.c.id == attributes.c.event_id)
             .where(
-                events.c.uuid == event_uuid.strip().lower(),
+                events.c.id == event["id"],
                 attributes.c.uuid == values["attribute_uuid"],
                 attributes.c.deleted.is_(False),
             )

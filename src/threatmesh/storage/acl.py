@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, FromClause
 
-from threatmesh.model.access import Viewer
+from threatmesh.model.access import Viewer, sees_deleted
 from threatmesh.model.enums import Distribution
 from threatmesh.storage.tables import events, objects
 
@@ -25,6 +25,13 @@ ADMIN_VIEWER = Viewer(0, 0, 0, True, frozenset(), frozenset())
 #: A stand-in for "any non-admin viewer" in statements built once and run for many:
 #: its organisation and sharing groups are bound at execution with :func:`params`.
 BOUND_VIEWER = Viewer(0, -1, 0, False, frozenset(), frozenset())
+#: The same for a sync user, who also sees other organisations' deleted content
+#: (:func:`threatmesh.model.access.sees_deleted`).
+BOUND_SYNC_VIEWER = Viewer(0, -1, 0, False, frozenset(), frozenset({"perm_sync"}))
+
+
+def _is_bound(viewer: Viewer) -> bool:
+    return viewer is BOUND_VIEWER or viewer is BOUND_SYNC_VIEWER
 
 
 def _group_list(viewer: Viewer) -> list[int]:
@@ -33,13 +40,13 @@ def _group_list(viewer: Viewer) -> list[int]:
 
 
 def _sg_ids(viewer: Viewer) -> list[int] | sa.BindParameter[list[int]]:
-    if viewer is BOUND_VIEWER:
+    if _is_bound(viewer):
         return sa.bindparam("acl_groups", expanding=True)
     return _group_list(viewer)
 
 
 def _org(viewer: Viewer) -> int | sa.BindParameter[int]:
-    return sa.bindparam("acl_org") if viewer is BOUND_VIEWER else viewer.org_id
+    return sa.bindparam("acl_org") if _is_bound(viewer) else viewer.org_id
 
 
 def params(viewer: Viewer) -> dict[str, object]:
@@ -51,9 +58,12 @@ def params(viewer: Viewer) -> dict[str, object]:
 
 
 def bound(viewer: Viewer) -> Viewer:
-    """The viewer to build a reusable statement for: :data:`ADMIN_VIEWER` or
-    :data:`BOUND_VIEWER` (run it with :func:`params` of the real viewer)."""
-    return ADMIN_VIEWER if viewer.site_admin else BOUND_VIEWER
+    """The viewer to build a reusable statement for: :data:`ADMIN_VIEWER`,
+    :data:`BOUND_SYNC_VIEWER` or :data:`BOUND_VIEWER` (run it with :func:`params` of
+    the real viewer)."""
+    if viewer.site_admin:
+        return ADMIN_VIEWER
+    return BOUND_SYNC_VIEWER if sees_deleted(viewer) else BOUND_VIEWER
 
 
 def event_visible(
@@ -74,14 +84,19 @@ def event_visible(
 
 
 def element_allows(viewer: Viewer, element: FromClause) -> ColumnElement[bool]:
-    """An attribute's or object's own distribution lets a non-owner see it."""
-    return sa.or_(
+    """An attribute or object lets a viewer that does not own its event see it: its
+    own distribution allows it, and it is not deleted (unless ``viewer`` sees deleted
+    content, :func:`threatmesh.model.access.sees_deleted`)."""
+    allowed = sa.or_(
         element.c.distribution.in_(_OPEN_ELEMENT),
         sa.and_(
             element.c.distribution == Distribution.SHARING_GROUP,
             element.c.sharing_group_id.in_(_sg_ids(viewer)),
         ),
     )
+    if sees_deleted(viewer):
+        return allowed
+    return sa.and_(element.c.deleted.is_(False), allowed)
 
 
 def object_visible_in_event(

@@ -23,7 +23,11 @@ from threatmesh.storage.tables import event_tags, object_references, objects, ta
 
 
 def _rows(
-    conn: Connection, viewer: Viewer, table: sa.Table, ids: Sequence[int], deleted: bool
+    conn: Connection,
+    viewer: Viewer,
+    table: sa.Table,
+    ids: Sequence[int],
+    opts: reads.ReadOptions,
 ) -> list[RowMapping]:
     ev = reads.EV
     visible = (
@@ -32,7 +36,15 @@ def _rows(
         else acl.object_visible_in_event(viewer, table, ev)
     )
     of_events = table.c.event_id.in_(ids)
-    return reads.visible_rows(conn, table, visible, ev, of_events, include_deleted=deleted)
+    return reads.visible_rows(
+        conn,
+        table,
+        visible,
+        ev,
+        of_events,
+        include_deleted=opts.include_deleted,
+        only_deleted=opts.only_deleted,
+    )
 
 
 def _event_tags(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
@@ -56,8 +68,8 @@ def _content(
 ) -> tuple[Content, Content]:
     """Top-level attributes and objects (with theirs and references), by event id."""
     ids = [r["id"] for r in rows]
-    attr_rows = _rows(conn, viewer, attrs, ids, opts.include_deleted)
-    obj_rows = _rows(conn, viewer, objects, ids, opts.include_deleted)
+    attr_rows = _rows(conn, viewer, attrs, ids, opts)
+    obj_rows = _rows(conn, viewer, objects, ids, opts)
     aids = [r["id"] for r in attr_rows]
     attr_tags = reads.tags_of_attributes(conn, aids)
     owners = {r["id"]: r["org_id"] for r in rows}

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
-from threatmesh.model.errors import Conflict
+from threatmesh.model.errors import UuidTaken
 from threatmesh.storage import writes
 from threatmesh.storage.tables import (
     attribute_tags,
@@ -118,7 +118,8 @@ def upsert_attributes(
             fresh.append(a)
             continue
         if old["event_id"] != event_id:
-            raise Conflict(f"Attribute {a.uuid} belongs to another event")
+            # Whose it is, and whether the user may see it, is not said.
+            raise UuidTaken("attribute", a.uuid)
         if a.timestamp < old["timestamp"]:
             stale.add(a.uuid)
             continue  # the stored copy is newer: MISP keeps it
@@ -161,7 +162,7 @@ def upsert_objects(
             fresh.append(o)
             continue
         if old["event_id"] != event_id:
-            raise Conflict(f"Object {o.uuid} belongs to another event")
+            raise UuidTaken("object", o.uuid)
         if o.timestamp >= old["timestamp"]:
             row = writes.object_row(event_id, o)
             conn.execute(

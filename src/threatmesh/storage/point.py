@@ -72,6 +72,8 @@ def point_select(admin: bool, unpublished_private: bool) -> sa.Select[Any]:
     a = attributes
     value = sa.bindparam("value", type_=a.c.value1.type)
     key = sa.bindparam("key", type_=a.c.value1_key.type)
+    # BOUND_VIEWER serves sync users too: this lookup never returns deleted attributes,
+    # the one thing they see more of (acl.BOUND_SYNC_VIEWER).
     viewer = acl.ADMIN_VIEWER if admin else acl.BOUND_VIEWER
     visible = acl.attribute_visible(viewer, a, events, unpublished_private=unpublished_private)
     # The page size is a literal: a generic plan then knows it as a custom plan would.

@@ -45,6 +45,10 @@ class ReadOptions:
     include_sightings: bool = True
     include_correlations: bool = True
     include_deleted: bool = False
+    #: With ``include_deleted``: the deleted attributes and objects only (MISP's
+    #: ``deleted: 2``, or ``[1]``). Whose deleted content a viewer sees is for
+    #: ``storage.acl`` to say (its owner's, see ``model.access.sees_deleted``).
+    only_deleted: bool = False
     correlation_cap: int = 20
     unpublished_private: bool = False
     #: MISP's ``metadata:1``: the event without its attributes and objects
@@ -248,11 +252,19 @@ def visible_rows(
     of_events: ColumnElement[bool],
     *,
     include_deleted: bool,
+    only_deleted: bool = False,
 ) -> list[RowMapping]:
     """Rows of ``table`` (attributes or objects) of the events ``of_events`` selects,
     passing ``visible`` (``ev`` is the event joined on ``table.event_id``), in id order."""
-    q = _rows_query(table, ev, of_events, visible, include_deleted=include_deleted)
+    q = _rows_query(table, ev, of_events, visible, _deleted_filter(include_deleted, only_deleted))
     return list(conn.execute(q).mappings())
+
+
+def _deleted_filter(include_deleted: bool, only_deleted: bool) -> bool | None:
+    """The value the ``deleted`` column must have (None: any)."""
+    if not include_deleted:
+        return False
+    return True if only_deleted else None
 
 
 def _rows_query(
@@ -260,12 +272,11 @@ def _rows_query(
     ev: FromClause,
     of_events: ColumnElement[bool],
     visible: ColumnElement[bool],
-    *,
-    include_deleted: bool,
+    deleted: bool | None,
 ) -> sa.Select[Any]:
     conds = [of_events, visible]
-    if not include_deleted:
-        conds.append(table.c.deleted.is_(False))
+    if deleted is not None:
+        conds.append(table.c.deleted.is_(deleted))
     return (
         sa.select(table)
         .select_from(table.join(ev, ev.c.id == table.c.event_id))
@@ -275,23 +286,24 @@ def _rows_query(
 
 
 @functools.cache
-def _event_rows_query(table: sa.Table, admin: bool, include_deleted: bool) -> sa.Select[Any]:
-    # Built once per shape and run with the event id and the viewer's facts bound:
-    # building the access predicates cost more than running the query.
-    viewer = acl.ADMIN_VIEWER if admin else acl.BOUND_VIEWER
+def _event_rows_query(table: sa.Table, viewer: Viewer, deleted: bool | None) -> sa.Select[Any]:
+    # Built once per shape and kind of viewer (``acl.bound``), run with the event id and
+    # the viewer's facts bound: building the access predicates cost more than running
+    # the query.
     if table is attributes:
         visible = acl.attribute_visible_in_event(viewer, table, EV)
     else:
         visible = acl.object_visible_in_event(viewer, table, EV)
     of_event = table.c.event_id == sa.bindparam("event_id")
-    return _rows_query(table, EV, of_event, visible, include_deleted=include_deleted)
+    return _rows_query(table, EV, of_event, visible, deleted)
 
 
 def _event_rows(
     conn: Connection, table: sa.Table, viewer: Viewer, ev_row: RowMapping, opts: ReadOptions
 ) -> list[RowMapping]:
     """Rows of ``table`` (attributes or objects) of event ``ev_row`` ``viewer`` may see."""
-    q = _event_rows_query(table, viewer.site_admin, opts.include_deleted)
+    deleted = _deleted_filter(opts.include_deleted, opts.only_deleted)
+    q = _event_rows_query(table, acl.bound(viewer), deleted)
     params = {"event_id": ev_row["id"], **acl.params(viewer)}
     return list(conn.execute(q, params).mappings())
 
@@ -386,9 +398,11 @@ def load_event(
         out.update(Attribute=top, ShadowAttribute=[], Object=objs, EventReport=[])
     event_tags_of = tags_of_event(conn, ev_row["id"]) if known is None else list(known.tags)
     out.update(Tag=event_tags_of, Galaxy=[], CryptographicKey=[])
+    # Deleted attributes never correlate: with only those shown, nothing relates.
+    correlated = not (ev_row["disable_correlation"] or opts.only_deleted)
     out["RelatedEvent"] = (
         _related_to(conn, viewer, ev_row["id"], attr_rows, opts)
-        if opts.include_correlations and not ev_row["disable_correlation"]
+        if opts.include_correlations and correlated
         else []
     )
     return out

@@ -279,4 +279,7 @@ def _has_attribute_filters(q: Query) -> bool:
         or q.object_name
         or q.to_ids is not None
         or q.timestamp != (None, None)
+        # MISP's events/restSearch {"deleted": 1}: events with deleted attributes (that
+        # the viewer may see: another organisation's never count).
+        or q.deleted == "only"
     )

@@ -54,12 +54,14 @@ uma_policies = sa.Table(
 )
 
 # Permission tickets; only a hash of the ticket is kept, and ``used`` makes them single-use.
+# ``resource_id`` is NULL for a ticket naming a resource that was never registered (a
+# challenge for an event that does not exist): it is used up like any other.
 uma_tickets = sa.Table(
     "uma_tickets",
     metadata,
     sa.Column("ticket_hash", sa.String(64), primary_key=True),
     sa.Column(
-        "resource_id", Id, sa.ForeignKey("uma_resources.id", ondelete="CASCADE"), nullable=False
+        "resource_id", Id, sa.ForeignKey("uma_resources.id", ondelete="CASCADE"), nullable=True
     ),
     sa.Column("scopes", sa.Text, nullable=False),
     sa.Column("expires", sa.BigInteger, nullable=False),

@@ -206,10 +206,23 @@ def unredeemed_resource(conn: Connection, resource_id: str, ticket_hash: str) ->
     return conn.execute(_UNREDEEMED, params).mappings().first()
 
 
+def redeemed(conn: Connection, ticket_hash: str) -> bool:
+    """Whether the ticket with this hash was redeemed already."""
+    q = sa.select(uma_tickets.c.ticket_hash).where(uma_tickets.c.ticket_hash == ticket_hash)
+    return conn.execute(q).first() is not None
+
+
 def redeem_ticket(
-    conn: Connection, *, ticket_hash: str, resource_pk: int, scopes: Sequence[str], expires: int
+    conn: Connection,
+    *,
+    ticket_hash: str,
+    resource_pk: int | None,
+    scopes: Sequence[str],
+    expires: int,
 ) -> bool:
-    """Record a ticket as redeemed; False if another request redeemed it first."""
+    """Record a ticket as redeemed (``resource_pk`` None: a ticket for a resource that
+    is not registered, see ``privacy.authz.resources``); False if another request
+    redeemed it first."""
     values = {
         "ticket_hash": ticket_hash,
         "resource_id": resource_pk,

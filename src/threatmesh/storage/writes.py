@@ -346,11 +346,15 @@ def object_row(event_id: int, o: ObjectDraft) -> dict[str, Any]:
 
 
 def insert_references(conn: Connection, event_id: int, object_id: int, o: ObjectDraft) -> None:
-    """Insert an object's references, resolving targets inside the same event."""
+    """Insert an object's references, resolving targets inside the same event (only
+    there: an id resolved elsewhere would tell the writer that a UUID it may not see
+    exists)."""
     targets = {r.referenced_uuid for r in o.references}
     found: dict[str, tuple[int, int]] = {}
     for table, kind in ((attributes, 0), (objects, 1)):
-        q = sa.select(table.c.uuid, table.c.id).where(table.c.uuid.in_(targets))
+        q = sa.select(table.c.uuid, table.c.id).where(
+            table.c.uuid.in_(targets), table.c.event_id == event_id
+        )
         found.update({u: (i, kind) for u, i in conn.execute(q).all()})
     conn.execute(
         object_references.insert(),

@@ -15,7 +15,7 @@ from threatmesh.model.errors import NotFound
 from threatmesh.services import attachments, sync_api, sync_serve
 from threatmesh.services import events as svc
 from threatmesh.services.platform import Identity
-from threatmesh.services.search_params import parse_query
+from threatmesh.services.search_params import parse_query, view_deleted
 
 router = APIRouter(tags=["events"])
 
@@ -48,15 +48,23 @@ def add(
 @router.post("/events/view/{ref}")
 @router.get("/events/view/{ref}/{named:path}")
 def view(
-    request: Request, ref: str, named: str | None = None, who: Identity = Depends(identify)
+    request: Request,
+    ref: str,
+    named: str | None = None,
+    who: Identity = Depends(identify),
+    body: Any = Depends(json_body),
 ) -> MispJSON:
-    """An event as the caller may see it, with correlations (``RelatedEvent``)."""
+    """An event as the caller may see it, with correlations (``RelatedEvent``);
+    ``deleted`` (named parameter or body, as PyMISP's ``get_event(deleted=...)``
+    sends it) adds the deleted content the caller may see."""
     platform = platform_of(request)
     if sync_serve.is_sync_user(who):
         # What leaves for a remote instance has passed the egress hook (the anonymizer):
         # attachment bytes are not added behind its back.
         return MispJSON({"Event": sync_serve.serve_event(platform, who, ref)})
-    event = svc.view_event(platform, who, ref)
+    raw = body.get("deleted") if isinstance(body, dict) else None
+    deleted = view_deleted(named_params(named).get("deleted", raw))
+    event = svc.view_event(platform, who, ref, **svc.deleted_options(deleted))
     return MispJSON({"Event": attachments.decorate(store_of(request), event)})
 
 
@@ -189,6 +197,7 @@ def rest_search(
                     str(event_id),
                     include_sightings=q.include_sightings,
                     include_correlations=q.include_correlations,
+                    **svc.deleted_options(q.deleted),
                 )
             except NotFound:  # deleted since the search ran
                 continue
