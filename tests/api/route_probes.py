@@ -280,6 +280,8 @@ NOT_PROBED: dict[Route, str] = {
     ("DELETE", "/anonymizer/bindings/{kind}/{ident}"): _ADMIN,
     ("POST", "/anonymizer/budgets"): _ADMIN,
     ("GET", "/anonymizer/budgets/{kind}/{ident}"): _ADMIN,
+    ("GET", "/servers/syncFailures"): _ADMIN,
+    ("GET", "/servers/syncFailures/{ref}"): _ADMIN,
     ("POST", "/anonymizer/anonymize"): _IN_BODY,
     ("POST", "/anonymizer/preview"): _IN_BODY,
     ("POST", "/abe/keys"): "issues the caller's own key: no identifier",
