@@ -26,15 +26,15 @@ def test_failures_are_counted_retried_after_their_backoff_and_cleared(platform: 
     peer = f"server {sid}"
     first = Failure("push", peer, sid, EVENT, 100, "refused")
     with platform.write() as conn:
-        assert store.record(conn, first, 1000, retry_delay) == 1
-        assert store.record(conn, first, 1100, retry_delay) == 2
+        assert store.save(conn, first, 1000, retry_delay) == 1
+        assert store.save(conn, first, 1100, retry_delay) == 2
         (row,) = store.listing(conn, sid)
         assert (row["attempts"], row["retry_at"], row["first_failed"]) == (2, 1100 + 120, 1000)
         assert store.due(conn, "push", peer, 1219) == []
         assert [r["event_uuid"] for r in store.due(conn, "push", peer, 1220)] == [EVENT]
         # A new version of the event starts counting again.
         newer = Failure("push", peer, sid, EVENT, 200, "still refused")
-        assert store.record(conn, newer, 1300, retry_delay) == 1
+        assert store.save(conn, newer, 1300, retry_delay) == 1
         (row,) = store.listing(conn)
         assert (row["event_timestamp"], row["reason"], row["retry_at"]) == (
             200,
@@ -43,12 +43,12 @@ def test_failures_are_counted_retried_after_their_backoff_and_cleared(platform: 
         )
         # Served-side failures are not retried by us (retry_at 0) and have no connection.
         served = Failure("serve", "organisation x", None, EVENT, 200, "policy")
-        store.record(conn, served, 1400)
+        store.save(conn, served, 1400)
         assert store.pending(conn, "serve", "organisation x")
         assert [r["direction"] for r in store.listing(conn)] == ["serve", "push"]
         store.clear(conn, "push", peer, [EVENT])
         assert not store.pending(conn, "push", peer)
-        store.record(conn, first, 1500, retry_delay)
+        store.save(conn, first, 1500, retry_delay)
         conn.execute(sa.delete(servers).where(servers.c.id == sid))
         assert [r["direction"] for r in store.listing(conn)] == ["serve"]
 

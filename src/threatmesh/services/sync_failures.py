@@ -33,11 +33,11 @@ def peer(server_id: int) -> str:
     return f"server {server_id}"
 
 
-def record(platform: Platform, failure: Failure, *, retry: bool) -> int:
+def report(platform: Platform, failure: Failure, *, retry: bool) -> int:
     """Record ``failure`` (``retry``: due again after its backoff) and log it; the
     number of failures in a row."""
     with platform.write() as conn:
-        attempts = store.record(conn, failure, platform.now(), retry_delay if retry else None)
+        attempts = store.save(conn, failure, platform.now(), retry_delay if retry else None)
     log.warning(
         "sync %s of event %s for %s failed (attempt %d): %s",
         failure.direction,

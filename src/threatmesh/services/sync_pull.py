@@ -148,7 +148,7 @@ class _Run:
             self.report.outcome.failed[uuid] = reason
         peer = sync_failures.peer(self.server_id)
         failure = Failure("pull", peer, self.server_id, uuid.lower(), timestamp, reason)
-        sync_failures.record(self.platform, failure, retry=True)
+        sync_failures.report(self.platform, failure, retry=True)
 
 
 def _stamps(chunk: list[dict[str, Any]]) -> dict[str, int]:

@@ -110,7 +110,7 @@ class _Run:
         failure = Failure(
             "push", sync_failures.peer(sid), sid, ev["uuid"], int(ev["timestamp"]), reason
         )
-        sync_failures.record(self.platform, failure, retry=True)
+        sync_failures.report(self.platform, failure, retry=True)
 
 
 def _send(run: _Run, ev: RowMapping, event: Prepared, known: bool) -> str | Unsendable:

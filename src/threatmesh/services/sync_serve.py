@@ -105,7 +105,7 @@ def _not_served(
         int(event.get("timestamp") or 0),
         exc.message,
     )
-    sync_failures.record(platform, failure, retry=False)
+    sync_failures.report(platform, failure, retry=False)
 
 
 def _served(platform: Platform, to: list[egress.Recipient], uuids: list[str]) -> None:

@@ -31,7 +31,7 @@ def _where(direction: str, recipient: str, event_uuid: str) -> sa.ColumnElement[
     )
 
 
-def record(
+def save(
     conn: Connection, failure: Failure, now: int, backoff: Callable[[int], int] | None = None
 ) -> int:
     """Record (or count once more) a failure; the number of attempts that failed in a
