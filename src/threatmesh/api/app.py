@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from threatmesh import __version__
-from threatmesh.api import errors
+from threatmesh.api import errors, openapi
 from threatmesh.api.routes import (
     abe,
     admin,
@@ -134,4 +134,5 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
     for module in [*routers, trust]:
         app.include_router(module.router)
+    openapi.install(app)
     return app

@@ -6,6 +6,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException
 
@@ -29,6 +30,21 @@ async def _domain(request: Request, exc: Exception) -> MispJSON:
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """``Allow`` for a 405: every method some route serves at the requested path. The
+    router names only those of the first route whose path matched, and a path served
+    by several functions (``events/view``: GET, POST, HEAD) has a route per method."""
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    if root and path.startswith(root) and path != root:
+        path = path[len(root) :]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.path_regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def _http(request: Request, exc: Exception) -> MispJSON:
     assert isinstance(exc, HTTPException)
     message = (
@@ -36,9 +52,10 @@ async def _http(request: Request, exc: Exception) -> MispJSON:
         if exc.status_code == 404
         else str(exc.detail)
     )
-    return MispJSON(
-        _body(message, message, request), status_code=exc.status_code, headers=exc.headers
-    )
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+    return MispJSON(_body(message, message, request), status_code=exc.status_code, headers=headers)
 
 
 async def _validation(request: Request, exc: Exception) -> MispJSON:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.model.errors import Conflict, InvalidInput, NotFound
+from threatmesh.model.errors import Conflict, InvalidInput, NotFound, ThreatmeshError
 from threatmesh.privacy.anonymizer import (
     TECHNIQUES,
     CompiledPolicy,
@@ -121,7 +121,11 @@ def list_policies(platform: Platform, who: Identity) -> list[dict[str, Any]]:
         return [public(r) for r in store.list_policies(conn)]
 
 
-def _recipient_key(conn: Connection, payload: Any) -> tuple[str, str]:
+def _recipient_key(
+    conn: Connection, payload: Any, *, unknown: type[ThreatmeshError] = InvalidInput
+) -> tuple[str, str]:
+    """The stored key of a recipient; ``unknown`` is raised for an organisation that does
+    not exist (a 404 when the recipient is named in the path)."""
     if not isinstance(payload, dict):
         raise InvalidInput("expected an object with 'kind' and 'ident'")
     kind, ident = payload.get("kind"), str(payload.get("ident", "")).strip()
@@ -134,7 +138,7 @@ def _recipient_key(conn: Connection, payload: Any) -> tuple[str, str]:
     if kind == "organisation":
         org = directory.find_org(conn, ident)
         if org is None:
-            raise InvalidInput(f"ident: no organisation {ident!r}")
+            raise unknown(f"ident: no organisation {ident!r}")
         ident = str(org["uuid"])
     return str(kind), ident
 
@@ -153,7 +157,7 @@ def unbind(platform: Platform, who: Identity, kind: str, ident: str) -> None:
     """Remove a binding."""
     require_site_admin(who)
     with platform.write() as conn:
-        k, i = _recipient_key(conn, {"kind": kind, "ident": ident})
+        k, i = _recipient_key(conn, {"kind": kind, "ident": ident}, unknown=NotFound)
         if not store.unbind(conn, kind=k, ident=i):
             raise NotFound(f"Invalid binding: nothing is bound to {kind} {ident!r}.")
 
@@ -190,7 +194,7 @@ def get_budget(platform: Platform, who: Identity, kind: str, ident: str) -> dict
     """A recipient's budget: granted, spent, remaining."""
     require_site_admin(who)
     with platform.read() as conn:
-        k, i = _recipient_key(conn, {"kind": kind, "ident": ident})
+        k, i = _recipient_key(conn, {"kind": kind, "ident": ident}, unknown=NotFound)
         row = store.budget(conn, kind=k, ident=i)
     if row is None:
         raise NotFound(f"Invalid budget: {kind} {ident!r} has no privacy budget yet.")

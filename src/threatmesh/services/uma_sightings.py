@@ -37,10 +37,11 @@ def _values(platform: Platform, payload: Any) -> dict[str, Any]:
 def add_sighting(
     platform: Platform, bearer: str | None, event_uuid: str, payload: Any
 ) -> dict[str, Any]:
-    """Record the sighting; answers it as MISP shows sightings."""
-    values = _values(platform, payload)
+    """Record the sighting; answers it as MISP shows sightings. The RPT is checked
+    before the body: a caller without one learns nothing from validation errors."""
     with platform.read() as conn:  # a challenge's resource registration must persist
         rpt, event = authorize(platform, conn, bearer, event_uuid, SCOPE)
+    values = _values(platform, payload)
     with platform.write() as conn:
         user = directory.find_user(conn, rpt.subject)
         if user is None or user["disabled"]:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
+from threatmesh.api.openapi import errors
 from threatmesh.services import protected
 from threatmesh.services.key_authority import KeyAuthority
 from threatmesh.services.platform import Identity
@@ -19,7 +20,7 @@ def _authority(request: Request) -> KeyAuthority:
     return authority
 
 
-@router.get("/abe/public_key")
+@router.get("/abe/public_key", responses=errors(409))  # set up on first use
 def public_key(request: Request, who: Identity = Depends(identify)) -> MispJSON:
     """The current authority epoch and its FAME public key."""
     return MispJSON(_authority(request).public_key(platform_of(request)))

@@ -30,10 +30,14 @@ router = APIRouter(tags=["objects", "tags", "sightings"])
 def add_object(
     request: Request,
     event_ref: str,
+    template: str | None = None,
     who: Identity = Depends(identify),
     body: Any = Depends(json_body),
 ) -> MispJSON:
-    """Add an object (checked against its misp-objects template) to an event."""
+    """Add an object (checked against its misp-objects template) to an event.
+
+    ``template`` is MISP's template id in the path; it is not used: the object's
+    ``name`` in the body names the template."""
     store = store_of(request)
     obj = svc.add_object(platform_of(request), who, event_ref, body, store=store)
     attachments.decorate_attributes(store, obj.get("Attribute") or [])

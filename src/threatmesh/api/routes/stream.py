@@ -12,12 +12,12 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from threatmesh.api.http import identify, platform_of
-from threatmesh.bus.topics import parse_topics
+from threatmesh.bus.topics import TOPICS, parse_topics
 from threatmesh.services import stream as svc
 from threatmesh.services.platform import Identity, Platform
 
@@ -33,13 +33,46 @@ def _key(request: Request) -> str:
     ).strip()
 
 
-@router.get("/stream/events")
+class EventStream(StreamingResponse):
+    """Server-Sent Events (what the OpenAPI document says this route answers)."""
+
+    media_type = "text/event-stream"
+
+
+#: One frame as it is parsed (OpenAPI 3.1: the schema of an event stream is an event's).
+_FRAME = {
+    "type": "object",
+    "required": ["id", "event", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The notification id."},
+        "event": {"type": "string", "description": "The topic, e.g. misp_json_event."},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+}
+_TOPIC = rf"\s*({'|'.join(TOPICS)})?\s*"
+_TOPICS = Query(
+    None,
+    description="Comma-separated topics (all when absent).",
+    json_schema_extra={"pattern": f"^{_TOPIC}(,{_TOPIC})*$"},
+)
+_POSITION = Query(
+    None,
+    description="Resume after this notification id (0: from the start).",
+    json_schema_extra={"pattern": "^[0-9]+$"},
+)
+
+
+@router.get(
+    "/stream/events",
+    response_class=EventStream,
+    responses={200: {"content": {"text/event-stream": {"schema": _FRAME}}}},
+)
 async def events(
     request: Request,
-    topics: str | None = None,
-    last_event_id: str | None = None,
+    topics: str | None = _TOPICS,
+    last_event_id: str | None = _POSITION,
     who: Identity = Depends(identify),
-) -> StreamingResponse:
+) -> EventStream:
     """Notifications as they are committed, filtered to what the caller may see."""
     platform = platform_of(request)
     wanted = parse_topics(topics)
@@ -50,7 +83,7 @@ async def events(
     poll: float = request.app.state.settings.stream_poll_seconds
     frames = _frames(platform, _key(request), start, frozenset(wanted), poll)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(frames, media_type="text/event-stream", headers=headers)
+    return EventStream(frames, headers=headers)
 
 
 async def _frames(

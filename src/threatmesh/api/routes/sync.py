@@ -9,12 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
+from threatmesh.api.openapi import errors
 from threatmesh.services import servers as svc
 from threatmesh.services import sync_api
 from threatmesh.services import sync_failures as sync_failures_svc
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["sync"])
+_REMOTE = errors(502)  # the remote instance failed or could not be reached
 
 
 @router.post("/servers/add")
@@ -66,10 +68,10 @@ def test_connection(request: Request, ref: str, who: Identity = Depends(identify
     return MispJSON(svc.test_connection(platform_of(request), who, ref))
 
 
-@router.post("/servers/pull/{ref}")
-@router.get("/servers/pull/{ref}")
-@router.post("/servers/pull/{ref}/{technique}")
-@router.get("/servers/pull/{ref}/{technique}")
+@router.post("/servers/pull/{ref}", responses=_REMOTE)
+@router.get("/servers/pull/{ref}", responses=_REMOTE)
+@router.post("/servers/pull/{ref}/{technique}", responses=_REMOTE)
+@router.get("/servers/pull/{ref}/{technique}", responses=_REMOTE)
 def pull(
     request: Request, ref: str, technique: str = "incremental", who: Identity = Depends(identify)
 ) -> MispJSON:
@@ -77,10 +79,10 @@ def pull(
     return MispJSON(sync_api.run(platform_of(request), who, ref, "pull", technique))
 
 
-@router.post("/servers/push/{ref}")
-@router.get("/servers/push/{ref}")
-@router.post("/servers/push/{ref}/{technique}")
-@router.get("/servers/push/{ref}/{technique}")
+@router.post("/servers/push/{ref}", responses=_REMOTE)
+@router.get("/servers/push/{ref}", responses=_REMOTE)
+@router.post("/servers/push/{ref}/{technique}", responses=_REMOTE)
+@router.get("/servers/push/{ref}/{technique}", responses=_REMOTE)
 def push(
     request: Request, ref: str, technique: str = "incremental", who: Identity = Depends(identify)
 ) -> MispJSON:

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request, Response
 
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
+from threatmesh.api.openapi import DESCRIPTIONS, ERROR_REF, errors
 from threatmesh.model.errors import InvalidInput
 from threatmesh.services import uma as svc
 from threatmesh.services import uma_grant, uma_policies, uma_sightings
@@ -16,6 +17,33 @@ from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["uma"])
 _MAX_FORM = 64 * 1024  # a ticket, claims and an RPT fit many times over
+
+#: OAuth's error body (RFC 6749, 5.2), which the token endpoint answers besides MISP's.
+_OAUTH_ERROR: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "error_description"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+_GRANT_ERROR: dict[str, Any] = {
+    "content": {"application/json": {"schema": {"anyOf": [{"$ref": ERROR_REF}, _OAUTH_ERROR]}}}
+}
+_TOKEN_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
+#: The protected event paths take an RPT, and challenge without one.
+_RPT: dict[str, Any] = {"security": [{"UmaRpt": []}]}
+_CHALLENGE: dict[int | str, dict[str, Any]] = {
+    401: {
+        "description": "No RPT granting this: a permission ticket to get one.",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
+    }
+}
 
 
 def _bearer(request: Request) -> str | None:
@@ -52,7 +80,15 @@ async def _form(request: Request) -> dict[str, str]:
     return dict(parse_qsl(raw, keep_blank_values=True))
 
 
-@router.post("/uma/token")
+@router.post(
+    "/uma/token",
+    openapi_extra=_TOKEN_FORM,
+    responses={
+        400: {"description": DESCRIPTIONS[400], **_GRANT_ERROR},
+        403: {"description": "The policies refuse, or need more claims.", **_GRANT_ERROR},
+        **errors(413),
+    },
+)
 def token(
     request: Request, who: Identity = Depends(identify), form: dict[str, str] = Depends(_form)
 ) -> MispJSON:
@@ -66,7 +102,7 @@ def token(
     return MispJSON(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-@router.get("/uma/events/{uuid}")
+@router.get("/uma/events/{uuid}", openapi_extra=_RPT, responses=_CHALLENGE)
 def event(request: Request, uuid: str) -> MispJSON:
     """A protected event: 401 with a permission ticket unless the RPT grants ``read``."""
     try:
@@ -76,7 +112,7 @@ def event(request: Request, uuid: str) -> MispJSON:
     return MispJSON({"Event": found})
 
 
-@router.post("/uma/events/{uuid}/sightings")
+@router.post("/uma/events/{uuid}/sightings", openapi_extra=_RPT, responses=_CHALLENGE)
 def sighting(request: Request, uuid: str, body: Any = Depends(json_body)) -> MispJSON:
     """Report a sighting of one of the event's attributes (scope ``sighting:add``)."""
     try:
@@ -123,7 +159,7 @@ def policies(request: Request, who: Identity = Depends(identify)) -> MispJSON:
     return MispJSON(uma_policies.list_policies(platform_of(request), who))
 
 
-@router.delete("/uma/policies/{uuid}")
+@router.delete("/uma/policies/{uuid}", status_code=204)
 def delete_policy(request: Request, uuid: str, who: Identity = Depends(identify)) -> Response:
     """Remove a policy."""
     uma_policies.delete_policy(platform_of(request), who, uuid)
