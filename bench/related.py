@@ -22,9 +22,12 @@ from typing import Any
 
 from bench.common import bench_database, machine, percentile
 
-from threatmesh.services import admin, events
+from threatmesh.services.admin import users as admin
+from threatmesh.services.events import events
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import database, directory, related
+from threatmesh.storage.core import database
+from threatmesh.storage.correlation import related
+from threatmesh.storage.directory import records as directory
 
 CARRIER_EVENTS, PER_EVENT, ROUNDS = 200, 100, 200
 

@@ -38,11 +38,13 @@ from bench.common import (
 from threatmesh.bus.base import Bus
 from threatmesh.bus.nats import NatsBus
 from threatmesh.bus.registry import create_bus
-from threatmesh.services import admin, attributes, events, notify
+from threatmesh.services.admin import users as admin
+from threatmesh.services.events import attributes, events
 from threatmesh.services.platform import Platform
-from threatmesh.services.relay import Relay, message_of
-from threatmesh.storage import outbox
-from threatmesh.storage.database import create_engine
+from threatmesh.services.stream import notify
+from threatmesh.services.stream.relay import Relay, message_of
+from threatmesh.storage.core.database import create_engine
+from threatmesh.storage.stream import outbox
 
 
 def fill(platform: Platform, count: int, per_event: int) -> None:

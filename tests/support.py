@@ -18,9 +18,9 @@ import uvicorn
 
 from threatmesh.api.app import create_app
 from threatmesh.api.settings import Settings
-from threatmesh.services import admin
+from threatmesh.services.admin import users as admin
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage.database import create_engine
+from threatmesh.storage.core.database import create_engine
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "THREATMESH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -9,7 +9,7 @@ import pytest
 from tests.support import LiveServer
 from tests.support_sse import SSEReader
 
-from threatmesh.services import admin
+from threatmesh.services.admin import users as admin
 
 
 def _post(srv: LiveServer, path: str, body: Any, key: str | None = None) -> Any:

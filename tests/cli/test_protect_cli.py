@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.support import live_server
 
-from threatmesh.services import admin
+from threatmesh.services.admin import users as admin
 from threatmesh.services.platform import Platform
 
 BIN = Path(sys.executable).with_name("threatmesh")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from threatmesh.model.errors import Conflict
-from threatmesh.services import admin, events, sharing_groups, uma
+from threatmesh.services.admin import sharing_groups
+from threatmesh.services.admin import users as admin
+from threatmesh.services.events import events
 from threatmesh.services.platform import Platform
+from threatmesh.services.uma import resources as uma
 
 
 def _admin(platform: Platform) -> str:

@@ -26,13 +26,13 @@ from threatmesh.api.routes import (
 from threatmesh.api.settings import Settings
 from threatmesh.bus.base import Bus
 from threatmesh.bus.registry import create_bus
-from threatmesh.services import reputation
-from threatmesh.services.key_authority import KeyAuthority, trust_from_config
+from threatmesh.services.abe.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Platform
-from threatmesh.services.relay import Relay
+from threatmesh.services.provenance import reputation
+from threatmesh.services.stream.relay import Relay
 from threatmesh.services.trust import Trust
-from threatmesh.storage.abe_keystore import FileKeyStore
-from threatmesh.storage.database import create_engine
+from threatmesh.storage.abe.keystore import FileKeyStore
+from threatmesh.storage.core.database import create_engine
 
 
 def build_platform(settings: Settings) -> Platform:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from threatmesh.storage.attachments import AttachmentStore
+from threatmesh.storage.events.attachments import AttachmentStore
 
 
 def store_of(request: Request) -> AttachmentStore:

@@ -7,9 +7,11 @@ from sqlalchemy.engine import RowMapping
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
-from threatmesh.services import admin, events
+from threatmesh.services.admin import users as admin
+from threatmesh.services.events import events
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import database, directory
+from threatmesh.storage.core import database
+from threatmesh.storage.directory import records as directory
 
 DEMO_ORG = "DEMO-CERT"
 DEMO_EMAIL = "admin@demo.threatmesh.local"

@@ -16,8 +16,9 @@ from threatmesh.cli import provenance as provenance_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.services import admin as admin_svc
-from threatmesh.storage import database, directory
+from threatmesh.services.admin import users as admin_svc
+from threatmesh.storage.core import database
+from threatmesh.storage.directory import records as directory
 
 app = typer.Typer(
     help="threatmesh: a MISP-compatible threat-intelligence platform.", no_args_is_help=True

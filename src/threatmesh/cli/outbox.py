@@ -6,7 +6,7 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
-from threatmesh.storage import outbox
+from threatmesh.storage.stream import outbox
 
 app = typer.Typer(help="The event stream's outbox (notifications table).", no_args_is_help=True)
 

@@ -23,11 +23,13 @@ from rich.progress import (
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.services import sync_api, sync_pull, sync_push
 from threatmesh.services.platform import Platform
-from threatmesh.services.sync_receive import Progress as ProgressCallback
-from threatmesh.services.sync_receive import Report
-from threatmesh.storage.tables import servers
+from threatmesh.services.sync import api as sync_api
+from threatmesh.services.sync import pull as sync_pull
+from threatmesh.services.sync import push as sync_push
+from threatmesh.services.sync.receive import Progress as ProgressCallback
+from threatmesh.services.sync.receive import Report
+from threatmesh.storage.core.tables import servers
 
 
 def _targets(platform: Platform, ids: list[int] | None) -> list[tuple[int, bool, bool]]:

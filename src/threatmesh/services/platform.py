@@ -16,10 +16,12 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from threatmesh.model.access import Viewer
-from threatmesh.services.notify import Doorbell
+from threatmesh.services.stream.notify import Doorbell
 from threatmesh.services.trust import Trust
-from threatmesh.storage import database, directory, outbox
-from threatmesh.storage.reads import ReadOptions
+from threatmesh.storage.core import database
+from threatmesh.storage.directory import records as directory
+from threatmesh.storage.events.reads import ReadOptions
+from threatmesh.storage.stream import outbox
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
 T = TypeVar("T")

@@ -20,7 +20,7 @@ from threatmesh.privacy.authz import resources
 from threatmesh.privacy.authz.tickets import TicketService
 from threatmesh.privacy.authz.tokens import TokenService, key_from_json, key_to_json, new_key
 from threatmesh.privacy.provenance.chain import Signer
-from threatmesh.storage import signing_keys
+from threatmesh.storage.core import signing_keys
 
 RPT_KEY = "uma-rpt"
 PROVENANCE_KEY = "provenance"

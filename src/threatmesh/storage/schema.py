@@ -6,14 +6,12 @@ capability); migrations and the schema test compare against all of them at once.
 
 from __future__ import annotations
 
-from threatmesh.storage import (
-    abe_tables,
-    anonymizer_tables,
-    outbox,
-    sync_tables,
-    tables,
-    trust_tables,
-)
+from threatmesh.storage.abe import tables as abe_tables
+from threatmesh.storage.anonymizer import tables as anonymizer_tables
+from threatmesh.storage.core import tables
+from threatmesh.storage.provenance import tables as trust_tables
+from threatmesh.storage.stream import outbox
+from threatmesh.storage.sync import tables as sync_tables
 
 metadata = tables.metadata
 #: The modules whose tables make up ``metadata`` (imported for that effect).

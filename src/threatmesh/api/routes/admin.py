@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
-from threatmesh.services import admin as svc
-from threatmesh.services import sharing_groups as sgs
+from threatmesh.services.admin import sharing_groups as sgs
+from threatmesh.services.admin import users as svc
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["admin"])

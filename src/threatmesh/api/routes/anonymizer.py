@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
-from threatmesh.services import anonymize as run
-from threatmesh.services import anonymizer as svc
+from threatmesh.services.anonymizer import apply as run
+from threatmesh.services.anonymizer import policies as svc
 from threatmesh.services.platform import Identity
 
 router = APIRouter(prefix="/anonymizer", tags=["anonymizer"])

@@ -18,8 +18,8 @@ from threatmesh.api.http import (
 from threatmesh.formats.fields import as_bool, as_str
 from threatmesh.formats.misp_json import MAX_NAME, unwrap
 from threatmesh.model.errors import InvalidInput
-from threatmesh.services import attachments
-from threatmesh.services import content as svc
+from threatmesh.services.events import attachments
+from threatmesh.services.events import content as svc
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["objects", "tags", "sightings"])

@@ -12,10 +12,12 @@ from starlette.responses import StreamingResponse
 from threatmesh.api.attachments import store_of
 from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
 from threatmesh.model.errors import NotFound
-from threatmesh.services import attachments, sync_api, sync_serve
-from threatmesh.services import events as svc
+from threatmesh.services.events import attachments
+from threatmesh.services.events import events as svc
 from threatmesh.services.platform import Identity
-from threatmesh.services.search_params import parse_query, view_deleted
+from threatmesh.services.search.params import parse_query, view_deleted
+from threatmesh.services.sync import api as sync_api
+from threatmesh.services.sync import serve as sync_serve
 
 router = APIRouter(tags=["events"])
 

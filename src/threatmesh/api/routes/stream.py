@@ -18,8 +18,8 @@ from starlette.responses import StreamingResponse
 
 from threatmesh.api.http import identify, platform_of
 from threatmesh.bus.topics import TOPICS, parse_topics
-from threatmesh.services import stream as svc
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.services.stream import sse as svc
 
 router = APIRouter(tags=["stream"])
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
 from threatmesh.api.openapi import errors
-from threatmesh.services import servers as svc
-from threatmesh.services import sync_api
-from threatmesh.services import sync_failures as sync_failures_svc
 from threatmesh.services.platform import Identity
+from threatmesh.services.sync import api as sync_api
+from threatmesh.services.sync import failures as sync_failures_svc
+from threatmesh.services.sync import servers as svc
 
 router = APIRouter(tags=["sync"])
 _REMOTE = errors(502)  # the remote instance failed or could not be reached

@@ -1,0 +1,1 @@
+"""Administration use cases: organisations, users and API keys, roles, sharing groups."""

@@ -1,0 +1,1 @@
+"""Event use cases: events, attributes, objects, tags, sightings, attachments."""

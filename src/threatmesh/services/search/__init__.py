@@ -1,0 +1,1 @@
+"""Search use cases: MISP restSearch and index parameters."""

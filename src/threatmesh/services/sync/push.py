@@ -1,0 +1,272 @@
+"""Push: send our published, shareable events (and their sightings) to a remote.
+
+MISP's push (``Server::push``, ``Event::uploadEventToServer``): ask the remote which
+events it lacks or holds older (``events/filterEventIdsForPush``), then send each with
+``events/add/metadata:1`` or ``events/edit/{uuid}/metadata:1``, filtered by the sync
+rules for that server (:func:`threatmesh.services.sync.serve.load_for_push`).
+Candidates are events changed or (re)published since the local time remembered for
+the server; every event sent is logged and moves that cursor in its own transaction,
+so a run killed at any point resumes after the last event the remote accepted.
+
+An event that cannot go (the anonymizer cannot process it, the remote refuses it) is
+recorded with its reason (:mod:`threatmesh.services.sync.failures`) and the run goes
+on; it is tried again after the rest of a later run, once its backoff has passed.
+Only a remote that does not answer at all stops a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.client.misp import Backoff, MispClient, RemoteError
+from threatmesh.model import sync
+from threatmesh.model.errors import InvalidInput, NotFound
+from threatmesh.services.platform import Platform
+from threatmesh.services.sync import failures as sync_failures
+from threatmesh.services.sync import servers
+from threatmesh.services.sync.receive import Progress, Report
+from threatmesh.services.sync.serve import Prepared, Unsendable, load_for_push
+from threatmesh.storage.core.tables import attributes, events, organisations, sightings
+from threatmesh.storage.events import reads
+from threatmesh.storage.sync import failures as failures
+from threatmesh.storage.sync import store as sync_store
+from threatmesh.storage.sync.failures import Failure
+from threatmesh.storage.sync.tables import sync_log
+
+
+def _change_key(conn: Connection) -> sa.ColumnElement[int]:
+    # The two-argument max() of SQLite is PostgreSQL's greatest().
+    name = "greatest" if conn.dialect.name == "postgresql" else "max"
+    key: sa.ColumnElement[int] = getattr(sa.func, name)(
+        events.c.timestamp, events.c.publish_timestamp
+    )
+    return key
+
+
+def _shareable(conn: Connection) -> sa.Select[Any]:
+    """Published events of distribution 2-4, oldest change first."""
+    key = _change_key(conn)
+    return (
+        sa.select(events.c.id, events.c.uuid, events.c.timestamp, key.label("key"))
+        .where(
+            events.c.published.is_(True),
+            events.c.distribution.in_(sorted(sync.SYNCABLE_EVENT)),
+        )
+        .order_by(key, events.c.uuid)
+    )
+
+
+def candidates(conn: Connection, server_id: int, since: int) -> list[RowMapping]:
+    """Published events of distribution 2-4 changed since ``since``, minus those
+    already pushed with their current timestamp; oldest change first."""
+    pushed = sa.select(sync_log.c.timestamp).where(
+        sync_log.c.server_id == server_id,
+        sync_log.c.direction == "push",
+        sync_log.c.event_uuid == events.c.uuid,
+    )
+    q = _shareable(conn).where(
+        sa.or_(events.c.timestamp >= since, events.c.publish_timestamp >= since),
+        sa.not_(sa.exists(pushed.where(sync_log.c.timestamp >= events.c.timestamp))),
+    )
+    return list(conn.execute(q).mappings())
+
+
+def _remote_org_uuid(conn: Connection, row: RowMapping) -> str | None:
+    q = sa.select(organisations.c.uuid).where(organisations.c.id == row["remote_org_id"])
+    found = conn.execute(q).scalar()
+    return str(found) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One push run: the connection, its client, and what the run reports."""
+
+    platform: Platform
+    client: MispClient
+    row: RowMapping
+    org: str | None
+    rules: sync.Rules
+    report: Report
+
+    @property
+    def server_id(self) -> int:
+        return int(self.row["id"])
+
+    def done(self, conn: Connection, evs: list[RowMapping], advance: bool) -> None:
+        """Log events that went (or need not go), forget their failures, and move
+        the cursor past them (``advance``), in the caller's transaction."""
+        now, sid = self.platform.now(), self.server_id
+        sync_store.log_synced(conn, sid, "push", [(e["uuid"], e["timestamp"]) for e in evs], now)
+        failures.clear(conn, "push", sync_failures.peer(sid), [e["uuid"] for e in evs])
+        if advance and evs:
+            sync_store.set_cursor(conn, sid, "push", int(evs[-1]["key"]), now)
+
+    def failed(self, ev: RowMapping, reason: str) -> None:
+        """Record a failed event (retried after its backoff) and report it."""
+        self.report.outcome.failed[ev["uuid"]] = reason
+        sid = self.server_id
+        failure = Failure(
+            "push", sync_failures.peer(sid), sid, ev["uuid"], int(ev["timestamp"]), reason
+        )
+        sync_failures.report(self.platform, failure, retry=True)
+
+
+def _send(run: _Run, ev: RowMapping, event: Prepared, known: bool) -> str | Unsendable:
+    """Send one prepared event: "added", "skipped" (nothing of it may go, or the push
+    rules skip it) or why it did not go. Only an unreachable remote stops the run."""
+    if isinstance(event, Unsendable):
+        return event
+    if event is not None:
+        try:
+            # Logged before: the remote has it (no HEAD round trip); else try an add.
+            run.client.push_event(event, exists=known)
+        except RemoteError as exc:
+            if exc.remote_status is None or (exc.remote_status >= 500 and not run.client.alive()):
+                raise  # the remote is down: stop here, resume from this event next time
+            return Unsendable(exc.message)
+    return "added" if event is not None else "skipped"
+
+
+def _push_chunk(run: _Run, chunk: list[RowMapping], *, advance: bool = True) -> None:
+    """Offer ``chunk`` to the remote, send what it wants, record what failed and,
+    with ``advance``, move the cursor past the chunk (failed events included: they
+    are retried from the failure records, after the rest)."""
+    platform, sid = run.platform, run.server_id
+    wanted = set(run.client.filter_for_push([(e["uuid"], e["timestamp"]) for e in chunk]))
+    with platform.read() as conn:
+        known = sync_store.logged(conn, sid, "push", [e["uuid"] for e in chunk])
+        todo = [e["uuid"] for e in chunk if e["uuid"] in wanted]
+        prepared = load_for_push(
+            platform, conn, todo, server_id=sid, remote_org_uuid=run.org, rules=run.rules
+        )
+    unwanted = [e for e in chunk if e["uuid"] not in wanted]
+    for ev in chunk:
+        if ev["uuid"] not in wanted:
+            continue
+        result = _send(run, ev, prepared[ev["uuid"]], ev["uuid"] in known)
+        if isinstance(result, Unsendable):
+            run.failed(ev, result.reason)
+            continue
+        with platform.write() as conn:
+            run.done(conn, [ev], advance)
+        getattr(run.report.outcome, result).append(ev["uuid"])
+    run.report.outcome.skipped += [e["uuid"] for e in unwanted]
+    with platform.write() as conn:
+        run.done(conn, unwanted, advance=False)  # the remote has them: not offered again
+        if advance:
+            sync_store.set_cursor(conn, sid, "push", int(chunk[-1]["key"]), platform.now())
+
+
+def _retry_failed(run: _Run, batch: int) -> None:
+    """Try again the failed events whose backoff has passed, after the rest of the run
+    (never ahead of it); those deleted or no longer shared since are forgotten."""
+    due = [d["event_uuid"] for d in sync_failures.due(run.platform, "push", run.server_id)]
+    if not due:
+        return
+    with run.platform.read() as conn:
+        q = _shareable(conn).where(events.c.uuid.in_(due))
+        current = list(conn.execute(q).mappings())
+    gone = set(due) - {e["uuid"] for e in current}
+    sync_failures.cleared(run.platform, "push", run.server_id, sorted(gone))
+    for start in range(0, len(current), batch):
+        _push_chunk(run, current[start : start + batch], advance=False)
+
+
+def push(
+    platform: Platform,
+    server_id: int,
+    *,
+    batch: int = 100,
+    progress: Progress | None = None,
+    backoff: Backoff | None = None,
+) -> Report:
+    """One push run to connection ``server_id``: the events changed since the last
+    run, then those that failed before and are due again."""
+    with platform.read() as conn:
+        row = sync_store.server_row(conn, server_id)
+        if row is None:
+            raise NotFound("Invalid server.")
+        todo = candidates(conn, server_id, sync_store.cursor(conn, server_id, "push"))
+        org = _remote_org_uuid(conn, row)
+    if not row["push"]:
+        raise InvalidInput(f"Server {server_id}: pushing is not enabled for this connection")
+    report = Report(server_id, "push", listed=len(todo))
+    rules = sync.parse_rules(row["push_rules"], "Server.push_rules")
+    with servers.client_for(row, backoff) as client:
+        if not client.version().get("perm_sync"):
+            raise RemoteError(f"{row['url']}: the remote user has no sync permission")
+        run = _Run(platform, client, row, org, rules, report)
+        for start in range(0, len(todo), batch):
+            _push_chunk(run, todo[start : start + batch])
+            if progress:
+                progress("push", min(len(todo), start + batch), len(todo))
+        _retry_failed(run, batch)
+        if row["push_sightings"]:
+            report.outcome.sightings = push_sightings(platform, client, row, org)
+    return report
+
+
+def push_sightings(platform: Platform, client: MispClient, row: RowMapping, org: str | None) -> int:
+    """Sightings recorded since the last run, on events this server may receive,
+    sent with ``sightings/bulkSaveSightings`` (the remote drops those it has)."""
+    with platform.read() as conn:
+        since = sync_store.cursor(conn, row["id"], "push_sightings")
+        q = (
+            reads.sighting_query()
+            .add_columns(
+                attributes.c.uuid.label("attribute_uuid"), events.c.uuid.label("event_uuid")
+            )
+            .join(attributes, attributes.c.id == sightings.c.attribute_id)
+            .join(events, events.c.id == sightings.c.event_id)
+            .where(sightings.c.id > since)
+        )
+        found = list(conn.execute(q).mappings())
+    by_event: dict[str, list[dict[str, Any]]] = {}
+    for s in found:
+        by_event.setdefault(s["event_uuid"], []).append(_sighting_json(s))
+    sent = 0
+    with platform.read() as conn:
+        # Only to learn which attributes the remote holds: nothing is released here.
+        shareable = load_for_push(
+            platform, conn, list(by_event), server_id=row["id"], remote_org_uuid=org, charge=False
+        )
+    for event_uuid, items in by_event.items():
+        shared = _attribute_uuids(shareable[event_uuid])
+        items = [s for s in items if s["attribute_uuid"] in shared]
+        wanted = (
+            set(client.filter_sightings_for_push([s["uuid"] for s in items])) if items else set()
+        )
+        items = [s for s in items if s["uuid"] in wanted]
+        if items:
+            client.push_sightings(event_uuid, items)
+            sent += len(items)
+    if found:
+        with platform.write() as conn:
+            last = max(int(s["id"]) for s in found)
+            sync_store.set_cursor(conn, row["id"], "push_sightings", last, platform.now())
+    return sent
+
+
+def _attribute_uuids(event: Prepared) -> set[str]:
+    if not isinstance(event, dict):
+        return set()
+    attrs = list(event.get("Attribute") or [])
+    for obj in event.get("Object") or []:
+        attrs += obj.get("Attribute") or []
+    return {str(a["uuid"]) for a in attrs}
+
+
+def _sighting_json(row: RowMapping) -> dict[str, Any]:
+    return {
+        "uuid": row["uuid"],
+        "attribute_uuid": row["attribute_uuid"],
+        "date_sighting": str(row["date_sighting"]),
+        "source": row["source"],
+        "type": str(row["type"]),
+        "org_id": str(row["org_id"]),
+        "Organisation": {"uuid": row["org_uuid"], "name": row["org_name"]},
+    }

@@ -1,0 +1,1 @@
+"""Correlation computed on read from the value index (no table of pairs)."""

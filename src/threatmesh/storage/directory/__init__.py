@@ -1,0 +1,1 @@
+"""Organisations, roles, users, API keys and sharing groups."""

@@ -1,0 +1,1 @@
+"""Events and their content: reading whole events, bulk writes, edits, attachment files."""
