@@ -29,7 +29,7 @@ import httpx
 import sqlalchemy as sa
 
 from threatmesh.model.drafts import AttributeDraft, EventDraft, TagRef
-from threatmesh.model.validation import normalize_value
+from threatmesh.model.validation.values import normalize_value
 from threatmesh.storage.correlation.value_index import row_keys
 
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from tests.support import LiveServer
 from threatmesh.storage.core.tables import organisations
 from threatmesh.storage.directory.org_references import BLOCKING, REMOVED
-from threatmesh.storage.provenance.tables import uma_policies
+from threatmesh.storage.uma.tables import uma_policies
 
 VALUE = "198.51.100.14"
 

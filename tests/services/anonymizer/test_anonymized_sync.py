@@ -15,7 +15,7 @@ import yaml
 
 from tests.services.sync.federation import Federation, federation
 
-POLICIES = Path(__file__).resolve().parents[2] / "docs" / "policies"
+POLICIES = Path(__file__).resolve().parents[3] / "docs" / "policies"
 VICTIM_IP, VICTIM_MAIL, C2 = "198.51.100.23", "soc@bank.example", "203.0.113.80"
 VICTIM_HOST = "vpn.bank.example"
 

@@ -19,7 +19,7 @@ import yaml
 from tests.services.sync.federation import Instance, Pair, pair
 from tests.support import database_url
 
-POLICIES = Path(__file__).resolve().parents[2] / "docs" / "policies"
+POLICIES = Path(__file__).resolve().parents[3] / "docs" / "policies"
 VICTIM_IP, VICTIM_MAIL, VICTIM_HOST = "198.51.100.23", "soc@bank.example", "vpn.bank.example"
 SECRETS = (VICTIM_IP, VICTIM_MAIL, VICTIM_HOST, "bank.example")
 #: A shape-valid CP-ABE envelope (the server checks the shape only; it cannot open it).

@@ -11,7 +11,7 @@ from threatmesh.detection.batch import FlowBatch
 from threatmesh.services.detect.evaluation import evaluate, summary
 from threatmesh.services.detect.training import load_chunk
 
-DATA = Path(__file__).parent.parent / "detection" / "data"
+DATA = Path(__file__).resolve().parents[2] / "detection" / "data"
 
 
 @pytest.fixture(scope="module")

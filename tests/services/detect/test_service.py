@@ -20,7 +20,7 @@ from threatmesh.services.detect.service import DetectConfig
 from threatmesh.services.detect.training import load_chunk, train
 from threatmesh.services.detect.watch import Watcher
 
-DATA = Path(__file__).parent.parent / "detection" / "data"
+DATA = Path(__file__).resolve().parents[2] / "detection" / "data"
 ATTACKER = "10.99.0.66"
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from threatmesh.model import access, describe_types
-from threatmesh.model.validation import ip_range
+from threatmesh.model import access
+from threatmesh.model.validation import describe_types
+from threatmesh.model.validation.values import ip_range
 
 Span = tuple[bytes, bytes]
 

@@ -37,7 +37,7 @@ from tests.support import LiveServer, live_server
 from threatmesh.model import access
 from threatmesh.model.enums import Distribution
 from threatmesh.model.roles import SITE_ADMIN_ROLE_ID, USER_ROLE_ID
-from threatmesh.model.validation import normalize_value
+from threatmesh.model.validation.values import normalize_value
 
 SG = int(Distribution.SHARING_GROUP)
 EVENT_LEVELS = (0, 1, 2, 3)

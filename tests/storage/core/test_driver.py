@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from threatmesh.storage.core import database
-from threatmesh.storage.events.writes import bulk_insert
+from threatmesh.storage.core.driver import bulk_insert
 
 _META = sa.MetaData()
 _T = sa.Table(

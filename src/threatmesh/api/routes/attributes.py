@@ -10,7 +10,7 @@ from starlette.responses import StreamingResponse
 
 from threatmesh.api.attachments import store_of
 from threatmesh.api.http import MispJSON, hard_delete, identify, json_body, platform_of
-from threatmesh.model import describe_types
+from threatmesh.model.validation import describe_types
 from threatmesh.services.events import attributes as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search.params import parse_query

@@ -20,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from threatmesh.model.describe_types import ATTACHMENT_TYPES
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import Conflict, InvalidInput
+from threatmesh.model.validation.describe_types import ATTACHMENT_TYPES
 from threatmesh.storage.core.tables import attributes
 from threatmesh.storage.events.attachments import AttachmentStore
 

@@ -22,7 +22,7 @@ from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.search.params import relative_time
 from threatmesh.services.stream import notify
-from threatmesh.storage.core import acl
+from threatmesh.storage.core import acl, driver
 from threatmesh.storage.core.tables import (
     attribute_tags,
     attributes,
@@ -151,7 +151,7 @@ def attach_tag(
             conn.execute(link.delete().where(link.c.event_id == event_id, link.c.tag_id == tag_id))
         elif attach:
             row = {"attribute_id": attr_id, "event_id": event_id, "tag_id": tag_id, "local": local}
-            conn.execute(writes.insert_ignore(conn, attribute_tags), row)
+            conn.execute(driver.insert_ignore(conn, attribute_tags), row)
         else:
             link = attribute_tags
             conn.execute(

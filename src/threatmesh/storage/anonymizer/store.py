@@ -10,8 +10,8 @@ from threatmesh.storage.anonymizer.tables import (
     anonymizer_policies,
     privacy_budgets,
 )
+from threatmesh.storage.core.driver import insert_ignore
 from threatmesh.storage.core.tables import organisations, servers
-from threatmesh.storage.events.writes import insert_ignore
 
 P, B, BUD = anonymizer_policies, anonymizer_bindings, privacy_budgets
 #: Columns safe to show: everything but the secret keys.

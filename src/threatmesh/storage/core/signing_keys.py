@@ -7,8 +7,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from threatmesh.storage.events.writes import insert_ignore
-from threatmesh.storage.provenance.tables import signing_keys
+from threatmesh.storage.core.driver import insert_ignore
+from threatmesh.storage.core.tables import signing_keys
 
 
 def get_or_create(

@@ -358,3 +358,15 @@ sightings = sa.Table(
     sa.Index(None, "attribute_id"),
     sa.Index(None, "event_id"),
 )
+
+
+# The platform's own keys (the RPT signing key, the provenance signing key), created on
+# first use. ``purpose`` is unique so concurrent first uses agree on one key.
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("purpose", sa.String(32), primary_key=True),
+    sa.Column("kid", sa.String(64), nullable=False),
+    sa.Column("private_key", sa.Text, nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+)

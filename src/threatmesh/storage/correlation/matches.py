@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, FromClause
 
-from threatmesh.model import describe_types
 from threatmesh.model.access import Viewer
-from threatmesh.model.validation import network_host_bits
+from threatmesh.model.validation import describe_types
+from threatmesh.model.validation.values import network_host_bits
 from threatmesh.storage.core import acl, lists
 from threatmesh.storage.core.tables import attributes, events, ip_index, ip_network_sizes
 from threatmesh.storage.correlation import value_index

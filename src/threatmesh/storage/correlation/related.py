@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from threatmesh.model import describe_types
 from threatmesh.model.access import Viewer
+from threatmesh.model.validation import describe_types
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import attributes, events
 from threatmesh.storage.correlation import value_index

@@ -42,7 +42,8 @@ from threatmesh.storage.core.tables import (
     tags,
     users,
 )
-from threatmesh.storage.provenance.tables import reputation_evidence, uma_resources
+from threatmesh.storage.provenance.tables import reputation_evidence
+from threatmesh.storage.uma.tables import uma_resources
 
 
 @dataclass(frozen=True, slots=True)

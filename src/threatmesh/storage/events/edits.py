@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
 from threatmesh.model.errors import UuidTaken
+from threatmesh.storage.core import driver
 from threatmesh.storage.core.tables import (
     attribute_tags,
     attributes,
@@ -134,7 +135,7 @@ def upsert_attributes(
             writes.index_ips(conn, [(old["id"], a)])
         if a.tags:
             conn.execute(
-                writes.insert_ignore(conn, attribute_tags),
+                driver.insert_ignore(conn, attribute_tags),
                 [
                     {
                         "attribute_id": old["id"],

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from threatmesh.model import describe_types
 from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft, TagRef
-from threatmesh.model.validation import ip_range, network_host_bits
-from threatmesh.storage.core import driver
+from threatmesh.model.validation import describe_types
+from threatmesh.model.validation.values import ip_range, network_host_bits
+from threatmesh.storage.core.driver import bulk_insert, insert_ignore, insert_ignore_for
 from threatmesh.storage.core.tables import (
     attribute_tags,
     attributes,
@@ -28,45 +26,6 @@ from threatmesh.storage.core.tables import (
     tags,
 )
 from threatmesh.storage.correlation import value_index
-
-
-def insert_ignore(conn: Connection, table: sa.Table) -> Any:
-    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect."""
-    return insert_ignore_for(conn.dialect.name, table)
-
-
-@functools.cache
-def insert_ignore_for(dialect_name: str, table: sa.Table) -> Any:
-    """:func:`insert_ignore` for a dialect by name, built once (statements are immutable)."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
-
-
-def bulk_insert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) with one driver-level executemany.
-
-    SQLAlchemy's executemany processes every parameter of every row in Python (about
-    half the time of inserting a 10,000-attribute event); these rows are built by this
-    module from validated drafts, so they go to the driver as plain tuples. On
-    PostgreSQL they go by COPY, which was faster from one row on (0.19 against 0.22 ms
-    for one row, 0.28 against 0.52 ms for 32)."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    # itemgetter builds each tuple in C (a generator per row cost 10 ms per 10,000 rows).
-    values = operator.itemgetter(*columns)
-    params = [values(r) for r in rows] if len(columns) > 1 else [(values(r),) for r in rows]
-    if conn.dialect.name == "postgresql":
-        driver.copy_rows(conn, table.name, columns, params)
-        return
-    quote = conn.dialect.identifier_preparer.quote
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
-    )
-    conn.exec_driver_sql(sql, params)
-
 
 # Built once: these run in every write of an event (building a statement costs more
 # than running it for a small event).

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.storage.events.writes import insert_ignore
+from threatmesh.storage.core.driver import insert_ignore
 from threatmesh.storage.sync.tables import sync_failures as F
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats.fields import as_int, as_str, as_uuid
+from threatmesh.storage.core import driver
 from threatmesh.storage.core.tables import (
     attributes,
     events,
@@ -19,7 +20,6 @@ from threatmesh.storage.core.tables import (
     servers,
     sightings,
 )
-from threatmesh.storage.events import writes
 from threatmesh.storage.sync.tables import sync_cursors, sync_log
 
 
@@ -66,7 +66,7 @@ def cursor(conn: Connection, server_id: int, direction: str) -> int:
 def set_cursor(conn: Connection, server_id: int, direction: str, position: int, now: int) -> None:
     """Move the cursor (never backwards)."""
     values = {"server_id": server_id, "direction": direction, "position": position, "updated": now}
-    stmt = writes.insert_ignore(conn, sync_cursors)
+    stmt = driver.insert_ignore(conn, sync_cursors)
     conn.execute(stmt, values)
     conn.execute(
         sync_cursors.update()

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from threatmesh.model.drafts import EventDraft
+from threatmesh.storage.core import driver
 from threatmesh.storage.core.tables import attribute_tags, event_tags, events, ip_index
 from threatmesh.storage.events import writes
 
@@ -56,7 +57,7 @@ def insert_events(conn: Connection, batch: Sequence[NewEvent]) -> list[int]:
         for t in n.draft.tags
     ]
     if tag_rows:
-        conn.execute(writes.insert_ignore(conn, event_tags), tag_rows)
+        conn.execute(driver.insert_ignore(conn, event_tags), tag_rows)
     _attributes(conn, ids, batch, tag_ids)
     for eid, n in zip(ids, batch, strict=True):
         if n.draft.objects:
@@ -80,7 +81,7 @@ def _attributes(
         for t in a.tags
     ]
     if tag_rows:
-        conn.execute(writes.insert_ignore(conn, attribute_tags), tag_rows)
+        conn.execute(driver.insert_ignore(conn, attribute_tags), tag_rows)
     ip = writes.ip_rows((aid, a) for aid, (_, a) in zip(aids, pairs, strict=True))
     if ip:
         conn.execute(ip_index.insert(), ip)

@@ -11,10 +11,10 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.storage.core.driver import insert_ignore, insert_ignore_for
 from threatmesh.storage.core.tables import event_tags, events, sharing_groups, tags
 from threatmesh.storage.events import reads
-from threatmesh.storage.events.writes import insert_ignore, insert_ignore_for
-from threatmesh.storage.provenance.tables import uma_policies, uma_resources, uma_tickets
+from threatmesh.storage.uma.tables import uma_policies, uma_resources, uma_tickets
 
 #: Kinds of resource: one event, or the owner's events carrying a tag / in a sharing group.
 KINDS = ("event", "tag", "sharing_group")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any, NamedTuple
 
+from threatmesh.model import package_data
 from threatmesh.model.errors import InvalidValue
 
 __all__ = [
@@ -83,9 +83,8 @@ class _Tables(NamedTuple):
 
 @cache
 def _raw_text() -> str:
-    """The bundled JSON text, read once."""
-    resource = resources.files(_RESOURCE_PACKAGE).joinpath(*_RESOURCE_PATH)
-    return resource.read_text(encoding="utf-8")
+    """describeTypes.json as shipped (its text, for hashing and for the API answer)."""
+    return package_data.read_text(_RESOURCE_PACKAGE, *_RESOURCE_PATH)
 
 
 @cache

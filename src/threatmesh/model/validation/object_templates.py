@@ -7,11 +7,10 @@ accepts them; a known template constrains relations, their types and what is req
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
+from threatmesh.model import package_data
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import InvalidInput
 
@@ -55,12 +54,11 @@ def _load(definition: dict[str, object]) -> ObjectTemplate:
 @functools.cache
 def templates() -> dict[str, ObjectTemplate]:
     """All templates shipped in PyMISP's ``data/misp-objects``, by object name."""
-    root = resources.files("pymisp") / "data" / "misp-objects" / "objects"
     out: dict[str, ObjectTemplate] = {}
-    for entry in root.iterdir():
+    for entry in package_data.children("pymisp", "data", "misp-objects", "objects"):
         definition = entry / "definition.json"
         if definition.is_file():
-            tpl = _load(json.loads(definition.read_text(encoding="utf-8")))
+            tpl = _load(package_data.load_json(definition))
             out[tpl.name] = tpl
     return out
 

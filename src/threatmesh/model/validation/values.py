@@ -16,10 +16,10 @@ from collections.abc import Callable
 from functools import cache
 from ipaddress import IPv4Address, ip_address
 
-from threatmesh.model import validation_rules as r
-from threatmesh.model.describe_types import attribute_types, is_compound
 from threatmesh.model.errors import InvalidValue
-from threatmesh.model.validation_rules import Check, Pair, Rule
+from threatmesh.model.validation import rules as r
+from threatmesh.model.validation.describe_types import attribute_types, is_compound
+from threatmesh.model.validation.rules import Check, Pair, Rule
 
 __all__ = ["ip_range", "join_value", "normalize_value", "split_compound"]
 

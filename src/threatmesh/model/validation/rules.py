@@ -1,4 +1,4 @@
-"""The network, hash and date value rules behind :mod:`threatmesh.model.validation`.
+"""The network, hash and date value rules behind :mod:`threatmesh.model.validation.values`.
 
 A *check* takes one trimmed, non-empty part and returns it normalised, or ``None`` if it
 is invalid; a *rule* does that for a whole compound value and returns the pair. They
