@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import exc as db_errors
-
 from threatmesh.formats.misp_json import UuidClaim
 from threatmesh.model.errors import UuidTaken
 from threatmesh.services.platform import Platform
+from threatmesh.storage.core.failures import KeyTaken
 from threatmesh.storage.events import uuids
 
 
@@ -47,7 +46,7 @@ def reported(
     except UuidTaken as exc:
         at = next((a for k, u, a in claims if (k, u) == (exc.kind, exc.uuid)), "")
         raise UuidTaken(exc.kind, exc.uuid, at) from None
-    except db_errors.IntegrityError:
+    except KeyTaken:
         clash = first_taken(platform, claims, outside_event=outside_event)
         if clash is None:
             raise

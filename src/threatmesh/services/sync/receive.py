@@ -20,7 +20,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.exc import DBAPIError
 
 from threatmesh.formats.fields import as_uuid
 from threatmesh.formats.misp_json import parse_event
@@ -29,6 +28,7 @@ from threatmesh.model.drafts import EventDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Forbidden, InvalidInput, ThreatmeshError
 from threatmesh.services.platform import Platform
+from threatmesh.storage.core.failures import DatabaseFailure
 from threatmesh.storage.core.tables import events
 from threatmesh.storage.events.edits import apply_event_edit
 from threatmesh.storage.sync import (
@@ -233,15 +233,16 @@ def receive(
             out.merge(_store_all(platform, conn, items, source))
             _move(platform, conn, source, cursor)
         return out
-    except (ThreatmeshError, DBAPIError):
+    except ThreatmeshError:
         pass  # one event spoils the batch: find it by storing them one at a time
     for item in items:
         try:
             with platform.write() as conn:
                 out.merge(_store_all(platform, conn, [item], source))
-        except (ThreatmeshError, DBAPIError) as exc:
-            message = exc.message if isinstance(exc, ThreatmeshError) else str(exc.orig)
-            out.failed[item.draft.uuid] = message
+        except ThreatmeshError as exc:
+            # The sync log is for site admins: a database failure keeps its own text.
+            reason = exc.reason if isinstance(exc, DatabaseFailure) else exc.message
+            out.failed[item.draft.uuid] = reason
     with platform.write() as conn:
         _move(platform, conn, source, cursor)
     return out

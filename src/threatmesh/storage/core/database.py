@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from threatmesh.model.errors import InvalidInput
+from threatmesh.storage.core.failures import translated
+
+#: What layers above storage hold, named here so that they never import SQLAlchemy:
+#: a connection (inside a unit of work from :func:`begin` or :func:`connect`), an
+#: engine, and a row read as a mapping.
+__all__ = ["Connection", "Engine", "Row", "begin", "connect"]
+Row = RowMapping
 
 _MIGRATIONS = Path(__file__).parent.parent / "migrations"
+
+
+@contextmanager
+def begin(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: committed on success, rolled back on any error; database
+    errors leave it as domain errors (:mod:`threatmesh.storage.core.failures`)."""
+    with translated(), engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def connect(engine: Engine) -> Iterator[Connection]:
+    """A connection outside any explicit transaction (the caller decides: see
+    :func:`autocommit`); database errors leave it as domain errors."""
+    with translated(), engine.connect() as conn:
+        yield conn
 
 
 def sqlite_url(data_dir: Path) -> str:
