@@ -6,13 +6,13 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
-
 from tests.support import site_admin
+from threatmesh.model.errors import ThreatmeshError
 from threatmesh.model.query import Query, Terms
 from threatmesh.services.admin import users as admin
 from threatmesh.services.events import attributes, events
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.storage.core.failures import ValueNotStorable
 from threatmesh.storage.search import queries as search
 
 VALUES = ("198.51.100.7", "evil.example", "44d88612fea8a8f36de82e1278abb02f", "443")
@@ -125,8 +125,9 @@ def test_lookup_pool_uses_generic_plans_and_is_disposed_with_the_engine(
 
 
 def test_fast_path_fails_as_the_general_path(platform: Platform) -> None:
-    """A value the database rejects (NUL on PostgreSQL) raises the same SQLAlchemy error
-    on the driver-level fast path as on the general path, so the API's 400 still holds."""
+    """A value the database rejects (NUL on PostgreSQL) raises the same error on the
+    driver-level fast path as on the general path (a domain error, as every database
+    error leaving a unit of work), so the API's 400 still holds."""
     root, _reader = _world(platform)
     point = Query(value=Terms(any_of=("evil\x00.example",)))
     general = dataclasses.replace(point, value=Terms(any_of=point.value.any_of * 2))
@@ -134,13 +135,13 @@ def test_fast_path_fails_as_the_general_path(platform: Platform) -> None:
     def outcome(q: Query, *, lookup: bool) -> object:
         try:
             return _ids(platform, root, q, lookup=lookup)
-        except sa.exc.DBAPIError as exc:
+        except ThreatmeshError as exc:
             return type(exc)
 
     expected = outcome(general, lookup=False)
     assert outcome(point, lookup=False) == expected
     assert outcome(point, lookup=True) == expected
     if platform.engine.dialect.name == "postgresql":
-        assert expected is sa.exc.DataError
+        assert expected is ValueNotStorable
     with platform.lookup() as conn:  # the pool's connection is still usable afterwards
         assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
