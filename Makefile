@@ -31,10 +31,13 @@ pymisp-fixtures: $(PYMISP_TESTS)/.done
 demo: $(STAMP)
 	THREATMESH_DATA_DIR=$${THREATMESH_DATA_DIR:-./data} $(BIN)/threatmesh demo
 
-## system-deps: system packages the tests use (nats-server: the NATS outage tests run their own)
+## system-deps: system packages the tests use (nats-server: the NATS outage tests run their own;
+## Info-ZIP's zip and unzip: malware-sample zips checked against MISP's own tool)
 system-deps:
 	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || \
 		(apt-get update && apt-get install -y nats-server)
+	@(command -v zip && command -v unzip) >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y zip unzip)
 
 ## test: install dev dependencies and run the whole suite (SQLite and PostgreSQL)
 test: $(STAMP) $(PYMISP_TESTS)/.done lab-tools system-deps
