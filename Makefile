@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test check bench clean fmt pymisp-fixtures lab lab-tools system-deps
+.PHONY: demo test check bench clean fmt pymisp-fixtures cowrie-venv lab lab-tools system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,17 +27,36 @@ $(PYMISP_TESTS)/.done: $(STAMP)
 
 pymisp-fixtures: $(PYMISP_TESTS)/.done
 
+# Cowrie, unchanged from PyPI, for tests/interop/test_cowrie_misp_output.py. Cowrie pins its
+# dependencies exactly (Twisted, cryptography, ...), which would downgrade the dev venv: it
+# gets a venv of its own, from PyPI only, with the PyMISP version threatmesh pins.
+COWRIE_VERSION = 3.1.4
+PYMISP_VERSION = $(shell sed -n 's/.*"pymisp==\([^"]*\)".*/\1/p' pyproject.toml)
+COWRIE_VENV    = .cache/cowrie-venv
+COWRIE_STAMP   = $(COWRIE_VENV)/.installed-cowrie-$(COWRIE_VERSION)-pymisp-$(PYMISP_VERSION)
+$(COWRIE_STAMP): | $(BIN)/python
+	rm -rf $(COWRIE_VENV)
+	$(BIN)/python -m venv $(COWRIE_VENV)
+	$(COWRIE_VENV)/bin/python -m pip install --quiet \
+	  "cowrie==$(COWRIE_VERSION)" "pymisp==$(PYMISP_VERSION)"
+	touch $@
+
+cowrie-venv: $(COWRIE_STAMP)
+
 ## demo: install, start a demo instance on SQLite, print its URL and API key
 demo: $(STAMP)
 	THREATMESH_DATA_DIR=$${THREATMESH_DATA_DIR:-./data} $(BIN)/threatmesh demo
 
-## system-deps: system packages the tests use (nats-server: the NATS outage tests run their own)
+## system-deps: system packages the tests use (nats-server: the NATS outage tests run their own;
+## Info-ZIP's zip and unzip: malware-sample zips checked against MISP's own tool)
 system-deps:
 	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || \
 		(apt-get update && apt-get install -y nats-server)
+	@(command -v zip && command -v unzip) >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y zip unzip)
 
 ## test: install dev dependencies and run the whole suite (SQLite and PostgreSQL)
-test: $(STAMP) $(PYMISP_TESTS)/.done lab-tools system-deps
+test: $(STAMP) $(PYMISP_TESTS)/.done $(COWRIE_STAMP) lab-tools system-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 ## check: lint and type-check
