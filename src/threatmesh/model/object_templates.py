@@ -7,13 +7,13 @@ accepts them; a known template constrains relations, their types and what is req
 from __future__ import annotations
 
 import functools
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
+from typing import Any
 
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import InvalidInput
+from threatmesh.model.library.object_templates import definitions
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class ObjectTemplate:
     required_one_of: frozenset[str]
 
 
-def _load(definition: dict[str, object]) -> ObjectTemplate:
+def _load(definition: Mapping[str, Any]) -> ObjectTemplate:
     relations: dict[str, frozenset[str]] = {}
     attrs = definition.get("attributes", {})
     assert isinstance(attrs, dict)
@@ -47,21 +47,18 @@ def _load(definition: dict[str, object]) -> ObjectTemplate:
         meta_category=str(definition.get("meta-category", "")),
         description=str(definition.get("description", "")),
         relations=relations,
-        required=frozenset(definition.get("required", []) or []),  # type: ignore[call-overload]
-        required_one_of=frozenset(definition.get("requiredOneOf", []) or []),  # type: ignore[call-overload]
+        required=frozenset(definition.get("required", []) or []),
+        required_one_of=frozenset(definition.get("requiredOneOf", []) or []),
     )
 
 
 @functools.cache
 def templates() -> dict[str, ObjectTemplate]:
     """All templates shipped in PyMISP's ``data/misp-objects``, by object name."""
-    root = resources.files("pymisp") / "data" / "misp-objects" / "objects"
     out: dict[str, ObjectTemplate] = {}
-    for entry in root.iterdir():
-        definition = entry / "definition.json"
-        if definition.is_file():
-            tpl = _load(json.loads(definition.read_text(encoding="utf-8")))
-            out[tpl.name] = tpl
+    for definition in definitions().values():
+        tpl = _load(definition)
+        out[tpl.name] = tpl
     return out
 
 
