@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from threatmesh.model.library.packaged import child_files, named_files, own_data, pending, read_json
+from threatmesh.model.library.packaged import (
+    child_files,
+    named_files,
+    own_data,
+    pending,
+    read_json,
+    source_versions,
+)
 
 
 def test_pending_new_newer_and_forced() -> None:
@@ -24,3 +31,11 @@ def test_vendored_files_are_packaged() -> None:
     assert len(named_files(own_data("noticelists"), "list.json")) == 1
     assert isinstance(read_json(own_data("feed-metadata", "defaults.json")), list)
     assert own_data("README.md").is_file()
+
+
+def test_source_versions_are_the_pinned_ones() -> None:
+    versions = source_versions()
+    assert versions["pymispgalaxies"] == "1.1.1"
+    assert versions["pymispwarninglists"] == "1.7.0"
+    assert versions["pytaxonomies"] == "2.1.2"
+    assert set(versions) == {"pymispgalaxies", "pytaxonomies", "pymispwarninglists", "pymisp"}

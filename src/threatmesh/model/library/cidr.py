@@ -14,6 +14,7 @@ prefix length present (at most 33) and one per IPv6 group.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -37,8 +38,20 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _address(text: str) -> tuple[int, int] | None:
+    """``(version, int)`` of an address, cached: a lookup tries the same value against
+    every enabled list, and parsing costs more than the probes."""
+    ip = parse_ip(text)
+    return None if ip is None else (ip.version, int(ip))
+
+
 def _mask(bits: int, width: int) -> int:
     return ((1 << bits) - 1) << (width - bits) if bits else 0
+
+
+_V4_MASKS = tuple(_mask(bits, _V4_BITS) for bits in range(_V4_BITS + 1))
+_V6_MASKS = tuple(_mask(bits, _V6_BITS) for bits in range(_V6_BITS + 1))
 
 
 def _entry(text: str) -> tuple[int, int, int, str] | None:
@@ -90,13 +103,11 @@ class CidrIndex:
         address, _, value_bits = value.partition("/")
         if "/" in value_bits:
             value_bits = value_bits.split("/", 1)[0]
-        ip = parse_ip(address)
-        if ip is None:
+        parsed = _address(address)
+        if parsed is None:
             return None
-        if ip.version == 4:
-            match = self._match_v4(int(ip))
-        else:
-            match = self._match_v6(int(ip))
+        version, number = parsed
+        match = self._match_v4(number) if version == 4 else self._match_v6(number)
         if match is None or not _wider_or_equal(match[1], value_bits):
             return None
         return f"{match[0]}/{match[1]}"
@@ -104,7 +115,7 @@ class CidrIndex:
     def _match_v4(self, value: int) -> tuple[str, int] | None:
         # MISP tries prefix lengths from the shortest up: the widest block wins.
         for bits in self._v4_lengths:
-            network = value & _mask(bits, _V4_BITS)
+            network = value & _V4_MASKS[bits]
             if network in self._v4[bits]:
                 return str(ipaddress.IPv4Address(network)), bits
         return None
@@ -112,7 +123,7 @@ class CidrIndex:
     def _match_v6(self, value: int) -> tuple[str, int] | None:
         match = None
         for bits, group in self._v6.items():
-            address = group.get(value & _mask(bits, _V6_BITS))
+            address = group.get(value & _V6_MASKS[bits])
             if address is not None:
                 match = (address, bits)
         return match

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from typing import Any, Generic, TypeVar
 
@@ -23,6 +23,7 @@ __all__ = [
     "pending",
     "read_json",
     "resource",
+    "source_versions",
     "sub_folder_files",
 ]
 
@@ -56,6 +57,17 @@ def resource(package: str, *parts: str) -> Traversable:
     for part in parts:
         node = node / part
     return node
+
+
+#: The distributions the library reads data from, besides the vendored files.
+SOURCES = ("pymispgalaxies", "pytaxonomies", "pymispwarninglists", "pymisp")
+
+
+def source_versions() -> dict[str, str]:
+    """The installed version of every data package: a loader that stores these may skip
+    the big kinds (clusters, warninglist entries) when none changed. MISP itself compares
+    file by file; the small vendored files are cheap to compare that way every time."""
+    return {name: metadata.version(name) for name in SOURCES}
 
 
 def own_data(*parts: str) -> Traversable:

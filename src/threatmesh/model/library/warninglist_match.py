@@ -58,9 +58,16 @@ class _Strings:
         return value if value in self._entries else None
 
 
+def _hostname_entry(entry: str) -> str:
+    stripped = entry.strip(".")
+    # Keep the loaded string when it is already lower-case: a million-entry list then
+    # costs no second copy of its strings.
+    return stripped if stripped.islower() else stripped.lower()
+
+
 class _Hostnames:
     def __init__(self, entries: Iterable[str]) -> None:
-        self._entries = frozenset(e.strip(".").lower() for e in entries)
+        self._entries = frozenset(map(_hostname_entry, entries))
 
     def first(self, value: str) -> str | None:
         parts = value.split("/")
