@@ -224,7 +224,7 @@ def test_rest_item_shape() -> None:
         "default_type": "ip-dst",
         "value": "8.8.8.8",
         "original_value": "8.8.8.8",
-        "to_ids": True,
+        "to_ids": 1,
     }
 
 

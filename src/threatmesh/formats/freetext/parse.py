@@ -44,7 +44,8 @@ class FreetextResult:
 
     def as_misp(self) -> dict[str, Any]:
         """The REST item MISP answers with ``returnMetaAttributes`` (``types`` as
-        ``{type: type}``, ``to_ids`` from the default type's describeTypes default)."""
+        ``{type: type}``, ``to_ids`` the default type's describeTypes default, as MISP's
+        0/1)."""
         out: dict[str, Any] = {
             "types": {t: t for t in self.candidate.types},
             "default_type": self.candidate.default_type,
@@ -53,7 +54,7 @@ class FreetextResult:
         if self.candidate.comment is not None:
             out["comment"] = self.candidate.comment
         out["original_value"] = self.original_value
-        out["to_ids"] = default_to_ids(self.candidate.default_type)
+        out["to_ids"] = int(default_to_ids(self.candidate.default_type))
         return out
 
 
