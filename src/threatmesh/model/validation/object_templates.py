@@ -7,12 +7,13 @@ accepts them; a known template constrains relations, their types and what is req
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from threatmesh.model import package_data
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import InvalidInput
+from threatmesh.model.library.object_templates import definitions
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class ObjectTemplate:
     required_one_of: frozenset[str]
 
 
-def _load(definition: dict[str, object]) -> ObjectTemplate:
+def _load(definition: Mapping[str, Any]) -> ObjectTemplate:
     relations: dict[str, frozenset[str]] = {}
     attrs = definition.get("attributes", {})
     assert isinstance(attrs, dict)
@@ -46,8 +47,8 @@ def _load(definition: dict[str, object]) -> ObjectTemplate:
         meta_category=str(definition.get("meta-category", "")),
         description=str(definition.get("description", "")),
         relations=relations,
-        required=frozenset(definition.get("required", []) or []),  # type: ignore[call-overload]
-        required_one_of=frozenset(definition.get("requiredOneOf", []) or []),  # type: ignore[call-overload]
+        required=frozenset(definition.get("required", []) or []),
+        required_one_of=frozenset(definition.get("requiredOneOf", []) or []),
     )
 
 
@@ -55,11 +56,9 @@ def _load(definition: dict[str, object]) -> ObjectTemplate:
 def templates() -> dict[str, ObjectTemplate]:
     """All templates shipped in PyMISP's ``data/misp-objects``, by object name."""
     out: dict[str, ObjectTemplate] = {}
-    for entry in package_data.children("pymisp", "data", "misp-objects", "objects"):
-        definition = entry / "definition.json"
-        if definition.is_file():
-            tpl = _load(package_data.load_json(definition))
-            out[tpl.name] = tpl
+    for definition in definitions().values():
+        tpl = _load(definition)
+        out[tpl.name] = tpl
     return out
 
 
