@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.common import bench_database, machine, percentile
 
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import setup
 from threatmesh.services.events import events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core import database
@@ -49,7 +49,7 @@ def measure(postgres: bool) -> None:
         platform = Platform(engine=engine)
         with platform.write() as conn:
             directory.seed_roles(conn, platform.now())
-        who = platform.identify(admin.bootstrap(platform, org_name="BENCH", email="b@bench.test"))
+        who = platform.identify(setup.bootstrap(platform, org_name="BENCH", email="b@bench.test"))
         assert who is not None
         print(f"database: {engine.dialect.name}; machine: {machine()}")
         for i in range(CARRIER_EVENTS):

@@ -43,7 +43,7 @@ from bench.common import (
     serve,
 )
 
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import setup
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import servers
@@ -99,7 +99,7 @@ def receiver(
     with bench_database(postgres) as (db_url, _):
         platform = Platform(engine=database.create_engine(db_url))
         database.upgrade(platform.engine)
-        b_key = admin.bootstrap(platform, org_name=f"BENCH-B-{name}", email="admin@b.test")
+        b_key = setup.bootstrap(platform, org_name=f"BENCH-B-{name}", email="admin@b.test")
         who = platform.identify(b_key)
         assert who is not None
         server = servers.add(

@@ -18,7 +18,7 @@ import uvicorn
 
 from threatmesh.api.app import create_app
 from threatmesh.api.settings import Settings
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import setup
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import create_engine
 
@@ -105,7 +105,7 @@ def live_server(
         correlation_cap=settings.correlation_cap,
         auth_cache_seconds=settings.auth_cache_seconds,
     )
-    key = admin.bootstrap(platform, org_name="ADMIN-ORG", email="admin@admin.test")
+    key = setup.bootstrap(platform, org_name="ADMIN-ORG", email="admin@admin.test")
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, platform),
@@ -133,6 +133,6 @@ def live_server(
 def site_admin(platform: Platform, org: str = "ORG", email: str = "a@org.test") -> Identity:
     """Bootstrap ``platform``'s first organisation and its site admin (as ``threatmesh
     admin init`` does); the admin's identity."""
-    who = platform.identify(admin.bootstrap(platform, org_name=org, email=email))
+    who = platform.identify(setup.bootstrap(platform, org_name=org, email=email))
     assert who is not None
     return who

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from threatmesh.model.errors import Forbidden, InvalidInput
 from threatmesh.privacy.abe import fame, hybrid, sealing, serial
 from threatmesh.services.abe.key_authority import KeyAuthority, trust_from_config
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import organisations, users
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.abe import records as abe_records
 from threatmesh.storage.abe.keystore import FileKeyStore
@@ -26,10 +26,11 @@ def _identity(
 ) -> Identity:
     with platform.read() as conn:
         found = directory.find_org(conn, org)
-    org_id = (
-        found["id"] if found else admin.add_org(platform, None, {"name": org, **org_fields})["id"]
-    )
-    key = admin.add_user(platform, None, {"email": email, "org_id": org_id, "role_id": role_id})[
+    if found is not None:
+        org_id = found["id"]
+    else:
+        org_id = organisations.add_org(platform, None, {"name": org, **org_fields})["id"]
+    key = users.add_user(platform, None, {"email": email, "org_id": org_id, "role_id": role_id})[
         "User"
     ]["authkey"]
     who = platform.identify(key)

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 from tests.support import site_admin
 from threatmesh.model.errors import InvalidInput
-from threatmesh.services.admin import sharing_groups
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import organisations, sharing_groups, users
 from threatmesh.services.events import attributes, content, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import create_engine
@@ -25,8 +24,8 @@ def setup(db_url: str) -> Iterator[tuple[Platform, Identity, int, str]]:
     platform = Platform(engine=create_engine(db_url))
     root = site_admin(platform, "ROOT", "root@root.test")
     group = sharing_groups.add(platform, root, {"name": "root only"})
-    org = admin.add_org(platform, root, {"name": "BANK"})
-    key = admin.add_user(platform, root, {"email": "a@bank.test", "org_id": org["id"]})["User"][
+    org = organisations.add_org(platform, root, {"name": "BANK"})
+    key = users.add_user(platform, root, {"email": "a@bank.test", "org_id": org["id"]})["User"][
         "authkey"
     ]
     analyst = platform.identify(key)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.support import site_admin
 from threatmesh.formats.misp_json import parse_event
 from threatmesh.model.errors import InvalidInput
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import organisations, users
 from threatmesh.services.events import events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
@@ -168,8 +168,8 @@ def test_the_answer_to_an_add_is_what_a_view_shows(world: World) -> None:
     _same_answer(platform, who, _rich_event())
     _same_answer(platform, who, _rich_event(), metadata=True)
     _same_answer(platform, who, {"info": "empty"})
-    other = admin.add_org(platform, who, {"name": "OTHER"})
-    user = admin.add_user(platform, who, {"email": "u@other.test", "org_id": other["id"]})
+    other = organisations.add_org(platform, who, {"name": "OTHER"})
+    user = users.add_user(platform, who, {"email": "u@other.test", "org_id": other["id"]})
     analyst = platform.identify(str(user["User"]["authkey"]))
     assert analyst is not None and not analyst.viewer.site_admin
     shared = {"info": "shared", "distribution": 1, "Attribute": [

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from threatmesh.privacy.abe import hybrid, sealing, serial
 from threatmesh.services.abe.key_authority import KeyAuthority, trust_from_config
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import organisations, users
 from threatmesh.services.events import content, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import reputation
@@ -21,8 +21,8 @@ CTX = b"ip-dst|00000000-0000-4000-8000-000000000000"
 
 
 def _member(platform: Platform, org: str) -> Identity:
-    org_id = admin.add_org(platform, None, {"name": org})["id"]
-    user = admin.add_user(platform, None, {"email": f"a@{org.lower()}.test", "org_id": org_id})
+    org_id = organisations.add_org(platform, None, {"name": org})["id"]
+    user = users.add_user(platform, None, {"email": f"a@{org.lower()}.test", "org_id": org_id})
     who = platform.identify(user["User"]["authkey"])
     assert who is not None
     return who

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.support import site_admin
 from threatmesh.bus.memory import MemoryBus
 from threatmesh.model.errors import Conflict, InvalidInput, NotFound, ThreatmeshError
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import organisations, users
 from threatmesh.services.events import attributes, content, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.stream import notify
@@ -202,11 +202,11 @@ def test_notifications_match_committed_changes(sqlite_world: World, ops: list[st
 def test_organisations_and_users_are_notified_without_keys(world: World) -> None:
     platform, who = world
     start = _last(platform)
-    org = admin.add_org(platform, who, {"name": "NEW"})
-    admin.edit_org(platform, who, org["id"], {"description": "d"})
-    user = admin.add_user(platform, who, {"email": "n@new.test", "org_id": org["id"]})["User"]
-    admin.delete_user(platform, who, user["id"])
-    admin.delete_org(platform, who, org["id"])
+    org = organisations.add_org(platform, who, {"name": "NEW"})
+    organisations.edit_org(platform, who, org["id"], {"description": "d"})
+    user = users.add_user(platform, who, {"email": "n@new.test", "org_id": org["id"]})["User"]
+    users.delete_user(platform, who, user["id"])
+    organisations.delete_org(platform, who, org["id"])
     notes = _notes(platform, start)
     assert [(t, a) for t, a, _ in notes] == [
         ("misp_json_organisation", "add"),

@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from tests.support import site_admin
 from threatmesh.bus import topics
 from threatmesh.model.errors import NotFound
-from threatmesh.services.admin import sharing_groups
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import organisations, sharing_groups, users
 from threatmesh.services.events import attributes, content, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.stream import sse as stream
@@ -33,8 +32,8 @@ class Cast:
 
 
 def _member(platform: Platform, root: Identity, org: str, role: int) -> tuple[str, str]:
-    made = admin.add_org(platform, root, {"name": org})
-    user = admin.add_user(
+    made = organisations.add_org(platform, root, {"name": org})
+    user = users.add_user(
         platform, root, {"email": f"u@{org.lower()}.test", "org_id": made["id"], "role_id": role}
     )
     return str(made["id"]), str(user["User"]["authkey"])

@@ -19,7 +19,7 @@ import httpx
 import sqlalchemy as sa
 
 from tests.support import LiveServer, live_server
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import setup
 from threatmesh.services.platform import Platform
 from threatmesh.services.sync import servers
 from threatmesh.storage.core import database
@@ -166,7 +166,7 @@ def puller(db_url: str, source: LiveServer) -> Puller:
         key = user.json()["User"]["authkey"]
     platform = Platform(engine=database.create_engine(db_url))
     database.upgrade(platform.engine)
-    admin_key = admin.bootstrap(platform, org_name="ORG-B", email="admin@b.test")
+    admin_key = setup.bootstrap(platform, org_name="ORG-B", email="admin@b.test")
     who = platform.identify(admin_key)
     assert who is not None
     server = servers.add(

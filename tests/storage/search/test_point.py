@@ -9,7 +9,7 @@ from typing import Any
 from tests.support import site_admin
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.model.query import Query, Terms
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import organisations, users
 from threatmesh.services.events import attributes, events
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.failures import ValueNotStorable
@@ -20,8 +20,8 @@ VALUES = ("198.51.100.7", "evil.example", "44d88612fea8a8f36de82e1278abb02f", "4
 
 def _world(platform: Platform) -> tuple[Identity, Identity]:
     root = site_admin(platform, "LOOKUP-ADMIN", "a@lookup.test")
-    other = admin.add_org(platform, root, {"name": "LOOKUP-OTHER"})
-    user = admin.add_user(platform, root, {"email": "u@lookup.test", "org_id": other["id"]})
+    other = organisations.add_org(platform, root, {"name": "LOOKUP-OTHER"})
+    user = users.add_user(platform, root, {"email": "u@lookup.test", "org_id": other["id"]})
     reader = platform.identify(str(user["User"]["authkey"]))
     assert reader is not None
     for dist in (0, 1, 3):

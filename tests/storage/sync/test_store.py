@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from threatmesh.formats.misp_json import parse_event
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import setup
 from threatmesh.services.platform import Platform
 from threatmesh.services.sync.serve import INSTANCE
 from threatmesh.storage.core.database import create_engine
@@ -60,7 +60,7 @@ _IDS = {"id", "uuid", "event_id", "object_id", "attribute_id", "org_id", "orgc_i
 @pytest.fixture
 def platform(db_url: str) -> Iterator[Platform]:
     p = Platform(engine=create_engine(db_url))
-    admin.bootstrap(p, org_name="ORG", email="a@org.test")
+    setup.bootstrap(p, org_name="ORG", email="a@org.test")
     yield p
     p.engine.dispose()
 

@@ -5,20 +5,13 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from threatmesh.formats.fields import as_bool, as_id, as_int, as_str, as_uuid
+from threatmesh.formats.fields import as_bool, as_int, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage.core.tables import (
-    organisations,
-    sharing_group_orgs,
-    sharing_group_servers,
-    sharing_groups,
-)
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
+from threatmesh.storage.directory import sharing_groups as groups
 
 
 def _require(who: Identity) -> None:
@@ -26,11 +19,8 @@ def _require(who: Identity) -> None:
         raise Forbidden("You need the sharing group permission for this.")
 
 
-def _find(conn: Connection, who: Identity, ref: str, *, manage: bool) -> Any:
-    sg = sharing_groups
-    num = as_id(ref)
-    cond = sg.c.id == num if num is not None else sa.or_(sg.c.uuid == ref.lower(), sg.c.name == ref)
-    row = conn.execute(sa.select(sg).where(cond)).mappings().first()
+def _find(conn: Connection, who: Identity, ref: str, *, manage: bool) -> Row:
+    row = groups.find_sharing_group(conn, ref)
     if row is None or not (
         who.viewer.site_admin
         or row["id"] in who.viewer.sharing_group_ids
@@ -44,17 +34,7 @@ def _find(conn: Connection, who: Identity, ref: str, *, manage: bool) -> Any:
 
 def view(conn: Connection, sg_id: int) -> dict[str, Any]:
     """A sharing group with its ``SharingGroupOrg`` and ``SharingGroupServer`` lists."""
-    row = (
-        conn.execute(sa.select(sharing_groups).where(sharing_groups.c.id == sg_id)).mappings().one()
-    )
-    orgs = conn.execute(
-        sa.select(sharing_group_orgs, organisations)
-        .join(organisations, organisations.c.id == sharing_group_orgs.c.org_id)
-        .where(sharing_group_orgs.c.sharing_group_id == sg_id)
-    ).all()
-    servers = conn.execute(
-        sa.select(sharing_group_servers).where(sharing_group_servers.c.sharing_group_id == sg_id)
-    ).mappings()
+    row = groups.sharing_group(conn, sg_id)
     owner = directory.find_org(conn, row["org_id"])
     return {
         "SharingGroup": {
@@ -66,11 +46,11 @@ def view(conn: Connection, sg_id: int) -> dict[str, Any]:
         "SharingGroupOrg": [
             {
                 "sharing_group_id": str(sg_id),
-                "org_id": str(r.org_id),
-                "extend": bool(r.extend),
-                "Organisation": {"id": str(r.org_id), "name": r.name, "uuid": r.uuid},
+                "org_id": str(r["org_id"]),
+                "extend": bool(r["extend"]),
+                "Organisation": {"id": str(r["org_id"]), "name": r["name"], "uuid": r["uuid"]},
             }
-            for r in orgs
+            for r in groups.member_orgs(conn, sg_id)
         ],
         "SharingGroupServer": [
             {
@@ -78,7 +58,7 @@ def view(conn: Connection, sg_id: int) -> dict[str, Any]:
                 "server_id": str(s["server_id"]),
                 "all_orgs": bool(s["all_orgs"]),
             }
-            for s in servers
+            for s in groups.member_servers(conn, sg_id)
         ],
     }
 
@@ -96,14 +76,10 @@ def add(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
     )
     now = platform.now()
     with platform.write() as conn:
-        if conn.execute(
-            sa.select(sharing_groups.c.id).where(
-                sa.or_(sharing_groups.c.name == name, sharing_groups.c.uuid == sg_uuid)
-            )
-        ).first():
+        if groups.name_or_uuid_taken(conn, name, sg_uuid):
             raise Conflict(f"Sharing group {name!r} already exists.")
-        sg_id = conn.execute(
-            sharing_groups.insert().returning(sharing_groups.c.id),
+        sg_id = groups.insert_sharing_group(
+            conn,
             {
                 "uuid": sg_uuid,
                 "name": name,
@@ -115,15 +91,9 @@ def add(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
                 "active": as_bool(data.get("active", True), "SharingGroup.active"),
                 "roaming": as_bool(data.get("roaming", False), "SharingGroup.roaming"),
             },
-        ).scalar_one()
-        conn.execute(
-            sharing_group_orgs.insert(),
-            {"sharing_group_id": sg_id, "org_id": who.viewer.org_id, "extend": True},
         )
-        conn.execute(
-            sharing_group_servers.insert(),
-            {"sharing_group_id": sg_id, "server_id": 0, "all_orgs": False},
-        )
+        groups.add_org(conn, sg_id, who.viewer.org_id, extend=True)
+        groups.add_server(conn, sg_id, 0, all_orgs=False)
         return view(conn, sg_id)
 
 
@@ -136,12 +106,9 @@ def get(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
 def index(platform: Platform, who: Identity) -> dict[str, Any]:
     """``sharingGroups/index``: the groups the user can see."""
     with platform.read() as conn:
-        ids = conn.execute(
-            sa.select(sharing_groups.c.id, sharing_groups.c.org_id).order_by(sharing_groups.c.id)
-        ).all()
         visible = [
             i
-            for i, org in ids
+            for i, org in groups.owners(conn)
             if who.viewer.site_admin
             or i in who.viewer.sharing_group_ids
             or org == who.viewer.org_id
@@ -154,11 +121,12 @@ def delete(platform: Platform, who: Identity, ref: str) -> None:
     _require(who)
     with platform.write() as conn:
         row = _find(conn, who, ref, manage=True)
-        conn.execute(sharing_groups.delete().where(sharing_groups.c.id == row["id"]))
+        groups.delete_sharing_group(conn, row["id"])
 
 
 def set_member(platform: Platform, who: Identity, payload: Any, *, kind: str, add: bool) -> None:
-    """``sharingGroups/addOrg|removeOrg|addServer|removeServer``."""
+    """``sharingGroups/addOrg|removeOrg|addServer|removeServer``: a member is taken
+    out, then (``add``) put back with the flags sent."""
     _require(who)
     data = unwrap(payload, "SharingGroup")
     with platform.write() as conn:
@@ -169,15 +137,13 @@ def set_member(platform: Platform, who: Identity, payload: Any, *, kind: str, ad
             org = directory.find_org(conn, str(data.get("org_id") or ""))
             if org is None:
                 raise NotFound("Invalid organisation.")
-            table, match = sharing_group_orgs, {"org_id": org["id"]}
-            extra = {"extend": as_bool(data.get("extend", False), "extend")}
+            extend = as_bool(data.get("extend", False), "extend")
+            groups.remove_org(conn, row["id"], org["id"])
+            if add:
+                groups.add_org(conn, row["id"], org["id"], extend=extend)
         else:
-            table, match = (
-                sharing_group_servers,
-                {"server_id": as_int(data.get("server_id", 0), "server_id")},
-            )
-            extra = {"all_orgs": as_bool(data.get("all_orgs", False), "all_orgs")}
-        cond = [table.c.sharing_group_id == row["id"], *(table.c[k] == v for k, v in match.items())]
-        conn.execute(table.delete().where(*cond))
-        if add:
-            conn.execute(table.insert(), {"sharing_group_id": row["id"], **match, **extra})
+            server_id = as_int(data.get("server_id", 0), "server_id")
+            all_orgs = as_bool(data.get("all_orgs", False), "all_orgs")
+            groups.remove_server(conn, row["id"], server_id)
+            if add:
+                groups.add_server(conn, row["id"], server_id, all_orgs=all_orgs)

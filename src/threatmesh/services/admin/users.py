@@ -1,162 +1,51 @@
-"""Administration: organisations, users and their API keys, roles, sharing groups."""
+"""Users and their API keys (MISP's ``admin/users/add|index|delete``,
+``users/view``, ``auth_keys/add``).
+
+Who may manage whom is :func:`threatmesh.model.user_access.may_manage_user`; a user
+the caller may not see answers as one that does not exist.
+"""
 
 from __future__ import annotations
 
-import uuid as uuidlib
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from threatmesh.formats.fields import as_bool, as_int, as_str, as_uuid
+from threatmesh.formats.fields import as_bool, as_int, as_str
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.model.roles import SITE_ADMIN_ROLE_ID
 from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
+
+# require_site_admin: imported from here by other capabilities (abe, anonymizer).
+from threatmesh.services.admin.checks import existing_org
+from threatmesh.services.admin.checks import require_site_admin as require_site_admin
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
 from threatmesh.services.stream import notify
-from threatmesh.storage.core.database import upgrade
-from threatmesh.storage.core.tables import (
-    auth_keys,
-    organisations,
-    roles,
-    users,
-)
-from threatmesh.storage.directory import org_references
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
-
-_ORG_TEXT = ("description", "type", "nationality", "sector", "contacts")
-
-
-def require_site_admin(who: Identity) -> None:
-    """Only site admins manage the instance."""
-    if not who.viewer.site_admin:
-        raise Forbidden("You need site admin rights for this.")
+from threatmesh.storage.directory import roles
+from threatmesh.storage.directory import users as user_rows
 
 
-def _org_values(data: Any, *, partial: bool) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if "name" in data or not partial:
-        name = as_str(data.get("name"), "Organisation.name", max_len=255).strip()
-        if not name:
-            raise InvalidInput("Organisation.name: an organisation needs a name")
-        values["name"] = name
-    for key in _ORG_TEXT:
-        if key in data and data[key] is not None:
-            values[key] = as_str(data[key], f"Organisation.{key}")
-    if "local" in data:
-        values["local"] = as_bool(data["local"], "Organisation.local")
-    return values
-
-
-def add_org(platform: Platform, who: Identity | None, payload: Any) -> dict[str, Any]:
-    """``admin/organisations/add`` (``who`` None for the bootstrap)."""
-    if who is not None:
-        require_site_admin(who)
-    data = unwrap(payload, "Organisation")
-    values = _org_values(data, partial=False)
-    org_uuid = (
-        as_uuid(data["uuid"], "Organisation.uuid") if data.get("uuid") else str(uuidlib.uuid4())
-    )
-    now = platform.now()
-    with platform.write() as conn:
-        if directory.find_org(conn, values["name"]) or directory.find_org(conn, org_uuid):
-            raise Conflict(f"Organisation {values['name']!r} or UUID {org_uuid} already exists.")
-        oid = conn.execute(
-            organisations.insert().returning(organisations.c.id),
-            values
-            | {
-                "uuid": org_uuid,
-                "date_created": now,
-                "date_modified": now,
-                "created_by": who.viewer.user_id if who else 0,
-            },
-        ).scalar_one()
-        notify.organisation(conn, oid, "add")
-        return directory.org_summary(_org(conn, oid))
-
-
-def _org(conn: Connection, ref: str | int) -> Any:
-    row = directory.find_org(conn, ref)
-    if row is None:
-        raise NotFound("Invalid organisation.")
-    return row
-
-
-def edit_org(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
-    """``admin/organisations/edit``."""
-    require_site_admin(who)
-    values = _org_values(unwrap(payload, "Organisation"), partial=True)
-    with platform.write() as conn:
-        row = _org(conn, ref)
-        conn.execute(
-            organisations.update()
-            .where(organisations.c.id == row["id"])
-            .values(**values, date_modified=platform.now())
-        )
-        notify.organisation(conn, row["id"], "edit")
-        return directory.org_summary(_org(conn, row["id"]))
-
-
-def delete_org(platform: Platform, who: Identity, ref: str) -> None:
-    """``admin/organisations/delete``: refused while anything still relies on the
-    organisation (users, events, sharing groups it owns...); the rows that only mean
-    something while it exists go with it (see
-    :mod:`threatmesh.storage.directory.org_references`)."""
-    require_site_admin(who)
-    with platform.write() as conn:
-        row = _org(conn, ref)
-        busy = org_references.blockers(conn, row)
-        if busy:
-            raise Conflict(
-                f"Organisation {row['name']!r} cannot be deleted, it still has: "
-                f"{', '.join(busy)}. Remove those first."
-            )
-        notify.organisation(conn, row["id"], "delete")
-        org_references.remove_dependents(conn, row["id"])
-        conn.execute(organisations.delete().where(organisations.c.id == row["id"]))
-
-
-def view_org(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
-    """``organisations/view``."""
-    with platform.read() as conn:
-        return directory.org_summary(_org(conn, ref))
-
-
-def list_orgs(platform: Platform, who: Identity, scope: str = "local") -> list[dict[str, Any]]:
-    """``organisations/index/scope:{local,external,all}``."""
-    q = sa.select(organisations).order_by(organisations.c.name)
-    if scope == "local":
-        q = q.where(organisations.c.local.is_(True))
-    elif scope == "external":
-        q = q.where(organisations.c.local.is_(False))
-    with platform.read() as conn:
-        return [{"Organisation": directory.org_summary(r)} for r in conn.execute(q).mappings()]
-
-
-def _issue_key(conn: Connection, user_id: int, now: int, comment: str = "") -> str:
+def issue_key(conn: Connection, user_id: int, now: int, comment: str = "") -> str:
+    """A new API key for ``user_id``, stored hashed; the key (shown once)."""
     key = new_api_key()
-    conn.execute(
-        auth_keys.insert(),
-        {
-            "uuid": str(uuidlib.uuid4()),
-            "authkey_hash": hash_key(key),
-            "authkey_start": key[:4],
-            "authkey_end": key[-4:],
-            "user_id": user_id,
-            "created": now,
-            "comment": comment,
-        },
+    user_rows.insert_key(
+        conn,
+        user_id,
+        key_hash=hash_key(key),
+        start=key[:4],
+        end=key[-4:],
+        now=now,
+        comment=comment,
     )
     return key
 
 
-def _facts(conn: Connection, user: Any) -> UserFacts:
+def _facts(conn: Connection, user: Row) -> UserFacts:
     perms = directory.role_perms(conn, user["role_id"]) or frozenset()
     return UserFacts(user_id=int(user["id"]), org_id=int(user["org_id"]), perms=perms)
 
 
-def _reachable(conn: Connection, who: Identity, ref: str) -> tuple[Any, UserFacts]:
+def _reachable(conn: Connection, who: Identity, ref: str) -> tuple[Row, UserFacts]:
     """The user ``ref`` (``me``: the caller) if the caller may see it; a user it may
     not see answers as one that does not exist."""
     user = who.user if ref == "me" else directory.find_user(conn, ref)
@@ -189,7 +78,7 @@ def _new_user_place(conn: Connection, who: Identity | None, data: Any) -> tuple[
             "Org admins add users to their own organisation, with a role that has no "
             "permission their own role lacks.",
         )
-    _org(conn, org_id)
+    existing_org(conn, org_id)
     return org_id, role_id
 
 
@@ -206,8 +95,8 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
         org_id, role_id = _new_user_place(conn, who, data)
         if directory.find_user(conn, email):
             raise Conflict(f"User {email} already exists.")
-        uid = conn.execute(
-            users.insert().returning(users.c.id),
+        uid = user_rows.insert_user(
+            conn,
             {
                 "email": email,
                 "org_id": org_id,
@@ -216,8 +105,8 @@ def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str
                 "date_modified": now,
                 "disabled": as_bool(data.get("disabled", False), "User.disabled"),
             },
-        ).scalar_one()
-        key = _issue_key(conn, uid, now, "created with the user")
+        )
+        key = issue_key(conn, uid, now, "created with the user")
         notify.user(conn, uid, "add")
         user = directory.find_user(conn, uid)
         assert user is not None
@@ -236,7 +125,7 @@ def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
             "You cannot create keys for this user: org admins create keys for themselves "
             "and for users of their organisation whose role is below theirs.",
         )
-        key = _issue_key(conn, user["id"], platform.now())
+        key = issue_key(conn, user["id"], platform.now())
         return {
             "AuthKey": {
                 "authkey_raw": key,
@@ -251,11 +140,10 @@ def view_user(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
     """``users/view/{id|me}``: the user, its role and organisation."""
     with platform.read() as conn:
         user, _ = _reachable(conn, who, ref)
-        role = conn.execute(sa.select(roles).where(roles.c.id == user["role_id"])).mappings().one()
         return {
             "User": directory.user_summary(user),
-            "Role": directory.role_summary(role),
-            "Organisation": directory.org_summary(_org(conn, user["org_id"])),
+            "Role": directory.role_summary(roles.role(conn, user["role_id"])),
+            "Organisation": directory.org_summary(existing_org(conn, user["org_id"])),
             "UserSetting": [],
         }
 
@@ -265,11 +153,9 @@ def list_users(platform: Platform, who: Identity) -> list[dict[str, Any]]:
     users :func:`~threatmesh.model.user_access.may_manage_user` lets it see)."""
     if not who.viewer.can("perm_admin"):
         raise Forbidden("You need admin rights to list users.")
-    q = sa.select(users).order_by(users.c.id)
-    if not who.viewer.site_admin:
-        q = q.where(users.c.org_id == who.viewer.org_id)
+    org_id = None if who.viewer.site_admin else who.viewer.org_id
     with platform.read() as conn:
-        return [{"User": directory.user_summary(r)} for r in conn.execute(q).mappings()]
+        return [{"User": directory.user_summary(r)} for r in user_rows.list_users(conn, org_id)]
 
 
 def delete_user(platform: Platform, who: Identity, ref: str) -> None:
@@ -286,27 +172,4 @@ def delete_user(platform: Platform, who: Identity, ref: str) -> None:
             "You cannot delete this user: its role has permissions yours lacks.",
         )
         notify.user(conn, user["id"], "delete")
-        conn.execute(users.delete().where(users.c.id == user["id"]))
-
-
-def list_roles(platform: Platform) -> list[dict[str, Any]]:
-    """``roles/index``."""
-    with platform.read() as conn:
-        return [
-            {"Role": directory.role_summary(r)}
-            for r in conn.execute(sa.select(roles).order_by(roles.c.id)).mappings()
-        ]
-
-
-def bootstrap(platform: Platform, *, org_name: str, email: str) -> str:
-    """Create the first organisation and its site admin; return the admin's API key.
-    Idempotent on the organisation; refuses an existing email."""
-    upgrade(platform.engine)
-    with platform.write() as conn:
-        directory.seed_roles(conn, platform.now())
-        existing = directory.find_org(conn, org_name)
-    org = existing or add_org(platform, None, {"name": org_name})
-    user = add_user(
-        platform, None, {"email": email, "org_id": org["id"], "role_id": SITE_ADMIN_ROLE_ID}
-    )
-    return str(user["User"]["authkey"])
+        user_rows.delete_user(conn, user["id"])

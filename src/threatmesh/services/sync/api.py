@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
-
 from threatmesh.formats.fields import as_int, as_list, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Forbidden, InvalidInput
@@ -18,9 +16,7 @@ from threatmesh.services.sync import pull as sync_pull
 from threatmesh.services.sync import push as sync_push
 from threatmesh.services.sync import servers
 from threatmesh.services.sync.receive import Source, receive
-from threatmesh.storage.core.tables import events, sightings
 from threatmesh.storage.sync import store as sync_store
-from threatmesh.storage.sync.tables import sync_cursors, sync_failures, sync_log
 
 
 def _require_sync(who: Identity) -> None:
@@ -57,12 +53,7 @@ def reset(platform: Platform, server_id: int, direction: str) -> None:
     """Forget how far syncs with ``server_id`` in ``direction`` got (and what failed:
     everything is offered again)."""
     with platform.write() as conn:
-        for table in (sync_cursors, sync_log, sync_failures):
-            conn.execute(
-                table.delete().where(
-                    table.c.server_id == server_id, table.c.direction.like(f"{direction}%")
-                )
-            )
+        sync_store.forget_progress(conn, server_id, direction)
 
 
 def filter_events(platform: Platform, who: Identity, body: Any) -> list[str]:
@@ -82,8 +73,7 @@ def event_uuid_exists(platform: Platform, who: Identity, uuid: str) -> bool:
     """``events/checkuuid/{uuid}``."""
     _require_sync(who)
     with platform.read() as conn:
-        q = sa.select(events.c.id).where(events.c.uuid == uuid.lower())
-        return conn.execute(q).first() is not None
+        return sync_store.event_exists(conn, uuid)
 
 
 def filter_sightings(platform: Platform, who: Identity, body: Any) -> list[str]:
@@ -91,9 +81,7 @@ def filter_sightings(platform: Platform, who: Identity, body: Any) -> list[str]:
     _require_sync(who)
     offered = [as_str(u, "request body[]").lower() for u in as_list(body, "request body")]
     with platform.read() as conn:
-        known = set(
-            conn.execute(sa.select(sightings.c.uuid).where(sightings.c.uuid.in_(offered))).scalars()
-        )
+        known = sync_store.known_sightings(conn, offered)
     return [u for u in offered if u not in known]
 
 

@@ -26,8 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
 from threatmesh.client.misp import Backoff, MispClient, RemoteError
 from threatmesh.model import sync
 from threatmesh.model.errors import InvalidInput, NotFound
@@ -35,6 +33,8 @@ from threatmesh.services.platform import Platform
 from threatmesh.services.sync import failures as sync_failures
 from threatmesh.services.sync import servers
 from threatmesh.services.sync.receive import Progress, Report, Source, receive
+from threatmesh.storage.core.database import Row
+from threatmesh.storage.sync import servers as server_rows
 from threatmesh.storage.sync import store as sync_store
 from threatmesh.storage.sync.failures import Failure
 
@@ -106,16 +106,16 @@ def _fetch(client: MispClient, chunk: list[dict[str, Any]], fast: bool) -> Fetch
     return raws, failed
 
 
-def _connection(platform: Platform, server_id: int) -> tuple[RowMapping, int]:
+def _connection(platform: Platform, server_id: int) -> tuple[Row, int]:
     """The connection to pull from and its cursor."""
     with platform.read() as conn:
-        row = sync_store.server_row(conn, server_id)
+        server = server_rows.server(conn, server_id)
         since = sync_store.cursor(conn, server_id, "pull")
-    if row is None:
+    if server is None:
         raise NotFound("Invalid server.")
-    if not row["pull"] or not row["org_id"]:
+    if not server["pull"] or not server["org_id"]:
         raise InvalidInput(f"Server {server_id}: pulling is not enabled for this connection")
-    return row, since
+    return server, since
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,11 +191,11 @@ def pull(
     refuses (False) the batched fetch; by default a threatmesh peer gets it. The next
     batch is fetched while the current one is stored. Events that failed in earlier
     runs and are due again are fetched last."""
-    row, since = _connection(platform, server_id)
-    rules = sync.parse_rules(row["pull_rules"], "Server.pull_rules")
-    source = Source(server_id, owner_org_id=row["org_id"], user_id=0, pulled=True)
+    server, since = _connection(platform, server_id)
+    rules = sync.parse_rules(server["pull_rules"], "Server.pull_rules")
+    source = Source(server_id, owner_org_id=server["org_id"], user_id=0, pulled=True)
     run = _Run(platform, server_id, rules, source, Report(server_id, "pull"))
-    with servers.client_for(row, backoff) as client, ThreadPoolExecutor(1) as ahead:
+    with servers.client_for(server, backoff) as client, ThreadPoolExecutor(1) as ahead:
         fast = "threatmesh_version" in client.version() if batched is None else batched
         listed = listing(client, since, rules)
         run.report.listed = len(listed)

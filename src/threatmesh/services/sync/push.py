@@ -19,9 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
-
 from threatmesh.client.misp import Backoff, MispClient, RemoteError
 from threatmesh.model import sync
 from threatmesh.model.errors import InvalidInput, NotFound
@@ -30,55 +27,18 @@ from threatmesh.services.sync import failures as sync_failures
 from threatmesh.services.sync import servers
 from threatmesh.services.sync.receive import Progress, Report
 from threatmesh.services.sync.serve import Prepared, Unsendable, load_for_push
-from threatmesh.storage.core.tables import attributes, events, organisations, sightings
-from threatmesh.storage.events import reads
+from threatmesh.storage.core.database import Connection, Row
+from threatmesh.storage.directory import organisations as orgs
 from threatmesh.storage.sync import failures as failures
+from threatmesh.storage.sync import outgoing
+from threatmesh.storage.sync import servers as server_rows
 from threatmesh.storage.sync import store as sync_store
 from threatmesh.storage.sync.failures import Failure
-from threatmesh.storage.sync.tables import sync_log
 
-
-def _change_key(conn: Connection) -> sa.ColumnElement[int]:
-    # The two-argument max() of SQLite is PostgreSQL's greatest().
-    name = "greatest" if conn.dialect.name == "postgresql" else "max"
-    key: sa.ColumnElement[int] = getattr(sa.func, name)(
-        events.c.timestamp, events.c.publish_timestamp
-    )
-    return key
-
-
-def _shareable(conn: Connection) -> sa.Select[Any]:
-    """Published events of distribution 2-4, oldest change first."""
-    key = _change_key(conn)
-    return (
-        sa.select(events.c.id, events.c.uuid, events.c.timestamp, key.label("key"))
-        .where(
-            events.c.published.is_(True),
-            events.c.distribution.in_(sorted(sync.SYNCABLE_EVENT)),
-        )
-        .order_by(key, events.c.uuid)
-    )
-
-
-def candidates(conn: Connection, server_id: int, since: int) -> list[RowMapping]:
-    """Published events of distribution 2-4 changed since ``since``, minus those
-    already pushed with their current timestamp; oldest change first."""
-    pushed = sa.select(sync_log.c.timestamp).where(
-        sync_log.c.server_id == server_id,
-        sync_log.c.direction == "push",
-        sync_log.c.event_uuid == events.c.uuid,
-    )
-    q = _shareable(conn).where(
-        sa.or_(events.c.timestamp >= since, events.c.publish_timestamp >= since),
-        sa.not_(sa.exists(pushed.where(sync_log.c.timestamp >= events.c.timestamp))),
-    )
-    return list(conn.execute(q).mappings())
-
-
-def _remote_org_uuid(conn: Connection, row: RowMapping) -> str | None:
-    q = sa.select(organisations.c.uuid).where(organisations.c.id == row["remote_org_id"])
-    found = conn.execute(q).scalar()
-    return str(found) if found else None
+#: An event a push offers: ``id``, ``uuid``, ``timestamp``, and ``key`` (when it last
+#: changed or was published: the push cursor's position), from
+#: :func:`threatmesh.storage.sync.outgoing.candidates`.
+Candidate = Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,74 +47,86 @@ class _Run:
 
     platform: Platform
     client: MispClient
-    row: RowMapping
-    org: str | None
+    server: Row
+    remote_org_uuid: str | None
     rules: sync.Rules
     report: Report
 
     @property
     def server_id(self) -> int:
-        return int(self.row["id"])
+        return int(self.server["id"])
 
-    def done(self, conn: Connection, evs: list[RowMapping], advance: bool) -> None:
+    def done(self, conn: Connection, finished: list[Candidate], advance: bool) -> None:
         """Log events that went (or need not go), forget their failures, and move
         the cursor past them (``advance``), in the caller's transaction."""
         now, sid = self.platform.now(), self.server_id
-        sync_store.log_synced(conn, sid, "push", [(e["uuid"], e["timestamp"]) for e in evs], now)
-        failures.clear(conn, "push", sync_failures.peer(sid), [e["uuid"] for e in evs])
-        if advance and evs:
-            sync_store.set_cursor(conn, sid, "push", int(evs[-1]["key"]), now)
+        sync_store.log_synced(
+            conn, sid, "push", [(c["uuid"], c["timestamp"]) for c in finished], now
+        )
+        failures.clear(conn, "push", sync_failures.peer(sid), [c["uuid"] for c in finished])
+        if advance and finished:
+            sync_store.set_cursor(conn, sid, "push", int(finished[-1]["key"]), now)
 
-    def failed(self, ev: RowMapping, reason: str) -> None:
+    def failed(self, candidate: Candidate, reason: str) -> None:
         """Record a failed event (retried after its backoff) and report it."""
-        self.report.outcome.failed[ev["uuid"]] = reason
+        self.report.outcome.failed[candidate["uuid"]] = reason
         sid = self.server_id
         failure = Failure(
-            "push", sync_failures.peer(sid), sid, ev["uuid"], int(ev["timestamp"]), reason
+            "push",
+            sync_failures.peer(sid),
+            sid,
+            candidate["uuid"],
+            int(candidate["timestamp"]),
+            reason,
         )
         sync_failures.report(self.platform, failure, retry=True)
 
 
-def _send(run: _Run, ev: RowMapping, event: Prepared, known: bool) -> str | Unsendable:
+def _send(run: _Run, prepared: Prepared, known: bool) -> str | Unsendable:
     """Send one prepared event: "added", "skipped" (nothing of it may go, or the push
     rules skip it) or why it did not go. Only an unreachable remote stops the run."""
-    if isinstance(event, Unsendable):
-        return event
-    if event is not None:
+    if isinstance(prepared, Unsendable):
+        return prepared
+    if prepared is not None:
         try:
             # Logged before: the remote has it (no HEAD round trip); else try an add.
-            run.client.push_event(event, exists=known)
+            run.client.push_event(prepared, exists=known)
         except RemoteError as exc:
             if exc.remote_status is None or (exc.remote_status >= 500 and not run.client.alive()):
                 raise  # the remote is down: stop here, resume from this event next time
             return Unsendable(exc.message)
-    return "added" if event is not None else "skipped"
+    return "added" if prepared is not None else "skipped"
 
 
-def _push_chunk(run: _Run, chunk: list[RowMapping], *, advance: bool = True) -> None:
+def _push_chunk(run: _Run, chunk: list[Candidate], *, advance: bool = True) -> None:
     """Offer ``chunk`` to the remote, send what it wants, record what failed and,
     with ``advance``, move the cursor past the chunk (failed events included: they
     are retried from the failure records, after the rest)."""
     platform, sid = run.platform, run.server_id
-    wanted = set(run.client.filter_for_push([(e["uuid"], e["timestamp"]) for e in chunk]))
+    wanted = set(run.client.filter_for_push([(c["uuid"], c["timestamp"]) for c in chunk]))
     with platform.read() as conn:
-        known = sync_store.logged(conn, sid, "push", [e["uuid"] for e in chunk])
-        todo = [e["uuid"] for e in chunk if e["uuid"] in wanted]
+        known = sync_store.logged(conn, sid, "push", [c["uuid"] for c in chunk])
+        todo = [c["uuid"] for c in chunk if c["uuid"] in wanted]
         prepared = load_for_push(
-            platform, conn, todo, server_id=sid, remote_org_uuid=run.org, rules=run.rules
+            platform,
+            conn,
+            todo,
+            server_id=sid,
+            remote_org_uuid=run.remote_org_uuid,
+            rules=run.rules,
         )
-    unwanted = [e for e in chunk if e["uuid"] not in wanted]
-    for ev in chunk:
-        if ev["uuid"] not in wanted:
+    unwanted = [c for c in chunk if c["uuid"] not in wanted]
+    for candidate in chunk:
+        if candidate["uuid"] not in wanted:
             continue
-        result = _send(run, ev, prepared[ev["uuid"]], ev["uuid"] in known)
+        result = _send(run, prepared[candidate["uuid"]], candidate["uuid"] in known)
         if isinstance(result, Unsendable):
-            run.failed(ev, result.reason)
+            run.failed(candidate, result.reason)
             continue
         with platform.write() as conn:
-            run.done(conn, [ev], advance)
-        getattr(run.report.outcome, result).append(ev["uuid"])
-    run.report.outcome.skipped += [e["uuid"] for e in unwanted]
+            run.done(conn, [candidate], advance)
+        getattr(run.report.outcome, result).append(candidate["uuid"])
+    run.report.outcome.skipped += [c["uuid"] for c in unwanted]
     with platform.write() as conn:
         run.done(conn, unwanted, advance=False)  # the remote has them: not offered again
         if advance:
@@ -168,9 +140,8 @@ def _retry_failed(run: _Run, batch: int) -> None:
     if not due:
         return
     with run.platform.read() as conn:
-        q = _shareable(conn).where(events.c.uuid.in_(due))
-        current = list(conn.execute(q).mappings())
-    gone = set(due) - {e["uuid"] for e in current}
+        current = outgoing.shareable_among(conn, due)
+    gone = set(due) - {c["uuid"] for c in current}
     sync_failures.cleared(run.platform, "push", run.server_id, sorted(gone))
     for start in range(0, len(current), batch):
         _push_chunk(run, current[start : start + batch], advance=False)
@@ -187,44 +158,38 @@ def push(
     """One push run to connection ``server_id``: the events changed since the last
     run, then those that failed before and are due again."""
     with platform.read() as conn:
-        row = sync_store.server_row(conn, server_id)
-        if row is None:
+        server = server_rows.server(conn, server_id)
+        if server is None:
             raise NotFound("Invalid server.")
-        todo = candidates(conn, server_id, sync_store.cursor(conn, server_id, "push"))
-        org = _remote_org_uuid(conn, row)
-    if not row["push"]:
+        since = sync_store.cursor(conn, server_id, "push")
+        todo = outgoing.candidates(conn, server_id, since)
+        remote_org_uuid = orgs.org_uuid(conn, server["remote_org_id"])
+    if not server["push"]:
         raise InvalidInput(f"Server {server_id}: pushing is not enabled for this connection")
     report = Report(server_id, "push", listed=len(todo))
-    rules = sync.parse_rules(row["push_rules"], "Server.push_rules")
-    with servers.client_for(row, backoff) as client:
+    rules = sync.parse_rules(server["push_rules"], "Server.push_rules")
+    with servers.client_for(server, backoff) as client:
         if not client.version().get("perm_sync"):
-            raise RemoteError(f"{row['url']}: the remote user has no sync permission")
-        run = _Run(platform, client, row, org, rules, report)
+            raise RemoteError(f"{server['url']}: the remote user has no sync permission")
+        run = _Run(platform, client, server, remote_org_uuid, rules, report)
         for start in range(0, len(todo), batch):
             _push_chunk(run, todo[start : start + batch])
             if progress:
                 progress("push", min(len(todo), start + batch), len(todo))
         _retry_failed(run, batch)
-        if row["push_sightings"]:
-            report.outcome.sightings = push_sightings(platform, client, row, org)
+        if server["push_sightings"]:
+            report.outcome.sightings = push_sightings(platform, client, server, remote_org_uuid)
     return report
 
 
-def push_sightings(platform: Platform, client: MispClient, row: RowMapping, org: str | None) -> int:
+def push_sightings(
+    platform: Platform, client: MispClient, server: Row, remote_org_uuid: str | None
+) -> int:
     """Sightings recorded since the last run, on events this server may receive,
     sent with ``sightings/bulkSaveSightings`` (the remote drops those it has)."""
     with platform.read() as conn:
-        since = sync_store.cursor(conn, row["id"], "push_sightings")
-        q = (
-            reads.sighting_query()
-            .add_columns(
-                attributes.c.uuid.label("attribute_uuid"), events.c.uuid.label("event_uuid")
-            )
-            .join(attributes, attributes.c.id == sightings.c.attribute_id)
-            .join(events, events.c.id == sightings.c.event_id)
-            .where(sightings.c.id > since)
-        )
-        found = list(conn.execute(q).mappings())
+        since = sync_store.cursor(conn, server["id"], "push_sightings")
+        found = outgoing.sightings_since(conn, since)
     by_event: dict[str, list[dict[str, Any]]] = {}
     for s in found:
         by_event.setdefault(s["event_uuid"], []).append(_sighting_json(s))
@@ -232,7 +197,12 @@ def push_sightings(platform: Platform, client: MispClient, row: RowMapping, org:
     with platform.read() as conn:
         # Only to learn which attributes the remote holds: nothing is released here.
         shareable = load_for_push(
-            platform, conn, list(by_event), server_id=row["id"], remote_org_uuid=org, charge=False
+            platform,
+            conn,
+            list(by_event),
+            server_id=server["id"],
+            remote_org_uuid=remote_org_uuid,
+            charge=False,
         )
     for event_uuid, items in by_event.items():
         shared = _attribute_uuids(shareable[event_uuid])
@@ -247,7 +217,7 @@ def push_sightings(platform: Platform, client: MispClient, row: RowMapping, org:
     if found:
         with platform.write() as conn:
             last = max(int(s["id"]) for s in found)
-            sync_store.set_cursor(conn, row["id"], "push_sightings", last, platform.now())
+            sync_store.set_cursor(conn, server["id"], "push_sightings", last, platform.now())
     return sent
 
 
@@ -260,13 +230,13 @@ def _attribute_uuids(event: Prepared) -> set[str]:
     return {str(a["uuid"]) for a in attrs}
 
 
-def _sighting_json(row: RowMapping) -> dict[str, Any]:
+def _sighting_json(sighting: Row) -> dict[str, Any]:
     return {
-        "uuid": row["uuid"],
-        "attribute_uuid": row["attribute_uuid"],
-        "date_sighting": str(row["date_sighting"]),
-        "source": row["source"],
-        "type": str(row["type"]),
-        "org_id": str(row["org_id"]),
-        "Organisation": {"uuid": row["org_uuid"], "name": row["org_name"]},
+        "uuid": sighting["uuid"],
+        "attribute_uuid": sighting["attribute_uuid"],
+        "date_sighting": str(sighting["date_sighting"]),
+        "source": sighting["source"],
+        "type": str(sighting["type"]),
+        "org_id": str(sighting["org_id"]),
+        "Organisation": {"uuid": sighting["org_uuid"], "name": sighting["org_name"]},
     }

@@ -2,8 +2,8 @@
 
 Several events are written in one transaction (the batched receive path): each is
 validated before the transaction opens, then stored with the existing write functions
-(:mod:`storage.sync_writes`, built on ``storage.writes``, and
-:func:`storage.edits.apply_event_edit`). MISP's
+(:mod:`threatmesh.storage.sync.writes`, built on :mod:`threatmesh.storage.events.writes`
+and :func:`threatmesh.storage.events.edits.apply_event_edit`). MISP's
 receiving rules apply: 2 becomes 1 (and, on pull, 1 becomes 0), the creator
 organisation is kept (created here by UUID if unknown), sharing groups are recreated
 by UUID, the event is locked, an event with the same or an older timestamp is left
@@ -18,9 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
-
 from threatmesh.formats.fields import as_uuid
 from threatmesh.formats.misp_json import parse_event
 from threatmesh.model import sync
@@ -28,18 +25,11 @@ from threatmesh.model.drafts import EventDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Forbidden, InvalidInput, ThreatmeshError
 from threatmesh.services.platform import Platform
+from threatmesh.storage.core.database import Connection
 from threatmesh.storage.core.failures import DatabaseFailure
-from threatmesh.storage.core.tables import events
-from threatmesh.storage.events.edits import apply_event_edit
-from threatmesh.storage.sync import (
-    groups as sync_groups,
-)
-from threatmesh.storage.sync import (
-    store as sync_store,
-)
-from threatmesh.storage.sync import (
-    writes as sync_writes,
-)
+from threatmesh.storage.sync import groups as sync_groups
+from threatmesh.storage.sync import store as sync_store
+from threatmesh.storage.sync import writes as sync_writes
 from threatmesh.storage.sync.writes import NewEvent
 
 
@@ -125,34 +115,6 @@ def _remap(draft: EventDraft, local: Mapping[str, int]) -> None:
         obj.attributes = [a for a in obj.attributes if known(a)]
 
 
-def _update(
-    conn: Connection, old: RowMapping, item: _Item, source: Source, orgc_id: int, now: int
-) -> None:
-    draft = item.draft
-    row = conn.execute(sa.select(events).where(events.c.id == old["id"])).mappings().one()
-    apply_event_edit(
-        conn,
-        row,
-        draft,
-        now=now,
-        publish=draft.published,
-        org_id=source.owner_org_id,
-        user_id=source.user_id,
-    )
-    # The remote's timestamp, not ours: it makes a re-received copy a no-op.
-    conn.execute(
-        events.update()
-        .where(events.c.id == old["id"])
-        .values(
-            timestamp=draft.timestamp,
-            published=draft.published,
-            publish_timestamp=draft.publish_timestamp,
-            orgc_id=orgc_id,
-            locked=True,
-        )
-    )
-
-
 class _Batch:
     """What one transaction of received events shares: their local copies (one
     query) and the organisations resolved so far."""
@@ -191,7 +153,15 @@ class _Batch:
         if draft.published:
             draft.publish_timestamp = now
         if old is not None:
-            _update(conn, old, item, source, orgc_id, now)
+            sync_writes.update_event(
+                conn,
+                old["id"],
+                draft,
+                org_id=source.owner_org_id,
+                orgc_id=orgc_id,
+                user_id=source.user_id,
+                now=now,
+            )
             return "updated"
         self.new.append(NewEvent(draft, source.owner_org_id, orgc_id, source.user_id))
         return "added"

@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from threatmesh.model import sync
 from threatmesh.model.access import Viewer
 from threatmesh.model.enums import Distribution
@@ -20,13 +18,13 @@ from threatmesh.services.anonymizer import egress
 from threatmesh.services.events.events import view_event
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.sync import failures as sync_failures
-from threatmesh.storage.core import acl
-from threatmesh.storage.core.tables import events
+from threatmesh.storage.core.database import Connection
 from threatmesh.storage.directory import records as directory
-from threatmesh.storage.events import bulk_reads, reads
+from threatmesh.storage.events import bulk_reads
 from threatmesh.storage.sync import failures as failure_store
 from threatmesh.storage.sync import groups as sync_groups
-from threatmesh.storage.sync import store as sync_store
+from threatmesh.storage.sync import outgoing
+from threatmesh.storage.sync import servers as server_rows
 from threatmesh.storage.sync.failures import Failure
 
 #: Reads the whole instance, as the sync process does when it pushes.
@@ -83,7 +81,7 @@ def recipients(conn: Connection, viewer: Viewer) -> list[egress.Recipient]:
     then apply exactly as they do to a push (:func:`egress.outbound`)."""
     org = directory.find_org(conn, viewer.org_id)
     org_uuid = str(org["uuid"]).lower() if org else None
-    ids = sync_store.servers_of_org(conn, viewer.org_id)
+    ids = server_rows.servers_of_org(conn, viewer.org_id)
     if ids:
         return [egress.Recipient("server", str(i), org_uuid) for i in ids]
     return [egress.Recipient("organisation", org_uuid or "", org_uuid)]
@@ -173,11 +171,12 @@ def serve_many(platform: Platform, who: Identity, ids: Sequence[int]) -> Iterato
     opts = platform.read_options(
         include_deleted=True, include_correlations=False, include_sightings=True
     )
-    visible = acl.event_visible(who.viewer, unpublished_private=platform.unpublished_private)
     page: list[dict[str, Any]] = []
     with platform.read() as conn:
-        q = reads.event_query().where(events.c.id.in_(list(ids)), visible)
-        rows = {r["id"]: r for r in conn.execute(q).mappings()}
+        found = outgoing.visible_event_rows(
+            conn, who.viewer, ids, unpublished_private=platform.unpublished_private
+        )
+        rows = {r["id"]: r for r in found}
         loaded = bulk_reads.load_events(conn, who.viewer, [rows[i] for i in ids if i in rows], opts)
         used = set().union(*(group_ids(e) for e in loaded)) if loaded else set()
         groups = sync_groups.as_json(conn, used, own_url=platform.base_url)
@@ -218,8 +217,7 @@ def load_for_push(
     egress hook (``charge``: spend the privacy budget; false when nothing is released);
     read together (:mod:`threatmesh.storage.events.bulk_reads`). One event that cannot be
     prepared is an :class:`Unsendable`, not an error for all."""
-    q = reads.event_query().where(events.c.uuid.in_(list(uuids)))
-    rows = list(conn.execute(q).mappings())
+    rows = outgoing.event_rows(conn, uuids)
     opts = platform.read_options(
         include_deleted=True, include_correlations=False, include_sightings=False
     )

@@ -11,9 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
-
 from threatmesh import MISP_COMPAT_VERSION
 from threatmesh.client.misp import Backoff, MispClient, RemoteError
 from threatmesh.formats.fields import as_bool, as_id, as_int, as_str, as_uuid
@@ -21,8 +18,10 @@ from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
 from threatmesh.model.sync import parse_rules
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage.core.tables import organisations, servers
+from threatmesh.storage.core.database import Connection, Row
+from threatmesh.storage.directory import organisations as orgs
 from threatmesh.storage.directory import records as directory
+from threatmesh.storage.sync import servers as server_rows
 from threatmesh.storage.sync import store as sync_store
 
 _FLAGS = ("push", "pull", "push_sightings", "self_signed", "internal")
@@ -85,34 +84,33 @@ def _values(conn: Connection, data: Mapping[str, Any], now: int, *, new: bool) -
     return values
 
 
-def public(row: RowMapping, orgs: Mapping[int, RowMapping]) -> dict[str, Any]:
+def public(server: Row, orgs_by_id: Mapping[int, Row]) -> dict[str, Any]:
     """A connection as MISP shows it, without the key."""
     # No key, ever; no empty uuid either (PyMISP would address the server by it).
-    server = {k: row[k] for k in row.keys() if k != "authkey" and not (k == "uuid" and not row[k])}
-    out: dict[str, Any] = {
-        "Server": {str(k): (v if isinstance(v, bool) else str(v)) for k, v in server.items()}
+    shown = {
+        k: server[k]
+        for k in server.keys()
+        if k != "authkey" and not (k == "uuid" and not server[k])
     }
-    for key, org_id in (("Organisation", row["org_id"]), ("RemoteOrg", row["remote_org_id"])):
-        org = orgs.get(org_id)
+    out: dict[str, Any] = {
+        "Server": {str(k): (v if isinstance(v, bool) else str(v)) for k, v in shown.items()}
+    }
+    for key, org_id in (("Organisation", server["org_id"]), ("RemoteOrg", server["remote_org_id"])):
+        org = orgs_by_id.get(org_id)
         out[key] = {"id": str(org["id"]), "name": org["name"], "uuid": org["uuid"]} if org else {}
     out["User"] = []
     return out
 
 
-def _orgs(conn: Connection) -> dict[int, RowMapping]:
-    return {r["id"]: r for r in conn.execute(sa.select(organisations)).mappings()}
-
-
-def get(conn: Connection, ref: str) -> RowMapping:
+def get(conn: Connection, ref: str) -> Row:
     """A connection by id, or by the remote instance's UUID (as PyMISP may address it)."""
     num = as_id(str(ref))
     if num is None and len(ref) == 36:
-        q = sa.select(servers.c.id).where(servers.c.uuid == ref.lower())
-        num = conn.execute(q).scalar()
-    row = None if num is None else sync_store.server_row(conn, num)
-    if row is None:
+        num = server_rows.server_id_by_uuid(conn, ref)
+    server = None if num is None else server_rows.server(conn, num)
+    if server is None:
         raise NotFound("Invalid server.")
-    return row
+    return server
 
 
 def add(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
@@ -122,17 +120,16 @@ def add(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
     with platform.write() as conn:
         values = _values(conn, data, platform.now(), new=True)
         values.setdefault("org_id", who.viewer.org_id)
-        server_id = conn.execute(servers.insert().returning(servers.c.id), values).scalar_one()
-        return public(get(conn, str(server_id)), _orgs(conn))
+        server_id = server_rows.insert_server(conn, values)
+        return public(get(conn, str(server_id)), orgs.orgs_by_id(conn))
 
 
 def index(platform: Platform, who: Identity) -> list[dict[str, Any]]:
     """``servers/index``: every connection (site admin) without keys."""
     require_admin(who)
     with platform.read() as conn:
-        orgs = _orgs(conn)
-        rows = conn.execute(sa.select(servers).order_by(servers.c.id)).mappings()
-        return [public(r, orgs) for r in rows]
+        by_id = orgs.orgs_by_id(conn)
+        return [public(server, by_id) for server in server_rows.list_servers(conn)]
 
 
 def edit(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
@@ -142,25 +139,27 @@ def edit(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str,
     if not data.get("authkey"):
         data.pop("authkey", None)
     with platform.write() as conn:
-        row = get(conn, ref)
+        server = get(conn, ref)
         values = _values(conn, data, platform.now(), new=False)
         if values:
-            conn.execute(servers.update().where(servers.c.id == row["id"]).values(**values))
-        return public(get(conn, ref), _orgs(conn))
+            server_rows.update_server(conn, server["id"], values)
+        return public(get(conn, ref), orgs.orgs_by_id(conn))
 
 
 def delete(platform: Platform, who: Identity, ref: str) -> int:
     """``servers/delete/{id}`` (its cursors and log go with it)."""
     require_admin(who)
     with platform.write() as conn:
-        row = get(conn, ref)
-        conn.execute(servers.delete().where(servers.c.id == row["id"]))
-        return int(row["id"])
+        server = get(conn, ref)
+        server_rows.delete_server(conn, server["id"])
+        return int(server["id"])
 
 
-def client_for(row: RowMapping, backoff: Backoff | None = None) -> MispClient:
-    """An HTTP client for connection ``row``."""
-    return MispClient(row["url"], row["authkey"], verify=not row["self_signed"], backoff=backoff)
+def client_for(server: Row, backoff: Backoff | None = None) -> MispClient:
+    """An HTTP client for connection ``server``."""
+    return MispClient(
+        server["url"], server["authkey"], verify=not server["self_signed"], backoff=backoff
+    )
 
 
 def test_connection(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
@@ -168,21 +167,19 @@ def test_connection(platform: Platform, who: Identity, ref: str) -> dict[str, An
     permission; learn the remote organisation if the connection has none yet."""
     require_admin(who)
     with platform.read() as conn:
-        row = get(conn, ref)
+        server = get(conn, ref)
     try:
-        with client_for(row, Backoff(attempts=1)) as client:
+        with client_for(server, Backoff(attempts=1)) as client:
             version = client.version()
             me = client.me()
     except RemoteError as exc:
         status = 4 if exc.remote_status in (401, 403) else (2 if exc.remote_status is None else 3)
         return {"status": status, "message": exc.message}
     org = me.get("Organisation") or {}
-    if not row["remote_org_id"] and org.get("uuid"):
+    if not server["remote_org_id"] and org.get("uuid"):
         with platform.write() as conn:
             org_id = sync_store.ensure_org(conn, org["uuid"], org.get("name"), platform.now())
-            conn.execute(
-                servers.update().where(servers.c.id == row["id"]).values(remote_org_id=org_id)
-            )
+            server_rows.update_server(conn, server["id"], {"remote_org_id": org_id})
     remote = str(version.get("version"))
     return {
         "status": 1,
@@ -194,3 +191,10 @@ def test_connection(platform: Platform, who: Identity, ref: str) -> dict[str, An
         "perm_sighting": bool(version.get("perm_sighting")),
         "threatmesh": "threatmesh_version" in version,
     }
+
+
+def switches(platform: Platform, ids: list[int] | None = None) -> list[tuple[int, bool, bool]]:
+    """(id, pull on, push on) of connections ``ids``, or of every one (for the
+    operator's CLI)."""
+    with platform.read() as conn:
+        return server_rows.switches(conn, ids)

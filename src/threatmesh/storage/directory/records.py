@@ -1,4 +1,14 @@
-"""Organisations, roles, users, API keys and sharing groups."""
+"""The directory lookups every capability shares: organisations, users and roles by
+id, UUID, name or email; who an API key's user is and what they may see (with the
+cache that depends on it); MISP's default roles; and MISP's summaries of an
+organisation, a role and a user.
+
+What administration writes and lists is in the modules named for each record:
+:mod:`~threatmesh.storage.directory.organisations`,
+:mod:`~threatmesh.storage.directory.users` (with API keys),
+:mod:`~threatmesh.storage.directory.roles` and
+:mod:`~threatmesh.storage.directory.sharing_groups`.
+"""
 
 from __future__ import annotations
 

@@ -1,2 +1,2 @@
-"""Instance-to-instance sync: its tables, cursors, log, failures, batch writes and
-sharing groups."""
+"""Instance-to-instance sync: its tables, server connections, cursors and log,
+failures, what a push offers, received events' writes and sharing groups."""

@@ -1,6 +1,8 @@
 """Storage of sync: organisations known by UUID, cursors, the sync log, and sightings
-received from other instances (all inside the caller's transaction). Sharing groups
-are in :mod:`threatmesh.storage.sync.groups`.
+received from other instances (all inside the caller's transaction). Server
+connections are in :mod:`threatmesh.storage.sync.servers`, sharing groups in
+:mod:`threatmesh.storage.sync.groups`, what a push offers in
+:mod:`threatmesh.storage.sync.outgoing`.
 """
 
 from __future__ import annotations
@@ -13,25 +15,8 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats.fields import as_int, as_str, as_uuid
 from threatmesh.storage.core import driver
-from threatmesh.storage.core.tables import (
-    attributes,
-    events,
-    organisations,
-    servers,
-    sightings,
-)
-from threatmesh.storage.sync.tables import sync_cursors, sync_log
-
-
-def server_row(conn: Connection, server_id: int) -> RowMapping | None:
-    """The ``servers`` row ``server_id``."""
-    return conn.execute(sa.select(servers).where(servers.c.id == server_id)).mappings().first()
-
-
-def servers_of_org(conn: Connection, org_id: int) -> list[int]:
-    """Ids of the connections whose remote organisation is ``org_id``."""
-    q = sa.select(servers.c.id).where(servers.c.remote_org_id == org_id).order_by(servers.c.id)
-    return [int(i) for i in conn.execute(q).scalars()]
+from threatmesh.storage.core.tables import attributes, events, organisations, sightings
+from threatmesh.storage.sync.tables import sync_cursors, sync_failures, sync_log
 
 
 def ensure_org(conn: Connection, org_uuid: str, name: str | None, now: int) -> int:
@@ -77,6 +62,17 @@ def set_cursor(conn: Connection, server_id: int, direction: str, position: int, 
         )
         .values(position=position, updated=now)
     )
+
+
+def forget_progress(conn: Connection, server_id: int, direction: str) -> None:
+    """Forget the cursors, log and failures of the syncs with ``server_id`` whose
+    direction starts with ``direction`` (``push`` includes ``push_sightings``)."""
+    for table in (sync_cursors, sync_log, sync_failures):
+        conn.execute(
+            table.delete().where(
+                table.c.server_id == server_id, table.c.direction.like(f"{direction}%")
+            )
+        )
 
 
 def log_synced(
@@ -140,6 +136,18 @@ def event_stamps(conn: Connection, uuids: Sequence[str]) -> dict[str, RowMapping
     return out
 
 
+def event_exists(conn: Connection, event_uuid: str) -> bool:
+    """Whether an event (whoever may see it) has UUID ``event_uuid``."""
+    q = sa.select(events.c.id).where(events.c.uuid == event_uuid.lower())
+    return conn.execute(q).first() is not None
+
+
+def known_sightings(conn: Connection, uuids: Sequence[str]) -> set[str]:
+    """Which of the sighting ``uuids`` are stored."""
+    q = sa.select(sightings.c.uuid).where(sightings.c.uuid.in_(list(uuids)))
+    return set(conn.execute(q).scalars())
+
+
 def _fresh_sightings(
     conn: Connection, received: Sequence[Mapping[str, Any]]
 ) -> list[Mapping[str, Any]]:
@@ -147,8 +155,7 @@ def _fresh_sightings(
     by_uuid = {str(s.get("uuid", "")).lower(): s for s in received if s.get("uuid")}
     if not by_uuid:
         return []
-    q = sa.select(sightings.c.uuid).where(sightings.c.uuid.in_(list(by_uuid)))
-    known = set(conn.execute(q).scalars())
+    known = known_sightings(conn, list(by_uuid))
     return [s for u, s in by_uuid.items() if u not in known]
 
 
