@@ -91,12 +91,7 @@ def add_attributes(
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add attributes to this event.")
         check_sharing_groups(conn, who, drafts)
-        tag_ids = writes.ensure_tags(
-            conn,
-            [t for d in drafts for t in d.tags],
-            org_id=who.viewer.org_id,
-            user_id=who.viewer.user_id,
-        )
+        tag_ids = writes.ensure_tags(conn, [t for d in drafts for t in d.tags])
         ids = writes.insert_attributes(conn, ev["id"], drafts, tag_ids=tag_ids)
         files.save(drafts)
         touch_event(conn, ev["id"], now)

@@ -59,12 +59,7 @@ def add_object(
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to add objects to this event.")
         check_sharing_groups(conn, who, [draft])
-        tag_ids = writes.ensure_tags(
-            conn,
-            [t for a in draft.attributes for t in a.tags],
-            org_id=who.viewer.org_id,
-            user_id=who.viewer.user_id,
-        )
+        tag_ids = writes.ensure_tags(conn, [t for a in draft.attributes for t in a.tags])
         (oid,) = writes.insert_objects(conn, ev["id"], [draft], tag_ids=tag_ids)
         files.save(draft.attributes)
         touch_event(conn, ev["id"], now)
@@ -175,7 +170,7 @@ def attach_tag(
 def _tag_id(conn: Connection, who: Identity, ref: TagRef, *, create: bool) -> int:
     """The id of tag ``ref`` (by name, or by id for removal); created if ``create``."""
     if create:
-        ids = writes.ensure_tags(conn, [ref], org_id=who.viewer.org_id, user_id=who.viewer.user_id)
+        ids = writes.ensure_tags(conn, [ref])
         return ids[ref.name]
     by_name_or_id = sa.or_(tags.c.name == ref.name, tags.c.id == (as_id(ref.name) or -1))
     found = conn.execute(sa.select(tags.c.id).where(by_name_or_id)).scalar()
@@ -374,8 +369,6 @@ def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
     with platform.write() as conn:
         if conn.execute(sa.select(tags.c.id).where(tags.c.name == name)).first():
             raise Conflict(f"Tag {name!r} already exists.")
-        writes.ensure_tags(
-            conn, [TagRef(name, False, colour)], org_id=0, user_id=who.viewer.user_id
-        )
+        writes.ensure_tags(conn, [TagRef(name, False, colour)])
         row = conn.execute(sa.select(tags).where(tags.c.name == name)).mappings().one()
         return misp_out.tag({**row, "tag_id": row["id"], "local": False})

@@ -246,8 +246,6 @@ def edit_event(
             draft,
             now=platform.now(),
             publish=publish,
-            org_id=who.viewer.org_id,
-            user_id=who.viewer.user_id,
         )
         files.save(a for a in draft.all_attributes() if a.uuid not in stale)
         provenance.record_event_version(platform, conn, row["id"], "edit", who)

@@ -125,20 +125,10 @@ def _remap(draft: EventDraft, local: Mapping[str, int]) -> None:
         obj.attributes = [a for a in obj.attributes if known(a)]
 
 
-def _update(
-    conn: Connection, old: RowMapping, item: _Item, source: Source, orgc_id: int, now: int
-) -> None:
+def _update(conn: Connection, old: RowMapping, item: _Item, orgc_id: int, now: int) -> None:
     draft = item.draft
     row = conn.execute(sa.select(events).where(events.c.id == old["id"])).mappings().one()
-    apply_event_edit(
-        conn,
-        row,
-        draft,
-        now=now,
-        publish=draft.published,
-        org_id=source.owner_org_id,
-        user_id=source.user_id,
-    )
+    apply_event_edit(conn, row, draft, now=now, publish=draft.published)
     # The remote's timestamp, not ours: it makes a re-received copy a no-op.
     conn.execute(
         events.update()
@@ -191,7 +181,7 @@ class _Batch:
         if draft.published:
             draft.publish_timestamp = now
         if old is not None:
-            _update(conn, old, item, source, orgc_id, now)
+            _update(conn, old, item, orgc_id, now)
             return "updated"
         self.new.append(NewEvent(draft, source.owner_org_id, orgc_id, source.user_id))
         return "added"

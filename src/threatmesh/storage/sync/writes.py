@@ -50,7 +50,7 @@ def insert_events(conn: Connection, batch: Sequence[NewEvent]) -> list[int]:
     stmt = events.insert().returning(events.c.id, sort_by_parameter_order=True)
     ids = list(conn.execute(stmt, rows).scalars())
     refs = [t for n in batch for t in writes.all_tags(n.draft)]
-    tag_ids = writes.ensure_tags(conn, refs, org_id=batch[0].org_id, user_id=batch[0].user_id)
+    tag_ids = writes.ensure_tags(conn, refs)
     tag_rows = [
         {"event_id": eid, "tag_id": tag_ids[t.name], "local": t.local}
         for eid, n in zip(ids, batch, strict=True)
