@@ -13,7 +13,7 @@ import pytest
 
 from tests.support import site_admin
 from threatmesh.services.admin import users as admin
-from threatmesh.services.events import attributes, content, events
+from threatmesh.services.events import attributes, events, objects, tags
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import create_engine
 
@@ -50,7 +50,7 @@ def _tag_everything(platform: Platform, root: Identity, analyst: Identity) -> st
         event["id"],
         {"type": "domain", "value": "b.example", "Tag": [{"name": "attr-later"}]},
     )
-    content.add_object(
+    objects.add_object(
         platform,
         analyst,
         event["id"],
@@ -69,15 +69,15 @@ def _tag_everything(platform: Platform, root: Identity, analyst: Identity) -> st
     events.edit_event(
         platform, analyst, event["id"], {"info": "tagged", "Tag": [{"name": "on-edit"}]}
     )
-    content.attach_tag(platform, analyst, added[0]["uuid"], "attached", local=False, attach=True)
-    content.add_tag(platform, root, {"name": "by-tags-add"})
+    tags.attach_tag(platform, analyst, added[0]["uuid"], "attached", local=False, attach=True)
+    tags.add_tag(platform, root, {"name": "by-tags-add"})
     return str(event["id"])
 
 
 def test_new_tags_are_restricted_to_no_one(world: World) -> None:
     platform, root, analyst, _ = world
     event_id = _tag_everything(platform, root, analyst)
-    listed = {t["name"]: t["user_id"] for t in content.list_tags(platform, root)}
+    listed = {t["name"]: t["user_id"] for t in tags.list_tags(platform, root)}
     assert listed == dict.fromkeys(
         ["on-add", "attr-add", "attr-later", "in-object", "on-edit", "attached", "by-tags-add"],
         "0",
