@@ -127,7 +127,7 @@ def _fill_transaction(
         if have + added == 0:
             check_normal_form(specs)
         draft = event_draft(specs, f"Bench event {have + added}")
-        tag_ids = writes.ensure_tags(conn, writes.all_tags(draft), org_id=org_id, user_id=1)
+        tag_ids = writes.ensure_tags(conn, writes.all_tags(draft))
         row = writes.event_row(draft) | {
             "org_id": org_id,
             "orgc_id": org_id,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tests.support import site_admin
 from threatmesh.model.errors import InvalidInput
 from threatmesh.services.admin import organisations, sharing_groups, users
-from threatmesh.services.events import attributes, content, events
+from threatmesh.services.events import attributes, events, objects
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import create_engine
 from threatmesh.storage.core.tables import attributes as attributes_table
@@ -59,8 +59,8 @@ def test_no_path_lets_a_non_member_use_a_group(setup: tuple[Platform, Identity, 
             platform, analyst, event_id, _in_group(sg, type="domain", value="b.example")
         ),
         lambda: attributes.edit_attribute(platform, analyst, str(before[0].id), _in_group(sg)),
-        lambda: content.add_object(platform, analyst, event_id, _domain_object(sg, on_object=True)),
-        lambda: content.add_object(
+        lambda: objects.add_object(platform, analyst, event_id, _domain_object(sg, on_object=True)),
+        lambda: objects.add_object(
             platform, analyst, event_id, _domain_object(sg, on_object=False)
         ),
     ]

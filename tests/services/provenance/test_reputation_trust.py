@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from threatmesh.privacy.abe import hybrid, sealing, serial
 from threatmesh.services.abe.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.admin import organisations, users
-from threatmesh.services.events import content, events
+from threatmesh.services.events import events, sightings
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import reputation
 from threatmesh.storage.abe.keystore import FileKeyStore
@@ -43,7 +43,7 @@ def test_corroboration_opens_trust_policies(platform: Platform, tmp_path: Path) 
     event = {"info": "scan", "distribution": 1, "Attribute": [{"type": "ip-dst",
              "value": "192.0.2.77"}]}  # fmt: skip
     events.add_event(platform, source, {"Event": event})
-    content.add_sighting(platform, witness, {"value": "192.0.2.77"}, None)
+    sightings.add_sighting(platform, witness, {"value": "192.0.2.77"}, None)
 
     attrs = {who.viewer.org_id: _key(authority, platform, who) for who in (source, witness,
              newcomer)}  # fmt: skip

@@ -15,7 +15,7 @@ from tests.support import site_admin
 from threatmesh.bus.memory import MemoryBus
 from threatmesh.model.errors import Conflict, InvalidInput, NotFound, ThreatmeshError
 from threatmesh.services.admin import organisations, users
-from threatmesh.services.events import attributes, content, events
+from threatmesh.services.events import attributes, events, objects, sightings, tags
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.stream import notify
 from threatmesh.services.stream.relay import Relay
@@ -71,11 +71,11 @@ def test_every_change_is_notified_in_misp_shapes(world: World) -> None:
         platform, who, eid, {"type": "domain", "value": "x.example"}
     )
     attributes.edit_attribute(platform, who, attr["id"], {"comment": "c"})
-    content.attach_tag(platform, who, attr["uuid"], "tlp:green", local=False, attach=True)
-    content.attach_tag(platform, who, ev["uuid"], "tlp:red", local=False, attach=True)
-    content.attach_tag(platform, who, ev["uuid"], "tlp:red", local=False, attach=False)
-    content.add_sighting(platform, who, {"value": "x.example"}, None)
-    obj = content.add_object(
+    tags.attach_tag(platform, who, attr["uuid"], "tlp:green", local=False, attach=True)
+    tags.attach_tag(platform, who, ev["uuid"], "tlp:red", local=False, attach=True)
+    tags.attach_tag(platform, who, ev["uuid"], "tlp:red", local=False, attach=False)
+    sightings.add_sighting(platform, who, {"value": "x.example"}, None)
+    obj = objects.add_object(
         platform,
         who,
         eid,
@@ -84,7 +84,7 @@ def test_every_change_is_notified_in_misp_shapes(world: World) -> None:
             "Attribute": [{"type": "domain", "object_relation": "domain", "value": "o.example"}],
         },
     )
-    content.delete_object(platform, who, obj["id"], hard=False)
+    objects.delete_object(platform, who, obj["id"], hard=False)
     attributes.delete_attribute(platform, who, attr["id"], hard=True)
     events.delete_event(platform, who, eid)
     notes = _notes(platform, start)
@@ -182,9 +182,9 @@ def test_notifications_match_committed_changes(sqlite_world: World, ops: list[st
                 )
             elif op in ("sight", "sight_missing"):
                 target = f"h0-{ev['id']}.example" if op == "sight" else "never.example"
-                content.add_sighting(platform, who, {"value": target}, None)
+                sightings.add_sighting(platform, who, {"value": target}, None)
             else:
-                content.attach_tag(platform, who, ev["uuid"], f"t{i}", local=False, attach=True)
+                tags.attach_tag(platform, who, ev["uuid"], f"t{i}", local=False, attach=True)
             expected += 1
         except (InvalidInput, Conflict, NotFound):
             pass

@@ -17,7 +17,7 @@ from tests.support import site_admin
 from threatmesh.bus import topics
 from threatmesh.model.errors import NotFound
 from threatmesh.services.admin import organisations, sharing_groups, users
-from threatmesh.services.events import attributes, content, events
+from threatmesh.services.events import attributes, events, sightings
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.stream import sse as stream
 from threatmesh.storage.core.database import create_engine
@@ -105,7 +105,7 @@ def test_stream_shows_exactly_what_reads_show(cast: Cast, data: st.DataObject) -
         made["id"],
         {"type": "domain", "value": f"w{start}.example", **second},
     )
-    content.add_sighting(platform, cast.creator, {}, added["uuid"])
+    sightings.add_sighting(platform, cast.creator, {}, added["uuid"])
     events.set_published(platform, cast.creator, made["id"], True)
     for name, who in cast.viewers.items():
         _, frames, _ = stream.next_frames(platform, who.viewer, start, topics.TOPICS)
@@ -118,7 +118,7 @@ def test_stream_shows_exactly_what_reads_show(cast: Cast, data: st.DataObject) -
         expected = {topics.EVENT, topics.MISP_JSON}
         if added["value"] in _values(view):
             expected.add(topics.ATTRIBUTE)
-            if content.list_sightings(platform, who, "attribute", added["uuid"]):
+            if sightings.list_sightings(platform, who, "attribute", added["uuid"]):
                 expected.add(topics.SIGHTING)
         assert set(got) == expected, name
         published = orjson.loads(got[topics.MISP_JSON].data)["Event"]

@@ -15,6 +15,7 @@ from threatmesh.model.errors import NotFound
 from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
 from threatmesh.services.platform import Identity
+from threatmesh.services.search import events as search
 from threatmesh.services.search.params import parse_query, view_deleted
 from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
@@ -166,7 +167,7 @@ def index(
         params["event_timestamp"] = params.pop("timestamp")
     q = sync_serve.index_query(who, parse_query(params, now=platform.now()))
     minimal = str(params.get("minimal", "")) in ("1", "true", "True")
-    return MispJSON(svc.index(platform, who, q, minimal=minimal))
+    return MispJSON(search.index(platform, who, q, minimal=minimal))
 
 
 @router.post("/events/restSearch")
@@ -178,7 +179,7 @@ def rest_search(
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
     q = parse_query(params, now=platform.now())
-    ids = svc.search_event_ids(platform, who, q)
+    ids = search.search_event_ids(platform, who, q)
 
     def stream() -> Iterator[bytes]:
         yield b'{"response": ['

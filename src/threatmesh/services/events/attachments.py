@@ -17,13 +17,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import Conflict, InvalidInput
 from threatmesh.model.validation.describe_types import ATTACHMENT_TYPES
-from threatmesh.storage.core.tables import attributes
 from threatmesh.storage.events.attachments import AttachmentStore
 
 
@@ -96,15 +92,9 @@ def decorate_attributes(store: AttachmentStore, attrs: Iterable[dict[str, Any]])
                 attr["data"] = base64.b64encode(data).decode("ascii")
 
 
-def uuids_of(conn: Connection, condition: sa.ColumnElement[bool]) -> list[str]:
-    """The UUIDs of the attachment attributes matching ``condition`` (read before they
-    are deleted, to :func:`forget` their files after the commit)."""
-    q = sa.select(attributes.c.uuid).where(condition, attributes.c.type.in_(ATTACHMENT_TYPES))
-    return list(conn.execute(q).scalars())
-
-
 def forget(store: AttachmentStore | None, attribute_uuids: Iterable[str]) -> None:
-    """Remove the files of attributes deleted for good (after the commit), as MISP's
+    """Remove the files of attributes deleted for good (after the commit; the storage
+    functions that delete attributes answer their attachment UUIDs), as MISP's
     ``MispAttribute::beforeDelete`` removes them from disk."""
     if store is not None:
         for attribute_uuid in attribute_uuids:

@@ -1,80 +1,26 @@
-"""Event use cases: add, view, edit, delete, publish, index."""
+"""Event use cases: add, view, edit, delete, publish (events/index and restSearch
+are in :mod:`threatmesh.services.search.events`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats.misp_json import parse_event, uuid_claims
 from threatmesh.model import access
-from threatmesh.model.drafts import AttributeDraft, EventDraft, ObjectDraft
-from threatmesh.model.enums import Distribution
+from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.model.query import Query
 from threatmesh.services.events import attachments, collisions
+from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.provenance import reputation
 from threatmesh.services.stream import notify
-from threatmesh.storage.core.tables import attributes, events, sharing_groups
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
+from threatmesh.storage.events import events as stored
 from threatmesh.storage.events import reads, writes
 from threatmesh.storage.events.attachments import AttachmentStore
 from threatmesh.storage.events.edits import apply_event_edit
-from threatmesh.storage.search import queries as search
-
-
-def facts(row: RowMapping) -> access.EventFacts:
-    """The access-relevant facts of an event row."""
-    return access.EventFacts(
-        org_id=row["org_id"],
-        orgc_id=row["orgc_id"],
-        user_id=row["user_id"],
-        distribution=row["distribution"],
-        sharing_group_id=row["sharing_group_id"],
-        published=bool(row["published"]),
-        locked=bool(row["locked"]),
-    )
-
-
-def get_visible(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
-    """The event ``ref`` (id or UUID) if visible, else :class:`NotFound`."""
-    if not ((ref.isascii() and ref.isdigit()) or len(ref) == 36):
-        raise InvalidInput(f"{ref!r} is not an event id or UUID")
-    row = reads.find_event_row(
-        conn, who.viewer, ref, unpublished_private=platform.unpublished_private
-    )
-    if row is None:
-        raise NotFound("Invalid event.")
-    return row
-
-
-def check_sharing_groups(
-    conn: Connection, who: Identity, elements: Iterable[EventDraft | AttributeDraft | ObjectDraft]
-) -> None:
-    """Every sharing group the elements use must exist and be readable by the user (an
-    event draft counts with everything it contains)."""
-    used = set()
-    for element in elements:
-        parts: list[EventDraft | AttributeDraft | ObjectDraft] = [element]
-        if isinstance(element, EventDraft):
-            parts += [*element.all_attributes(), *element.objects]
-        elif isinstance(element, ObjectDraft):
-            parts += element.attributes
-        used |= {p.sharing_group_id for p in parts if p.distribution == Distribution.SHARING_GROUP}
-    if not used:
-        return
-    existing = set(
-        conn.execute(sa.select(sharing_groups.c.id).where(sharing_groups.c.id.in_(used))).scalars()
-    )
-    for sg in sorted(used):
-        if sg not in existing or not (who.viewer.site_admin or sg in who.viewer.sharing_group_ids):
-            raise InvalidInput(
-                f"sharing_group_id: sharing group {sg} does not exist or is not yours to use"
-            )
 
 
 def _creator_org(conn: Connection, who: Identity, draft: EventDraft) -> int:
@@ -87,10 +33,6 @@ def _creator_org(conn: Connection, who: Identity, draft: EventDraft) -> int:
             if row is not None:
                 return int(row["id"])
     return who.viewer.org_id
-
-
-# Built once: it runs in every events/add.
-_EVENT_BY_ID = reads.event_query().where(events.c.id == sa.bindparam("id"))
 
 
 def add_event(
@@ -135,7 +77,7 @@ def resolve_extends(platform: Platform, conn: Connection, who: Identity, draft: 
 
 def _insert_new(
     platform: Platform, conn: Connection, who: Identity, draft: EventDraft
-) -> tuple[RowMapping, reads.Known]:
+) -> tuple[Row, reads.Known]:
     """Write a new event with its provenance record and notifications; its row (with
     organisations) and what :func:`_view_added` needs of its content."""
     check_sharing_groups(conn, who, [draft])
@@ -153,7 +95,7 @@ def _insert_new(
     if event_id is None:
         raise Conflict("Event already exists, if you would like to edit it, use events/edit.")
     # Read once, for the provenance record, the notifications and the answer.
-    row = conn.execute(_EVENT_BY_ID, {"id": event_id}).mappings().one()
+    row = stored.event_by_id(conn, event_id)
     provenance.record_added_event(platform, conn, row, draft, who)
     event_tags = reads.tags_of_event(conn, event_id)
     notify.event(conn, event_id, "add", meta=reads.event_with_orgs(row) | {"Tag": event_tags})
@@ -163,7 +105,7 @@ def _insert_new(
 
 
 def _view_added(
-    platform: Platform, who: Identity, added: tuple[RowMapping, reads.Known], **opts: bool
+    platform: Platform, who: Identity, added: tuple[Row, reads.Known], **opts: bool
 ) -> dict[str, Any]:
     """What :func:`view_event` answers for an event just added, without reading back
     what :func:`_insert_new` has: the adder's organisation owns the event, so it sees
@@ -210,7 +152,7 @@ def event_exists(platform: Platform, who: Identity, ref: str) -> bool:
     return True
 
 
-def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -> RowMapping:
+def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -> Row:
     row = get_visible(platform, conn, who, ref)
     if not access.can_modify_event(who.viewer, facts(row)):
         raise Forbidden("You are not allowed to modify this event.")
@@ -240,15 +182,7 @@ def edit_event(
         check_sharing_groups(conn, who, [draft])
         resolve_extends(platform, conn, who, draft)
         publish = draft.published and access.can_publish_event(who.viewer, facts(row))
-        stale = apply_event_edit(
-            conn,
-            row,
-            draft,
-            now=platform.now(),
-            publish=publish,
-            org_id=who.viewer.org_id,
-            user_id=who.viewer.user_id,
-        )
+        stale = apply_event_edit(conn, row, draft, now=platform.now(), publish=publish)
         files.save(a for a in draft.all_attributes() if a.uuid not in stale)
         provenance.record_event_version(platform, conn, row["id"], "edit", who)
         notify.event(conn, row["id"], "edit")
@@ -265,8 +199,7 @@ def delete_event(
         row = _modifiable(platform, conn, who, ref)
         provenance.record_event_version(platform, conn, row["id"], "delete", who)
         notify.event(conn, row["id"], "delete")  # before the rows go
-        files = attachments.uuids_of(conn, attributes.c.event_id == row["id"])
-        conn.execute(events.delete().where(events.c.id == row["id"]))
+        files = stored.delete_event(conn, row["id"])
     attachments.forget(store, files)
     return int(row["id"])
 
@@ -277,54 +210,11 @@ def set_published(platform: Platform, who: Identity, ref: str, published: bool) 
         row = get_visible(platform, conn, who, ref)
         if not access.can_publish_event(who.viewer, facts(row)):
             raise Forbidden("You do not have the permission to publish this event.")
-        values: dict[str, Any] = {"published": published}
-        if published:
-            values["publish_timestamp"] = platform.now()
-        conn.execute(events.update().where(events.c.id == row["id"]).values(**values))
+        when = platform.now() if published else None
+        stored.set_published(conn, row["id"], published=published, publish_timestamp=when)
         action = "publish" if published else "unpublish"
         provenance.record_event_version(platform, conn, row["id"], action, who)
         notify.event(conn, row["id"], "publish" if published else "unpublish")
         if published:
             notify.published(conn, row["id"])
         return int(row["id"])
-
-
-def index(
-    platform: Platform, who: Identity, q: Query, *, minimal: bool = False
-) -> list[dict[str, Any]]:
-    """``events/index``: event metadata with organisations and tags (``minimal``:
-    without tags, as MISP's ``minimal: 1`` that sync uses)."""
-    with platform.read() as conn:
-        ids = search.event_ids(
-            conn,
-            q,
-            who.viewer,
-            attribute_level=False,
-            unpublished_private=platform.unpublished_private,
-        )
-        if not ids:
-            return []
-        rows = {
-            r["id"]: r
-            for r in conn.execute(reads.event_query().where(events.c.id.in_(ids))).mappings()
-        }
-        out = []
-        for i in ids:
-            meta = reads.event_with_orgs(rows[i])
-            if not minimal:
-                meta["EventTag"] = [{"Tag": t} for t in reads.tags_of_event(conn, i)]
-            out.append(meta)
-        return out
-
-
-def search_event_ids(platform: Platform, who: Identity, q: Query) -> list[int]:
-    """Ids of the events an ``events/restSearch`` returns (attribute filters select
-    events that contain a matching attribute)."""
-    with platform.read() as conn:
-        return search.event_ids(
-            conn,
-            q,
-            who.viewer,
-            attribute_level=True,
-            unpublished_private=platform.unpublished_private,
-        )

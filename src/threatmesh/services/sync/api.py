@@ -10,7 +10,8 @@ from typing import Any
 from threatmesh.formats.fields import as_int, as_list, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Forbidden, InvalidInput
-from threatmesh.services.events.events import get_visible, view_event
+from threatmesh.services.events.access import get_visible
+from threatmesh.services.events.events import view_event
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.sync import pull as sync_pull
 from threatmesh.services.sync import push as sync_push

@@ -153,15 +153,7 @@ class _Batch:
         if draft.published:
             draft.publish_timestamp = now
         if old is not None:
-            sync_writes.update_event(
-                conn,
-                old["id"],
-                draft,
-                org_id=source.owner_org_id,
-                orgc_id=orgc_id,
-                user_id=source.user_id,
-                now=now,
-            )
+            sync_writes.update_event(conn, old["id"], draft, orgc_id=orgc_id, now=now)
             return "updated"
         self.new.append(NewEvent(draft, source.owner_org_id, orgc_id, source.user_id))
         return "added"

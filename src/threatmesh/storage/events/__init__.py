@@ -1,1 +1,2 @@
-"""Events and their content: reading whole events, bulk writes, edits, attachment files."""
+"""Events and their content: reading whole events, bulk writes, edits, the rows of
+events, attributes, objects, tags and sightings one at a time, attachment files."""

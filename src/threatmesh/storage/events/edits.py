@@ -62,8 +62,6 @@ def apply_event_edit(
     *,
     now: int,
     publish: bool,
-    org_id: int,
-    user_id: int,
 ) -> set[str]:
     """Write ``draft`` over event ``row`` inside the caller's transaction. Returns the
     UUIDs of the attributes left alone because the stored copy is newer."""
@@ -76,7 +74,7 @@ def apply_event_edit(
     if publish:
         values["publish_timestamp"] = now
     conn.execute(events.update().where(events.c.id == event_id).values(**values))
-    tag_ids = writes.ensure_tags(conn, writes.all_tags(draft), org_id=org_id, user_id=user_id)
+    tag_ids = writes.ensure_tags(conn, writes.all_tags(draft))
     if "Tag" in draft.present or "EventTag" in draft.present:
         keep = [tag_ids[t.name] for t in draft.tags]
         conn.execute(

@@ -36,10 +36,13 @@ _INSERT_OBJECT = objects.insert().returning(objects.c.id)
 _TOP_ATTRIBUTE_ID = sa.select(sa.func.coalesce(sa.func.max(attributes.c.id), 0))
 
 
-def ensure_tags(
-    conn: Connection, refs: Iterable[TagRef], *, org_id: int, user_id: int
-) -> dict[str, int]:
-    """Ids of the tags named in ``refs``, creating the missing ones (race-safe)."""
+def ensure_tags(conn: Connection, refs: Iterable[TagRef]) -> dict[str, int]:
+    """Ids of the tags named in ``refs``, creating the missing ones (race-safe).
+
+    A tag created here is unrestricted (``org_id`` and ``user_id`` 0), as MISP's
+    ``Tag::captureTag`` creates the tags that events bring: in MISP those columns do
+    not say who made a tag, they restrict its use to one organisation or one user
+    (and an organisation a tag is restricted to cannot be deleted)."""
     wanted = {r.name: r for r in refs}
     if not wanted:
         return {}
@@ -49,7 +52,7 @@ def ensure_tags(
         conn.execute(
             insert_ignore(conn, tags),
             [
-                {"name": r.name, "colour": r.colour or "#0088cc", "org_id": 0, "user_id": user_id}
+                {"name": r.name, "colour": r.colour or "#0088cc", "org_id": 0, "user_id": 0}
                 for r in missing
             ],
         )
@@ -107,7 +110,7 @@ def insert_event(
     event_id: int | None = conn.execute(_new_event(conn.dialect.name), row).scalar()
     if event_id is None:
         return None
-    tag_ids = ensure_tags(conn, all_tags(draft), org_id=org_id, user_id=user_id)
+    tag_ids = ensure_tags(conn, all_tags(draft))
     set_event_tags(conn, event_id, draft.tags, tag_ids)
     insert_attributes(conn, event_id, draft.attributes, tag_ids=tag_ids, written=written)
     insert_objects(conn, event_id, draft.objects, tag_ids=tag_ids, written=written)

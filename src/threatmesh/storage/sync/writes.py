@@ -53,7 +53,7 @@ def insert_events(conn: Connection, batch: Sequence[NewEvent]) -> list[int]:
     stmt = events.insert().returning(events.c.id, sort_by_parameter_order=True)
     ids = list(conn.execute(stmt, rows).scalars())
     refs = [t for n in batch for t in writes.all_tags(n.draft)]
-    tag_ids = writes.ensure_tags(conn, refs, org_id=batch[0].org_id, user_id=batch[0].user_id)
+    tag_ids = writes.ensure_tags(conn, refs)
     tag_rows = [
         {"event_id": eid, "tag_id": tag_ids[t.name], "local": t.local}
         for eid, n in zip(ids, batch, strict=True)
@@ -96,17 +96,13 @@ def update_event(
     event_id: int,
     draft: EventDraft,
     *,
-    org_id: int,
     orgc_id: int,
-    user_id: int,
     now: int,
 ) -> None:
-    """Write the received ``draft`` over stored event ``event_id`` (owned by ``org_id``
-    here, created by ``orgc_id``), keeping the sender's timestamps and locking it."""
+    """Write the received ``draft`` over stored event ``event_id`` (created by
+    ``orgc_id``), keeping the sender's timestamps and locking it."""
     row = conn.execute(sa.select(events).where(events.c.id == event_id)).mappings().one()
-    apply_event_edit(
-        conn, row, draft, now=now, publish=draft.published, org_id=org_id, user_id=user_id
-    )
+    apply_event_edit(conn, row, draft, now=now, publish=draft.published)
     # The remote's timestamp, not ours: it makes a re-received copy a no-op.
     conn.execute(
         events.update()
