@@ -133,10 +133,6 @@ PENDING: dict[str, str] = {
     "services/sync/receive.py": "SQL outside storage",
     "services/sync/serve.py": "SQL outside storage",
     "services/sync/servers.py": "SQL outside storage",
-    "services/uma/grant.py": "SQL outside storage",
-    "services/uma/policies.py": "SQL outside storage",
-    "services/uma/resources.py": "SQL outside storage",
-    "services/uma/sightings.py": "SQL outside storage",
 }
 
 
