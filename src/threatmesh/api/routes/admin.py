@@ -6,7 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
+from threatmesh.api.http import (
+    MispJSON,
+    identify,
+    json_body,
+    misp_success,
+    named_params,
+    platform_of,
+)
 from threatmesh.services.admin import organisations, roles, users
 from threatmesh.services.admin import sharing_groups as sgs
 from threatmesh.services.platform import Identity
@@ -35,16 +42,7 @@ def edit_org(
 def delete_org(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete an organisation nothing relies on (no users, events, owned sharing groups...)."""
     organisations.delete_org(platform_of(request), who, ref)
-    msg = "Organisation deleted"
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/admin/organisations/delete/{ref}",
-        }
-    )
+    return misp_success("Organisation deleted", f"/admin/organisations/delete/{ref}")
 
 
 @router.get("/organisations/view/{ref}")
@@ -92,16 +90,7 @@ def list_users(
 def delete_user(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete a user (site admins; org admins for users of their organisation below them)."""
     users.delete_user(platform_of(request), who, ref)
-    msg = "User deleted."
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/admin/users/delete/{ref}",
-        }
-    )
+    return misp_success("User deleted.", f"/admin/users/delete/{ref}")
 
 
 @router.post("/auth_keys/add/{ref}")
@@ -145,28 +134,13 @@ def view_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> Mi
 def delete_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete a sharing group."""
     sgs.delete(platform_of(request), who, ref)
-    msg = "Sharing group deleted"
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/sharingGroups/delete/{ref}",
-        }
-    )
+    return misp_success("Sharing group deleted", f"/sharingGroups/delete/{ref}")
 
 
 def _member(request: Request, who: Identity, body: Any, kind: str, add: bool) -> MispJSON:
     sgs.set_member(platform_of(request), who, body, kind=kind, add=add)
     verb = "added to" if add else "removed from"
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "message": f"{kind.capitalize()} {verb} the sharing group.",
-        }
-    )
+    return misp_success(f"{kind.capitalize()} {verb} the sharing group.", request.url.path)
 
 
 @router.post("/sharingGroups/addOrg")

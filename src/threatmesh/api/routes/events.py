@@ -10,7 +10,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
 
 from threatmesh.api.attachments import store_of
-from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
+from threatmesh.api.http import (
+    MispJSON,
+    identify,
+    json_body,
+    misp_success,
+    named_params,
+    platform_of,
+)
 from threatmesh.model.errors import NotFound
 from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
@@ -103,17 +110,7 @@ def edit(
 def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete an event and everything in it."""
     event_id = svc.delete_event(platform_of(request), who, ref, store=store_of(request))
-    msg = "Event deleted."
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/events/delete/{event_id}",
-            "id": str(event_id),
-        }
-    )
+    return misp_success("Event deleted.", f"/events/delete/{event_id}", id=event_id)
 
 
 @router.post("/events/publish/{ref}")

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from threatmesh.api.http import MispJSON, identify, json_body, platform_of
+from threatmesh.api.http import MispJSON, identify, json_body, misp_success, platform_of
 from threatmesh.api.openapi import errors
 from threatmesh.services.platform import Identity
 from threatmesh.services.sync import api as sync_api
@@ -48,17 +48,7 @@ def edit(
 def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete a connection with its sync state."""
     server_id = svc.delete(platform_of(request), who, ref)
-    msg = "Server deleted"
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/servers/delete/{server_id}",
-            "id": str(server_id),
-        }
-    )
+    return misp_success("Server deleted", f"/servers/delete/{server_id}", id=server_id)
 
 
 @router.post("/servers/testConnection/{ref}")

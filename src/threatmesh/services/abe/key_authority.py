@@ -17,20 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Connection, RowMapping
-
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services.admin.users import require_site_admin
+from threatmesh.services.admin.checks import require_site_admin
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.abe import records as abe_records
 from threatmesh.storage.abe.keystore import MasterKeyStore
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
 
 #: Trust level of an organisation (by name); None when it has none.
-TrustOf = Callable[[Connection, RowMapping], int | None]
+TrustOf = Callable[[Connection, Row], int | None]
 
 
-def no_trust(conn: Connection, facts: RowMapping) -> int | None:
+def no_trust(conn: Connection, facts: Row) -> int | None:
     """Default: no ``trust`` attribute."""
     return None
 
@@ -45,7 +44,7 @@ def _role(name: str) -> str:
 
 
 def attributes_of(
-    facts: RowMapping, trust: int | None, role_aliases: dict[str, list[str]] | None = None
+    facts: Row, trust: int | None, role_aliases: dict[str, list[str]] | None = None
 ) -> list[str]:
     """The attributes of a user: organisation, sector, nationality, role (the MISP role's
     name, plus the ABE roles it is configured to carry, e.g. User -> analyst), trust."""
@@ -76,7 +75,7 @@ class KeyAuthority:
         row = self._current(platform)
         return {"epoch": row["epoch"], "public_key": json.loads(row["public_key"])}
 
-    def _current(self, platform: Platform) -> RowMapping:
+    def _current(self, platform: Platform) -> Row:
         with platform.read() as conn:
             row = abe_records.current_epoch(conn)
         if row is not None:

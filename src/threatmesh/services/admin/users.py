@@ -13,10 +13,7 @@ from threatmesh.formats.fields import as_bool, as_int, as_str
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
-
-# require_site_admin: imported from here by other capabilities (abe, anonymizer).
 from threatmesh.services.admin.checks import existing_org
-from threatmesh.services.admin.checks import require_site_admin as require_site_admin
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
 from threatmesh.services.stream import notify
 from threatmesh.storage.core.database import Connection, Row

@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy.engine import Connection, RowMapping
-
 from threatmesh.privacy.anonymizer import (
     BudgetExhausted,
     CompiledPolicy,
@@ -38,6 +36,7 @@ from threatmesh.privacy.anonymizer import (
 from threatmesh.services.anonymizer import plugins as anonymizer_plugins
 from threatmesh.services.platform import Platform
 from threatmesh.storage.anonymizer import store as store
+from threatmesh.storage.core.database import Connection, Row
 
 RecipientKind = Literal[
     "server", "organisation", "sharing_group", "taxii_collection", "feed", "export"
@@ -91,7 +90,7 @@ def _binding_keys(conn: Connection, recipient: Recipient) -> list[tuple[str, str
     return keys
 
 
-def policies_for(conn: Connection, recipients: Sequence[Recipient]) -> list[RowMapping]:
+def policies_for(conn: Connection, recipients: Sequence[Recipient]) -> list[Row]:
     """The policy rows (with their secrets) that apply to what leaves for
     ``recipients``: every one bound to one of them or to its organisation, most
     specific first, each once; with none, the default binding's; else none."""
@@ -99,7 +98,7 @@ def policies_for(conn: Connection, recipients: Sequence[Recipient]) -> list[RowM
     return store.bound_policies(conn, keys) or store.bound_policies(conn, [DEFAULT])
 
 
-def policy_for(conn: Connection, recipient: Recipient) -> RowMapping | None:
+def policy_for(conn: Connection, recipient: Recipient) -> Row | None:
     """The first policy row that applies to ``recipient``, or None."""
     rows = policies_for(conn, [recipient])
     return rows[0] if rows else None
@@ -124,7 +123,7 @@ def charge(
         )
 
 
-def _compiled(row: RowMapping) -> CompiledPolicy:
+def _compiled(row: Row) -> CompiledPolicy:
     """A stored policy, validated as it is loaded: one that no longer validates (a
     technique plugin since uninstalled) is an error naming it, for the event at hand."""
     try:
@@ -138,7 +137,7 @@ def _compiled(row: RowMapping) -> CompiledPolicy:
 def apply_stored(
     platform: Platform,
     conn: Connection,
-    row: RowMapping,
+    row: Row,
     event: dict[str, Any],
     recipient: Recipient | None,
 ) -> tuple[dict[str, Any], Report]:
@@ -150,7 +149,7 @@ def apply_stored(
 def apply_all(
     platform: Platform,
     conn: Connection,
-    rows: Sequence[RowMapping],
+    rows: Sequence[Row],
     event: dict[str, Any],
     recipients: Sequence[Recipient],
 ) -> tuple[dict[str, Any], Report]:

@@ -13,8 +13,6 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy.engine import Connection, RowMapping
-
 from threatmesh.model.errors import Conflict, InvalidInput, NotFound, ThreatmeshError
 from threatmesh.privacy.anonymizer import (
     TECHNIQUES,
@@ -23,11 +21,12 @@ from threatmesh.privacy.anonymizer import (
     compile_policy,
     parse_policy,
 )
-from threatmesh.services.admin.users import require_site_admin
+from threatmesh.services.admin.checks import require_site_admin
 from threatmesh.services.anonymizer import egress
 from threatmesh.services.anonymizer import plugins as anonymizer_plugins
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.anonymizer import store as store
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
 
 BINDING_KINDS = (*egress.RECIPIENT_KINDS, "default")
@@ -43,7 +42,7 @@ def policy_document(payload: Any) -> CompiledPolicy:
     return compile_policy(payload)
 
 
-def public(row: RowMapping) -> dict[str, Any]:
+def public(row: Row) -> dict[str, Any]:
     """A stored policy as the API shows it (never its keys)."""
     return {
         "id": str(row["id"]),
@@ -56,7 +55,7 @@ def public(row: RowMapping) -> dict[str, Any]:
     }
 
 
-def find_policy_row(conn: Connection, ref: str, *, with_secret: bool = False) -> RowMapping:
+def find_policy_row(conn: Connection, ref: str, *, with_secret: bool = False) -> Row:
     row = store.find_policy(conn, ref, with_secret=with_secret)
     if row is None:
         raise NotFound(f"Invalid policy: no anonymization policy {ref!r}.")

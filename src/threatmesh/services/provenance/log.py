@@ -12,9 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import InvalidInput, NotFound
@@ -22,10 +20,9 @@ from threatmesh.privacy.provenance import chain
 from threatmesh.privacy.provenance.canonical import sha256_hex
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import reputation
-from threatmesh.storage.core.tables import attributes, events, organisations, sightings
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.events import reads
 from threatmesh.storage.provenance import log as provenance_log
-from threatmesh.storage.provenance.tables import provenance_records
 
 EVENT_VERSION = "event-version"
 SIGHTING = "sighting"
@@ -38,7 +35,7 @@ def append(platform: Platform, conn: Connection, *, kind: str, subject: str, pay
     signer = platform.trust.signer(conn, now)
     # SQLite: seal after the head this process left last, and let the guarded head
     # move check it (one statement less); PostgreSQL locks the head, one round trip.
-    guess = platform.trust.provenance_head() if conn.dialect.name == "sqlite" else None
+    guess = platform.trust.provenance_head() if provenance_log.appends_after_guess(conn) else None
     if guess is not None:
         record = signer.seal(
             chain.Head(*guess), kind=kind, subject=subject, created=now, payload=payload
@@ -52,14 +49,6 @@ def append(platform: Platform, conn: Connection, *, kind: str, subject: str, pay
     )
     provenance_log.append(conn, _row(record))
     platform.trust.remember_provenance_head((record.seq, record.record_hash))
-
-
-_ORG_UUID = sa.select(organisations.c.uuid).where(organisations.c.id == sa.bindparam("id"))
-
-
-def _org_uuid(conn: Connection, org_id: int) -> str | None:
-    found = conn.execute(_ORG_UUID, {"id": org_id}).scalar()
-    return None if found is None else str(found)
 
 
 def content_digest(conn: Connection, event_id: int) -> tuple[str, dict[str, Any], int] | None:
@@ -94,13 +83,15 @@ def record_event_version(
     digest = sha256_hex(content, checked=False)
     event_uuid = str(content["event"][0])
     actor_org = who.viewer.org_id
+    # Usually the creator organisation itself, whose UUID is already at hand.
+    same = actor_org == orgc_id
+    actor_uuid = content["orgc"] if same else provenance_log.org_uuid(conn, actor_org)
     payload = {
         "action": action,
         "event_uuid": event_uuid,
         "content_sha256": digest,
         "orgc_uuid": content["orgc"],
-        # Usually the creator organisation itself, whose UUID is already at hand.
-        "actor_org_uuid": content["orgc"] if actor_org == orgc_id else _org_uuid(conn, actor_org),
+        "actor_org_uuid": actor_uuid,
         "actor_user_id": who.viewer.user_id,
     }
     append(platform, conn, kind=EVENT_VERSION, subject=event_uuid, payload=payload)
@@ -110,7 +101,7 @@ def record_event_version(
 
 
 def record_added_event(
-    platform: Platform, conn: Connection, row: RowMapping, draft: EventDraft, who: Identity
+    platform: Platform, conn: Connection, row: Row, draft: EventDraft, who: Identity
 ) -> None:
     """:func:`record_event_version` of an "add": the content is taken from the draft
     just inserted (``storage.writes.insert_event``) instead of being read back; ``row``
@@ -122,25 +113,7 @@ def record_added_event(
 
 def record_sightings(platform: Platform, conn: Connection, sighting_uuids: Sequence[str]) -> None:
     """One record per new sighting, under its event's UUID."""
-    q = (
-        sa.select(
-            sightings.c.uuid,
-            sightings.c.type,
-            sightings.c.date_sighting,
-            sightings.c.source,
-            attributes.c.uuid.label("attribute_uuid"),
-            events.c.uuid.label("event_uuid"),
-            organisations.c.uuid.label("org_uuid"),
-            sightings.c.org_id,
-            events.c.orgc_id,
-        )
-        .join(attributes, attributes.c.id == sightings.c.attribute_id)
-        .join(events, events.c.id == sightings.c.event_id)
-        .join(organisations, organisations.c.id == sightings.c.org_id)
-        .where(sightings.c.uuid.in_(list(sighting_uuids)))
-        .order_by(sightings.c.id)
-    )
-    found = conn.execute(q).mappings().all()
+    found = provenance_log.sighting_facts(conn, sighting_uuids)
     reputation.record_sighting_evidence(platform, conn, [dict(r) for r in found])
     for r in found:
         payload = {
@@ -162,7 +135,7 @@ def _row(record: chain.Record) -> dict[str, Any]:
     return fields | {"payload": orjson.dumps(record.payload).decode()}
 
 
-def _record(row: RowMapping) -> chain.Record:
+def _record(row: Row) -> chain.Record:
     try:
         payload = orjson.loads(row["payload"])
     except orjson.JSONDecodeError:
@@ -231,8 +204,7 @@ def _predecessors(conn: Connection, records: Sequence[chain.Record]) -> dict[int
     wanted = [r.seq - 1 for r in records if r.seq > 1]
     if not wanted:
         return {}
-    q = sa.select(provenance_records).where(provenance_records.c.seq.in_(wanted))
-    return {int(r["seq"]): _record(r) for r in conn.execute(q).mappings()}
+    return {int(r["seq"]): _record(r) for r in provenance_log.records_at(conn, wanted)}
 
 
 def event_history(platform: Platform, who: Identity, event_uuid: str) -> dict[str, Any]:

@@ -7,13 +7,10 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from threatmesh.model.errors import NotFound
 from threatmesh.privacy.reputation import DAY, Evidence, EvidenceKind, Reputation, reputation
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage.core.tables import organisations
+from threatmesh.storage.core.database import Connection
 from threatmesh.storage.directory import records as directory
 from threatmesh.storage.provenance import reputation_evidence
 
@@ -132,5 +129,5 @@ def view(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
 def index(platform: Platform, who: Identity) -> list[dict[str, Any]]:
     """``GET /reputation/organisations``: every organisation's reputation."""
     with platform.read() as conn:
-        rows = conn.execute(sa.select(organisations).order_by(organisations.c.id)).mappings()
-        return [{"Reputation": _summary(platform, conn, r)} for r in rows.all()]
+        rows = reputation_evidence.subjects(conn)
+        return [{"Reputation": _summary(platform, conn, r)} for r in rows]

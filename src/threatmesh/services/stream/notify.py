@@ -13,16 +13,13 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
-
 from threatmesh.bus import topics
 from threatmesh.formats import misp_out
 from threatmesh.model.access import Viewer
-from threatmesh.storage.core.tables import attributes, events, objects, sightings, tags
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
 from threatmesh.storage.events import reads
-from threatmesh.storage.stream import outbox
+from threatmesh.storage.stream import changes, outbox
 
 #: Sees everything: a notification carries the whole change, and each subscriber gets
 #: only what it may see (``model.stream_access``).
@@ -82,8 +79,7 @@ def record(
 
 
 def _event_meta(conn: Connection, event_id: int) -> dict[str, Any]:
-    row = conn.execute(reads.event_query().where(events.c.id == event_id)).mappings().one()
-    return reads.event_with_orgs(row)
+    return reads.event_with_orgs(changes.event(conn, event_id))
 
 
 def _about_event(
@@ -101,17 +97,12 @@ def _about_event(
     record(conn, topic, body, action=action, event_id=event_id, event_uuid=meta["uuid"])
 
 
-def _attribute_part(conn: Connection, attr: RowMapping, **extra: Any) -> dict[str, Any]:
+def _attribute_part(conn: Connection, attr: Row, **extra: Any) -> dict[str, Any]:
     """``Attribute`` (and the ``Object`` it is in: its distribution decides who sees it)."""
     part: dict[str, Any] = {"Attribute": misp_out.attribute(attr) | extra}
     if attr["object_id"]:
         part["Object"] = _object_facts(conn, attr["object_id"])
     return part
-
-
-def _attribute_row(conn: Connection, attribute_id: int) -> RowMapping:
-    q = sa.select(attributes).where(attributes.c.id == attribute_id)
-    return conn.execute(q).mappings().one()
 
 
 def event(
@@ -159,9 +150,7 @@ def whole_event(
 
 def attributes_changed(conn: Connection, attribute_ids: Sequence[int], action: str) -> None:
     """``misp_json_attribute``: each attribute with its tags and its event."""
-    rows = conn.execute(
-        sa.select(attributes).where(attributes.c.id.in_(attribute_ids)).order_by(attributes.c.id)
-    ).mappings()
+    rows = changes.attributes_by_id(conn, attribute_ids)
     attr_tags = reads.tags_of_attributes(conn, list(attribute_ids))
     metas: dict[int, dict[str, Any]] = {}
     for r in rows:
@@ -172,25 +161,21 @@ def attributes_changed(conn: Connection, attribute_ids: Sequence[int], action: s
 
 
 def _object_facts(conn: Connection, object_id: int) -> dict[str, Any]:
-    row = conn.execute(sa.select(objects).where(objects.c.id == object_id)).mappings().one()
-    return misp_out.misp_object(row)
+    return misp_out.misp_object(changes.object_row(conn, object_id))
 
 
 def object_changed(conn: Connection, object_id: int, action: str) -> None:
     """``misp_json_object``: the object with its attributes, and its event."""
     obj = _object_facts(conn, object_id)
-    attrs = conn.execute(
-        sa.select(attributes).where(attributes.c.object_id == object_id).order_by(attributes.c.id)
-    ).mappings()
+    attrs = changes.object_attributes(conn, object_id)
     obj["Attribute"] = [misp_out.attribute(a) for a in attrs]
     _about_event(conn, topics.OBJECT, {"Object": obj}, event_id=int(obj["event_id"]), action=action)
 
 
 def sightings_added(conn: Connection, sighting_uuids: Sequence[str]) -> None:
     """``misp_json_sighting``: each sighting with its attribute and event."""
-    q = reads.sighting_query().where(sightings.c.uuid.in_(sighting_uuids))
-    for s in conn.execute(q).mappings().all():
-        part = _attribute_part(conn, _attribute_row(conn, s["attribute_id"]))
+    for s in changes.sightings_by_uuid(conn, sighting_uuids):
+        part = _attribute_part(conn, changes.attribute(conn, s["attribute_id"]))
         part["Sighting"] = misp_out.sighting(s)
         _about_event(conn, topics.SIGHTING, part, event_id=s["event_id"], action="add")
 
@@ -199,8 +184,8 @@ def tag_changed(
     conn: Connection, tag_id: int, *, event_id: int, attribute_id: int, local: bool, action: str
 ) -> None:
     """``misp_json_tag``: a tag attached to (or detached from) an event or attribute."""
-    row = conn.execute(sa.select(tags).where(tags.c.id == tag_id)).mappings().one()
-    part = _attribute_part(conn, _attribute_row(conn, attribute_id)) if attribute_id else {}
+    row = changes.tag(conn, tag_id)
+    part = _attribute_part(conn, changes.attribute(conn, attribute_id)) if attribute_id else {}
     part["Tag"] = misp_out.tag({**row, "tag_id": tag_id, "local": local})
     _about_event(conn, topics.TAG, part, event_id=event_id, action=action)
 

@@ -15,18 +15,19 @@ import logging
 import threading
 
 import orjson
-from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.bus import topics
 from threatmesh.bus.base import Bus, BusUnavailable, Message
 from threatmesh.services.platform import Platform
 from threatmesh.services.stream import notify
+from threatmesh.storage.core import database
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.stream import outbox
 
 log = logging.getLogger("threatmesh.relay")
 
 
-def message_of(row: RowMapping, conn: Connection | None = None) -> Message:
+def message_of(row: Row, conn: Connection | None = None) -> Message:
     """The bus message of an outbox row; with ``conn``, a ``misp_json`` row carries the
     whole event, read now (the row holds only the event's own fields)."""
     payload = row["payload"].encode()
@@ -72,10 +73,10 @@ class Relay:
         failed part-way.
         """
         engine = self.platform.engine
-        if engine.dialect.name == "postgresql":
+        if outbox.claims_hold_locks(engine):
             # The claimed rows stay locked while they are published, so relays in other
             # processes skip them (FOR UPDATE SKIP LOCKED).
-            with engine.begin() as conn:
+            with database.begin(engine) as conn:
                 rows = outbox.claim(conn, limit=self.batch)
                 done, failure = self._publish([message_of(r, conn) for r in rows])
                 outbox.mark_delivered(conn, done, self.platform.now())
@@ -85,7 +86,7 @@ class Relay:
             with self.platform.read() as conn:
                 messages = [message_of(r, conn) for r in outbox.claim(conn, limit=self.batch)]
             done, failure = self._publish(messages)
-            with engine.begin() as conn:
+            with database.begin(engine) as conn:
                 outbox.mark_delivered(conn, done, self.platform.now())
         self.published += len(done)
         if failure is not None:

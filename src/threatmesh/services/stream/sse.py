@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from threatmesh.bus import topics as catalogue
 from threatmesh.bus.topics import MISP_JSON
 from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput
@@ -23,6 +24,8 @@ from threatmesh.storage.stream import outbox
 
 #: Largest id accepted in Last-Event-ID (ids are BIGINT).
 _MAX_ID = 2**63 - 1
+#: The topics a subscriber may name, in MISP's order (``bus.topics``).
+TOPICS: tuple[str, ...] = catalogue.TOPICS
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,12 @@ class Frame:
     def encode(self) -> bytes:
         """The frame in the ``text/event-stream`` format."""
         return b"id: %d\nevent: %s\ndata: %s\n\n" % (self.id, self.topic.encode(), self.data)
+
+
+def parse_topics(raw: str | None) -> frozenset[str]:
+    """The topics named in a comma-separated list (all when empty or None); 400
+    naming the first unknown topic."""
+    return catalogue.parse_topics(raw)
 
 
 def parse_position(raw: str | None, where: str) -> int | None:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy.engine import Connection
 
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.privacy.authz.policy import EVENT_SCOPES, Decision, Party, Policy, decide
@@ -31,6 +30,7 @@ from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.provenance import reputation
 from threatmesh.services.uma.resources import CLAIM_TOKEN_FORMAT, GRANT_TYPE, ticket_hash
+from threatmesh.storage.core.database import Connection
 from threatmesh.storage.directory import records as directory
 from threatmesh.storage.uma import store as uma_store
 

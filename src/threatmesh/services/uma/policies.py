@@ -12,20 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.model.errors import InvalidInput, NotFound
 from threatmesh.privacy.authz.policy import Policy
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.uma.resources import register_resource, require_producer
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.uma import store as uma_store
 
 _TARGETS = ("resource_id", "event", "tag", "sharing_group")
 
 
-def _target(
-    platform: Platform, conn: Connection, who: Identity, body: dict[str, Any]
-) -> RowMapping:
+def _target(platform: Platform, conn: Connection, who: Identity, body: dict[str, Any]) -> Row:
     named = [k for k in _TARGETS if k in body]
     if len(named) != 1 or not isinstance(body[named[0]], str):
         raise InvalidInput(f"Policy: name exactly one target of {', '.join(_TARGETS)}")
@@ -38,7 +36,7 @@ def _target(
     return row
 
 
-def _json(row: RowMapping) -> dict[str, Any]:
+def _json(row: Row) -> dict[str, Any]:
     return {
         "uuid": row["uuid"],
         "resource_id": row["rsid"],

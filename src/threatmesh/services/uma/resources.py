@@ -17,8 +17,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats.fields import as_uuid
 from threatmesh.model.access import Viewer
@@ -27,7 +25,7 @@ from threatmesh.privacy.authz.policy import EVENT_SCOPES
 from threatmesh.privacy.authz.tokens import Rpt, public_jwks
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import reputation
-from threatmesh.storage.core.tables import sharing_groups
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
 from threatmesh.storage.events import reads
 from threatmesh.storage.events.reads import ReadOptions
@@ -95,7 +93,7 @@ def jwks(platform: Platform) -> dict[str, Any]:
         return public_jwks([platform.trust.tokens(conn, platform.now()).key])
 
 
-def event_resource(platform: Platform, conn: Connection, row: RowMapping) -> RowMapping:
+def event_resource(platform: Platform, conn: Connection, row: Row) -> Row:
     """The resource of an event, owned by its creator organisation (registered on first use)."""
     return uma_store.ensure_resource(
         conn,
@@ -125,7 +123,7 @@ def event_uuid_of(raw: str) -> str:
     return as_uuid(raw.strip(), "event UUID")
 
 
-def event_row(conn: Connection, event_uuid: str) -> RowMapping | None:
+def event_row(conn: Connection, event_uuid: str) -> Row | None:
     """The event (with ``event_rsid``, its resource's public id if registered), or None."""
     return uma_store.event_with_resource(conn, event_uuid_of(event_uuid))
 
@@ -133,7 +131,7 @@ def event_row(conn: Connection, event_uuid: str) -> RowMapping | None:
 def _challenge(
     platform: Platform,
     conn: Connection,
-    target: tuple[str, RowMapping | None],
+    target: tuple[str, Row | None],
     scope: str,
     error: str | None,
     why: str,
@@ -152,7 +150,7 @@ def _challenge(
 
 def authorize(
     platform: Platform, conn: Connection, bearer: str | None, event_uuid: str, scope: str
-) -> tuple[Rpt, RowMapping]:
+) -> tuple[Rpt, Row]:
     """The RPT and the event if the RPT grants ``scope`` on the event ``event_uuid``,
     else a :class:`UmaChallenge` (the same whether the event exists or not)."""
     ref = event_uuid_of(event_uuid)
@@ -205,8 +203,7 @@ def _owned_target(conn: Connection, who: Identity, kind: str, ref: str) -> str:
         return str(row["uuid"])
     if kind == "sharing_group":
         # A group the organisation cannot read answers as one that does not exist.
-        q = sa.select(sharing_groups.c.id).where(sharing_groups.c.uuid == ref.strip().lower())
-        sg_id = conn.execute(q).scalar()
+        sg_id = uma_store.sharing_group_id(conn, ref.strip().lower())
         if sg_id is None or not (who.viewer.site_admin or sg_id in who.viewer.sharing_group_ids):
             raise NotFound(f"type sharing_group: no sharing group {ref!r}")
         return ref.strip().lower()
@@ -223,7 +220,7 @@ def require_producer(who: Identity) -> None:
         raise Forbidden("You need the permission to modify your organisation's events.")
 
 
-def resource_json(row: RowMapping) -> dict[str, Any]:
+def resource_json(row: Row) -> dict[str, Any]:
     """A resource description (Federated Authorization, section 3.1)."""
     return {
         "_id": row["resource_id"],
@@ -236,7 +233,7 @@ def resource_json(row: RowMapping) -> dict[str, Any]:
 
 def register_resource(
     platform: Platform, conn: Connection, who: Identity, kind: str, ref: str
-) -> RowMapping:
+) -> Row:
     """Register (or find) a resource of ``who``'s organisation."""
     require_producer(who)
     target = _owned_target(conn, who, kind, ref)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import uuid as uuidlib
 from typing import Any
 
-import sqlalchemy as sa
-
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_int, as_str, as_timestamp, as_uuid
 from threatmesh.formats.misp_json import unwrap
@@ -17,9 +15,8 @@ from threatmesh.model.errors import NotFound
 from threatmesh.services.platform import Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.uma.resources import authorize
-from threatmesh.storage.core.tables import attributes, events, sightings
 from threatmesh.storage.directory import records as directory
-from threatmesh.storage.events import reads
+from threatmesh.storage.uma import sightings
 
 SCOPE = "sighting:add"
 
@@ -47,33 +44,18 @@ def add_sighting(
         user = directory.find_user(conn, rpt.subject)
         if user is None or user["disabled"]:
             raise NotFound("The requesting party of this RPT no longer exists.")
-        q = (
-            sa.select(attributes.c.id, attributes.c.event_id)
-            .join(events, events.c.id == attributes.c.event_id)
-            .where(
-                events.c.id == event["id"],
-                attributes.c.uuid == values["attribute_uuid"],
-                attributes.c.deleted.is_(False),
-            )
-        )
-        target = conn.execute(q).first()
+        target = sightings.live_attribute(conn, event["id"], values["attribute_uuid"])
         if target is None:
             raise NotFound("Sighting.attribute_uuid: no such attribute in this event")
         row = {
             "uuid": str(uuidlib.uuid4()),
-            "attribute_id": target.id,
-            "event_id": target.event_id,
+            "attribute_id": target["id"],
+            "event_id": target["event_id"],
             "org_id": user["org_id"],
             "date_sighting": values["date_sighting"],
             "source": values["source"],
             "type": values["type"],
         }
-        conn.execute(sightings.insert().values(**row))
-        conn.execute(
-            events.update()
-            .where(events.c.id == target.event_id)
-            .values(sighting_timestamp=values["date_sighting"])
-        )
+        sightings.add(conn, row)
         provenance.record_sightings(platform, conn, [row["uuid"]])
-        found = conn.execute(reads.sighting_query().where(sightings.c.uuid == row["uuid"]))
-        return misp_out.sighting(found.mappings().one())
+        return misp_out.sighting(sightings.by_uuid(conn, row["uuid"]))

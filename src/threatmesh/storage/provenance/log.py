@@ -3,6 +3,7 @@ and the content of an event that a version record pins."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from threatmesh.storage.core.tables import (
     object_references,
     objects,
     organisations,
+    sightings,
     tags,
 )
 from threatmesh.storage.provenance.tables import provenance_head, provenance_records
@@ -40,6 +42,13 @@ _MOVE_HEAD_FROM = _MOVE_HEAD.where(
     provenance_head.c.seq == sa.bindparam("old_seq"),
     provenance_head.c.record_hash == sa.bindparam("old_hash"),
 )
+
+
+def appends_after_guess(conn: Connection) -> bool:
+    """Whether appenders should try :func:`append_after` with the head they remember
+    before :func:`lock_head`: on SQLite, whose write transactions hold the write lock
+    from their BEGIN, that saves a statement; PostgreSQL locks the head, one round trip."""
+    return conn.dialect.name == "sqlite"
 
 
 def lock_head(conn: Connection) -> tuple[int, str]:
@@ -96,6 +105,48 @@ def records(conn: Connection, *, subject: str | None = None) -> list[RowMapping]
     if subject is not None:
         q = q.where(provenance_records.c.subject == subject)
     return list(conn.execute(q).mappings())
+
+
+def records_at(conn: Connection, seqs: Sequence[int]) -> list[RowMapping]:
+    """The records at positions ``seqs`` (those that exist)."""
+    q = sa.select(provenance_records).where(provenance_records.c.seq.in_(seqs))
+    return list(conn.execute(q).mappings())
+
+
+# Built once: it runs in every change an appender records about an organisation's event.
+_ORG_UUID = sa.select(organisations.c.uuid).where(organisations.c.id == sa.bindparam("id"))
+
+
+def org_uuid(conn: Connection, org_id: int) -> str | None:
+    """The UUID of organisation ``org_id``, or None."""
+    found = conn.execute(_ORG_UUID, {"id": org_id}).scalar()
+    return None if found is None else str(found)
+
+
+def sighting_facts(conn: Connection, sighting_uuids: Sequence[str]) -> list[RowMapping]:
+    """What a sighting record and reputation evidence say of each sighting among
+    ``sighting_uuids``, in id order: its ``uuid, type, date_sighting, source, org_id``,
+    ``attribute_uuid``, ``event_uuid``, ``org_uuid`` (the reporter) and ``orgc_id``
+    (the event's creator)."""
+    q = (
+        sa.select(
+            sightings.c.uuid,
+            sightings.c.type,
+            sightings.c.date_sighting,
+            sightings.c.source,
+            attributes.c.uuid.label("attribute_uuid"),
+            events.c.uuid.label("event_uuid"),
+            organisations.c.uuid.label("org_uuid"),
+            sightings.c.org_id,
+            events.c.orgc_id,
+        )
+        .join(attributes, attributes.c.id == sightings.c.attribute_id)
+        .join(events, events.c.id == sightings.c.event_id)
+        .join(organisations, organisations.c.id == sightings.c.org_id)
+        .where(sightings.c.uuid.in_(list(sighting_uuids)))
+        .order_by(sightings.c.id)
+    )
+    return list(conn.execute(q).mappings().all())
 
 
 # What an event version pins: what the event says, not what only this instance knows

@@ -13,10 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.storage.core import lists
-from threatmesh.storage.core.tables import attributes, events
+from threatmesh.storage.core.tables import attributes, events, organisations
 from threatmesh.storage.correlation import value_index
 from threatmesh.storage.provenance.tables import reputation_evidence
 
@@ -73,3 +73,8 @@ def evidence_of(conn: Connection, org_id: int) -> list[tuple[str, int]]:
     t = reputation_evidence
     q = sa.select(t.c.kind, t.c.at).where(t.c.subject_org_id == org_id)
     return [(str(k), int(at)) for k, at in conn.execute(q)]
+
+
+def subjects(conn: Connection) -> list[RowMapping]:
+    """Every organisation (each has a reputation), in id order."""
+    return list(conn.execute(sa.select(organisations).order_by(organisations.c.id)).mappings())

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from threatmesh.storage.core.tables import Id, metadata
 
@@ -114,6 +114,14 @@ def after(
 def last_id(conn: Connection) -> int:
     """The newest notification id (0 when there is none)."""
     return int(conn.execute(sa.select(sa.func.max(notifications.c.id))).scalar() or 0)
+
+
+def claims_hold_locks(engine: Engine) -> bool:
+    """Whether rows a transaction claims stay locked until it ends, so that a relay can
+    claim, publish and mark in one transaction while other relays skip those rows
+    (PostgreSQL). On SQLite a read transaction cannot write once another commit
+    happened (WAL snapshots): there the relay claims, publishes and marks in steps."""
+    return engine.dialect.name == "postgresql"
 
 
 def claim(conn: Connection, *, limit: int = 500) -> list[RowMapping]:

@@ -83,6 +83,13 @@ def event_with_resource(conn: Connection, uuid: str) -> RowMapping | None:
     return conn.execute(_EVENT_WITH_RESOURCE, {"uuid": uuid}).mappings().first()
 
 
+def sharing_group_id(conn: Connection, uuid: str) -> int | None:
+    """The id of the sharing group ``uuid`` (a collection resource's ref), or None."""
+    q = sa.select(sharing_groups.c.id).where(sharing_groups.c.uuid == uuid)
+    found = conn.execute(q).scalar()
+    return None if found is None else int(found)
+
+
 def find_resource(conn: Connection, *, owner_org_id: int, kind: str, ref: str) -> RowMapping | None:
     """The resource (owner, kind, ref) if registered."""
     return conn.execute(_FIND, {"owner": owner_org_id, "kind": kind, "ref": ref}).mappings().first()
