@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support import site_admin
-from threatmesh.services.admin import users as admin
+from threatmesh.services.admin import organisations, users
 from threatmesh.services.events import attributes, events, objects, tags
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import create_engine
@@ -25,8 +25,8 @@ def world(db_url: str) -> Iterator[World]:
     """A site admin, and an analyst of another organisation (BANK)."""
     platform = Platform(engine=create_engine(db_url))
     root = site_admin(platform, "ROOT", "root@root.test")
-    org = admin.add_org(platform, root, {"name": "BANK"})
-    user = admin.add_user(platform, root, {"email": "a@bank.test", "org_id": org["id"]})
+    org = organisations.add_org(platform, root, {"name": "BANK"})
+    user = users.add_user(platform, root, {"email": "a@bank.test", "org_id": org["id"]})
     analyst = platform.identify(user["User"]["authkey"])
     assert analyst is not None
     yield platform, root, analyst, org["id"]
@@ -90,6 +90,6 @@ def test_the_tags_an_organisation_brought_do_not_keep_it(world: World) -> None:
     platform, root, analyst, org_id = world
     event_id = _tag_everything(platform, root, analyst)
     events.delete_event(platform, root, event_id)
-    admin.delete_user(platform, root, str(analyst.viewer.user_id))
-    admin.delete_org(platform, root, str(org_id))
-    assert str(org_id) not in {o["Organisation"]["id"] for o in admin.list_orgs(platform, root)}
+    users.delete_user(platform, root, str(analyst.viewer.user_id))
+    organisations.delete_org(platform, root, str(org_id))
+    assert str(org_id) not in {o["Organisation"]["id"] for o in organisations.list_orgs(platform, root)}
