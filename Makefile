@@ -62,6 +62,7 @@ test: $(STAMP) $(PYMISP_TESTS)/.done $(COWRIE_STAMP) lab-tools system-deps
 ## check: lint and type-check
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 ## bench: run the benchmarks (figures go to docs/benchmarks.md by hand)

@@ -29,8 +29,8 @@ import httpx
 import sqlalchemy as sa
 
 from threatmesh.model.drafts import AttributeDraft, EventDraft, TagRef
-from threatmesh.model.validation import normalize_value
-from threatmesh.storage.value_index import row_keys
+from threatmesh.model.validation.values import normalize_value
+from threatmesh.storage.correlation.value_index import row_keys
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "THREATMESH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -295,7 +295,7 @@ def check_normal_form(specs: Sequence[Spec]) -> None:
 
 
 def event_draft(specs: Sequence[Spec], info: str) -> EventDraft:
-    """A published event draft (as ``threatmesh.storage.writes`` writes them)."""
+    """A published event draft (as ``threatmesh.storage.events.writes`` writes them)."""
     return EventDraft(
         uuid=str(uuid.uuid4()),
         info=info,

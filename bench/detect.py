@@ -29,9 +29,9 @@ from bench.common import auth_headers, bench_database, init_admin, machine, serv
 
 from threatmesh.detection.batch import concat
 from threatmesh.sensors.flows import pcap_flows
-from threatmesh.services import detect_train
-from threatmesh.services.detect import DetectConfig, connect
-from threatmesh.services.detect_watch import Watcher
+from threatmesh.services.detect import training as detect_train
+from threatmesh.services.detect.service import DetectConfig, connect
+from threatmesh.services.detect.watch import Watcher
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "detection" / "data"
 LAB = Path("data/lab")

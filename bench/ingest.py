@@ -40,8 +40,8 @@ from bench.common import (
 from pymisp import MISPAttribute, MISPEvent, PyMISP
 from pymisp.abstract import pymisp_json_default
 
-from threatmesh.storage.database import create_engine
-from threatmesh.storage.tables import attributes, events
+from threatmesh.storage.core.database import create_engine
+from threatmesh.storage.core.tables import attributes, events
 
 RawEvent = tuple[dict[str, Any], list[dict[str, Any]]]
 

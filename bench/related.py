@@ -22,9 +22,12 @@ from typing import Any
 
 from bench.common import bench_database, machine, percentile
 
-from threatmesh.services import admin, events
+from threatmesh.services.admin import setup
+from threatmesh.services.events import events
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import database, directory, related
+from threatmesh.storage.core import database
+from threatmesh.storage.correlation import related
+from threatmesh.storage.directory import records as directory
 
 CARRIER_EVENTS, PER_EVENT, ROUNDS = 200, 100, 200
 
@@ -46,7 +49,7 @@ def measure(postgres: bool) -> None:
         platform = Platform(engine=engine)
         with platform.write() as conn:
             directory.seed_roles(conn, platform.now())
-        who = platform.identify(admin.bootstrap(platform, org_name="BENCH", email="b@bench.test"))
+        who = platform.identify(setup.bootstrap(platform, org_name="BENCH", email="b@bench.test"))
         assert who is not None
         print(f"database: {engine.dialect.name}; machine: {machine()}")
         for i in range(CARRIER_EVENTS):

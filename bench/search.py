@@ -1,7 +1,7 @@
 """restSearch-by-value latency, the HTTP floor, and storage bytes per attribute.
 
 For each size (default 10,000 and 1,000,000 attributes) the database is filled with
-realistic events through ``threatmesh.storage.writes`` (the server's own bulk path, so
+realistic events through ``threatmesh.storage.events.writes`` (the server's own bulk path, so
 ``ip_index`` and ``attribute_tags`` rows exist too), then three things are timed in
 the same run, interleaved request by request:
 
@@ -38,10 +38,10 @@ from bench.common import (
     serve,
 )
 
-from threatmesh.storage import writes
-from threatmesh.storage.database import create_engine
-from threatmesh.storage.tables import attribute_tags, attributes, events, ip_index
-from threatmesh.storage.value_index import value1_is, value2_is, value_key
+from threatmesh.storage.core.database import create_engine
+from threatmesh.storage.core.tables import attribute_tags, attributes, events, ip_index
+from threatmesh.storage.correlation.value_index import value1_is, value2_is, value_key
+from threatmesh.storage.events import writes
 
 EVENT_SIZES = (10, 25, 50, 100, 250, 1000)  # attributes per event, drawn uniformly
 FILL_TRANSACTION = 20_000  # attributes per fill transaction
@@ -90,7 +90,7 @@ class Storage:
 def fill(engine: sa.Engine, gen: Indicators, have: int, target: int) -> int:
     """Add events until the database holds ``target`` attributes; return the count.
 
-    Rows are built with the server's own row builders (``threatmesh.storage.writes``)
+    Rows are built with the server's own row builders (``threatmesh.storage.events.writes``)
     and attribute ids are assigned here, so each table is one plain executemany per
     transaction (psycopg pipelines it; SQLite runs it in C), not the RETURNING path.
     """
@@ -127,7 +127,7 @@ def _fill_transaction(
         if have + added == 0:
             check_normal_form(specs)
         draft = event_draft(specs, f"Bench event {have + added}")
-        tag_ids = writes.ensure_tags(conn, writes.all_tags(draft), org_id=org_id, user_id=1)
+        tag_ids = writes.ensure_tags(conn, writes.all_tags(draft))
         row = writes.event_row(draft) | {
             "org_id": org_id,
             "orgc_id": org_id,

@@ -38,17 +38,19 @@ from bench.common import (
 from threatmesh.bus.base import Bus
 from threatmesh.bus.nats import NatsBus
 from threatmesh.bus.registry import create_bus
-from threatmesh.services import admin, attributes, events, notify
+from threatmesh.services.admin import setup
+from threatmesh.services.events import attributes, events
 from threatmesh.services.platform import Platform
-from threatmesh.services.relay import Relay, message_of
-from threatmesh.storage import outbox
-from threatmesh.storage.database import create_engine
+from threatmesh.services.stream import notify
+from threatmesh.services.stream.relay import Relay, message_of
+from threatmesh.storage.core.database import create_engine
+from threatmesh.storage.stream import outbox
 
 
 def fill(platform: Platform, count: int, per_event: int) -> None:
     """About ``count`` notifications: events each followed by ``per_event - 1``
     attributes (``attributes/add``, up to 500 per call)."""
-    who = platform.identify(admin.bootstrap(platform, org_name="B", email="b@b.test"))
+    who = platform.identify(setup.bootstrap(platform, org_name="B", email="b@b.test"))
     assert who is not None
     for e in range(max(1, count // per_event)):
         ev = events.add_event(platform, who, {"info": f"stream bench {e}", "distribution": 1})
@@ -64,7 +66,7 @@ def write_cost(platform: Platform, samples: int) -> tuple[float, float]:
     """Median ``add_event`` (20 attributes, published) and median time to build and
     queue its two notifications again (``misp_json_event`` and the whole event on
     ``misp_json``), in seconds: the share of a write that notifying costs."""
-    who = platform.identify(admin.bootstrap(platform, org_name="W", email="w@w.test"))
+    who = platform.identify(setup.bootstrap(platform, org_name="W", email="w@w.test"))
     assert who is not None
     adds, notes = [], []
     for i in range(samples):

@@ -43,11 +43,14 @@ from bench.common import (
     serve,
 )
 
-from threatmesh.services import admin, servers, sync_api
+from threatmesh.services.admin import setup
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.services.sync_pull import pull
-from threatmesh.services.sync_push import push
-from threatmesh.storage import database, writes
+from threatmesh.services.sync import api as sync_api
+from threatmesh.services.sync import servers
+from threatmesh.services.sync.pull import pull
+from threatmesh.services.sync.push import push
+from threatmesh.storage.core import database
+from threatmesh.storage.events import writes
 
 
 def fill(db_url: str, n_events: int, n_attributes: int) -> None:
@@ -96,7 +99,7 @@ def receiver(
     with bench_database(postgres) as (db_url, _):
         platform = Platform(engine=database.create_engine(db_url))
         database.upgrade(platform.engine)
-        b_key = admin.bootstrap(platform, org_name=f"BENCH-B-{name}", email="admin@b.test")
+        b_key = setup.bootstrap(platform, org_name=f"BENCH-B-{name}", email="admin@b.test")
         who = platform.identify(b_key)
         assert who is not None
         server = servers.add(

@@ -46,8 +46,9 @@ from threatmesh.client.uma import GRANT_TYPE, parse_challenge
 from threatmesh.privacy.provenance.canonical import sha256_hex
 from threatmesh.services.platform import Platform
 from threatmesh.services.trust import Trust
-from threatmesh.storage import provenance_log, reputation_evidence
-from threatmesh.storage.database import create_engine
+from threatmesh.storage.core.database import create_engine
+from threatmesh.storage.provenance import log as provenance_log
+from threatmesh.storage.provenance import reputation_evidence
 
 
 def _org_user(http: httpx.Client, admin_key: str, name: str, sector: str) -> str:

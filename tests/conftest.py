@@ -9,7 +9,8 @@ import pytest
 
 from tests.support import LiveServer, database_url, live_server
 from threatmesh.services.platform import Platform
-from threatmesh.storage import database, directory
+from threatmesh.storage.core import database
+from threatmesh.storage.directory import records as directory
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -18,9 +18,9 @@ import uvicorn
 
 from threatmesh.api.app import create_app
 from threatmesh.api.settings import Settings
-from threatmesh.services import admin
+from threatmesh.services.admin import setup
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage.database import create_engine
+from threatmesh.storage.core.database import create_engine
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "THREATMESH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -105,7 +105,7 @@ def live_server(
         correlation_cap=settings.correlation_cap,
         auth_cache_seconds=settings.auth_cache_seconds,
     )
-    key = admin.bootstrap(platform, org_name="ADMIN-ORG", email="admin@admin.test")
+    key = setup.bootstrap(platform, org_name="ADMIN-ORG", email="admin@admin.test")
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, platform),
@@ -133,6 +133,6 @@ def live_server(
 def site_admin(platform: Platform, org: str = "ORG", email: str = "a@org.test") -> Identity:
     """Bootstrap ``platform``'s first organisation and its site admin (as ``threatmesh
     admin init`` does); the admin's identity."""
-    who = platform.identify(admin.bootstrap(platform, org_name=org, email=email))
+    who = platform.identify(setup.bootstrap(platform, org_name=org, email=email))
     assert who is not None
     return who

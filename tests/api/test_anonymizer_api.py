@@ -13,8 +13,8 @@ import yaml
 from pymisp import MISPEvent, MISPObject, PyMISP
 from tests.support import LiveServer, live_server
 
-from threatmesh.services import egress
-from threatmesh.storage import anonymizer_store
+from threatmesh.services.anonymizer import egress
+from threatmesh.storage.anonymizer import store as anonymizer_store
 
 POLICIES = Path(__file__).resolve().parents[2] / "docs" / "policies"
 VICTIM_IP, VICTIM_MAIL, C2 = "198.51.100.23", "soc@bank.example", "203.0.113.80"

@@ -19,7 +19,7 @@ from tests.support import LiveServer
 from tests.trust_support import add_event, api, member
 
 from threatmesh.privacy.provenance.chain import Head, Signer
-from threatmesh.storage.trust_tables import provenance_records
+from threatmesh.storage.provenance.tables import provenance_records
 
 BIN = Path(sys.executable).with_name("threatmesh")
 COLUMNS = ("kind", "subject", "created", "payload", "prev_hash", "record_hash", "signature")

@@ -9,7 +9,7 @@ import pytest
 from tests.support import LiveServer
 from tests.support_sse import SSEReader
 
-from threatmesh.services import admin
+from threatmesh.services.admin import organisations, users
 
 
 def _post(srv: LiveServer, path: str, body: Any, key: str | None = None) -> Any:
@@ -68,8 +68,8 @@ def test_live_stream_then_resume(server: LiveServer) -> None:
 def _user(srv: LiveServer, org: str, email: str) -> str:
     root = srv.platform.identify(srv.admin_key)
     assert root is not None
-    made = admin.add_org(srv.platform, root, {"name": org})
-    user = admin.add_user(srv.platform, root, {"email": email, "org_id": made["id"]})
+    made = organisations.add_org(srv.platform, root, {"name": org})
+    user = users.add_user(srv.platform, root, {"email": email, "org_id": made["id"]})
     return str(user["User"]["authkey"])
 
 
@@ -161,6 +161,6 @@ def test_a_deleted_user_s_stream_ends(sqlite_server: LiveServer) -> None:
     assert root is not None
     who = srv.platform.identify(key)
     assert who is not None
-    admin.delete_user(srv.platform, root, str(who.viewer.user_id))
+    users.delete_user(srv.platform, root, str(who.viewer.user_id))
     srv.platform.forget_identities()
     assert reader.ended(10) and reader.frames == []

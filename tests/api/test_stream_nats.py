@@ -19,7 +19,7 @@ from tests.support_sse import SSEReader
 
 from threatmesh.bus.base import BusUnavailable, Delivery, Subscription
 from threatmesh.bus.nats import NatsBus
-from threatmesh.storage import outbox
+from threatmesh.storage.stream import outbox
 
 
 def _post(srv: LiveServer, path: str, body: Any) -> Any:

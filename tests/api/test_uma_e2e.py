@@ -29,7 +29,8 @@ from threatmesh.client.uma import (
     parse_challenge,
 )
 from threatmesh.privacy.authz.tokens import Permission, TokenService, new_key
-from threatmesh.storage.trust_tables import provenance_records, uma_tickets
+from threatmesh.storage.provenance.tables import provenance_records
+from threatmesh.storage.uma.tables import uma_tickets
 
 
 @pytest.fixture

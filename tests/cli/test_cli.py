@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from tests.support import free_port
 
-from threatmesh.storage.database import head_revision
+from threatmesh.storage.core.database import head_revision
 
 BIN = Path(sys.executable).with_name("threatmesh")
 

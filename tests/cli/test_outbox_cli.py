@@ -9,8 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from threatmesh.storage import outbox
-from threatmesh.storage.database import create_engine
+from threatmesh.storage.core.database import create_engine
+from threatmesh.storage.stream import outbox
 
 BIN = Path(sys.executable).with_name("threatmesh")
 

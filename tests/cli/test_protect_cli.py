@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.support import live_server
 
-from threatmesh.services import admin
+from threatmesh.services.admin import organisations, users
 from threatmesh.services.platform import Platform
 
 BIN = Path(sys.executable).with_name("threatmesh")
@@ -18,8 +18,8 @@ POLICY = "(sector:finance or org:CERT) and role:analyst"
 
 
 def _user(platform: Platform, org: str, sector: str, email: str) -> str:
-    org_id = admin.add_org(platform, None, {"name": org, "sector": sector})["id"]
-    user = admin.add_user(platform, None, {"email": email, "org_id": org_id, "role_id": 3})
+    org_id = organisations.add_org(platform, None, {"name": org, "sector": sector})["id"]
+    user = users.add_user(platform, None, {"email": email, "org_id": org_id, "role_id": 3})
     return str(user["User"]["authkey"])
 
 

@@ -23,7 +23,7 @@ from tests.support_sse import SSEReader
 
 from threatmesh.bus.base import Delivery
 from threatmesh.bus.nats import NatsBus
-from threatmesh.storage import outbox
+from threatmesh.storage.stream import outbox
 
 BIN = Path(sys.executable).with_name("threatmesh")
 TOPICS = {"topics": "misp_json_event,misp_json_attribute"}

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import httpx
-from tests.services.federation import pair, puller
-from tests.services.test_sharing_policies import (
+from tests.services.anonymizer.test_sharing_policies import (
     ENVELOPE,
     PORT_LABELS,
     bind_to_b,
     event,
     peer_policy,
 )
+from tests.services.sync.federation import pair, puller
 from tests.support import live_server
 
 BIN = Path(sys.executable).with_name("threatmesh")

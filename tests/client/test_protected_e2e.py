@@ -25,8 +25,8 @@ from threatmesh.client.http import ClientError, ThreatmeshClient
 from threatmesh.client.keyring import Keyring
 from threatmesh.client.protected import ProtectedClient
 from threatmesh.model import envelope
-from threatmesh.storage.abe_tables import abe_index_keys
-from threatmesh.storage.tables import attributes, ip_index
+from threatmesh.storage.abe.tables import abe_index_keys
+from threatmesh.storage.core.tables import attributes, ip_index
 
 POLICY = "(sector:finance or org:CERT) and role:analyst"
 SECRETS = [

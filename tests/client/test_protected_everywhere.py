@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.services.federation import Instance, _instance
+from tests.services.sync.federation import Instance, _instance
 from tests.support import live_server
 
 from threatmesh.client import envelopes
 from threatmesh.client.http import ThreatmeshClient
 from threatmesh.client.keyring import Keyring
 from threatmesh.client.protected import ProtectedClient
-from threatmesh.storage.outbox import notifications
+from threatmesh.storage.stream.outbox import notifications
 
 POLICY = "(sector:finance or org:CERT) and role:analyst"
 SECRET_IP, SECRET_HOST = "203.0.113.199", "c2.secret-campaign.example"

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from threatmesh.detection.batch import FlowBatch
-from threatmesh.services.detect_train import load_chunk
+from threatmesh.services.detect.training import load_chunk
 
 DATA = Path(__file__).parent / "data"
 CHUNKS = ("day1", "day2", "day3", "day4")

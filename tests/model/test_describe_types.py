@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from threatmesh.model import describe_types as dt
 from threatmesh.model.errors import InvalidValue
+from threatmesh.model.validation import describe_types as dt
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -34,7 +34,7 @@ def test_describe_types_returns_a_fresh_copy() -> None:
 def test_loading_is_lazy() -> None:
     # A fresh interpreter, because this one has long since loaded the table.
     code = (
-        "import threatmesh.model.describe_types as d\n"
+        "import threatmesh.model.validation.describe_types as d\n"
         "assert d._raw_text.cache_info().currsize == 0\n"
         "assert d._tables.cache_info().currsize == 0\n"
         "assert 'md5' in d.attribute_types()\n"

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threatmesh.model.describe_types import attribute_types, is_compound
 from threatmesh.model.errors import InvalidValue
-from threatmesh.model.validation import ip_range, join_value, normalize_value, split_compound
+from threatmesh.model.validation.describe_types import attribute_types, is_compound
+from threatmesh.model.validation.values import ip_range, join_value, normalize_value, split_compound
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from threatmesh.model.errors import InvalidValue
-from threatmesh.model.validation import join_value, normalize_value
+from threatmesh.model.validation.values import join_value, normalize_value
 
 MD5 = "0cc175b9c0f1b6a831c399e269772661"
 SHA1 = "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8"

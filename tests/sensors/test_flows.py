@@ -102,7 +102,7 @@ def test_corrupt_record_length_is_refused(tmp_path: Path) -> None:
 
 def test_lab_pcap_is_labelled_from_its_schedule() -> None:
     # attack.pcap is 4 s of the lab's day3 run; attack.schedule.json is that run's log.
-    from threatmesh.services.detect_train import load_chunk
+    from threatmesh.services.detect.training import load_chunk
 
     batch = load_chunk(PCAP)
     labels = batch.labels or []

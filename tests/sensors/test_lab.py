@@ -17,7 +17,7 @@ import pytest
 from tests.support import require_service
 from threatmesh.sensors.flows import csv_flows
 from threatmesh.sensors.lab_hosts import missing_tools
-from threatmesh.services.lab import generate
+from threatmesh.services.detect.lab import generate
 
 
 def _lab_unavailable() -> str | None:

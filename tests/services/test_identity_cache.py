@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from threatmesh.model.errors import Conflict
-from threatmesh.services import admin, events, sharing_groups, uma
+from threatmesh.services.admin import organisations, setup, sharing_groups, users
+from threatmesh.services.events import events
 from threatmesh.services.platform import Platform
+from threatmesh.services.uma import resources as uma
 
 
 def _admin(platform: Platform) -> str:
-    return admin.bootstrap(platform, org_name="CACHE-ORG", email="admin@cache.test")
+    return setup.bootstrap(platform, org_name="CACHE-ORG", email="admin@cache.test")
 
 
 def test_event_writes_keep_cached_identities(platform: Platform) -> None:
@@ -27,11 +29,11 @@ def test_identity_writes_apply_at_once(platform: Platform) -> None:
     key = _admin(platform)
     who = platform.identify(key)
     assert who is not None
-    user = admin.add_user(platform, who, {"email": "analyst@cache.test"})["User"]
+    user = users.add_user(platform, who, {"email": "analyst@cache.test"})["User"]
     analyst_key = str(user["authkey"])
     analyst = platform.identify(analyst_key)
     assert analyst is not None and platform.identify(key) is not who  # cache dropped
-    admin.delete_user(platform, who, str(user["id"]))
+    users.delete_user(platform, who, str(user["id"]))
     assert platform.identify(analyst_key) is None  # no stale identity after a delete
 
 
@@ -40,7 +42,7 @@ def test_a_failed_identity_write_changes_nothing(platform: Platform) -> None:
     who = platform.identify(key)
     assert who is not None
     with pytest.raises(Conflict):
-        admin.add_user(platform, who, {"email": "admin@cache.test"})  # exists: refused
+        users.add_user(platform, who, {"email": "admin@cache.test"})  # exists: refused
     assert platform.identify(key) is who
 
 
@@ -59,7 +61,7 @@ def test_directory_facts_are_cached_like_identities(platform: Platform) -> None:
     assert platform.directory_fact(("fact", 2), load) == 2  # keyed
     events.add_event(platform, who, {"info": "x"})
     assert platform.directory_fact(("fact", 1), load) == 1  # kept across intelligence writes
-    admin.edit_org(platform, who, str(who.viewer.org_id), {"sector": "energy"})
+    organisations.edit_org(platform, who, str(who.viewer.org_id), {"sector": "energy"})
     assert platform.directory_fact(("fact", 1), load) == 3  # dropped by an identity write
     platform.auth_cache_seconds = 0.0
     assert platform.directory_fact(("fact", 1), load) == 4  # and never older than the TTL

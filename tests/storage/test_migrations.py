@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from threatmesh.storage import database
-from threatmesh.storage.database import head_revision
+from threatmesh.storage.core import database
+from threatmesh.storage.core.database import head_revision
 from threatmesh.storage.schema import metadata
 
 

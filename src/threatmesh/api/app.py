@@ -24,21 +24,16 @@ from threatmesh.api.routes import (
     uma,
 )
 from threatmesh.api.settings import Settings
-from threatmesh.bus.base import Bus
-from threatmesh.bus.registry import create_bus
-from threatmesh.services import reputation
-from threatmesh.services.key_authority import KeyAuthority, trust_from_config
+from threatmesh.services import runtime
+from threatmesh.services.abe.key_authority import KeyAuthority
 from threatmesh.services.platform import Platform
-from threatmesh.services.relay import Relay
 from threatmesh.services.trust import Trust
-from threatmesh.storage.abe_keystore import FileKeyStore
-from threatmesh.storage.database import create_engine
 
 
 def build_platform(settings: Settings) -> Platform:
     """The platform (engine, options) that ``settings`` describe."""
-    return Platform(
-        engine=create_engine(settings.resolved_database_url()),
+    return runtime.open_platform(
+        settings.resolved_database_url(),
         correlation_cap=settings.correlation_cap,
         unpublished_private=settings.unpublished_private,
         auth_cache_seconds=settings.auth_cache_seconds,
@@ -52,26 +47,29 @@ def build_platform(settings: Settings) -> Platform:
     )
 
 
-def build_key_authority(settings: Settings) -> KeyAuthority:
-    """The CP-ABE key authority, its master keys in ``settings.abe_authority_dir``."""
-    directory = settings.abe_authority_dir or settings.data_dir / "abe-authority"
-    return KeyAuthority(
-        FileKeyStore(directory),
-        trust_from_config(settings.abe_trust_levels),
+def build_key_authority(settings: Settings, platform: Platform) -> KeyAuthority:
+    """The CP-ABE key authority, its master keys in ``settings.abe_authority_dir``
+    (trust levels from ``platform``'s reputations if ``abe_trust_from_reputation``)."""
+    return runtime.key_authority(
+        settings.abe_authority_dir or settings.data_dir / "abe-authority",
+        trust_levels=settings.abe_trust_levels,
         role_aliases=settings.abe_role_attributes,
+        reputation_of=platform if settings.abe_trust_from_reputation else None,
     )
 
 
-def build_bus(settings: Settings) -> Bus:
-    """The event bus that ``settings`` name (``THREATMESH_BUS``)."""
-    if settings.bus == "nats":
-        return create_bus(
-            "nats",
-            settings.nats_url,
-            stream=settings.nats_stream,
-            prefix=settings.nats_subject_prefix,
-        )
-    return create_bus(settings.bus)
+def start_background(settings: Settings, platform: Platform) -> runtime.Background:
+    """The event bus that ``settings`` name (``THREATMESH_BUS``), and the outbox relay
+    feeding it unless ``THREATMESH_RELAY`` is off."""
+    return runtime.start_background(
+        platform,
+        bus=settings.bus,
+        bus_url=settings.nats_url,
+        bus_stream=settings.nats_stream,
+        bus_prefix=settings.nats_subject_prefix,
+        relay=settings.relay,
+        relay_linger_seconds=settings.relay_linger_seconds,
+    )
 
 
 def tune_gc(threshold: int) -> None:
@@ -91,18 +89,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect the bus and run the outbox relay while the server runs."""
     settings: Settings = app.state.settings
     tune_gc(settings.gc_threshold)
-    bus = build_bus(settings)
-    relay = None
-    if settings.relay:
-        linger = settings.relay_linger_seconds
-        relay = Relay(app.state.platform, bus, linger_seconds=linger).start()
-    app.state.bus, app.state.relay = bus, relay
+    background = start_background(settings, app.state.platform)
+    app.state.background = background
     try:
         yield
     finally:
-        if relay is not None:
-            relay.stop()
-        bus.close()
+        background.stop()
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
@@ -119,11 +111,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     )
     app.state.settings = settings
     app.state.platform = platform or build_platform(settings)
+    app.state.attachments = runtime.attachment_store(settings.data_dir)
     errors.install(app)
-    app.state.key_authority = build_key_authority(settings)
-    if settings.abe_trust_from_reputation:
-        authority = app.state.key_authority
-        authority.trust_of = reputation.trust_of(app.state.platform, authority.trust_of)
+    app.state.key_authority = build_key_authority(settings, app.state.platform)
     # FastAPI tries routes in order, a few microseconds each through included routers:
     # attributes (restSearch, the hottest route) comes before the events router's
     # twenty; uma (three requests per protected fetch) before the administrative and

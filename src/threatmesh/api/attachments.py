@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import Request
 
-from threatmesh.storage.attachments import AttachmentStore
+from threatmesh.services.runtime import AttachmentStore
 
 
 def store_of(request: Request) -> AttachmentStore:
-    """The attachment store of the app serving ``request``."""
-    return AttachmentStore(Path(request.app.state.settings.data_dir) / "attachments")
+    """The attachment store of the app serving ``request`` (built by ``create_app``)."""
+    store: AttachmentStore = request.app.state.attachments
+    return store

@@ -7,7 +7,6 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import exc as db_errors
 from starlette.exceptions import HTTPException
 
 from threatmesh.api.http import MispJSON
@@ -74,40 +73,9 @@ async def _unexpected(request: Request, exc: Exception) -> MispJSON:
     )
 
 
-def _db_reason(exc: Exception) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return "; ".join(line.strip() for line in str(orig).splitlines()[:2] if line.strip())
-
-
-#: A unique key refused a write the services did not explain (they name the request's
-#: element for UUIDs, ``services.collisions``). The database's text is not passed on:
-#: it names tables and constraints, and whose data holds the value is not the
-#: client's business.
-TAKEN = "Already exists: a UUID or name in the request is already used."
-
-
-async def _storage(request: Request, exc: Exception) -> MispJSON:
-    """What the database refuses despite validation: a value it cannot store (out of
-    range, NUL byte, too long) is a 400, a unique key already taken (a UUID used
-    elsewhere) a 409; any other database error stays an internal one."""
-    reason = _db_reason(exc)
-    if isinstance(exc, OverflowError | db_errors.DataError):
-        message = f"A value in the request cannot be stored: {reason}"
-        return MispJSON(_body("Invalid input", message, request), status_code=400)
-    orig = getattr(exc, "orig", None)
-    # 23505: a unique key; 23P01: an exclusion constraint (attribute UUIDs on PostgreSQL).
-    taken = getattr(orig, "sqlstate", None) in ("23505", "23P01")
-    if taken or "UNIQUE constraint failed" in reason:
-        log.info("unique key refused a write on %s: %s", request.url.path, reason)
-        return MispJSON(_body("Conflict", TAKEN, request), status_code=409)
-    return await _unexpected(request, exc)
-
-
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(ThreatmeshError, _domain)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _validation)
-    for kind in (OverflowError, db_errors.DataError, db_errors.IntegrityError):
-        app.add_exception_handler(kind, _storage)
     app.add_exception_handler(Exception, _unexpected)

@@ -28,6 +28,22 @@ class MispJSON(Response):
         return orjson.dumps(content)
 
 
+def misp_success(message: str, url: str, *, id: int | str | None = None) -> MispJSON:
+    """MISP's answer to a save or a delete that worked (its ``saveSuccessResponse``):
+    ``{"saved": true, "success": true, "name", "message", "url"}``, plus ``id`` when the
+    request named a record by it."""
+    body: dict[str, Any] = {
+        "saved": True,
+        "success": True,
+        "name": message,
+        "message": message,
+        "url": url,
+    }
+    if id is not None:
+        body["id"] = str(id)
+    return MispJSON(body)
+
+
 def platform_of(request: Request) -> Platform:
     """The platform the app was built with."""
     platform: Platform = request.app.state.platform

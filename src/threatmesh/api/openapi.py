@@ -30,7 +30,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from threatmesh.api.http import identify, json_body
-from threatmesh.services.anonymizer import BINDING_KINDS
+from threatmesh.services.anonymizer.policies import BINDING_KINDS
 
 Doc = dict[str, Any]
 

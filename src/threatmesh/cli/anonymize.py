@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import track
 
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.services.anonymize import anonymize_offline, new_secret
+from threatmesh.services.anonymizer.apply import anonymize_offline, new_secret
 
 
 def _events(doc: Any) -> tuple[list[dict[str, Any]], str]:

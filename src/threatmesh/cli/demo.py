@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.engine import RowMapping
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
-from threatmesh.services import admin, events
-from threatmesh.services.platform import Identity, Platform
-from threatmesh.storage import database, directory
+from threatmesh.services.admin import setup
+from threatmesh.services.events import events
 
 DEMO_ORG = "DEMO-CERT"
 DEMO_EMAIL = "admin@demo.threatmesh.local"
@@ -47,19 +45,13 @@ def run_demo(*, host: str, port: int) -> None:
 
     settings = Settings()
     platform = build_platform(settings)
-    database.upgrade(platform.engine)
-    with platform.write() as conn:
-        directory.seed_roles(conn, platform.now())
-        existing = directory.find_user(conn, DEMO_EMAIL)
-    if existing is None:
-        key = admin.bootstrap(platform, org_name=DEMO_ORG, email=DEMO_EMAIL)
+    setup.upgrade_schema(platform)
+    key = setup.key_for(platform, DEMO_EMAIL)
+    if key is None:
+        key = setup.bootstrap(platform, org_name=DEMO_ORG, email=DEMO_EMAIL)
         who = platform.identify(key)
         assert who is not None
         events.add_event(platform, who, _sample_event())
-    else:
-        key = admin.new_key(platform, _identity_of(platform, existing), "me")["AuthKey"][
-            "authkey_raw"
-        ]
     url = f"http://{host}:{port}"
     typer.secho("\nthreatmesh demo is running", bold=True)
     typer.echo(f"  URL:      {url}   (OpenAPI docs: {url}/docs)")
@@ -73,8 +65,3 @@ def run_demo(*, host: str, port: int) -> None:
     typer.echo(f"  live:     curl -N -H 'Authorization: {key}' {url}/stream/events")
     typer.echo("  more:     docs/ (sync, anonymizer, protection, uma, detection, stream)\n")
     uvicorn.run(create_app(settings, platform), host=host, port=port, log_level="warning")
-
-
-def _identity_of(platform: Platform, user: RowMapping) -> Identity:
-    with platform.read() as conn:
-        return Identity(user, directory.viewer_for(conn, user))

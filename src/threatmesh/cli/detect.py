@@ -40,7 +40,7 @@ def train_cmd(
 ) -> None:
     """Train a detector and write its model file (weights, preprocessing, manifest)."""
     require_ml()
-    from threatmesh.services import detect_train
+    from threatmesh.services.detect import training as detect_train
 
     try:
         batches = [detect_train.load_chunk(p) for p in chunks]
@@ -76,9 +76,9 @@ def run_cmd(
         typer.echo("error: give --watch DIR, --nats-url URL, or both", err=True)
         raise typer.Exit(2)
     require_ml()
-    from threatmesh.services import detect_train
-    from threatmesh.services.detect import DetectConfig, connect
-    from threatmesh.services.detect_watch import Watcher
+    from threatmesh.services.detect import training as detect_train
+    from threatmesh.services.detect.service import DetectConfig, connect
+    from threatmesh.services.detect.watch import Watcher
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -106,7 +106,7 @@ def run_cmd(
 
 
 def _serve(watcher: Any, nats_url: str | None, subject: str) -> None:
-    from threatmesh.services.detect_nats import listen
+    from threatmesh.services.detect.nats import listen
 
     stop = threading.Event()
     threads = [threading.Thread(target=watcher.run, args=(stop,), daemon=True)]
@@ -138,7 +138,8 @@ def evaluate_cmd(
 ) -> None:
     """Per-class precision/recall/F1, ROC-AUC, PR-AUC: ensemble vs pooled network."""
     require_ml()
-    from threatmesh.services import detect_eval, detect_train
+    from threatmesh.services.detect import evaluation as detect_eval
+    from threatmesh.services.detect import training as detect_train
 
     detect_train.set_threads(threads)
     try:
@@ -172,7 +173,7 @@ def evaluate_cmd(
 def export_cmd(model: Path = typer.Argument(...), out: Path = typer.Option(..., "--out")) -> None:
     """Write a model's network as ONNX (inputs: preprocessed flows)."""
     require_ml()
-    from threatmesh.services import detect_train
+    from threatmesh.services.detect import training as detect_train
 
     try:
         det, _ = detect_train.load(model)

@@ -6,7 +6,7 @@ import importlib.util
 
 import typer
 
-ML = ("torch", "numpy", "nfstream", "dpkt", "onnxruntime", "sklearn", "pytaxonomies")
+ML = ("torch", "numpy", "nfstream", "dpkt", "onnxruntime", "sklearn")
 
 
 def require_ml() -> None:

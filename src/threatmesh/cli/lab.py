@@ -24,7 +24,7 @@ def run(
 ) -> None:
     """Run lab plans; each writes a pcap, its schedule and labelled flows."""
     require_ml()
-    from threatmesh.services import lab as lab_svc  # lazily: it loads nfstream
+    from threatmesh.services.detect import lab as lab_svc
 
     try:
         for i, name in enumerate(plan):
@@ -45,7 +45,7 @@ def run(
 def plans() -> None:
     """List the lab plans."""
     require_ml()
-    from threatmesh.services import lab as lab_svc
+    from threatmesh.services.detect import lab as lab_svc
 
     for name in lab_svc.plans():
         typer.echo(name)
@@ -60,7 +60,7 @@ def slice_cmd(
 ) -> None:
     """Cut a time slice of a capture (how the repo's small sample was made)."""
     require_ml()
-    from threatmesh.services import lab as lab_svc
+    from threatmesh.services.detect import lab as lab_svc
 
     count = lab_svc.slice_capture(pcap, out, start=start, seconds=seconds)
     typer.echo(f"{out}: {count} packets", err=True)
@@ -75,7 +75,7 @@ def sample_cmd(
 ) -> None:
     """A small labelled sample of a lab's flows (how the repo's test data was made)."""
     require_ml()
-    from threatmesh.services import lab as lab_svc
+    from threatmesh.services.detect import lab as lab_svc
 
     count = lab_svc.sample(flows_csv, out, per_class=per_class, benign=benign)
     typer.echo(f"{out}: {count} flows", err=True)

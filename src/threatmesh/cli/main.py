@@ -16,8 +16,7 @@ from threatmesh.cli import provenance as provenance_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.services import admin as admin_svc
-from threatmesh.storage import database, directory
+from threatmesh.services.admin import organisations, setup, users
 
 app = typer.Typer(
     help="threatmesh: a MISP-compatible threat-intelligence platform.", no_args_is_help=True
@@ -42,16 +41,8 @@ def _fail(exc: ThreatmeshError) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema of THREATMESH_DATABASE_URL (default: SQLite in the data dir)."""
-    settings = Settings()
-    platform = build_platform(settings)
-    database.upgrade(platform.engine)
-    with platform.write() as conn:
-        directory.seed_roles(conn, platform.now())
-    typer.echo(
-        f"schema at {database.current_revision(platform.engine)} "
-        f"on {platform.engine.url.render_as_string()}",
-        err=True,
-    )
+    schema = setup.upgrade_schema(build_platform(Settings()))
+    typer.echo(f"schema at {schema.revision} on {schema.url}", err=True)
 
 
 @admin_app.command("init")
@@ -61,7 +52,7 @@ def admin_init(
 ) -> None:
     """Create the first organisation and site admin; print only the new API key."""
     try:
-        key = admin_svc.bootstrap(build_platform(Settings()), org_name=org, email=email)
+        key = setup.bootstrap(build_platform(Settings()), org_name=org, email=email)
     except ThreatmeshError as exc:
         _fail(exc)
     sys.stdout.write(key + "\n")
@@ -71,7 +62,7 @@ def admin_init(
 def admin_add_org(name: str = typer.Argument(..., help="Organisation name")) -> None:
     """Create an organisation; print its id."""
     try:
-        org = admin_svc.add_org(build_platform(Settings()), None, {"name": name})
+        org = organisations.add_org(build_platform(Settings()), None, {"name": name})
     except ThreatmeshError as exc:
         _fail(exc)
     typer.echo(org["id"])
@@ -88,14 +79,11 @@ def admin_add_user(
     """Create a user; print only its API key."""
     platform = build_platform(Settings())
     try:
-        with platform.read() as conn:
-            row = directory.find_org(conn, org)
-        if row is None:
+        org_id = organisations.find_org_id(platform, org)
+        if org_id is None:
             typer.echo(f"error: no organisation {org!r}", err=True)
             raise typer.Exit(2)
-        user = admin_svc.add_user(
-            platform, None, {"email": email, "org_id": row["id"], "role_id": role}
-        )
+        user = users.add_user(platform, None, {"email": email, "org_id": org_id, "role_id": role})
     except ThreatmeshError as exc:
         _fail(exc)
     sys.stdout.write(user["User"]["authkey"] + "\n")

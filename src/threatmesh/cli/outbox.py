@@ -6,7 +6,7 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
-from threatmesh.storage import outbox
+from threatmesh.services.stream import outbox
 
 app = typer.Typer(help="The event stream's outbox (notifications table).", no_args_is_help=True)
 
@@ -14,9 +14,8 @@ app = typer.Typer(help="The event stream's outbox (notifications table).", no_ar
 @app.command("status")
 def status() -> None:
     """Print the newest notification id and how many wait for the bus."""
-    platform = build_platform(Settings())
-    with platform.read() as conn:
-        typer.echo(f"newest {outbox.last_id(conn)}, undelivered {outbox.undelivered_count(conn)}")
+    now = outbox.status(build_platform(Settings()))
+    typer.echo(f"newest {now.newest}, undelivered {now.undelivered}")
 
 
 @app.command("prune")
@@ -25,7 +24,5 @@ def prune(
 ) -> None:
     """Delete notifications delivered more than DAYS ago (SSE clients can no longer
     resume from before them); undelivered ones are always kept."""
-    platform = build_platform(Settings())
-    with platform.write() as conn:
-        gone = outbox.prune(conn, delivered_before=platform.now() - int(days * 86400))
+    gone = outbox.prune(build_platform(Settings()), older_than_days=days)
     typer.echo(f"deleted {gone} delivered notifications")

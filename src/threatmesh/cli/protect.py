@@ -1,6 +1,6 @@
 """``threatmesh protect | protect-file | reveal | abe-revoke``: client-side CP-ABE.
 
-These commands talk to a server through :mod:`threatmesh.client`; encryption and
+These commands talk to a server (``services.abe.client_side``); encryption and
 decryption happen here, on the user's machine, with the keys of the user's keyring.
 """
 
@@ -12,11 +12,9 @@ from pathlib import Path
 
 import typer
 
-from threatmesh.client.envelopes import attachment
-from threatmesh.client.http import ThreatmeshClient
-from threatmesh.client.keyring import Keyring
-from threatmesh.client.protected import ProtectedClient
 from threatmesh.model.errors import ThreatmeshError
+from threatmesh.services.abe import client_side
+from threatmesh.services.abe.client_side import Remote
 
 _URL = typer.Option(..., "--url", envvar="THREATMESH_URL", help="Server URL")
 _KEY = typer.Option(..., "--key", envvar="THREATMESH_KEY", help="Your API key")
@@ -27,10 +25,6 @@ _KEYRING = typer.Option(
     help="Your keyring (X25519 key and attribute keys), mode 0600",
 )
 _POLICY = typer.Option(..., "--policy", help="e.g. '(sector:finance or org:CERT) and role:analyst'")
-
-
-def _client(url: str, key: str, keyring: Path) -> ProtectedClient:
-    return ProtectedClient(ThreatmeshClient(url, key), Keyring(keyring))
 
 
 def _fail(exc: ThreatmeshError) -> None:
@@ -52,10 +46,9 @@ def protect(
     event = json.loads(text)
     event = event.get("Event", event)
     try:
-        client = _client(url, key, keyring)
-        index = client.new_index_key(policy) if blind_index else None
-        stored = client.protect_event(
-            event, policy, select=lambda a: not only or a.get("type") in only, index=index
+        remote = Remote(url, key, keyring)
+        stored = client_side.protect_event(
+            remote, event, policy, only=only, blind_index=blind_index
         )
     except ThreatmeshError as exc:
         _fail(exc)
@@ -71,12 +64,13 @@ def protect_file(
     keyring: Path = _KEYRING,
 ) -> None:
     """Attach a file to an event, encrypted under a policy; print the attribute id."""
-    attr = attachment(path.name, path.read_bytes())
+    content = path.read_bytes()
     try:
-        added = _client(url, key, keyring).protect_attributes(event, [attr], policy)
+        remote = Remote(url, key, keyring)
+        added = client_side.protect_file(remote, event, path.name, content, policy)
     except ThreatmeshError as exc:
         _fail(exc)
-    typer.echo(added[0]["id"])
+    typer.echo(added["id"])
 
 
 def reveal(
@@ -87,7 +81,7 @@ def reveal(
 ) -> None:
     """Fetch an event and print it as MISP JSON with what you may read decrypted."""
     try:
-        revealed, sealed = _client(url, key, keyring).reveal_event(event)
+        revealed, sealed = client_side.reveal_event(Remote(url, key, keyring), event)
     except ThreatmeshError as exc:
         _fail(exc)
     sys.stdout.write(json.dumps({"Event": revealed}, indent=2) + "\n")
@@ -104,7 +98,7 @@ def abe_revoke(
 ) -> None:
     """Revoke a user's attribute keys and roll the authority epoch (site admin)."""
     try:
-        done = ThreatmeshClient(url, key).abe_revoke(user)
+        done = client_side.revoke_user(url, key, user)
     except ThreatmeshError as exc:
         _fail(exc)
     typer.echo(f"user {done['revoked_user_id']} revoked; authority epoch is now {done['epoch']}")

@@ -10,7 +10,7 @@ import typer
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.services import provenance
+from threatmesh.services.provenance import log as provenance
 
 app = typer.Typer(help="The provenance log.", no_args_is_help=True)
 

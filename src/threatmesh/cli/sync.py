@@ -7,7 +7,6 @@ import logging
 import sys
 import time
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -23,20 +22,13 @@ from rich.progress import (
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
 from threatmesh.model.errors import ThreatmeshError
-from threatmesh.services import sync_api, sync_pull, sync_push
 from threatmesh.services.platform import Platform
-from threatmesh.services.sync_receive import Progress as ProgressCallback
-from threatmesh.services.sync_receive import Report
-from threatmesh.storage.tables import servers
-
-
-def _targets(platform: Platform, ids: list[int] | None) -> list[tuple[int, bool, bool]]:
-    """(id, pull on, push on) of the named connections, or of every one."""
-    q = sa.select(servers.c.id, servers.c.pull, servers.c.push).order_by(servers.c.id)
-    if ids:
-        q = q.where(servers.c.id.in_(ids))
-    with platform.read() as conn:
-        return [(r.id, bool(r.pull), bool(r.push)) for r in conn.execute(q)]
+from threatmesh.services.sync import api as sync_api
+from threatmesh.services.sync import pull as sync_pull
+from threatmesh.services.sync import push as sync_push
+from threatmesh.services.sync import servers
+from threatmesh.services.sync.receive import Progress as ProgressCallback
+from threatmesh.services.sync.receive import Report
 
 
 def _one_pass(
@@ -131,7 +123,7 @@ def sync(
     logging.getLogger("threatmesh.sync").addHandler(logging.NullHandler())
     platform = build_platform(Settings())
     err = Console(stderr=True)
-    targets = _targets(platform, server_ids)
+    targets = servers.switches(platform, server_ids)
     if not targets:
         err.print("no server connections to sync with (see servers/add)")
         raise typer.Exit(1)

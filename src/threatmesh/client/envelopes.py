@@ -21,7 +21,7 @@ import orjson
 from threatmesh.model import envelope
 from threatmesh.model.envelope import BlindIndex
 from threatmesh.model.errors import InvalidInput
-from threatmesh.model.validation import normalize_value
+from threatmesh.model.validation.values import normalize_value
 from threatmesh.privacy import blind_index
 from threatmesh.privacy.abe import fame, hybrid
 from threatmesh.privacy.abe.errors import DecryptionFailed

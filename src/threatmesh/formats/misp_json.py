@@ -32,7 +32,7 @@ from threatmesh.formats.fields import (
     uuid_or_new,
     where,
 )
-from threatmesh.model import describe_types, envelope, object_templates
+from threatmesh.model import envelope
 from threatmesh.model.drafts import (
     AttributeDraft,
     EventDraft,
@@ -43,7 +43,8 @@ from threatmesh.model.drafts import (
 )
 from threatmesh.model.enums import ELEMENT_DISTRIBUTIONS, EVENT_DISTRIBUTIONS, Distribution
 from threatmesh.model.errors import InvalidInput, InvalidValue
-from threatmesh.model.validation import normalize_value
+from threatmesh.model.validation import describe_types, object_templates
+from threatmesh.model.validation.values import normalize_value
 
 _THREAT_LEVELS = frozenset({1, 2, 3, 4})
 _ANALYSIS = frozenset({0, 1, 2})

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-from threatmesh.model.validation import normalize_value
+from threatmesh.model.validation.values import normalize_value
 
 KEY_BYTES = 32
 _LABEL = b"threatmesh/blind-index/v1\x00"

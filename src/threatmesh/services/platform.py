@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from sqlalchemy.engine import Connection, Engine, RowMapping
-
 from threatmesh.model.access import Viewer
-from threatmesh.services.notify import Doorbell
+from threatmesh.services.stream.notify import Doorbell
 from threatmesh.services.trust import Trust
-from threatmesh.storage import database, directory, outbox
-from threatmesh.storage.reads import ReadOptions
+from threatmesh.storage.core import database
+from threatmesh.storage.core.database import Connection, Engine, Row
+from threatmesh.storage.directory import records as directory
+from threatmesh.storage.events.reads import ReadOptions
+from threatmesh.storage.stream import outbox
 
 _KEY_ALPHABET = string.ascii_letters + string.digits
 T = TypeVar("T")
@@ -41,7 +42,7 @@ def hash_key(key: str) -> str:
 class Identity:
     """An authenticated user: the row and its access facts."""
 
-    user: RowMapping
+    user: Row
     viewer: Viewer
 
 
@@ -57,7 +58,7 @@ class Platform:
     #: Public URL of this instance: how sharing groups name it to other instances.
     base_url: str = ""
     #: Tag rows by id, shared by searches (tags are never deleted; ids never reused).
-    tag_cache: dict[int, RowMapping] = field(default_factory=dict)
+    tag_cache: dict[int, Row] = field(default_factory=dict)
     #: Rung after each commit that wrote notifications (wakes the relay and streams).
     doorbell: Doorbell = field(default_factory=Doorbell)
     #: UMA, provenance and reputation options and caches (services/trust.py).
@@ -84,7 +85,7 @@ class Platform:
         """One write transaction: committed on success, rolled back on any error.
 
         Notifications the use case queued are inserted last, just before the commit."""
-        with self.engine.begin() as conn:
+        with database.begin(self.engine) as conn:
             directory.identities_changed(conn)  # reset: the flag lives on the pooled connection
             outbox.begin(conn)
             yield conn
@@ -100,7 +101,7 @@ class Platform:
         """A read-only unit of work, in autocommit mode: no BEGIN and ROLLBACK round
         trips around a lookup (each statement reads committed data, as PostgreSQL's
         default READ COMMITTED would within a transaction anyway)."""
-        with self.engine.connect() as conn:
+        with database.connect(self.engine) as conn:
             database.autocommit(conn)
             yield conn
 
@@ -112,7 +113,7 @@ class Platform:
             with self.read() as conn:
                 yield conn
             return
-        with self._lookup_engine.connect() as conn:
+        with database.connect(self._lookup_engine) as conn:
             yield conn
 
     def read_options(self, **overrides: bool) -> ReadOptions:

@@ -14,13 +14,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from threatmesh.privacy.authz import resources
 from threatmesh.privacy.authz.tickets import TicketService
 from threatmesh.privacy.authz.tokens import TokenService, key_from_json, key_to_json, new_key
 from threatmesh.privacy.provenance.chain import Signer
-from threatmesh.storage import signing_keys
+from threatmesh.storage.core import signing_keys
+from threatmesh.storage.core.database import Connection
 
 RPT_KEY = "uma-rpt"
 PROVENANCE_KEY = "provenance"

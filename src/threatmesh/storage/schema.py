@@ -6,15 +6,22 @@ capability); migrations and the schema test compare against all of them at once.
 
 from __future__ import annotations
 
-from threatmesh.storage import (
-    abe_tables,
-    anonymizer_tables,
-    outbox,
-    sync_tables,
-    tables,
-    trust_tables,
-)
+from threatmesh.storage.abe import tables as abe_tables
+from threatmesh.storage.anonymizer import tables as anonymizer_tables
+from threatmesh.storage.core import tables
+from threatmesh.storage.provenance import tables as provenance_tables
+from threatmesh.storage.stream import outbox
+from threatmesh.storage.sync import tables as sync_tables
+from threatmesh.storage.uma import tables as uma_tables
 
 metadata = tables.metadata
 #: The modules whose tables make up ``metadata`` (imported for that effect).
-TABLE_MODULES = (tables, outbox, sync_tables, anonymizer_tables, abe_tables, trust_tables)
+TABLE_MODULES = (
+    tables,
+    outbox,
+    sync_tables,
+    anonymizer_tables,
+    abe_tables,
+    provenance_tables,
+    uma_tables,
+)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.privacy.fixtures import pymisp_event
 
-from threatmesh.model.validation import normalize_value
+from threatmesh.model.validation.values import normalize_value
 from threatmesh.privacy.anonymizer import Context, Keys, anonymize_event, parse_policy
 from threatmesh.privacy.anonymizer.kinds import part_kinds
 

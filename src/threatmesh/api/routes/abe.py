@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
 from threatmesh.api.openapi import errors
-from threatmesh.services import protected
-from threatmesh.services.key_authority import KeyAuthority
+from threatmesh.services.abe import protected
+from threatmesh.services.abe.key_authority import KeyAuthority
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["protected intelligence"])

@@ -6,9 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
-from threatmesh.services import admin as svc
-from threatmesh.services import sharing_groups as sgs
+from threatmesh.api.http import (
+    MispJSON,
+    identify,
+    json_body,
+    misp_success,
+    named_params,
+    platform_of,
+)
+from threatmesh.services.admin import organisations, roles, users
+from threatmesh.services.admin import sharing_groups as sgs
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["admin"])
@@ -19,7 +26,7 @@ def add_org(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> MispJSON:
     """Create an organisation (site admin)."""
-    return MispJSON({"Organisation": svc.add_org(platform_of(request), who, body)})
+    return MispJSON({"Organisation": organisations.add_org(platform_of(request), who, body)})
 
 
 @router.post("/admin/organisations/edit/{ref}")
@@ -27,30 +34,21 @@ def edit_org(
     request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> MispJSON:
     """Change an organisation (site admin)."""
-    return MispJSON({"Organisation": svc.edit_org(platform_of(request), who, ref, body)})
+    return MispJSON({"Organisation": organisations.edit_org(platform_of(request), who, ref, body)})
 
 
 @router.post("/admin/organisations/delete/{ref}")
 @router.delete("/admin/organisations/delete/{ref}")
 def delete_org(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete an organisation nothing relies on (no users, events, owned sharing groups...)."""
-    svc.delete_org(platform_of(request), who, ref)
-    msg = "Organisation deleted"
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/admin/organisations/delete/{ref}",
-        }
-    )
+    organisations.delete_org(platform_of(request), who, ref)
+    return misp_success("Organisation deleted", f"/admin/organisations/delete/{ref}")
 
 
 @router.get("/organisations/view/{ref}")
 def view_org(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """One organisation."""
-    return MispJSON({"Organisation": svc.view_org(platform_of(request), who, ref)})
+    return MispJSON({"Organisation": organisations.view_org(platform_of(request), who, ref)})
 
 
 @router.get("/organisations/index")
@@ -60,7 +58,7 @@ def list_orgs(
 ) -> MispJSON:
     """Organisations (``scope:local``, ``external`` or ``all``)."""
     scope = named_params(named).get("scope", "local")
-    return MispJSON(svc.list_orgs(platform_of(request), who, scope))
+    return MispJSON(organisations.list_orgs(platform_of(request), who, scope))
 
 
 @router.post("/admin/users/add")
@@ -68,14 +66,14 @@ def add_user(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> MispJSON:
     """Create a user; the answer carries its API key, which is never shown again."""
-    return MispJSON(svc.add_user(platform_of(request), who, body))
+    return MispJSON(users.add_user(platform_of(request), who, body))
 
 
 @router.get("/users/view/{ref}")
 @router.get("/admin/users/view/{ref}")
 def view_user(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """A user with its role (``me`` for the caller)."""
-    return MispJSON(svc.view_user(platform_of(request), who, ref))
+    return MispJSON(users.view_user(platform_of(request), who, ref))
 
 
 @router.get("/admin/users/index")
@@ -84,37 +82,28 @@ def list_users(
     request: Request, who: Identity = Depends(identify), named: str | None = None
 ) -> MispJSON:
     """Users the caller administers."""
-    return MispJSON(svc.list_users(platform_of(request), who))
+    return MispJSON(users.list_users(platform_of(request), who))
 
 
 @router.post("/admin/users/delete/{ref}")
 @router.delete("/admin/users/delete/{ref}")
 def delete_user(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete a user (site admins; org admins for users of their organisation below them)."""
-    svc.delete_user(platform_of(request), who, ref)
-    msg = "User deleted."
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/admin/users/delete/{ref}",
-        }
-    )
+    users.delete_user(platform_of(request), who, ref)
+    return misp_success("User deleted.", f"/admin/users/delete/{ref}")
 
 
 @router.post("/auth_keys/add/{ref}")
 def add_key(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """A new API key for a user (oneself, or a user one may act as); shown only here."""
-    return MispJSON(svc.new_key(platform_of(request), who, ref))
+    return MispJSON(users.new_key(platform_of(request), who, ref))
 
 
 @router.get("/roles/index")
 @router.get("/roles")
 def list_roles(request: Request, who: Identity = Depends(identify)) -> MispJSON:
     """The roles and their permission flags."""
-    return MispJSON(svc.list_roles(platform_of(request)))
+    return MispJSON(roles.list_roles(platform_of(request)))
 
 
 @router.post("/sharingGroups/add")
@@ -145,28 +134,13 @@ def view_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> Mi
 def delete_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete a sharing group."""
     sgs.delete(platform_of(request), who, ref)
-    msg = "Sharing group deleted"
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/sharingGroups/delete/{ref}",
-        }
-    )
+    return misp_success("Sharing group deleted", f"/sharingGroups/delete/{ref}")
 
 
 def _member(request: Request, who: Identity, body: Any, kind: str, add: bool) -> MispJSON:
     sgs.set_member(platform_of(request), who, body, kind=kind, add=add)
     verb = "added to" if add else "removed from"
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "message": f"{kind.capitalize()} {verb} the sharing group.",
-        }
-    )
+    return misp_success(f"{kind.capitalize()} {verb} the sharing group.", request.url.path)
 
 
 @router.post("/sharingGroups/addOrg")

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from threatmesh.api.http import MispJSON, identify, json_body, platform_of
-from threatmesh.services import anonymize as run
-from threatmesh.services import anonymizer as svc
+from threatmesh.api.http import MispJSON, identify, json_body, misp_success, platform_of
+from threatmesh.services.anonymizer import apply as run
+from threatmesh.services.anonymizer import policies as svc
 from threatmesh.services.platform import Identity
 
 router = APIRouter(prefix="/anonymizer", tags=["anonymizer"])
@@ -59,7 +59,7 @@ def update_policy(
 def delete_policy(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete a policy and its bindings."""
     svc.delete_policy(platform_of(request), who, ref)
-    return MispJSON({"saved": True, "success": True, "message": "Policy deleted."})
+    return misp_success("Policy deleted.", request.url.path)
 
 
 @router.get("/bindings")
@@ -81,7 +81,7 @@ def bind(
 def unbind(request: Request, kind: str, ident: str, who: Identity = Depends(identify)) -> MispJSON:
     """Remove a recipient's binding."""
     svc.unbind(platform_of(request), who, kind, ident)
-    return MispJSON({"saved": True, "success": True, "message": "Binding removed."})
+    return misp_success("Binding removed.", request.url.path)
 
 
 @router.post("/budgets")

@@ -10,10 +10,11 @@ from starlette.responses import StreamingResponse
 
 from threatmesh.api.attachments import store_of
 from threatmesh.api.http import MispJSON, hard_delete, identify, json_body, platform_of
-from threatmesh.model import describe_types
-from threatmesh.services import attributes as svc
+from threatmesh.model.validation import describe_types
+from threatmesh.services.events import attributes as svc
 from threatmesh.services.platform import Identity
-from threatmesh.services.search_params import parse_query
+from threatmesh.services.search import attributes as search
+from threatmesh.services.search.params import parse_query
 
 router = APIRouter(tags=["attributes"])
 
@@ -94,7 +95,7 @@ def rest_search(
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
     q = parse_query(params, now=platform.now())
-    chunks = svc.rest_search(platform, who, q)
+    chunks = search.rest_search(platform, who, q)
     first, second = next(chunks, b""), next(chunks, None)
     if second is None:
         return Response(first, media_type="application/json")

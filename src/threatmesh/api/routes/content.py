@@ -18,8 +18,7 @@ from threatmesh.api.http import (
 from threatmesh.formats.fields import as_bool, as_str
 from threatmesh.formats.misp_json import MAX_NAME, unwrap
 from threatmesh.model.errors import InvalidInput
-from threatmesh.services import attachments
-from threatmesh.services import content as svc
+from threatmesh.services.events import attachments, objects, sightings, tags
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["objects", "tags", "sightings"])
@@ -39,7 +38,7 @@ def add_object(
     ``template`` is MISP's template id in the path; it is not used: the object's
     ``name`` in the body names the template."""
     store = store_of(request)
-    obj = svc.add_object(platform_of(request), who, event_ref, body, store=store)
+    obj = objects.add_object(platform_of(request), who, event_ref, body, store=store)
     attachments.decorate_attributes(store, obj.get("Attribute") or [])
     return MispJSON({"Object": obj})
 
@@ -56,7 +55,7 @@ def delete_object(
 ) -> MispJSON:
     """Soft-delete an object and its attributes (``hard: 1`` removes them)."""
     is_hard = hard_delete(hard, body)
-    svc.delete_object(platform_of(request), who, ref, hard=is_hard, store=store_of(request))
+    objects.delete_object(platform_of(request), who, ref, hard=is_hard, store=store_of(request))
     return MispJSON({"message": "Object deleted"})
 
 
@@ -80,7 +79,7 @@ def attach(
 ) -> MispJSON:
     """Attach a tag (by name, created if new) to an event or attribute UUID."""
     target, tag, local = _tag_request(body)
-    svc.attach_tag(platform_of(request), who, target, tag, local=local, attach=True)
+    tags.attach_tag(platform_of(request), who, target, tag, local=local, attach=True)
     return MispJSON({"saved": True, "success": "Tag(s) attached.", "check_publish": True})
 
 
@@ -90,7 +89,7 @@ def detach(
 ) -> MispJSON:
     """Remove a tag from an event or attribute UUID."""
     target, tag, local = _tag_request(body)
-    svc.attach_tag(platform_of(request), who, target, tag, local=local, attach=False)
+    tags.attach_tag(platform_of(request), who, target, tag, local=local, attach=False)
     return MispJSON({"saved": True, "success": "Tag removed.", "check_publish": True})
 
 
@@ -103,7 +102,7 @@ def add_sighting(
     body: Any = Depends(json_body),
 ) -> MispJSON:
     """Record a sighting on an attribute, or on every visible attribute with a value."""
-    added = svc.add_sighting(platform_of(request), who, body, attribute_ref)
+    added = sightings.add_sighting(platform_of(request), who, body, attribute_ref)
     return MispJSON({"Sighting": added[0]} if len(added) == 1 else [{"Sighting": s} for s in added])
 
 
@@ -120,7 +119,7 @@ def list_sightings(
     data = unwrap(body, "Sighting") if body else {}
     ctx = context or str(data.get("context") or "event")
     target = ref or str(data.get("id") or "")
-    return MispJSON(svc.list_sightings(platform_of(request), who, ctx, target))
+    return MispJSON(sightings.list_sightings(platform_of(request), who, ctx, target))
 
 
 @router.post("/sightings/restSearch")
@@ -133,7 +132,7 @@ def search_sightings(
 ) -> MispJSON:
     """Sightings matching the filters that the caller may see."""
     params = body if isinstance(body, dict) else {}
-    return MispJSON(svc.search_sightings(platform_of(request), who, context, params))
+    return MispJSON(sightings.search_sightings(platform_of(request), who, context, params))
 
 
 @router.get("/tags/index")
@@ -143,7 +142,7 @@ def list_tags(
 ) -> MispJSON:
     """All tags (``searchall:`` filters by name, ``%`` wildcards)."""
     search = named_params(named).get("searchall")
-    return MispJSON({"Tag": svc.list_tags(platform_of(request), who, search)})
+    return MispJSON({"Tag": tags.list_tags(platform_of(request), who, search)})
 
 
 @router.post("/tags/add")
@@ -151,4 +150,4 @@ def add_tag(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> MispJSON:
     """Create a tag."""
-    return MispJSON({"Tag": svc.add_tag(platform_of(request), who, body)})
+    return MispJSON({"Tag": tags.add_tag(platform_of(request), who, body)})

@@ -10,12 +10,22 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
 
 from threatmesh.api.attachments import store_of
-from threatmesh.api.http import MispJSON, identify, json_body, named_params, platform_of
+from threatmesh.api.http import (
+    MispJSON,
+    identify,
+    json_body,
+    misp_success,
+    named_params,
+    platform_of,
+)
 from threatmesh.model.errors import NotFound
-from threatmesh.services import attachments, sync_api, sync_serve
-from threatmesh.services import events as svc
+from threatmesh.services.events import attachments
+from threatmesh.services.events import events as svc
 from threatmesh.services.platform import Identity
-from threatmesh.services.search_params import parse_query, view_deleted
+from threatmesh.services.search import events as search
+from threatmesh.services.search.params import parse_query, view_deleted
+from threatmesh.services.sync import api as sync_api
+from threatmesh.services.sync import serve as sync_serve
 
 router = APIRouter(tags=["events"])
 
@@ -100,17 +110,7 @@ def edit(
 def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete an event and everything in it."""
     event_id = svc.delete_event(platform_of(request), who, ref, store=store_of(request))
-    msg = "Event deleted."
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/events/delete/{event_id}",
-            "id": str(event_id),
-        }
-    )
+    return misp_success("Event deleted.", f"/events/delete/{event_id}", id=event_id)
 
 
 @router.post("/events/publish/{ref}")
@@ -164,7 +164,7 @@ def index(
         params["event_timestamp"] = params.pop("timestamp")
     q = sync_serve.index_query(who, parse_query(params, now=platform.now()))
     minimal = str(params.get("minimal", "")) in ("1", "true", "True")
-    return MispJSON(svc.index(platform, who, q, minimal=minimal))
+    return MispJSON(search.index(platform, who, q, minimal=minimal))
 
 
 @router.post("/events/restSearch")
@@ -176,7 +176,7 @@ def rest_search(
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
     q = parse_query(params, now=platform.now())
-    ids = svc.search_event_ids(platform, who, q)
+    ids = search.search_event_ids(platform, who, q)
 
     def stream() -> Iterator[bytes]:
         yield b'{"response": ['

@@ -17,9 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from threatmesh.api.http import identify, platform_of
-from threatmesh.bus.topics import TOPICS, parse_topics
-from threatmesh.services import stream as svc
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.services.stream import sse as svc
 
 router = APIRouter(tags=["stream"])
 
@@ -49,7 +48,7 @@ _FRAME = {
         "data": {"type": "string", "contentMediaType": "application/json"},
     },
 }
-_TOPIC = rf"\s*({'|'.join(TOPICS)})?\s*"
+_TOPIC = rf"\s*({'|'.join(svc.TOPICS)})?\s*"
 _TOPICS = Query(
     None,
     description="Comma-separated topics (all when absent).",
@@ -75,7 +74,7 @@ async def events(
 ) -> EventStream:
     """Notifications as they are committed, filtered to what the caller may see."""
     platform = platform_of(request)
-    wanted = parse_topics(topics)
+    wanted = svc.parse_topics(topics)
     header = request.headers.get("last-event-id")
     where = "Last-Event-ID" if header is not None else "last_event_id"
     requested = svc.parse_position(header if header is not None else last_event_id, where)

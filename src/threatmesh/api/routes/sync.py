@@ -8,12 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from threatmesh.api.http import MispJSON, identify, json_body, platform_of
+from threatmesh.api.http import MispJSON, identify, json_body, misp_success, platform_of
 from threatmesh.api.openapi import errors
-from threatmesh.services import servers as svc
-from threatmesh.services import sync_api
-from threatmesh.services import sync_failures as sync_failures_svc
 from threatmesh.services.platform import Identity
+from threatmesh.services.sync import api as sync_api
+from threatmesh.services.sync import failures as sync_failures_svc
+from threatmesh.services.sync import servers as svc
 
 router = APIRouter(tags=["sync"])
 _REMOTE = errors(502)  # the remote instance failed or could not be reached
@@ -48,17 +48,7 @@ def edit(
 def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete a connection with its sync state."""
     server_id = svc.delete(platform_of(request), who, ref)
-    msg = "Server deleted"
-    return MispJSON(
-        {
-            "saved": True,
-            "success": True,
-            "name": msg,
-            "message": msg,
-            "url": f"/servers/delete/{server_id}",
-            "id": str(server_id),
-        }
-    )
+    return misp_success("Server deleted", f"/servers/delete/{server_id}", id=server_id)
 
 
 @router.post("/servers/testConnection/{ref}")

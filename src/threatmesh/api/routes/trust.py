@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, platform_of
-from threatmesh.services import provenance, reputation
 from threatmesh.services.platform import Identity
+from threatmesh.services.provenance import log as provenance
+from threatmesh.services.provenance import reputation
 
 router = APIRouter(tags=["trust"])
 

@@ -11,9 +11,17 @@ from fastapi import APIRouter, Depends, Request, Response
 from threatmesh.api.http import MispJSON, identify, json_body, platform_of
 from threatmesh.api.openapi import DESCRIPTIONS, ERROR_REF, errors
 from threatmesh.model.errors import InvalidInput
-from threatmesh.services import uma as svc
-from threatmesh.services import uma_grant, uma_policies, uma_sightings
 from threatmesh.services.platform import Identity
+from threatmesh.services.uma import (
+    grant as uma_grant,
+)
+from threatmesh.services.uma import (
+    policies as uma_policies,
+)
+from threatmesh.services.uma import resources as svc
+from threatmesh.services.uma import (
+    sightings as uma_sightings,
+)
 
 router = APIRouter(tags=["uma"])
 _MAX_FORM = 64 * 1024  # a ticket, claims and an RPT fit many times over

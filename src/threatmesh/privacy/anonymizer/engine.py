@@ -17,7 +17,7 @@ import orjson
 
 from threatmesh.model.envelope import is_protected
 from threatmesh.model.errors import InvalidValue
-from threatmesh.model.validation import normalize_value
+from threatmesh.model.validation.values import normalize_value
 from threatmesh.privacy.anonymizer import kinds
 from threatmesh.privacy.anonymizer.detect import KnownValues
 from threatmesh.privacy.anonymizer.errors import TechniqueMismatch

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from threatmesh.model.describe_types import attribute_types
+from threatmesh.model.validation.describe_types import attribute_types
 from threatmesh.privacy.anonymizer import kinds, techniques
 from threatmesh.privacy.anonymizer.errors import MissingExtra, PolicyError, UnknownTechnique
 from threatmesh.privacy.anonymizer.technique import TECHNIQUES, Technique

@@ -1,7 +1,7 @@
 """smaller indexes: value keys, attribute UUIDs by hash on PostgreSQL, a leaner ip_index
 
 The b-trees over ``value1`` and ``value2`` held every value a second time; the value
-index now covers 4-byte keys of them (``threatmesh.storage.value_index``); existing
+index now covers 4-byte keys of them (``threatmesh.storage.correlation.value_index``); existing
 rows get their keys here, a batch at a time. On PostgreSQL the unique b-tree on
 ``attributes.uuid`` becomes an exclusion constraint over a hash index, which enforces
 the same uniqueness in about half the space. ``ip_index`` loses ``event_id`` (never
@@ -18,7 +18,7 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-from threatmesh.storage.value_index import row_keys
+from threatmesh.storage.correlation.value_index import row_keys
 
 revision = "0007"
 down_revision = "0006"

@@ -1,0 +1,1 @@
+"""Protected intelligence: the CP-ABE key authority and blind-index keys."""

@@ -1,0 +1,1 @@
+"""Anonymizer use cases: stored policies, bindings, budgets, and the outbound hook."""

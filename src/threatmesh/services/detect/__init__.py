@@ -1,0 +1,1 @@
+"""Detection use cases: train, score captures and flows, publish detections, the lab."""

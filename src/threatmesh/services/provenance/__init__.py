@@ -1,0 +1,1 @@
+"""The provenance log and source reputation."""

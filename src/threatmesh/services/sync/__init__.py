@@ -1,0 +1,1 @@
+"""Instance-to-instance sync: server connections, pull, push, receive, serve, failures."""

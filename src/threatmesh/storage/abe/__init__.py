@@ -1,0 +1,1 @@
+"""The key authority's and protected intelligence's tables, records and master key files."""

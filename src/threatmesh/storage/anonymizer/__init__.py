@@ -1,0 +1,1 @@
+"""The anonymizer: stored policies, their bindings to recipients, privacy budgets."""

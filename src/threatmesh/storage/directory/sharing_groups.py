@@ -1,0 +1,115 @@
+"""Sharing groups of this instance: the statements that find, read, add and change
+them and their members (organisations, and servers: 0 is this instance).
+
+Which groups a user may read is
+:func:`threatmesh.storage.directory.records.readable_sharing_groups`; groups
+received from other instances are recreated by :mod:`threatmesh.storage.sync.groups`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.formats.fields import as_id
+from threatmesh.storage.core.tables import (
+    organisations,
+    sharing_group_orgs,
+    sharing_group_servers,
+    sharing_groups,
+)
+
+
+def find_sharing_group(conn: Connection, ref: str) -> RowMapping | None:
+    """A sharing group by id, UUID or name."""
+    sg = sharing_groups
+    num = as_id(ref)
+    cond = sg.c.id == num if num is not None else sa.or_(sg.c.uuid == ref.lower(), sg.c.name == ref)
+    return conn.execute(sa.select(sg).where(cond)).mappings().first()
+
+
+def sharing_group(conn: Connection, sg_id: int) -> RowMapping:
+    """Sharing group ``sg_id`` (it exists)."""
+    q = sa.select(sharing_groups).where(sharing_groups.c.id == sg_id)
+    return conn.execute(q).mappings().one()
+
+
+def member_orgs(conn: Connection, sg_id: int) -> list[RowMapping]:
+    """The organisations of group ``sg_id``: ``org_id``, ``extend``, and the
+    organisation's ``name`` and ``uuid``."""
+    q = (
+        sa.select(
+            sharing_group_orgs.c.org_id,
+            sharing_group_orgs.c.extend,
+            organisations.c.name,
+            organisations.c.uuid,
+        )
+        .join(organisations, organisations.c.id == sharing_group_orgs.c.org_id)
+        .where(sharing_group_orgs.c.sharing_group_id == sg_id)
+    )
+    return list(conn.execute(q).mappings())
+
+
+def member_servers(conn: Connection, sg_id: int) -> list[RowMapping]:
+    """The server entries of group ``sg_id`` (``server_id``, ``all_orgs``)."""
+    q = sa.select(sharing_group_servers).where(sharing_group_servers.c.sharing_group_id == sg_id)
+    return list(conn.execute(q).mappings())
+
+
+def owners(conn: Connection) -> list[tuple[int, int]]:
+    """(id, owner organisation id) of every sharing group, by id."""
+    q = sa.select(sharing_groups.c.id, sharing_groups.c.org_id).order_by(sharing_groups.c.id)
+    return [(int(i), int(org)) for i, org in conn.execute(q).all()]
+
+
+def name_or_uuid_taken(conn: Connection, name: str, sg_uuid: str) -> bool:
+    """Whether a sharing group already has the name ``name`` or the UUID ``sg_uuid``."""
+    sg = sharing_groups.c
+    q = sa.select(sg.id).where(sa.or_(sg.name == name, sg.uuid == sg_uuid))
+    return conn.execute(q).first() is not None
+
+
+def insert_sharing_group(conn: Connection, values: Mapping[str, Any]) -> int:
+    """Insert a sharing group row (no members yet); its id."""
+    stmt = sharing_groups.insert().returning(sharing_groups.c.id)
+    return int(conn.execute(stmt, dict(values)).scalar_one())
+
+
+def delete_sharing_group(conn: Connection, sg_id: int) -> None:
+    """Delete group ``sg_id`` (its member rows go with it)."""
+    conn.execute(sharing_groups.delete().where(sharing_groups.c.id == sg_id))
+
+
+def remove_org(conn: Connection, sg_id: int, org_id: int) -> None:
+    """Take organisation ``org_id`` out of group ``sg_id`` (nothing if not a member)."""
+    m = sharing_group_orgs.c
+    conn.execute(sharing_group_orgs.delete().where(m.sharing_group_id == sg_id, m.org_id == org_id))
+
+
+def add_org(conn: Connection, sg_id: int, org_id: int, *, extend: bool) -> None:
+    """Make organisation ``org_id`` a member of group ``sg_id`` (``extend``: it may
+    add members)."""
+    conn.execute(
+        sharing_group_orgs.insert(),
+        {"sharing_group_id": sg_id, "org_id": org_id, "extend": extend},
+    )
+
+
+def remove_server(conn: Connection, sg_id: int, server_id: int) -> None:
+    """Take server ``server_id`` out of group ``sg_id`` (nothing if not listed)."""
+    m = sharing_group_servers.c
+    conn.execute(
+        sharing_group_servers.delete().where(m.sharing_group_id == sg_id, m.server_id == server_id)
+    )
+
+
+def add_server(conn: Connection, sg_id: int, server_id: int, *, all_orgs: bool) -> None:
+    """List server ``server_id`` (0: this instance) in group ``sg_id`` (``all_orgs``:
+    every organisation of that server is a member)."""
+    conn.execute(
+        sharing_group_servers.insert(),
+        {"sharing_group_id": sg_id, "server_id": server_id, "all_orgs": all_orgs},
+    )

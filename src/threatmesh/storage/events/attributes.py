@@ -1,0 +1,70 @@
+"""One attribute at a time: find it as a viewer may see it, update it, delete it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.formats.fields import as_id
+from threatmesh.model.access import Viewer
+from threatmesh.model.drafts import AttributeDraft
+from threatmesh.storage.core import acl
+from threatmesh.storage.core.tables import attributes, events, ip_index
+from threatmesh.storage.events import writes
+from threatmesh.storage.events.events import attachment_uuids
+
+
+def find_visible(
+    conn: Connection, viewer: Viewer, ref: str, *, unpublished_private: bool
+) -> RowMapping | None:
+    """The attribute with id or UUID ``ref`` if ``viewer`` may see it (its ``attributes``
+    row), else None."""
+    num = as_id(ref)
+    cond = attributes.c.id == num if num is not None else attributes.c.uuid == ref.lower()
+    q = (
+        sa.select(attributes)
+        .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
+        .where(
+            cond,
+            acl.attribute_visible(
+                viewer, attributes, events, unpublished_private=unpublished_private
+            ),
+        )
+    )
+    return conn.execute(q).mappings().first()
+
+
+def attributes_by_id(conn: Connection, attribute_ids: Sequence[int]) -> list[RowMapping]:
+    """The ``attributes`` rows ``attribute_ids``, in id order (no access control)."""
+    q = sa.select(attributes).where(attributes.c.id.in_(attribute_ids)).order_by(attributes.c.id)
+    return list(conn.execute(q).mappings())
+
+
+def update_attribute(
+    conn: Connection, attribute_id: int, values: dict[str, Any], draft: AttributeDraft
+) -> None:
+    """Write ``values`` over the attribute's columns and index its IP value again
+    (``draft`` is what ``values`` came from)."""
+    conn.execute(attributes.update().where(attributes.c.id == attribute_id).values(**values))
+    conn.execute(ip_index.delete().where(ip_index.c.attribute_id == attribute_id))
+    writes.index_ips(conn, [(attribute_id, draft)])
+
+
+def delete_attribute(conn: Connection, attribute_id: int) -> list[str]:
+    """Delete the attribute for good; its UUID if it is an attachment (its file is for
+    the caller to remove after the commit)."""
+    files = attachment_uuids(conn, attributes.c.id == attribute_id)
+    conn.execute(attributes.delete().where(attributes.c.id == attribute_id))
+    return files
+
+
+def soft_delete_attribute(conn: Connection, attribute_id: int, now: int) -> None:
+    """Mark the attribute ``deleted`` (at ``now``)."""
+    conn.execute(
+        attributes.update()
+        .where(attributes.c.id == attribute_id)
+        .values(deleted=True, timestamp=now)
+    )

@@ -1,0 +1,64 @@
+"""One object at a time: find it as a viewer may see it, read it back, delete it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.formats import misp_out
+from threatmesh.formats.fields import as_id
+from threatmesh.model.access import Viewer
+from threatmesh.storage.core import acl
+from threatmesh.storage.core.tables import attributes, events, objects
+from threatmesh.storage.events.events import attachment_uuids
+
+
+def find_visible(
+    conn: Connection, viewer: Viewer, ref: str, *, unpublished_private: bool
+) -> RowMapping | None:
+    """The ``id`` and ``event_id`` of the object with id or UUID ``ref`` if ``viewer``
+    may see it, else None."""
+    oid = as_id(ref)
+    cond = objects.c.id == oid if oid is not None else objects.c.uuid == ref.lower()
+    visible = acl.event_visible(viewer, unpublished_private=unpublished_private)
+    q = (
+        sa.select(objects.c.id, objects.c.event_id)
+        .join(events, events.c.id == objects.c.event_id)
+        .where(cond, visible, acl.object_visible_in_event(viewer))
+    )
+    return conn.execute(q).mappings().first()
+
+
+def object_view(conn: Connection, object_id: int) -> dict[str, Any]:
+    """The object ``object_id`` with all its attributes, in MISP JSON (no access
+    control: for the writer of a new object)."""
+    row = conn.execute(sa.select(objects).where(objects.c.id == object_id)).mappings().one()
+    out = misp_out.misp_object(row)
+    attrs = conn.execute(
+        sa.select(attributes).where(attributes.c.object_id == object_id).order_by(attributes.c.id)
+    ).mappings()
+    out["Attribute"] = [misp_out.attribute(a) for a in attrs]
+    return out
+
+
+def delete_object(conn: Connection, object_id: int) -> list[str]:
+    """Delete the object and its attributes for good; the UUIDs of those that are
+    attachments (their files are for the caller to remove after the commit)."""
+    files = attachment_uuids(conn, attributes.c.object_id == object_id)
+    conn.execute(attributes.delete().where(attributes.c.object_id == object_id))
+    conn.execute(objects.delete().where(objects.c.id == object_id))
+    return files
+
+
+def soft_delete_object(conn: Connection, object_id: int, now: int) -> None:
+    """Mark the object and its attributes ``deleted`` (at ``now``)."""
+    conn.execute(
+        attributes.update()
+        .where(attributes.c.object_id == object_id)
+        .values(deleted=True, timestamp=now)
+    )
+    conn.execute(
+        objects.update().where(objects.c.id == object_id).values(deleted=True, timestamp=now)
+    )

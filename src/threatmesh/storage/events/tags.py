@@ -1,0 +1,58 @@
+"""Tags and their links to events and attributes, one at a time (the bulk writes of
+an event's tags are :func:`threatmesh.storage.events.writes.ensure_tags` and
+:func:`~threatmesh.storage.events.writes.set_event_tags`)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from threatmesh.formats.fields import as_id
+from threatmesh.storage.core import driver
+from threatmesh.storage.core.tables import attribute_tags, event_tags, tags
+
+
+def tag_id(conn: Connection, ref: str) -> int | None:
+    """The id of the tag named ``ref``, or whose id ``ref`` is; None if none is."""
+    by_name_or_id = sa.or_(tags.c.name == ref, tags.c.id == (as_id(ref) or -1))
+    found = conn.execute(sa.select(tags.c.id).where(by_name_or_id)).scalar()
+    return None if found is None else int(found)
+
+
+def tag_by_id(conn: Connection, tag_id: int) -> RowMapping:
+    """The ``tags`` row ``tag_id`` (it must exist)."""
+    return conn.execute(sa.select(tags).where(tags.c.id == tag_id)).mappings().one()
+
+
+def tag_by_name(conn: Connection, name: str) -> RowMapping | None:
+    """The ``tags`` row named ``name`` (exactly), or None."""
+    return conn.execute(sa.select(tags).where(tags.c.name == name)).mappings().first()
+
+
+def tags_named(conn: Connection, search: str | None = None) -> list[RowMapping]:
+    """Every tag in name order; with ``search``, those named so (``%`` wildcards match
+    case-insensitively)."""
+    q = sa.select(tags).order_by(tags.c.name)
+    if search:
+        q = q.where(tags.c.name.ilike(search) if "%" in search else tags.c.name == search)
+    return list(conn.execute(q).mappings())
+
+
+def detach_from_event(conn: Connection, event_id: int, tag_id: int) -> None:
+    """Remove the tag from the event (nothing if it is not attached)."""
+    link = event_tags
+    conn.execute(link.delete().where(link.c.event_id == event_id, link.c.tag_id == tag_id))
+
+
+def attach_to_attribute(
+    conn: Connection, attribute_id: int, event_id: int, tag_id: int, *, local: bool
+) -> None:
+    """Attach the tag to the attribute of event ``event_id`` (nothing if it is)."""
+    row = {"attribute_id": attribute_id, "event_id": event_id, "tag_id": tag_id, "local": local}
+    conn.execute(driver.insert_ignore(conn, attribute_tags), row)
+
+
+def detach_from_attribute(conn: Connection, attribute_id: int, tag_id: int) -> None:
+    """Remove the tag from the attribute (nothing if it is not attached)."""
+    link = attribute_tags
+    conn.execute(link.delete().where(link.c.attribute_id == attribute_id, link.c.tag_id == tag_id))

@@ -1,0 +1,1 @@
+"""Trusted sharing: the provenance log and its head, reputation evidence."""

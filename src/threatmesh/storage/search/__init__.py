@@ -1,0 +1,1 @@
+"""restSearch and index queries, read in pages (and the fast path of a plain value lookup)."""

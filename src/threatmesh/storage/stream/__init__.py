@@ -1,0 +1,1 @@
+"""The outbox: notifications written in the same transaction as the change they tell of."""

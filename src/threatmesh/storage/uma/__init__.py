@@ -1,0 +1,1 @@
+"""UMA 2.0: resources, producers' policies and permission tickets."""
