@@ -5,6 +5,8 @@ B's anonymized copy."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,3 +104,32 @@ def test_without_a_binding_the_push_is_unchanged(fed: Federation) -> None:
     fed.sync()
     copy = fed.b.event(event["uuid"])
     assert copy is not None and _values(copy, "ip-src") == [VICTIM_IP]
+
+
+def test_an_edit_within_the_hour_reaches_the_peer_under_strict(fed: Federation) -> None:
+    """strict cuts times of observation to the hour but keeps the modification
+    timestamps sync compares: an edit a minute after the first push is newer for B."""
+    hour = (int(time.time()) // 3600 - 2) * 3600  # a whole hour, fixed for the test
+    fed.a.srv.platform.clock = lambda: hour + 60.0
+    _bind_strict_policy(fed)
+    first = _published_event(fed, "Intrusion at the bank", 3)
+    seen = {"type": "ip-dst", "value": C2, "first_seen": f"{hour + 61}", "uuid": str(uuid.uuid4())}
+    fed.a.call("POST", f"/attributes/add/{first['uuid']}", seen)
+    fed.a.call("POST", f"/events/publish/{first['uuid']}")
+    fed.sync()
+    copy = fed.b.event(first["uuid"])
+    assert copy is not None
+
+    fed.a.srv.platform.clock = lambda: hour + 120.0
+    fed.a.call(
+        "POST", f"/events/edit/{first['uuid']}", {"info": "A second look", "published": True}
+    )
+    fed.sync()
+    edited = fed.b.event(first["uuid"])
+    assert edited is not None and edited["info"] == "A second look"
+    assert int(edited["timestamp"]) == hour + 120
+    # The time of observation still leaves cut to the hour.
+    (attr,) = [a for a in edited["Attribute"] if a["uuid"] == seen["uuid"]]
+    first_seen = dt.datetime.fromisoformat(attr["first_seen"])
+    assert first_seen.timestamp() == hour, attr["first_seen"]
+    assert VICTIM_IP not in str(edited)

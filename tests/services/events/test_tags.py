@@ -92,4 +92,6 @@ def test_the_tags_an_organisation_brought_do_not_keep_it(world: World) -> None:
     events.delete_event(platform, root, event_id)
     users.delete_user(platform, root, str(analyst.viewer.user_id))
     organisations.delete_org(platform, root, str(org_id))
-    assert str(org_id) not in {o["Organisation"]["id"] for o in organisations.list_orgs(platform, root)}
+    assert str(org_id) not in {
+        o["Organisation"]["id"] for o in organisations.list_orgs(platform, root)
+    }
