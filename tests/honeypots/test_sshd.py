@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from threatmesh.honeypots.sshd import AuthEvent, Outcome, parse_line, parse_message
+from threatmesh.honeypots.sshd import (
+    AuthEvent,
+    Outcome,
+    parse_journal_entry,
+    parse_line,
+    parse_message,
+)
 
 T = int(dt.datetime(2026, 12, 5, 10, 0, 1, tzinfo=dt.UTC).timestamp())
 
@@ -72,3 +78,20 @@ def test_other_lines_are_not_attempts(line: str) -> None:
 def test_journald_messages_have_no_prefix() -> None:
     event = parse_message("Accepted password for bob from 198.51.100.4 port 2222 ssh2", T)
     assert event == AuthEvent(T, Outcome.ACCEPTED, "bob", "198.51.100.4", 2222, "password")
+
+
+def test_journald_entries() -> None:
+    entry = {
+        "SYSLOG_IDENTIFIER": "sshd",
+        "MESSAGE": "Failed password for root from 203.0.113.5 port 41022 ssh2",
+        "__REALTIME_TIMESTAMP": str(T * 1_000_000 + 123_456),
+        "_PID": "812",
+    }
+    assert parse_journal_entry(entry) == AuthEvent(
+        T, Outcome.FAILED, "root", "203.0.113.5", 41022, "password"
+    )
+    as_bytes = {**entry, "MESSAGE": list(b"Invalid user \xff from 203.0.113.5 port 1")}
+    parsed = parse_journal_entry(as_bytes)
+    assert parsed is not None and parsed.outcome is Outcome.INVALID_USER
+    assert parse_journal_entry({**entry, "SYSLOG_IDENTIFIER": "cron"}) is None
+    assert parse_journal_entry({**entry, "__REALTIME_TIMESTAMP": "soon"}) is None

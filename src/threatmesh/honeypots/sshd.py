@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-__all__ = ["AuthEvent", "Outcome", "parse_line", "parse_message", "syslog_time"]
+__all__ = [
+    "AuthEvent",
+    "Outcome",
+    "parse_journal_entry",
+    "parse_line",
+    "parse_message",
+    "syslog_time",
+]
 
 
 class Outcome(StrEnum):
@@ -118,3 +127,20 @@ def parse_line(line: str, *, year: int, tz: dt.tzinfo = dt.UTC) -> AuthEvent | N
     except ValueError:
         return None
     return parse_message(m["message"], at)
+
+
+def parse_journal_entry(entry: Mapping[str, Any]) -> AuthEvent | None:
+    """A journald entry in ``journalctl -o json`` form: sshd's ``MESSAGE`` at
+    ``__REALTIME_TIMESTAMP`` (microseconds). A ``MESSAGE`` that is not UTF-8 comes as a
+    list of byte values."""
+    if entry.get("SYSLOG_IDENTIFIER") not in SSHD_PROGRAMS:
+        return None
+    message = entry.get("MESSAGE")
+    if isinstance(message, list):
+        message = bytes(b for b in message if isinstance(b, int) and 0 <= b < 256).decode(
+            "utf-8", "replace"
+        )
+    stamp = str(entry.get("__REALTIME_TIMESTAMP", ""))
+    if not isinstance(message, str) or not stamp.isdigit():
+        return None
+    return parse_message(message, int(stamp) // 1_000_000)
