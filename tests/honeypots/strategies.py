@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from threatmesh.honeypots.cvss import AttackVector
+from threatmesh.honeypots.cvss_vectors import AttackVector
 from threatmesh.honeypots.risk import (
     DAY,
     Detection,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.honeypots.strategies import detections, hits, host_facts, vulnerabilities
 from threatmesh.honeypots.calibration import CALIBRATED
-from threatmesh.honeypots.cvss import AttackVector
+from threatmesh.honeypots.cvss_vectors import AttackVector
 from threatmesh.honeypots.risk import (
     DAY,
     Detection,

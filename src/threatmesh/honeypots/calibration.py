@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from threatmesh.honeypots.cvss import AttackVector
+from threatmesh.honeypots.cvss_vectors import AttackVector
 from threatmesh.honeypots.risk import (
     ExploitMaturity,
     HostFacts,

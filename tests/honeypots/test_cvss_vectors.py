@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from threatmesh.honeypots.cvss import AttackVector, parse_vector
+from threatmesh.honeypots.cvss_vectors import AttackVector, parse_vector
 from threatmesh.model.errors import InvalidInput
 
 
@@ -51,3 +51,9 @@ def test_version_4_gives_the_attack_vector_only() -> None:
 def test_bad_vectors_name_themselves(vector: str) -> None:
     with pytest.raises(InvalidInput, match="CVSS vector"):
         parse_vector(vector)
+
+
+def test_exploit_code_maturity_is_kept() -> None:
+    assert parse_vector("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:F/RL:O").exploit == "F"
+    assert parse_vector("AV:N/AC:L/Au:N/C:P/I:P/A:P/E:POC/RL:OF/RC:C").exploit == "POC"
+    assert parse_vector("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/E:X").exploit == ""

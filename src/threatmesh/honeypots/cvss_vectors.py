@@ -29,11 +29,13 @@ class AttackVector(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Cvss:
-    """What a vector says: its version, attack vector and base score (None for 4.0)."""
+    """What a vector says: its version, attack vector, base score (None for 4.0) and its
+    Exploit Code Maturity (the temporal/threat ``E`` metric; "" when not given)."""
 
     version: str
     attack_vector: AttackVector
     base_score: float | None
+    exploit: str = ""
 
 
 def _metrics(parts: list[str], vector: str) -> dict[str, str]:
@@ -57,13 +59,15 @@ def parse_vector(vector: str) -> Cvss:
         metrics = _metrics(parts[1:], vector)
     else:
         version, metrics = "2.0", _metrics(parts, vector)
+    exploit = metrics.get("E", "")
+    exploit = "" if exploit in {"X", "ND"} else exploit
     try:
         if version in {"3.0", "3.1"}:
-            return Cvss(version, AttackVector(metrics["AV"]), _score_v3(metrics))
+            return Cvss(version, AttackVector(metrics["AV"]), _score_v3(metrics), exploit)
         if version == "2.0":
-            return Cvss(version, _V2_AV_NAMES[metrics["AV"]], _score_v2(metrics))
+            return Cvss(version, _V2_AV_NAMES[metrics["AV"]], _score_v2(metrics), exploit)
         if version == "4.0":
-            return Cvss(version, AttackVector(metrics["AV"]), None)
+            return Cvss(version, AttackVector(metrics["AV"]), None, exploit)
     except (KeyError, ValueError) as exc:
         raise InvalidInput(f"CVSS vector {vector!r}: missing or unknown metric ({exc})") from None
     raise InvalidInput(f"CVSS vector {vector!r}: unknown version {version!r}")
