@@ -20,6 +20,7 @@ from threatmesh.honeypots.risk import ExploitMaturity, Hit
 from threatmesh.honeypots.risk_facts import (
     CveReport,
     cve_reports,
+    evidence_queries,
     host_facts,
     inventory_of,
 )
@@ -30,6 +31,19 @@ INDEX: CampaignIndex = build_index(
         CampaignUse("CVE-2021-41773", "Mirai", UseKind.MALWARE, "test"),
     ]
 )
+
+
+class Catalogue:
+    """A fake of the decoy catalogue's CVE knowledge."""
+
+    def __init__(self, reports: dict[str, CveReport]) -> None:
+        self.reports = reports
+
+    def cves(self) -> list[str]:
+        return list(self.reports)
+
+    def about(self, cve: str) -> CveReport | None:
+        return self.reports.get(cve)
 
 
 def _json(event: MISPEvent) -> dict[str, Any]:
@@ -126,12 +140,26 @@ def test_knowledge_from_outside_the_platform() -> None:
     event = MISPEvent()
     event.info = "Apache path traversal"
     event.add_attribute("vulnerability", "CVE-2021-41773")
-    catalogue = {
-        "CVE-2021-41773": CveReport(
-            "CVE-2021-41773", cpes=("cpe:2.3:a:apache:http_server:2.4.49",), cvss=7.5
-        )
-    }
+    catalogue = Catalogue(
+        {
+            "CVE-2021-41773": CveReport(
+                "CVE-2021-41773", cpes=("cpe:2.3:a:apache:http_server:2.4.49",), cvss=7.5
+            )
+        }
+    )
     events = [_json(inventory_event("web-01", [APACHE_2449])), _json(event)]
     assert host_facts("web-01", events, index=INDEX).vulnerabilities == ()
-    facts = host_facts("web-01", events, index=INDEX, knowledge=catalogue.get)
+    facts = host_facts("web-01", events, index=INDEX, knowledge=catalogue)
     assert [(v.cve, v.cvss) for v in facts.vulnerabilities] == [("CVE-2021-41773", 7.5)]
+
+
+def test_queries_for_a_hosts_evidence() -> None:
+    kernel = "cpe:/o:linux:linux_kernel:5.4"
+    assert evidence_queries("web-01", [APACHE_2449, kernel], ["CVE-1"]) == [
+        {"tags": ['threatmesh:host="web-01"']},
+        {"type": "cpe", "value": [
+            "cpe:/a:apache:http_server%", "cpe:/o:linux:linux_kernel%",
+            "cpe:2.3:a:apache:http_server:%", "cpe:2.3:o:linux:linux_kernel:%",
+        ]},
+        {"type": "vulnerability", "value": ["CVE-1"]},
+    ]  # fmt: skip

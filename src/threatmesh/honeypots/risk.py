@@ -197,6 +197,28 @@ class Assessment:
         """The factor called ``name``."""
         return next(f for f in self.factors if f.name == name)
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON form: the probability, the log-odds and each factor's term, odds ratio
+        and items (rounded to 4 decimals: the figures are estimates)."""
+        return {
+            "host": self.host,
+            "probability": round(self.probability, 4),
+            "log_odds": round(self.log_odds, 4),
+            "factors": [
+                {
+                    "factor": f.name,
+                    "log_odds": round(f.log_odds, 4),
+                    "odds_ratio": round(f.odds_ratio, 4),
+                    "detail": f.detail,
+                    "items": [
+                        {"name": i.name, "log_odds": round(i.log_odds, 4), **i.detail}
+                        for i in f.items
+                    ],
+                }
+                for f in self.factors
+            ],
+        }
+
 
 def sigmoid(x: float) -> float:
     """The logistic function, without overflow for large ``|x|``."""

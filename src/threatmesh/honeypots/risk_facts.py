@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from threatmesh.honeypots.campaigns import CampaignIndex
 from threatmesh.honeypots.cpe_match import cpe_applies
@@ -36,15 +36,18 @@ from threatmesh.model.errors import InvalidInput
 
 __all__ = [
     "ACTOR_GALAXY_TYPES",
+    "CveKnowledge",
     "CveReport",
     "Inventory",
     "cve_reports",
     "decoy_source",
     "detections_in",
+    "evidence_queries",
     "hits_in",
     "host_facts",
     "host_tag",
     "inventory_of",
+    "inventory_query",
 ]
 
 INVENTORY_TAG = "threatmesh:inventory"
@@ -69,6 +72,19 @@ _ORDER = list(ExploitMaturity)
 
 #: (vulnerable CPE pattern, installed CPE) -> whether the pattern names the product.
 Matcher = Callable[[str, str], bool]
+
+
+class CveKnowledge(Protocol):
+    """What is known of CVEs beyond the platform (the decoy catalogue: which products a
+    CVE affects, its CVSS): the CVEs it knows, and what it says of one."""
+
+    def cves(self) -> Iterable[str]:
+        """The CVEs it knows."""
+        ...
+
+    def about(self, cve: str) -> CveReport | None:
+        """What it says of ``cve`` (None if it does not know it)."""
+        ...
 
 
 def host_tag(host: str) -> str:
@@ -323,7 +339,7 @@ def host_facts(
     *,
     index: CampaignIndex,
     matcher: Matcher = cpe_applies,
-    knowledge: Callable[[str], CveReport | None] | None = None,
+    knowledge: CveKnowledge | None = None,
 ) -> HostFacts:
     """What ``events`` (MISP JSON, as ``events/view`` gives them) say about ``host``.
 
@@ -338,7 +354,7 @@ def host_facts(
     vulns, hits, found = [], [], []
     for e in events:
         for report in cve_reports(e):
-            extra = knowledge(report.cve) if knowledge else None
+            extra = knowledge.about(report.cve) if knowledge else None
             if extra is not None:
                 report = _merged(report, extra)
             affected = _applicable(report, installed, matcher)
@@ -373,3 +389,36 @@ def _vulnerability(report: CveReport, software: str, index: CampaignIndex) -> Vu
         apt_users=report.actors | index.apt_users(report.cve),
         source_trust=report.source_trust,
     )
+
+
+def inventory_query() -> dict[str, Any]:
+    """The ``events/restSearch`` filters that find inventories (then read for the host's)."""
+    return {"tags": [INVENTORY_TAG]}
+
+
+def _product_prefixes(name: str) -> list[str]:
+    """restSearch value patterns for CPE names of the same product, any version."""
+    parts = (name.split(":") + ["*"] * 6)[:6]
+    if name.startswith("cpe:2.3:"):
+        part, vendor, product = parts[2], parts[3], parts[4]
+    elif name.startswith("cpe:/"):
+        part, vendor, product = parts[1].removeprefix("/"), parts[2], parts[3]
+    else:
+        return []
+    return [f"cpe:2.3:{part}:{vendor}:{product}:%", f"cpe:/{part}:{vendor}:{product}%"]
+
+
+def evidence_queries(
+    host: str, cpes: Sequence[str], known_cves: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """The ``events/restSearch`` filters that find everything else about ``host``: the
+    events naming its products (CVE reports), its own events (hits, anomalies), and the
+    events naming the CVEs the caller's knowledge covers."""
+    prefixes = sorted({p for c in cpes for p in _product_prefixes(c)})
+    queries: list[dict[str, Any]] = [{"tags": [host_tag(host)]}]
+    if prefixes:
+        queries.append({"type": "cpe", "value": prefixes})
+    cves = sorted(set(known_cves))
+    if cves:
+        queries.append({"type": "vulnerability", "value": cves})
+    return queries
