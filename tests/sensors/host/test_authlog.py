@@ -11,8 +11,7 @@ from threatmesh.sensors.host.authlog import AuthLog, journal_events
 
 NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC).timestamp()
 FAIL = (
-    "Dec  5 10:00:0{n} web-01 sshd[812]: Failed password for root from 203.0.113.{n} "
-    "port 4 ssh2\n"
+    "Dec  5 10:00:0{n} web-01 sshd[812]: Failed password for root from 203.0.113.{n} port 4 ssh2\n"
 )
 NOISE = "Dec  5 10:00:00 web-01 CRON[1]: pam_unix(cron:session): session opened\n"
 
