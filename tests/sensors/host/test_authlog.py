@@ -67,3 +67,14 @@ def test_journald_json_export() -> None:
     ]  # fmt: skip
     (event,) = journal_events(lines)
     assert (event.outcome, event.user, event.at) == (Outcome.ACCEPTED, "alice", int(NOW))
+
+
+def test_following_a_journald_export(tmp_path: Path) -> None:
+    path = tmp_path / "ssh.json"
+    log = AuthLog(path, clock=lambda: NOW, journal=True)
+    entry = {"SYSLOG_IDENTIFIER": "sshd", "__REALTIME_TIMESTAMP": str(int(NOW) * 1_000_000),
+             "MESSAGE": "Failed password for root from 203.0.113.7 port 5 ssh2"}  # fmt: skip
+    path.write_text(json.dumps(entry) + "\n" + json.dumps(entry)[:10])
+    assert [e.source for e in log.read()] == ["203.0.113.7"]
+    _append(path, json.dumps(entry)[10:] + "\n")
+    assert [e.source for e in log.read()] == ["203.0.113.7"]

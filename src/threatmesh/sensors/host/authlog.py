@@ -19,7 +19,9 @@ _HEAD = 256
 
 
 class AuthLog:
-    """Follows a syslog file: each :meth:`read` returns the attempts in the complete lines
+    """Follows a syslog file (or, with ``journal``, a file of journald JSON export lines,
+    as ``journalctl -o json -f -u ssh`` writes): each :meth:`read` returns the attempts
+    in the complete lines
     written since the previous one. A new file under the same name (rotation), a shorter
     one or one whose first bytes changed (truncation, even when the new text has already
     grown past the old position) is read from its start. ``start_at_end``: skip what the file
@@ -32,8 +34,9 @@ class AuthLog:
         start_at_end: bool = False,
         clock: Callable[[], float],
         tz: dt.tzinfo = dt.UTC,
+        journal: bool = False,
     ) -> None:
-        self.path, self.clock, self.tz = path, clock, tz
+        self.path, self.clock, self.tz, self.journal = path, clock, tz, journal
         self._inode, self._offset, self._partial, self._head = -1, 0, b"", b""
         if start_at_end and path.exists():
             st = path.stat()
@@ -58,6 +61,8 @@ class AuthLog:
         self._offset += len(data)
         lines = (self._partial + data).split(b"\n")
         self._partial = lines.pop()  # an unfinished last line waits for its end
+        if self.journal:
+            return journal_events(lines)
         # Syslog stamps have no year: the year of now, or the one before for December's
         # lines read in January.
         now = dt.datetime.fromtimestamp(self.clock(), self.tz)

@@ -19,7 +19,9 @@ from threatmesh.honeypots.risk_facts import (
 )
 from threatmesh.model.errors import InvalidInput, NotFound
 
-_HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+#: A host name as inventories name hosts (the API documents it as the path's pattern).
+HOST_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$"
+_HOST = re.compile(HOST_PATTERN)
 #: The answer's description of the model (its calibration and data sources).
 MODEL = "additive log-odds, calibrated to Di Tizio, Armellini and Massacci (IEEE TSE 2022)"
 
@@ -28,7 +30,7 @@ Search = Callable[[Mapping[str, Any]], list[Mapping[str, Any]]]
 
 def check_host(host: str) -> str:
     """``host`` if it is a host name, else InvalidInput."""
-    if not _HOST.match(host):
+    if not _HOST.fullmatch(host):
         raise InvalidInput(f"host: {host[:80]!r} is not a host name")
     return host
 
