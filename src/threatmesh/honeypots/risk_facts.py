@@ -391,9 +391,10 @@ def _vulnerability(report: CveReport, software: str, index: CampaignIndex) -> Vu
     )
 
 
-def inventory_query() -> dict[str, Any]:
-    """The ``events/restSearch`` filters that find inventories (then read for the host's)."""
-    return {"tags": [INVENTORY_TAG]}
+def inventory_query(host: str) -> dict[str, Any]:
+    """The ``events/restSearch`` filters that find the inventories naming ``host`` (then
+    read to keep those whose ``device`` is the host)."""
+    return {"tags": [INVENTORY_TAG], "value": host}
 
 
 def _product_prefixes(name: str) -> list[str]:

@@ -141,7 +141,14 @@ def test_what_one_may_not_see_answers_as_what_does_not_exist(world: World) -> No
 
 def test_the_misp_api_gives_the_same_answer(world: World) -> None:
     """``threatmesh risk show`` computes on the client from events/restSearch: the same
-    figures as the server's route."""
+    figures as the server's route, hits and anomalies included."""
+    hosts = PyMISP(world.server.url, world.hosts_key, ssl=False, timeout=60)
+    sighting = MISPSighting()
+    sighting.from_dict(source="decoy@web-01", type="0", timestamp=NOW - 60)
+    assert "errors" not in hosts.add_sighting(sighting, world.cve_attribute)
+    _add(hosts, hids_event("web-01", [("brute-force", 0.9, "ip-src", "203.0.113.5", "...")]))
     server_side: dict[str, Any] = world.risk("web-01").json()["Risk"]
     client_side = remote.host_risk(world.server.url, world.hosts_key, "web-01", clock=lambda: NOW)
     assert client_side["Risk"] == server_side
+    terms = {f["factor"]: f["log_odds"] for f in server_side["factors"]}
+    assert terms["decoy_hits"] > 0 and terms["detections"] > 0

@@ -42,7 +42,7 @@ def gather(search: Search, host: str, knowledge: CveKnowledge | None) -> list[Ma
     one that does not exist."""
     inventories: list[Mapping[str, Any]] = []
     cpes: list[str] = []
-    for event in search(inventory_query()):
+    for event in search(inventory_query(host)):
         inv = inventory_of(event)
         if inv is not None and inv.host == host:
             inventories.append(event)
