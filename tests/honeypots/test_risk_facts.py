@@ -20,10 +20,10 @@ from threatmesh.honeypots.risk import ExploitMaturity, Hit
 from threatmesh.honeypots.risk_facts import (
     CveReport,
     cve_reports,
-    evidence_queries,
     host_facts,
     inventory_of,
 )
+from threatmesh.honeypots.risk_queries import evidence_queries
 
 INDEX: CampaignIndex = build_index(
     [

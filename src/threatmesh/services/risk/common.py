@@ -12,11 +12,10 @@ from threatmesh.honeypots.calibration import CALIBRATED
 from threatmesh.honeypots.risk import assess
 from threatmesh.honeypots.risk_facts import (
     CveKnowledge,
-    evidence_queries,
     host_facts,
     inventory_of,
-    inventory_query,
 )
+from threatmesh.honeypots.risk_queries import evidence_queries, inventory_query
 from threatmesh.model.errors import InvalidInput, NotFound
 
 #: A host name as inventories name hosts (the API documents it as the path's pattern).
