@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from pymisp import MISPEvent, PyMISP
-from tests.honeypots.misp_facts import APACHE_2449, inventory_event, vulnerability_event
+from tests.honeypots.risk.misp_facts import APACHE_2449, inventory_event, vulnerability_event
 from tests.support import LiveServer
 
 BIN = Path(sys.executable).with_name("threatmesh")

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from threatmesh.honeypots.sshd import Outcome
+from threatmesh.honeypots.hids.sshd import Outcome
 from threatmesh.sensors.host.authlog import AuthLog, journal_events
 
 NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC).timestamp()

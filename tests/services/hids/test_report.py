@@ -14,10 +14,10 @@ import httpx
 import pytest
 from pymisp import MISPEvent, MISPOrganisation, MISPUser, PyMISP
 
-from tests.honeypots.misp_facts import APACHE_2449, inventory_event
+from tests.honeypots.risk.misp_facts import APACHE_2449, inventory_event
 from tests.sensors.host.test_proc import SERVE, _free_port
 from tests.support import LiveServer
-from threatmesh.honeypots.hids import AnomalyKind
+from threatmesh.honeypots.hids.baseline import AnomalyKind
 from threatmesh.sensors.host.authlog import AuthLog
 from threatmesh.services.hids import monitor, report
 

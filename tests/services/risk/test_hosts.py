@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pymisp import MISPEvent, MISPOrganisation, MISPSighting, MISPUser, PyMISP
 
-from tests.honeypots.misp_facts import (
+from tests.honeypots.risk.misp_facts import (
     APACHE_2449,
     OPENSSH,
     hids_event,

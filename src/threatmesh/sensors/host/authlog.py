@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from threatmesh.honeypots.sshd import AuthEvent, parse_journal_entry, parse_line
+from threatmesh.honeypots.hids.sshd import AuthEvent, parse_journal_entry, parse_line
 
 __all__ = ["AuthLog", "journal_events"]
 

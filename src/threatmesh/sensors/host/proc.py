@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from threatmesh.honeypots.procfs import (
+from threatmesh.honeypots.hids.procfs import (
     ListeningSocket,
     ProcessInfo,
     parse_cmdline,

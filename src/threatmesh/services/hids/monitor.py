@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from threatmesh.honeypots.hids import Anomaly, Baseline, Snapshot, Thresholds, learn, score
-from threatmesh.honeypots.sshd import AuthEvent
+from threatmesh.honeypots.hids.baseline import Anomaly, Baseline, Snapshot, Thresholds, learn, score
+from threatmesh.honeypots.hids.sshd import AuthEvent
 from threatmesh.sensors.host import proc
 from threatmesh.sensors.host.authlog import AuthLog
 

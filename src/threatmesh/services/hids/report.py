@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from threatmesh.client.http import ClientError, ThreatmeshClient
-from threatmesh.honeypots.hids import Anomaly
-from threatmesh.honeypots.hids_misp import (
+from threatmesh.honeypots.hids.baseline import Anomaly
+from threatmesh.honeypots.hids.misp import (
     anomaly_attribute,
     hids_source,
     report_event,

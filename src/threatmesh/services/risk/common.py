@@ -7,15 +7,15 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from threatmesh.honeypots import campaigns
-from threatmesh.honeypots.calibration import CALIBRATED
-from threatmesh.honeypots.risk import assess
-from threatmesh.honeypots.risk_facts import (
+from threatmesh.honeypots.risk import campaigns
+from threatmesh.honeypots.risk.calibration import CALIBRATED
+from threatmesh.honeypots.risk.facts import (
     CveKnowledge,
     host_facts,
     inventory_of,
 )
-from threatmesh.honeypots.risk_queries import evidence_queries, inventory_query
+from threatmesh.honeypots.risk.model import assess
+from threatmesh.honeypots.risk.queries import evidence_queries, inventory_query
 from threatmesh.model.errors import InvalidInput, NotFound
 
 #: A host name as inventories name hosts (the API documents it as the path's pattern).

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from threatmesh.honeypots.risk_facts import CveKnowledge
+from threatmesh.honeypots.risk.facts import CveKnowledge
 from threatmesh.model.errors import NotFound
 from threatmesh.services.events.events import view_event
 from threatmesh.services.platform import Identity, Platform

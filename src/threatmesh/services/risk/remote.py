@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from threatmesh.client.http import ThreatmeshClient
-from threatmesh.honeypots.risk_facts import CveKnowledge
+from threatmesh.honeypots.risk.facts import CveKnowledge
 from threatmesh.services.risk.common import check_host, gather, score
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threatmesh.honeypots.hids import (
+from threatmesh.honeypots.hids.baseline import (
     AnomalyKind,
     Baseline,
     Snapshot,
@@ -13,8 +13,8 @@ from threatmesh.honeypots.hids import (
     merge,
     score,
 )
-from threatmesh.honeypots.procfs import ListeningSocket, ProcessInfo
-from threatmesh.honeypots.sshd import AuthEvent, Outcome
+from threatmesh.honeypots.hids.procfs import ListeningSocket, ProcessInfo
+from threatmesh.honeypots.hids.sshd import AuthEvent, Outcome
 
 T0 = 1_800_000_000
 SSHD = ProcessInfo(100, 1, "sshd", "S", 10, 0, "/usr/sbin/sshd", ("/usr/sbin/sshd", "-D"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from threatmesh.honeypots.campaigns import (
+from threatmesh.honeypots.risk.campaigns import (
     CampaignUse,
     UseKind,
     attack_uses,

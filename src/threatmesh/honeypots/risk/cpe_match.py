@@ -4,7 +4,7 @@ this vulnerability report's CPE name this installed product?".
 A stand-in on purpose: it knows CPE 2.3 formatted strings and 2.2 URIs, the ANY (``*``)
 and NA (``-``) values and wildcards inside values, not NVD's version ranges. The
 inventory side's applicability (NVD configurations with version bounds) plugs into
-``risk_facts.host_facts`` as its ``matcher`` where it is available.
+``risk.facts.host_facts`` as its ``matcher`` where it is available.
 """
 
 from __future__ import annotations

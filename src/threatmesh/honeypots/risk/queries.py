@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from threatmesh.honeypots.risk_facts import INVENTORY_TAG, host_tag
+from threatmesh.honeypots.risk.facts import INVENTORY_TAG, host_tag
 
 __all__ = ["evidence_queries", "inventory_query"]
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from threatmesh.honeypots.procfs import ListeningSocket, ProcessInfo
-from threatmesh.honeypots.sshd import AuthEvent, Outcome
+from threatmesh.honeypots.hids.procfs import ListeningSocket, ProcessInfo
+from threatmesh.honeypots.hids.sshd import AuthEvent, Outcome
 
 __all__ = [
     "Anomaly",

@@ -7,23 +7,23 @@ from typing import Any
 
 from pymisp import MISPEvent
 
-from tests.honeypots.misp_facts import (
+from tests.honeypots.risk.misp_facts import (
     APACHE_2449,
     OPENSSH,
     hids_event,
     inventory_event,
     vulnerability_event,
 )
-from threatmesh.honeypots.campaigns import CampaignIndex, CampaignUse, UseKind, build_index
-from threatmesh.honeypots.cvss_vectors import AttackVector
-from threatmesh.honeypots.risk import ExploitMaturity, Hit
-from threatmesh.honeypots.risk_facts import (
+from threatmesh.honeypots.risk.campaigns import CampaignIndex, CampaignUse, UseKind, build_index
+from threatmesh.honeypots.risk.cvss_vectors import AttackVector
+from threatmesh.honeypots.risk.facts import (
     CveReport,
     cve_reports,
     host_facts,
     inventory_of,
 )
-from threatmesh.honeypots.risk_queries import evidence_queries
+from threatmesh.honeypots.risk.model import ExploitMaturity, Hit
+from threatmesh.honeypots.risk.queries import evidence_queries
 
 INDEX: CampaignIndex = build_index(
     [

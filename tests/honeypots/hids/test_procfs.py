@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from threatmesh.honeypots.procfs import (
+from threatmesh.honeypots.hids.procfs import (
     ListeningSocket,
     parse_cmdline,
     parse_net_tcp,

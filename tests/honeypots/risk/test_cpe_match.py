@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from threatmesh.honeypots.cpe_match import cpe_applies
+from threatmesh.honeypots.risk.cpe_match import cpe_applies
 
 APACHE = "cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*"
 

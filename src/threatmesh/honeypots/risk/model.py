@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from threatmesh.honeypots.cvss_vectors import AttackVector
+from threatmesh.honeypots.risk.cvss_vectors import AttackVector
 
 __all__ = [
     "DAY",

@@ -8,10 +8,10 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.honeypots.strategies import detections, hits, host_facts, vulnerabilities
-from threatmesh.honeypots.calibration import CALIBRATED
-from threatmesh.honeypots.cvss_vectors import AttackVector
-from threatmesh.honeypots.risk import (
+from tests.honeypots.risk.strategies import detections, hits, host_facts, vulnerabilities
+from threatmesh.honeypots.risk.calibration import CALIBRATED
+from threatmesh.honeypots.risk.cvss_vectors import AttackVector
+from threatmesh.honeypots.risk.model import (
     DAY,
     Detection,
     ExploitMaturity,

@@ -28,10 +28,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from threatmesh.honeypots.campaigns import CampaignIndex
-from threatmesh.honeypots.cpe_match import cpe_applies
-from threatmesh.honeypots.cvss_vectors import AttackVector, parse_vector
-from threatmesh.honeypots.risk import Detection, ExploitMaturity, Hit, HostFacts, Vulnerability
+from threatmesh.honeypots.risk.campaigns import CampaignIndex
+from threatmesh.honeypots.risk.cpe_match import cpe_applies
+from threatmesh.honeypots.risk.cvss_vectors import AttackVector, parse_vector
+from threatmesh.honeypots.risk.model import (
+    Detection,
+    ExploitMaturity,
+    Hit,
+    HostFacts,
+    Vulnerability,
+)
 from threatmesh.model.errors import InvalidInput
 
 __all__ = [

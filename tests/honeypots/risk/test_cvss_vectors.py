@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from threatmesh.honeypots.cvss_vectors import AttackVector, parse_vector
+from threatmesh.honeypots.risk.cvss_vectors import AttackVector, parse_vector
 from threatmesh.model.errors import InvalidInput
 
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from threatmesh.honeypots.cvss_vectors import AttackVector
-from threatmesh.honeypots.risk import (
+from threatmesh.honeypots.risk.cvss_vectors import AttackVector
+from threatmesh.honeypots.risk.model import (
     ExploitMaturity,
     HostFacts,
     RiskModel,

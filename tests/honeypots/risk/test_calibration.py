@@ -6,15 +6,15 @@ import math
 
 from hypothesis import given, settings
 
-from tests.honeypots.strategies import host_facts
-from threatmesh.honeypots.calibration import (
+from tests.honeypots.risk.strategies import host_facts
+from threatmesh.honeypots.risk.calibration import (
     ATTACKED_RANGE,
     CALIBRATED,
     ODDS_RATIOS,
     anchor_host,
     fit_patch_lag,
 )
-from threatmesh.honeypots.risk import DAY, HostFacts, Vulnerability, assess
+from threatmesh.honeypots.risk.model import DAY, HostFacts, Vulnerability, assess
 
 NOW = 1_800_000_000
 

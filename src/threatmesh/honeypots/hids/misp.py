@@ -1,5 +1,5 @@
 """Host anomalies as MISP data: the report event of a host and day, and one attribute per
-anomaly, in the form ``risk_facts.detections_in`` reads back.
+anomaly, in the form ``risk.facts.detections_in`` reads back.
 
 One event per host and UTC day (its UUID derived from both, so every reporter of the
 same host and day writes to the same event), shared with the organisation only: which
@@ -15,8 +15,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from threatmesh.honeypots.hids import Anomaly, AnomalyKind
-from threatmesh.honeypots.risk_facts import (
+from threatmesh.honeypots.hids.baseline import Anomaly, AnomalyKind
+from threatmesh.honeypots.risk.facts import (
     ANOMALY_TAG_PREFIX,
     HIDS_TAG,
     SEVERITY_TAG_PREFIX,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from threatmesh.honeypots.sshd import (
+from threatmesh.honeypots.hids.sshd import (
     AuthEvent,
     Outcome,
     parse_journal_entry,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from threatmesh.honeypots.cvss_vectors import AttackVector
-from threatmesh.honeypots.risk import (
+from threatmesh.honeypots.risk.cvss_vectors import AttackVector
+from threatmesh.honeypots.risk.model import (
     DAY,
     Detection,
     ExploitMaturity,
