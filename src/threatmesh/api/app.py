@@ -17,6 +17,7 @@ from threatmesh.api.routes import (
     attributes,
     content,
     events,
+    risk,
     servers,
     stream,
     sync,
@@ -122,7 +123,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # routers' paths overlap (/attributes/..., /events/..., /uma/...), so the order
     # changes no match.
     routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
-    for module in [*routers, trust]:
+    for module in [*routers, trust, risk]:
         app.include_router(module.router)
     openapi.install(app)
     return app

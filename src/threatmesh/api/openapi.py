@@ -31,6 +31,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from threatmesh.api.http import identify, json_body
 from threatmesh.services.anonymizer.policies import BINDING_KINDS
+from threatmesh.services.risk.common import HOST_PATTERN
 
 Doc = dict[str, Any]
 
@@ -73,6 +74,7 @@ PARAMETERS: dict[str, Doc] = {
     "context": {"type": "string", "enum": ["event", "attribute"]},
     "technique": {"type": "string", "enum": ["incremental", "full", "update"]},
     "kind": {"type": "string", "enum": list(BINDING_KINDS)},
+    "host": {"type": "string", "pattern": HOST_PATTERN},
 }
 #: Path parameters by name and the paths they appear under (elsewhere a ``ref`` also
 #: takes a name, and ``events/checkuuid`` any string).

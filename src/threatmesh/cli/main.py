@@ -9,10 +9,12 @@ import typer
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
 from threatmesh.cli import detect as detect_cli
+from threatmesh.cli import hids as hids_cli
 from threatmesh.cli import lab as lab_cli
 from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
 from threatmesh.cli import provenance as provenance_cli
+from threatmesh.cli import risk as risk_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
@@ -31,6 +33,8 @@ app.add_typer(lab_cli.app, name="lab")
 app.add_typer(detect_cli.app, name="detect")
 app.add_typer(outbox_cli.app, name="outbox")
 app.add_typer(provenance_cli.app, name="provenance")
+app.add_typer(risk_cli.app, name="risk")
+app.add_typer(hids_cli.app, name="hids")
 
 
 def _fail(exc: ThreatmeshError) -> None:

@@ -1,0 +1,1 @@
+"""Tests of the pure honeypots layer: risk, campaigns, CVSS, HIDS."""

@@ -1,0 +1,1 @@
+"""Tests of the host anomaly detection use cases."""
