@@ -5,8 +5,12 @@ events it lacks or holds older (``events/filterEventIdsForPush``), then send eac
 ``events/add/metadata:1`` or ``events/edit/{uuid}/metadata:1``, filtered by the sync
 rules for that server (:func:`threatmesh.services.sync.serve.load_for_push`).
 Candidates are events changed or (re)published since the local time remembered for
-the server; every event sent is logged and moves that cursor in its own transaction,
-so a run killed at any point resumes after the last event the remote accepted.
+the server, minus those it already has or sent us in this version (MISP's
+``passAlong``); every event sent is logged and moves that cursor in its own
+transaction, so a run killed at any point resumes after the last event the remote
+accepted. A run holds the server's lease (:mod:`threatmesh.services.sync.lease`): two
+runs never push to one server at once. Publishing starts runs in the background
+(:mod:`threatmesh.services.sync.autopush`); :func:`push_one` sends one event now.
 
 An event that cannot go (the anonymizer cannot process it, the remote refuses it) is
 recorded with its reason (:mod:`threatmesh.services.sync.failures`) and the run goes
