@@ -251,7 +251,8 @@ NOT_PROBED: dict[Route, str] = {
     **{("POST", path): _CREATES for path in (
         "/events/add", "/events/add/{named:path}", "/tags/add", "/admin/organisations/add",
         "/admin/users/add", "/sharingGroups/add", "/sharing_groups/add", "/servers/add",
-        "/sightings/bulkSaveSightings", "/anonymizer/policies", "/protected/index_keys")},
+        "/sightings/bulkSaveSightings", "/anonymizer/policies", "/protected/index_keys",
+        "/servers/import")},
     **{("GET", path): _OWN for path in (
         "/uma/resources", "/uma/policies", "/organisations/index",
         "/organisations/index/{named:path}", "/admin/users/index",
@@ -285,6 +286,8 @@ NOT_PROBED: dict[Route, str] = {
     ("POST", "/anonymizer/anonymize"): _IN_BODY,
     ("POST", "/anonymizer/preview"): _IN_BODY,
     ("POST", "/abe/keys"): "issues the caller's own key: no identifier",
+    ("GET", "/servers/createSync"): "issues the caller's own API key (a sync user's) with "
+    "this instance's URL and host organisation: no identifier",
     ("GET", "/protected/index_keys/{key_id}"): "index keys are readable by every user by "
     "design (sealed for their policy's recipients): none is hidden",
     ("GET", "/risk/hosts/{host}"): "names a host, not stored content: its inventory event is "

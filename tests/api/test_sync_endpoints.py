@@ -15,6 +15,7 @@ from tests.support import LiveServer
 
 class Caller:
     def __init__(self, srv: LiveServer, key: str) -> None:
+        self.srv = srv
         self.http = httpx.Client(base_url=srv.url, headers={"Authorization": key}, timeout=60)
 
     def __call__(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
@@ -123,8 +124,15 @@ def test_a_pushed_event_is_stored_with_the_receiving_rules(
     )
 
 
-def test_a_sync_user_sees_only_what_sync_may_send(callers: tuple[Caller, Caller, Caller]) -> None:
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_sync_user_sees_only_what_sync_may_send(
+    callers: tuple[Caller, Caller, Caller], strict: bool
+) -> None:
+    """Published events of distribution 1-4 (MISP: the sync user is a user of this
+    community), with what may leave of them; on a strict instance
+    (``THREATMESH_SYNC_SERVE_COMMUNITY=false``) distribution 2-4 only."""
     admin, sync, _ = callers
+    admin.srv.platform.sync_serve_community = not strict
     community = _event(admin, 1)
     draft = _event(admin, 3, published=False)
     shared = _event(
@@ -139,9 +147,13 @@ def test_a_sync_user_sees_only_what_sync_may_send(callers: tuple[Caller, Caller,
     gone = next(a for a in shared["Attribute"] if a["value"] == "gone.example")
     admin("POST", f"/attributes/delete/{gone['uuid']}")
     admin("POST", f"/events/publish/{shared['uuid']}")
+    served = [shared["uuid"]] if strict else [community["uuid"], shared["uuid"]]
     listed = {e["uuid"] for e in sync("POST", "/events/index", {"minimal": 1})}
-    assert listed == {shared["uuid"]}
-    sync("GET", f"/events/view/{community['uuid']}", status=404)
+    assert listed == set(served)
+    if strict:
+        sync("GET", f"/events/view/{community['uuid']}", status=404)
+    else:
+        assert sync("GET", f"/events/view/{community['uuid']}")["Event"]["distribution"] == "1"
     sync("GET", f"/events/view/{draft['uuid']}", status=404)
     got = sync("GET", f"/events/view/{shared['uuid']}/deleted[]:0/deleted[]:1")["Event"]
     assert {(a["value"], a["deleted"]) for a in got["Attribute"]} == {
@@ -149,8 +161,8 @@ def test_a_sync_user_sees_only_what_sync_may_send(callers: tuple[Caller, Caller,
         ("gone.example", True),
     }
     found = sync("POST", "/events/restSearch", {})["response"]
-    assert [e["Event"]["uuid"] for e in found] == [shared["uuid"]]
-    assert len(found[0]["Event"]["Attribute"]) == 2
+    assert [e["Event"]["uuid"] for e in found] == served
+    assert len(found[-1]["Event"]["Attribute"]) == 2
 
 
 def test_bad_sync_input_is_a_clear_4xx(callers: tuple[Caller, Caller, Caller]) -> None:

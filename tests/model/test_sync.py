@@ -93,6 +93,19 @@ def test_distribution_0_and_1_elements_and_local_tags_stay() -> None:
     assert out["Tag"] == [{"name": "tlp:green"}]
 
 
+def test_community_content_goes_to_a_pulling_sync_user_only() -> None:
+    """Served to a sync user (``community``): distribution 1 goes too, event and
+    elements; distribution 0 never does; a push (the default) keeps 1 home."""
+    g = {"3": group(servers=[(7, True)], orgs=[])}
+    out = outgoing(event(), g, community=True)
+    assert out is not None
+    assert [a["uuid"] for a in out["Attribute"]] == ["a1", "a2", "a3", "a4", "a5"]
+    served = outgoing(event(distribution="1"), g, community=True)
+    assert served is not None and served["distribution"] == "1"
+    assert outgoing(event(distribution="1"), g) is None
+    assert outgoing(event(distribution="0"), g, community=True) is None
+
+
 def test_a_sharing_group_element_needs_its_group_to_reach_the_server() -> None:
     refused = group(servers=[(0, False)], orgs=[])
     out = outgoing(

@@ -39,6 +39,7 @@ def build_platform(settings: Settings) -> Platform:
         unpublished_private=settings.unpublished_private,
         auth_cache_seconds=settings.auth_cache_seconds,
         base_url=settings.base_url,
+        sync_serve_community=settings.sync_serve_community,
         trust=Trust(
             issuer=settings.base_url,
             rpt_ttl=settings.uma_rpt_ttl,

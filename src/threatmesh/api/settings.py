@@ -52,6 +52,23 @@ class Settings(BaseSettings):
         description="How long the relay waits after a write for the next ones, to publish "
         "a burst in one batch",
     )
+    sync_serve_community: bool = Field(
+        default=True,
+        description="Serve distribution 1 (this community) events and content to remote "
+        "sync users pulling from this instance, as MISP does (the puller keeps them as "
+        "distribution 0); false keeps them on this instance",
+    )
+    sync_push_worker: bool = Field(
+        default=True,
+        description="Push published events to the connections with push on, in the "
+        "background, as MISP pushes on publish (docs/sync.md)",
+    )
+    sync_push_poll_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the background pusher looks for work written by other "
+        "processes (this process's own writes wake it at once)",
+    )
     stream_poll_seconds: float = Field(
         default=0.5, gt=0, description="How often an SSE stream looks for other workers' changes"
     )

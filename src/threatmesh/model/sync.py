@@ -6,8 +6,9 @@ What may leave an instance, and how it looks on arrival, follows MISP's
 ``SharingGroup::checkIfServerInSG``:
 
 - only published events travel;
-- distribution 0 (organisation only) and 1 (this community) never leave: not the
-  event, not an attribute, not an object;
+- distribution 0 (organisation only) never leaves; 1 (this community) is not pushed,
+  but a remote sync user pulling from us is a user of this community and is served
+  it, as MISP serves it (``community``), and the puller stores it as 0;
 - distribution 2 (connected communities) becomes 1 on the receiver; 3 (all
   communities) stays 3; 5 (inherit) stays 5;
 - distribution 4 (sharing group) travels only to a server the group lists (with
@@ -32,6 +33,9 @@ from threatmesh.model.errors import InvalidInput
 SYNCABLE_EVENT = frozenset({Distribution.CONNECTED, Distribution.ALL, Distribution.SHARING_GROUP})
 #: Attribute and object distributions that may leave (5 inherits a syncable event's).
 SYNCABLE_ELEMENT = SYNCABLE_EVENT | {Distribution.INHERIT}
+#: What a pulling sync user is served as well, unless the instance is strict: MISP's
+#: sync user sees "this community" content as any user of the community does.
+COMMUNITY = frozenset({Distribution.COMMUNITY})
 
 Event = dict[str, Any]
 #: Decides whether a sharing group (MISP JSON, ``SharingGroup`` with its lists) may go.
@@ -70,16 +74,23 @@ def sharing_group_reaches_server(
     )
 
 
-def _element_goes(
-    item: Mapping[str, Any], groups: Mapping[str, Mapping[str, Any]], allows: GroupCheck | None
-) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What may leave in one call of :func:`outgoing`."""
+
+    groups: Mapping[str, Mapping[str, Any]]
+    allows: GroupCheck | None
+    elements: frozenset[int]
+
+
+def _element_goes(item: Mapping[str, Any], scope: _Scope) -> bool:
     dist = _dist(item, Distribution.INHERIT)
-    if dist not in SYNCABLE_ELEMENT:
+    if dist not in scope.elements:
         return False
     if dist != Distribution.SHARING_GROUP:
         return True
-    group = groups.get(str(item.get("sharing_group_id")))
-    return group is not None and (allows is None or allows(group))
+    group = scope.groups.get(str(item.get("sharing_group_id")))
+    return group is not None and (scope.allows is None or scope.allows(group))
 
 
 def _with_group(item: dict[str, Any], groups: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -89,17 +100,12 @@ def _with_group(item: dict[str, Any], groups: Mapping[str, Mapping[str, Any]]) -
     return item
 
 
-def _attributes(
-    raw: Iterable[Any],
-    groups: Mapping[str, Mapping[str, Any]],
-    allows: GroupCheck | None,
-    keep_sightings: bool,
-) -> list[dict[str, Any]]:
+def _attributes(raw: Iterable[Any], scope: _Scope, keep_sightings: bool) -> list[dict[str, Any]]:
     out = []
     for attr in raw:
-        if not _element_goes(attr, groups, allows):
+        if not _element_goes(attr, scope):
             continue
-        a = _with_group(dict(attr), groups)
+        a = _with_group(dict(attr), scope.groups)
         a["Tag"] = _no_local_tags(a.get("Tag"))
         if not keep_sightings:
             a.pop("Sighting", None)
@@ -114,28 +120,30 @@ def outgoing(
     *,
     allows: GroupCheck | None = None,
     keep_sightings: bool = False,
+    community: bool = False,
 ) -> Event | None:
     """The part of ``event`` that may leave the instance, or None if nothing may.
 
     ``groups`` maps sharing-group ids (as strings) to the groups' MISP JSON; a
     sharing-group element goes only if its group is known and ``allows`` accepts it
     (push: :func:`sharing_group_reaches_server`; pull: the remote user's access was
-    already checked, so ``allows`` is None). Distributions are left as they are (the
-    receiver downgrades, see :func:`incoming`)."""
-    if not event.get("published") or _dist(event, 0) not in SYNCABLE_EVENT:
+    already checked, so ``allows`` is None). ``community``: distribution 1 goes too
+    (served to a pulling sync user, as MISP does; never pushed). Distributions are
+    left as they are (the receiver downgrades, see :func:`incoming`)."""
+    extra = COMMUNITY if community else frozenset()
+    if not event.get("published") or _dist(event, 0) not in SYNCABLE_EVENT | extra:
         return None
-    if not _element_goes(event, groups, allows):
+    scope = _Scope(groups, allows, SYNCABLE_ELEMENT | extra)
+    if not _element_goes(event, scope):
         return None
     out = _with_group(dict(event), groups)
     out["Tag"] = _no_local_tags(out.get("Tag"))
-    out["Attribute"] = _attributes(out.get("Attribute") or [], groups, allows, keep_sightings)
+    out["Attribute"] = _attributes(out.get("Attribute") or [], scope, keep_sightings)
     objects = []
     for raw in out.get("Object") or []:
-        if _element_goes(raw, groups, allows):
+        if _element_goes(raw, scope):
             obj = _with_group(dict(raw), groups)
-            obj["Attribute"] = _attributes(
-                obj.get("Attribute") or [], groups, allows, keep_sightings
-            )
+            obj["Attribute"] = _attributes(obj.get("Attribute") or [], scope, keep_sightings)
             objects.append(obj)
     out["Object"] = objects
     for key in ("RelatedEvent", "ShadowAttribute"):

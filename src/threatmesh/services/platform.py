@@ -57,6 +57,9 @@ class Platform:
     clock: Callable[[], float] = time.time
     #: Public URL of this instance: how sharing groups name it to other instances.
     base_url: str = ""
+    #: Serve "this community" (distribution 1) content to remote sync users pulling from
+    #: us, as MISP does (the puller keeps it as distribution 0); false: it never leaves.
+    sync_serve_community: bool = True
     #: Tag rows by id, shared by searches (tags are never deleted; ids never reused).
     tag_cache: dict[int, Row] = field(default_factory=dict)
     #: Rung after each commit that wrote notifications (wakes the relay and streams).

@@ -1,9 +1,11 @@
-"""Three live threatmesh instances on loopback, wired as MISP sync wires them.
+"""Live threatmesh instances on loopback, wired as MISP sync wires them.
 
 A, B and C each run on their own database with their own host organisation
-(ORG-A, ORG-B, ORG-C). A pushes to B (A holds the key of a sync user of ORG-A on B);
-C pulls from B (C holds the key of a sync user of ORG-C on B). Everything goes through
-the HTTP API, as an operator would set it up.
+(ORG-A, ORG-B, ORG-C). In :func:`federation`, A pushes to B (A holds the key of a sync
+user of ORG-A on B) and C pulls from B (C holds the key of a sync user of ORG-C on B);
+in :func:`chain`, A pushes to B and B pushes to C, with each server's background pusher
+running (publishing pushes, as in MISP). Everything goes through the HTTP API, as an
+operator would set it up.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from uuid import uuid4
 
 import httpx
 import sqlalchemy as sa
+from pymisp import PyMISP
 
 from tests.support import LiveServer, live_server
 from threatmesh.services.admin import setup
@@ -50,6 +53,10 @@ class Instance:
         """Only the HTTP status of a request."""
         headers = {"Authorization": key} if key else None
         return self.http.request(method, path, json=body, headers=headers).status_code
+
+    def pymisp(self, key: str | None = None) -> PyMISP:
+        """PyMISP as the site admin (or as ``key``)."""
+        return PyMISP(self.url, key or self.srv.admin_key, ssl=False, timeout=60)
 
     def event(self, uuid: str) -> dict[str, Any] | None:
         """The event as this instance's site admin sees it, or None."""
@@ -96,6 +103,20 @@ class Instance:
         return str(server["Server"]["id"])
 
 
+def _instances(
+    names: str, urls: tuple[str, ...], tmp_path: Path, stack: ExitStack, lifespan: str
+) -> list[Instance]:
+    """Live instances ``names`` on databases ``urls``; ``lifespan="on"`` runs their
+    background tasks (the outbox relay and the background pusher)."""
+    inst = []
+    for name, url in zip(names, urls, strict=True):
+        scratch = tmp_path / name
+        scratch.mkdir()
+        srv = stack.enter_context(live_server(url, scratch, lifespan=lifespan))
+        inst.append(_instance(name, srv, stack))
+    return inst
+
+
 def _instance(name: str, srv: LiveServer, stack: ExitStack) -> Instance:
     srv.platform.base_url = srv.url
     with srv.platform.write() as conn:
@@ -128,12 +149,7 @@ class Federation:
 def federation(urls: tuple[str, str, str], tmp_path: Path) -> Iterator[Federation]:
     """Three instances on the databases ``urls``, connected A -> B -> C."""
     with ExitStack() as stack:
-        inst = []
-        for name, url in zip("ABC", urls, strict=True):
-            scratch = tmp_path / name
-            scratch.mkdir()
-            inst.append(_instance(name, stack.enter_context(live_server(url, scratch)), stack))
-        a, b, c = inst
+        a, b, c = _instances("ABC", urls, tmp_path, stack, "off")
         a_key_on_b = b.sync_user("ORG-A", a.org_uuid)
         c_key_on_b = b.sync_user("ORG-C", c.org_uuid)
         a_to_b = a.connect(b, a_key_on_b, push=True, pull=False)
@@ -186,6 +202,10 @@ class Pair:
     b: Instance
     a_to_b: str
     b_from_a: str
+    #: the key of ORG-B's sync user on A (what B pulls with)
+    b_key_on_a: str
+    #: the key of ORG-A's sync user on B (what A pushes with)
+    a_key_on_b: str
 
     def push(self) -> dict[str, Any]:
         """A pushes to B now; the run's summary."""
@@ -197,17 +217,37 @@ class Pair:
 
 
 @contextmanager
-def pair(urls: tuple[str, str], tmp_path: Path) -> Iterator[Pair]:
-    """Two instances on the databases ``urls``: A pushes to B and B pulls from A."""
+def pair(urls: tuple[str, str], tmp_path: Path, *, lifespan: str = "off") -> Iterator[Pair]:
+    """Two instances on the databases ``urls``: A pushes to B and B pulls from A
+    (``lifespan="on"``: publishing on A pushes to B in the background)."""
     with ExitStack() as stack:
-        inst = []
-        for name, url in zip("AB", urls, strict=True):
-            scratch = tmp_path / name
-            scratch.mkdir()
-            inst.append(_instance(name, stack.enter_context(live_server(url, scratch)), stack))
-        a, b = inst
+        a, b = _instances("AB", urls, tmp_path, stack, lifespan)
         a_key_on_b = b.sync_user("ORG-A", a.org_uuid)
         b_key_on_a = a.sync_user("ORG-B", b.org_uuid)
         a_to_b = a.connect(b, a_key_on_b, push=True, pull=False)
         b_from_a = b.connect(a, b_key_on_a, push=False, pull=True)
-        yield Pair(a, b, a_to_b, b_from_a)
+        yield Pair(a, b, a_to_b, b_from_a, b_key_on_a, a_key_on_b)
+
+
+@dataclass
+class Chain:
+    """A pushes to B, B pushes to C, each with its background pusher running; the
+    connection ids on A and on B."""
+
+    a: Instance
+    b: Instance
+    c: Instance
+    a_to_b: str
+    b_to_c: str
+
+
+@contextmanager
+def chain(urls: tuple[str, str, str], tmp_path: Path) -> Iterator[Chain]:
+    """Three instances on the databases ``urls``, A -> B -> C by push, the pushers on."""
+    with ExitStack() as stack:
+        a, b, c = _instances("ABC", urls, tmp_path, stack, "on")
+        a_key_on_b = b.sync_user("ORG-A", a.org_uuid)
+        b_key_on_c = c.sync_user("ORG-B", b.org_uuid)
+        a_to_b = a.connect(b, a_key_on_b, push=True, pull=False)
+        b_to_c = b.connect(c, b_key_on_c, push=True, pull=False)
+        yield Chain(a, b, c, a_to_b, b_to_c)

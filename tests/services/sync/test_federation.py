@@ -126,13 +126,21 @@ def test_distribution_levels_travel_as_misp_allows(fed: Federation) -> None:
         "obj-open.example": "5",
     }
     assert [o["distribution"] for o in three["Object"]] == ["5"]
-    # C pulls from B: the (now community-only) distribution-2 event stays on B.
-    assert c.event(d2["uuid"]) is None
+    # C pulls from B as a user of B's community: the (now community-only)
+    # distribution-2 event and B's community content reach C, which keeps them as
+    # "your organisation only" (MISP's __updatePulledEventBeforeInsert).
+    two_on_c = c.event(d2["uuid"])
+    assert two_on_c is not None and two_on_c["distribution"] == "0"
+    assert values(two_on_c) == {"two-inherit.example": "5", "two-own.example": "0"}
     on_c = c.event(d3["uuid"])
     assert on_c is not None and on_c["distribution"] == "3"
-    assert values(on_c) == {"three-all.example": "3", "obj-open.example": "5"}
+    assert values(on_c) == {
+        "three-all.example": "3",
+        "three-connected.example": "0",
+        "obj-open.example": "5",
+    }
     assert on_c["Orgc"]["uuid"] == a.org_uuid and on_c["locked"] is True
-    assert pulled["added"] == 1, pulled
+    assert pulled["added"] == 2, pulled
 
 
 def test_sync_is_incremental_and_idempotent(fed: Federation) -> None:
@@ -243,7 +251,7 @@ def test_three_instances_on_postgresql(tmp_path: Path) -> None:
         fed.sync()
         assert values(fed.c.event(d3["uuid"])) == {"pg-all.example": "5"}
         assert fed.b.event(d2["uuid"])["distribution"] == "1"  # type: ignore[index]
-        assert fed.c.event(d2["uuid"]) is None
+        assert fed.c.event(d2["uuid"])["distribution"] == "0"  # type: ignore[index]
 
 
 def test_a_refused_event_is_reported_and_the_push_goes_on(fed: Federation) -> None:
@@ -273,4 +281,7 @@ def test_the_misp_protocol_pull_stores_the_same(fed: Federation) -> None:
     fed.a.call("POST", f"/servers/push/{fed.a_to_b}")
     report = sync_pull.pull(fed.c.srv.platform, int(fed.c_from_b), batched=False)
     assert report.outcome.added == [d3["uuid"]] and not report.outcome.failed
-    assert values(fed.c.event(d3["uuid"])) == {"view-all.example": "3"}
+    assert values(fed.c.event(d3["uuid"])) == {
+        "view-all.example": "3",
+        "view-connected.example": "0",
+    }

@@ -2,8 +2,9 @@
 
 The reference below restates the rules on plain data (no threatmesh code): MISP's
 ``__updateEventForSync`` / ``checkIfServerInSG`` for the push, its access rules for
-what B serves C's sync user, ``__updatePulledEventBeforeInsert`` and
-``__checkIfEventSaveAble`` (no empty event) for the pull.
+what B serves C's sync user (a user of B's community: distribution 1 included),
+``__updatePulledEventBeforeInsert`` (1 becomes 0) and ``__checkIfEventSaveAble`` (no
+empty event) for the pull.
 """
 
 from __future__ import annotations
@@ -66,19 +67,20 @@ def on_b(spec: Spec, groups: list[Group]) -> tuple[int, dict[int, int]] | None:
 
 
 def on_c(spec: Spec, groups: list[Group]) -> tuple[int, dict[int, int]] | None:
-    """What C pulls from B, or None."""
+    """What C pulls from B, or None: C's sync user is served what a user of C's
+    organisation sees on B, and C keeps "this community" (1) as "your organisation" (0)."""
     at_b = on_b(spec, groups)
     if at_b is None:
         return None
     d, attrs = at_b
-    if d == 1 or (d == 4 and not c_reads_on_b(groups[spec.group])):
+    if d == 4 and not c_reads_on_b(groups[spec.group]):
         return None
     kept = {
-        i: ad
+        i: 0 if ad == 1 else ad
         for i, ad in attrs.items()
-        if ad in (3, 5) or (ad == 4 and c_reads_on_b(groups[spec.attributes[i][1]]))
+        if ad in (1, 3, 5) or (ad == 4 and c_reads_on_b(groups[spec.attributes[i][1]]))
     }
-    return (d, kept) if kept else None  # a pull stores no empty event
+    return (0 if d == 1 else d, kept) if kept else None  # a pull stores no empty event
 
 
 GROUPS = [

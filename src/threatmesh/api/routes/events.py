@@ -162,7 +162,7 @@ def index(
     # On events/index, MISP's "timestamp" is the event's own (sync lists by it).
     if "timestamp" in params and "event_timestamp" not in params:
         params["event_timestamp"] = params.pop("timestamp")
-    q = sync_serve.index_query(who, parse_query(params, now=platform.now()))
+    q = sync_serve.index_query(platform, who, parse_query(params, now=platform.now()))
     minimal = str(params.get("minimal", "")) in ("1", "true", "True")
     return MispJSON(search.index(platform, who, q, minimal=minimal))
 

@@ -4,19 +4,43 @@ while it pushes to us (``events/filterEventIdsForPush``, ``events/checkuuid``,
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 
 from threatmesh.api.http import MispJSON, identify, json_body, misp_success, platform_of
 from threatmesh.api.openapi import errors
+from threatmesh.api.settings import Settings
 from threatmesh.services.platform import Identity
 from threatmesh.services.sync import api as sync_api
+from threatmesh.services.sync import config as sync_config
 from threatmesh.services.sync import failures as sync_failures_svc
 from threatmesh.services.sync import servers as svc
+from threatmesh.services.sync.autopush import PushWorker
 
-router = APIRouter(tags=["sync"])
+
+@asynccontextmanager
+async def _background_push(app: FastAPI) -> AsyncIterator[None]:
+    """Run the background pusher (publishing pushes, as in MISP) while the server runs,
+    unless ``THREATMESH_SYNC_PUSH_WORKER`` is false."""
+    settings: Settings = app.state.settings
+    worker = None
+    if settings.sync_push_worker:
+        worker = PushWorker(app.state.platform, poll_seconds=settings.sync_push_poll_seconds)
+        worker.start()
+    app.state.pusher = worker
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+router = APIRouter(tags=["sync"], lifespan=_background_push)
 _REMOTE = errors(502)  # the remote instance failed or could not be reached
+_PUSH = errors(502, 409)  # ... and 409: another push to the same server is running
 
 
 @router.post("/servers/add")
@@ -65,19 +89,37 @@ def test_connection(request: Request, ref: str, who: Identity = Depends(identify
 def pull(
     request: Request, ref: str, technique: str = "incremental", who: Identity = Depends(identify)
 ) -> MispJSON:
-    """Run a pull from the remote now (``full`` starts over from the first event)."""
+    """Run a pull from the remote now (``full`` starts over from the first event; an
+    event id or UUID there pulls that event only)."""
     return MispJSON(sync_api.run(platform_of(request), who, ref, "pull", technique))
 
 
-@router.post("/servers/push/{ref}", responses=_REMOTE)
-@router.get("/servers/push/{ref}", responses=_REMOTE)
-@router.post("/servers/push/{ref}/{technique}", responses=_REMOTE)
-@router.get("/servers/push/{ref}/{technique}", responses=_REMOTE)
+@router.post("/servers/push/{ref}", responses=_PUSH)
+@router.get("/servers/push/{ref}", responses=_PUSH)
+@router.post("/servers/push/{ref}/{technique}", responses=_PUSH)
+@router.get("/servers/push/{ref}/{technique}", responses=_PUSH)
 def push(
     request: Request, ref: str, technique: str = "incremental", who: Identity = Depends(identify)
 ) -> MispJSON:
-    """Run a push to the remote now (``full`` offers every event again)."""
+    """Run a push to the remote now (``full`` offers every event again; an event id
+    or UUID pushes that event only)."""
     return MispJSON(sync_api.run(platform_of(request), who, ref, "push", technique))
+
+
+@router.get("/servers/createSync")
+def create_sync(request: Request, who: Identity = Depends(identify)) -> MispJSON:
+    """The configuration a remote instance imports to sync with this one as the caller
+    (a sync user): this instance's URL, a new key of the caller's, its host organisation."""
+    return MispJSON(sync_config.create_sync(platform_of(request), who))
+
+
+@router.post("/servers/import")
+def import_config(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Add a connection from a remote's ``servers/createSync`` configuration (push and
+    pull off)."""
+    return MispJSON(sync_config.import_config(platform_of(request), who, body))
 
 
 @router.get("/servers/syncFailures")

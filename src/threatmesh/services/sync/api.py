@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from threatmesh.formats.fields import as_int, as_list, as_str, as_uuid
+from threatmesh.formats.fields import as_id, as_int, as_list, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import Forbidden, InvalidInput
 from threatmesh.services.events.access import get_visible
@@ -16,7 +16,7 @@ from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.sync import pull as sync_pull
 from threatmesh.services.sync import push as sync_push
 from threatmesh.services.sync import servers
-from threatmesh.services.sync.receive import Source, receive
+from threatmesh.services.sync.receive import Report, Source, receive
 from threatmesh.storage.sync import store as sync_store
 
 
@@ -25,27 +25,55 @@ def _require_sync(who: Identity) -> None:
         raise Forbidden("This endpoint is for sync users.")
 
 
+def _one_event(technique: str) -> bool:
+    """Whether a run's ``technique`` names one event (an id or a UUID), as MISP allows."""
+    return as_id(technique) is not None or _is_uuid(technique)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        as_uuid(text, "technique")
+    except InvalidInput:
+        return False
+    return True
+
+
 def run(
     platform: Platform, who: Identity, ref: str, direction: str, technique: str
 ) -> dict[str, Any]:
     """``servers/pull/{id}`` and ``servers/push/{id}``: one run now, synchronously
-    (``full``: forget the cursor and the log first, so everything is offered again)."""
+    (``full``: forget the cursor and the log first, so everything is offered again;
+    an event id or UUID: that event only, as PyMISP's ``server_push(server, event)``)."""
     servers.require_admin(who)
     with platform.read() as conn:
         server_id = int(servers.get(conn, ref)["id"])
-    if technique not in ("incremental", "full", "update"):
-        raise InvalidInput(f"technique: {technique!r} is not one of full, update, incremental")
+    if technique not in ("incremental", "full", "update") and not _one_event(technique):
+        raise InvalidInput(
+            f"technique: {technique!r} is not one of full, update, incremental, or an event "
+            "id or UUID"
+        )
     if technique == "full":
         reset(platform, server_id, direction)
-    runner = sync_pull.pull if direction == "pull" else sync_push.push
-    report = runner(platform, server_id)
+    one = _one_event(technique)
+    if direction == "pull" and one:
+        report = sync_pull.pull_one(platform, server_id, technique)
+    elif direction == "pull":
+        report = sync_pull.pull(platform, server_id)
+    elif one:
+        report = sync_push.push_one(platform, server_id, technique)
+    else:
+        report = sync_push.push(platform, server_id)
+    return _summary(report, direction)
+
+
+def _summary(report: Report, direction: str) -> dict[str, Any]:
     summary = report.summary()
     verb = "pulled" if direction == "pull" else "pushed"
     done = summary["added"] + summary["updated"]
     summary["message"] = (
         f"{direction.capitalize()} completed. {done} events {verb}, "
         f"{summary['failed']} events could not be {verb}, "
-        f"{summary['skipped']} events needed no update."
+        f"{summary['skipped']} events needed no update or were kept back by the sync rules."
     )
     return summary
 

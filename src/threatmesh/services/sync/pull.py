@@ -219,3 +219,28 @@ def pull(
             last = change_key(listed[-1])
             sync_store.set_cursor(conn, server_id, "pull", last, platform.now())
     return run.report
+
+
+def pull_one(
+    platform: Platform, server_id: int, ref: str, *, backoff: Backoff | None = None
+) -> Report:
+    """Pull the remote's event ``ref`` (its id there, or the UUID) now (MISP's
+    ``servers/pull/{server}/{event}``), by the same rules as a run; the pull cursor
+    stays where it is."""
+    server, _ = _connection(platform, server_id)
+    rules = sync.parse_rules(server["pull_rules"], "Server.pull_rules")
+    source = Source(server_id, owner_org_id=server["org_id"], user_id=0, pulled=True)
+    run = _Run(platform, server_id, rules, source, Report(server_id, "pull", listed=1))
+    with servers.client_for(server, backoff) as client:
+        try:
+            raw = client.event(ref)
+        except RemoteError as exc:
+            if exc.remote_status == 404:
+                raise NotFound(f"Event {ref}: the remote has no such event for us") from None
+            raise
+    uuid = str(raw.get("uuid", "")).lower()
+    if sync.rules_allow(rules, raw):
+        run.store([raw], {uuid: int(raw.get("timestamp") or 0)})
+    else:
+        run.report.outcome.skipped.append(uuid)
+    return run.report

@@ -5,8 +5,12 @@ events it lacks or holds older (``events/filterEventIdsForPush``), then send eac
 ``events/add/metadata:1`` or ``events/edit/{uuid}/metadata:1``, filtered by the sync
 rules for that server (:func:`threatmesh.services.sync.serve.load_for_push`).
 Candidates are events changed or (re)published since the local time remembered for
-the server; every event sent is logged and moves that cursor in its own transaction,
-so a run killed at any point resumes after the last event the remote accepted.
+the server, minus those it already has or sent us in this version (MISP's
+``passAlong``); every event sent is logged and moves that cursor in its own
+transaction, so a run killed at any point resumes after the last event the remote
+accepted. A run holds the server's lease (:mod:`threatmesh.services.sync.lease`): two
+runs never push to one server at once. Publishing starts runs in the background
+(:mod:`threatmesh.services.sync.autopush`); :func:`push_one` sends one event now.
 
 An event that cannot go (the anonymizer cannot process it, the remote refuses it) is
 recorded with its reason (:mod:`threatmesh.services.sync.failures`) and the run goes
@@ -16,6 +20,7 @@ Only a remote that does not answer at all stops a run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +29,7 @@ from threatmesh.model import sync
 from threatmesh.model.errors import InvalidInput, NotFound
 from threatmesh.services.platform import Platform
 from threatmesh.services.sync import failures as sync_failures
-from threatmesh.services.sync import servers
+from threatmesh.services.sync import lease, servers
 from threatmesh.services.sync.receive import Progress, Report
 from threatmesh.services.sync.serve import Prepared, Unsendable, load_for_push
 from threatmesh.storage.core.database import Connection, Row
@@ -40,6 +45,9 @@ from threatmesh.storage.sync.failures import Failure
 #: :func:`threatmesh.storage.sync.outgoing.candidates`.
 Candidate = Row
 
+#: MISP's names of the distributions that never leave by push.
+_LEVELS = {0: "your organisation only", 1: "this community only"}
+
 
 @dataclass(frozen=True, slots=True)
 class _Run:
@@ -51,6 +59,8 @@ class _Run:
     remote_org_uuid: str | None
     rules: sync.Rules
     report: Report
+    #: Called after each event: renews the server's lease (:mod:`.lease`).
+    renew: Callable[[], None] = lambda: None
 
     @property
     def server_id(self) -> int:
@@ -126,6 +136,7 @@ def _push_chunk(run: _Run, chunk: list[Candidate], *, advance: bool = True) -> N
         with platform.write() as conn:
             run.done(conn, [candidate], advance)
         getattr(run.report.outcome, result).append(candidate["uuid"])
+        run.renew()
     run.report.outcome.skipped += [c["uuid"] for c in unwanted]
     with platform.write() as conn:
         run.done(conn, unwanted, advance=False)  # the remote has them: not offered again
@@ -147,6 +158,24 @@ def _retry_failed(run: _Run, batch: int) -> None:
         _push_chunk(run, current[start : start + batch], advance=False)
 
 
+def _open(platform: Platform, server_id: int) -> tuple[Row, str | None, sync.Rules]:
+    """Connection ``server_id`` (push on), its remote organisation's UUID, its rules."""
+    with platform.read() as conn:
+        server = server_rows.server(conn, server_id)
+        if server is None:
+            raise NotFound("Invalid server.")
+        remote_org_uuid = orgs.org_uuid(conn, server["remote_org_id"])
+    if not server["push"]:
+        raise InvalidInput(f"Server {server_id}: pushing is not enabled for this connection")
+    return server, remote_org_uuid, sync.parse_rules(server["push_rules"], "Server.push_rules")
+
+
+def _checked(client: MispClient, server: Row) -> MispClient:
+    if not client.version().get("perm_sync"):
+        raise RemoteError(f"{server['url']}: the remote user has no sync permission")
+    return client
+
+
 def push(
     platform: Platform,
     server_id: int,
@@ -154,31 +183,57 @@ def push(
     batch: int = 100,
     progress: Progress | None = None,
     backoff: Backoff | None = None,
+    wait: float = lease.WAIT_SECONDS,
 ) -> Report:
     """One push run to connection ``server_id``: the events changed since the last
-    run, then those that failed before and are due again."""
+    run, then those that failed before and are due again. The run holds the
+    server's lease (:mod:`threatmesh.services.sync.lease`; waiting up to ``wait``
+    seconds for a run in progress)."""
+    server, remote_org_uuid, rules = _open(platform, server_id)
+    with lease.held(platform, server_id, wait=wait) as renew:
+        with platform.read() as conn:
+            since = sync_store.cursor(conn, server_id, "push")
+            todo = outgoing.candidates(conn, server_id, since)
+        report = Report(server_id, "push", listed=len(todo))
+        with servers.client_for(server, backoff) as client:
+            checked = _checked(client, server)
+            run = _Run(platform, checked, server, remote_org_uuid, rules, report, renew)
+            for start in range(0, len(todo), batch):
+                _push_chunk(run, todo[start : start + batch])
+                if progress:
+                    progress("push", min(len(todo), start + batch), len(todo))
+            _retry_failed(run, batch)
+            if server["push_sightings"]:
+                report.outcome.sightings = push_sightings(platform, client, server, remote_org_uuid)
+    return report
+
+
+def push_one(
+    platform: Platform,
+    server_id: int,
+    ref: str,
+    *,
+    backoff: Backoff | None = None,
+    wait: float = lease.WAIT_SECONDS,
+) -> Report:
+    """Push event ``ref`` (a local id or UUID) to ``server_id`` now (MISP's
+    ``servers/push/{server}/{event}``), by the same rules as a run; the push
+    cursor stays where it is. An event that may not leave this instance is a 400
+    saying why."""
+    server, remote_org_uuid, rules = _open(platform, server_id)
     with platform.read() as conn:
-        server = server_rows.server(conn, server_id)
-        if server is None:
-            raise NotFound("Invalid server.")
-        since = sync_store.cursor(conn, server_id, "push")
-        todo = outgoing.candidates(conn, server_id, since)
-        remote_org_uuid = orgs.org_uuid(conn, server["remote_org_id"])
-    if not server["push"]:
-        raise InvalidInput(f"Server {server_id}: pushing is not enabled for this connection")
-    report = Report(server_id, "push", listed=len(todo))
-    rules = sync.parse_rules(server["push_rules"], "Server.push_rules")
-    with servers.client_for(server, backoff) as client:
-        if not client.version().get("perm_sync"):
-            raise RemoteError(f"{server['url']}: the remote user has no sync permission")
-        run = _Run(platform, client, server, remote_org_uuid, rules, report)
-        for start in range(0, len(todo), batch):
-            _push_chunk(run, todo[start : start + batch])
-            if progress:
-                progress("push", min(len(todo), start + batch), len(todo))
-        _retry_failed(run, batch)
-        if server["push_sightings"]:
-            report.outcome.sightings = push_sightings(platform, client, server, remote_org_uuid)
+        event = outgoing.event_facts(conn, ref)
+    if event is None:
+        raise NotFound("Invalid event.")
+    if not event["published"]:
+        raise InvalidInput(f"Event {ref}: only published events are pushed; publish it first")
+    if event["distribution"] not in sync.SYNCABLE_EVENT:
+        level = _LEVELS.get(int(event["distribution"]), str(event["distribution"]))
+        raise InvalidInput(f"Event {ref}: its distribution ({level}) keeps it on this instance")
+    report = Report(server_id, "push", listed=1)
+    with lease.held(platform, server_id, wait=wait), servers.client_for(server, backoff) as client:
+        run = _Run(platform, _checked(client, server), server, remote_org_uuid, rules, report)
+        _push_chunk(run, [event], advance=False)
     return report
 
 

@@ -194,7 +194,7 @@ def receive(
         with platform.write() as conn:
             out.merge(_store_all(platform, conn, items, source))
             _move(platform, conn, source, cursor)
-        return out
+        return _relayed(platform, out)
     except ThreatmeshError:
         pass  # one event spoils the batch: find it by storing them one at a time
     for item in items:
@@ -207,6 +207,15 @@ def receive(
             out.failed[item.draft.uuid] = reason
     with platform.write() as conn:
         _move(platform, conn, source, cursor)
+    return _relayed(platform, out)
+
+
+def _relayed(platform: Platform, out: Outcome) -> Outcome:
+    """Wake this process's background pusher when events arrived: a received event is
+    published here, and goes on to the next instances as MISP's ``Event::_add`` publishes
+    it (:mod:`threatmesh.services.sync.autopush`)."""
+    if out.added or out.updated:
+        platform.doorbell.ring()
     return out
 
 

@@ -62,12 +62,20 @@ def group_ids(event: Mapping[str, Any]) -> set[int]:
     }
 
 
-def index_query(who: Identity, q: Query) -> Query:
-    """A sync user lists only what sync may send: published events of distribution
-    2, 3 or 4."""
+def servable(platform: Platform) -> frozenset[int]:
+    """The event distributions served to a remote sync user: 1 (this community, unless
+    the instance is strict: ``sync_serve_community``), 2, 3 and 4."""
+    extra = sync.COMMUNITY if platform.sync_serve_community else frozenset()
+    return sync.SYNCABLE_EVENT | extra
+
+
+def index_query(platform: Platform, who: Identity, q: Query) -> Query:
+    """A sync user lists only what sync may send it: published events of the
+    :func:`servable` distributions."""
     if not is_sync_user(who):
         return q
-    allowed = tuple(sorted(sync.SYNCABLE_EVENT & set(q.distribution or sync.SYNCABLE_EVENT)))
+    levels = servable(platform)
+    allowed = tuple(sorted(levels & set(q.distribution or levels)))
     return dataclasses.replace(q, published=True, distribution=allowed or (-1,))
 
 
@@ -149,7 +157,8 @@ def serve_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> di
     )
     with platform.read() as conn:
         groups = sync_groups.as_json(conn, group_ids(event), own_url=platform.base_url)
-        out = sync.outgoing(event, groups, keep_sightings=True)
+        community = platform.sync_serve_community
+        out = sync.outgoing(event, groups, keep_sightings=True, community=community)
         if out is None:
             raise NotFound("Invalid event.")
         to = recipients(conn, who.viewer)
@@ -181,8 +190,9 @@ def serve_many(platform: Platform, who: Identity, ids: Sequence[int]) -> Iterato
         used = set().union(*(group_ids(e) for e in loaded)) if loaded else set()
         groups = sync_groups.as_json(conn, used, own_url=platform.base_url)
         to = recipients(conn, who.viewer)
+        community = platform.sync_serve_community
         for event in loaded:
-            out = sync.outgoing(event, groups, keep_sightings=True)
+            out = sync.outgoing(event, groups, keep_sightings=True, community=community)
             released = None if out is None else _release(platform, conn, to, out)
             if released is not None:
                 page.append(released)

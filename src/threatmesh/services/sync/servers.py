@@ -59,7 +59,9 @@ def _remote_org(conn: Connection, data: Mapping[str, Any], now: int) -> int | No
     return org_id
 
 
-def _values(conn: Connection, data: Mapping[str, Any], now: int, *, new: bool) -> dict[str, Any]:
+def values_of(conn: Connection, data: Mapping[str, Any], now: int, *, new: bool) -> dict[str, Any]:
+    """The columns of a connection from MISP JSON ``data`` (validated; ``new``: the
+    required fields must be there; else only the fields sent)."""
     values: dict[str, Any] = {}
     if new or "url" in data:
         values["url"] = _url(data.get("url"))
@@ -118,7 +120,7 @@ def add(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
     require_admin(who)
     data = unwrap(payload, "Server")
     with platform.write() as conn:
-        values = _values(conn, data, platform.now(), new=True)
+        values = values_of(conn, data, platform.now(), new=True)
         values.setdefault("org_id", who.viewer.org_id)
         server_id = server_rows.insert_server(conn, values)
         return public(get(conn, str(server_id)), orgs.orgs_by_id(conn))
@@ -140,7 +142,7 @@ def edit(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str,
         data.pop("authkey", None)
     with platform.write() as conn:
         server = get(conn, ref)
-        values = _values(conn, data, platform.now(), new=False)
+        values = values_of(conn, data, platform.now(), new=False)
         if values:
             server_rows.update_server(conn, server["id"], values)
         return public(get(conn, ref), orgs.orgs_by_id(conn))

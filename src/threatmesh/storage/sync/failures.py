@@ -99,6 +99,16 @@ def due(conn: Connection, direction: str, recipient: str, now: int) -> list[RowM
     return list(conn.execute(q).mappings())
 
 
+def any_due(conn: Connection, direction: str, recipient: str, now: int) -> bool:
+    """Whether a failure of ``direction`` for ``recipient`` is due at ``now``."""
+    q = (
+        sa.select(F.c.id)
+        .where(F.c.direction == direction, F.c.recipient == recipient, F.c.retry_at <= now)
+        .limit(1)
+    )
+    return conn.execute(q).first() is not None
+
+
 def listing(conn: Connection, server_id: int | None = None) -> list[RowMapping]:
     """Every recorded failure (of one connection's syncs), latest first."""
     q = sa.select(F).order_by(F.c.last_failed.desc(), F.c.id.desc())

@@ -15,7 +15,7 @@ from threatmesh.model.access import Viewer
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import attributes, events, sightings
 from threatmesh.storage.events import reads
-from threatmesh.storage.sync.tables import sync_log
+from threatmesh.storage.sync.tables import sync_failures, sync_log
 
 
 def _change_key(conn: Connection) -> sa.ColumnElement[int]:
@@ -41,19 +41,71 @@ def _shareable(conn: Connection) -> sa.Select[Any]:
     )
 
 
+def _candidates(conn: Connection, server_id: int, since: int) -> sa.Select[Any]:
+    def has(direction: str) -> sa.ColumnElement[bool]:
+        # This version of the event went to ``server_id`` (push) or came from it (pull).
+        return sa.exists(
+            sa.select(sync_log.c.id).where(
+                sync_log.c.server_id == server_id,
+                sync_log.c.direction == direction,
+                sync_log.c.event_uuid == events.c.uuid,
+                sync_log.c.timestamp >= events.c.timestamp,
+            )
+        )
+
+    return _shareable(conn).where(
+        sa.or_(events.c.timestamp >= since, events.c.publish_timestamp >= since),
+        sa.not_(has("push")),
+        sa.not_(has("pull")),
+    )
+
+
 def candidates(conn: Connection, server_id: int, since: int) -> list[RowMapping]:
     """Published events of distribution 2-4 changed since ``since``, minus those
-    already pushed to ``server_id`` with their current timestamp; oldest change first."""
-    pushed = sa.select(sync_log.c.timestamp).where(
-        sync_log.c.server_id == server_id,
-        sync_log.c.direction == "push",
-        sync_log.c.event_uuid == events.c.uuid,
+    already pushed to ``server_id``, or pulled from it, with their current timestamp
+    (MISP's ``passAlong``: an event is not offered back to where it came from); oldest
+    change first."""
+    return list(conn.execute(_candidates(conn, server_id, since)).mappings())
+
+
+def has_candidates(conn: Connection, server_id: int, since: int, recipient: str, now: int) -> bool:
+    """Whether :func:`candidates` has an event for ``server_id`` that is not waiting
+    for the backoff of an earlier failure (recorded for ``recipient``)."""
+    waiting = sa.exists(
+        sa.select(sync_failures.c.id).where(
+            sync_failures.c.direction == "push",
+            sync_failures.c.recipient == recipient,
+            sync_failures.c.event_uuid == events.c.uuid,
+            sync_failures.c.retry_at > now,
+        )
     )
-    q = _shareable(conn).where(
-        sa.or_(events.c.timestamp >= since, events.c.publish_timestamp >= since),
-        sa.not_(sa.exists(pushed.where(sync_log.c.timestamp >= events.c.timestamp))),
+    q = _candidates(conn, server_id, since).where(sa.not_(waiting)).limit(1)
+    return conn.execute(q).first() is not None
+
+
+def has_sightings_since(conn: Connection, since: int) -> bool:
+    """Whether a sighting with an id above ``since`` exists."""
+    q = sa.select(sightings.c.id).where(sightings.c.id > since).limit(1)
+    return conn.execute(q).first() is not None
+
+
+def event_facts(conn: Connection, ref: str) -> RowMapping | None:
+    """``id``, ``uuid``, ``timestamp``, ``published``, ``distribution`` and ``key``
+    (when it last changed or was published) of event ``ref`` (a local id or a UUID)."""
+    key = _change_key(conn)
+    q = sa.select(
+        events.c.id,
+        events.c.uuid,
+        events.c.timestamp,
+        events.c.published,
+        events.c.distribution,
+        key.label("key"),
     )
-    return list(conn.execute(q).mappings())
+    if ref.isdigit():
+        q = q.where(events.c.id == int(ref))
+    else:
+        q = q.where(events.c.uuid == ref.lower())
+    return conn.execute(q).mappings().first()
 
 
 def shareable_among(conn: Connection, uuids: Sequence[str]) -> list[RowMapping]:

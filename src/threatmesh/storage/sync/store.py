@@ -204,3 +204,15 @@ def save_sightings(conn: Connection, received: Sequence[Mapping[str, Any]], now:
             .values(sighting_timestamp=latest)
         )
     return len(rows)
+
+
+def host_org(conn: Connection) -> RowMapping | None:
+    """The instance's host organisation: the first local one (MISP's fallback when
+    ``MISP.host_org_id`` is not set; ``threatmesh admin init`` creates it)."""
+    q = (
+        sa.select(organisations.c.id, organisations.c.name, organisations.c.uuid)
+        .where(organisations.c.local.is_(True))
+        .order_by(organisations.c.id)
+        .limit(1)
+    )
+    return conn.execute(q).mappings().first()

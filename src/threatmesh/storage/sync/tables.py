@@ -58,3 +58,16 @@ sync_failures = sa.Table(
     sa.Column("retry_at", sa.BigInteger, nullable=False, server_default="0"),
     sa.UniqueConstraint("direction", "recipient", "event_uuid"),
 )
+
+# Who is running a sync with a server right now, so that two runs never push the same
+# events at once (each release would spend the anonymizer's privacy budget). One row per
+# server and direction: ``holder`` names the run, which renews ``expires`` as it goes; a
+# lease past ``expires`` (its process died) may be taken over.
+sync_leases = sa.Table(
+    "sync_leases",
+    metadata,
+    sa.Column("server_id", Id, sa.ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("direction", sa.String(16), primary_key=True),
+    sa.Column("holder", sa.String(255), nullable=False),
+    sa.Column("expires", sa.BigInteger, nullable=False),
+)
