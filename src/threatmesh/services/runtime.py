@@ -40,6 +40,7 @@ def open_platform(
     correlation_cap: int = 20,
     unpublished_private: bool = False,
     auth_cache_seconds: float = 2.0,
+    sync_serve_community: bool = True,
     trust: Trust | None = None,
 ) -> Platform:
     """The platform on the database at ``database_url`` (``sqlite:///...`` or
@@ -50,6 +51,7 @@ def open_platform(
         unpublished_private=unpublished_private,
         auth_cache_seconds=auth_cache_seconds,
         base_url=base_url,
+        sync_serve_community=sync_serve_community,
         trust=trust if trust is not None else Trust(),
     )
 
