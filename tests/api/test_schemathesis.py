@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 import schemathesis
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -58,6 +59,10 @@ MAX_EXAMPLES = 20
 #: An event stream never ends: it is checked on its first event, or on what it sent
 #: in this time (its first frame comes at once; the margin is for a loaded machine).
 STREAM_SECONDS = 0.5
+#: When even the stream's headers took longer than STREAM_SECONDS (seen on PostgreSQL with
+#: both cores busy), the same case once more with this much time: a slow start under load is
+#: not a documentation defect, and only slow cases pay for the longer wait.
+STREAM_RETRY_SECONDS = 5.0
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -285,10 +290,17 @@ def test_every_answer_is_documented(case: Any, site: Site, app: FastAPI) -> None
     if label not in site.auth_checked:
         checks.append(ignored_auth)
     stream = label == "GET /stream/events"
-    response = case.call_and_validate(
-        headers={"Authorization": site.key},
-        checks=checks,
-        timeout=STREAM_SECONDS if stream else 60,
-    )
+    try:
+        response = case.call_and_validate(
+            headers={"Authorization": site.key},
+            checks=checks,
+            timeout=STREAM_SECONDS if stream else 60,
+        )
+    except requests.exceptions.ReadTimeout:
+        if not stream:
+            raise
+        response = case.call_and_validate(
+            headers={"Authorization": site.key}, checks=checks, timeout=STREAM_RETRY_SECONDS
+        )
     if 200 <= response.status_code < 300:  # ignored_auth has probed this operation
         site.auth_checked.add(label)
