@@ -30,13 +30,17 @@ pymisp-fixtures: $(PYMISP_TESTS)/.done
 # Cowrie, unchanged from PyPI, for tests/interop/test_cowrie_misp_output.py. Cowrie pins its
 # dependencies exactly (Twisted, cryptography, ...), which would downgrade the dev venv: it
 # gets a venv of its own, from PyPI only, with the PyMISP version threatmesh pins.
+# Cowrie refuses to run as root, so `threatmesh honeynet run` starts it as an unprivileged
+# user: its venv is built from a Python that user can reach (the system's, when ours lives
+# in a private home directory, as pyenv's under /root does).
 COWRIE_VERSION = 3.1.4
 PYMISP_VERSION = $(shell sed -n 's/.*"pymisp==\([^"]*\)".*/\1/p' pyproject.toml)
 COWRIE_VENV    = .cache/cowrie-venv
-COWRIE_STAMP   = $(COWRIE_VENV)/.installed-cowrie-$(COWRIE_VERSION)-pymisp-$(PYMISP_VERSION)
+COWRIE_BASE   ?= $(shell [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null && echo /usr/bin/python3 || echo $(BIN)/python)
+COWRIE_STAMP   = $(COWRIE_VENV)/.installed-cowrie-$(COWRIE_VERSION)-pymisp-$(PYMISP_VERSION)-$(notdir $(COWRIE_BASE))
 $(COWRIE_STAMP): | $(BIN)/python
 	rm -rf $(COWRIE_VENV)
-	$(BIN)/python -m venv $(COWRIE_VENV)
+	$(COWRIE_BASE) -m venv $(COWRIE_VENV)
 	$(COWRIE_VENV)/bin/python -m pip install --quiet \
 	  "cowrie==$(COWRIE_VERSION)" "pymisp==$(PYMISP_VERSION)"
 	touch $@

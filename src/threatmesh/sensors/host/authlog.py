@@ -11,21 +11,17 @@ from pathlib import Path
 import orjson
 
 from threatmesh.honeypots.hids.sshd import AuthEvent, parse_journal_entry, parse_line
+from threatmesh.sensors.files.follow import LineFollower
 
 __all__ = ["AuthLog", "journal_events"]
-
-#: How many first bytes of the file identify it (a truncated file's differ).
-_HEAD = 256
 
 
 class AuthLog:
     """Follows a syslog file (or, with ``journal``, a file of journald JSON export lines,
     as ``journalctl -o json -f -u ssh`` writes): each :meth:`read` returns the attempts
-    in the complete lines
-    written since the previous one. A new file under the same name (rotation), a shorter
-    one or one whose first bytes changed (truncation, even when the new text has already
-    grown past the old position) is read from its start. ``start_at_end``: skip what the file
-    already holds (watching), or read it all (learning from history)."""
+    in the complete lines written since the previous one, across rotation and truncation
+    (:class:`~threatmesh.sensors.files.follow.LineFollower`). ``start_at_end``: skip what
+    the file already holds (watching), or read it all (learning from history)."""
 
     def __init__(
         self,
@@ -37,30 +33,11 @@ class AuthLog:
         journal: bool = False,
     ) -> None:
         self.path, self.clock, self.tz, self.journal = path, clock, tz, journal
-        self._inode, self._offset, self._partial, self._head = -1, 0, b"", b""
-        if start_at_end and path.exists():
-            st = path.stat()
-            self._inode, self._offset = st.st_ino, st.st_size
-            with path.open("rb") as f:
-                self._head = f.read(_HEAD)
+        self._lines = LineFollower(path, start_at_end=start_at_end)
 
     def read(self) -> list[AuthEvent]:
         """The attempts logged since the last call (none if the file is missing)."""
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return []
-        with self.path.open("rb") as f:
-            head = f.read(len(self._head))
-            if st.st_ino != self._inode or st.st_size < self._offset or head != self._head:
-                self._inode, self._offset, self._partial = st.st_ino, 0, b""
-            f.seek(self._offset)
-            data = f.read()
-        if self._offset < _HEAD:
-            self._head = (self._head[: self._offset] + data)[:_HEAD]
-        self._offset += len(data)
-        lines = (self._partial + data).split(b"\n")
-        self._partial = lines.pop()  # an unfinished last line waits for its end
+        lines = self._lines.read()
         if self.journal:
             return journal_events(lines)
         # Syslog stamps have no year: the year of now, or the one before for December's

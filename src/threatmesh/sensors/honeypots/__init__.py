@@ -1,0 +1,2 @@
+"""Honeypots as sensors: Cowrie run as an unprivileged process (``cowrie_run``) and its
+JSON log followed into sessions (``cowrie_log``)."""
