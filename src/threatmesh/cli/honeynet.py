@@ -8,7 +8,13 @@ from pathlib import Path
 import typer
 
 from threatmesh.services.honeynet.ingest import IngestReport
-from threatmesh.services.honeynet.run import CowrieSetup, LogIngest, ingest_log, run_honeynet
+from threatmesh.services.honeynet.run import (
+    CowrieSetup,
+    LogIngest,
+    ingest_log,
+    run_honeynet,
+    write_schedule,
+)
 
 app = typer.Typer(help="Cowrie SSH/Telnet honeypots and their sessions as MISP events.",
                   no_args_is_help=True)  # fmt: skip
@@ -51,6 +57,21 @@ def ingest(
         raise typer.Exit(130) from None
     typer.echo("total: ", nl=False)
     _show(total)
+
+
+@app.command("schedule")
+def schedule(
+    log: Path = typer.Argument(..., help="Cowrie's JSON log"),
+    out: Path = typer.Option(..., "--out", help="e.g. capture.schedule.json, beside capture.pcap"),
+) -> None:
+    """Write the honeypot's sessions as a lab schedule: the flows of a capture of the
+    sensor's traffic that belong to attacking sessions become verified positives for
+    `threatmesh detect train`."""
+    if not log.exists():
+        typer.echo(f"error: {log}: no such file", err=True)
+        raise typer.Exit(2)
+    written = write_schedule(log, out)
+    typer.echo(f"{len(written.steps)} attacking sessions written to {out}")
 
 
 @app.command("run")

@@ -3,16 +3,19 @@ sensor whose sessions are reported as they close."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from threatmesh.detection.schedule import Schedule
 from threatmesh.sensors.honeypots.cowrie_log import CowrieLog, read_samples
 from threatmesh.sensors.honeypots.cowrie_run import CowrieSetup, start_cowrie, wait_listening
 from threatmesh.services.honeynet.ingest import IngestReport, report_sessions
+from threatmesh.services.honeynet.training import sessions_schedule
 
-__all__ = ["CowrieSetup", "LogIngest", "ingest_log", "run_honeynet"]
+__all__ = ["CowrieSetup", "LogIngest", "ingest_log", "run_honeynet", "write_schedule"]
 
 
 @dataclass(frozen=True)
@@ -87,3 +90,13 @@ def run_honeynet(
         except Exception:
             process.kill()
             raise
+
+
+def write_schedule(log: Path, out: Path) -> Schedule:
+    """Read the whole of ``log`` (sessions still open included) and write its attacking
+    sessions to ``out`` as a lab schedule (see :mod:`.training`)."""
+    reader = CowrieLog(log)
+    sessions = reader.read() + reader.pending
+    schedule = sessions_schedule(out.name.split(".")[0], sessions)
+    out.write_text(json.dumps(schedule.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return schedule
