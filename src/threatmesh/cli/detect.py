@@ -53,6 +53,60 @@ def train_cmd(
     typer.echo(f"{out}: {detector} with models {', '.join(det.models)}", err=True)
 
 
+@app.command("profile")
+def profile_cmd(
+    chunks: list[Path] = typer.Argument(
+        ..., help="Labelled flow CSVs or lab pcaps (their BENIGN flows are used)"
+    ),
+    out: Path = typer.Option(Path("benign.profile.json"), "--out", help="Profile to write"),
+) -> None:
+    """Learn the anomaly detector's benign profile (the second detector: it learns from
+    benign traffic only, so it can flag attacks no label names)."""
+    require_ml()
+    import numpy as np
+
+    from threatmesh.detection.anomaly import BenignProfile
+    from threatmesh.services.detect import training as detect_train
+
+    try:
+        batches = [detect_train.load_chunk(p) for p in chunks]
+    except ThreatmeshError as exc:
+        _fail(exc)
+    benign = np.vstack([b.features[~b.attack_mask()] for b in batches])
+    try:
+        profile = BenignProfile.fit(benign)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    out.write_text(json.dumps(profile.to_dict()) + "\n", encoding="utf-8")
+    typer.echo(f"{out}: benign profile from {len(benign)} flows", err=True)
+
+
+@app.command("review")
+def review_cmd(
+    profile: Path = typer.Option(..., "--profile", help="From `threatmesh detect profile`"),
+    url: str = typer.Option(..., "--url", envvar="THREATMESH_MISP_URL", help="Platform URL"),
+    key: str = typer.Option(..., "--key", envvar="THREATMESH_MISP_KEY", help="API key"),
+    event: str | None = typer.Option(None, "--event", help="Only this event (id or UUID)"),
+    since: int | None = typer.Option(None, "--since", help="Events changed since (epoch)"),
+    threshold: float = typer.Option(0.99, "--threshold", help="Anomaly score for 'attack'"),
+) -> None:
+    """Give EBIDS's detection events a second opinion: the anomaly detector re-scores the
+    carved traffic of each detection object, adds its entry to the object's attack-type
+    and sets the event's credibility (admiralty-scale) from how far the two agree."""
+    require_ml()
+    from threatmesh.services.detect.review import load_profile, review_events
+
+    try:
+        reviews = review_events(url, key, load_profile(profile), version=profile.stem,
+                                threshold=threshold, event=event, since=since)  # fmt: skip
+    except ThreatmeshError as exc:
+        _fail(exc)
+    for r in reviews:
+        typer.echo(f"{r.reviewed} object(s): {r.agreed} agreed, {r.disagreed} disagreed"
+                   + (f"; {r.tag}" if r.tag else ""))  # fmt: skip
+
+
 @app.command("run")
 def run_cmd(
     watch: Path | None = typer.Option(None, "--watch", help="Directory of pcaps / flow CSVs"),

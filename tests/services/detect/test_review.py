@@ -1,0 +1,105 @@
+"""The second detector against a live server (SQLite and PostgreSQL): EBIDS publishes its
+detections of a lab capture; ``threatmesh detect review`` re-scores each object's carved
+traffic with the benign-profile anomaly detector, adds its entry to the object's
+attack-type next to EBIDS's, and sets the event's credibility from their agreement."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from pymisp import MISPEvent, PyMISP
+from pytaxonomies import Taxonomies
+
+from tests.support import LiveServer
+from threatmesh.client.misp_detections import OBJECT_NAME, MispDetections
+from threatmesh.detection.anomaly import BenignProfile
+from threatmesh.detection.detectors import Detector
+from threatmesh.services.detect.review import credibility_tag
+from threatmesh.services.detect.service import DetectConfig
+from threatmesh.services.detect.training import load_chunk, train
+from threatmesh.services.detect.watch import Watcher
+
+DATA = Path(__file__).resolve().parents[2] / "detection" / "data"
+BIN = Path(sys.executable).with_name("threatmesh")
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    torch.set_num_threads(1)
+    chunks = [load_chunk(DATA / f"day{i}.flows.csv") for i in range(1, 5)]
+    return train(chunks, detector="ebids", epochs=6, seed=0)
+
+
+@pytest.fixture(scope="module")
+def profile_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chunks = [load_chunk(DATA / f"day{i}.flows.csv") for i in range(1, 5)]
+    profile = BenignProfile.fit(np.vstack([b.features[~b.attack_mask()] for b in chunks]))
+    path = tmp_path_factory.mktemp("profile") / "lab.profile.json"
+    path.write_text(json.dumps(profile.to_dict()))
+    return path
+
+
+def _review(server: LiveServer, profile: Path) -> list[str]:
+    done = subprocess.run(
+        [str(BIN), "detect", "review", "--profile", str(profile), "--url", server.url,
+         "--key", server.admin_key],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
+def test_the_second_opinion_lands_on_each_detection_and_sets_credibility(
+    detector: Detector, profile_file: Path, server: LiveServer, tmp_path: Path
+) -> None:
+    watch = tmp_path / "watch"
+    watch.mkdir()
+    (watch / "attack.pcap").write_bytes((DATA / "attack.pcap").read_bytes())
+    sink = MispDetections(server.url, server.admin_key, verify_tls=False)
+    cfg = DetectConfig(version="test", threshold=0.6, benign_threshold=0.2, max_objects=20)
+    (report,) = Watcher(watch, detector, sink, cfg, bank=None).poll(wait_stable=False)
+    assert not report.error and report.objects > 0
+
+    lines = _review(server, profile_file)
+    assert len(lines) == len(report.events)
+    misp = PyMISP(server.url, server.admin_key, ssl=False)
+    known = Taxonomies()
+    agreed = disagreed = 0
+    for uuid in report.events:
+        event = misp.get_event(uuid, pythonify=True)
+        assert isinstance(event, MISPEvent)
+        verdicts = []
+        for obj in (o for o in event.objects if o.name == OBJECT_NAME):
+            entries = json.loads(
+                next(a.value for a in obj.attributes if a.object_relation == "attack-type")
+            )
+            assert set(entries) == {"EBIDS", "ANOMALY"}
+            assert entries["ANOMALY"]["version"] == "lab.profile"
+            assert 0.0 <= entries["ANOMALY"]["confidence"] <= 1.0
+            verdicts.append(entries["EBIDS"]["verdict"] == entries["ANOMALY"]["verdict"])
+        tags = {t.name for t in event.tags}
+        expected = credibility_tag(sum(verdicts), len(verdicts) - sum(verdicts))
+        assert expected in tags and known.revert_machinetag(expected)
+        agreed, disagreed = agreed + sum(verdicts), disagreed + len(verdicts) - sum(verdicts)
+    assert agreed > 0  # the lab attacker's floods and scans are anomalous to both
+
+    # Reviewing again changes nothing: the entries are there, the tags the same.
+    assert _review(server, profile_file) == lines
+
+
+def test_a_broken_profile_is_refused_before_anything_runs(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.profile.json"
+    bad.write_text('{"kind": "threatmesh-benign-profile", "view": []}')
+    done = subprocess.run(
+        [str(BIN), "detect", "review", "--profile", str(bad), "--url", server.url,
+         "--key", server.admin_key], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and "not a usable benign profile" in done.stderr
