@@ -45,12 +45,14 @@ def main() -> None:
         fired = det.score(holdout.features) >= 0.75
         missed = attack & ~fired
         false = ~attack & fired
+        both = fired | anomalous
         print(
-            f"seed {seed}: EBIDS recall {fired[attack].mean():.3f}, FPR {fired[~attack].mean():.4f}; "
-            f"of {int(missed.sum())} attacks EBIDS missed the anomaly detector flags "
-            f"{int((missed & anomalous).sum())}; of {int(false.sum())} EBIDS false positives it "
-            f"disagrees with {int((false & ~anomalous).sum())}; union recall "
-            f"{(fired | anomalous)[attack].mean():.3f} at FPR {(fired | anomalous)[~attack].mean():.4f}"
+            f"seed {seed}: EBIDS recall {fired[attack].mean():.3f}, "
+            f"FPR {fired[~attack].mean():.4f}; of {int(missed.sum())} attacks EBIDS missed "
+            f"the anomaly detector flags {int((missed & anomalous).sum())}; of "
+            f"{int(false.sum())} EBIDS false positives it disagrees with "
+            f"{int((false & ~anomalous).sum())}; union recall {both[attack].mean():.3f} "
+            f"at FPR {both[~attack].mean():.4f}"
         )
 
 
