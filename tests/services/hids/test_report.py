@@ -88,7 +88,10 @@ def test_an_intrusion_reaches_the_platform_and_the_risk(
     assert (AnomalyKind.BRUTE_FORCE, ATTACKER) in kinds
     assert (AnomalyKind.NEW_LOGIN_USER, f"root@{ATTACKER[:-1]}0/24") in kinds
     assert (AnomalyKind.NEW_LISTENING_PORT, f"{port}/tcp") in kinds
-    assert watch.check(baseline) == []  # each anomaly is reported once
+    # Each anomaly is reported once. (Only those of this test: the machine's other
+    # processes, e.g. test servers of parallel workers, may open ports meanwhile.)
+    again = {(a.kind, a.subject) for a in watch.check(baseline)}
+    assert not again & {(a.kind, a.subject) for a in found}
 
     done = report.report(server.url, key, "web-01", found)
     assert done is not None and done.attributes == len(found)
