@@ -177,6 +177,7 @@ def rest_search(
     params = body.get("request", body) if isinstance(body, dict) else {}
     q = parse_query(params, now=platform.now())
     ids = search.search_event_ids(platform, who, q)
+    store = store_of(request) if attachments.requested(params) else None
 
     def stream() -> Iterator[bytes]:
         yield b'{"response": ['
@@ -201,6 +202,8 @@ def rest_search(
                 )
             except NotFound:  # deleted since the search ran
                 continue
+            if store is not None:
+                attachments.decorate(store, event)
             yield sep + orjson.dumps({"Event": event})
             sep = b","
         yield b"]}"
