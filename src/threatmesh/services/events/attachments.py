@@ -89,11 +89,34 @@ def saving(store: AttachmentStore | None) -> Iterator[Files]:
 
 def decorate(store: AttachmentStore, event: dict[str, Any]) -> dict[str, Any]:
     """Add ``data`` (base64) to the attachment attributes of an event view."""
+    decorate_attributes(store, _attributes(event))
+    return event
+
+
+def _attributes(event: Mapping[str, Any]) -> list[dict[str, Any]]:
     attrs = list(event.get("Attribute") or [])
     for obj in event.get("Object") or []:
         attrs.extend(obj.get("Attribute") or [])
-    decorate_attributes(store, attrs)
-    return event
+    return attrs
+
+
+def _fields(attribute: Mapping[str, Any]) -> tuple[Any, Any]:
+    return attribute.get("type"), attribute.get("value")
+
+
+def released(
+    store: AttachmentStore | None, before: Mapping[str, Any], after: dict[str, Any]
+) -> dict[str, Any]:
+    """``after``, an event as the egress hook released it for another instance, with
+    ``data`` on the attachment attributes it let through as they were (same UUID, type
+    and value): files travel with events on sync, as MISP's push and pull move them,
+    but not under a value the anonymizer rewrote (the file would undo its work)."""
+    if store is None:
+        return after
+    sent = {a.get("uuid"): _fields(a) for a in _attributes(before)}
+    kept = [a for a in _attributes(after) if sent.get(a.get("uuid")) == _fields(a)]
+    decorate_attributes(store, kept)
+    return after
 
 
 def decorate_attributes(store: AttachmentStore, attrs: Iterable[dict[str, Any]]) -> None:
