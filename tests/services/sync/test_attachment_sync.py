@@ -1,5 +1,6 @@
 """Attachment and malware-sample files travel with their events on push and on pull,
-as MISP's sync moves them (issue 16): two live instances, PyMISP, both databases."""
+and on to the next instance, as MISP's sync moves them (issue 16): live instances,
+PyMISP, both databases."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 from pymisp import MISPEvent
 
-from tests.services.sync.federation import Instance, Pair, pair
+from tests.services.sync.federation import Chain, Instance, Pair, chain, pair
+from tests.services.sync.test_publish_push import eventually
 from tests.support import database_url
 
 SAMPLE = b"\x7fELF" + bytes(range(200)) + b"bot"
@@ -21,14 +23,32 @@ PCAP = b"\xd4\xc3\xb2\xa1" + bytes(64)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def two(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
-    """A pushes to B, B pulls from A."""
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _urls(kind: str, tmp_path: Path, stack: ExitStack, n: int) -> list[str]:
+    urls = []
+    for i in range(n):
+        (tmp_path / f"d{i}").mkdir()
+        urls.append(stack.enter_context(database_url(kind, tmp_path / f"d{i}")))
+    return urls
+
+
+@pytest.fixture
+def two(kind: str, tmp_path: Path) -> Iterator[Pair]:
+    """A pushes to B, B pulls from A (by request only)."""
     with ExitStack() as stack:
-        urls = []
-        for name in ("da", "db"):
-            (tmp_path / name).mkdir()
-            urls.append(stack.enter_context(database_url(str(request.param), tmp_path / name)))
-        yield stack.enter_context(pair((urls[0], urls[1]), tmp_path))
+        a, b = _urls(kind, tmp_path, stack, 2)
+        yield stack.enter_context(pair((a, b), tmp_path))
+
+
+@pytest.fixture
+def three(kind: str, tmp_path: Path) -> Iterator[Chain]:
+    """A -> B -> C by push, the pushers running (publishing pushes)."""
+    with ExitStack() as stack:
+        a, b, c = _urls(kind, tmp_path, stack, 3)
+        yield stack.enter_context(chain((a, b, c), tmp_path))
 
 
 def _published_with_files(a: Instance, name: str) -> MISPEvent:
@@ -78,3 +98,10 @@ def test_files_travel_on_push_and_on_pull(two: Pair) -> None:
     on_b = two.b.event(pushed.uuid)
     assert on_b is not None and on_b["info"] == "edited"
     _check_files(two.a, two.b, pushed)
+
+
+def test_files_go_on_to_the_next_instance(three: Chain) -> None:
+    """A publishes; B receives the event with its files and pushes it on to C."""
+    sent = _published_with_files(three.a, "relayed.bin")
+    eventually(lambda: three.c.event(sent.uuid), "the event reaches C through B")
+    _check_files(three.a, three.c, sent)
