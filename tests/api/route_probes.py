@@ -92,6 +92,7 @@ PROBES: dict[Route, list[Probe]] = {
     ("POST", "/attributes/add/{event_ref}"): each("/attributes/add/{ref}", EVENT, NEW_ATTRIBUTE),
     ("GET", "/attributes/view/{ref}"): each("/attributes/view/{ref}", ATTRIBUTE),
     ("HEAD", "/attributes/view/{ref}"): each("/attributes/view/{ref}", ATTRIBUTE),
+    ("GET", "/attributes/download/{ref}"): each("/attributes/download/{ref}", ATTRIBUTE),
     ("POST", "/attributes/edit/{ref}"): each("/attributes/edit/{ref}", ATTRIBUTE, {"comment": "x"}),
     ("PUT", "/attributes/edit/{ref}"): each("/attributes/edit/{ref}", ATTRIBUTE, {"comment": "x"}),
     ("POST", "/attributes/delete/{ref}"): each("/attributes/delete/{ref}", ATTRIBUTE),

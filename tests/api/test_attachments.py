@@ -74,7 +74,7 @@ def _files(srv: LiveServer) -> list[str]:
 
 def _data_of(srv: LiveServer, event_ref: str) -> dict[str, bytes]:
     """Attachment content by attribute value, as events/view gives it back. (PyMISP would
-    rename a malware-sample whose data is not MISP's encrypted zip: see docs/api.md.)"""
+    rename a malware-sample whose data is not MISP's encrypted zip.)"""
     with _client(srv) as http:
         event = http.get(f"/events/view/{event_ref}").json()["Event"]
     attrs = [*event["Attribute"], *(a for o in event["Object"] for a in o["Attribute"])]

@@ -20,11 +20,9 @@ What each part checks:
 3. A session that downloads a real file (Cowrie reads ``outfile`` from disk, named by its
    SHA-256) creates its event with the ``malware-sample`` ``<sha256>|<md5>`` whose sample
    PyMISP unpacks (zip, password ``infected``) to the file's bytes, a
-   ``cowrie-file-download`` object and the "Ingress Tool Transfer" tag. Until MISP's
-   malware-sample handling lands, threatmesh refuses this event with a 400 ("... is not a
-   valid value for type 'malware-sample'"): then, and only then, the test checks that
-   nothing of that event was written and ends as xfail, so it turns into a pass by itself
-   when the handling lands.
+   ``cowrie-file-download`` object and the "Ingress Tool Transfer" tag. The plugin sends
+   the sample as PyMISP does (a bare file name, ``data`` and ``encrypt``): the server
+   makes ``<name>|<md5>`` and stores the zip, as MISP does.
 4. A second session downloading the same file: the plugin finds the attribute
    (attributes/restSearch by md5) and adds a sighting with source ``hp-1 (Cowrie)``; that
    session gets its own event.
@@ -54,9 +52,6 @@ SENSOR = "hp-1"
 ORG, EMAIL = "HONEYNET", "cowrie@honeynet.test"
 SAMPLE = b"#!/bin/sh\n# dropped by the attacker\ncd /tmp && ./bot -c 198.51.100.5\n"
 T0, T1 = "2026-12-05T21:00:00.123456Z", "2026-12-05T21:00:02.223456Z"
-#: The 400 threatmesh answers for a malware-sample sent as MISP clients send it, until
-#: MISP's malware-sample handling (``name|md5`` + zipped sample) is implemented.
-KNOWN_400 = "is not a valid value for type 'malware-sample'"
 STANDARD_TAGS = {
     "tlp:white",
     "type:honeypot",
@@ -211,12 +206,6 @@ def _check_download_event(event: MISPEvent, download: Path) -> None:
     }  # fmt: skip
 
 
-def _refused_sample(result: Any) -> bool:
-    """Whether the plugin's add_event got threatmesh's known malware-sample 400."""
-    errors = result.get("errors") if isinstance(result, dict) else None
-    return bool(errors) and errors[0] == 400 and KNOWN_400 in json.dumps(errors[1])
-
-
 def _sessions_with_one_download(
     server: ServedInstance, admin: PyMISP, key: str, download: Path, tmp: Path
 ) -> dict[str, MISPEvent]:
@@ -229,10 +218,6 @@ def _sessions_with_one_download(
     events = _events_by_session(admin)
     _check_session_event(events[plain.sid[:8]], plain)
     result = report["results"][first.sid]
-    if _refused_sample(result):
-        assert set(events) == {plain.sid[:8]}, "a refused event left something behind"
-        assert server.server_errors() == []
-        pytest.xfail(f"malware-sample 'name|md5' + zipped sample not implemented: {result}")
     assert "errors" not in result, result
     assert set(events) == {plain.sid[:8], first.sid[:8]}
     _check_session_event(events[first.sid[:8]], first)

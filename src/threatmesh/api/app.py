@@ -40,6 +40,7 @@ def build_platform(settings: Settings) -> Platform:
         auth_cache_seconds=settings.auth_cache_seconds,
         base_url=settings.base_url,
         sync_serve_community=settings.sync_serve_community,
+        data_dir=settings.data_dir,
         trust=Trust(
             issuer=settings.base_url,
             rpt_ttl=settings.uma_rpt_ttl,
@@ -113,7 +114,10 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     )
     app.state.settings = settings
     app.state.platform = platform or build_platform(settings)
-    app.state.attachments = runtime.attachment_store(settings.data_dir)
+    app.state.attachments = app.state.platform.attachments or runtime.attachment_store(
+        settings.data_dir
+    )
+    app.state.platform.attachments = app.state.attachments  # sync moves files with events
     errors.install(app)
     app.state.key_authority = build_key_authority(settings, app.state.platform)
     # FastAPI tries routes in order, a few microseconds each through included routers:

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from threatmesh.formats import malware_sample
 from threatmesh.formats.fields import (
     as_bool,
     as_colour,
@@ -119,9 +120,11 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
     data = as_dict(raw, path)
     type_, category = _type_and_category(data, path)
     sealed = protected_value(data, path)
+    content = _attachment_data(data, type_, path) if "data" in data or "base64" in data else None
     if sealed is not None:
         value1, value2 = sealed.marker(), ""
     else:
+        data, content = _sample(data, type_, content, now)
         value1, value2 = _plain_value(data, type_, path)
     dist, sg = _distribution(data, path, Distribution.INHERIT)
     to_ids = data.get("to_ids")
@@ -154,8 +157,23 @@ def parse_attribute(raw: Any, path: str, *, now: int) -> AttributeDraft:
         else as_str(relation, where(path, "object_relation"), max_len=MAX_NAME),
         tags=parse_tags(data["Tag"], where(path, "Tag")) if data.get("Tag") else [],
         envelope=None if sealed is None else orjson.dumps(sealed.to_json()).decode(),
-        data=_attachment_data(data, type_, path) if "data" in data or "base64" in data else None,
+        data=content,
     )
+
+
+def _sample(
+    data: Mapping[str, Any], type_: str, content: bytes | None, now: int
+) -> tuple[Mapping[str, Any], bytes | None]:
+    """A raw malware sample as MISP stores it (``onDemandEncrypt``): the value becomes
+    ``name|md5`` and the content the zip (password ``infected``); anything else as sent."""
+    value = data.get("value")
+    if not isinstance(value, str) or content is None:
+        return data, content
+    if not malware_sample.to_zip(type_, value, data.get("encrypt"), content):
+        return data, content
+    when = dt.datetime.fromtimestamp(now, dt.UTC)
+    value, zipped = malware_sample.encrypt(value, content, when=when)
+    return {**data, "value": value}, zipped
 
 
 def _seen(data: Mapping[str, Any], path: str) -> tuple[int | None, int | None]:

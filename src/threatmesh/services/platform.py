@@ -19,6 +19,7 @@ from threatmesh.services.trust import Trust
 from threatmesh.storage.core import database
 from threatmesh.storage.core.database import Connection, Engine, Row
 from threatmesh.storage.directory import records as directory
+from threatmesh.storage.events.attachments import AttachmentStore
 from threatmesh.storage.events.reads import ReadOptions
 from threatmesh.storage.stream import outbox
 
@@ -66,6 +67,8 @@ class Platform:
     doorbell: Doorbell = field(default_factory=Doorbell)
     #: UMA, provenance and reputation options and caches (services/trust.py).
     trust: Trust = field(default_factory=Trust)
+    #: Attachment and malware-sample files, for the paths that move whole events (sync).
+    attachments: AttachmentStore | None = None
     _auth_cache: dict[str, tuple[float, Identity]] = field(default_factory=dict)
     _facts: dict[tuple[Any, ...], tuple[float, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -42,9 +42,11 @@ def open_platform(
     auth_cache_seconds: float = 2.0,
     sync_serve_community: bool = True,
     trust: Trust | None = None,
+    data_dir: Path | None = None,
 ) -> Platform:
     """The platform on the database at ``database_url`` (``sqlite:///...`` or
-    ``postgresql://...``; the schema must be migrated), with these options."""
+    ``postgresql://...``; the schema must be migrated), with these options (``data_dir``:
+    where attachment files are, for sync to move them with their events)."""
     return Platform(
         engine=create_engine(database_url),
         correlation_cap=correlation_cap,
@@ -53,6 +55,7 @@ def open_platform(
         base_url=base_url,
         sync_serve_community=sync_serve_community,
         trust=trust if trust is not None else Trust(),
+        attachments=None if data_dir is None else attachment_store(data_dir),
     )
 
 

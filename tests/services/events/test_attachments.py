@@ -9,7 +9,7 @@ import pytest
 
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import Conflict, InvalidInput
-from threatmesh.services.events.attachments import saving
+from threatmesh.services.events.attachments import released, saving
 from threatmesh.storage.events.attachments import AttachmentStore
 
 
@@ -59,3 +59,23 @@ def test_data_without_a_store_is_refused_not_dropped() -> None:
         files.save([_draft(b"x")])
     with saving(None) as files:
         files.save([_draft(None)])
+
+
+def test_released_events_carry_files_only_under_values_left_as_they_were(tmp_path: Path) -> None:
+    """Sync: what the egress hook rewrote leaves without its file."""
+    store = AttachmentStore(tmp_path)
+    kept, rewritten = str(uuid.uuid4()), str(uuid.uuid4())
+    store.put(kept, b"kept")
+    store.put(rewritten, b"secret")
+    before = {
+        "Attribute": [{"uuid": kept, "type": "attachment", "value": "a.bin"}],
+        "Object": [{"Attribute": [{"uuid": rewritten, "type": "attachment", "value": "me.pcap"}]}],
+    }
+    after = {
+        "Attribute": [{"uuid": kept, "type": "attachment", "value": "a.bin"}],
+        "Object": [{"Attribute": [{"uuid": rewritten, "type": "attachment", "value": "x.pcap"}]}],
+    }
+    out = released(store, before, after)
+    assert out["Attribute"][0]["data"] == "a2VwdA=="
+    assert "data" not in out["Object"][0]["Attribute"][0]
+    assert released(None, before, {"Attribute": []}) == {"Attribute": []}

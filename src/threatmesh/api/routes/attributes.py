@@ -1,9 +1,10 @@
-"""``attributes/*``: add, view, edit, delete, restSearch, describeTypes."""
+"""``attributes/*``: add, view, edit, delete, download, restSearch, describeTypes."""
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
@@ -11,6 +12,7 @@ from starlette.responses import StreamingResponse
 from threatmesh.api.attachments import store_of
 from threatmesh.api.http import MispJSON, hard_delete, identify, json_body, platform_of
 from threatmesh.model.validation import describe_types
+from threatmesh.services.events import attachments
 from threatmesh.services.events import attributes as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import attributes as search
@@ -83,6 +85,33 @@ def delete(
     return MispJSON({"message": "Attribute deleted."})
 
 
+@router.get(
+    "/attributes/download/{ref}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The stored file: a malware sample's zip (password "
+            "``infected``), an attachment's bytes.",
+            "content": {
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                attachments.OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+def download(request: Request, ref: str, who: Identity = Depends(identify)) -> Response:
+    """The file of an ``attachment`` or ``malware-sample`` attribute, as a download."""
+    got = attachments.download(platform_of(request), who, ref, store_of(request))
+    # The name is the attribute's value: keep header syntax (quotes, CR/LF) out of it.
+    ascii_name = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in got.filename
+    )
+    utf8_name = quote(got.filename, safe="")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"
+    headers = {"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"}
+    return Response(got.content, media_type=got.media_type, headers=headers)
+
+
 @router.post("/attributes/restSearch")
 @router.get("/attributes/restSearch")
 def rest_search(
@@ -95,7 +124,8 @@ def rest_search(
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
     q = parse_query(params, now=platform.now())
-    chunks = search.rest_search(platform, who, q)
+    store = store_of(request) if attachments.requested(params) else None
+    chunks = search.rest_search(platform, who, q, attachments=store)
     first, second = next(chunks, b""), next(chunks, None)
     if second is None:
         return Response(first, media_type="application/json")

@@ -47,7 +47,7 @@ def add(
     metadata = _metadata(named)
     platform = platform_of(request)
     if sync_serve.is_sync_user(who):
-        # Pushed by a remote instance: MISP's sync semantics (attachments do not sync).
+        # Pushed by a remote instance: MISP's sync semantics (files stored with the event).
         return MispJSON({"Event": sync_api.receive_pushed(platform, who, body, metadata=metadata)})
     store = store_of(request)
     event = svc.add_event(platform, who, body, metadata=metadata, store=store)
@@ -70,7 +70,7 @@ def view(
     platform = platform_of(request)
     if sync_serve.is_sync_user(who):
         # What leaves for a remote instance has passed the egress hook (the anonymizer):
-        # attachment bytes are not added behind its back.
+        # files go only with the attributes it let through unchanged (serve_event).
         return MispJSON({"Event": sync_serve.serve_event(platform, who, ref)})
     raw = body.get("deleted") if isinstance(body, dict) else None
     deleted = view_deleted(named_params(named).get("deleted", raw))
@@ -177,6 +177,7 @@ def rest_search(
     params = body.get("request", body) if isinstance(body, dict) else {}
     q = parse_query(params, now=platform.now())
     ids = search.search_event_ids(platform, who, q)
+    store = store_of(request) if attachments.requested(params) else None
 
     def stream() -> Iterator[bytes]:
         yield b'{"response": ['
@@ -201,6 +202,8 @@ def rest_search(
                 )
             except NotFound:  # deleted since the search ran
                 continue
+            if store is not None:
+                attachments.decorate(store, event)
             yield sep + orjson.dumps({"Event": event})
             sep = b","
         yield b"]}"

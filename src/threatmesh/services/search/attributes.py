@@ -13,10 +13,12 @@ import orjson
 
 from threatmesh.formats import misp_out
 from threatmesh.model.query import Query
+from threatmesh.services.events.attachments import decorate_attributes
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.correlation.related_attributes import related_attributes
 from threatmesh.storage.events import reads
+from threatmesh.storage.events.attachments import AttachmentStore
 from threatmesh.storage.search import queries as search
 
 Row = Mapping[Any, Any]  # a page row: SQLAlchemy's RowMapping or the fast path's dict
@@ -25,8 +27,11 @@ Row = Mapping[Any, Any]  # a page row: SQLAlchemy's RowMapping or the fast path'
 _FLUSH_BYTES = 64 * 1024
 
 
-def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
-    """``attributes/restSearch`` as a stream of JSON chunks, one page at a time.
+def rest_search(
+    platform: Platform, who: Identity, q: Query, *, attachments: AttachmentStore | None = None
+) -> Iterator[bytes]:
+    """``attributes/restSearch`` as a stream of JSON chunks, one page at a time; with
+    ``attachments`` (``withAttachments``), attachment data from that store as ``data``.
 
     The first page is read before the stream starts, so a bad filter (or a value the
     database rejects) is still a 4xx rather than a broken stream."""
@@ -37,7 +42,7 @@ def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
         platform.read,
         q,
         who.viewer,
-        functools.partial(_decorate, platform, who, q),
+        functools.partial(_decorate, platform, who, q, attachments),
         unpublished_private=platform.unpublished_private,
         lookup=platform.lookup if bare else None,
     )
@@ -62,11 +67,25 @@ def _stream(head: list[bytes], pages: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def _decorate(
-    platform: Platform, who: Identity, q: Query, conn: Connection, rows: Sequence[Row]
+    platform: Platform,
+    who: Identity,
+    q: Query,
+    store: AttachmentStore | None,
+    conn: Connection,
+    rows: Sequence[Row],
 ) -> bytes:
     """One page of attributes as comma-separated JSON, decorated on the page's own
     connection (a second pool checkout per page costs more than the whole query)."""
-    return b",".join(orjson.dumps(a) for a in _decorated(platform, who, q, conn, rows))
+    attrs = _decorated(platform, who, q, conn, rows)
+    if store is not None:
+        attrs = _with_data(store, attrs)
+    return b",".join(orjson.dumps(a) for a in attrs)
+
+
+def _with_data(store: AttachmentStore, attrs: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for a in attrs:
+        decorate_attributes(store, [a])
+        yield a
 
 
 def _decorated(

@@ -24,6 +24,8 @@ from threatmesh.model import sync
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Forbidden, InvalidInput, ThreatmeshError
+from threatmesh.services.events import attachments
+from threatmesh.services.events.attachments import Files
 from threatmesh.services.platform import Platform
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.core.failures import DatabaseFailure
@@ -160,12 +162,18 @@ class _Batch:
 
 
 def _store_all(
-    platform: Platform, conn: Connection, items: Sequence[_Item], source: Source
+    platform: Platform, conn: Connection, items: Sequence[_Item], source: Source, files: Files
 ) -> Outcome:
     out, batch = Outcome(), _Batch(platform, conn, items)
+    stored = []
     for item in items:
-        getattr(out, batch.store(item, source)).append(item.draft.uuid)
+        what = batch.store(item, source)
+        getattr(out, what).append(item.draft.uuid)
+        if what != "skipped":
+            stored.append(item.draft)
     sync_writes.insert_events(conn, batch.new)
+    # Attachment and sample files travel with their events, as MISP syncs them.
+    files.save(a for d in stored for a in d.all_attributes())
     received = [s for item in items for s in item.sightings]
     out.sightings = sync_store.save_sightings(conn, received, batch.now)
     if source.server_id is not None:
@@ -191,16 +199,16 @@ def receive(
         except ThreatmeshError as exc:
             out.failed[str(raw.get("uuid"))] = exc.message
     try:
-        with platform.write() as conn:
-            out.merge(_store_all(platform, conn, items, source))
+        with attachments.saving(platform.attachments) as files, platform.write() as conn:
+            out.merge(_store_all(platform, conn, items, source, files))
             _move(platform, conn, source, cursor)
         return _relayed(platform, out)
     except ThreatmeshError:
         pass  # one event spoils the batch: find it by storing them one at a time
     for item in items:
         try:
-            with platform.write() as conn:
-                out.merge(_store_all(platform, conn, [item], source))
+            with attachments.saving(platform.attachments) as files, platform.write() as conn:
+                out.merge(_store_all(platform, conn, [item], source, files))
         except ThreatmeshError as exc:
             # The sync log is for site admins: a database failure keeps its own text.
             reason = exc.reason if isinstance(exc, DatabaseFailure) else exc.message

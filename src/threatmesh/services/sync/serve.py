@@ -15,6 +15,7 @@ from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Forbidden, NotFound, ThreatmeshError
 from threatmesh.model.query import Query
 from threatmesh.services.anonymizer import egress
+from threatmesh.services.events import attachments
 from threatmesh.services.events.events import view_event
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.sync import failures as sync_failures
@@ -134,10 +135,11 @@ def _release(
 ) -> dict[str, Any] | None:
     """``event`` through the egress hook for ``to``; None (recorded) if it cannot leave."""
     try:
-        return egress.outbound(platform, conn, event, _audience(to))
+        out = egress.outbound(platform, conn, event, _audience(to))
     except ThreatmeshError as exc:
         _not_served(platform, to, event, exc)
         return None
+    return attachments.released(platform.attachments, event, out)
 
 
 def serve_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dict[str, Any]:
@@ -241,7 +243,8 @@ def load_for_push(
     recipient = egress.Recipient("server", str(server_id), remote_org_uuid)
 
     def release(event: dict[str, Any]) -> dict[str, Any]:
-        return egress.outbound(platform, conn, event, recipient, charge=charge)
+        out = egress.outbound(platform, conn, event, recipient, charge=charge)
+        return attachments.released(platform.attachments, event, out)
 
     out: dict[str, Prepared] = dict.fromkeys(uuids)
     for event in loaded:
