@@ -61,9 +61,7 @@ def main() -> None:
         )
         for lab in sorted(set(holdout.labels) - {"BENIGN"}):
             k = labels == lab
-            print(
-                f"  {lab}: EBIDS {fired[k].mean():.3f}, with the anomaly detector {both[k].mean():.3f}"
-            )
+            print(f"  {lab}: EBIDS {fired[k].mean():.3f}, with the anomaly {both[k].mean():.3f}")
 
 
 if __name__ == "__main__":
