@@ -37,9 +37,22 @@ def _future_version(model: Path, out: Path) -> None:
 def test_train_export_run_and_bad_model(tmp_path: Path, sqlite_server: LiveServer) -> None:
     model = tmp_path / "m.ebids"
     chunks = [str(DATA / "day2.flows.csv"), str(DATA / "day3.flows.csv")]
-    done = _run("detect", "train", *chunks, "--out", str(model), "--epochs", "2")
+    done = _run("detect", "train", *chunks, "--out", str(model), "--epochs", "2", "--threads", "1")
     assert done.returncode == 0, done.stderr
     assert "chunk:day2, chunk:day3, pooled" in done.stderr
+    assert "network 1: epoch 1/2, validation macro-F1" in done.stderr  # progress
+    assert "network 1: epoch 2/2" in done.stderr
+
+    # Offline scoring of the saved model on a labelled capture (the lab's pcap).
+    done = _run("detect", "score", str(model), str(DATA / "attack.pcap"))
+    assert done.returncode == 0, done.stderr
+    scored = json.loads(done.stdout)
+    assert scored["capture"].endswith("attack.pcap") and scored["flows"] > 0
+    assert 0.0 <= scored["macro_f1"] <= 1.0 and scored["detector"] == "ebids"
+    done = _run(
+        "detect", "score", str(model), str(DATA / "day1.flows.csv"), str(tmp_path / "no.pcap")
+    )
+    assert done.returncode == 2 and len(done.stdout.splitlines()) == 1
     manifest = json.loads(zipfile.ZipFile(model).read("manifest.json"))
     assert manifest["detector"] == "ebids" and manifest["created"]
 

@@ -37,16 +37,29 @@ def train_cmd(
     epochs: int = typer.Option(30, "--epochs"),
     fraction: float = typer.Option(1.0, "--labels", help="Fraction of labels used"),
     seed: int = typer.Option(0, "--seed"),
+    threads: int = typer.Option(1, "--threads", help="torch threads (the machine is shared)"),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress lines"),
 ) -> None:
-    """Train a detector and write its model file (weights, preprocessing, manifest)."""
+    """Train a detector and write its model file (weights, preprocessing, manifest).
+    Progress (each network's epochs and validation macro-F1) goes to stderr."""
     require_ml()
     from threatmesh.services.detect import training as detect_train
 
+    detect_train.set_threads(threads)
+    networks = [0]
+
+    def progress(epoch: int, total: int, f1: float) -> None:
+        networks[0] += epoch == 1
+        typer.echo(f"network {networks[0]}: epoch {epoch}/{total}, validation "
+                   f"macro-F1 {f1:.4f}", err=True)  # fmt: skip
+
     try:
         batches = [detect_train.load_chunk(p) for p in chunks]
+        typer.echo(f"{sum(len(b) for b in batches)} flows in {len(batches)} chunks", err=True)
         det = detect_train.train(
-            batches, detector=detector, epochs=epochs, fraction=fraction, seed=seed
-        )
+            batches, detector=detector, epochs=epochs, fraction=fraction, seed=seed,
+            on_epoch=None if quiet else progress,
+        )  # fmt: skip
         detect_train.save(det, out, created=datetime.now(UTC).isoformat())
     except ThreatmeshError as exc:
         _fail(exc)
@@ -105,6 +118,28 @@ def review_cmd(
     for r in reviews:
         typer.echo(f"{r.reviewed} object(s): {r.agreed} agreed, {r.disagreed} disagreed"
                    + (f"; {r.tag}" if r.tag else ""))  # fmt: skip
+
+
+@app.command("score")
+def score_cmd(
+    model: Path = typer.Argument(..., help="A model file from `detect train`"),
+    captures: list[Path] = typer.Argument(
+        ..., help="Labelled captures: lab pcaps with their .schedule.json, or flow CSVs"
+    ),
+    threads: int = typer.Option(1, "--threads", help="torch threads"),
+) -> None:
+    """Score a saved model offline on labelled captures: per-class precision, recall, F1,
+    macro-F1 and PR-AUC at the model's threshold, one JSON line per capture."""
+    require_ml()
+    from threatmesh.services.detect import training as detect_train
+
+    detect_train.set_threads(threads)
+    try:
+        det, _manifest = detect_train.load(model)
+        for capture in captures:
+            typer.echo(json.dumps(detect_train.score_capture(det, capture)))
+    except ThreatmeshError as exc:
+        _fail(exc)
 
 
 @app.command("run")

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import zipfile
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,8 @@ def dumps(det: Detector, *, metrics: dict[str, Any] | None = None, created: str 
         "models": det.models,
         "features": list(CIC_FEATURES),
         "inputs": det.preprocessor.names,
-        "train_config": det.cfg.__dict__,
+        # The hyperparameters (compared fields), not the progress callback.
+        "train_config": {f.name: getattr(det.cfg, f.name) for f in fields(det.cfg) if f.compare},
         "validation_f1": det.ensemble.validation_f1 if det.ensemble else {},
         "threshold": det.threshold,
         "metrics": metrics or {},

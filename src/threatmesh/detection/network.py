@@ -10,7 +10,8 @@ blocks, and a sigmoid output.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -80,6 +81,8 @@ class TrainConfig:
     fn_weight: float = 4.0
     fp_weight: float = 4.0
     seed: int = 0
+    #: Told after each epoch: (epoch, epochs, validation macro-F1). Not a hyperparameter.
+    on_epoch: Callable[[int, int, float], None] | None = field(default=None, compare=False)
 
 
 def predict(model: nn.Module, x: F32, batch: int = 8192) -> F32:
@@ -116,7 +119,7 @@ def fit(
     best, best_state = -1.0, {k: v.clone() for k, v in model.state_dict().items()}
     if start_counts and len(y_val):
         best = best_threshold_f1(y_val, predict(model, x_val))[1]
-    for _ in range(cfg.epochs):
+    for epoch in range(1, cfg.epochs + 1):
         model.train()
         order = torch.randperm(len(xt), generator=gen)
         for i in range(0, len(order), batch):
@@ -128,6 +131,8 @@ def fit(
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
         score = best_threshold_f1(y_val, predict(model, x_val))[1] if len(y_val) else 0.0
+        if cfg.on_epoch is not None:
+            cfg.on_epoch(epoch, cfg.epochs, score)
         if score > best:
             best, best_state = score, {k: v.clone() for k, v in model.state_dict().items()}
     model.load_state_dict(best_state)

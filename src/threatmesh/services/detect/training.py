@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,11 @@ def train(
     epochs: int = 30,
     fraction: float = 1.0,
     seed: int = 0,
+    on_epoch: Callable[[int, int, float], None] | None = None,
 ) -> Detector:
-    """A fitted detector (one chunk per batch; ``fraction`` of labels used)."""
-    cfg = TrainConfig(epochs=epochs, seed=seed)
+    """A fitted detector (one chunk per batch; ``fraction`` of labels used); ``on_epoch``
+    hears of each epoch of each network (epoch, epochs, validation macro-F1)."""
+    cfg = TrainConfig(epochs=epochs, seed=seed, on_epoch=on_epoch)
     return DETECTORS[detector](cfg).fit(chunks, fraction=fraction)
 
 
@@ -86,3 +88,16 @@ def set_threads(threads: int) -> None:
     import torch
 
     torch.set_num_threads(max(threads, 1))
+
+
+def score_capture(det: Detector, path: Path) -> dict[str, Any]:
+    """Offline scoring of a saved model on one labelled capture (a lab pcap with its
+    schedule, or a labelled flow CSV): per-class and macro figures at the model's own
+    threshold, as ``detect evaluate`` reports them."""
+    from threatmesh.detection.metrics import report
+
+    batch = load_chunk(path)
+    assert batch.labels is not None
+    scores = det.score(batch.features)
+    return {"capture": str(path), "flows": len(batch), "detector": det.name,
+            "threshold": det.threshold, **report(batch.labels, scores, det.threshold)}  # fmt: skip
