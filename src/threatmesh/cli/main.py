@@ -8,6 +8,7 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
+from threatmesh.cli import analyst as analyst_cli
 from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import enrich as enrich_cli
 from threatmesh.cli import hids as hids_cli
@@ -39,6 +40,7 @@ app.add_typer(risk_cli.app, name="risk")
 app.add_typer(hids_cli.app, name="hids")
 app.add_typer(honeynet_cli.app, name="honeynet")
 app.add_typer(enrich_cli.app, name="enrich")
+app.add_typer(analyst_cli.app, name="analyst")
 
 
 def _fail(exc: ThreatmeshError) -> None:
