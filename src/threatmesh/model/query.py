@@ -96,6 +96,8 @@ class Query:
     include_sightings: bool = False
     include_event_uuid: bool = False
     include_event_tags: bool = False
+    #: ``includeContext``: each attribute's ``Event`` is the event's metadata and tags
+    include_context: bool = False
     limit: int | None = None
     page: int = 1
     sort: str = "id"

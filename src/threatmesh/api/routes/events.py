@@ -23,7 +23,7 @@ from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import events as search
-from threatmesh.services.search.params import parse_query, view_deleted
+from threatmesh.services.search.params import event_scope, parse_query, view_deleted
 from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
 
@@ -160,8 +160,7 @@ def index(
         **(body if isinstance(body, dict) else {}),
     }
     # On events/index, MISP's "timestamp" is the event's own (sync lists by it).
-    if "timestamp" in params and "event_timestamp" not in params:
-        params["event_timestamp"] = params.pop("timestamp")
+    params = event_scope(params)
     q = sync_serve.index_query(platform, who, parse_query(params, now=platform.now()))
     minimal = str(params.get("minimal", "")) in ("1", "true", "True")
     return MispJSON(search.index(platform, who, q, minimal=minimal))
@@ -175,7 +174,7 @@ def rest_search(
     """Full events matching the filters, streamed one event at a time."""
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
-    q = parse_query(params, now=platform.now())
+    q = parse_query(event_scope(params), now=platform.now())
     ids = search.search_event_ids(platform, who, q)
 
     def stream() -> Iterator[bytes]:

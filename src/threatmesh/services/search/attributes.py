@@ -16,6 +16,7 @@ from threatmesh.model.query import Query
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.correlation.related_attributes import related_attributes
+from threatmesh.storage.events import events as stored
 from threatmesh.storage.events import reads
 from threatmesh.storage.search import queries as search
 
@@ -32,7 +33,7 @@ def rest_search(platform: Platform, who: Identity, q: Query) -> Iterator[bytes]:
     database rejects) is still a 4xx rather than a broken stream."""
     # Sightings and correlations are read on the page's connection with statements
     # not written for generic plans: only a bare lookup may use the lookup pool.
-    bare = not (q.include_sightings or q.include_correlations)
+    bare = not (q.include_sightings or q.include_correlations or q.include_context)
     pages = search.iter_attributes(
         platform.read,
         q,
@@ -88,10 +89,11 @@ def _decorated(
             cap=platform.correlation_cap,
             unpublished_private=platform.unpublished_private,
         )
+    context = _contexts(conn, rows) if q.include_context else {}
     for r in rows:
         a = misp_out.attribute(r)
         a["Tag"] = tags.get(r["id"], [])
-        a["Event"] = {"id": str(r["event_id"]), "uuid": r["event_uuid"]}
+        a["Event"] = context.get(r["event_id"]) or misp_out.attribute_event(r)
         if q.include_event_uuid:
             a["event_uuid"] = r["event_uuid"]
         if q.include_sightings:
@@ -99,3 +101,15 @@ def _decorated(
         if q.include_correlations:
             a["RelatedAttribute"] = related.get(r["id"], [])
         yield a
+
+
+def _contexts(conn: Connection, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
+    """``includeContext``: each event of the page as its metadata, with organisations
+    and tags (MISP puts the whole event there, without its content)."""
+    found = stored.events_by_id(conn, sorted({r["event_id"] for r in rows}))
+    out = {}
+    for event_id, row in found.items():
+        meta = reads.event_with_orgs(row)
+        meta["Tag"] = reads.tags_of_event(conn, event_id)
+        out[event_id] = meta
+    return out

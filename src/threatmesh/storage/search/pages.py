@@ -42,6 +42,11 @@ PAGE_SELECT = (
         attributes,
         events.c.uuid.label("event_uuid"),
         events.c.org_id.label("event_org_id"),
+        # The rest of MISP's Attribute.Event ({id, uuid, info, org_id, orgc_id,
+        # distribution}): PyMISP's pythonify needs ``info``.
+        events.c.orgc_id.label("event_orgc_id"),
+        events.c.info.label("event_info"),
+        events.c.distribution.label("event_distribution"),
         TAG_REFS,
     )
     .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
