@@ -14,6 +14,7 @@ from threatmesh.model.validation import describe_types
 from threatmesh.services.events import attributes as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import attributes as search
+from threatmesh.services.search import exports
 from threatmesh.services.search.params import parse_query
 
 router = APIRouter(tags=["attributes"])
@@ -83,8 +84,8 @@ def delete(
     return MispJSON({"message": "Attribute deleted."})
 
 
-@router.post("/attributes/restSearch")
-@router.get("/attributes/restSearch")
+@router.post("/attributes/restSearch", responses=exports.RESPONSES)
+@router.get("/attributes/restSearch", responses=exports.RESPONSES)
 def rest_search(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> Response:
@@ -94,7 +95,12 @@ def rest_search(
     stream costs about a millisecond more per request."""
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
+    fmt = exports.return_format(params)
+    params = exports.with_export_defaults(params, fmt)
     q = parse_query(params, now=platform.now())
+    if fmt != "json":
+        out = exports.attributes_export(platform, who, params, q, fmt)
+        return StreamingResponse(out, media_type=exports.MEDIA_TYPES[fmt])
     chunks = search.rest_search(platform, who, q)
     first, second = next(chunks, b""), next(chunks, None)
     if second is None:

@@ -23,6 +23,7 @@ from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import events as search
+from threatmesh.services.search import exports
 from threatmesh.services.search.params import event_scope, parse_query, view_deleted
 from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
@@ -166,16 +167,21 @@ def index(
     return MispJSON(search.index(platform, who, q, minimal=minimal))
 
 
-@router.post("/events/restSearch")
-@router.get("/events/restSearch")
+@router.post("/events/restSearch", responses=exports.RESPONSES)
+@router.get("/events/restSearch", responses=exports.RESPONSES)
 def rest_search(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> Response:
     """Full events matching the filters, streamed one event at a time."""
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
-    q = parse_query(event_scope(params), now=platform.now())
+    fmt = exports.return_format(params)
+    params = event_scope(exports.with_export_defaults(params, fmt))
+    q = parse_query(params, now=platform.now())
     ids = search.search_event_ids(platform, who, q)
+    if fmt != "json":
+        out = exports.events_export(platform, who, params, q, ids)
+        return StreamingResponse(out, media_type=exports.MEDIA_TYPES[fmt])
 
     def stream() -> Iterator[bytes]:
         yield b'{"response": ['

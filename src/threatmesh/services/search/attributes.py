@@ -16,8 +16,8 @@ from threatmesh.model.query import Query
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.correlation.related_attributes import related_attributes
-from threatmesh.storage.events import events as stored
 from threatmesh.storage.events import reads
+from threatmesh.storage.search import export_context
 from threatmesh.storage.search import queries as search
 
 Row = Mapping[Any, Any]  # a page row: SQLAlchemy's RowMapping or the fast path's dict
@@ -89,7 +89,7 @@ def _decorated(
             cap=platform.correlation_cap,
             unpublished_private=platform.unpublished_private,
         )
-    context = _contexts(conn, rows) if q.include_context else {}
+    context = export_context.events_of(conn, rows) if q.include_context else {}
     for r in rows:
         a = misp_out.attribute(r)
         a["Tag"] = tags.get(r["id"], [])
@@ -101,15 +101,3 @@ def _decorated(
         if q.include_correlations:
             a["RelatedAttribute"] = related.get(r["id"], [])
         yield a
-
-
-def _contexts(conn: Connection, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
-    """``includeContext``: each event of the page as its metadata, with organisations
-    and tags (MISP puts the whole event there, without its content)."""
-    found = stored.events_by_id(conn, sorted({r["event_id"] for r in rows}))
-    out = {}
-    for event_id, row in found.items():
-        meta = reads.event_with_orgs(row)
-        meta["Tag"] = reads.tags_of_event(conn, event_id)
-        out[event_id] = meta
-    return out
