@@ -59,6 +59,12 @@ def parse_terms(raw: Any, name: str) -> Terms:
     return Terms(tuple(any_of), tuple(all_of), tuple(none_of))
 
 
+def is_wildcard(term: str) -> bool:
+    """MISP's ``generic_add_filter``: a term is a LIKE pattern when it starts or ends
+    with ``%``; any other term (also one with a ``%`` inside) matches exactly."""
+    return term.startswith("%") or term.endswith("%")
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -102,3 +108,5 @@ class Query:
     page: int = 1
     sort: str = "id"
     descending: bool = False
+    #: restSearch ``order``: (model "Event", "Attribute" or "", field, descending)
+    order: tuple[str, str, bool] | None = None

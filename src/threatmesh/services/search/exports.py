@@ -14,6 +14,7 @@ from threatmesh.model.errors import InvalidInput, NotFound
 from threatmesh.model.query import Query
 from threatmesh.services.events import events as event_svc
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.services.search import events as search_events
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.events import reads
 from threatmesh.storage.search import export_context
@@ -128,11 +129,7 @@ def events_export(
             )
         except NotFound:  # deleted since the search ran
             continue
-        rows = [
-            r
-            for r in csv_export.event_rows(event)
-            if q.to_ids is None or bool(r.get("to_ids")) is q.to_ids
-        ]
+        rows = list(csv_export.event_rows(search_events.trim_attributes(event, q)))
         if fmt == "text":
             values += [str(r["value"]) for r in rows]
         else:

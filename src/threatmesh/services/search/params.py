@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -9,7 +10,8 @@ from typing import Any
 
 from threatmesh.formats.fields import as_bool, as_int
 from threatmesh.model.errors import InvalidInput
-from threatmesh.model.query import Query, parse_terms
+from threatmesh.model.query import Query, Terms, is_wildcard, parse_terms
+from threatmesh.model.validation import rules
 
 #: MISP's durations (``resolveTimeDelta``): a number and a unit, ``5d``, ``12h``, ``1.5h``.
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$", re.IGNORECASE)
@@ -121,6 +123,36 @@ def view_deleted(raw: Any) -> str:
     raise InvalidInput(f"deleted: {raw!r} is not 0, 1, 2 or a list of 0 and 1")
 
 
+_ORDER_RE = re.compile(r"^(?:(event|attribute)\.)?(\w+)(?:\s+(asc|desc))?$", re.IGNORECASE)
+
+
+def _order(raw: Any) -> tuple[str, str, bool] | None:
+    """restSearch ``order`` (``"Event.timestamp ASC"``, ``"Attribute.value DESC"``,
+    ``"timestamp"``) as (model, field, descending); which fields sort is the
+    storage's business."""
+    if raw in (None, ""):
+        return None
+    m = _ORDER_RE.match(str(raw).strip()) if isinstance(raw, str) else None
+    if m is None:
+        raise InvalidInput(f"order: {raw!r} is not '<Model>.<field> ASC' or '... DESC'")
+    model = (m.group(1) or "").capitalize()
+    return (model, m.group(2).lower(), (m.group(3) or "asc").lower() == "desc")
+
+
+def _ip_normal(term: str) -> str:
+    """An IPv6 address (or network) compressed and lower-cased, as MISP's restSearch
+    rewrites a value before matching (values are stored so); any other term unchanged."""
+    if term.count(":") < 2 or is_wildcard(term):
+        return term
+    canonical = rules.canonical_ip_or_cidr(term)
+    return canonical if canonical is not None and ":" in canonical else term
+
+
+def _values(raw: Any) -> Terms:
+    terms = parse_terms(raw, "value")
+    return Terms(*(tuple(_ip_normal(t) for t in part) for part in dataclasses.astuple(terms)))
+
+
 def event_scope(params: Any) -> Any:
     """Filters of ``events/restSearch`` and ``events/index``: there ``timestamp`` is the
     event's own (MISP's ``set_filter_timestamp`` with scope ``Event``), not its
@@ -157,7 +189,7 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
     published = p.get("published")
     last = p.get("last", p.get("publish_timestamp"))
     return Query(
-        value=parse_terms(p.get("value", p.get("attribute")), "value"),
+        value=_values(p.get("value", p.get("attribute"))),
         type=parse_terms(p.get("type"), "type"),
         category=parse_terms(p.get("category"), "category"),
         tags=parse_terms(p.get("tags", p.get("tag")), "tags"),
@@ -191,4 +223,5 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
         page=page,
         sort=str(p.get("sort") or "id"),
         descending=str(p.get("direction", "asc")).lower() == "desc",
+        order=_order(p.get("order")),
     )

@@ -3,6 +3,7 @@ owner and their tags, in id order (shared by the general and the fast path)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
@@ -72,4 +73,31 @@ def keyset_pages(
         yield page
         last = rows[-1]["id"]
         if len(rows) < PAGE:
+            return
+
+
+def offset_pages(
+    conn_factory: ConnFactory,
+    stmt: sa.Select[Any],
+    render: Callable[[Connection, Sequence[Row]], _T],
+    *,
+    limit: int | None,
+    page: int,
+) -> Iterator[_T]:
+    """Pages of ``stmt`` in its own order (restSearch ``order``: not the id order that
+    keyset pagination needs): the one page ``limit``/``page`` asks for, or every page
+    of :data:`PAGE` rows, each read on its own short connection."""
+    if limit is not None:
+        starts: Iterator[int] = iter([(page - 1) * limit])
+        size = limit
+    else:
+        starts, size = itertools.count(0, PAGE), PAGE
+    for start in starts:
+        with conn_factory() as conn:
+            rows = list(conn.execute(stmt.limit(size).offset(start)).mappings())
+            if not rows:
+                return
+            out = render(conn, rows)
+        yield out
+        if len(rows) < size:
             return
