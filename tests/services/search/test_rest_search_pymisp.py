@@ -121,3 +121,20 @@ def test_answer_shapes_and_exports(server: LiveServer) -> None:
     assert [a.value for a in kept[0].attributes] == ["198.51.100.1"]
     refused = misp.direct_call("events/restSearch", {"returnFormat": "stix2"})
     assert refused["errors"][0] == 400 and "returnFormat" in refused["errors"][1]["message"]
+
+
+def test_deleted_both_states_for_the_owner(server: LiveServer) -> None:
+    """``deleted: [0, 1]`` gives live and soft-deleted content (to its owner; the rule is
+    model.access.sees_deleted), ``deleted: 1`` only the deleted."""
+    misp = _client(server)
+    event = misp.add_event(_event("trash", ("text", "keep"), ("text", "gone")), pythonify=True)
+    misp.delete_attribute(event.attributes[1])
+    both = misp.search(eventid=event.id, deleted=[0, 1], pythonify=True)
+    assert [(a.value, a.deleted) for a in both[0].attributes] == [("keep", False), ("gone", True)]
+    only = misp.search(eventid=event.id, deleted=True, pythonify=True)
+    assert [a.value for a in only[0].attributes] == ["gone"]
+    found = misp.search(controller="attributes", eventid=event.id, deleted=[0, 1])
+    assert {a["value"] for a in found["Attribute"]} == {"keep", "gone"}
+    assert [a.value for a in misp.search(eventid=event.id, pythonify=True)[0].attributes] == [
+        "keep"
+    ]
