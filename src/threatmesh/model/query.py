@@ -79,6 +79,8 @@ class Query:
     type: Terms = field(default_factory=Terms)
     category: Terms = field(default_factory=Terms)
     tags: Terms = field(default_factory=Terms)
+    #: ``event_tags``: tags on the event itself (not its attributes')
+    event_tags: Terms = field(default_factory=Terms)
     org: Terms = field(default_factory=Terms)
     event_id: Terms = field(default_factory=Terms)
     uuid: Terms = field(default_factory=Terms)

@@ -95,6 +95,7 @@ def test_answer_shapes_and_exports(server: LiveServer) -> None:
     misp = _client(server)
     event = _event("shapes", ("ip-src", "198.51.100.1"), ("text", "a note"))
     event.attributes[1].add_tag("drop-me")
+    event.add_tag("on-the-event")
     event = misp.add_event(event, pythonify=True)
     misp.publish(event)
     found = misp.search(controller="attributes", eventid=event.id, pythonify=True)
@@ -119,6 +120,9 @@ def test_answer_shapes_and_exports(server: LiveServer) -> None:
     assert header[:2] == ["value", "type"] and "event_info" in header
     kept = misp.search(eventid=event.id, tags={"NOT": ["drop-me"]}, pythonify=True)
     assert [a.value for a in kept[0].attributes] == ["198.51.100.1"]
+    by_event_tag = misp.search(controller="attributes", event_tags="on-the-event")
+    assert len(by_event_tag["Attribute"]) == 2
+    assert misp.search(controller="attributes", event_tags="drop-me") == {"Attribute": []}
     refused = misp.direct_call("events/restSearch", {"returnFormat": "stix2"})
     assert refused["errors"][0] == 400 and "returnFormat" in refused["errors"][1]["message"]
 

@@ -193,6 +193,7 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
         type=parse_terms(p.get("type"), "type"),
         category=parse_terms(p.get("category"), "category"),
         tags=parse_terms(p.get("tags", p.get("tag")), "tags"),
+        event_tags=parse_terms(p.get("event_tags"), "event_tags"),
         org=parse_terms(p.get("org"), "org"),
         event_id=parse_terms(p.get("eventid"), "eventid"),
         uuid=parse_terms(p.get("uuid"), "uuid"),

@@ -182,6 +182,7 @@ def event_conditions(q: Query, *, sharing_group: bool = True) -> list[ColumnElem
         terms_clause(q.org, _org_term),
         terms_clause(q.event_id, _event_ref_term),
         terms_clause(q.eventinfo, lambda t: _match(e.c.info, t)),
+        terms_clause(q.event_tags, _event_tag_term, exact_and_is_in=False),
     ]
     out = [c for c in conds if c is not None]
     out += _range(e.c.date, (_date(q.date[0]), _date(q.date[1])))
