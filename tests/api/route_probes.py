@@ -110,6 +110,9 @@ PROBES: dict[Route, list[Probe]] = {
     ("GET", "/events/view/{ref}"): each("/events/view/{ref}", EVENT),
     ("POST", "/events/view/{ref}"): each("/events/view/{ref}", EVENT, {"deleted": 1}),
     ("GET", "/events/view/{ref}/{named:path}"): each("/events/view/{ref}/deleted:1", EVENT),
+    ("POST", "/events/view/{ref}/{named:path}"): each(
+        "/events/view/{ref}/noSightings:1", EVENT, {"deleted": 1}
+    ),
     ("HEAD", "/events/view/{ref}"): each("/events/view/{ref}", EVENT),
     ("POST", "/events/edit/{ref}"): each("/events/edit/{ref}", EVENT, EDIT),
     ("PUT", "/events/edit/{ref}"): each("/events/edit/{ref}", EVENT, EDIT),

@@ -101,8 +101,11 @@ def test_pymisp_full_lifecycle(server: LiveServer) -> None:
         "RelatedAttribute"
     ]
     assert [r["event_id"] for r in related] == [str(other.id)]
-    wildcard = analyst.search(controller="attributes", value="c2-1%.evil.example")
+    wildcard = analyst.search(controller="attributes", value="c2-1%")
     assert len(wildcard["Attribute"]) == 11  # c2-1 and c2-10 .. c2-19
+    # As MISP's generic_add_filter: a % inside a term (not first or last) is no wildcard.
+    inside = analyst.search(controller="attributes", value="c2-1%.evil.example")
+    assert inside["Attribute"] == []
     by_type = analyst.search(controller="attributes", type_attribute="sha256")
     assert {a["value"] for a in by_type["Attribute"]} == {"e" * 64, "f" * 64}
     tag_query = analyst.build_complex_query(

@@ -41,6 +41,10 @@ TOTAL = 86
 SKIPPED = {"test_search_logs", "test_versions"}
 
 _VIPER = "needs tests/viper-test-files (not in the sdist; out of scope)"
+#: Passes alone (search semantics done, issue 16 WP1): in the full run test_roles_expanded,
+#: which runs just before, cannot make its user read-only (admin/users/edit, WP4), so
+#: the user's event tagged tlp:white___test stays behind and shifts the counts.
+_ROLES_LEFTOVER = "knock-on: test_roles_expanded leaves an event behind (issue 16 WP4)"
 #: The tests allowed to fail today, each with why. Remove a line when its test passes.
 EXPECTED_FAILURES: dict[str, str] = {
     "test_add_event_with_attachment": _VIPER,
@@ -61,10 +65,7 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_db_schema": "servers/dbSchemaDiagnostic not implemented (issue 16 WP4)",
     "test_default_distribution": "objects/edit not implemented yet (issue 16 WP2)",
     "test_delete_with_update": "objects/edit (deleted: true) not implemented yet (issue 16 WP2)",
-    "test_direct": "events/restSearch returnFormat csv answers JSON; type {AND: [...]} "
-    "(issue 16 WP1)",
     "test_event_galaxy": "galaxies index/view and Galaxy in event views (issue 16 WP3)",
-    "test_event_no_sightings": "events/view noSightings:1 ignored (issue 16 WP1)",
     "test_event_report": "eventReports/* not implemented (issue 16 WP5)",
     "test_exists": "HEAD objects/view not implemented (issue 16 WP2)",
     "test_expansion": _VIPER,
@@ -88,49 +89,34 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_roles": "admin/roles/set_default|add|edit|delete not implemented (issue 16 WP4)",
     "test_roles_expanded": "admin/users/edit not implemented; MISP's ACL message; "
     "eventDelegations/* (issue 16 WP4, WP5)",
-    "test_search_csv": "ACL message 'You do not have permission to use this functionality.'; "
-    "CSV export (issue 16 WP1, WP4)",
+    "test_search_csv": "publish by a non-publisher must answer MISP's 'You do not have "
+    "permission to use this functionality.' (issue 16 WP4); the CSV part passes",
     "test_search_decay": "decayingModel/* and includeDecayScore not implemented (issue 16 WP3)",
     "test_search_galaxy": "POST galaxies (galaxy search) not implemented (issue 16 WP3)",
-    "test_search_index": "float timestamp on events/index refused (issue 16 WP1)",
     "test_search_objects": "objects/restSearch not implemented (issue 16 WP2)",
-    "test_search_publish_timestamp": "invalid durations ('5x', 'ad') must match nothing, not "
-    "400 (issue 16 WP1)",
     "test_search_stix": "returnFormat stix/stix2/stix-xml: waits for the exchange issue",
-    "test_search_tag_advanced_attributes": "attributes/restSearch Attribute.Event lacks info "
-    "(PyMISP NewEventError); NOT-tag semantics (issue 16 WP1)",
-    "test_search_tag_advanced_event": "events/restSearch must trim attributes with a NOT tag "
-    "(issue 16 WP1)",
-    "test_search_tag_attribute": "attributes/restSearch Attribute.Event lacks info; NOT "
-    "honours event tags (issue 16 WP1)",
-    "test_search_tag_event": "knock-on: earlier failing tests leave tagged events behind "
-    "(passes alone)",
-    "test_search_text": "returnFormat text answers JSON (issue 16 WP1)",
-    "test_search_timestamp_attribute": "attributes/restSearch Attribute.Event lacks info; "
-    "float timestamps (issue 16 WP1)",
-    "test_search_timestamp_event": "events/restSearch timestamp must filter Event.timestamp "
-    "(issue 16 WP1)",
-    "test_search_type_attribute": "float timestamps refused (issue 16 WP1)",
-    "test_search_type_event": "float timestamps refused (issue 16 WP1)",
-    "test_search_type_event_csv": "float timestamps; CSV export (issue 16 WP1)",
-    "test_search_value_attribute": "attributes/restSearch Attribute.Event lacks info; "
-    "includeContext, RelatedAttribute.Event (issue 16 WP1)",
-    "test_search_workflow": "attributes/restSearch Attribute.Event lacks info; tags/delete; "
-    "attribute timestamp bump on edit (issue 16 WP1, WP2, WP4)",
-    "test_search_workflow_ts": "float timestamps; knock-on of test_search_workflow's leftover "
-    "tag (issue 16 WP1)",
+    "test_search_tag_advanced_attributes": _ROLES_LEFTOVER,
+    "test_search_tag_advanced_event": _ROLES_LEFTOVER,
+    "test_search_tag_attribute": _ROLES_LEFTOVER,
+    "test_search_tag_event": _ROLES_LEFTOVER,
+    "test_search_timestamp_attribute": _ROLES_LEFTOVER,
+    "test_search_timestamp_event": _ROLES_LEFTOVER,
+    "test_search_workflow": "attribute timestamp bump when its tags change on an event "
+    "edit; tags/delete (issue 16 WP2, WP4); Attribute.Event done (WP1)",
+    "test_search_workflow_ts": "attribute timestamp bump when its tags change on an event "
+    "edit (issue 16 WP2); in the full run also test_search_workflow's leftover tag "
+    "'my_tag' (tags/delete, WP4); float timestamps done (WP1)",
     "test_server_settings": "servers/serverSettings|serverSettingsEdit|getSetting not "
     "implemented (issue 16 WP4)",
     "test_sharing_group": "a sharing group made through the API gets its creator org as "
     "member (MISP adds none); HEAD sharing_groups/view (issue 16 WP4)",
-    "test_sharing_group_search": "attributes/restSearch Attribute.Event lacks info; "
-    "sharinggroup on event or attribute (issue 16 WP1)",
+    "test_sharing_group_search": "HEAD sharing_groups/view (issue 16 WP4); the search part passes",
     "test_sharing_groups": "sharing_groups/edit, HEAD, addOrg/removeOrg answers (issue 16 WP4)",
     "test_sightings": "sightings/restSearch includeAttribute/includeEvent, list add, "
     "sightings/delete (issue 16 WP5)",
-    "test_simple_event": "float timestamp ranges, LIKE escapes, warninglists, settings, "
-    "events/contact (issue 16 WP1, WP3-WP5; its malware-sample and withAttachments part "
-    "works: tests/api/test_malware_samples.py)",
+    "test_simple_event": "servers/getSetting and serverSettingsEdit (MISP.background_jobs), "
+    "warninglists, events/contact (issue 16 WP3-WP5); search semantics (WP1) and the "
+    "malware-sample and withAttachments part (WP6, tests/api/test_malware_samples.py) work",
     "test_statistics": "attributes/attributeStatistics, tags/tagStatistics, users/statistics "
     "not implemented (issue 16 WP4)",
     "test_tags": "tags/view|edit|search|delete, tag flags and messages (issue 16 WP4)",

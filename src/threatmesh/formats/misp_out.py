@@ -33,6 +33,20 @@ def org(row: Row, prefix: str = "") -> dict[str, Any]:
     }
 
 
+def attribute_event(row: Row) -> dict[str, Any]:
+    """An attribute's ``Event`` in an ``attributes/restSearch`` answer, from columns
+    ``event_id``, ``event_uuid``, ``event_info``, ``event_org_id``, ``event_orgc_id`` and
+    ``event_distribution`` (MISP's six fields; PyMISP's pythonify requires ``info``)."""
+    return {
+        "id": str(row["event_id"]),
+        "uuid": row["event_uuid"],
+        "info": row["event_info"],
+        "org_id": str(row["event_org_id"]),
+        "orgc_id": str(row["event_orgc_id"]),
+        "distribution": str(row["event_distribution"]),
+    }
+
+
 def tag(row: Row) -> dict[str, Any]:
     """A tag as attached to an event or attribute."""
     return {

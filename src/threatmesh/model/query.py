@@ -59,6 +59,12 @@ def parse_terms(raw: Any, name: str) -> Terms:
     return Terms(tuple(any_of), tuple(all_of), tuple(none_of))
 
 
+def is_wildcard(term: str) -> bool:
+    """MISP's ``generic_add_filter``: a term is a LIKE pattern when it starts or ends
+    with ``%``; any other term (also one with a ``%`` inside) matches exactly."""
+    return term.startswith("%") or term.endswith("%")
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -73,6 +79,8 @@ class Query:
     type: Terms = field(default_factory=Terms)
     category: Terms = field(default_factory=Terms)
     tags: Terms = field(default_factory=Terms)
+    #: ``event_tags``: tags on the event itself (not its attributes')
+    event_tags: Terms = field(default_factory=Terms)
     org: Terms = field(default_factory=Terms)
     event_id: Terms = field(default_factory=Terms)
     uuid: Terms = field(default_factory=Terms)
@@ -96,7 +104,11 @@ class Query:
     include_sightings: bool = False
     include_event_uuid: bool = False
     include_event_tags: bool = False
+    #: ``includeContext``: each attribute's ``Event`` is the event's metadata and tags
+    include_context: bool = False
     limit: int | None = None
     page: int = 1
     sort: str = "id"
     descending: bool = False
+    #: restSearch ``order``: (model "Event", "Attribute" or "", field, descending)
+    order: tuple[str, str, bool] | None = None

@@ -16,6 +16,7 @@ from threatmesh.services.events import attachments
 from threatmesh.services.events import attributes as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import attributes as search
+from threatmesh.services.search import exports
 from threatmesh.services.search.params import parse_query
 
 router = APIRouter(tags=["attributes"])
@@ -112,8 +113,8 @@ def download(request: Request, ref: str, who: Identity = Depends(identify)) -> R
     return Response(got.content, media_type=got.media_type, headers=headers)
 
 
-@router.post("/attributes/restSearch")
-@router.get("/attributes/restSearch")
+@router.post("/attributes/restSearch", responses=exports.RESPONSES)
+@router.get("/attributes/restSearch", responses=exports.RESPONSES)
 def rest_search(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> Response:
@@ -123,7 +124,12 @@ def rest_search(
     stream costs about a millisecond more per request."""
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
+    fmt = exports.return_format(params)
+    params = exports.with_export_defaults(params, fmt)
     q = parse_query(params, now=platform.now())
+    if fmt != "json":
+        out = exports.attributes_export(platform, who, params, q, fmt)
+        return StreamingResponse(out, media_type=exports.MEDIA_TYPES[fmt])
     store = store_of(request) if attachments.requested(params) else None
     chunks = search.rest_search(platform, who, q, attachments=store)
     first, second = next(chunks, b""), next(chunks, None)

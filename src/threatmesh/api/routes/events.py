@@ -18,12 +18,12 @@ from threatmesh.api.http import (
     named_params,
     platform_of,
 )
-from threatmesh.model.errors import NotFound
 from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import events as search
-from threatmesh.services.search.params import parse_query, view_deleted
+from threatmesh.services.search import exports
+from threatmesh.services.search.params import event_scope, parse_query, view_deleted
 from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
 
@@ -57,6 +57,7 @@ def add(
 @router.get("/events/view/{ref}")
 @router.post("/events/view/{ref}")
 @router.get("/events/view/{ref}/{named:path}")
+@router.post("/events/view/{ref}/{named:path}")
 def view(
     request: Request,
     ref: str,
@@ -66,15 +67,22 @@ def view(
 ) -> MispJSON:
     """An event as the caller may see it, with correlations (``RelatedEvent``);
     ``deleted`` (named parameter or body, as PyMISP's ``get_event(deleted=...)``
-    sends it) adds the deleted content the caller may see."""
+    sends it) adds the deleted content the caller may see; ``noSightings:1`` leaves
+    the attributes' sightings out."""
     platform = platform_of(request)
     if sync_serve.is_sync_user(who):
         # What leaves for a remote instance has passed the egress hook (the anonymizer):
         # files go only with the attributes it let through unchanged (serve_event).
         return MispJSON({"Event": sync_serve.serve_event(platform, who, ref)})
+    named_map = named_params(named)
     raw = body.get("deleted") if isinstance(body, dict) else None
-    deleted = view_deleted(named_params(named).get("deleted", raw))
-    event = svc.view_event(platform, who, ref, **svc.deleted_options(deleted))
+    deleted = view_deleted(named_map.get("deleted", raw))
+    opts = svc.deleted_options(deleted)
+    # PyMISP's get_event(no_sightings=True): /noSightings:1, the attributes without
+    # their Sighting lists.
+    if named_map.get("noSightings", "") in ("1", "true", "True"):
+        opts["include_sightings"] = False
+    event = svc.view_event(platform, who, ref, **opts)
     return MispJSON({"Event": attachments.decorate(store_of(request), event)})
 
 
@@ -160,24 +168,29 @@ def index(
         **(body if isinstance(body, dict) else {}),
     }
     # On events/index, MISP's "timestamp" is the event's own (sync lists by it).
-    if "timestamp" in params and "event_timestamp" not in params:
-        params["event_timestamp"] = params.pop("timestamp")
+    params = event_scope(params)
     q = sync_serve.index_query(platform, who, parse_query(params, now=platform.now()))
     minimal = str(params.get("minimal", "")) in ("1", "true", "True")
     return MispJSON(search.index(platform, who, q, minimal=minimal))
 
 
-@router.post("/events/restSearch")
-@router.get("/events/restSearch")
+@router.post("/events/restSearch", responses=exports.RESPONSES)
+@router.get("/events/restSearch", responses=exports.RESPONSES)
 def rest_search(
     request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> Response:
     """Full events matching the filters, streamed one event at a time."""
     platform = platform_of(request)
     params = body.get("request", body) if isinstance(body, dict) else {}
+    fmt = exports.return_format(params)
+    params = event_scope(exports.with_export_defaults(params, fmt))
     q = parse_query(params, now=platform.now())
     ids = search.search_event_ids(platform, who, q)
     store = store_of(request) if attachments.requested(params) else None
+    metadata = str(params.get("metadata", "")).lower() in ("1", "true")
+    if fmt != "json":
+        out = exports.events_export(platform, who, params, q, ids)
+        return StreamingResponse(out, media_type=exports.MEDIA_TYPES[fmt])
 
     def stream() -> Iterator[bytes]:
         yield b'{"response": ['
@@ -190,18 +203,7 @@ def rest_search(
             yield b"]}"
             return
         sep = b""
-        for event_id in ids:
-            try:
-                event = sync_serve.serve_event(
-                    platform,
-                    who,
-                    str(event_id),
-                    include_sightings=q.include_sightings,
-                    include_correlations=q.include_correlations,
-                    **svc.deleted_options(q.deleted),
-                )
-            except NotFound:  # deleted since the search ran
-                continue
+        for event in search.found_events(platform, who, ids, q, metadata=metadata):
             if store is not None:
                 attachments.decorate(store, event)
             yield sep + orjson.dumps({"Event": event})

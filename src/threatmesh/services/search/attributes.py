@@ -19,6 +19,7 @@ from threatmesh.storage.core.database import Connection
 from threatmesh.storage.correlation.related_attributes import related_attributes
 from threatmesh.storage.events import reads
 from threatmesh.storage.events.attachments import AttachmentStore
+from threatmesh.storage.search import export_context
 from threatmesh.storage.search import queries as search
 
 Row = Mapping[Any, Any]  # a page row: SQLAlchemy's RowMapping or the fast path's dict
@@ -37,7 +38,9 @@ def rest_search(
     database rejects) is still a 4xx rather than a broken stream."""
     # Sightings and correlations are read on the page's connection with statements
     # not written for generic plans: only a bare lookup may use the lookup pool.
-    bare = not (q.include_sightings or q.include_correlations)
+    bare = not (
+        q.include_sightings or q.include_correlations or q.include_context or q.include_event_tags
+    )
     pages = search.iter_attributes(
         platform.read,
         q,
@@ -107,10 +110,12 @@ def _decorated(
             cap=platform.correlation_cap,
             unpublished_private=platform.unpublished_private,
         )
+    context = export_context.events_of(conn, rows) if q.include_context else {}
+    event_tags = _event_tags(conn, rows) if q.include_event_tags else {}
     for r in rows:
         a = misp_out.attribute(r)
-        a["Tag"] = tags.get(r["id"], [])
-        a["Event"] = {"id": str(r["event_id"]), "uuid": r["event_uuid"]}
+        a["Tag"] = tags.get(r["id"], []) + event_tags.get(r["event_id"], [])
+        a["Event"] = context.get(r["event_id"]) or misp_out.attribute_event(r)
         if q.include_event_uuid:
             a["event_uuid"] = r["event_uuid"]
         if q.include_sightings:
@@ -118,3 +123,12 @@ def _decorated(
         if q.include_correlations:
             a["RelatedAttribute"] = related.get(r["id"], [])
         yield a
+
+
+def _event_tags(conn: Connection, rows: Sequence[Row]) -> dict[int, list[dict[str, Any]]]:
+    """``includeEventTags``: each event's tags, which MISP adds to its attributes' ``Tag``
+    (marked as inherited)."""
+    out = {}
+    for event_id in sorted({r["event_id"] for r in rows}):
+        out[event_id] = [t | {"inherited": 1} for t in reads.tags_of_event(conn, event_id)]
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -9,47 +10,67 @@ from typing import Any
 
 from threatmesh.formats.fields import as_bool, as_int
 from threatmesh.model.errors import InvalidInput
-from threatmesh.model.query import Query, parse_terms
+from threatmesh.model.query import Query, Terms, is_wildcard, parse_terms
+from threatmesh.model.validation import rules
 
-_LAST_RE = re.compile(r"^(\d+)([smhdw]?)$")
-_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: MISP's durations (``resolveTimeDelta``): a number and a unit, ``5d``, ``12h``, ``1.5h``.
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$", re.IGNORECASE)
+#: PHP's ``is_numeric`` for what clients send: ``1796500171``, ``1796500171.0``, ``-1``.
+_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_LIMIT = 100_000
 #: Keeps ``(page - 1) * limit`` within a 64-bit offset.
 MAX_PAGE = 1_000_000_000
+#: Epochs are clamped to 64 bits: the database compares them with BIGINT columns.
+_MAX_EPOCH = 2**63 - 1
+
+
+def _epoch(number: float | int | str) -> int:
+    value = int(number) if isinstance(number, int) else int(float(number))
+    return max(-_MAX_EPOCH, min(value, _MAX_EPOCH))
 
 
 def relative_time(raw: Any, name: str, now: int) -> int:
-    """An epoch timestamp from MISP's forms: epoch seconds, ``"5d"``/``"12h"``/``"30m"``
-    (that long ago), or an ISO date."""
+    """An epoch timestamp from MISP's forms, as MISP's ``resolveTimeDelta`` reads them:
+    a number (epoch seconds, also a float such as PyMISP makes of a ``datetime``),
+    ``"5d"``/``"12h"``/``"30m"`` (that long ago), or a date. Anything else is a moment
+    in the future (``now + 1``), so it matches nothing, as in MISP: a malformed
+    duration is an empty result, not an error."""
+    if isinstance(raw, Mapping | list):
+        raise InvalidInput(f"{name}: expected a timestamp, a duration (5d, 12h) or a date")
+    if isinstance(raw, bool):
+        return now + 1
+    if isinstance(raw, int | float):
+        return _epoch(raw)
     text = str(raw).strip()
-    if text.isdigit() and len(text) >= 9:
-        return as_int(text, name)
-    m = _LAST_RE.match(text)
+    if _NUMBER_RE.match(text):
+        return _epoch(text if "." in text else int(text))
+    m = _DURATION_RE.match(text)
     if m:
         # Longer ago than the epoch: since the beginning.
-        return max(now - as_int(m.group(1), name) * _UNIT[m.group(2)], 0)
+        ago = float(m.group(1)) * _UNIT[m.group(2).lower()]
+        return max(now - int(min(ago, _MAX_EPOCH)), 0)
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(
-            f"{name}: {raw!r} is not a timestamp, a duration (5d, 12h) or a date"
-        ) from None
+        return now + 1
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())
 
 
 def _span(raw: Any, name: str, now: int) -> tuple[int | None, int | None]:
+    """A timestamp filter: one bound (from), or ``[from, to]`` in either order (MISP
+    swaps them)."""
     if raw in (None, ""):
         return (None, None)
     if isinstance(raw, list | tuple):
         if len(raw) != 2:
             raise InvalidInput(f"{name}: a range is [from, to]")
-        lo, hi = raw
-        return (
-            None if lo in (None, "") else relative_time(lo, name, now),
-            None if hi in (None, "") else relative_time(hi, name, now),
-        )
+        lo, hi = (None if b in (None, "") else relative_time(b, name, now) for b in raw)
+        if lo is not None and hi is not None and lo > hi:
+            lo, hi = hi, lo
+        return (lo, hi)
     return (relative_time(raw, name, now), None)
 
 
@@ -63,10 +84,11 @@ def _ints(raw: Any, name: str) -> tuple[int, ...]:
 def _date_bound(raw: Any) -> str | None:
     if raw in (None, ""):
         return None
-    text = str(raw)
-    if text.isdigit() and len(text) >= 9:
+    text = str(raw).strip()
+    # An epoch (PyMISP sends a datetime as a float): its UTC date.
+    if not isinstance(raw, bool) and _NUMBER_RE.match(text) and len(text.split(".")[0]) >= 9:
         try:
-            return dt.datetime.fromtimestamp(int(text), dt.UTC).date().isoformat()
+            return dt.datetime.fromtimestamp(float(text), dt.UTC).date().isoformat()
         except (OverflowError, OSError, ValueError):
             raise InvalidInput(f"from/to: {raw!r} is not a date") from None
     return text[:10]
@@ -101,6 +123,48 @@ def view_deleted(raw: Any) -> str:
     raise InvalidInput(f"deleted: {raw!r} is not 0, 1, 2 or a list of 0 and 1")
 
 
+_ORDER_RE = re.compile(r"^(?:(event|attribute)\.)?(\w+)(?:\s+(asc|desc))?$", re.IGNORECASE)
+
+
+def _order(raw: Any) -> tuple[str, str, bool] | None:
+    """restSearch ``order`` (``"Event.timestamp ASC"``, ``"Attribute.value DESC"``,
+    ``"timestamp"``) as (model, field, descending); which fields sort is the
+    storage's business."""
+    if raw in (None, ""):
+        return None
+    m = _ORDER_RE.match(str(raw).strip()) if isinstance(raw, str) else None
+    if m is None:
+        raise InvalidInput(f"order: {raw!r} is not '<Model>.<field> ASC' or '... DESC'")
+    model = (m.group(1) or "").capitalize()
+    return (model, m.group(2).lower(), (m.group(3) or "asc").lower() == "desc")
+
+
+def _ip_normal(term: str) -> str:
+    """An IPv6 address (or network) compressed and lower-cased, as MISP's restSearch
+    rewrites a value before matching (values are stored so); any other term unchanged."""
+    if term.count(":") < 2 or is_wildcard(term):
+        return term
+    canonical = rules.canonical_ip_or_cidr(term)
+    return canonical if canonical is not None and ":" in canonical else term
+
+
+def _values(raw: Any) -> Terms:
+    terms = parse_terms(raw, "value")
+    return Terms(*(tuple(_ip_normal(t) for t in part) for part in dataclasses.astuple(terms)))
+
+
+def event_scope(params: Any) -> Any:
+    """Filters of ``events/restSearch`` and ``events/index``: there ``timestamp`` is the
+    event's own (MISP's ``set_filter_timestamp`` with scope ``Event``), not its
+    attributes'. (With ``event_timestamp`` given too, ``timestamp`` keeps to attributes.)"""
+    if not isinstance(params, Mapping):
+        return params  # parse_query says what is wrong with it
+    out = dict(params)
+    if out.get("timestamp") not in (None, "") and out.get("event_timestamp") in (None, ""):
+        out["event_timestamp"] = out.pop("timestamp")
+    return out
+
+
 def _flag(params: Mapping[str, Any], *names: str) -> bool:
     for n in names:
         if params.get(n) not in (None, ""):
@@ -125,10 +189,11 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
     published = p.get("published")
     last = p.get("last", p.get("publish_timestamp"))
     return Query(
-        value=parse_terms(p.get("value", p.get("attribute")), "value"),
+        value=_values(p.get("value", p.get("attribute"))),
         type=parse_terms(p.get("type"), "type"),
         category=parse_terms(p.get("category"), "category"),
         tags=parse_terms(p.get("tags", p.get("tag")), "tags"),
+        event_tags=parse_terms(p.get("event_tags"), "event_tags"),
         org=parse_terms(p.get("org"), "org"),
         event_id=parse_terms(p.get("eventid"), "eventid"),
         uuid=parse_terms(p.get("uuid"), "uuid"),
@@ -154,8 +219,10 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
         include_sightings=_flag(p, "includeSightings", "include_sightings"),
         include_event_uuid=_flag(p, "includeEventUuid"),
         include_event_tags=_flag(p, "includeEventTags"),
+        include_context=_flag(p, "includeContext"),
         limit=limit_n,
         page=page,
         sort=str(p.get("sort") or "id"),
         descending=str(p.get("direction", "asc")).lower() == "desc",
+        order=_order(p.get("order")),
     )

@@ -46,7 +46,14 @@ def related_attributes(
 
 def _entries(conn: Connection, matches: Sequence[Match]) -> dict[int, list[dict[str, Any]]]:
     q = (
-        sa.select(attributes, events.c.info, events.c.org_id.label("event_org"))
+        sa.select(
+            attributes,
+            events.c.uuid.label("event_uuid"),
+            events.c.info.label("event_info"),
+            events.c.org_id.label("event_org_id"),
+            events.c.orgc_id.label("event_orgc_id"),
+            events.c.distribution.label("event_distribution"),
+        )
         .join(events, events.c.id == attributes.c.event_id)
         .where(attributes.c.id.in_(sorted({m.id for m in matches})))
     )
@@ -58,12 +65,13 @@ def _entries(conn: Connection, matches: Sequence[Match]) -> dict[int, list[dict[
             {
                 "id": str(r["id"]),
                 "event_id": str(r["event_id"]),
-                "org_id": str(r["event_org"]),
-                "info": r["info"],
+                "org_id": str(r["event_org_id"]),
+                "info": r["event_info"],
                 "value": misp_out.attribute(r)["value"],
                 "type": r["type"],
                 "category": r["category"],
                 "uuid": r["uuid"],
+                "Event": misp_out.attribute_event(r),
             }
         )
     return out

@@ -3,6 +3,7 @@ owner and their tags, in id order (shared by the general and the fast path)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
@@ -42,6 +43,11 @@ PAGE_SELECT = (
         attributes,
         events.c.uuid.label("event_uuid"),
         events.c.org_id.label("event_org_id"),
+        # The rest of MISP's Attribute.Event ({id, uuid, info, org_id, orgc_id,
+        # distribution}): PyMISP's pythonify needs ``info``.
+        events.c.orgc_id.label("event_orgc_id"),
+        events.c.info.label("event_info"),
+        events.c.distribution.label("event_distribution"),
         TAG_REFS,
     )
     .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
@@ -67,4 +73,31 @@ def keyset_pages(
         yield page
         last = rows[-1]["id"]
         if len(rows) < PAGE:
+            return
+
+
+def offset_pages(
+    conn_factory: ConnFactory,
+    stmt: sa.Select[Any],
+    render: Callable[[Connection, Sequence[Row]], _T],
+    *,
+    limit: int | None,
+    page: int,
+) -> Iterator[_T]:
+    """Pages of ``stmt`` in its own order (restSearch ``order``: not the id order that
+    keyset pagination needs): the one page ``limit``/``page`` asks for, or every page
+    of :data:`PAGE` rows, each read on its own short connection."""
+    if limit is not None:
+        starts: Iterator[int] = iter([(page - 1) * limit])
+        size = limit
+    else:
+        starts, size = itertools.count(0, PAGE), PAGE
+    for start in starts:
+        with conn_factory() as conn:
+            rows = list(conn.execute(stmt.limit(size).offset(start)).mappings())
+            if not rows:
+                return
+            out = render(conn, rows)
+        yield out
+        if len(rows) < size:
             return

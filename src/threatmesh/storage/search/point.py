@@ -55,6 +55,7 @@ _NOT_FILTERS = {
     "include_sightings",
     "include_event_uuid",
     "include_event_tags",
+    "include_context",
     "sort",
     "descending",
 }

@@ -17,7 +17,7 @@ from sqlalchemy.sql import ColumnElement
 from threatmesh.formats.fields import as_id
 from threatmesh.model.access import Viewer
 from threatmesh.model.errors import InvalidInput
-from threatmesh.model.query import Query, Terms
+from threatmesh.model.query import Query, Terms, is_wildcard
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import (
     attribute_tags,
@@ -29,8 +29,16 @@ from threatmesh.storage.core.tables import (
     tags,
 )
 from threatmesh.storage.correlation import value_index
+from threatmesh.storage.search.order import attribute_order, event_order
 from threatmesh.storage.search.pages import PAGE as PAGE
-from threatmesh.storage.search.pages import PAGE_SELECT, TAG_REFS, ConnFactory, Row, keyset_pages
+from threatmesh.storage.search.pages import (
+    PAGE_SELECT,
+    TAG_REFS,
+    ConnFactory,
+    Row,
+    keyset_pages,
+    offset_pages,
+)
 from threatmesh.storage.search.point import iter_point
 from threatmesh.storage.search.point import point_value as point_value
 
@@ -38,27 +46,40 @@ _T = TypeVar("_T")
 
 
 def _match(col: sa.ColumnElement[Any], term: str) -> ColumnElement[bool]:
-    # Wildcards match case-insensitively on every backend, as MISP (MySQL) does.
-    return col.ilike(term) if "%" in term else col == term
+    # Wildcards match case-insensitively on every backend, as MISP (MySQL) does, and
+    # ``\`` escapes a ``%`` or ``_`` on every backend (MySQL's default; SQLite has none).
+    if not is_wildcard(term):
+        return col == term
+    trailing = len(term) - len(term.rstrip("\\"))
+    if trailing % 2:  # a lone escape at the end escapes nothing: a literal backslash
+        term += "\\"
+    return col.ilike(term, escape="\\")
 
 
 def terms_clause(
-    terms: Terms, match: Callable[[str], ColumnElement[bool]]
+    terms: Terms, match: Callable[[str], ColumnElement[bool]], *, exact_and_is_in: bool = True
 ) -> ColumnElement[bool] | None:
-    """SQL for a :class:`Terms` filter, given how one term matches."""
+    """SQL for a :class:`Terms` filter, given how one term matches.
+
+    With ``exact_and_is_in`` (MISP's ``generic_add_filter``: value, type, category...),
+    the exact terms of ``AND`` together are one ``IN``: ``{"AND": [a, b]}`` matches
+    ``a`` or ``b``, not a row that is both. (Tags keep a true AND.)"""
     if not terms:
         return None
     parts: list[ColumnElement[bool]] = []
     if terms.any_of:
         parts.append(sa.or_(*(match(t) for t in terms.any_of)))
-    parts.extend(match(t) for t in terms.all_of)
+    exact = [t for t in terms.all_of if exact_and_is_in and not is_wildcard(t)]
+    if exact:
+        parts.append(sa.or_(*(match(t) for t in exact)))
+    parts.extend(match(t) for t in terms.all_of if t not in exact)
     parts.extend(sa.not_(match(t)) for t in terms.none_of)
     return sa.and_(*parts)
 
 
 def _value_term(t: str) -> ColumnElement[bool]:
     a = attributes
-    if "%" in t:
+    if is_wildcard(t):
         return sa.or_(_match(a.c.value1, t), _match(a.c.value2, t))
     if not t:
         return sa.or_(a.c.value1 == t, a.c.value2 == t)
@@ -95,6 +116,32 @@ def _event_tag_term(t: str) -> ColumnElement[bool]:
     )
 
 
+def _events_tag_clause(
+    terms: Terms, viewer: Viewer, *, unpublished_private: bool
+) -> ColumnElement[bool] | None:
+    """``tags`` of ``events/restSearch``, as MISP's events scope reads it: an event
+    matches a tag it carries or that one of its attributes (that the viewer may see)
+    carries; a NOT tag excludes only events that carry it themselves (the attributes
+    that carry it are left out of the answer, see
+    :func:`threatmesh.services.search.events.without_not_tagged`)."""
+
+    def term(t: str) -> ColumnElement[bool]:
+        a, at = attributes, attribute_tags
+        on_attribute = sa.exists().where(
+            a.c.event_id == events.c.id,
+            a.c.deleted.is_(False),
+            at.c.attribute_id == a.c.id,
+            at.c.tag_id.in_(_tag_ids(t)),
+            acl.attribute_visible(viewer, a, events, unpublished_private=unpublished_private),
+        )
+        return sa.or_(_event_tag_term(t), on_attribute)
+
+    positive = terms_clause(Terms(terms.any_of, terms.all_of), term, exact_and_is_in=False)
+    negative = [sa.not_(_event_tag_term(t)) for t in terms.none_of]
+    parts = [c for c in (positive, *negative) if c is not None]
+    return sa.and_(*parts) if parts else None
+
+
 def _org_term(t: str) -> ColumnElement[bool]:
     org = organisations
     cond = sa.or_(org.c.name == t, org.c.uuid == t.lower())
@@ -127,13 +174,15 @@ def _date(text: str | None) -> dt.date | None:
         raise InvalidInput(f"from/to: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def event_conditions(q: Query) -> list[ColumnElement[bool]]:
-    """Filters on the event row (shared by both controllers)."""
+def event_conditions(q: Query, *, sharing_group: bool = True) -> list[ColumnElement[bool]]:
+    """Filters on the event row (shared by both controllers; ``sharing_group``: False
+    when the attributes scope applies it to the event or the attribute)."""
     e = events
     conds = [
         terms_clause(q.org, _org_term),
         terms_clause(q.event_id, _event_ref_term),
         terms_clause(q.eventinfo, lambda t: _match(e.c.info, t)),
+        terms_clause(q.event_tags, _event_tag_term, exact_and_is_in=False),
     ]
     out = [c for c in conds if c is not None]
     out += _range(e.c.date, (_date(q.date[0]), _date(q.date[1])))
@@ -145,7 +194,7 @@ def event_conditions(q: Query) -> list[ColumnElement[bool]]:
         (e.c.distribution, q.distribution),
         (e.c.threat_level_id, q.threat_level),
         (e.c.analysis, q.analysis),
-        (e.c.sharing_group_id, q.sharing_group),
+        (e.c.sharing_group_id, q.sharing_group if sharing_group else ()),
     ):
         if allowed:
             out.append(col.in_(allowed))
@@ -153,22 +202,27 @@ def event_conditions(q: Query) -> list[ColumnElement[bool]]:
 
 
 def attribute_conditions(
-    q: Query, viewer: Viewer, *, unpublished_private: bool
+    q: Query, viewer: Viewer, *, unpublished_private: bool, tags: bool = True
 ) -> list[ColumnElement[bool]]:
-    """Every filter of an attributes/restSearch, access control included."""
+    """Every filter of an attributes/restSearch, access control included (``tags``:
+    False when the events scope applies the tag filter itself)."""
     a = attributes
     conds = [
         terms_clause(q.value, _value_term),
         terms_clause(q.type, lambda t: _match(a.c.type, t)),
         terms_clause(q.category, lambda t: _match(a.c.category, t)),
-        terms_clause(q.tags, _attr_tag_term),
+        terms_clause(q.tags, _attr_tag_term, exact_and_is_in=False) if tags else None,
         terms_clause(q.uuid, lambda t: sa.or_(a.c.uuid == t.lower(), events.c.uuid == t.lower())),
         terms_clause(
             q.object_name,
             lambda t: a.c.object_id.in_(sa.select(objects.c.id).where(_match(objects.c.name, t))),
         ),
     ]
-    out = [c for c in conds if c is not None] + event_conditions(q)
+    out = [c for c in conds if c is not None] + event_conditions(q, sharing_group=False)
+    if q.sharing_group:
+        # MISP's sharinggroup filter: the attribute's own sharing group or its event's.
+        groups = q.sharing_group
+        out.append(sa.or_(a.c.sharing_group_id.in_(groups), events.c.sharing_group_id.in_(groups)))
     out += _range(a.c.timestamp, q.timestamp)
     if q.to_ids is not None:
         out.append(a.c.to_ids.is_(q.to_ids))
@@ -212,6 +266,11 @@ def iter_attributes(
         return
     conds = attribute_conditions(q, viewer, unpublished_private=unpublished_private)
     base = PAGE_SELECT.where(*conds)
+    ordered = attribute_order(q)
+    if ordered is not None:
+        base = base.order_by(None).order_by(*ordered)
+        yield from offset_pages(conn_factory, base, render, limit=q.limit, page=q.page)
+        return
     if q.limit is not None:
         with conn_factory() as conn:
             stmt = base.limit(q.limit).offset((q.page - 1) * q.limit)
@@ -226,20 +285,6 @@ def iter_attributes(
     yield from keyset_pages(conn_factory, fetch, render)
 
 
-_SORTABLE = {
-    "id",
-    "date",
-    "timestamp",
-    "publish_timestamp",
-    "attribute_count",
-    "info",
-    "threat_level_id",
-    "analysis",
-    "distribution",
-    "uuid",
-}
-
-
 def event_ids(
     conn: Connection,
     q: Query,
@@ -250,21 +295,19 @@ def event_ids(
 ) -> list[int]:
     """Ids of the events matching ``q`` (sorted, paged). With ``attribute_level``,
     attribute filters (value, type, ...) select events that have a matching attribute."""
-    if q.sort not in _SORTABLE:
-        raise InvalidInput(
-            f"sort: cannot sort events by {q.sort!r}; use one of {sorted(_SORTABLE)}"
-        )
+    order = event_order(q)
     visible = acl.event_visible(viewer, unpublished_private=unpublished_private)
     conds = [*event_conditions(q), visible]
-    tag_clause = terms_clause(q.tags, _event_tag_term)
-    if tag_clause is not None and not attribute_level:
+    if attribute_level:
+        tag_clause = _events_tag_clause(q.tags, viewer, unpublished_private=unpublished_private)
+    else:
+        tag_clause = terms_clause(q.tags, _event_tag_term, exact_and_is_in=False)
+    if tag_clause is not None:
         conds.append(tag_clause)
     if attribute_level and _has_attribute_filters(q):
-        inner = attribute_conditions(q, viewer, unpublished_private=unpublished_private)
+        inner = attribute_conditions(q, viewer, unpublished_private=unpublished_private, tags=False)
         conds.append(sa.exists().where(attributes.c.event_id == events.c.id, *inner))
-    order_col = events.c[q.sort]
-    order = order_col.desc() if q.descending else order_col.asc()
-    stmt = sa.select(events.c.id).where(*conds).order_by(order, events.c.id)
+    stmt = sa.select(events.c.id).where(*conds).order_by(*order)
     if q.limit is not None:
         stmt = stmt.limit(q.limit).offset((q.page - 1) * q.limit)
     return list(conn.execute(stmt).scalars())
@@ -275,7 +318,6 @@ def _has_attribute_filters(q: Query) -> bool:
         q.value
         or q.type
         or q.category
-        or q.tags
         or q.uuid
         or q.object_name
         or q.to_ids is not None
