@@ -8,17 +8,17 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
-from threatmesh.cli import analyst as analyst_cli
 from threatmesh.cli import detect as detect_cli
-from threatmesh.cli import enrich as enrich_cli
 from threatmesh.cli import hids as hids_cli
-from threatmesh.cli import honeynet as honeynet_cli
 from threatmesh.cli import lab as lab_cli
 from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
 from threatmesh.cli import provenance as provenance_cli
 from threatmesh.cli import risk as risk_cli
 from threatmesh.cli.anonymize import anonymize as anonymize_command
+from threatmesh.cli.cooperation import analyst as analyst_cli
+from threatmesh.cli.cooperation import enrich as enrich_cli
+from threatmesh.cli.cooperation import honeynet as honeynet_cli
 from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services.admin import organisations, setup, users

@@ -1,0 +1,2 @@
+"""Commands of cooperative detection (scenario 2): ``honeynet`` (Cowrie run and
+ingested), ``enrich`` (enrichment modules), ``analyst`` (the labelling loop)."""
