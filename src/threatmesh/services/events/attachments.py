@@ -15,8 +15,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
+from threatmesh.formats.misp_types import AttributeView, EventView
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import Conflict, InvalidInput
 from threatmesh.model.validation.describe_types import ATTACHMENT_TYPES
@@ -74,7 +74,7 @@ def saving(store: AttachmentStore | None) -> Iterator[Files]:
         raise
 
 
-def decorate(store: AttachmentStore, event: dict[str, Any]) -> dict[str, Any]:
+def decorate(store: AttachmentStore, event: EventView) -> EventView:
     """Add ``data`` (base64) to the attachment attributes of an event view."""
     attrs = list(event.get("Attribute") or [])
     for obj in event.get("Object") or []:
@@ -83,7 +83,7 @@ def decorate(store: AttachmentStore, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def decorate_attributes(store: AttachmentStore, attrs: Iterable[dict[str, Any]]) -> None:
+def decorate_attributes(store: AttachmentStore, attrs: Iterable[AttributeView]) -> None:
     """Add ``data`` (base64) to the attachment attributes among ``attrs``, in place."""
     for attr in attrs:
         if attr.get("type") in ATTACHMENT_TYPES:

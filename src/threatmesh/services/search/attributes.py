@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from threatmesh.formats import misp_out
+from threatmesh.formats.misp_types import AttributeView
 from threatmesh.model.query import Query
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import Connection
@@ -71,7 +72,7 @@ def _decorate(
 
 def _decorated(
     platform: Platform, who: Identity, q: Query, conn: Connection, rows: Sequence[Row]
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[AttributeView]:
     ids = [r["id"] for r in rows]
     tags = reads.tags_from_refs(conn, rows, platform.tag_cache)
     seen = (

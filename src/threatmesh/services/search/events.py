@@ -3,8 +3,7 @@ then read one at a time, as ``events/view`` reads them)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from threatmesh.formats.misp_types import EventView
 from threatmesh.model.query import Query
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.events import events as stored
@@ -12,9 +11,7 @@ from threatmesh.storage.events import reads
 from threatmesh.storage.search import queries as search
 
 
-def index(
-    platform: Platform, who: Identity, q: Query, *, minimal: bool = False
-) -> list[dict[str, Any]]:
+def index(platform: Platform, who: Identity, q: Query, *, minimal: bool = False) -> list[EventView]:
     """``events/index``: event metadata with organisations and tags (``minimal``:
     without tags, as MISP's ``minimal: 1`` that sync uses)."""
     with platform.read() as conn:

@@ -103,9 +103,8 @@ def stored_event(conn: Connection, event_id: int) -> tuple[EventDraft, str, int]
     attr_tags: defaultdict[int, list[TagRef]] = defaultdict(list)
     for attribute_id, name, local in conn.execute(_ATTRIBUTE_TAGS, params):
         attr_tags[attribute_id].append(TagRef(name, bool(local)))
-    no_tags: list[TagRef] = []  # shared by the untagged: read-only, like the draft
     for r in conn.execute(_ATTRIBUTES, params):
-        attr = _new_attribute(*r[3:], attr_tags.get(r[0], no_tags), r[2])
+        attr = _new_attribute(*r[3:], attr_tags.get(r[0], []), r[2])
         owner = objs.get(r[1])
         (draft.attributes if owner is None else owner.attributes).append(attr)
     return draft, str(ev[-1]), int(ev[-2])
