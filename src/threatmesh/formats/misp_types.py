@@ -9,8 +9,8 @@ adds ``Tag`` and ``Sighting``, ``attributes/restSearch`` adds ``Event`` and may 
 ``RelatedAttribute``, an attachment gets its ``data``).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: ``NotRequired`` must be seen at runtime
+# for ``__required_keys__`` to be right (tests/formats/test_misp_types.py reads it).
 from typing import Any, NotRequired, TypedDict, cast
 
 
