@@ -85,7 +85,8 @@ _REFERENCES = sa.select(
 def stored_event(conn: Connection, event_id: int) -> tuple[EventDraft, str, int] | None:
     """Event ``event_id`` with all its content as a draft, its creator organisation's
     UUID and id; None if there is no such event. Attributes of an object are in its
-    draft's ``attributes``; an attribute whose object is gone counts as top-level."""
+    draft's ``attributes``; an attribute whose object is gone counts as top-level (a
+    reference goes with its object: ``object_references.object_id`` cascades)."""
     params = {"event_id": event_id}
     ev = conn.execute(_EVENT, params).first()
     if ev is None:
