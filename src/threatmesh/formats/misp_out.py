@@ -1,16 +1,33 @@
-"""Database rows -> MISP JSON, in the shapes MISP's API answers with.
+"""Database rows -> MISP JSON, in the shapes MISP's API answers with: the one view
+builder (``formats.misp_types`` types what it builds).
 
 MISP sends ids, enums and timestamps as strings and flags as JSON booleans; PyMISP and
-other clients rely on that, so these functions do the same.
+other clients rely on that, so these functions do the same. :func:`event_content` and
+:func:`event_view` assemble whole events from the rows storage read (one event for
+``events/view``, ``events/restSearch`` and ``events/add``'s answer, a page of them for
+sync), so every answer that carries an event is built here, the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 import orjson
+
+from threatmesh.formats.misp_types import (
+    AttributeView,
+    EventMeta,
+    EventView,
+    ObjectView,
+    OrgView,
+    ReferenceView,
+    RelatedEventView,
+    SightingView,
+    TagView,
+)
 
 Row = Mapping[Any, Any]  # also accepts SQLAlchemy RowMapping
 
@@ -23,7 +40,7 @@ def seen(micros: int | None) -> str | None:
     return moment.isoformat(timespec="microseconds")
 
 
-def org(row: Row, prefix: str = "") -> dict[str, Any]:
+def org(row: Row, prefix: str = "") -> OrgView:
     """``Org``/``Orgc`` summary from columns ``{prefix}id``, ``{prefix}name``..."""
     return {
         "id": str(row[f"{prefix}id"]),
@@ -47,7 +64,7 @@ def attribute_event(row: Row) -> dict[str, Any]:
     }
 
 
-def tag(row: Row) -> dict[str, Any]:
+def tag(row: Row) -> TagView:
     """A tag as attached to an event or attribute."""
     return {
         "id": str(row["tag_id"]),
@@ -64,12 +81,12 @@ def tag(row: Row) -> dict[str, Any]:
     }
 
 
-def attribute(row: Row, *, envelope_text: bool = False) -> dict[str, Any]:
+def attribute(row: Row, *, envelope_text: bool = False) -> AttributeView:
     """An attribute row (``attributes`` columns). With ``envelope_text`` a protected
     attribute's ``Protected`` is its stored JSON text as an ``orjson.Fragment``, for an
     answer that orjson serialises unread (see ``ReadOptions.envelope_text``)."""
     value2, first, last = row["value2"], row["first_seen"], row["last_seen"]
-    out = {
+    out: AttributeView = {
         "id": str(row["id"]),
         "type": row["type"],
         "category": row["category"],
@@ -101,7 +118,7 @@ def protected(row: Row) -> dict[str, Any]:
     return {"Protected": orjson.loads(text)} if text else {}
 
 
-def misp_object(row: Row) -> dict[str, Any]:
+def misp_object(row: Row) -> ObjectView:
     """An object row (``objects`` columns), without its attributes."""
     return {
         "id": str(row["id"]),
@@ -122,7 +139,7 @@ def misp_object(row: Row) -> dict[str, Any]:
     }
 
 
-def reference(row: Row) -> dict[str, Any]:
+def reference(row: Row) -> ReferenceView:
     """An object reference row."""
     return {
         "id": str(row["id"]),
@@ -140,7 +157,7 @@ def reference(row: Row) -> dict[str, Any]:
     }
 
 
-def event_meta(row: Row) -> dict[str, Any]:
+def event_meta(row: Row) -> EventMeta:
     """The event's own fields (``events`` columns), without content."""
     return {
         "id": str(row["id"]),
@@ -166,7 +183,7 @@ def event_meta(row: Row) -> dict[str, Any]:
     }
 
 
-def sighting(row: Row) -> dict[str, Any]:
+def sighting(row: Row) -> SightingView:
     """A sighting with its organisation."""
     return {
         "id": str(row["id"]),
@@ -185,7 +202,7 @@ def sighting(row: Row) -> dict[str, Any]:
     }
 
 
-def related_event(row: Row) -> dict[str, Any]:
+def related_event(row: Row) -> RelatedEventView:
     """A ``RelatedEvent`` entry of an event view."""
     return {
         "Event": {
@@ -204,3 +221,78 @@ def related_event(row: Row) -> dict[str, Any]:
             "Orgc": {"id": str(row["orgc_id"]), "name": row["orgc_name"], "uuid": row["orgc_uuid"]},
         }
     }
+
+
+def event_with_orgs(row: Row) -> EventView:
+    """Event metadata with ``Org`` and ``Orgc`` (a row of ``storage.events.reads.event_query``:
+    ``org_*`` and ``orgc_*`` columns)."""
+    out = cast(EventView, event_meta(row))  # completed in place: Org and Orgc follow
+    out["Org"] = org(row, "org_")
+    out["Orgc"] = org(row, "orgc_")
+    return out
+
+
+#: Attributes at event level and objects (with theirs), per event id.
+Content = tuple[dict[int, list[AttributeView]], dict[int, list[ObjectView]]]
+
+
+def event_content(
+    attribute_rows: Iterable[Row],
+    object_rows: Iterable[Row],
+    reference_rows: Iterable[Row],
+    attribute_tags: Mapping[int, list[TagView]],
+    sightings: Mapping[int, list[SightingView]] | None,
+    *,
+    envelope_text: bool = False,
+) -> Content:
+    """The content of one or more events from the rows a viewer may see (each in id
+    order): attributes with their ``Tag`` (by attribute id) and, unless ``sightings``
+    is None, their ``Sighting``; objects with their attributes and references (rows
+    of objects not among ``object_rows`` are left out). See :func:`attribute` for
+    ``envelope_text``."""
+    objs: dict[int, ObjectView] = {}
+    by_event: defaultdict[int, list[ObjectView]] = defaultdict(list)
+    for r in object_rows:
+        obj = misp_object(r)
+        obj["Attribute"], obj["ObjectReference"] = [], []
+        objs[r["id"]] = obj
+        by_event[r["event_id"]].append(obj)
+    top: defaultdict[int, list[AttributeView]] = defaultdict(list)
+    for r in attribute_rows:
+        a = attribute(r, envelope_text=envelope_text)
+        a["Tag"] = attribute_tags.get(r["id"], [])
+        if sightings is not None:
+            a["Sighting"] = sightings.get(r["id"], [])
+        oid = r["object_id"]
+        if oid == 0:
+            top[r["event_id"]].append(a)
+        elif oid in objs:
+            objs[oid]["Attribute"].append(a)
+    for ref in reference_rows:
+        owner = objs.get(ref["object_id"])
+        if owner is not None:
+            owner["ObjectReference"].append(reference(ref))
+    return top, by_event
+
+
+def event_view(
+    row: Row,
+    content: Content | None,
+    tags: list[TagView],
+    related: list[RelatedEventView],
+) -> EventView:
+    """Event ``row`` (see :func:`event_with_orgs`) as events/view answers it, with its
+    ``content`` (from :func:`event_content`; None for MISP's ``metadata:1``), its tags
+    and its related events."""
+    out = event_with_orgs(row)
+    if content is not None:
+        top, objs = content
+        out["Attribute"] = top.get(row["id"], [])
+        out["ShadowAttribute"] = []
+        out["Object"] = objs.get(row["id"], [])
+        out["EventReport"] = []
+    out["Tag"] = tags
+    out["Galaxy"] = []
+    out["CryptographicKey"] = []
+    out["RelatedEvent"] = related
+    return out

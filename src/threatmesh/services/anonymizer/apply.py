@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from threatmesh.formats.misp_types import as_json
 from threatmesh.model.errors import Forbidden, InvalidInput
 from threatmesh.privacy.anonymizer import (
     Context,
@@ -25,7 +26,7 @@ from threatmesh.services.platform import Identity, Platform
 def _event(platform: Platform, who: Identity, payload: dict[str, Any]) -> dict[str, Any]:
     """``event_id`` (a stored event the caller can see) or ``event`` (a MISP event)."""
     if payload.get("event_id") is not None:
-        return view_event(platform, who, str(payload["event_id"]))
+        return as_json(view_event(platform, who, str(payload["event_id"])))
     event = payload.get("event")
     if isinstance(event, dict) and isinstance(event.get("Event"), dict):
         event = event["Event"]
@@ -104,7 +105,7 @@ def export(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[st
     recipient = recipient_of(payload.get("recipient") if isinstance(payload, dict) else None)
     if recipient is None:
         raise InvalidInput('recipient: required, e.g. {"kind": "server", "ident": "1"}')
-    event = view_event(platform, who, ref)
+    event = as_json(view_event(platform, who, ref))
     with platform.write() as conn:
         return {"Event": egress.outbound(platform, conn, event, recipient)}
 
@@ -148,7 +149,7 @@ def release_statistics(platform: Platform, who: Identity, ref: str, payload: Any
     if mechanism not in ("geometric", "laplace"):
         raise InvalidInput("mechanism: expected 'geometric' or 'laplace'")
     wanted = body.get("statistics") or list(statistics.STATISTICS)
-    event = view_event(platform, who, ref, include_sightings=True)
+    event = as_json(view_event(platform, who, ref, include_sightings=True))
     try:
         done = statistics.release(
             event,

@@ -16,16 +16,20 @@ import base64
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from threatmesh.formats import malware_sample
 from threatmesh.formats.fields import as_bool
+from threatmesh.formats.misp_types import AttributeView, EventView
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import Conflict, InvalidInput, NotFound
 from threatmesh.model.validation.describe_types import ATTACHMENT_TYPES
 from threatmesh.services.events.access import find_attribute
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.events.attachments import AttachmentStore
+
+#: An event as a typed view or as plain MISP JSON (both are decorated in place).
+E = TypeVar("E", EventView, dict[str, Any])
 
 #: The media type of an ``attachment``'s download: its bytes as they are, whatever
 #: they claim to be (MISP types them by the file name's extension; a browser then
@@ -87,17 +91,17 @@ def saving(store: AttachmentStore | None) -> Iterator[Files]:
         raise
 
 
-def decorate(store: AttachmentStore, event: dict[str, Any]) -> dict[str, Any]:
+def decorate(store: AttachmentStore, event: E) -> E:
     """Add ``data`` (base64) to the attachment attributes of an event view."""
     decorate_attributes(store, _attributes(event))
     return event
 
 
-def _attributes(event: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _attributes(event: Mapping[str, Any]) -> list[AttributeView]:
     attrs = list(event.get("Attribute") or [])
     for obj in event.get("Object") or []:
         attrs.extend(obj.get("Attribute") or [])
-    return attrs
+    return cast("list[AttributeView]", attrs)
 
 
 def _fields(attribute: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -119,7 +123,7 @@ def released(
     return after
 
 
-def decorate_attributes(store: AttachmentStore, attrs: Iterable[dict[str, Any]]) -> None:
+def decorate_attributes(store: AttachmentStore, attrs: Iterable[AttributeView]) -> None:
     """Add ``data`` (base64) to the attachment attributes among ``attrs``, in place."""
     for attr in attrs:
         if attr.get("type") in ATTACHMENT_TYPES:

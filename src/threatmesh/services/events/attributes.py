@@ -8,6 +8,7 @@ from typing import Any
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_list
 from threatmesh.formats.misp_json import parse_attribute
+from threatmesh.formats.misp_types import AttributeView
 from threatmesh.model import access
 from threatmesh.model.errors import Forbidden, InvalidInput
 from threatmesh.services.events import attachments, collisions
@@ -27,7 +28,7 @@ from threatmesh.storage.events.attachments import AttachmentStore
 from threatmesh.storage.events.events import touch_event
 
 
-def view_attribute(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
+def view_attribute(platform: Platform, who: Identity, ref: str) -> AttributeView:
     """``attributes/view``."""
     with platform.read() as conn:
         row = find_attribute(platform, conn, who, ref)
@@ -43,7 +44,7 @@ def add_attributes(
     payload: Any,
     *,
     store: AttachmentStore | None = None,
-) -> list[dict[str, Any]]:
+) -> list[AttributeView]:
     """``attributes/add/{event}``: one attribute or a list, all or nothing (attachment
     data into ``store``)."""
     items = as_list(
@@ -88,7 +89,7 @@ def edit_attribute(
     payload: Any,
     *,
     store: AttachmentStore | None = None,
-) -> dict[str, Any]:
+) -> AttributeView:
     """``attributes/edit``: fields not sent keep their value; attachment data sent is
     stored if the attribute has none yet (stored content is never replaced)."""
     data = payload.get("Attribute", payload) if isinstance(payload, dict) else payload

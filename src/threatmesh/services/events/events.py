@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from threatmesh.formats.misp_json import parse_event, uuid_claims
+from threatmesh.formats.misp_types import EventView
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -42,7 +43,7 @@ def add_event(
     *,
     metadata: bool = False,
     store: AttachmentStore | None = None,
-) -> dict[str, Any]:
+) -> EventView:
     """``events/add``: validate everything (attachment data included), then write the
     event in one transaction, its attachments into ``store``."""
     if not who.viewer.can("perm_add"):
@@ -106,7 +107,7 @@ def _insert_new(
 
 def _view_added(
     platform: Platform, who: Identity, added: tuple[Row, reads.Known], **opts: bool
-) -> dict[str, Any]:
+) -> EventView:
     """What :func:`view_event` answers for an event just added, without reading back
     what :func:`_insert_new` has: the adder's organisation owns the event, so it sees
     all of it (deleted content aside)."""
@@ -133,7 +134,7 @@ def deleted_options(mode: str) -> dict[str, bool]:
     return {"include_deleted": True, "only_deleted": mode == "only"}
 
 
-def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dict[str, Any]:
+def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> EventView:
     """``events/view``: the event as the user may see it."""
     with platform.read() as conn:
         row = get_visible(platform, conn, who, ref)
@@ -167,7 +168,7 @@ def edit_event(
     *,
     metadata: bool = False,
     store: AttachmentStore | None = None,
-) -> dict[str, Any]:
+) -> EventView:
     """``events/edit``: update fields, add new content, update content by UUID."""
     draft = parse_event(payload, now=platform.now(), today=platform.today())
     with platform.read() as conn:

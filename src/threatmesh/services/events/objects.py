@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from threatmesh.formats.misp_json import object_uuid_claims, parse_object, unwrap
+from threatmesh.formats.misp_types import ObjectView
 from threatmesh.model import access
 from threatmesh.model.errors import Forbidden, NotFound
 from threatmesh.services.events import attachments, collisions
@@ -25,7 +26,7 @@ def add_object(
     payload: Any,
     *,
     store: AttachmentStore | None = None,
-) -> dict[str, Any]:
+) -> ObjectView:
     """``objects/add/{event}``: the object and its attributes (attachment data into
     ``store``), in one transaction."""
     now = platform.now()

@@ -9,6 +9,7 @@ from typing import Any
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_int, as_str, as_timestamp
 from threatmesh.formats.misp_json import unwrap
+from threatmesh.formats.misp_types import SightingView
 from threatmesh.model import access
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
@@ -25,7 +26,7 @@ from threatmesh.storage.events.sightings import SightingFilter
 
 def add_sighting(
     platform: Platform, who: Identity, payload: Any, attribute_ref: str | None
-) -> list[dict[str, Any]]:
+) -> list[SightingView]:
     """``sightings/add``: on one attribute (by id/UUID) or on every visible attribute
     with the given value(s)."""
     if not who.viewer.can("perm_sighting"):

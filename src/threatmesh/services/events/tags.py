@@ -8,6 +8,7 @@ from typing import Any
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_colour, as_str
 from threatmesh.formats.misp_json import unwrap
+from threatmesh.formats.misp_types import TagView
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -86,14 +87,14 @@ def _tag_target(
     return "attribute", get_visible(platform, conn, who, str(attr["event_id"])), int(attr["id"])
 
 
-def list_tags(platform: Platform, who: Identity, search: str | None = None) -> list[dict[str, Any]]:
+def list_tags(platform: Platform, who: Identity, search: str | None = None) -> list[TagView]:
     """``tags/index``: every tag (optionally names matching ``search``, ``%`` wildcards)."""
     with platform.read() as conn:
         rows = stored.tags_named(conn, search)
     return [misp_out.tag({**r, "tag_id": r["id"], "local": False}) for r in rows]
 
 
-def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
+def add_tag(platform: Platform, who: Identity, payload: Any) -> TagView:
     """``tags/add``: create a tag (needs the tag editor permission)."""
     if not who.viewer.can("perm_tag_editor"):
         raise Forbidden("You need the tag editor permission to create tags.")

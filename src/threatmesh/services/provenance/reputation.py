@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from threatmesh.formats.misp_types import EventView
 from threatmesh.model.errors import NotFound
 from threatmesh.privacy.reputation import DAY, Evidence, EvidenceKind, Reputation, reputation
 from threatmesh.services.platform import Identity, Platform
@@ -99,10 +100,10 @@ def trust_of(
     return level
 
 
-def decorate_event(platform: Platform, conn: Connection, event: dict[str, Any]) -> None:
+def decorate_event(platform: Platform, conn: Connection, event: EventView) -> None:
     """Add ``Orgc.reputation`` to an event in MISP JSON (PyMISP keeps unknown keys)."""
-    orgc = event.get("Orgc")
-    if isinstance(orgc, dict) and str(orgc.get("id", "")).isdigit():
+    orgc = event["Orgc"]
+    if orgc["id"].isdigit():
         orgc["reputation"] = of_org(platform, conn, int(orgc["id"])).as_dict()
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from threatmesh.formats import misp_out
+from threatmesh.formats.misp_types import AttributeView, TagView
 from threatmesh.model.query import Query
 from threatmesh.services.events.attachments import decorate_attributes
 from threatmesh.services.platform import Identity, Platform
@@ -85,7 +86,7 @@ def _decorate(
     return b",".join(orjson.dumps(a) for a in attrs)
 
 
-def _with_data(store: AttachmentStore, attrs: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _with_data(store: AttachmentStore, attrs: Iterator[AttributeView]) -> Iterator[AttributeView]:
     for a in attrs:
         decorate_attributes(store, [a])
         yield a
@@ -93,7 +94,7 @@ def _with_data(store: AttachmentStore, attrs: Iterator[dict[str, Any]]) -> Itera
 
 def _decorated(
     platform: Platform, who: Identity, q: Query, conn: Connection, rows: Sequence[Row]
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[AttributeView]:
     ids = [r["id"] for r in rows]
     tags = reads.tags_from_refs(conn, rows, platform.tag_cache)
     seen = (
@@ -125,10 +126,12 @@ def _decorated(
         yield a
 
 
-def _event_tags(conn: Connection, rows: Sequence[Row]) -> dict[int, list[dict[str, Any]]]:
+def _event_tags(conn: Connection, rows: Sequence[Row]) -> dict[int, list[TagView]]:
     """``includeEventTags``: each event's tags, which MISP adds to its attributes' ``Tag``
     (marked as inherited)."""
     out = {}
     for event_id in sorted({r["event_id"] for r in rows}):
-        out[event_id] = [t | {"inherited": 1} for t in reads.tags_of_event(conn, event_id)]
+        out[event_id] = [
+            cast(TagView, {**t, "inherited": 1}) for t in reads.tags_of_event(conn, event_id)
+        ]
     return out

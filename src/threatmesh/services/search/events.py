@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from threatmesh.formats.misp_types import EventView
 from threatmesh.model.errors import NotFound
 from threatmesh.model.query import Query
 from threatmesh.services.events import events as event_svc
@@ -17,9 +18,7 @@ from threatmesh.storage.events import reads
 from threatmesh.storage.search import queries as search
 
 
-def index(
-    platform: Platform, who: Identity, q: Query, *, minimal: bool = False
-) -> list[dict[str, Any]]:
+def index(platform: Platform, who: Identity, q: Query, *, minimal: bool = False) -> list[EventView]:
     """``events/index``: event metadata with organisations and tags (``minimal``:
     without tags, as MISP's ``minimal: 1`` that sync uses)."""
     with platform.read() as conn:

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from threatmesh.formats import csv_export, misp_out
+from threatmesh.formats.misp_types import as_json
 from threatmesh.model.errors import InvalidInput, NotFound
 from threatmesh.model.query import Query
 from threatmesh.services.events import events as event_svc
@@ -129,7 +130,7 @@ def events_export(
             )
         except NotFound:  # deleted since the search ran
             continue
-        rows = list(csv_export.event_rows(search_events.trim_attributes(event, q)))
+        rows = list(csv_export.event_rows(search_events.trim_attributes(as_json(event), q)))
         if fmt == "text":
             values += [str(r["value"]) for r in rows]
         else:

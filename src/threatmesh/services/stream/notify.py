@@ -15,6 +15,7 @@ from typing import Any
 
 from threatmesh.bus import topics
 from threatmesh.formats import misp_out
+from threatmesh.formats.misp_types import EventView, ObjectView
 from threatmesh.model.access import Viewer
 from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
@@ -78,7 +79,7 @@ def record(
     outbox.buffer(conn, topic, payload, action=action, event_id=event_id, event_uuid=event_uuid)
 
 
-def _event_meta(conn: Connection, event_id: int) -> dict[str, Any]:
+def _event_meta(conn: Connection, event_id: int) -> EventView:
     return reads.event_with_orgs(changes.event(conn, event_id))
 
 
@@ -89,7 +90,7 @@ def _about_event(
     *,
     event_id: int,
     action: str,
-    meta: dict[str, Any] | None = None,
+    meta: EventView | None = None,
 ) -> None:
     """Record ``payload`` with the ``Event`` it is about (read unless given)."""
     meta = meta or _event_meta(conn, event_id)
@@ -105,9 +106,7 @@ def _attribute_part(conn: Connection, attr: Row, **extra: Any) -> dict[str, Any]
     return part
 
 
-def event(
-    conn: Connection, event_id: int, action: str, *, meta: dict[str, Any] | None = None
-) -> None:
+def event(conn: Connection, event_id: int, action: str, *, meta: EventView | None = None) -> None:
     """``misp_json_event``: the event's own fields and tags (add, edit, delete...);
     ``meta``: those (``reads.event_with_orgs`` with ``Tag``) when the caller has them."""
     if meta is None:
@@ -116,7 +115,7 @@ def event(
     _about_event(conn, topics.EVENT, {"Event": meta}, event_id=event_id, action=action, meta=meta)
 
 
-def published(conn: Connection, event_id: int, *, meta: dict[str, Any] | None = None) -> None:
+def published(conn: Connection, event_id: int, *, meta: EventView | None = None) -> None:
     """``misp_json``: the event was published. The row holds the event's own fields
     (``meta``, as for :func:`event`); the whole event is read when the notification is
     delivered (:func:`whole_event`), outside the write, as MISP's own publishing job
@@ -152,7 +151,7 @@ def attributes_changed(conn: Connection, attribute_ids: Sequence[int], action: s
     """``misp_json_attribute``: each attribute with its tags and its event."""
     rows = changes.attributes_by_id(conn, attribute_ids)
     attr_tags = reads.tags_of_attributes(conn, list(attribute_ids))
-    metas: dict[int, dict[str, Any]] = {}
+    metas: dict[int, EventView] = {}
     for r in rows:
         eid = r["event_id"]
         meta = metas.get(eid) or metas.setdefault(eid, _event_meta(conn, eid))
@@ -160,7 +159,7 @@ def attributes_changed(conn: Connection, attribute_ids: Sequence[int], action: s
         _about_event(conn, topics.ATTRIBUTE, part, event_id=eid, action=action, meta=meta)
 
 
-def _object_facts(conn: Connection, object_id: int) -> dict[str, Any]:
+def _object_facts(conn: Connection, object_id: int) -> ObjectView:
     return misp_out.misp_object(changes.object_row(conn, object_id))
 
 

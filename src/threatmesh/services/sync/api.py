@@ -9,6 +9,7 @@ from typing import Any
 
 from threatmesh.formats.fields import as_id, as_int, as_list, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
+from threatmesh.formats.misp_types import EventView
 from threatmesh.model.errors import Forbidden, InvalidInput
 from threatmesh.services.events.access import get_visible
 from threatmesh.services.events.events import view_event
@@ -132,7 +133,7 @@ def receive_pushed(
     *,
     ref: str | None = None,
     metadata: bool = False,
-) -> dict[str, Any]:
+) -> EventView:
     """``events/add`` and ``events/edit`` from a remote's sync user: stored with the
     receiving rules (locked, creator kept, same-or-older timestamp a no-op)."""
     data = dict(unwrap(payload, "Event"))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from threatmesh.formats.misp_types import as_json
 from threatmesh.model import sync
 from threatmesh.model.access import Viewer
 from threatmesh.model.enums import Distribution
@@ -148,7 +149,7 @@ def serve_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> di
     included, so deletions propagate), through the egress hook. An event the hook
     cannot release is recorded for this instance's admin and answers 403."""
     if not is_sync_user(who):
-        return view_event(platform, who, ref, **opts)
+        return as_json(view_event(platform, who, ref, **opts))
     event = view_event(
         platform,
         who,

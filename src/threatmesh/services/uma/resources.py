@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from threatmesh.formats.fields import as_uuid
+from threatmesh.formats.misp_types import EventView
 from threatmesh.model.access import Viewer
 from threatmesh.model.errors import Forbidden, InvalidInput, NotFound, ThreatmeshError
 from threatmesh.privacy.authz.policy import EVENT_SCOPES
@@ -179,7 +180,7 @@ def owner_viewer(platform: Platform, conn: Connection, org_id: int) -> Viewer:
     return Viewer(0, org_id, 0, False, groups, frozenset())
 
 
-def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> dict[str, Any]:
+def read_event(platform: Platform, bearer: str | None, event_uuid: str) -> EventView:
     """``GET /uma/events/{uuid}``: the event as events/view shows it to its owner, for a
     requesting party whose RPT grants ``read``. Correlations and sightings are left
     out: they would show the requesting party other organisations' data."""

@@ -10,6 +10,7 @@ from typing import Any
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_int, as_str, as_timestamp, as_uuid
 from threatmesh.formats.misp_json import unwrap
+from threatmesh.formats.misp_types import SightingView
 from threatmesh.model.enums import SightingType
 from threatmesh.model.errors import NotFound
 from threatmesh.services.platform import Platform
@@ -34,7 +35,7 @@ def _values(platform: Platform, payload: Any) -> dict[str, Any]:
 
 def add_sighting(
     platform: Platform, bearer: str | None, event_uuid: str, payload: Any
-) -> dict[str, Any]:
+) -> SightingView:
     """Record the sighting; answers it as MISP shows sightings. The RPT is checked
     before the body: a caller without one learns nothing from validation errors."""
     with platform.read() as conn:  # a challenge's resource registration must persist

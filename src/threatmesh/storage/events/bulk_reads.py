@@ -2,20 +2,20 @@
 
 :func:`threatmesh.storage.events.reads.load_event` reads one event in about ten statements;
 a sync page of 50 events read that way costs 500. This module reads a page in the
-same ten statements, with the same access rules (``storage.acl``) and the same
-shapes (``formats.misp_out``), without correlations (sync never sends them).
+same ten statements, with the same access rules (``storage.acl``) and the same view
+builder (``formats.misp_out``), without correlations (sync never sends them).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats import misp_out
+from threatmesh.formats.misp_types import EventView, TagView
 from threatmesh.model.access import Viewer
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import attributes as attrs
@@ -48,25 +48,22 @@ def _rows(
     )
 
 
-def _event_tags(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+def _event_tags(conn: Connection, ids: Sequence[int]) -> dict[int, list[TagView]]:
     q = (
         sa.select(tags, event_tags.c.tag_id, event_tags.c.local, event_tags.c.event_id)
         .join(event_tags, event_tags.c.tag_id == tags.c.id)
         .where(event_tags.c.event_id.in_(ids))
         .order_by(tags.c.name)
     )
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[int, list[TagView]] = defaultdict(list)
     for r in conn.execute(q).mappings():
         out[r["event_id"]].append(misp_out.tag(r))
     return out
 
 
-Content = dict[int, list[dict[str, Any]]]
-
-
 def _content(
     conn: Connection, viewer: Viewer, rows: Sequence[RowMapping], opts: reads.ReadOptions
-) -> tuple[Content, Content]:
+) -> misp_out.Content:
     """Top-level attributes and objects (with theirs and references), by event id."""
     ids = [r["id"] for r in rows]
     attr_rows = _rows(conn, viewer, attrs, ids, opts)
@@ -74,54 +71,23 @@ def _content(
     aids = [r["id"] for r in attr_rows]
     attr_tags = reads.tags_of_attributes(conn, aids)
     owners = {r["id"]: r["org_id"] for r in rows}
-    seen = reads.sightings_of(conn, viewer, aids, owners) if opts.include_sightings else {}
-    objs = {
-        r["id"]: misp_out.misp_object(r) | {"Attribute": [], "ObjectReference": []}
-        for r in obj_rows
-    }
-    top: Content = defaultdict(list)
-    for r in attr_rows:
-        a = misp_out.attribute(r) | {"Tag": attr_tags.get(r["id"], [])}
-        if opts.include_sightings:
-            a["Sighting"] = seen.get(r["id"], [])
-        if r["object_id"] == 0:
-            top[r["event_id"]].append(a)
-        elif r["object_id"] in objs:
-            objs[r["object_id"]]["Attribute"].append(a)
-    if objs:
+    seen = reads.sightings_of(conn, viewer, aids, owners) if opts.include_sightings else None
+    refs: Sequence[RowMapping] = ()
+    if obj_rows:
         q = sa.select(object_references).where(
             object_references.c.event_id.in_(ids), object_references.c.deleted.is_(False)
         )
-        for ref in conn.execute(q).mappings():
-            if ref["object_id"] in objs:
-                objs[ref["object_id"]]["ObjectReference"].append(misp_out.reference(ref))
-    by_event: Content = defaultdict(list)
-    for r in obj_rows:
-        by_event[r["event_id"]].append(objs[r["id"]])
-    return top, by_event
+        refs = list(conn.execute(q).mappings())
+    return misp_out.event_content(attr_rows, obj_rows, refs, attr_tags, seen)
 
 
 def load_events(
     conn: Connection, viewer: Viewer, rows: Sequence[RowMapping], opts: reads.ReadOptions
-) -> list[dict[str, Any]]:
+) -> list[EventView]:
     """The events ``rows`` (from :func:`reads.event_query`) as ``viewer`` may see them,
     in the order given."""
     if not rows:
         return []
-    top, objs = _content(conn, viewer, rows, opts)
+    content = _content(conn, viewer, rows, opts)
     ev_tags = _event_tags(conn, [r["id"] for r in rows])
-    out = []
-    for row in rows:
-        event = reads.event_with_orgs(row)
-        event.update(
-            Attribute=top.get(row["id"], []),
-            ShadowAttribute=[],
-            Object=objs.get(row["id"], []),
-            EventReport=[],
-            Tag=ev_tags.get(row["id"], []),
-            Galaxy=[],
-            CryptographicKey=[],
-            RelatedEvent=[],
-        )
-        out.append(event)
-    return out
+    return [misp_out.event_view(row, content, ev_tags.get(row["id"], []), []) for row in rows]

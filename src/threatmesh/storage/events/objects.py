@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id
+from threatmesh.formats.misp_types import ObjectView
 from threatmesh.model.access import Viewer
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import attributes, events, objects
@@ -31,7 +30,7 @@ def find_visible(
     return conn.execute(q).mappings().first()
 
 
-def object_view(conn: Connection, object_id: int) -> dict[str, Any]:
+def object_view(conn: Connection, object_id: int) -> ObjectView:
     """The object ``object_id`` with all its attributes, in MISP JSON (no access
     control: for the writer of a new object)."""
     row = conn.execute(sa.select(objects).where(objects.c.id == object_id)).mappings().one()

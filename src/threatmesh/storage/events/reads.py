@@ -15,6 +15,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id
 from threatmesh.formats.misp_out import Row
+from threatmesh.formats.misp_types import EventView, RelatedEventView, SightingView, TagView
 from threatmesh.model.access import Viewer, sighting_visible
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import (
@@ -69,7 +70,7 @@ class Known:
 
     attributes: Sequence[Row]
     objects: Sequence[Row]
-    tags: list[dict[str, Any]]
+    tags: list[TagView]
 
 
 def event_query() -> sa.Select[Any]:
@@ -87,22 +88,8 @@ def event_query() -> sa.Select[Any]:
     )
 
 
-def event_with_orgs(row: RowMapping) -> dict[str, Any]:
-    """Event metadata with ``Org`` and ``Orgc``."""
-    out = misp_out.event_meta(row)
-    out["Org"] = {
-        "id": str(row["org_id"]),
-        "name": row["org_name"],
-        "uuid": row["org_uuid"],
-        "local": bool(row["org_local"]),
-    }
-    out["Orgc"] = {
-        "id": str(row["orgc_id"]),
-        "name": row["orgc_name"],
-        "uuid": row["orgc_uuid"],
-        "local": bool(row["orgc_local"]),
-    }
-    return out
+#: Event metadata with ``Org`` and ``Orgc`` (a row of :func:`event_query`).
+event_with_orgs = misp_out.event_with_orgs
 
 
 def find_event_row(
@@ -136,17 +123,15 @@ _EVENT_REFERENCES = sa.select(object_references).where(
 )
 
 
-def tags_of_event(conn: Connection, event_id: int) -> list[dict[str, Any]]:
+def tags_of_event(conn: Connection, event_id: int) -> list[TagView]:
     """The tags attached to the event itself."""
     rows = conn.execute(_EVENT_TAGS, {"event_id": event_id}).mappings()
     return [misp_out.tag(r) for r in rows]
 
 
-def tags_of_attributes(
-    conn: Connection, attribute_ids: Sequence[int]
-) -> dict[int, list[dict[str, Any]]]:
+def tags_of_attributes(conn: Connection, attribute_ids: Sequence[int]) -> dict[int, list[TagView]]:
     """Tags per attribute id."""
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[int, list[TagView]] = defaultdict(list)
     for i in range(0, len(attribute_ids), 500):
         q = (
             sa.select(
@@ -160,10 +145,10 @@ def tags_of_attributes(
     return out
 
 
-def tags_of_event_attributes(conn: Connection, event_id: int) -> dict[int, list[dict[str, Any]]]:
+def tags_of_event_attributes(conn: Connection, event_id: int) -> dict[int, list[TagView]]:
     """Tags per attribute id for every attribute of ``event_id``, in one statement
     (``attribute_tags`` carries the event id for this)."""
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[int, list[TagView]] = defaultdict(list)
     for r in conn.execute(_EVENT_ATTRIBUTE_TAGS, {"event_id": event_id}).mappings():
         out[r["attribute_id"]].append(misp_out.tag(r))
     return out
@@ -171,7 +156,7 @@ def tags_of_event_attributes(conn: Connection, event_id: int) -> dict[int, list[
 
 def tags_from_refs(
     conn: Connection, rows: Sequence[Mapping[Any, Any]], known: dict[int, RowMapping]
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, list[TagView]]:
     """Tags per attribute id from the rows' ``tag_refs`` column (see
     ``storage.search.tag_refs``). ``known`` caches tag rows by id across calls: tags are
     few, never deleted, and a tag's id never changes meaning."""
@@ -206,10 +191,10 @@ def sighting_query() -> sa.Select[Any]:
 
 def sightings_of(
     conn: Connection, viewer: Viewer, attribute_ids: Sequence[int], event_org_id: dict[int, int]
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, list[SightingView]]:
     """Visible sightings per attribute id (MISP's default policy: the event owner sees
     all, other organisations only their own). ``event_org_id`` maps event id -> owner."""
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[int, list[SightingView]] = defaultdict(list)
     for i in range(0, len(attribute_ids), 500):
         q = sighting_query().where(sightings.c.attribute_id.in_(attribute_ids[i : i + 500]))
         for r in conn.execute(q).mappings():
@@ -220,10 +205,10 @@ def sightings_of(
 
 def sightings_of_event(
     conn: Connection, viewer: Viewer, event_id: int, owner_org_id: int
-) -> dict[int, list[dict[str, Any]]]:
+) -> dict[int, list[SightingView]]:
     """Visible sightings per attribute id for every attribute of ``event_id`` (one
     statement; same policy as :func:`sightings_of`)."""
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[int, list[SightingView]] = defaultdict(list)
     for r in conn.execute(sighting_query().where(sightings.c.event_id == event_id)).mappings():
         if sighting_visible(viewer, owner_org_id, r["org_id"]):
             out[r["attribute_id"]].append(misp_out.sighting(r))
@@ -232,7 +217,7 @@ def sightings_of_event(
 
 def related_events(
     conn: Connection, viewer: Viewer, event_ids: Sequence[int]
-) -> list[dict[str, Any]]:
+) -> list[RelatedEventView]:
     """``RelatedEvent`` entries for the (visible, correlated) ``event_ids``."""
     if not event_ids:
         return []
@@ -316,37 +301,19 @@ def _content(
     opts: ReadOptions,
     *,
     sighted: bool = True,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The event's top-level attributes and its objects (with theirs and references),
-    from the visible ``attributes`` and ``objects`` rows (``sighted``: whether the
-    attributes may have sightings to read)."""
+) -> misp_out.Content:
+    """The event's content (``misp_out.event_content``) from the visible ``attributes``
+    and ``objects`` rows (``sighted``: whether the attributes may have sightings to read)."""
     attr_rows, obj_rows = rows
-    attr_tags = tags_of_event_attributes(conn, ev_row["id"])
-    seen = (
-        sightings_of_event(conn, viewer, ev_row["id"], ev_row["org_id"])
-        if opts.include_sightings and sighted
-        else {}
+    event_id = ev_row["id"]
+    seen = None
+    if opts.include_sightings:
+        seen = sightings_of_event(conn, viewer, event_id, ev_row["org_id"]) if sighted else {}
+    refs = conn.execute(_EVENT_REFERENCES, {"event_id": event_id}).mappings() if obj_rows else ()
+    attr_tags = tags_of_event_attributes(conn, event_id)
+    return misp_out.event_content(
+        attr_rows, obj_rows, refs, attr_tags, seen, envelope_text=opts.envelope_text
     )
-    objs = {
-        r["id"]: misp_out.misp_object(r) | {"Attribute": [], "ObjectReference": []}
-        for r in obj_rows
-    }
-    top: list[dict[str, Any]] = []
-    for r in attr_rows:
-        a = misp_out.attribute(r, envelope_text=opts.envelope_text)
-        a["Tag"] = attr_tags.get(r["id"], [])
-        if opts.include_sightings:
-            a["Sighting"] = seen.get(r["id"], [])
-        oid = r["object_id"]
-        if oid == 0:
-            top.append(a)
-        elif oid in objs:
-            objs[oid]["Attribute"].append(a)
-    if objs:
-        for ref in conn.execute(_EVENT_REFERENCES, {"event_id": ev_row["id"]}).mappings():
-            if ref["object_id"] in objs:
-                objs[ref["object_id"]]["ObjectReference"].append(misp_out.reference(ref))
-    return top, list(objs.values())
 
 
 def _related_to(
@@ -355,7 +322,7 @@ def _related_to(
     event_id: int,
     attr_rows: Sequence[Row],
     opts: ReadOptions,
-) -> list[dict[str, Any]]:
+) -> list[RelatedEventView]:
     """``RelatedEvent``: visible events sharing a correlating value with the event's
     attributes (exact matches in one statement, then CIDR containment for IP types)."""
     upp, cap = opts.unpublished_private, opts.correlation_cap
@@ -378,7 +345,7 @@ def load_event(
     opts: ReadOptions,
     *,
     known: Known | None = None,
-) -> dict[str, Any]:
+) -> EventView:
     """The event ``ev_row`` as ``viewer`` may see it (the inner dict of ``{"Event": ...}``).
 
     With ``opts.metadata`` (MISP's ``metadata:1``) the attributes and objects are left
@@ -391,18 +358,16 @@ def load_event(
         attr_rows = _event_rows(conn, attributes, viewer, ev_row, opts)
     else:
         attr_rows, objs_of = known.attributes, known.objects
-    out = event_with_orgs(ev_row)
+    content = None
     if not opts.metadata:
         rows = (attr_rows, objs_of)
-        top, objs = _content(conn, viewer, ev_row, rows, opts, sighted=known is None)
-        out.update(Attribute=top, ShadowAttribute=[], Object=objs, EventReport=[])
+        content = _content(conn, viewer, ev_row, rows, opts, sighted=known is None)
     event_tags_of = tags_of_event(conn, ev_row["id"]) if known is None else list(known.tags)
-    out.update(Tag=event_tags_of, Galaxy=[], CryptographicKey=[])
     # Deleted attributes never correlate: with only those shown, nothing relates.
     correlated = not (ev_row["disable_correlation"] or opts.only_deleted)
-    out["RelatedEvent"] = (
+    related = (
         _related_to(conn, viewer, ev_row["id"], attr_rows, opts)
         if opts.include_correlations and correlated
         else []
     )
-    return out
+    return misp_out.event_view(ev_row, content, event_tags_of, related)

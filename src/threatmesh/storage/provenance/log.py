@@ -9,18 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.model.drafts import AttributeDraft, EventDraft
-from threatmesh.storage.core.tables import (
-    attribute_tags,
-    attributes,
-    event_tags,
-    events,
-    object_references,
-    objects,
-    organisations,
-    sightings,
-    tags,
-)
+from threatmesh.privacy.provenance import content
+from threatmesh.privacy.provenance.content import pinned_content
+from threatmesh.storage.core.tables import attributes, events, organisations, sightings
+from threatmesh.storage.events import drafts
 from threatmesh.storage.provenance.tables import provenance_head, provenance_records
 
 GENESIS = "0" * 64
@@ -149,133 +141,18 @@ def sighting_facts(conn: Connection, sighting_uuids: Sequence[str]) -> list[RowM
     return list(conn.execute(q).mappings().all())
 
 
-# What an event version pins: what the event says, not what only this instance knows
-# (numeric ids, local sharing group ids) or what changes without the producer doing
-# anything (sightings, correlations). Soft-deleted content is included.
-EVENT_COLUMNS = (
-    "uuid", "info", "date", "threat_level_id", "analysis", "distribution", "published",
-    "timestamp", "publish_timestamp", "disable_correlation", "extends_uuid",
-)  # fmt: skip
-ATTRIBUTE_COLUMNS = (
-    "uuid", "type", "category", "value1", "value2", "to_ids", "distribution", "comment",
-    "deleted", "disable_correlation", "timestamp", "first_seen", "last_seen", "object_relation",
-)  # fmt: skip
-OBJECT_COLUMNS = (
-    "uuid", "name", "meta_category", "template_uuid", "template_version", "distribution",
-    "comment", "deleted", "timestamp", "first_seen", "last_seen",
-)  # fmt: skip
-REFERENCE_COLUMNS = (
-    "uuid", "object_id", "source_uuid", "referenced_uuid", "relationship_type", "comment",
-    "deleted",
-)  # fmt: skip
-
-
-def live_values(content: dict[str, Any]) -> set[str]:
-    """The first values of the live (not deleted) attributes in an event's content."""
-    value, deleted = ATTRIBUTE_COLUMNS.index("value1"), ATTRIBUTE_COLUMNS.index("deleted")
-    return {str(a[value]) for a in content["attributes"] if not a[deleted]}
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
+# What an event version pins is ``privacy.provenance.content.pinned_content`` of the
+# event's draft: of the one just inserted for an "add" (``draft_content``), of the event
+# as stored for every other change (``event_content``).
+draft_content = pinned_content
+live_values = content.live_values
 
 
 def event_content(conn: Connection, event_id: int) -> tuple[dict[str, Any], int] | None:
-    """The pinned content of an event (plain lists, each sorted by UUID or name) and
-    its creator organisation's id; None if there is no such event."""
-    ev = conn.execute(
-        sa.select(*(events.c[n] for n in EVENT_COLUMNS), events.c.orgc_id, organisations.c.uuid)
-        .join(organisations, organisations.c.id == events.c.orgc_id)
-        .where(events.c.id == event_id)
-    ).first()
-    if ev is None:
+    """The pinned content of an event as stored and its creator organisation's id;
+    None if there is no such event."""
+    found = drafts.stored_event(conn, event_id)
+    if found is None:
         return None
-    obj_uuid = {r.id: r.uuid for r in conn.execute(
-        sa.select(objects.c.id, objects.c.uuid).where(objects.c.event_id == event_id))}  # fmt: skip
-    attrs = _attributes(conn, event_id, obj_uuid)
-    event_tags_q = (
-        sa.select(tags.c.name)
-        .join(event_tags, event_tags.c.tag_id == tags.c.id)
-        .where(event_tags.c.event_id == event_id)
-    )
-    return {
-        "event": [_plain(v) for v in ev[: len(EVENT_COLUMNS)]],
-        "orgc": ev[-1],
-        "tags": sorted(conn.execute(event_tags_q).scalars()),
-        "attributes": attrs,
-        "objects": _rows(conn, objects, OBJECT_COLUMNS, event_id),
-        "references": [
-            [r[0], obj_uuid.get(r[1]), *r[2:]]
-            for r in _rows(conn, object_references, REFERENCE_COLUMNS, event_id)
-        ],
-    }, int(ev[-2])
-
-
-def _attributes(conn: Connection, event_id: int, obj_uuid: dict[int, str]) -> list[Any]:
-    """The event's attributes: column values, their object's UUID, their tag names."""
-    attr_tags: dict[str, list[str]] = {}
-    for attr, name in conn.execute(
-        sa.select(attributes.c.uuid, tags.c.name)
-        .join(attribute_tags, attribute_tags.c.attribute_id == attributes.c.id)
-        .join(tags, tags.c.id == attribute_tags.c.tag_id)
-        .where(attribute_tags.c.event_id == event_id)
-    ):
-        attr_tags.setdefault(attr, []).append(name)
-    return sorted(
-        [*(_plain(v) for v in r[:-1]), obj_uuid.get(r[-1]), sorted(attr_tags.get(r[0], []))]
-        for r in conn.execute(
-            sa.select(*(attributes.c[n] for n in ATTRIBUTE_COLUMNS), attributes.c.object_id).where(
-                attributes.c.event_id == event_id
-            )
-        )
-    )
-
-
-def _rows(conn: Connection, table: sa.Table, columns: tuple[str, ...], event_id: int) -> list[Any]:
-    q = sa.select(*(table.c[n] for n in columns)).where(table.c.event_id == event_id)
-    return sorted([_plain(v) for v in r] for r in conn.execute(q))
-
-
-# The pinned content of an event just written from a draft, without reading it back.
-# It must be exactly what ``event_content`` reads (tests/storage/test_draft_content.py
-# checks both on SQLite and PostgreSQL): values typed as the columns return them
-# (booleans as bool, dates as ISO text), tags de-duplicated as the link tables do.
-
-
-def draft_content(draft: EventDraft, orgc_uuid: str) -> dict[str, Any]:
-    """What :func:`event_content` would read for an event freshly inserted from
-    ``draft`` (by ``storage.writes.insert_event``) whose creator has ``orgc_uuid``."""
-    d = draft
-    event = [d.uuid, d.info, d.date.isoformat(), int(d.threat_level_id), int(d.analysis),
-             int(d.distribution), bool(d.published), int(d.timestamp),
-             int(d.publish_timestamp), bool(d.disable_correlation), d.extends_uuid]  # fmt: skip
-    attrs = [_draft_attribute(a, None) for a in d.attributes]
-    objs: list[list[Any]] = []
-    refs: list[list[Any]] = []
-    for o in d.objects:
-        attrs.extend(_draft_attribute(a, o.uuid) for a in o.attributes)
-        objs.append([o.uuid, o.name, o.meta_category, o.template_uuid, o.template_version,
-                     int(o.distribution), o.comment, bool(o.deleted), int(o.timestamp),
-                     _opt_int(o.first_seen), _opt_int(o.last_seen)])  # fmt: skip
-        refs.extend([r.uuid, o.uuid, o.uuid, r.referenced_uuid, r.relationship_type,
-                     r.comment, bool(r.deleted)] for r in o.references)  # fmt: skip
-    return {
-        "event": event,
-        "orgc": orgc_uuid,
-        "tags": sorted({t.name for t in d.tags}),
-        "attributes": sorted(attrs),
-        "objects": sorted(objs),
-        "references": sorted(refs),
-    }
-
-
-def _opt_int(value: int | None) -> int | None:
-    return None if value is None else int(value)
-
-
-def _draft_attribute(a: AttributeDraft, object_uuid: str | None) -> list[Any]:
-    """One entry of ``content["attributes"]``, as :func:`_attributes` builds it."""
-    return [a.uuid, a.type, a.category, a.value1, a.value2, bool(a.to_ids),
-            int(a.distribution), a.comment, bool(a.deleted), bool(a.disable_correlation),
-            int(a.timestamp), _opt_int(a.first_seen), _opt_int(a.last_seen),
-            a.object_relation, object_uuid, sorted({t.name for t in a.tags})]  # fmt: skip
+    draft, orgc_uuid, orgc_id = found
+    return pinned_content(draft, orgc_uuid), orgc_id

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from threatmesh.formats.misp_types import as_json
 from threatmesh.storage.core.tables import objects
 from threatmesh.storage.events import events as stored
 from threatmesh.storage.events import reads
@@ -36,5 +37,5 @@ def events_of(conn: Connection, rows: Sequence[Mapping[Any, Any]]) -> dict[int, 
     for event_id, row in found.items():
         meta = reads.event_with_orgs(row)
         meta["Tag"] = reads.tags_of_event(conn, event_id)
-        out[event_id] = meta
+        out[event_id] = as_json(meta)
     return out
