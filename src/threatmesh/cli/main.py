@@ -8,6 +8,7 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
+from threatmesh.cli import agent as agent_cli
 from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import hids as hids_cli
 from threatmesh.cli import inventory as inventory_cli
@@ -37,6 +38,7 @@ app.add_typer(provenance_cli.app, name="provenance")
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(hids_cli.app, name="hids")
 app.add_typer(inventory_cli.app, name="inventory")
+app.add_typer(agent_cli.app, name="agent")
 
 
 def _fail(exc: ThreatmeshError) -> None:
