@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from pymisp import MISPOrganisation, MISPUser, PyMISP
+from pymisp import MISPEvent, MISPOrganisation, MISPUser, PyMISP
 from tests.support import LiveServer
 
 APACHE = "cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*"
@@ -97,3 +97,23 @@ def test_another_organisations_host_answers_as_unknown(
         assert hidden.json() == {**absent.json(), "url": hidden.json()["url"]}
     assert _call(server, other, "GET", "/inventory/hosts").json() == []
     assert _call(server, mine, "GET", "/inventory/hosts/web-01").status_code == 200
+
+
+def test_the_risk_engine_reads_the_inventory(server: LiveServer, keys: tuple[str, str]) -> None:
+    mine, other = keys
+    host = {"name": "web-01", "exposure": "internet", "software": [APACHE]}
+    assert _call(server, mine, "POST", "/inventory/hosts", host).status_code == 200
+    # A bare vulnerability attribute: the decoy catalogue knows which products it affects.
+    admin = PyMISP(server.url, server.admin_key, ssl=False, timeout=60)
+    event = MISPEvent()
+    event.info = "CVE-2021-41773 exploited"
+    event.distribution = 3
+    event.add_attribute("vulnerability", "CVE-2021-41773")
+    assert isinstance(admin.add_event(event, pythonify=True), MISPEvent)
+    risk = _call(server, mine, "GET", "/risk/hosts/web-01")
+    assert risk.status_code == 200, risk.text
+    factors = {f["factor"]: f for f in risk.json()["Risk"]["factors"]}
+    assert [i["name"] for i in factors["vulnerabilities"]["items"]] == ["CVE-2021-41773"]
+    hidden = _call(server, other, "GET", "/risk/hosts/web-01")
+    absent = _call(server, other, "GET", "/risk/hosts/web-99")
+    assert hidden.status_code == absent.status_code == 404

@@ -11,13 +11,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from threatmesh.honeypots.inventory import Host, parse_host, parse_hosts
+from threatmesh.honeypots.inventory import Exposure, Host, parse_host, parse_hosts
 from threatmesh.model.errors import Conflict, Forbidden, NotFound
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.inventory import hosts as store
 
-__all__ = ["add_host", "delete_host", "edit_host", "get_host", "import_hosts", "list_hosts"]
+__all__ = [
+    "add_host",
+    "delete_host",
+    "edit_host",
+    "get_host",
+    "host_record",
+    "import_hosts",
+    "list_hosts",
+]
 
 _MISSING = "Invalid host."
 
@@ -63,6 +71,16 @@ def get_host(platform: Platform, who: Identity, name: str) -> dict[str, Any]:
         row = _one(conn, who, name)
         software = store.software_of(conn, [int(row["id"])])[int(row["id"])]
     return _public(row, software)
+
+
+def host_record(platform: Platform, who: Identity, name: str) -> Host | None:
+    """The caller's organisation's host ``name`` as an inventory record (None if none)."""
+    with platform.read() as conn:
+        row = store.find_host(conn, who.viewer.org_id, name)
+        if row is None:
+            return None
+        software = store.software_of(conn, [int(row["id"])])[int(row["id"])]
+    return Host(str(row["name"]), tuple(software), Exposure(row["exposure"]))
 
 
 def _insert(conn: Connection, who: Identity, host: Host, now: int) -> int:
