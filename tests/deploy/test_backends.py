@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 
+from tests.deploy.fake_docker import fake_docker
 from threatmesh.deploy.base import BACKENDS, Backend, DecoySpec, Deployment, create
 from threatmesh.deploy.memory import MemoryBackend
 from threatmesh.honeypots.decoys.catalogue import decoy_for
@@ -22,9 +24,13 @@ create("memory", record=lambda hit: None)  # loads every built-in backend
 @pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest) -> Iterator[tuple[Backend, list[Interaction]]]:
     hits: list[Interaction] = []
-    made = create(request.param, record=hits.append)
-    yield made, hits
-    made.close()
+    with ExitStack() as stack:
+        options: dict[str, object] = {}
+        if request.param == "docker":  # no Docker daemon here: its API, faked on loopback
+            options["url"] = stack.enter_context(fake_docker()).url
+        made = create(request.param, record=hits.append, **options)
+        yield made, hits
+        made.close()
 
 
 async def _probe(port: int) -> None:
@@ -44,7 +50,7 @@ def _hit(backend: Backend, deployment: Deployment) -> None:
 
 
 def test_the_backends_are_registered() -> None:
-    assert {"memory", "local"} <= set(BACKENDS)
+    assert {"memory", "local", "docker"} <= set(BACKENDS)
 
 
 def test_conformance(backend: tuple[Backend, list[Interaction]]) -> None:

@@ -28,7 +28,15 @@ def run(
     key: str = typer.Option(..., "--key", envvar="THREATMESH_MISP_KEY", help="API key"),
     inventory: Path = typer.Option(..., "--inventory", help="This host's inventory (YAML/JSON)"),
     policy: Path | None = typer.Option(None, "--policy", help="Placement policy (YAML/JSON)"),
-    backend: str = typer.Option("local", "--backend", help="Deployment backend: local, memory"),
+    backend: str = typer.Option("local", "--backend", help="Deployment backend: local, docker"),
+    docker_url: str = typer.Option(
+        "unix:///var/run/docker.sock", "--docker-url", help="Docker Engine API (docker backend)"
+    ),
+    docker_image: str = typer.Option(
+        "threatmesh:latest",
+        "--docker-image",
+        help="Image with threatmesh installed (docker backend)",
+    ),
     bind: str = typer.Option("0.0.0.0", "--bind", help="Address the decoys listen on"),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between reconcile passes"),
     state_file: Path = _STATE,
@@ -41,6 +49,8 @@ def run(
             url=url, key=key, hosts=load_hosts(inventory),
             policy=load_policy(policy) if policy else DEFAULT_POLICY, backend=backend,
             bind=bind, interval=interval, state_file=state_file,
+            backend_options={"url": docker_url, "image": docker_image}
+            if backend == "docker" else {},
         )  # fmt: skip
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -48,7 +58,7 @@ def run(
             Agent(config).run(stop)
         except KeyboardInterrupt:
             stop.set()
-    except (OSError, ThreatmeshError) as exc:
+    except (OSError, KeyError, ThreatmeshError) as exc:  # KeyError: an unknown backend
         typer.echo(f"error: {getattr(exc, 'message', exc)}", err=True)
         raise typer.Exit(2) from None
 

@@ -1,8 +1,8 @@
 """Decoy deployment backends: what starts and stops a decoy's listener somewhere, behind
 one interface (``base.Backend``), registered by name (``base.BACKENDS``): ``memory``
-(records, runs nothing: for tests and dry runs) and ``local`` (one process per decoy on
-this host, the default). SSH, Docker and Kubernetes backends are not written yet
-(docs/adaptive.md).
+(records, runs nothing: for tests and dry runs), ``local`` (one process per decoy on
+this host, the default) and ``docker`` (one container per decoy, Docker Engine API).
+SSH and Kubernetes backends are not written yet (docs/adaptive.md).
 
 Ring 2: may import ``model`` and ``honeypots``; never ``sensors`` (a local decoy is a
 process running ``python -m threatmesh.sensors.decoys``, named, not imported)."""

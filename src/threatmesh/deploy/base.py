@@ -9,12 +9,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from threatmesh.honeypots.decoys.records import Interaction
+from threatmesh.model.errors import ThreatmeshError
 from threatmesh.model.registry import Registry
 
-__all__ = ["BACKENDS", "Backend", "DecoySpec", "Deployment", "Record", "create"]
+__all__ = ["BACKENDS", "Backend", "DecoySpec", "DeployFailed", "Deployment", "Record", "create"]
 
 #: Where a backend sends each interaction its decoys record.
 Record = Callable[[Interaction], None]
+
+
+class DeployFailed(ThreatmeshError):
+    """A decoy did not start (or the backend's API failed); ``status`` as the API says."""
+
+    status = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,7 @@ BACKENDS: Registry[type[Backend]] = Registry("deployment backend")
 
 
 def create(name: str, *, record: Record, **options: object) -> Backend:
-    """A backend by name (``memory``, ``local``), its modules loaded on first use."""
-    from threatmesh.deploy import local, memory  # noqa: F401  (registers them)
+    """A backend by name (``memory``, ``local``, ``docker``), loaded on first use."""
+    from threatmesh.deploy import docker, local, memory  # noqa: F401  (registers them)
 
     return BACKENDS[name](record=record, **options)  # type: ignore[call-arg]

@@ -13,20 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from threatmesh.deploy.base import BACKENDS, Backend, DecoySpec, Deployment, Record
+from threatmesh.deploy.base import BACKENDS, Backend, DecoySpec, DeployFailed, Deployment, Record
 from threatmesh.honeypots.decoys.catalogue import decoy_for
 from threatmesh.honeypots.decoys.records import Interaction
-from threatmesh.model.errors import InvalidInput, ThreatmeshError
+from threatmesh.model.errors import InvalidInput
 
 __all__ = ["LocalBackend"]
 
 MODULE = "threatmesh.sensors.decoys"
-
-
-class DeployFailed(ThreatmeshError):
-    """A decoy process did not start listening."""
-
-    status = 500
 
 
 def _close(popen: subprocess.Popen[str]) -> None:
@@ -57,12 +51,8 @@ class LocalBackend(Backend):
         start_timeout: float = 20.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.record, self.python, self.start_timeout, self.clock = (
-            record,
-            python,
-            start_timeout,
-            clock,
-        )
+        self.record, self.python, self.clock = record, python, clock
+        self.start_timeout = start_timeout
         self._procs: dict[tuple[str, str], _Process] = {}
         self._lock = threading.Lock()
 

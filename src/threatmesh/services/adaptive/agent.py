@@ -10,8 +10,8 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class AgentConfig:
     bind: str = "127.0.0.1"
     interval: float = 5.0
     state_file: Path | None = None
+    #: The backend's own options (``docker``: ``url``, ``image``).
+    backend_options: Mapping[str, object] = field(default_factory=dict)
 
 
 class Agent:
@@ -59,7 +61,9 @@ class Agent:
     ) -> None:
         self.config, self.clock = config, clock
         self.hits: queue.Queue[Interaction | None] = queue.Queue()
-        self.backend = backend or create(config.backend, record=self.hits.put)
+        self.backend = backend or create(
+            config.backend, record=self.hits.put, **config.backend_options
+        )
         hosts = {h.name: h.software for h in config.hosts}
         plan = Plan(config.policy, CATALOGUE)
         self.controller = Controller(plan, self.backend, hosts, clock=clock, bind=config.bind)
