@@ -51,5 +51,7 @@ def test_errors(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "policy.rules.0.deploy.ttl" in bad.output
     unknown = runner.invoke(app, [*base, "--backend", "ftp"])
     assert unknown.exit_code == 2 and "ftp" in unknown.output
+    option = runner.invoke(app, [*base, "--backend", "ssh", "--backend-option", "no-equals"])
+    assert option.exit_code == 2 and "KEY=VALUE" in option.output
     missing = runner.invoke(app, ["agent", "status", "--state-file", str(tmp_path / "none")])
     assert missing.exit_code == 1

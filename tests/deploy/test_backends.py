@@ -11,6 +11,7 @@ from contextlib import ExitStack
 import pytest
 
 from tests.deploy.fake_docker import fake_docker
+from tests.deploy.fake_ssh import PASSWORD, fake_ssh
 from threatmesh.deploy.base import BACKENDS, Backend, DecoySpec, Deployment, create
 from threatmesh.deploy.memory import MemoryBackend
 from threatmesh.honeypots.decoys.catalogue import decoy_for
@@ -28,6 +29,10 @@ def backend(request: pytest.FixtureRequest) -> Iterator[tuple[Backend, list[Inte
         options: dict[str, object] = {}
         if request.param == "docker":  # no Docker daemon here: its API, faked on loopback
             options["url"] = stack.enter_context(fake_docker()).url
+        if request.param == "ssh":  # no remote host here: an SSH server on loopback
+            server = stack.enter_context(fake_ssh())
+            options.update(host="127.0.0.1", port=server.port, password=PASSWORD,
+                           trust_unknown_host=True)  # fmt: skip
         made = create(request.param, record=hits.append, **options)
         yield made, hits
         made.close()
@@ -50,7 +55,7 @@ def _hit(backend: Backend, deployment: Deployment) -> None:
 
 
 def test_the_backends_are_registered() -> None:
-    assert {"memory", "local", "docker"} <= set(BACKENDS)
+    assert {"memory", "local", "docker", "ssh"} <= set(BACKENDS)
 
 
 def test_conformance(backend: tuple[Backend, list[Interaction]]) -> None:

@@ -14,7 +14,12 @@ import typer
 
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services.adaptive.agent import Agent, AgentConfig, read_status
-from threatmesh.services.adaptive.policies import DEFAULT_POLICY, load_hosts, load_policy
+from threatmesh.services.adaptive.policies import (
+    DEFAULT_POLICY,
+    backend_options,
+    load_hosts,
+    load_policy,
+)
 
 app = typer.Typer(help="The host agent: inventory, adaptive decoys, feedback.",
                   no_args_is_help=True)  # fmt: skip
@@ -28,14 +33,14 @@ def run(
     key: str = typer.Option(..., "--key", envvar="THREATMESH_MISP_KEY", help="API key"),
     inventory: Path = typer.Option(..., "--inventory", help="This host's inventory (YAML/JSON)"),
     policy: Path | None = typer.Option(None, "--policy", help="Placement policy (YAML/JSON)"),
-    backend: str = typer.Option("local", "--backend", help="Deployment backend: local, docker"),
-    docker_url: str = typer.Option(
-        "unix:///var/run/docker.sock", "--docker-url", help="Docker Engine API (docker backend)"
+    backend: str = typer.Option(
+        "local", "--backend", help="Deployment backend: local, docker, ssh"
     ),
-    docker_image: str = typer.Option(
-        "threatmesh:latest",
-        "--docker-image",
-        help="Image with threatmesh installed (docker backend)",
+    option: list[str] = typer.Option(
+        [],
+        "--backend-option",
+        help="KEY=VALUE for the backend, e.g. url=, image= (docker); "
+        "host=, username=, key_filename=, known_hosts= (ssh)",
     ),
     bind: str = typer.Option("0.0.0.0", "--bind", help="Address the decoys listen on"),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between reconcile passes"),
@@ -49,8 +54,7 @@ def run(
             url=url, key=key, hosts=load_hosts(inventory),
             policy=load_policy(policy) if policy else DEFAULT_POLICY, backend=backend,
             bind=bind, interval=interval, state_file=state_file,
-            backend_options={"url": docker_url, "image": docker_image}
-            if backend == "docker" else {},
+            backend_options=backend_options(option),
         )  # fmt: skip
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -81,7 +81,7 @@ BACKENDS: Registry[type[Backend]] = Registry("deployment backend")
 
 
 def create(name: str, *, record: Record, **options: object) -> Backend:
-    """A backend by name (``memory``, ``local``, ``docker``), loaded on first use."""
-    from threatmesh.deploy import docker, local, memory  # noqa: F401  (registers them)
+    """A backend by name (``memory``, ``local``, ``docker``, ``ssh``), loaded on first use."""
+    from threatmesh.deploy import docker, local, memory, ssh  # noqa: F401  (registers them)
 
     return BACKENDS[name](record=record, **options)  # type: ignore[call-arg]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from threatmesh.honeypots.adapt import Budget, Deploy, Match, Policy, Rule, parse_policy
 from threatmesh.honeypots.inventory import Host, parse_document
+from threatmesh.model.errors import InvalidInput
 
-__all__ = ["DEFAULT_POLICY", "load_hosts", "load_policy"]
+__all__ = ["DEFAULT_POLICY", "backend_options", "load_hosts", "load_policy"]
 
 #: Without a policy file: a decoy for every high or medium threat CVE with CVSS 7 or
 #: more on a host's software, for an hour, resting ten minutes, five at most.
@@ -27,3 +28,21 @@ def load_hosts(path: Path) -> list[Host]:
 def load_policy(path: Path) -> Policy:
     """A placement policy file (YAML or JSON)."""
     return parse_policy(path.read_text(encoding="utf-8"))
+
+
+def backend_options(pairs: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs as a backend's options: whole numbers as ints, ``true`` and
+    ``false`` as booleans, the rest as strings."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise InvalidInput(f"--backend-option {pair!r}: KEY=VALUE")
+        lowered = value.lower()
+        if value.isdigit():
+            out[key] = int(value)
+        elif lowered in {"true", "false"}:
+            out[key] = lowered == "true"
+        else:
+            out[key] = value
+    return out
