@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,24 +53,39 @@ class Clock:
         return time.time() + self.offset
 
 
-@pytest.fixture
-def running(server: LiveServer, tmp_path: Path) -> Iterator[tuple[World, Agent, Clock]]:
-    world = make_world(server)
-    clock = Clock()
+@contextmanager
+def agent_of(world: World, state: Path, clock: Clock) -> Iterator[Agent]:
+    """The agent of ``web-01`` running in a thread until the block ends."""
     config = AgentConfig(
-        url=server.url, key=world.hosts_key, policy=parse_policy(POLICY), interval=0.1,
-        hosts=[Host("web-01", (APACHE, LOG4J), Exposure.INTERNET)],
-        state_file=tmp_path / "agent.json",
+        url=world.server.url, key=world.hosts_key, policy=parse_policy(POLICY), interval=0.1,
+        hosts=[Host("web-01", (APACHE, LOG4J), Exposure.INTERNET)], state_file=state,
     )  # fmt: skip
     agent = Agent(config, clock=clock)
     stop = threading.Event()
     thread = threading.Thread(target=agent.run, args=(stop,), daemon=True)
     thread.start()
     _until(agent.listening.is_set)
-    yield world, agent, clock
-    stop.set()
-    thread.join(timeout=60)
+    try:
+        yield agent
+    finally:
+        stop.set()
+        thread.join(timeout=60)
     assert agent.backend.running() == {}
+
+
+@pytest.fixture
+def running(server: LiveServer, tmp_path: Path) -> Iterator[tuple[World, Agent, Clock]]:
+    world, clock = make_world(server), Clock()
+    with agent_of(world, tmp_path / "agent.json", clock) as agent:
+        yield world, agent, clock
+
+
+def test_intelligence_published_before_the_agent_starts(server: LiveServer, tmp_path: Path) -> None:
+    world = make_world(server)
+    world.publish_cve("CVE-2021-41773", [APACHE])
+    with agent_of(world, tmp_path / "agent.json", Clock()) as agent:
+        _until(lambda: agent.controller.status())
+        assert [d["cve"] for d in agent.controller.status()] == ["CVE-2021-41773"]
 
 
 def test_intelligence_to_decoy_to_sighting_to_risk(

@@ -45,6 +45,9 @@ class AgentConfig:
     bind: str = "127.0.0.1"
     interval: float = 5.0
     state_file: Path | None = None
+    #: At start, also act on the intelligence published this long ago (restSearch's
+    #: ``last``, e.g. ``7d``; None: only what arrives from then on).
+    catch_up: str | None = "1d"
     #: The backend's own options (``docker``: ``url``, ``image``).
     backend_options: Mapping[str, object] = field(default_factory=dict)
 
@@ -89,9 +92,28 @@ class Agent:
                 except ClientError as exc:
                     log.warning("hit on %s (%s) not reported: %s", hit.host, hit.cve, exc.message)
 
+    def catch_up(self, client: ThreatmeshClient) -> None:
+        """Act on the vulnerability intelligence published within ``catch_up``."""
+        if not self.config.catch_up:
+            return
+        body = {"returnFormat": "json", "type": "vulnerability", "published": 1,
+                "last": self.config.catch_up}  # fmt: skip
+        try:
+            answer = client.request("POST", "/events/restSearch", json=body)
+        except ClientError as exc:
+            log.warning("catching up on intelligence failed: %s", exc.message)
+            return
+        found = answer.get("response", []) if isinstance(answer, dict) else answer or []
+        for event in found:
+            if isinstance(event, dict):
+                self.controller.on_frame("misp_json", event)
+
     def run_once(self) -> None:
         """One reconcile pass, then the status file."""
         self.controller.reconcile()
+        self._write_status()
+
+    def _write_status(self) -> None:
         if self.config.state_file is not None:
             status = {"updated": int(self.clock()), "decoys": self.controller.status()}
             tmp = self.config.state_file.with_suffix(".tmp")
@@ -112,6 +134,10 @@ class Agent:
         feeder.start()
         listener.start()
         try:
+            # Once subscribed, so that nothing published meanwhile falls in between.
+            subscription.opened.wait(30)
+            with self._client() as client:
+                self.catch_up(client)
             while not stop.is_set():
                 if subscription.opened.is_set():
                     self.listening.set()
@@ -123,7 +149,7 @@ class Agent:
             self.backend.close()
             self.hits.put(None)
             feeder.join(timeout=30)
-            self.run_once()
+            self._write_status()  # no decoy runs any more
 
 
 def read_status(path: Path, now: float) -> dict[str, Any]:
