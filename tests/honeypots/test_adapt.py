@@ -100,3 +100,16 @@ def test_intelligence_in_an_event() -> None:
 def test_policy_errors_name_the_field(text: str, where: str) -> None:
     with pytest.raises(InvalidInput, match=f"^{where}:"):
         parse_policy(text)
+
+
+def test_a_hit_keeps_the_decoy_up() -> None:
+    text = "rules: [{name: r, deploy: {ttl: 100, extend_on_hit: 500}}, {name: s}]"
+    plan = Plan(parse_policy(text), CATALOGUE)
+    plan.apply([_intel("CVE-2021-41773")], {"web-02": [APACHE]}, 0)
+    decision = plan.on_hit("web-02", "CVE-2021-41773", 50)
+    assert decision is not None and decision.action == "extend"
+    assert plan.placements[("web-02", "CVE-2021-41773")].expires == 550
+    assert plan.on_hit("web-02", "CVE-2014-6271", 50) is None  # not placed
+    plain = _plan()
+    plain.apply([_intel("CVE-2021-44228", cvss=10.0)], HOSTS, 0)
+    assert plain.on_hit("web-01", "CVE-2021-44228", 5) is None  # its rule does not extend

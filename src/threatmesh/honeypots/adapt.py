@@ -8,13 +8,14 @@ A policy document (YAML or JSON)::
       - name: critical
         match: {cves: ["CVE-*"], max_threat_level: 2, tags_any: [], tags_none: [],
                 min_reputation: 0.0, min_cvss: 7.0}
-        deploy: {ttl: 3600, cooldown: 600, port: 0}
+        deploy: {ttl: 3600, cooldown: 600, port: 0, extend_on_hit: 1800}
 
 A CVE of an event matches the first rule whose every condition holds (threat levels are
 MISP's: 1 high .. 4 undefined; reputation is the reporting organisation's, when known);
 its decoy goes to every host that runs a product the report or the decoy names. A
 decoy already placed has its expiry pushed back; one torn down rests ``cooldown``
-seconds; a placement past the budget is refused (and said so). Pure: ``now`` is given.
+seconds; a placement past the budget is refused (and said so); a hit keeps its decoy up
+``extend_on_hit`` seconds at least. Pure: ``now`` is given.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ class Match(_Strict):
 
 
 class Deploy(_Strict):
-    """How long a decoy runs, how long it rests after, and its port (0: any free one,
-    None: the service's usual port)."""
+    """How long a decoy runs, how long it rests after, its port (0: any free one, None:
+    the service's usual port), and how long each hit keeps it up at least."""
 
     ttl: int = Field(3600, gt=0)
+    extend_on_hit: int = Field(0, ge=0)
     cooldown: int = Field(0, ge=0)
     port: int | None = Field(None, ge=0, le=65535)
 
@@ -215,6 +217,17 @@ class Plan:
                             f"budget: {budget.max_per_host} decoys on {host}")  # fmt: skip
         self.placements[key] = Placement(host, cve, rule.deploy.port, expires, rule.name)
         return Decision(host, cve, "deploy", f"rule {rule.name}: until {expires}")
+
+    def on_hit(self, host: str, cve: str, now: int) -> Decision | None:
+        """Escalate on a hit: keep the decoy up ``extend_on_hit`` seconds at least (None
+        when its rule does not, or it is no longer placed)."""
+        current = self.placements.get((host, cve))
+        rule = next((r for r in self.policy.rules if current and r.name == current.rule), None)
+        if current is None or rule is None or not rule.deploy.extend_on_hit:
+            return None
+        expires = max(current.expires, now + rule.deploy.extend_on_hit)
+        self.placements[(host, cve)] = Placement(host, cve, current.port, expires, rule.name)
+        return Decision(host, cve, "extend", f"hit: kept up until {expires}")
 
     def expire(self, now: int) -> list[Placement]:
         """Drop the placements whose time is up (they rest their rule's cooldown)."""

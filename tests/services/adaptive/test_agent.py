@@ -33,7 +33,7 @@ budget: {max_decoys: 1, max_per_host: 1}
 rules:
   - name: high
     match: {max_threat_level: 2, min_cvss: 7.0}
-    deploy: {ttl: 600, cooldown: 300, port: 0}
+    deploy: {ttl: 600, cooldown: 300, port: 0, extend_on_hit: 900}
 """
 
 
@@ -113,25 +113,34 @@ def test_intelligence_to_decoy_to_sighting_to_risk(
         return any(s["Sighting"]["source"] == "decoy@web-01" for s in found)
 
     _until(sighted)
+    # The hit raised an alert and kept the decoy up longer (the policy's escalation).
+    hit = agent.controller.decisions[1]
+    assert (hit.action, hit.reason.startswith("hit: kept up until")) == ("extend", True)
+    assert any("exploitation attempt from 127.0.0.1" in r.getMessage() for r in caplog.records)
     after = world.risk("web-01")
     assert after["decoy_hits"] > 0 and after["p"] > before["p"]
-    _until(lambda: read_status(agent.config.state_file, time.time())["decoys"][0]["hits"] == 1)
+
+    def status_shows_the_hit() -> bool:
+        (shown,) = read_status(agent.config.state_file, time.time())["decoys"]
+        return bool(shown["hits"] == 1 and shown["ttl_left"] > 600)
+
+    _until(status_shows_the_hit)
     shown = CliRunner().invoke(app, ["agent", "status", "--json", "--state-file",
                                      str(agent.config.state_file)])  # fmt: skip
     assert shown.exit_code == 0, shown.output
     (listed,) = json.loads(shown.output)
     assert (listed["cve"], listed["port"], listed["hits"]) == ("CVE-2021-41773", decoy["port"], 1)
-    assert 0 < listed["ttl_left"] <= 600
+    assert 600 < listed["ttl_left"] <= 900
 
     # The budget holds one decoy: Log4Shell on the same host is refused, and logged.
     world.publish_cve("CVE-2021-44228", [LOG4J])
-    _until(lambda: len(agent.controller.decisions) == 2)
-    refused = agent.controller.decisions[1]
+    _until(lambda: len(agent.controller.decisions) == 3)
+    refused = agent.controller.decisions[2]
     assert (refused.cve, refused.action) == ("CVE-2021-44228", "refused")
     assert "budget" in refused.reason
     assert any("CVE-2021-44228 on web-01: refused" in r.getMessage() for r in caplog.records)
 
-    # Past its TTL the decoy is torn down.
-    clock.offset = 601
+    # Past its TTL, as the hit extended it, the decoy is torn down.
+    clock.offset = 901
     _until(lambda: not agent.controller.status())
     assert not agent.backend.running()

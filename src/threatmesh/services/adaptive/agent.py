@@ -86,6 +86,7 @@ class Agent:
     def _feed(self) -> None:
         with self._client() as client:
             while (hit := self.hits.get()) is not None:
+                self.controller.on_hit(hit)
                 try:
                     feed_back(client, hit)
                     self.fed += 1

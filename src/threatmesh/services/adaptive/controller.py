@@ -14,6 +14,7 @@ from typing import Any
 from threatmesh.deploy.base import Backend, DecoySpec
 from threatmesh.honeypots.adapt import Decision, Intelligence, Plan, intelligence_in
 from threatmesh.honeypots.decoys.catalogue import decoy_for
+from threatmesh.honeypots.decoys.records import Interaction
 from threatmesh.model.errors import ThreatmeshError
 
 __all__ = ["Controller", "Reconciled", "intelligence_of_frame"]
@@ -77,6 +78,17 @@ class Controller:
         """Apply the policy to what a stream notification reports."""
         intel = intelligence_of_frame(topic, data)
         return self.on_intelligence(intel) if intel else []
+
+    def on_hit(self, hit: Interaction) -> Decision | None:
+        """A decoy was hit: an alert in the log, and the policy's escalation."""
+        what = "exploitation attempt" if hit.exploit else "interaction"
+        log.warning("decoy %s on %s: %s from %s:%d", hit.cve, hit.host, what, hit.peer,
+                    hit.peer_port)  # fmt: skip
+        with self._lock:
+            decision = self.plan.on_hit(hit.host, hit.cve, int(self.clock()))
+            if decision is not None:
+                self.decisions.append(decision)
+        return decision
 
     def reconcile(self) -> Reconciled:
         """Expire placements, then start and stop decoys until the backend runs what the
