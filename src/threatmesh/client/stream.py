@@ -5,6 +5,8 @@ this endpoint needs its ZeroMQ feed bridged.)"""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,10 +62,18 @@ class Subscription:
         self.position, self.retry = after, retry
         self.opened = threading.Event()
         self._client = httpx.Client(timeout=httpx.Timeout(10.0, read=30.0))
+        self._response: httpx.Response | None = None
 
     def close(self) -> None:
-        """Stop, and cut the connection under way (from any thread)."""
+        """Stop, and cut the connection under way (from any thread): shutting its socket
+        down wakes the reader blocked on it."""
         self.stop.set()
+        response = self._response
+        stream = response.extensions.get("network_stream") if response is not None else None
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self._client.close()
 
     def __iter__(self) -> Iterator[StreamFrame]:
@@ -76,6 +86,7 @@ class Subscription:
                 url = self.url + "/stream/events"
                 with self._client.stream("GET", url, headers=headers, params=params) as response:
                     response.raise_for_status()
+                    self._response = response
                     self.opened.set()
                     for frame in _frames(response):
                         self.position = frame.id

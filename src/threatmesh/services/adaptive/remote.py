@@ -17,7 +17,6 @@ __all__ = [
     "list_hosts",
     "list_inventory",
     "publish_inventory",
-    "read_inventories",
 ]
 
 
@@ -56,18 +55,6 @@ def _events(client: ThreatmeshClient, filters: Mapping[str, Any]) -> list[Mappin
     answer = client.request("POST", "/events/restSearch", json=body)
     found = answer.get("response", []) if isinstance(answer, Mapping) else answer or []
     return [e for e in found if isinstance(e, Mapping)]
-
-
-def read_inventories(client: ThreatmeshClient) -> dict[str, tuple[str, ...]]:
-    """Every host whose inventory event the caller may see, with its products (the
-    most recent event of a host wins)."""
-    out: dict[str, tuple[str, ...]] = {}
-    events = _events(client, {"tags": [INVENTORY_TAG]})
-    for event in sorted(events, key=lambda e: int(e.get("Event", e).get("timestamp") or 0)):
-        inventory = inventory_of(event)
-        if inventory is not None:
-            out[inventory.host] = inventory.cpes
-    return out
 
 
 def publish_inventory(client: ThreatmeshClient, host: Host) -> str:
