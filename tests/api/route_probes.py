@@ -297,4 +297,13 @@ NOT_PROBED: dict[Route, str] = {
     ("GET", "/risk/hosts/{host}"): "names a host, not stored content: its inventory event is "
     "read through restSearch and events/view as the caller sees them; another "
     "organisation's host answering as an unknown one is tests/services/risk/test_hosts.py",
+    **dict.fromkeys(
+        (("GET", "/inventory/hosts/{host}"), ("POST", "/inventory/hosts/{host}"),
+         ("PUT", "/inventory/hosts/{host}"), ("DELETE", "/inventory/hosts/{host}")),
+        "names a host of the caller's own inventory (one per organisation): another "
+        "organisation's host answering as an unknown one, body and status, is "
+        "tests/api/test_inventory.py"),
+    ("GET", "/inventory/hosts"): _OWN,
+    ("POST", "/inventory/hosts"): _CREATES,
+    ("POST", "/inventory/import"): _CREATES,
 }  # fmt: skip

@@ -17,6 +17,7 @@ from threatmesh.api.routes import (
     attributes,
     content,
     events,
+    inventory,
     risk,
     servers,
     stream,
@@ -128,7 +129,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # routers' paths overlap (/attributes/..., /events/..., /uma/...), so the order
     # changes no match.
     routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
-    for module in [*routers, trust, risk]:
+    for module in [*routers, trust, risk, inventory]:
         app.include_router(module.router)
     openapi.install(app)
     return app

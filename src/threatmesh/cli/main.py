@@ -8,8 +8,10 @@ import typer
 
 from threatmesh.api.app import build_platform
 from threatmesh.api.settings import Settings
+from threatmesh.cli import agent as agent_cli
 from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import hids as hids_cli
+from threatmesh.cli import inventory as inventory_cli
 from threatmesh.cli import lab as lab_cli
 from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
@@ -41,6 +43,8 @@ app.add_typer(hids_cli.app, name="hids")
 app.add_typer(honeynet_cli.app, name="honeynet")
 app.add_typer(enrich_cli.app, name="enrich")
 app.add_typer(analyst_cli.app, name="analyst")
+app.add_typer(inventory_cli.app, name="inventory")
+app.add_typer(agent_cli.app, name="agent")
 
 
 def _fail(exc: ThreatmeshError) -> None:

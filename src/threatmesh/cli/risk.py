@@ -7,6 +7,7 @@ import time
 
 import typer
 
+from threatmesh.honeypots.decoys.catalogue import CATALOGUE
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services.risk import remote
 
@@ -25,7 +26,7 @@ def show(
 
     Exit status 0, 1 when the host is unknown (or not visible), 2 on any other error."""
     try:
-        answer = remote.host_risk(url, key, host, clock=time.time)["Risk"]
+        answer = remote.host_risk(url, key, host, clock=time.time, knowledge=CATALOGUE)["Risk"]
     except ThreatmeshError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1 if exc.status == 404 else 2) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from threatmesh.api.http import MispJSON, identify, platform_of
+from threatmesh.honeypots.decoys.catalogue import CATALOGUE
 from threatmesh.services.platform import Identity
 from threatmesh.services.risk import hosts
 
@@ -17,4 +18,5 @@ def host_risk(request: Request, host: str, who: Identity = Depends(identify)) ->
     factor (vulnerabilities, patch lag, APT campaigns, decoy hits, host anomalies), from
     the host's inventory, the CVE reports naming its products, its decoys' sightings and
     its HIDS reports that the caller may see. 404 when no visible inventory names it."""
-    return MispJSON(hosts.host_risk(platform_of(request), who, host))
+    # The decoy catalogue tells which products its CVEs affect, and their CVSS.
+    return MispJSON(hosts.host_risk(platform_of(request), who, host, knowledge=CATALOGUE))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cpe_applies"]
+__all__ = ["cpe_applies", "is_cpe23"]
 
 
 def _components(name: str) -> list[str] | None:
@@ -63,3 +63,17 @@ def cpe_applies(pattern: str, installed: str) -> bool:
         return False
     have += ["*"] * (len(want) - len(have))
     return all(_matches(w, h) for w, h in zip(want, have, strict=False))
+
+
+#: CPE 2.3 parts: application, operating system, hardware.
+_PARTS = {"a", "o", "h"}
+
+
+def is_cpe23(name: str) -> bool:
+    """Whether ``name`` is a CPE 2.3 formatted string: ``cpe:2.3:`` then the eleven
+    components (part, vendor, product, version, update, edition, language, sw_edition,
+    target_sw, target_hw, other), part one of ``a``/``o``/``h``, none empty."""
+    if not name.startswith("cpe:2.3:") or any(c.isspace() for c in name):
+        return False
+    parts = _components(name)
+    return parts is not None and len(parts) == 11 and parts[0] in _PARTS and all(parts)

@@ -4,7 +4,7 @@ and the answer's shape."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from threatmesh.honeypots.risk import campaigns
@@ -34,13 +34,19 @@ def check_host(host: str) -> str:
     return host
 
 
-def gather(search: Search, host: str, knowledge: CveKnowledge | None) -> list[Mapping[str, Any]]:
-    """Every event about ``host``, found with ``search`` (restSearch filters -> events).
+def gather(
+    search: Search,
+    host: str,
+    knowledge: CveKnowledge | None,
+    known: Sequence[Mapping[str, Any]] = (),
+) -> list[Mapping[str, Any]]:
+    """Every event about ``host``, found with ``search`` (restSearch filters -> events);
+    ``known``: inventory events the caller has already (the platform's own inventory).
 
     NotFound when no visible inventory names the host: a host one may not see answers as
     one that does not exist."""
-    inventories: list[Mapping[str, Any]] = []
-    cpes: list[str] = []
+    inventories: list[Mapping[str, Any]] = list(known)
+    cpes: list[str] = [c for e in known if (inv := inventory_of(e)) for c in inv.cpes]
     for event in search(inventory_query(host)):
         inv = inventory_of(event)
         if inv is not None and inv.host == host:
@@ -48,9 +54,9 @@ def gather(search: Search, host: str, knowledge: CveKnowledge | None) -> list[Ma
             cpes.extend(inv.cpes)
     if not inventories:
         raise NotFound("Invalid host.")
-    known = knowledge.cves() if knowledge is not None else ()
+    cves = knowledge.cves() if knowledge is not None else ()
     found = {_uuid(e): e for e in inventories}
-    for filters in evidence_queries(host, cpes, known):
+    for filters in evidence_queries(host, cpes, cves):
         for event in search(filters):
             found.setdefault(_uuid(event), event)
     return list(found.values())
