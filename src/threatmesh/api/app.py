@@ -17,6 +17,7 @@ from threatmesh.api.routes import (
     attributes,
     content,
     events,
+    objects,
     risk,
     servers,
     stream,
@@ -123,7 +124,19 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # a request), and after content (sightings/add, which detectors call). No two
     # routers' paths overlap (/attributes/..., /events/..., /uma/...), so the order
     # changes no match.
-    routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
+    routers = [
+        servers,
+        attributes,
+        events,
+        content,
+        objects,
+        uma,
+        admin,
+        sync,
+        stream,
+        anonymizer,
+        abe,
+    ]
     for module in [*routers, trust, risk]:
         app.include_router(module.router)
     openapi.install(app)

@@ -1,4 +1,5 @@
-"""One object at a time: find it as a viewer may see it, read it back, delete it."""
+"""One object at a time: find it as a viewer may see it, read it back, delete it
+(editing one is :mod:`threatmesh.storage.events.object_edits`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from threatmesh.model.access import Viewer
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import attributes, events, objects
 from threatmesh.storage.events.events import attachment_uuids
+from threatmesh.storage.events.reads import tags_of_attributes
 
 
 def find_visible(
@@ -29,6 +31,49 @@ def find_visible(
         .where(cond, visible, acl.object_visible_in_event(viewer))
     )
     return conn.execute(q).mappings().first()
+
+
+def visible_view(
+    conn: Connection, viewer: Viewer, object_id: int, *, include_deleted: bool = False
+) -> dict[str, Any]:
+    """The object ``object_id`` (found visible with :func:`find_visible`) as MISP's
+    ``MispObject::fetchObjects`` shows it: its fields, its ``Event`` (``id``, ``info``,
+    ``org_id``, ``orgc_id``, ``uuid``) and the attributes ``viewer`` may see, with their
+    tags; deleted attributes only with ``include_deleted``."""
+    row = conn.execute(sa.select(objects).where(objects.c.id == object_id)).mappings().one()
+    ev = (
+        conn.execute(
+            sa.select(
+                events.c.id, events.c.info, events.c.org_id, events.c.orgc_id, events.c.uuid
+            ).where(events.c.id == row["event_id"])
+        )
+        .mappings()
+        .one()
+    )
+    conds = [
+        attributes.c.object_id == object_id,
+        acl.attribute_visible_in_event(viewer, attributes, events),
+    ]
+    if not include_deleted:
+        conds.append(attributes.c.deleted.is_(False))
+    q = (
+        sa.select(attributes)
+        .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
+        .where(*conds)
+        .order_by(attributes.c.id)
+    )
+    attrs = list(conn.execute(q).mappings())
+    tags = tags_of_attributes(conn, [a["id"] for a in attrs])
+    out = misp_out.misp_object(row)
+    out["Event"] = {
+        "id": str(ev["id"]),
+        "info": ev["info"],
+        "org_id": str(ev["org_id"]),
+        "orgc_id": str(ev["orgc_id"]),
+        "uuid": ev["uuid"],
+    }
+    out["Attribute"] = [misp_out.attribute(a) | {"Tag": tags.get(a["id"], [])} for a in attrs]
+    return out
 
 
 def object_view(conn: Connection, object_id: int) -> dict[str, Any]:
