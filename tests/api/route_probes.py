@@ -90,6 +90,9 @@ def _servers(action: str) -> dict[Route, list[Probe]]:
 PROBES: dict[Route, list[Probe]] = {
     # attributes
     ("POST", "/attributes/add/{event_ref}"): each("/attributes/add/{ref}", EVENT, NEW_ATTRIBUTE),
+    ("POST", "/attributes/add/{event_ref}/{named:path}"): each(
+        "/attributes/add/{ref}/breakOnDuplicate:0", EVENT, NEW_ATTRIBUTE
+    ),
     ("GET", "/attributes/view/{ref}"): each("/attributes/view/{ref}", ATTRIBUTE),
     ("HEAD", "/attributes/view/{ref}"): each("/attributes/view/{ref}", ATTRIBUTE),
     ("POST", "/attributes/edit/{ref}"): each("/attributes/edit/{ref}", ATTRIBUTE, {"comment": "x"}),
