@@ -73,6 +73,13 @@ def test_attributes_add_refuses_similar(server: LiveServer) -> None:
         "attribute_0": {"value": [SIMILAR]},
         "attribute_2": {"value": [SIMILAR]},
     }
+    # A value not valid for its type is an error of its own in a list, as in MISP.
+    mixed = misp.add_attribute(
+        event, [{"type": "ip-dst", "value": "999.1"}, _attr("192.0.2.7")], pythonify=True
+    )
+    assert [a.value for a in mixed["attributes"]] == ["192.0.2.7"]
+    assert list(mixed["errors"]) == ["attribute_0"]
+    assert "999.1" in mixed["errors"]["attribute_0"]["value"][0]
     # breakOnDuplicate:0 updates the attribute repeated (same UUID, newer timestamp).
     before = misp.get_event(event.id, pythonify=True).attributes[0]
     time.sleep(1.1)
@@ -80,7 +87,7 @@ def test_attributes_add_refuses_similar(server: LiveServer) -> None:
     assert isinstance(again, MISPAttribute), again
     assert again.uuid == before.uuid
     assert again.timestamp > before.timestamp
-    assert len(misp.get_event(event.id, pythonify=True).attributes) == 3
+    assert len(misp.get_event(event.id, pythonify=True).attributes) == 4
 
 
 def test_attributes_add_to_others_event_is_forbidden_as_misp(server: LiveServer) -> None:

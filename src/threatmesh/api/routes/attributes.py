@@ -58,14 +58,13 @@ def add(
         store=store_of(request),
         break_on_duplicate=as_bool(flag, "breakOnDuplicate"),
     )
-    many = isinstance(body, list) or (
-        isinstance(body, dict) and isinstance(body.get("Attribute"), list)
-    )
+    items = body.get("Attribute", body) if isinstance(body, dict) else body
+    many = isinstance(items, list) and len(items) > 1
     if not added.attributes:
         return _save_failed(added.errors if many else added.errors.get("attribute_0", {}))
-    out: dict[str, Any] = {
-        "Attribute": added.attributes if len(added.attributes) > 1 else added.attributes[0]
-    }
+    # A list of several answers a list (MISP answers one saved attribute alone, which
+    # PyMISP's add_attribute of a list cannot read); one attribute answers it alone.
+    out: dict[str, Any] = {"Attribute": added.attributes if many else added.attributes[0]}
     if added.errors:
         out["errors"] = added.errors
     return MispJSON(out)

@@ -51,29 +51,45 @@ class Added:
     errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
-def _drafts(payload: Any, now: int) -> list[AttributeDraft]:
+def _field_of(message: str) -> str:
+    """The field a validation message names (``Attribute[2].value: ...`` -> ``value``)."""
+    where = message.split(":", 1)[0]
+    tail = where.split("].", 1)[1] if "]." in where else ""
+    return tail.split(".", 1)[0] or "Attribute"
+
+
+def _drafts(payload: Any, now: int, result: Added) -> list[tuple[int, AttributeDraft]]:
+    """The request's attributes with their positions. In a list, one that is not valid
+    is an error of its own in ``result`` (MISP validates each one); one alone is a 400."""
     items = as_list(
         payload.get("Attribute", payload) if isinstance(payload, dict) else payload, "Attribute"
     )
     if not items:
         raise InvalidInput("Attribute: nothing to add")
-    paths = [f"Attribute[{i}]" if len(items) > 1 else "Attribute" for i in range(len(items))]
-    return [parse_attribute(a, at, now=now) for a, at in zip(items, paths, strict=True)]
+    if len(items) == 1:
+        return [(0, parse_attribute(items[0], "Attribute", now=now))]
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append((i, parse_attribute(item, f"Attribute[{i}]", now=now)))
+        except InvalidInput as exc:
+            result.errors[f"attribute_{i}"] = {_field_of(exc.message): [exc.message]}
+    return out
 
 
 def _sort_similar(
-    conn: Connection, event_id: int, drafts: list[AttributeDraft], result: Added
+    conn: Connection, event_id: int, drafts: list[tuple[int, AttributeDraft]], result: Added
 ) -> tuple[list[AttributeDraft], list[tuple[int, AttributeDraft]]]:
-    """Split ``drafts`` into the new ones and the (id, draft) pairs that repeat the type,
-    category and value of a live attribute of the event outside objects (MISP's
-    ``uniqueValue``; an object's attributes and deleted ones are exempt); a repeat
-    within the request is an error in ``result`` either way."""
-    plain = [d for d in drafts if not d.object_relation and not d.deleted]
+    """Split ``drafts`` into the new ones and those that repeat the type, category and
+    value of a live attribute of the event outside objects (MISP's ``uniqueValue``; an
+    object's attributes and deleted ones are exempt); a repeat within the request is
+    an error in ``result`` either way."""
+    plain = [d for _, d in drafts if not d.object_relation and not d.deleted]
     existing = stored.similar_attributes(conn, event_id, plain)
     fresh: list[AttributeDraft] = []
     repeats: list[tuple[int, AttributeDraft]] = []
     seen: set[stored.SimilarKey] = set()
-    for i, d in enumerate(drafts):
+    for i, d in drafts:
         key = stored.similar_key(d)
         if d.object_relation or d.deleted:
             fresh.append(d)
@@ -123,13 +139,10 @@ def add_attributes(
     in the event (outside objects) is refused with MISP's message, the others saved;
     with ``break_on_duplicate`` off it updates that attribute instead."""
     now = platform.now()
-    drafts = _drafts(payload, now)
-    many = len(drafts) > 1
-    claims = [
-        ("attribute", d.uuid, f"Attribute[{i}]" if many else "Attribute")
-        for i, d in enumerate(drafts)
-    ]
     result = Added()
+    drafts = _drafts(payload, now, result)
+    many = len(drafts) + len(result.errors) > 1
+    claims = [("attribute", d.uuid, f"Attribute[{i}]" if many else "Attribute") for i, d in drafts]
     with (
         collisions.reported(platform, claims),
         attachments.saving(store) as files,
@@ -138,7 +151,7 @@ def add_attributes(
         ev = get_visible(platform, conn, who, event_ref)
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to do that.")
-        check_sharing_groups(conn, who, drafts)
+        check_sharing_groups(conn, who, [d for _, d in drafts])
         fresh, repeats = _sort_similar(conn, ev["id"], drafts, result)
         ids: list[int] = []
         if break_on_duplicate:
@@ -148,6 +161,7 @@ def add_attributes(
         tag_ids = writes.ensure_tags(conn, [t for d in fresh for t in d.tags])
         ids += writes.insert_attributes(conn, ev["id"], fresh, tag_ids=tag_ids)
         if not ids:
+            result.errors = _in_order(result.errors)
             return result
         files.save(fresh)
         touch_event(conn, ev["id"], now)
@@ -156,8 +170,13 @@ def add_attributes(
         rows = stored.attributes_by_id(conn, ids)
         tags = reads.tags_of_attributes(conn, ids)
         result.attributes = [misp_out.attribute(r) | {"Tag": tags.get(r["id"], [])} for r in rows]
-        result.errors = dict(sorted(result.errors.items(), key=lambda kv: int(kv[0][10:])))
+        result.errors = _in_order(result.errors)
     return result
+
+
+def _in_order(errors: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    """``attribute_<n>`` keys by ``n``."""
+    return dict(sorted(errors.items(), key=lambda kv: int(kv[0].rpartition("_")[2])))
 
 
 def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -> Row:
