@@ -110,3 +110,28 @@ def test_rest_search(server: LiveServer) -> None:
     by_event = misp.search(controller="objects", eventid=event.id)
     assert len(by_event) == 1
     assert misp.search(controller="objects", object_name="nothing-like-it") == []
+
+
+def test_other_organisations_see_what_distribution_allows(server: LiveServer) -> None:
+    misp = _client(server)
+    event = MISPEvent()
+    event.info = "community"
+    event.distribution = 1
+    obj = event.add_object(name="domain-ip")
+    obj.add_attribute("domain", value="shared.example")
+    obj.add_attribute("ip", value="192.0.2.20", distribution=0)
+    event = misp.add_event(event, pythonify=True)
+    org = misp.add_organisation({"name": "READER"}, pythonify=True)
+    user = misp.add_user({"email": "r@reader.test", "org_id": org.id, "role_id": 3})
+    reader = PyMISP(server.url, user["User"]["authkey"], ssl=False, timeout=60)
+    seen = reader.get_object(event.objects[0].id, pythonify=True)
+    assert [a.value for a in seen.attributes] == ["shared.example"]
+    assert reader.search(controller="objects", value="192.0.2.20") == []
+    found = reader.search(controller="objects", value="shared.example", pythonify=True)
+    assert [o.uuid for o in found] == [event.objects[0].uuid]
+    # Visible is not modifiable: 403 with MISP's message, and nothing changes.
+    seen.comment = "taken over"
+    answer = reader.update_object(seen)
+    assert answer["errors"][0] == 403
+    assert answer["errors"][1]["message"] == "Insufficient permissions to edit this object."
+    assert misp.get_object(event.objects[0].id, pythonify=True).comment == ""

@@ -35,7 +35,4 @@ def search_objects(platform: Platform, who: Identity, params: Any) -> list[dict[
     upp = platform.unpublished_private
     with platform.read() as conn:
         ids = object_search.object_ids(conn, q, extra, who.viewer, unpublished_private=upp)
-        return [
-            stored.visible_view(conn, who.viewer, oid, include_deleted=q.deleted != "no")
-            for oid in ids
-        ]
+        return stored.visible_views(conn, who.viewer, ids, include_deleted=q.deleted != "no")
