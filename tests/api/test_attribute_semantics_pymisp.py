@@ -83,10 +83,13 @@ def test_attributes_add_refuses_similar(server: LiveServer) -> None:
     # breakOnDuplicate:0 updates the attribute repeated (same UUID, newer timestamp).
     before = misp.get_event(event.id, pythonify=True).attributes[0]
     time.sleep(1.1)
-    again = misp.add_attribute(event, _attr("192.0.2.1"), break_on_duplicate=False, pythonify=True)
+    repeat = _attr("192.0.2.1")
+    repeat.add_tag("seen-again")
+    again = misp.add_attribute(event, repeat, break_on_duplicate=False, pythonify=True)
     assert isinstance(again, MISPAttribute), again
     assert again.uuid == before.uuid
     assert again.timestamp > before.timestamp
+    assert [t.name for t in again.tags] == ["seen-again"]
     assert len(misp.get_event(event.id, pythonify=True).attributes) == 4
 
 

@@ -25,6 +25,7 @@ from threatmesh.services.stream import notify
 from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.events import attributes as stored
 from threatmesh.storage.events import reads, writes
+from threatmesh.storage.events import tags as stored_tags
 from threatmesh.storage.events.attachments import AttachmentStore
 from threatmesh.storage.events.events import touch_event
 
@@ -111,7 +112,9 @@ def _update_repeats(
     now: int,
 ) -> list[int]:
     """``breakOnDuplicate: 0``: each repeat updates the attribute it repeats (its id
-    and UUID kept, the time of the request as its timestamp), as MISP does."""
+    and UUID kept, the time of the request as its timestamp, the tags it brings
+    added), as MISP does."""
+    tag_ids = writes.ensure_tags(conn, [t for _, d in repeats for t in d.tags])
     by_key = stored.similar_attributes(conn, event_id, [d for _, d in repeats])
     ids = []
     for _, d in repeats:
@@ -121,6 +124,10 @@ def _update_repeats(
         for fixed in ("uuid", "event_id", "object_id"):
             del row[fixed]
         stored.update_attribute(conn, old["id"], row, d)
+        for t in d.tags:
+            stored_tags.attach_to_attribute(
+                conn, old["id"], event_id, tag_ids[t.name], local=t.local
+            )
         ids.append(old["id"])
     return ids
 
