@@ -124,20 +124,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # a request), and after content (sightings/add, which detectors call). No two
     # routers' paths overlap (/attributes/..., /events/..., /uma/...), so the order
     # changes no match.
-    routers = [
-        servers,
-        attributes,
-        events,
-        content,
-        objects,
-        uma,
-        admin,
-        sync,
-        stream,
-        anonymizer,
-        abe,
-    ]
-    for module in [*routers, trust, risk]:
+    routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
+    for module in [*routers, objects, trust, risk]:
         app.include_router(module.router)
     openapi.install(app)
     return app
