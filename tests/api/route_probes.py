@@ -90,6 +90,9 @@ def _servers(action: str) -> dict[Route, list[Probe]]:
 PROBES: dict[Route, list[Probe]] = {
     # attributes
     ("POST", "/attributes/add/{event_ref}"): each("/attributes/add/{ref}", EVENT, NEW_ATTRIBUTE),
+    ("POST", "/attributes/add/{event_ref}/{named:path}"): each(
+        "/attributes/add/{ref}/breakOnDuplicate:0", EVENT, NEW_ATTRIBUTE
+    ),
     ("GET", "/attributes/view/{ref}"): each("/attributes/view/{ref}", ATTRIBUTE),
     ("HEAD", "/attributes/view/{ref}"): each("/attributes/view/{ref}", ATTRIBUTE),
     ("GET", "/attributes/download/{ref}"): each("/attributes/download/{ref}", ATTRIBUTE),
@@ -141,6 +144,16 @@ PROBES: dict[Route, list[Probe]] = {
     ("POST", "/objects/delete/{ref}"): each("/objects/delete/{ref}", OBJECT),
     ("POST", "/objects/delete/{ref}/{hard}"): each("/objects/delete/{ref}/1", OBJECT),
     ("DELETE", "/objects/delete/{ref}"): each("/objects/delete/{ref}", OBJECT),
+    ("GET", "/objects/view/{ref}"): each("/objects/view/{ref}", OBJECT),
+    ("HEAD", "/objects/view/{ref}"): each("/objects/view/{ref}", OBJECT),
+    ("POST", "/objects/edit/{ref}"): each("/objects/edit/{ref}", OBJECT, {"comment": "x"}),
+    ("PUT", "/objects/edit/{ref}"): each("/objects/edit/{ref}", OBJECT, {"comment": "x"}),
+    ("POST", "/objects/restSearch"): [
+        *each("/objects/restSearch", ("{object}", "{event}"), {"uuid": "{ref}"}),
+        *each("/objects/restSearch", EVENT, {"eventid": "{ref}"}),
+        p("/objects/restSearch", {"value": "{value}"}),
+    ],
+    ("GET", "/objects/restSearch"): [p("/objects/restSearch", {"uuid": "{object}"})],
     ("POST", "/tags/attachTagToObject"): each(
         "/tags/attachTagToObject", ("{event}", *ATTRIBUTE), {"uuid": "{ref}", "tag": "tlp:red"}
     ),

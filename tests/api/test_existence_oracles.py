@@ -234,7 +234,9 @@ CLASHES = [
     ("attributes/add", "/attributes/add/{own}", lambda h: _attribute(h.attribute),
      "Attribute.uuid: a different attribute already uses this UUID"),
     ("attributes/add list", "/attributes/add/{own}",
-     lambda h: [_attribute(str(uuid.uuid4())), _attribute(h.attribute)],
+     # Two values: a repeated one is refused before it is written (MISP's uniqueValue).
+     lambda h: [_attribute(str(uuid.uuid4())) | {"value": "203.0.113.10"},
+                _attribute(h.attribute)],
      "Attribute[1].uuid: a different attribute already uses this UUID"),
     ("objects/add", "/objects/add/{own}", lambda h: _object(h.object),
      "Object.uuid: a different object already uses this UUID"),

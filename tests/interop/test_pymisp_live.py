@@ -55,24 +55,17 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_analyst_data_CRUD": "analyst_data/add|edit|view|delete not implemented (issue 16 WP5)",
     "test_attach_galaxy_cluster": "galaxies/index|view|attachCluster not implemented, galaxy "
     "data not loaded at install (issue 16 WP3)",
-    "test_attribute": "duplicate attributes accepted; per-attribute add with errors, "
-    "breakOnDuplicate, proposals, 'You do not have permission to do that.', GET "
-    "attributes/index (issue 16 WP2, WP5)",
+    "test_attribute": "attribute proposals (shadow attributes) not implemented; GET "
+    "attributes/index (issue 16 WP5)",
     "test_blocklists": "eventBlocklists/* and orgBlocklists/* not implemented (issue 16 WP5)",
     "test_communities": "communities/index|view not implemented (issue 16 WP5)",
     "test_correlation_exclusions": "correlation_exclusions/* not implemented (issue 16 WP5)",
     "test_custom_template": _VIPER,
     "test_db_schema": "servers/dbSchemaDiagnostic not implemented (issue 16 WP4)",
-    "test_default_distribution": "objects/edit not implemented yet (issue 16 WP2)",
-    "test_delete_with_update": "objects/edit (deleted: true) not implemented yet (issue 16 WP2)",
     "test_event_galaxy": "galaxies index/view and Galaxy in event views (issue 16 WP3)",
     "test_event_report": "eventReports/* not implemented (issue 16 WP5)",
-    "test_exists": "HEAD objects/view not implemented (issue 16 WP2)",
     "test_expansion": _VIPER,
-    "test_extend_event": "events/edit with only extends_uuid refused: a partial edit must "
-    "merge into the stored event (issue 16 WP2)",
     "test_feeds": "feeds/* not implemented, MISP's default feeds not seeded (issue 16 WP5)",
-    "test_first_last_seen": "objects/edit not implemented yet (issue 16 WP2)",
     "test_freetext": "warninglists/toggleEnable and events/freeTextImport not implemented "
     "(issue 16 WP3)",
     "test_galaxies": "galaxies/update|index|view not implemented (issue 16 WP3)",
@@ -93,7 +86,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "permission to use this functionality.' (issue 16 WP4); the CSV part passes",
     "test_search_decay": "decayingModel/* and includeDecayScore not implemented (issue 16 WP3)",
     "test_search_galaxy": "POST galaxies (galaxy search) not implemented (issue 16 WP3)",
-    "test_search_objects": "objects/restSearch not implemented (issue 16 WP2)",
     "test_search_stix": "returnFormat stix/stix2/stix-xml: waits for the exchange issue",
     "test_search_tag_advanced_attributes": _ROLES_LEFTOVER,
     "test_search_tag_advanced_event": _ROLES_LEFTOVER,
@@ -121,8 +113,8 @@ EXPECTED_FAILURES: dict[str, str] = {
     "not implemented (issue 16 WP4)",
     "test_tags": "tags/view|edit|search|delete, tag flags and messages (issue 16 WP4)",
     "test_taxonomies": "taxonomies/* not implemented (issue 16 WP3)",
-    "test_unknown_template": "objects/edit not implemented yet (issue 16 WP2)",
-    "test_update_object": "objects/view and objects/edit not implemented yet (issue 16 WP2)",
+    "test_update_object": "tags/attachTagToObject answers no MISP 'message' naming the "
+    "target (issue 16 WP4)",
     "test_upload_stix": "events/upload_stix: waits for the exchange issue",
     "test_user": "admin/users/edit not implemented (issue 16 WP4)",
     "test_user_search": "admin/users/index value:/searchorg: ignored; Organisation in users "

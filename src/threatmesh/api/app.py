@@ -18,6 +18,7 @@ from threatmesh.api.routes import (
     content,
     events,
     inventory,
+    objects,
     risk,
     servers,
     stream,
@@ -129,7 +130,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # routers' paths overlap (/attributes/..., /events/..., /uma/...), so the order
     # changes no match.
     routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
-    for module in [*routers, trust, risk, inventory]:
+    for module in [*routers, objects, trust, risk, inventory]:
         app.include_router(module.router)
     openapi.install(app)
     return app

@@ -104,6 +104,7 @@ READS = frozenset(
         "/events/view/{ref}",
         "/events/filterEventIdsForPush",
         "/attributes/restSearch",
+        "/objects/restSearch",
         "/sightings/restSearch",
         "/sightings/restSearch/{context}",
         "/sightings/listSightings",

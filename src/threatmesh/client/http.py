@@ -82,9 +82,17 @@ class ThreatmeshClient:
         return out
 
     def add_attributes(self, event_ref: str | int, attrs: list[dict[str, Any]]) -> list[Any]:
-        """``attributes/add`` of a list (all or none)."""
-        out = self.request("POST", f"/attributes/add/{event_ref}", json=attrs)["Attribute"]
-        return list(out)
+        """``attributes/add`` of a list: the attributes saved (MISP answers a list of
+        one with the attribute alone, and refuses those already in the event: none
+        saved is MISP's 403 "Could not add Attribute")."""
+        try:
+            answer = self.request("POST", f"/attributes/add/{event_ref}", json=attrs)
+        except ClientError as exc:
+            if exc.status == 403 and exc.name == "Could not add Attribute":
+                return []
+            raise
+        out = answer["Attribute"]
+        return list(out) if isinstance(out, list) else [out]
 
     def add_object(self, event_ref: str | int, obj: dict[str, Any]) -> dict[str, Any]:
         """``objects/add``; answers the stored object."""

@@ -212,6 +212,9 @@ def _attachment_data(data: Mapping[str, Any], type_: str, path: str) -> bytes | 
 
 def _plain_value(data: Mapping[str, Any], type_: str, path: str) -> tuple[str, str]:
     raw_value = data.get("value")
+    if isinstance(raw_value, bool):
+        # JSON true/false: MISP (PHP) casts them to "1"/"0" before validating the value.
+        raw_value = "1" if raw_value else "0"
     if raw_value is None or raw_value == "":
         raise InvalidInput(f"{where(path, 'value')}: an attribute needs a value")
     try:

@@ -69,7 +69,8 @@ def _tag_everything(platform: Platform, root: Identity, analyst: Identity) -> st
     events.edit_event(
         platform, analyst, event["id"], {"info": "tagged", "Tag": [{"name": "on-edit"}]}
     )
-    tags.attach_tag(platform, analyst, added[0]["uuid"], "attached", local=False, attach=True)
+    first = added.attributes[0]["uuid"]
+    tags.attach_tag(platform, analyst, first, "attached", local=False, attach=True)
     tags.add_tag(platform, root, {"name": "by-tags-add"})
     return str(event["id"])
 

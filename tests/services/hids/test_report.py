@@ -94,13 +94,15 @@ def test_an_intrusion_reaches_the_platform_and_the_risk(
     assert not again & {(a.kind, a.subject) for a in found}
 
     done = report.report(server.url, key, "web-01", found)
-    assert done is not None and done.attributes == len(found)
+    # The brute force and the login from the attacker share one attribute: MISP refuses a
+    # second ip-src with the same value and category in one event.
+    assert done is not None and done.attributes == len(found) - 1
     assert done.sighted == 2  # the CERT's indicator: the brute force and the login
     event = hosts.get_event(done.event_uuid, pythonify=True)
     assert {t.name for t in event.tags} == {"threatmesh:hids", 'threatmesh:host="web-01"'}
     brute = next(a for a in event.attributes if a.value == ATTACKER and a.to_ids)
     assert 'threatmesh:anomaly="brute-force"' in {t.name for t in brute.tags}
-    assert brute.comment.startswith(f"15 failed logins from {ATTACKER}")
+    assert f"15 failed logins from {ATTACKER}" in brute.comment
     sighted = hosts.search(controller="attributes", value=ATTACKER, include_sightings=True)
     cert_copy = next(a for a in sighted["Attribute"] if a["event_id"] == str(indicator.id))
     assert [s["source"] for s in cert_copy["Sighting"]] == ["hids@web-01"] * 2

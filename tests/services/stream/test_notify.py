@@ -69,7 +69,7 @@ def test_every_change_is_notified_in_misp_shapes(world: World) -> None:
     events.set_published(platform, who, eid, False)
     (attr,) = attributes.add_attributes(
         platform, who, eid, {"type": "domain", "value": "x.example"}
-    )
+    ).attributes
     attributes.edit_attribute(platform, who, attr["id"], {"comment": "c"})
     tags.attach_tag(platform, who, attr["uuid"], "tlp:green", local=False, attach=True)
     tags.attach_tag(platform, who, ev["uuid"], "tlp:red", local=False, attach=True)

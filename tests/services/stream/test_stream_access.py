@@ -104,7 +104,7 @@ def test_stream_shows_exactly_what_reads_show(cast: Cast, data: st.DataObject) -
         cast.creator,
         made["id"],
         {"type": "domain", "value": f"w{start}.example", **second},
-    )
+    ).attributes
     sightings.add_sighting(platform, cast.creator, {}, added["uuid"])
     events.set_published(platform, cast.creator, made["id"], True)
     for name, who in cast.viewers.items():

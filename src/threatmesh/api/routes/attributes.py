@@ -10,7 +10,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.responses import StreamingResponse
 
 from threatmesh.api.attachments import store_of
-from threatmesh.api.http import MispJSON, hard_delete, identify, json_body, platform_of
+from threatmesh.api.http import (
+    MispJSON,
+    hard_delete,
+    identify,
+    json_body,
+    named_params,
+    platform_of,
+)
+from threatmesh.formats.fields import as_bool
 from threatmesh.model.validation import describe_types
 from threatmesh.services.events import attachments
 from threatmesh.services.events import attributes as svc
@@ -30,18 +38,47 @@ def types(who: Identity = Depends(identify)) -> MispJSON:
 
 
 @router.post("/attributes/add/{event_ref}")
+@router.post("/attributes/add/{event_ref}/{named:path}")
 def add(
     request: Request,
     event_ref: str,
+    named: str | None = None,
     who: Identity = Depends(identify),
     body: Any = Depends(json_body),
 ) -> MispJSON:
-    """Add one attribute (or a list: all or none) to an event."""
-    added = svc.add_attributes(platform_of(request), who, event_ref, body, store=store_of(request))
-    many = isinstance(body, list) or (
-        isinstance(body, dict) and isinstance(body.get("Attribute"), list)
+    """Add one attribute or a list to an event, as MISP's ``AttributesController::add``:
+    an attribute that repeats the type, category and value of one in the event (outside
+    objects) is refused ("A similar attribute already exists for this event."), the
+    others saved, the refusals under ``errors`` by ``attribute_<index>``; when none is
+    saved, 403 with them. ``breakOnDuplicate:0`` (named parameter) updates the attribute
+    repeated instead."""
+    flag = named_params(named).get("breakOnDuplicate", "1")
+    added = svc.add_attributes(
+        platform_of(request),
+        who,
+        event_ref,
+        body,
+        store=store_of(request),
+        break_on_duplicate=as_bool(flag, "breakOnDuplicate"),
     )
-    return MispJSON({"Attribute": added} if many else {"Attribute": added[0]})
+    items = body.get("Attribute", body) if isinstance(body, dict) else body
+    many = isinstance(items, list) and len(items) > 1
+    if not added.attributes:
+        return _save_failed(added.errors if many else added.errors.get("attribute_0", {}))
+    # A list of several answers a list (MISP answers one saved attribute alone, which
+    # PyMISP's add_attribute of a list cannot read); one attribute answers it alone.
+    out: dict[str, Any] = {"Attribute": added.attributes if many else added.attributes[0]}
+    if added.errors:
+        out["errors"] = added.errors
+    return MispJSON(out)
+
+
+def _save_failed(errors: dict[str, Any]) -> MispJSON:
+    """MISP's ``saveFailResponse`` for ``attributes/add``: 403 with the validation
+    errors."""
+    message = "Could not add Attribute"
+    body = {"saved": False, "name": message, "message": message, "url": "/attributes/add"}
+    return MispJSON(body | {"errors": errors}, status_code=403)
 
 
 @router.get("/attributes/view/{ref}")

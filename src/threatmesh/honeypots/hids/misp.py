@@ -6,13 +6,16 @@ same host and day writes to the same event), shared with the organisation only: 
 ports a host opens and who logs into it tell an attacker a lot. Each anomaly is an
 attribute of the type that holds its subject (the source address of a brute force or a
 login, the port, the program's path) with the explanation as its comment, tagged with
-its kind and severity.
+its kind and severity. Anomalies with the same subject (a brute force and then a login
+from one address) share one attribute, tagged with each kind: MISP refuses a second
+attribute with the type, category and value of one already in the event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from threatmesh.honeypots.hids.baseline import Anomaly, AnomalyKind
@@ -23,7 +26,14 @@ from threatmesh.honeypots.risk.facts import (
     host_tag,
 )
 
-__all__ = ["REPORT_NAMESPACE", "anomaly_attribute", "hids_source", "report_event", "report_uuid"]
+__all__ = [
+    "REPORT_NAMESPACE",
+    "anomaly_attribute",
+    "anomaly_attributes",
+    "hids_source",
+    "report_event",
+    "report_uuid",
+]
 
 #: The namespace of report event UUIDs (uuid5 of ``<host>/<YYYY-MM-DD>``).
 REPORT_NAMESPACE = uuid.UUID("6c1f3a0e-4b7d-5e2a-9c41-7d3e2f8a9b10")
@@ -84,3 +94,35 @@ def anomaly_attribute(a: Anomaly) -> dict[str, Any]:
             {"name": f'{SEVERITY_TAG_PREFIX}{a.severity:.1f}"'},
         ],
     }
+
+
+def _merge(into: dict[str, Any], other: dict[str, Any]) -> None:
+    """Fold attribute ``other`` (same type, category, value) into ``into``: every kind
+    tag, the highest severity, either to_ids, both explanations, the later timestamp."""
+    into["to_ids"] = into["to_ids"] or other["to_ids"]
+    into["comment"] = f"{into['comment']}; {other['comment']}"[:1000]
+    into["timestamp"] = str(max(int(into["timestamp"]), int(other["timestamp"])))
+    into["first_seen"] = min(into["first_seen"], other["first_seen"])
+    names = [t["name"] for t in into["Tag"]]
+    kinds = [n for n in names if n.startswith(ANOMALY_TAG_PREFIX)]
+    severities = [n for n in names if n.startswith(SEVERITY_TAG_PREFIX)]
+    for t in other["Tag"]:
+        if t["name"].startswith(ANOMALY_TAG_PREFIX) and t["name"] not in kinds:
+            kinds.append(t["name"])
+        elif t["name"].startswith(SEVERITY_TAG_PREFIX):
+            severities.append(t["name"])
+    into["Tag"] = [{"name": n} for n in [*kinds, max(severities)]]
+
+
+def anomaly_attributes(anomalies: Sequence[Anomaly]) -> list[dict[str, Any]]:
+    """The attributes reporting ``anomalies``, one per subject (see the module
+    docstring), in the order of their first anomaly."""
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for a in anomalies:
+        attr = anomaly_attribute(a)
+        key = (attr["type"], attr["category"], attr["value"])
+        if key in out:
+            _merge(out[key], attr)
+        else:
+            out[key] = attr
+    return list(out.values())

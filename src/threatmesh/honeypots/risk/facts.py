@@ -309,16 +309,14 @@ def detections_in(data: Mapping[str, Any], host: str) -> list[Detection]:
     out = []
     for _obj, a in _attributes(event):
         own = _tags(a)
-        kind = next((t[len(ANOMALY_TAG_PREFIX) : -1] for t in own
-                     if t.startswith(ANOMALY_TAG_PREFIX)), None)  # fmt: skip
-        if kind is None:
-            continue
+        # One attribute per subject: each kind tag on it is one anomaly.
+        kinds = [t[len(ANOMALY_TAG_PREFIX) : -1] for t in own if t.startswith(ANOMALY_TAG_PREFIX)]
         raw = next((t[len(SEVERITY_TAG_PREFIX) : -1] for t in own
                     if t.startswith(SEVERITY_TAG_PREFIX)), "1")  # fmt: skip
         severity = _score(raw)
         at = int(a.get("timestamp") or 0)
-        out.append(Detection(at, kind, 1.0 if severity is None else min(severity, 1.0),
-                             str(a.get("comment") or "")))  # fmt: skip
+        out += [Detection(at, kind, 1.0 if severity is None else min(severity, 1.0),
+                          str(a.get("comment") or "")) for kind in kinds]  # fmt: skip
     return out
 
 

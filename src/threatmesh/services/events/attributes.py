@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from threatmesh.formats import misp_out
@@ -10,6 +11,7 @@ from threatmesh.formats.fields import as_list
 from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.formats.misp_types import AttributeView
 from threatmesh.model import access
+from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import Forbidden, InvalidInput
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import (
@@ -24,6 +26,7 @@ from threatmesh.services.stream import notify
 from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.events import attributes as stored
 from threatmesh.storage.events import reads, writes
+from threatmesh.storage.events import tags as stored_tags
 from threatmesh.storage.events.attachments import AttachmentStore
 from threatmesh.storage.events.events import touch_event
 
@@ -37,6 +40,99 @@ def view_attribute(platform: Platform, who: Identity, ref: str) -> AttributeView
         return out
 
 
+#: MISP's message for an attribute its ``uniqueValue`` rule refuses.
+SIMILAR = "A similar attribute already exists for this event."
+
+
+@dataclass
+class Added:
+    """What ``attributes/add`` saved and what it refused: MISP's per-attribute
+    validation errors by ``attribute_<index>`` (``{"value": [message]}``)."""
+
+    attributes: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+def _field_of(message: str) -> str:
+    """The field a validation message names (``Attribute[2].value: ...`` -> ``value``)."""
+    where = message.split(":", 1)[0]
+    tail = where.split("].", 1)[1] if "]." in where else ""
+    return tail.split(".", 1)[0] or "Attribute"
+
+
+def _drafts(payload: Any, now: int, result: Added) -> list[tuple[int, AttributeDraft]]:
+    """The request's attributes with their positions. In a list, one that is not valid
+    is an error of its own in ``result`` (MISP validates each one); one alone is a 400."""
+    items = as_list(
+        payload.get("Attribute", payload) if isinstance(payload, dict) else payload, "Attribute"
+    )
+    if not items:
+        raise InvalidInput("Attribute: nothing to add")
+    if len(items) == 1:
+        return [(0, parse_attribute(items[0], "Attribute", now=now))]
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append((i, parse_attribute(item, f"Attribute[{i}]", now=now)))
+        except InvalidInput as exc:
+            result.errors[f"attribute_{i}"] = {_field_of(exc.message): [exc.message]}
+    return out
+
+
+def _sort_similar(
+    conn: Connection, event_id: int, drafts: list[tuple[int, AttributeDraft]], result: Added
+) -> tuple[list[AttributeDraft], list[tuple[int, AttributeDraft]]]:
+    """Split ``drafts`` into the new ones and those that repeat the type, category and
+    value of a live attribute of the event outside objects (MISP's ``uniqueValue``; an
+    object's attributes and deleted ones are exempt); a repeat within the request is
+    an error in ``result`` either way."""
+    plain = [d for _, d in drafts if not d.object_relation and not d.deleted]
+    existing = stored.similar_attributes(conn, event_id, plain)
+    fresh: list[AttributeDraft] = []
+    repeats: list[tuple[int, AttributeDraft]] = []
+    seen: set[stored.SimilarKey] = set()
+    for i, d in drafts:
+        key = stored.similar_key(d)
+        if d.object_relation or d.deleted:
+            fresh.append(d)
+        elif key in seen:
+            result.errors[f"attribute_{i}"] = {"value": [SIMILAR]}
+        elif key in existing:
+            repeats.append((i, d))
+        else:
+            fresh.append(d)
+        seen.add(key)
+    return fresh, repeats
+
+
+def _update_repeats(
+    conn: Connection,
+    event_id: int,
+    repeats: list[tuple[int, AttributeDraft]],
+    *,
+    now: int,
+) -> list[int]:
+    """``breakOnDuplicate: 0``: each repeat updates the attribute it repeats (its id
+    and UUID kept, the time of the request as its timestamp, the tags it brings
+    added), as MISP does."""
+    tag_ids = writes.ensure_tags(conn, [t for _, d in repeats for t in d.tags])
+    by_key = stored.similar_attributes(conn, event_id, [d for _, d in repeats])
+    ids = []
+    for _, d in repeats:
+        old = by_key[stored.similar_key(d)]
+        d.uuid, d.timestamp = old["uuid"], now
+        row = writes.attribute_row(event_id, d, 0)
+        for fixed in ("uuid", "event_id", "object_id"):
+            del row[fixed]
+        stored.update_attribute(conn, old["id"], row, d)
+        for t in d.tags:
+            stored_tags.attach_to_attribute(
+                conn, old["id"], event_id, tag_ids[t.name], local=t.local
+            )
+        ids.append(old["id"])
+    return ids
+
+
 def add_attributes(
     platform: Platform,
     who: Identity,
@@ -44,18 +140,17 @@ def add_attributes(
     payload: Any,
     *,
     store: AttachmentStore | None = None,
-) -> list[AttributeView]:
-    """``attributes/add/{event}``: one attribute or a list, all or nothing (attachment
-    data into ``store``)."""
-    items = as_list(
-        payload.get("Attribute", payload) if isinstance(payload, dict) else payload, "Attribute"
-    )
-    if not items:
-        raise InvalidInput("Attribute: nothing to add")
+    break_on_duplicate: bool = True,
+) -> Added:
+    """``attributes/add/{event}``: one attribute or a list (attachment data into
+    ``store``). An attribute that repeats the type, category and value of one already
+    in the event (outside objects) is refused with MISP's message, the others saved;
+    with ``break_on_duplicate`` off it updates that attribute instead."""
     now = platform.now()
-    paths = [f"Attribute[{i}]" if len(items) > 1 else "Attribute" for i in range(len(items))]
-    drafts = [parse_attribute(a, at, now=now) for a, at in zip(items, paths, strict=True)]
-    claims = [("attribute", d.uuid, at) for d, at in zip(drafts, paths, strict=True)]
+    result = Added()
+    drafts = _drafts(payload, now, result)
+    many = len(drafts) + len(result.errors) > 1
+    claims = [("attribute", d.uuid, f"Attribute[{i}]" if many else "Attribute") for i, d in drafts]
     with (
         collisions.reported(platform, claims),
         attachments.saving(store) as files,
@@ -63,15 +158,35 @@ def add_attributes(
     ):
         ev = get_visible(platform, conn, who, event_ref)
         if not access.can_modify_event(who.viewer, facts(ev)):
-            raise Forbidden("You do not have permission to add attributes to this event.")
-        check_sharing_groups(conn, who, drafts)
-        tag_ids = writes.ensure_tags(conn, [t for d in drafts for t in d.tags])
-        ids = writes.insert_attributes(conn, ev["id"], drafts, tag_ids=tag_ids)
-        files.save(drafts)
+            raise Forbidden("You do not have permission to do that.")
+        check_sharing_groups(conn, who, [d for _, d in drafts])
+        fresh, repeats = _sort_similar(conn, ev["id"], drafts, result)
+        ids: list[int] = []
+        if break_on_duplicate:
+            result.errors |= {f"attribute_{i}": {"value": [SIMILAR]} for i, _ in repeats}
+        else:
+            ids += _update_repeats(conn, ev["id"], repeats, now=now)
+        tag_ids = writes.ensure_tags(conn, [t for d in fresh for t in d.tags])
+        ids += writes.insert_attributes(conn, ev["id"], fresh, tag_ids=tag_ids)
+        if not ids:
+            result.errors = _in_order(result.errors)
+            return result
+        files.save(fresh)
         touch_event(conn, ev["id"], now)
         provenance.record_event_version(platform, conn, ev["id"], "content", who)
         notify.attributes_changed(conn, ids, "add")
-        return [misp_out.attribute(r) for r in stored.attributes_by_id(conn, ids)]
+        rows = stored.attributes_by_id(conn, ids)
+        tags = reads.tags_of_attributes(conn, ids)
+        result.attributes = [
+            dict(misp_out.attribute(r)) | {"Tag": tags.get(r["id"], [])} for r in rows
+        ]
+        result.errors = _in_order(result.errors)
+    return result
+
+
+def _in_order(errors: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    """``attribute_<n>`` keys by ``n``."""
+    return dict(sorted(errors.items(), key=lambda kv: int(kv[0].rpartition("_")[2])))
 
 
 def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -> Row:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from threatmesh.formats.misp_json import parse_event, uuid_claims
+from threatmesh.formats.misp_json import parse_event, unwrap, uuid_claims
 from threatmesh.formats.misp_types import EventView
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
@@ -160,6 +160,15 @@ def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -
     return row
 
 
+def _with_stored_info(payload: Any, row: Row) -> Any:
+    """An edit without an ``info`` keeps the stored one (MISP's ``Event::_edit`` saves
+    only the fields sent): ``payload`` with it added, in its own envelope."""
+    data = unwrap(payload, "Event")
+    if "info" in data:
+        return payload
+    return {**data, "info": row["info"]}
+
+
 def edit_event(
     platform: Platform,
     who: Identity,
@@ -169,10 +178,14 @@ def edit_event(
     metadata: bool = False,
     store: AttachmentStore | None = None,
 ) -> EventView:
-    """``events/edit``: update fields, add new content, update content by UUID."""
-    draft = parse_event(payload, now=platform.now(), today=platform.today())
+    """``events/edit``: update the fields sent (a partial edit, such as only
+    ``extends_uuid``, keeps the others), add new content, update content by UUID."""
     with platform.read() as conn:
-        target = get_visible(platform, conn, who, ref)["id"]
+        stored_row = get_visible(platform, conn, who, ref)
+    target = stored_row["id"]
+    draft = parse_event(
+        _with_stored_info(payload, stored_row), now=platform.now(), today=platform.today()
+    )
     # Content of this event is updated by UUID: only another event's UUIDs collide.
     clashes = collisions.reported(platform, uuid_claims(draft), outside_event=target)
     with clashes, attachments.saving(store) as files, platform.write() as conn:

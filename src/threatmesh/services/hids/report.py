@@ -1,5 +1,5 @@
 """Reporting anomalies to a MISP-compatible platform through its REST API: the host's
-report event of the day, one attribute per anomaly, and a sighting (source
+report event of the day, one attribute per anomaly subject, and a sighting (source
 ``hids@<host>``) on whatever the platform already holds with an attacker's address."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from threatmesh.client.http import ClientError, ThreatmeshClient
 from threatmesh.honeypots.hids.baseline import Anomaly
 from threatmesh.honeypots.hids.misp import (
-    anomaly_attribute,
+    anomaly_attributes,
     hids_source,
     report_event,
     report_uuid,
@@ -64,5 +64,5 @@ def report(url: str, key: str, host: str, anomalies: Sequence[Anomaly]) -> Repor
             _sight(client, a.source, hids_source(host), a.at) for a in anomalies if a.source
         )
         uuid = _ensure_event(client, host, at)
-        added = client.add_attributes(uuid, [anomaly_attribute(a) for a in anomalies])
+        added = client.add_attributes(uuid, anomaly_attributes(anomalies))
     return Reported(uuid, len(added), sighted)

@@ -13,6 +13,7 @@ from threatmesh.model.access import Viewer
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import attributes, events, ip_index
+from threatmesh.storage.correlation.value_index import value_key
 from threatmesh.storage.events import writes
 from threatmesh.storage.events.events import attachment_uuids
 
@@ -35,6 +36,45 @@ def find_visible(
         )
     )
     return conn.execute(q).mappings().first()
+
+
+#: What makes two attributes of an event "similar" for MISP's ``uniqueValue`` rule.
+SimilarKey = tuple[str, str, str, str]
+
+
+def similar_key(a: AttributeDraft) -> SimilarKey:
+    """``(type, category, value1, value2)`` of a draft."""
+    return (a.type, a.category, a.value1, a.value2)
+
+
+def similar_attributes(
+    conn: Connection, event_id: int, drafts: Sequence[AttributeDraft]
+) -> dict[SimilarKey, RowMapping]:
+    """The live attributes outside objects of event ``event_id`` with the type,
+    category and value of one of ``drafts`` (MISP's ``findAttributeByValue``), by
+    :func:`similar_key`; the ``id`` and ``uuid`` of each."""
+    out: dict[SimilarKey, RowMapping] = {}
+    values = sorted({d.value1 for d in drafts})
+    for i in range(0, len(values), 500):
+        chunk = values[i : i + 500]
+        q = sa.select(
+            attributes.c.id,
+            attributes.c.uuid,
+            attributes.c.type,
+            attributes.c.category,
+            attributes.c.value1,
+            attributes.c.value2,
+        ).where(
+            attributes.c.value1_key.in_(sorted({value_key(v) for v in chunk})),
+            attributes.c.value1.in_(chunk),
+            attributes.c.event_id == event_id,
+            attributes.c.object_id == 0,
+            attributes.c.deleted.is_(False),
+        )
+        for r in conn.execute(q.order_by(attributes.c.id)).mappings():
+            key = (r["type"], r["category"], r["value1"], r["value2"])
+            out.setdefault(key, r)
+    return out
 
 
 def attributes_by_id(conn: Connection, attribute_ids: Sequence[int]) -> list[RowMapping]:

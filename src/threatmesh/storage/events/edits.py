@@ -25,6 +25,7 @@ from threatmesh.storage.core.tables import (
     objects,
 )
 from threatmesh.storage.events import writes
+from threatmesh.storage.events.attributes import similar_attributes, similar_key
 
 _EVENT_FIELDS = (
     "info",
@@ -108,7 +109,10 @@ def upsert_attributes(
     object_id: int,
 ) -> set[str]:
     """Update the attributes ``drafts`` names by UUID and insert the others; the UUIDs
-    of those not updated because the stored copy is newer."""
+    of those left alone: the stored copy is newer, or (outside objects) a new one
+    repeats the type, category and value of a live attribute of the event, which
+    MISP's ``uniqueValue`` rule drops (PyMISP's ``update_event`` of an event whose
+    attributes came back with new UUIDs must not double them)."""
     known = _existing(conn, attributes, [a.uuid for a in drafts])
     fresh, stale = [], set()
     for a in drafts:
@@ -123,7 +127,9 @@ def upsert_attributes(
             stale.add(a.uuid)
             continue  # the stored copy is newer: MISP keeps it
         row = writes.attribute_row(event_id, a, object_id)
-        if any(row[f] != old[f] for f in _ATTR_FIELDS):
+        # A newer copy is saved even when no field changed (a tag was added): MISP
+        # stamps it with the time of the edit when the client sent no timestamp.
+        if a.timestamp > old["timestamp"] or any(row[f] != old[f] for f in _ATTR_FIELDS):
             conn.execute(
                 attributes.update()
                 .where(attributes.c.id == old["id"])
@@ -144,8 +150,28 @@ def upsert_attributes(
                     for t in a.tags
                 ],
             )
+    if object_id == 0:
+        repeated = {id(a) for a in _repeated(conn, event_id, fresh)}
+        stale |= {a.uuid for a in fresh if id(a) in repeated}
+        fresh = [a for a in fresh if id(a) not in repeated]
     writes.insert_attributes(conn, event_id, fresh, tag_ids=tag_ids, object_id=object_id)
     return stale
+
+
+def _repeated(
+    conn: Connection, event_id: int, fresh: Sequence[AttributeDraft]
+) -> list[AttributeDraft]:
+    """The new live attributes (outside objects) that repeat a live attribute of the
+    event, or one before them in ``fresh``."""
+    live = [a for a in fresh if not a.deleted]
+    seen = set(similar_attributes(conn, event_id, live))
+    out = []
+    for a in live:
+        key = similar_key(a)
+        if key in seen:
+            out.append(a)
+        seen.add(key)
+    return out
 
 
 def upsert_objects(
