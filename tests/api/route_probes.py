@@ -236,6 +236,7 @@ _ORGS = "no hidden case: every user sees every organisation (as in MISP)"
 _ADMIN = "site-admin configuration, refused before any lookup (require_site_admin)"
 _TAGS = "tags are instance-wide, as in MISP: none is hidden"
 _POLICIES = "anonymization policies are instance-wide and readable by every user"
+_BLOCKLISTS = "instance-wide lists of UUIDs (which need not exist here), kept by site admins"
 _IN_BODY = "anonymizes the events in its body: no stored identifier"
 
 #: Routes not probed, and why.
@@ -290,6 +291,9 @@ NOT_PROBED: dict[Route, str] = {
     "this instance's URL and host organisation: no identifier",
     ("GET", "/protected/index_keys/{key_id}"): "index keys are readable by every user by "
     "design (sealed for their policy's recipients): none is hidden",
+    **{(m, f"/{c}/{a}"): _BLOCKLISTS for c in ("eventBlocklists", "orgBlocklists")
+       for m, a in (("GET", "index"), ("GET", "index/{named:path}"), ("POST", "add"),
+                    ("POST", "edit/{ref}"), ("POST", "delete/{ref}"), ("DELETE", "delete/{ref}"))},
     ("GET", "/risk/hosts/{host}"): "names a host, not stored content: its inventory event is "
     "read through restSearch and events/view as the caller sees them; another "
     "organisation's host answering as an unknown one is tests/services/risk/test_hosts.py",

@@ -9,6 +9,7 @@ from threatmesh.formats.misp_json import parse_event, uuid_claims
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.services.collab import blocklists
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -47,6 +48,7 @@ def add_event(
     event in one transaction, its attachments into ``store``."""
     if not who.viewer.can("perm_add"):
         raise Forbidden("You do not have permission to add events.")
+    blocklists.check_new_event(platform, who, payload)
     draft = parse_event(payload, now=platform.now(), today=platform.today())
     if draft.published and not who.viewer.can("perm_publish"):
         draft.published = False
