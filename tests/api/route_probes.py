@@ -63,6 +63,7 @@ def each(path: str, refs: tuple[str, ...], body: Any = None) -> list[Probe]:
 EVENT = ("{event}", "{event_id}")
 ATTRIBUTE = ("{attribute}", "{attribute_id}")
 OBJECT = ("{object}", "{object_id}")
+REPORT = ("{report}", "{report_id}")
 GROUP = ("{sg_id}", "{sg_uuid}", "{sg_name}")
 SERVER = ("{server_id}", "{server_uuid}")
 NEW_ATTRIBUTE = {"type": "ip-dst", "value": "203.0.113.200"}
@@ -162,6 +163,15 @@ PROBES: dict[Route, list[Probe]] = {
         *each("/sightings/restSearch/attribute", ATTRIBUTE, {"id": "{ref}"}),
         *each("/sightings/restSearch/event", EVENT, {"id": "{ref}"}),
     ],
+    # event reports (one in the probed event, hidden from the prober with it)
+    ("POST", "/eventReports/add/{event_ref}"): each(
+        "/eventReports/add/{ref}", EVENT, {"name": "x"}
+    ),
+    ("GET", "/eventReports/view/{ref}"): each("/eventReports/view/{ref}", REPORT),
+    ("POST", "/eventReports/edit/{ref}"): each("/eventReports/edit/{ref}", REPORT, {"name": "y"}),
+    ("POST", "/eventReports/delete/{ref}"): each("/eventReports/delete/{ref}", REPORT),
+    ("POST", "/eventReports/delete/{ref}/{hard}"): each("/eventReports/delete/{ref}/1", REPORT),
+    ("GET", "/eventReports/index/{named:path}"): each("/eventReports/index/event_id:{ref}", EVENT),
     # UMA: the resource server's routes are probed without authentication.
     ("GET", "/uma/events/{uuid}"): [p("/uma/events/{event}", auth=False)],
     ("POST", "/uma/events/{uuid}/sightings"): [
@@ -294,6 +304,12 @@ NOT_PROBED: dict[Route, str] = {
     **{(m, f"/{c}/{a}"): _BLOCKLISTS for c in ("eventBlocklists", "orgBlocklists")
        for m, a in (("GET", "index"), ("GET", "index/{named:path}"), ("POST", "add"),
                     ("POST", "edit/{ref}"), ("POST", "delete/{ref}"), ("DELETE", "delete/{ref}"))},
+    **{(m, f"/{c}{a}"): _ADMIN for c in ("correlation_exclusions", "correlationExclusions")
+       for m, a in (("GET", ""), ("GET", "/index"), ("GET", "/index/{named:path}"),
+                    ("GET", "/view/{ref}"), ("POST", "/add"), ("POST", "/edit/{ref}"),
+                    ("POST", "/delete/{ref}"), ("DELETE", "/delete/{ref}"), ("POST", "/clean"))},
+    ("GET", "/eventReports/index"): "lists the reports of the events the caller sees: no "
+    "identifier (eventReports/index/event_id: is probed)",
     ("GET", "/risk/hosts/{host}"): "names a host, not stored content: its inventory event is "
     "read through restSearch and events/view as the caller sees them; another "
     "organisation's host answering as an unknown one is tests/services/risk/test_hosts.py",

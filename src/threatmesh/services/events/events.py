@@ -9,7 +9,7 @@ from threatmesh.formats.misp_json import parse_event, uuid_claims
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services.collab import blocklists
+from threatmesh.services.collab import blocklists, reports
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -123,7 +123,7 @@ def _view_added(
     with platform.read() as conn:
         event = reads.load_event(conn, who.viewer, row, options, known=known)
         reputation.decorate_event(platform, conn, event)
-        return event
+        return event  # a new event has no report yet
 
 
 def deleted_options(mode: str) -> dict[str, bool]:
@@ -139,8 +139,12 @@ def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dic
     """``events/view``: the event as the user may see it."""
     with platform.read() as conn:
         row = get_visible(platform, conn, who, ref)
-        event = reads.load_event(conn, who.viewer, row, platform.read_options(**opts))
+        options = platform.read_options(**opts)
+        event = reads.load_event(conn, who.viewer, row, options)
         reputation.decorate_event(platform, conn, event)
+        found = reports.visible_reports(conn, who, row, deleted=options.include_deleted)
+        if found or "EventReport" in event:  # not in a metadata:1 view without reports
+            event["EventReport"] = found
         return event
 
 

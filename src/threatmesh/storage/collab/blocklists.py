@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from threatmesh.formats.fields import as_id
 from threatmesh.storage.collab.tables import event_blocklists, org_blocklists
 from threatmesh.storage.core.driver import insert_ignore
 
@@ -66,7 +67,8 @@ def add(
 def find(conn: Connection, blocklist: Blocklist, ref: str) -> RowMapping | None:
     """The entry with id ``ref``, or blocking UUID ``ref``."""
     t = blocklist.table
-    where = t.c.id == int(ref) if ref.isdigit() else blocklist.key == ref.lower()
+    num = as_id(ref)
+    where = t.c.id == num if num is not None else blocklist.key == ref.lower()
     return conn.execute(sa.select(t).where(where)).mappings().first()
 
 

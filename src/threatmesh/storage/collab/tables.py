@@ -46,6 +46,10 @@ correlation_exclusions = sa.Table(
     sa.Column("value", sa.String(1024), nullable=False, unique=True),
     sa.Column("from_json", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    # ``value`` as a rule (not MISP columns): a leading and/or trailing ``%`` makes it a
+    # suffix, prefix or substring rule; ``stem`` is the value without them.
+    sa.Column("match", sa.String(8), nullable=False, server_default="exact"),
+    sa.Column("stem", sa.String(1024), nullable=False, server_default=""),
 )
 
 event_reports = sa.Table(

@@ -64,6 +64,8 @@ def upgrade() -> None:
         sa.Column("value", sa.String(length=1024), nullable=False),
         sa.Column("from_json", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("comment", sa.Text(), server_default="", nullable=False),
+        sa.Column("match", sa.String(length=8), server_default="exact", nullable=False),
+        sa.Column("stem", sa.String(length=1024), server_default="", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_correlation_exclusions")),
         sa.UniqueConstraint("value", name=op.f("uq_correlation_exclusions_value")),
     )
