@@ -9,7 +9,7 @@ from threatmesh.formats.misp_json import parse_event, uuid_claims
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services.collab import blocklists, reports
+from threatmesh.services.collab import analyst_data, blocklists, reports
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -61,6 +61,7 @@ def add_event(
     ):
         resolve_extends(platform, conn, who, draft)
         added = _insert_new(platform, conn, who, draft)
+        analyst_data.capture_event(conn, who, payload, added[0]["uuid"], platform.now())
         files.save(draft.all_attributes())
     return _view_added(platform, who, added, metadata=metadata)
 
@@ -123,6 +124,7 @@ def _view_added(
     with platform.read() as conn:
         event = reads.load_event(conn, who.viewer, row, options, known=known)
         reputation.decorate_event(platform, conn, event)
+        analyst_data.decorate_event(conn, who, event)
         return event  # a new event has no report yet
 
 
@@ -145,6 +147,7 @@ def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dic
         found = reports.visible_reports(conn, who, row, deleted=options.include_deleted)
         if found or "EventReport" in event:  # not in a metadata:1 view without reports
             event["EventReport"] = found
+        analyst_data.decorate_event(conn, who, event)
         return event
 
 
@@ -190,6 +193,7 @@ def edit_event(
         publish = draft.published and access.can_publish_event(who.viewer, facts(row))
         stale = apply_event_edit(conn, row, draft, now=platform.now(), publish=publish)
         files.save(a for a in draft.all_attributes() if a.uuid not in stale)
+        analyst_data.capture_event(conn, who, payload, row["uuid"], platform.now())
         provenance.record_event_version(platform, conn, row["id"], "edit", who)
         notify.event(conn, row["id"], "edit")
         if publish:
