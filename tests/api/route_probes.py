@@ -172,6 +172,7 @@ PROBES: dict[Route, list[Probe]] = {
     ("POST", "/eventReports/delete/{ref}"): each("/eventReports/delete/{ref}", REPORT),
     ("POST", "/eventReports/delete/{ref}/{hard}"): each("/eventReports/delete/{ref}/1", REPORT),
     ("GET", "/eventReports/index/{named:path}"): each("/eventReports/index/event_id:{ref}", EVENT),
+    ("POST", "/events/pushEventToZMQ/{ref}"): each("/events/pushEventToZMQ/{ref}", EVENT),
     # UMA: the resource server's routes are probed without authentication.
     ("GET", "/uma/events/{uuid}"): [p("/uma/events/{event}", auth=False)],
     ("POST", "/uma/events/{uuid}/sightings"): [
@@ -320,6 +321,14 @@ NOT_PROBED: dict[Route, str] = {
         ("POST", "/analyst_data/edit/{kind_or_all}/{ref}"),
         ("POST", "/analyst_data/delete/{kind_or_all}/{ref}"),
         ("DELETE", "/analyst_data/delete/{kind_or_all}/{ref}")), _NOTES),
+    **dict.fromkeys((
+        ("GET", "/feeds"), ("GET", "/feeds/index"), ("GET", "/feeds/view/{ref}"),
+        ("POST", "/feeds/add"), ("POST", "/feeds/edit/{ref}"), ("PUT", "/feeds/edit/{ref}"),
+        ("POST", "/feeds/enable/{ref}"), ("POST", "/feeds/disable/{ref}"),
+        ("POST", "/feeds/delete/{ref}"), ("DELETE", "/feeds/delete/{ref}"),
+        ("POST", "/feeds/cacheFeeds/{scope}"), ("GET", "/feeds/compareFeeds"),
+        ("GET", "/communities"), ("GET", "/communities/index"),
+        ("GET", "/communities/index/{named:path}"), ("GET", "/communities/view/{ref}")), _ADMIN),
     ("GET", "/risk/hosts/{host}"): "names a host, not stored content: its inventory event is "
     "read through restSearch and events/view as the caller sees them; another "
     "organisation's host answering as an unknown one is tests/services/risk/test_hosts.py",

@@ -87,6 +87,7 @@ REFS: dict[tuple[str, str], Doc] = {
     ("ref", "/anonymizer/statistics/"): ID_OR_UUID,
     ("uuid", "/uma/events/"): {"type": "string", "pattern": f"^{_UUID}$"},
     ("ref", "/eventReports/"): ID_OR_UUID,
+    ("ref", "/feeds/"): {"type": "string", "pattern": "^[0-9]+$"},
     ("ref", "/analyst_data/"): ID_OR_UUID,
     ("data_kind", "/analyst_data/"): {
         "type": "string",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from threatmesh.formats.fields import as_int, as_str, as_uuid
+from threatmesh.formats.fields import as_int, as_str, as_uuid, uuid_or_new
 from threatmesh.model.enums import Distribution
 from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
 from threatmesh.services.collab.common import misp_datetime, require
@@ -141,8 +141,10 @@ def _own(kind: str, field: str, value: Any) -> Any:
         return as_int(value, path, allowed=frozenset(range(101)))
     if field == "note" and value in (None, ""):
         raise InvalidInput(f"{path}: a note needs its text")
-    if field == "related_object_uuid" and value not in (None, ""):
-        return as_uuid(value, path)
+    if field == "related_object_uuid":
+        return as_uuid(value, path)  # a relationship points at something
+    if field == "related_object_type" and value not in TARGETS:
+        raise InvalidInput(f"{path}: {value!r} is not a valid target type")
     if value is None:
         return None
     return as_str(value, path, max_len=255 if field != "note" and field != "comment" else None)
@@ -157,11 +159,10 @@ def _new(me: Caller, kind: str, data: Mapping[str, Any], now: int) -> dict[str, 
     orgc = data.get("orgc_uuid")
     if not (me.who.viewer.site_admin and isinstance(orgc, str) and orgc):
         orgc = me.org_uuid  # only a site admin creates on behalf of another organisation
-    uuid = as_uuid(data["uuid"], f"{kind}.uuid") if data.get("uuid") else None
     row = _common(me, data, kind, new=True)
     row |= {"kind": kind, "object_uuid": object_uuid, "object_type": object_type}
     row |= {"org_uuid": me.org_uuid, "orgc_uuid": orgc.lower(), "created": now, "modified": now}
-    return row | ({"uuid": uuid} if uuid else {})
+    return row | {"uuid": uuid_or_new(data, kind)}
 
 
 def nested(data: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
