@@ -173,6 +173,10 @@ PROBES: dict[Route, list[Probe]] = {
     ("POST", "/eventReports/delete/{ref}/{hard}"): each("/eventReports/delete/{ref}/1", REPORT),
     ("GET", "/eventReports/index/{named:path}"): each("/eventReports/index/event_id:{ref}", EVENT),
     ("POST", "/events/pushEventToZMQ/{ref}"): each("/events/pushEventToZMQ/{ref}", EVENT),
+    ("GET", "/sightings/index/{event_ref}"): each("/sightings/index/{ref}", EVENT),
+    ("POST", "/sightings/index/{event_ref}"): each("/sightings/index/{ref}", EVENT),
+    ("POST", "/sightings/delete/{ref}"): [p("/sightings/delete/{sighting}")],
+    ("DELETE", "/sightings/delete/{ref}"): [p("/sightings/delete/{sighting}")],
     # UMA: the resource server's routes are probed without authentication.
     ("GET", "/uma/events/{uuid}"): [p("/uma/events/{event}", auth=False)],
     ("POST", "/uma/events/{uuid}/sightings"): [

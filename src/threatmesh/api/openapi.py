@@ -88,6 +88,7 @@ REFS: dict[tuple[str, str], Doc] = {
     ("uuid", "/uma/events/"): {"type": "string", "pattern": f"^{_UUID}$"},
     ("ref", "/eventReports/"): ID_OR_UUID,
     ("ref", "/feeds/"): {"type": "string", "pattern": "^[0-9]+$"},
+    ("ref", "/sightings/delete/"): ID_OR_UUID,
     ("ref", "/analyst_data/"): ID_OR_UUID,
     ("data_kind", "/analyst_data/"): {
         "type": "string",
