@@ -46,17 +46,11 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_add_event_with_attachment": _VIPER,
     "test_add_event_with_attachment_object_controller": _VIPER,
     "test_add_event_with_attachment_object_controller__hard": _VIPER,
-    "test_analyst_data_ACL": "events/add drops embedded Notes; analyst_data view/edit/delete "
-    "and note ACL (issue 16 WP5)",
-    "test_analyst_data_CRUD": "analyst_data/add|edit|view|delete not implemented (issue 16 WP5)",
     "test_attach_galaxy_cluster": "galaxies/index|view|attachCluster not implemented, galaxy "
     "data not loaded at install (issue 16 WP3)",
     "test_attribute": "duplicate attributes accepted; per-attribute add with errors, "
     "breakOnDuplicate, proposals, 'You do not have permission to do that.', GET "
     "attributes/index (issue 16 WP2, WP5)",
-    "test_blocklists": "eventBlocklists/* and orgBlocklists/* not implemented (issue 16 WP5)",
-    "test_communities": "communities/index|view not implemented (issue 16 WP5)",
-    "test_correlation_exclusions": "correlation_exclusions/* not implemented (issue 16 WP5)",
     "test_custom_template": _VIPER,
     "test_db_schema": "servers/dbSchemaDiagnostic not implemented (issue 16 WP4)",
     "test_default_distribution": "objects/edit not implemented yet (issue 16 WP2)",
@@ -65,12 +59,10 @@ EXPECTED_FAILURES: dict[str, str] = {
     "(issue 16 WP1)",
     "test_event_galaxy": "galaxies index/view and Galaxy in event views (issue 16 WP3)",
     "test_event_no_sightings": "events/view noSightings:1 ignored (issue 16 WP1)",
-    "test_event_report": "eventReports/* not implemented (issue 16 WP5)",
     "test_exists": "HEAD objects/view not implemented (issue 16 WP2)",
     "test_expansion": _VIPER,
     "test_extend_event": "events/edit with only extends_uuid refused: a partial edit must "
     "merge into the stored event (issue 16 WP2)",
-    "test_feeds": "feeds/* not implemented, MISP's default feeds not seeded (issue 16 WP5)",
     "test_first_last_seen": "objects/edit not implemented yet (issue 16 WP2)",
     "test_freetext": "warninglists/toggleEnable and events/freeTextImport not implemented "
     "(issue 16 WP3)",
@@ -126,8 +118,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_sharing_group_search": "attributes/restSearch Attribute.Event lacks info; "
     "sharinggroup on event or attribute (issue 16 WP1)",
     "test_sharing_groups": "sharing_groups/edit, HEAD, addOrg/removeOrg answers (issue 16 WP4)",
-    "test_sightings": "sightings/restSearch includeAttribute/includeEvent, list add, "
-    "sightings/delete (issue 16 WP5)",
     "test_simple_event": "float timestamp ranges, LIKE escapes, warninglists, settings, "
     "malware-sample with data, events/contact (issue 16 WP1, WP3-WP6)",
     "test_statistics": "attributes/attributeStatistics, tags/tagStatistics, users/statistics "
@@ -143,7 +133,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_user_settings": "userSettings/*, users/change_pw, users/edit, events/alert, "
     "admin/logs/index (issue 16 WP4)",
     "test_warninglists": "warninglists/* not implemented (issue 16 WP3)",
-    "test_zmq": "events/pushEventToZMQ not implemented (issue 16 WP5)",
 }
 
 
