@@ -209,7 +209,6 @@ def capture_event(conn: Connection, who: Identity, payload: Any, event_uuid: str
     event = payload.get("Event", payload) if isinstance(payload, Mapping) else {}
     if not isinstance(event, Mapping):
         return
-    me = caller(conn, who)
     holders: list[tuple[Mapping[str, Any], str, str]] = [(event, event_uuid, "Event")]
     for obj in event.get("Object") or ():
         if isinstance(obj, Mapping):
@@ -218,9 +217,12 @@ def capture_event(conn: Connection, who: Identity, payload: Any, event_uuid: str
                 (a, str(a.get("uuid") or ""), "Attribute") for a in _dicts(obj, "Attribute")
             ]
     holders += [(a, str(a.get("uuid") or ""), "Attribute") for a in _dicts(event, "Attribute")]
-    for holder, uuid, kind in holders:
-        for child_kind, child in nested(holder):
-            capture(conn, me, child_kind, child, now, (uuid.lower(), kind) if uuid else None)
+    found = [(h, u, k, c) for h, u, k in holders for c in nested(h)]
+    if not found:
+        return  # most events carry none: no lookup of the caller's organisation
+    me = caller(conn, who)
+    for _, uuid, kind, (child_kind, child) in found:
+        capture(conn, me, child_kind, child, now, (uuid.lower(), kind) if uuid else None)
 
 
 def _dicts(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -231,6 +233,8 @@ def _dicts(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
 def decorate_event(conn: Connection, who: Identity, event: dict[str, Any]) -> None:
     """Add to an event view the records the caller sees on the event, its attributes
     and objects (``Note``, ``Opinion``, ``Relationship``; absent when there are none)."""
+    if not stored.any_stored(conn):
+        return  # one probe instead of a lookup per 500 attributes on most instances
     targets: list[dict[str, Any]] = [event]
     for obj in event.get("Object") or ():
         targets += [obj, *(obj.get("Attribute") or ())]

@@ -21,6 +21,11 @@ def find(conn: Connection, kind: str | None, ref: str) -> RowMapping | None:
     return conn.execute(q).mappings().first()
 
 
+def any_stored(conn: Connection) -> bool:
+    """Whether any record exists (views skip the lookups on an instance without any)."""
+    return conn.execute(sa.select(A.c.id).limit(1)).first() is not None
+
+
 def attached_to(conn: Connection, object_uuids: Iterable[str]) -> list[RowMapping]:
     """The records attached to any of ``object_uuids``, oldest first."""
     wanted = sorted({u.lower() for u in object_uuids})
