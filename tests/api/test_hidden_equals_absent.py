@@ -79,6 +79,9 @@ def _hidden_event(owner: Member) -> Ids:
     ids["value"] = "198.51.100.99"
     sighting = _ok(owner.http.post("/sightings/add", json={"uuid": ids["attribute"]}))
     ids["sighting"] = sighting["Sighting"]["uuid"]
+    report = {"name": "hidden report", "content": "# hidden", "distribution": 5}
+    added = _ok(owner.http.post(f"/eventReports/add/{ids['event']}", json=report))
+    ids |= {"report": added["EventReport"]["uuid"], "report_id": added["EventReport"]["id"]}
     resource = _ok(owner.http.post("/uma/resources", json={"type": "event", "ref": ids["event"]}))
     ids["rsid"] = resource["_id"]
     policy = {"event": ids["event"], "scopes": ["read"], "orgs": ["CERT-A"]}
@@ -106,8 +109,10 @@ def _absent() -> Ids:
     """Identifiers of nothing: random UUIDs, ids past every row, a value nobody holds."""
     ids = {k: str(uuid.uuid4()) for k in ("event", "attribute", "object", "reference")}
     ids |= {k: str(uuid.uuid4()) for k in ("sighting", "rsid", "policy", "sg_uuid", "server_uuid")}
+    ids |= {"report": str(uuid.uuid4())}
     ids |= {k: str(900_000 + n) for n, k in enumerate(
-        ("event_id", "attribute_id", "object_id", "user_id", "sg_id", "server_id", "org_id")
+        ("event_id", "attribute_id", "object_id", "user_id", "sg_id", "server_id", "org_id",
+         "report_id")
     )}  # fmt: skip
     return ids | {"value": "198.51.100.98", "sg_name": f"no group {uuid.uuid4()}"}
 

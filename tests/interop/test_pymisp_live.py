@@ -50,22 +50,14 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_add_event_with_attachment": _VIPER,
     "test_add_event_with_attachment_object_controller": _VIPER,
     "test_add_event_with_attachment_object_controller__hard": _VIPER,
-    "test_analyst_data_ACL": "events/add drops embedded Notes; analyst_data view/edit/delete "
-    "and note ACL (issue 16 WP5)",
-    "test_analyst_data_CRUD": "analyst_data/add|edit|view|delete not implemented (issue 16 WP5)",
     "test_attach_galaxy_cluster": "galaxies/index|view|attachCluster not implemented, galaxy "
     "data not loaded at install (issue 16 WP3)",
     "test_attribute": "attribute proposals (shadow attributes) not implemented; GET "
     "attributes/index (issue 16 WP5)",
-    "test_blocklists": "eventBlocklists/* and orgBlocklists/* not implemented (issue 16 WP5)",
-    "test_communities": "communities/index|view not implemented (issue 16 WP5)",
-    "test_correlation_exclusions": "correlation_exclusions/* not implemented (issue 16 WP5)",
     "test_custom_template": _VIPER,
     "test_db_schema": "servers/dbSchemaDiagnostic not implemented (issue 16 WP4)",
     "test_event_galaxy": "galaxies index/view and Galaxy in event views (issue 16 WP3)",
-    "test_event_report": "eventReports/* not implemented (issue 16 WP5)",
     "test_expansion": _VIPER,
-    "test_feeds": "feeds/* not implemented, MISP's default feeds not seeded (issue 16 WP5)",
     "test_freetext": "warninglists/toggleEnable and events/freeTextImport not implemented "
     "(issue 16 WP3)",
     "test_galaxies": "galaxies/update|index|view not implemented (issue 16 WP3)",
@@ -104,8 +96,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "member (MISP adds none); HEAD sharing_groups/view (issue 16 WP4)",
     "test_sharing_group_search": "HEAD sharing_groups/view (issue 16 WP4); the search part passes",
     "test_sharing_groups": "sharing_groups/edit, HEAD, addOrg/removeOrg answers (issue 16 WP4)",
-    "test_sightings": "sightings/restSearch includeAttribute/includeEvent, list add, "
-    "sightings/delete (issue 16 WP5)",
     "test_simple_event": "servers/getSetting and serverSettingsEdit (MISP.background_jobs), "
     "warninglists, events/contact (issue 16 WP3-WP5); search semantics (WP1) and the "
     "malware-sample and withAttachments part (WP6, tests/api/test_malware_samples.py) work",
@@ -122,7 +112,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_user_settings": "userSettings/*, users/change_pw, users/edit, events/alert, "
     "admin/logs/index (issue 16 WP4)",
     "test_warninglists": "warninglists/* not implemented (issue 16 WP3)",
-    "test_zmq": "events/pushEventToZMQ not implemented (issue 16 WP5)",
 }
 
 

@@ -26,6 +26,7 @@ from threatmesh.api.routes import (
     trust,
     uma,
 )
+from threatmesh.api.routes.collab import analyst_data, blocklists, exclusions, feeds, reports
 from threatmesh.api.settings import Settings
 from threatmesh.services import runtime
 from threatmesh.services.abe.key_authority import KeyAuthority
@@ -130,7 +131,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # routers' paths overlap (/attributes/..., /events/..., /uma/...), so the order
     # changes no match.
     routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
-    for module in [*routers, objects, trust, risk, inventory]:
+    collab = [blocklists, exclusions, reports, analyst_data, feeds]
+    for module in [*routers, objects, trust, risk, inventory, *collab]:
         app.include_router(module.router)
     openapi.install(app)
     return app

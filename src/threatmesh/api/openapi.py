@@ -66,6 +66,7 @@ _UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 #: An id or a UUID, as ``events/view/{ref}`` takes it (``[0-9]``: JSON Schema's ``\d``
 #: is ASCII, Python's is not).
 ID_OR_UUID: Doc = {"type": "string", "pattern": f"^([0-9]+|{_UUID})$"}
+ANALYST_DATA = ("Note", "Opinion", "Relationship")
 #: Path parameter values by name, wherever the name appears.
 PARAMETERS: dict[str, Doc] = {
     "event_ref": ID_OR_UUID,
@@ -85,6 +86,19 @@ REFS: dict[tuple[str, str], Doc] = {
     ("ref", "/anonymizer/export/"): ID_OR_UUID,
     ("ref", "/anonymizer/statistics/"): ID_OR_UUID,
     ("uuid", "/uma/events/"): {"type": "string", "pattern": f"^{_UUID}$"},
+    ("ref", "/eventReports/"): ID_OR_UUID,
+    ("ref", "/feeds/"): {"type": "string", "pattern": "^[0-9]+$"},
+    ("ref", "/sightings/delete/"): ID_OR_UUID,
+    ("ref", "/analyst_data/"): ID_OR_UUID,
+    ("data_kind", "/analyst_data/"): {
+        "type": "string",
+        "enum": ["Note", "Opinion", "Relationship"],
+    },
+    ("kind_or_all", "/analyst_data/"): {
+        "type": "string",
+        "enum": [*ANALYST_DATA, "all"],
+    },
+    ("object_uuid", "/analyst_data/"): {"type": "string", "pattern": f"^{_UUID}$"},
 }
 DESCRIPTIONS = {
     400: "Invalid input: malformed JSON, or a parameter or value that is not valid.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from threatmesh.storage.abe import tables as abe_tables
 from threatmesh.storage.anonymizer import tables as anonymizer_tables
+from threatmesh.storage.collab import tables as collab_tables
 from threatmesh.storage.core import tables
 from threatmesh.storage.inventory import tables as inventory_tables
 from threatmesh.storage.provenance import tables as provenance_tables
@@ -26,4 +27,5 @@ TABLE_MODULES = (
     provenance_tables,
     uma_tables,
     inventory_tables,
+    collab_tables,
 )

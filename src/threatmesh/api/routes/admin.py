@@ -140,7 +140,8 @@ def delete_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> 
 def _member(request: Request, who: Identity, body: Any, kind: str, add: bool) -> MispJSON:
     sgs.set_member(platform_of(request), who, body, kind=kind, add=add)
     verb = "added to" if add else "removed from"
-    return misp_success(f"{kind.capitalize()} {verb} the sharing group.", request.url.path)
+    noun = {"org": "Organisation", "server": "Server"}[kind]  # MISP's __sendQuickSaveResponse
+    return misp_success(f"{noun} {verb} the sharing group.", request.url.path)
 
 
 @router.post("/sharingGroups/addOrg")

@@ -12,6 +12,7 @@ from threatmesh.api.http import (
     hard_delete,
     identify,
     json_body,
+    misp_success,
     named_params,
     platform_of,
 )
@@ -119,7 +120,25 @@ def list_sightings(
     data = unwrap(body, "Sighting") if body else {}
     ctx = context or str(data.get("context") or "event")
     target = ref or str(data.get("id") or "")
-    return MispJSON(sightings.list_sightings(platform_of(request), who, ctx, target))
+    org = as_str(data["org_id"], "org_id") if data.get("org_id") not in (None, "") else None
+    return MispJSON(sightings.list_sightings(platform_of(request), who, ctx, target, org))
+
+
+@router.get("/sightings/index/{event_ref}")
+@router.post("/sightings/index/{event_ref}")
+def index_sightings(
+    request: Request, event_ref: str, who: Identity = Depends(identify)
+) -> MispJSON:
+    """The sightings of an event the caller may see (MISP's ``sightings/index/{event}``)."""
+    return MispJSON(sightings.list_sightings(platform_of(request), who, "event", event_ref))
+
+
+@router.post("/sightings/delete/{ref}")
+@router.delete("/sightings/delete/{ref}")
+def delete_sighting(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
+    """Delete a sighting of the caller's organisation (by id or UUID)."""
+    sightings.delete_sighting(platform_of(request), who, ref)
+    return misp_success("Sighting successfully deleted.", f"/sightings/delete/{ref}")
 
 
 @router.post("/sightings/restSearch")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from threatmesh.model.roles import SITE_ADMIN_ROLE_ID
 from threatmesh.services.admin.organisations import add_org
 from threatmesh.services.admin.users import add_user, issue_key
+from threatmesh.services.collab import feeds
 from threatmesh.services.platform import Platform
 from threatmesh.storage.core import database
 from threatmesh.storage.directory import records as directory
@@ -38,6 +39,7 @@ def bootstrap(platform: Platform, *, org_name: str, email: str) -> str:
     database.upgrade(platform.engine)
     with platform.write() as conn:
         directory.seed_roles(conn, platform.now())
+        feeds.seed_defaults(conn)  # MISP's default feeds, disabled, as MISP installs them
         existing = directory.find_org(conn, org_name)
     org = existing or add_org(platform, None, {"name": org_name})
     user = add_user(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from threatmesh.formats.misp_json import parse_event, unwrap, uuid_claims
-from threatmesh.formats.misp_types import EventView
+from threatmesh.formats.misp_types import EventView, as_json
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.services.collab import analyst_data, blocklists, reports
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -48,6 +49,7 @@ def add_event(
     event in one transaction, its attachments into ``store``."""
     if not who.viewer.can("perm_add"):
         raise Forbidden("You do not have permission to add events.")
+    blocklists.check_new_event(platform, who, payload)
     draft = parse_event(payload, now=platform.now(), today=platform.today())
     if draft.published and not who.viewer.can("perm_publish"):
         draft.published = False
@@ -60,6 +62,7 @@ def add_event(
     ):
         resolve_extends(platform, conn, who, draft)
         added = _insert_new(platform, conn, who, draft)
+        analyst_data.capture_event(conn, who, payload, added[0]["uuid"], platform.now())
         files.save(draft.all_attributes())
     return _view_added(platform, who, added, metadata=metadata)
 
@@ -122,7 +125,8 @@ def _view_added(
     with platform.read() as conn:
         event = reads.load_event(conn, who.viewer, row, options, known=known)
         reputation.decorate_event(platform, conn, event)
-        return event
+        analyst_data.decorate_event(conn, who, as_json(event))
+        return event  # a new event has no report yet
 
 
 def deleted_options(mode: str) -> dict[str, bool]:
@@ -138,8 +142,13 @@ def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> Eve
     """``events/view``: the event as the user may see it."""
     with platform.read() as conn:
         row = get_visible(platform, conn, who, ref)
-        event = reads.load_event(conn, who.viewer, row, platform.read_options(**opts))
+        options = platform.read_options(**opts)
+        event = reads.load_event(conn, who.viewer, row, options)
         reputation.decorate_event(platform, conn, event)
+        found = reports.visible_reports(conn, who, row, deleted=options.include_deleted)
+        if found or "EventReport" in event:  # not in a metadata:1 view without reports
+            event["EventReport"] = found
+        analyst_data.decorate_event(conn, who, as_json(event))
         return event
 
 
@@ -198,6 +207,7 @@ def edit_event(
         publish = draft.published and access.can_publish_event(who.viewer, facts(row))
         stale = apply_event_edit(conn, row, draft, now=platform.now(), publish=publish)
         files.save(a for a in draft.all_attributes() if a.uuid not in stale)
+        analyst_data.capture_event(conn, who, payload, row["uuid"], platform.now())
         provenance.record_event_version(platform, conn, row["id"], "edit", who)
         notify.event(conn, row["id"], "edit")
         if publish:

@@ -7,7 +7,7 @@ import uuid as uuidlib
 from typing import Any
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_int, as_str, as_timestamp
+from threatmesh.formats.fields import as_bool, as_int, as_str, as_timestamp
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.formats.misp_types import SightingView
 from threatmesh.model import access
@@ -21,17 +21,14 @@ from threatmesh.services.stream import notify
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.events import reads
 from threatmesh.storage.events import sightings as stored
+from threatmesh.storage.events.attributes import attributes_by_id
+from threatmesh.storage.events.events import events_by_id
 from threatmesh.storage.events.sightings import SightingFilter
 
 
-def add_sighting(
-    platform: Platform, who: Identity, payload: Any, attribute_ref: str | None
-) -> list[SightingView]:
-    """``sightings/add``: on one attribute (by id/UUID) or on every visible attribute
-    with the given value(s)."""
-    if not who.viewer.can("perm_sighting"):
-        raise Forbidden("You do not have permission to add sightings.")
-    data = unwrap(payload, "Sighting")
+def _parse_sighting(platform: Platform, payload: Any) -> tuple[dict[str, Any], int, int, str]:
+    """One sighting of a request: its body, type, time and source."""
+    data = dict(unwrap(payload, "Sighting"))
     kind = as_int(
         data.get("type", 0), "Sighting.type", allowed=frozenset(int(t) for t in SightingType)
     )
@@ -39,8 +36,21 @@ def add_sighting(
         data.get("timestamp") or data.get("date_sighting"), "Sighting.timestamp", platform.now()
     )
     source = as_str(data.get("source") or "", "Sighting.source", max_len=255)
+    return data, kind, when, source
+
+
+def add_sighting(
+    platform: Platform, who: Identity, payload: Any, attribute_ref: str | None
+) -> list[SightingView]:
+    """``sightings/add``: on one attribute (by id/UUID) or on every visible attribute
+    with the given value(s); a list of sightings adds each (one transaction)."""
+    if not who.viewer.can("perm_sighting"):
+        raise Forbidden("You do not have permission to add sightings.")
+    items = payload if isinstance(payload, list) else [payload]
+    if not items:
+        raise InvalidInput("Sighting: the list of sightings is empty")
+    parsed = [_parse_sighting(platform, item) for item in items]
     with platform.write() as conn:
-        targets = _sighting_targets(platform, conn, who, data, attribute_ref)
         rows = [
             {
                 "uuid": str(uuidlib.uuid4()),
@@ -51,7 +61,8 @@ def add_sighting(
                 "source": source,
                 "type": kind,
             }
-            for aid, eid in targets
+            for data, kind, when, source in parsed
+            for aid, eid in _sighting_targets(platform, conn, who, data, attribute_ref)
         ]
         added = stored.add_sightings(conn, rows)
         provenance.record_sightings(platform, conn, [str(r["uuid"]) for r in rows])
@@ -80,9 +91,10 @@ def _sighting_targets(
 
 
 def list_sightings(
-    platform: Platform, who: Identity, context: str, ref: str
+    platform: Platform, who: Identity, context: str, ref: str, org: str | None = None
 ) -> list[dict[str, Any]]:
-    """``sightings/listSightings`` for an event or an attribute."""
+    """``sightings/listSightings`` (and ``sightings/index/{event}``) for an event or an
+    attribute; ``org`` (an organisation's id or UUID): only its sightings."""
     with platform.read() as conn:
         if context == "attribute":
             row = find_attribute(platform, conn, who, ref)
@@ -94,7 +106,31 @@ def list_sightings(
         else:
             raise InvalidInput(f"context: {context!r} is neither 'event' nor 'attribute'")
         found = reads.sightings_of(conn, who.viewer, ids, {ev["id"]: ev["org_id"]})
-        return [{"Sighting": s} for i in ids for s in found.get(i, [])]
+    return [
+        {"Sighting": s}
+        for i in ids
+        for s in found.get(i, [])
+        if org is None or org.lower() in (str(s["org_id"]), s["Organisation"]["uuid"])
+    ]
+
+
+def delete_sighting(platform: Platform, who: Identity, ref: str) -> None:
+    """``sightings/delete``: a sighting the caller sees, of its own organisation (any,
+    for a site admin), as MISP's ``SightingsController::delete``."""
+    if not (who.viewer.can("perm_sighting") and who.viewer.can("perm_modify_org")):
+        raise Forbidden("You do not have permission to delete sightings.")
+    with platform.write() as conn:
+        row = stored.find_sighting(conn, ref)
+        visible = row is not None and access.sighting_visible(
+            who.viewer, row["event_org"], row["org_id"]
+        )
+        if row is not None and visible:
+            find_attribute(platform, conn, who, str(row["attribute_id"]))  # 404 if hidden
+        if row is None or not visible:
+            raise NotFound("Invalid sighting.")
+        if not (who.viewer.site_admin or row["org_id"] == who.viewer.org_id):
+            raise NotFound("Invalid sighting.")
+        stored.delete_sighting(conn, int(row["id"]))
 
 
 def _sighting_filter(context: str | None, params: dict[str, Any], now: int) -> SightingFilter:
@@ -129,13 +165,25 @@ def search_sightings(
     platform: Platform, who: Identity, context: str | None, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """``sightings/restSearch[/{event|attribute}]``: visible sightings, filtered by
-    target id, type, source, organisation and time (``from``/``to``/``last``)."""
+    target id, type, source, organisation and time (``from``/``to``/``last``), oldest
+    first; ``includeAttribute`` and ``includeEvent`` add the attribute and the event's
+    metadata to each."""
     wanted = _sighting_filter(context, params, platform.now())
+    with_attr = as_bool(params.get("includeAttribute") or False, "includeAttribute")
+    with_event = as_bool(params.get("includeEvent") or False, "includeEvent")
     upp = platform.unpublished_private
     with platform.read() as conn:
         rows = stored.search_sightings(conn, who.viewer, wanted, unpublished_private=upp)
-    return [
-        {"Sighting": misp_out.sighting(r)}
-        for r in rows
-        if access.sighting_visible(who.viewer, r["event_org"], r["org_id"])
-    ]
+        rows = [r for r in rows if access.sighting_visible(who.viewer, r["event_org"], r["org_id"])]
+        wanted_attrs = [r["attribute_id"] for r in rows] if with_attr else []
+        attrs = {int(a["id"]): a for a in attributes_by_id(conn, wanted_attrs)}
+        evs = events_by_id(conn, sorted({r["event_id"] for r in rows})) if with_event else {}
+    out = []
+    for r in rows:
+        item: dict[str, Any] = dict(misp_out.sighting(r))
+        if with_attr:
+            item["Attribute"] = misp_out.attribute(attrs[r["attribute_id"]])
+        if with_event:
+            item["Event"] = reads.event_with_orgs(evs[r["event_id"]])
+        out.append({"Sighting": item})
+    return out

@@ -145,7 +145,7 @@ def receive_pushed(
     outcome = receive(platform, [data], source)
     if outcome.failed:
         message = next(iter(outcome.failed.values()))
-        if message.startswith("Blocked"):
+        if message.startswith(("Blocked", "Event blocked")):
             raise Forbidden(message)
         raise InvalidInput(message)
     # What MISP answers a push with: the stored event (no correlations: nobody reads them).

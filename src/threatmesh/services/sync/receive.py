@@ -27,6 +27,8 @@ from threatmesh.model.errors import Forbidden, InvalidInput, ThreatmeshError
 from threatmesh.services.events import attachments
 from threatmesh.services.events.attachments import Files
 from threatmesh.services.platform import Platform
+from threatmesh.storage.collab import blocklists
+from threatmesh.storage.collab.blocklists import EVENTS, ORGANISATIONS
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.core.failures import DatabaseFailure
 from threatmesh.storage.sync import groups as sync_groups
@@ -125,6 +127,10 @@ class _Batch:
         self.platform, self.conn, self.now = platform, conn, platform.now()
         self.stamps = sync_store.event_stamps(conn, [i.draft.uuid for i in items])
         self.orgs: dict[str, int] = {}
+        # MISP's Event::_add refuses events and creator organisations on the blocklists.
+        self.blocked_events = blocklists.blocked(conn, EVENTS, [i.draft.uuid for i in items])
+        orgcs = [str(i.orgc.get("uuid") or "") for i in items]
+        self.blocked_orgs = blocklists.blocked(conn, ORGANISATIONS, orgcs)
         #: new events, inserted together at the end of the batch
         self.new: list[NewEvent] = []
 
@@ -137,6 +143,10 @@ class _Batch:
     def store(self, item: _Item, source: Source) -> str:
         """Write one prepared event; return "added", "updated" or "skipped"."""
         draft, conn, now = item.draft, self.conn, self.now
+        if draft.uuid.lower() in self.blocked_events:
+            return _blocked(source, "Event blocked by event blocklist.")
+        if str(item.orgc.get("uuid") or "").lower() in self.blocked_orgs:
+            return _blocked(source, "Event blocked by organisation blocklist.")
         old = self.stamps.get(draft.uuid)
         if old is not None and not old["locked"]:
             raise Forbidden("Blocked an edit to an event that was created locally.")
@@ -159,6 +169,14 @@ class _Batch:
             return "updated"
         self.new.append(NewEvent(draft, source.owner_org_id, orgc_id, source.user_id))
         return "added"
+
+
+def _blocked(source: Source, why: str) -> str:
+    """A blocked event: a push to us is refused (403, as MISP's ``events/add``), a pull
+    leaves it out (MISP's pull counts it as handled and moves on)."""
+    if source.pulled:
+        return "skipped"
+    raise Forbidden(why)
 
 
 def _store_all(

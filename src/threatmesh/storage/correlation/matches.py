@@ -8,7 +8,8 @@ in ``ip_index`` for CIDR
 containment. Rules follow MISP: non-correlating types and ``disable_correlation`` (on
 the attribute or its event) are skipped, ``ip|port``-like types correlate on their
 first part only, deleted attributes never correlate, and a value shared by more than
-``cap`` attributes is over-correlating and ignored. Only attributes the viewer may see
+``cap`` attributes is over-correlating and ignored, as is a value a correlation exclusion
+covers (:mod:`threatmesh.storage.collab.exclusions`). Only attributes the viewer may see
 are ever matched, so a correlation never reveals an invisible event.
 """
 
@@ -26,6 +27,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 from threatmesh.model.access import Viewer
 from threatmesh.model.validation import describe_types
 from threatmesh.model.validation.values import network_host_bits
+from threatmesh.storage.collab import exclusions
 from threatmesh.storage.core import acl, lists
 from threatmesh.storage.core.tables import attributes, events, ip_index, ip_network_sizes
 from threatmesh.storage.correlation import value_index
@@ -145,7 +147,7 @@ def _exact_matches(
     for src in sources:
         for v in source_values(src):
             by_value.setdefault(v, []).append(src)
-    hot = over_correlating(conn, by_value, cap)
+    hot = over_correlating(conn, by_value, cap) | exclusions.excluded(conn, by_value)
     values = [v for v in sorted(by_value) if v not in hot]
     a, e = attributes, events
     out: list[Match] = []
@@ -302,6 +304,10 @@ def cidr_matches(
 ) -> list[Match]:
     """Correlations of ``sources`` by CIDR containment only (see :func:`correlate`)."""
     ip_sources = [s for s in sources if s.type in IP_SOURCE_TYPES]
+    if not ip_sources:
+        return []
+    excluded = exclusions.excluded(conn, (s.value1 for s in ip_sources))
+    ip_sources = [s for s in ip_sources if s.value1 not in excluded]
     if not ip_sources:
         return []
     pairs = _ip_candidates(conn, ip_sources, cap)

@@ -6,7 +6,8 @@ sent from Python in chunks; for an event of 10,000 attributes that is dozens of
 statements and most of the cost of ``events/add``. Here the database joins the event's
 own values to the value index directly, under exactly the same rules (non-correlating
 types, first part only for ``ip|port``-like types, ``disable_correlation``, deleted
-attributes, the over-correlation cap, and access control on both sides). CIDR
+attributes, the over-correlation cap, correlation exclusions, and access control on
+both sides). CIDR
 containment stays with :mod:`threatmesh.storage.correlation.matches`.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from threatmesh.model.access import Viewer
 from threatmesh.model.validation import describe_types
+from threatmesh.storage.collab.exclusions import excludes
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import attributes, events
 from threatmesh.storage.correlation import value_index
@@ -63,11 +65,16 @@ def _source_values(viewer: Viewer, event_id: Any) -> sa.CTE:
     ]
     joined = s.join(ev, ev.c.id == s.c.event_id)
     first = sa.select(s.c.value1.label("v"), s.c.value1_key.label("k"))
-    first = first.select_from(joined).where(*base)
+    first = first.select_from(joined).where(*base, sa.not_(excludes(s.c.value1)))
     second = (
         sa.select(s.c.value2.label("v"), s.c.value2_key.label("k"))
         .select_from(joined)
-        .where(*base, s.c.value2 != "", not_of_types(s.c.type, _PRIMARY_ONLY))
+        .where(
+            *base,
+            s.c.value2 != "",
+            not_of_types(s.c.type, _PRIMARY_ONLY),
+            sa.not_(excludes(s.c.value2)),
+        )
     )
     return sa.union(first, second).cte("source_values")
 

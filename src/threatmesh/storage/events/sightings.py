@@ -122,6 +122,25 @@ def search_sightings(
             acl.attribute_visible(viewer, attributes, events, unpublished_private=upp),
             *_conditions(f),
         )
+        .order_by(sightings.c.id)
         .limit(SEARCH_LIMIT)
     )
     return list(conn.execute(q).mappings())
+
+
+def find_sighting(conn: Connection, ref: str) -> RowMapping | None:
+    """The sighting with id or UUID ``ref``, with its event's owner as ``event_org``
+    (no access control: the caller applies it)."""
+    num = as_id(ref)
+    cond = sightings.c.id == num if num is not None else sightings.c.uuid == ref.lower()
+    q = (
+        sa.select(sightings, events.c.org_id.label("event_org"))
+        .join(events, events.c.id == sightings.c.event_id)
+        .where(cond)
+    )
+    return conn.execute(q).mappings().first()
+
+
+def delete_sighting(conn: Connection, sighting_id: int) -> None:
+    """Remove a sighting."""
+    conn.execute(sightings.delete().where(sightings.c.id == sighting_id))

@@ -1,0 +1,2 @@
+"""Use cases of MISP's collaboration endpoints: event and organisation blocklists,
+correlation exclusions, event reports, analyst data, feeds and communities."""

@@ -1,0 +1,125 @@
+"""Tables of the collaboration records (issue 16, WP5), on the same ``metadata`` as
+:mod:`threatmesh.storage.core.tables`, with MISP's table and column names.
+
+Times MISP keeps as ``datetime`` (``created``, ``modified``) are epoch seconds here,
+formatted as MISP's ``YYYY-MM-DD HH:MM:SS`` on the way out. MISP keeps notes, opinions
+and relationships in three tables with the same head; they share ``analyst_data`` here,
+told apart by ``kind``, with the columns of each kind nullable.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from threatmesh.storage.core.tables import Id, metadata
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", Id, primary_key=True, autoincrement=True)
+
+
+event_blocklists = sa.Table(
+    "event_blocklists",
+    metadata,
+    _id(),
+    sa.Column("event_uuid", sa.String(40), nullable=False, unique=True),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("event_info", sa.Text, nullable=False, server_default=""),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("event_orgc", sa.String(255), nullable=False, server_default=""),
+)
+
+org_blocklists = sa.Table(
+    "org_blocklists",
+    metadata,
+    _id(),
+    sa.Column("org_uuid", sa.String(40), nullable=False, unique=True),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("org_name", sa.String(255), nullable=False, server_default=""),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+)
+
+correlation_exclusions = sa.Table(
+    "correlation_exclusions",
+    metadata,
+    _id(),
+    sa.Column("value", sa.String(1024), nullable=False, unique=True),
+    sa.Column("from_json", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    # ``value`` as a rule (not MISP columns): a leading and/or trailing ``%`` makes it a
+    # suffix, prefix or substring rule; ``stem`` is the value without them.
+    sa.Column("match", sa.String(8), nullable=False, server_default="exact"),
+    sa.Column("stem", sa.String(1024), nullable=False, server_default=""),
+)
+
+event_reports = sa.Table(
+    "event_reports",
+    metadata,
+    _id(),
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
+    sa.Column(
+        "event_id", Id, sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("content", sa.Text, nullable=False, server_default=""),
+    sa.Column("distribution", sa.SmallInteger, nullable=False, server_default="5"),
+    sa.Column("sharing_group_id", Id, nullable=False, server_default="0"),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+analyst_data = sa.Table(
+    "analyst_data",
+    metadata,
+    _id(),
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),
+    # "Note", "Opinion" or "Relationship"
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("object_uuid", sa.String(36), nullable=False, index=True),
+    sa.Column("object_type", sa.String(80), nullable=False),
+    sa.Column("authors", sa.Text, nullable=False, server_default=""),
+    sa.Column("org_uuid", sa.String(36), nullable=False),
+    sa.Column("orgc_uuid", sa.String(36), nullable=False),
+    sa.Column("created", sa.BigInteger, nullable=False),
+    sa.Column("modified", sa.BigInteger, nullable=False),
+    sa.Column("distribution", sa.SmallInteger, nullable=False),
+    sa.Column("sharing_group_id", Id, nullable=False, server_default="0"),
+    sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("language", sa.String(16), nullable=True),
+    sa.Column("opinion", sa.Integer, nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("relationship_type", sa.String(255), nullable=True),
+    sa.Column("related_object_uuid", sa.String(36), nullable=True),
+    sa.Column("related_object_type", sa.String(80), nullable=True),
+)
+
+feeds = sa.Table(
+    "feeds",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("provider", sa.String(255), nullable=False),
+    sa.Column("url", sa.String(255), nullable=False),
+    sa.Column("rules", sa.Text, nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("distribution", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("sharing_group_id", Id, nullable=False, server_default="0"),
+    sa.Column("tag_id", Id, nullable=False, server_default="0"),
+    sa.Column("default", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("source_format", sa.String(255), nullable=False, server_default="misp"),
+    sa.Column("fixed_event", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("delta_merge", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("event_id", Id, nullable=False, server_default="0"),
+    sa.Column("publish", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("override_ids", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("settings", sa.Text, nullable=True),
+    sa.Column("input_source", sa.String(255), nullable=False, server_default="network"),
+    sa.Column("delete_local_file", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("lookup_visible", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("headers", sa.Text, nullable=True),
+    sa.Column("caching_enabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("force_to_ids", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("orgc_id", Id, nullable=False, server_default="0"),
+    sa.Column("tag_collection_id", Id, nullable=False, server_default="0"),
+)
