@@ -85,8 +85,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_search_tag_event": _ROLES_LEFTOVER,
     "test_search_timestamp_attribute": _ROLES_LEFTOVER,
     "test_search_timestamp_event": _ROLES_LEFTOVER,
-    "test_search_workflow": "attribute timestamp bump when its tags change on an event "
-    "edit; tags/delete (issue 16 WP2, WP4); Attribute.Event done (WP1)",
     "test_search_workflow_ts": "attribute timestamp bump when its tags change on an event "
     "edit (issue 16 WP2); in the full run also test_search_workflow's leftover tag "
     "'my_tag' (tags/delete, WP4); float timestamps done (WP1)",
