@@ -22,6 +22,10 @@ from threatmesh.api.settings import Settings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 CALL = re.compile(r"""_prepare_request\(\s*'([A-Z]+)',\s*f?['"]([^'"]+)['"]""")
+#: Paths PyMISP builds first and requests after (``url = f'users/edit/{uid}'``): any method.
+ASSIGNED = re.compile(r"""\b(?:url|request_url|url_path)\s*=\s*f?'([a-zA-Z_/][^']*)'""")
+#: ``search()`` requests ``{controller}/restSearch`` for these controllers.
+SEARCH_CONTROLLERS = ("events", "attributes", "objects")
 
 #: Served, but not as MISP does in every respect (the PyMISP path as it appears in api.py).
 NOTES: dict[str, str] = {
@@ -76,9 +80,12 @@ def _pattern(path: str) -> re.Pattern[str]:
 
 
 def pymisp_calls() -> list[tuple[str, str]]:
-    """(method, path) of every literal-path request PyMISP's api.py makes, in its order."""
+    """(method, path) of every literal-path request PyMISP's api.py makes, in its order
+    (``*``: a path built first, requested with the method of the call that follows)."""
     source = (Path(pymisp.__file__).parent / "api.py").read_text(encoding="utf-8")
-    return list(dict.fromkeys(CALL.findall(source)))
+    calls = CALL.findall(source) + [("*", path) for path in ASSIGNED.findall(source)]
+    calls += [("POST", f"{c}/restSearch") for c in SEARCH_CONTROLLERS]
+    return list(dict.fromkeys(calls))
 
 
 def pymisp_table() -> str:
@@ -90,7 +97,10 @@ def pymisp_table() -> str:
     calls = pymisp_calls()
     for method, path in calls:
         probe = "/" + re.sub(r"\{[^}]+\}", "X1", path).lstrip("/")
-        ok = any(method in methods and pattern.match(probe) for methods, pattern in served)
+        ok = any(
+            (method == "*" or method in methods) and pattern.match(probe)
+            for methods, pattern in served
+        )
         count += ok
         status = ("partial" if path in NOTES else "works") if ok else "not served"
         lines.append(f"| {method} `{path}` | {status} | {NOTES.get(path, '') if ok else ''} |")
