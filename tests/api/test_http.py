@@ -36,13 +36,13 @@ def test_deletes_and_membership_changes_answer_misps_success_body(server: LiveSe
         sg_id = _ok(http.post("/sharing_groups/add", json={"name": "G"}))["SharingGroup"]["id"]
         member = {"sg_id": sg_id, "org_id": org_uuid}
         assert _ok(http.post("/sharingGroups/addOrg", json=member)) == _success(
-            "Org added to the sharing group.", "/sharingGroups/addOrg"
+            "Organisation added to the sharing group.", "/sharingGroups/addOrg"
         )
         assert _ok(http.post("/sharingGroups/removeOrg", json=member)) == _success(
-            "Org removed from the sharing group.", "/sharingGroups/removeOrg"
+            "Organisation removed from the sharing group.", "/sharingGroups/removeOrg"
         )
         assert _ok(http.post(f"/sharingGroups/delete/{sg_id}")) == _success(
-            "Sharing group deleted", f"/sharingGroups/delete/{sg_id}"
+            "SharingGroup deleted", f"/sharingGroups/delete/{sg_id}"
         )
         assert _ok(http.post(f"/admin/organisations/delete/{org_uuid}")) == _success(
             "Organisation deleted", f"/admin/organisations/delete/{org_uuid}"

@@ -8,7 +8,7 @@ from typing import Any
 from threatmesh.formats.misp_json import parse_event, uuid_claims
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
-from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
 from threatmesh.services.platform import Identity, Platform
@@ -46,7 +46,7 @@ def add_event(
     """``events/add``: validate everything (attachment data included), then write the
     event in one transaction, its attachments into ``store``."""
     if not who.viewer.can("perm_add"):
-        raise Forbidden("You do not have permission to add events.")
+        raise Forbidden(ACL_REFUSAL)
     draft = parse_event(payload, now=platform.now(), today=platform.today())
     if draft.published and not who.viewer.can("perm_publish"):
         draft.published = False
@@ -206,6 +206,8 @@ def delete_event(
 
 def set_published(platform: Platform, who: Identity, ref: str, published: bool) -> int:
     """``events/publish`` and ``events/unpublish``."""
+    if not who.viewer.can("perm_publish"):
+        raise Forbidden(ACL_REFUSAL)
     with platform.write() as conn:
         row = get_visible(platform, conn, who, ref)
         if not access.can_publish_event(who.viewer, facts(row)):

@@ -11,7 +11,7 @@ from threatmesh.formats.fields import as_int, as_str, as_timestamp
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model import access
 from threatmesh.model.enums import SightingType
-from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Forbidden, InvalidInput, NotFound
 from threatmesh.services.events.access import find_attribute, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
@@ -29,7 +29,7 @@ def add_sighting(
     """``sightings/add``: on one attribute (by id/UUID) or on every visible attribute
     with the given value(s)."""
     if not who.viewer.can("perm_sighting"):
-        raise Forbidden("You do not have permission to add sightings.")
+        raise Forbidden(ACL_REFUSAL)
     data = unwrap(payload, "Sighting")
     kind = as_int(
         data.get("type", 0), "Sighting.type", allowed=frozenset(int(t) for t in SightingType)

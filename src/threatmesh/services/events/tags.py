@@ -10,7 +10,7 @@ from threatmesh.formats.fields import as_colour, as_str
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
-from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.events.access import facts, find_attribute, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
@@ -96,7 +96,7 @@ def list_tags(platform: Platform, who: Identity, search: str | None = None) -> l
 def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
     """``tags/add``: create a tag (needs the tag editor permission)."""
     if not who.viewer.can("perm_tag_editor"):
-        raise Forbidden("You need the tag editor permission to create tags.")
+        raise Forbidden(ACL_REFUSAL)
     data = unwrap(payload, "Tag")
     name = as_str(data.get("name"), "Tag.name", max_len=255).strip()
     if not name:
