@@ -191,6 +191,39 @@ PROBES: dict[Route, list[Probe]] = {
     ("GET", "/sharing_groups/view/{ref}"): each("/sharing_groups/view/{ref}", GROUP),
     ("POST", "/sharingGroups/delete/{ref}"): each("/sharingGroups/delete/{ref}", GROUP),
     ("DELETE", "/sharingGroups/delete/{ref}"): each("/sharingGroups/delete/{ref}", GROUP),
+    ("HEAD", "/sharingGroups/view/{ref}"): each("/sharingGroups/view/{ref}", GROUP),
+    ("HEAD", "/sharing_groups/view/{ref}"): each("/sharing_groups/view/{ref}", GROUP),
+    ("POST", "/sharingGroups/edit/{ref}"): each("/sharingGroups/edit/{ref}", GROUP, {"name": "x"}),
+    ("POST", "/sharing_groups/edit/{ref}"): each(
+        "/sharing_groups/edit/{ref}", GROUP, {"name": "x"}
+    ),
+    ("POST", "/sharing_groups/delete/{ref}"): each("/sharing_groups/delete/{ref}", GROUP),
+    ("DELETE", "/sharing_groups/delete/{ref}"): each("/sharing_groups/delete/{ref}", GROUP),
+    ("POST", "/admin/users/edit/{ref}"): [p("/admin/users/edit/{user_id}", {"autoalert": True})],
+    ("PUT", "/admin/users/edit/{ref}"): [p("/admin/users/edit/{user_id}", {"autoalert": True})],
+    ("POST", "/users/edit/{ref}"): [p("/users/edit/{user_id}", {"autoalert": True})],
+    ("PUT", "/users/edit/{ref}"): [p("/users/edit/{user_id}", {"autoalert": True})],
+    ("POST", "/userSettings/setSetting"): [
+        p("/userSettings/setSetting", {"setting": "homepage", "value": "x", "user_id": "{user_id}"})
+    ],
+    ("POST", "/user_settings/setSetting"): [
+        p(
+            "/user_settings/setSetting",
+            {"setting": "homepage", "value": "x", "user_id": "{user_id}"},
+        )
+    ],
+    ("POST", "/userSettings/getSetting"): [
+        p("/userSettings/getSetting", {"setting": "homepage", "user_id": "{user_id}"})
+    ],
+    ("POST", "/user_settings/getSetting"): [
+        p("/user_settings/getSetting", {"setting": "homepage", "user_id": "{user_id}"})
+    ],
+    ("POST", "/userSettings/delete"): [
+        p("/userSettings/delete", {"setting": "homepage", "user_id": "{user_id}"})
+    ],
+    ("POST", "/user_settings/delete"): [
+        p("/user_settings/delete", {"setting": "homepage", "user_id": "{user_id}"})
+    ],
     ("POST", "/sharingGroups/addOrg"): [
         p("/sharingGroups/addOrg", {"sg_id": "{sg_id}", "org_id": "{prober_org}"})
     ],
@@ -238,6 +271,21 @@ _TAGS = "tags are instance-wide, as in MISP: none is hidden"
 _POLICIES = "anonymization policies are instance-wide and readable by every user"
 _IN_BODY = "anonymizes the events in its body: no stored identifier"
 
+#: Site-admin routes of issue 16's administration (roles, settings, registrations).
+_ADMIN_ROUTES: tuple[Route, ...] = (
+        ("POST", "/admin/roles/add"), ("POST", "/admin/roles/edit/{ref}"),
+        ("PUT", "/admin/roles/edit/{ref}"), ("POST", "/admin/roles/delete/{ref}"),
+        ("DELETE", "/admin/roles/delete/{ref}"), ("POST", "/admin/roles/set_default/{ref}"),
+        ("GET", "/servers/serverSettings"), ("GET", "/servers/serverSettings/{tab}"),
+        ("GET", "/servers/getSetting/{name}"), ("POST", "/servers/serverSettingsEdit/{name}"),
+        ("POST", "/servers/serverSettingsEdit/{name}/{named:path}"),
+        ("GET", "/servers/dbSchemaDiagnostic"),
+        ("GET", "/events/queryACL/findMissingFunctionNames"),
+        ("GET", "/users/registrations"), ("GET", "/users/registrations/index"),
+        ("POST", "/users/acceptRegistrations/{ref}"),
+        ("POST", "/users/discardRegistrations/{ref}"),
+        ("DELETE", "/users/discardRegistrations/{ref}"))  # fmt: skip
+
 #: Routes not probed, and why.
 NOT_PROBED: dict[Route, str] = {
     **{(m, path): _STATIC for m in ("GET", "HEAD")
@@ -258,6 +306,12 @@ NOT_PROBED: dict[Route, str] = {
         "/organisations/index/{named:path}", "/admin/users/index",
         "/admin/users/index/{named:path}", "/sharingGroups/index", "/sharing_groups/index",
         "/servers", "/servers/index")},
+    **dict.fromkeys(_ADMIN_ROUTES, _ADMIN),
+    ("POST", "/users/edit"): "edits the caller's own account: no identifier",
+    ("POST", "/users/change_pw"): "changes the caller's own password: no identifier",
+    ("POST", "/users/register"): "no API key, no identifier: a request for an account",
+    ("GET", "/userSettings/index"): _OWN,
+    ("GET", "/user_settings/index"): _OWN,
     ("GET", "/tags/index"): _TAGS,
     ("GET", "/tags/index/{named:path}"): _TAGS,
     ("POST", "/uma/token"): "redeems a ticket, not an identifier: a ticket for an unknown "

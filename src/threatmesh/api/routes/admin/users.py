@@ -47,7 +47,11 @@ def change_pw(
     return misp_success("Password Changed.", "/users/change_pw")
 
 
-@router.post("/users/register")
+#: 405 while self-registration is off (MISP's answer).
+_CLOSED = {405: {"description": "Self-registration is not enabled on this instance."}}
+
+
+@router.post("/users/register", responses=_CLOSED)
 def register(request: Request, body: Any = Depends(json_body)) -> MispJSON:
     """Ask for an account (no API key; while ``Security.allow_self_registration`` is on)."""
     ip = request.client.host if request.client else ""
