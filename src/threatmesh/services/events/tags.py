@@ -11,11 +11,13 @@ from threatmesh.formats.misp_json import unwrap
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.services.admin import tags as tag_admin
 from threatmesh.services.events.access import facts, find_attribute, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.stream import notify
 from threatmesh.storage.core.database import Connection, Row
+from threatmesh.storage.directory import tags as tag_rows
 from threatmesh.storage.events import reads, writes
 from threatmesh.storage.events import tags as stored
 from threatmesh.storage.events.events import set_timestamp
@@ -26,6 +28,8 @@ def attach_tag(
 ) -> str:
     """``tags/attachTagToObject`` / ``removeTagFromObject`` on an event or attribute UUID
     (or id). Returns "event" or "attribute"."""
+    if not who.viewer.can("perm_tagger"):
+        raise Forbidden(ACL_REFUSAL)
     name = tag.strip()
     if not name:
         raise InvalidInput("tag: a tag name is required")
@@ -35,6 +39,8 @@ def attach_tag(
             raise Forbidden("You do not have permission to tag this event.")
         ref = TagRef(name, local)
         tag_id = _tag_id(conn, ref, create=attach)
+        if attach:
+            tag_admin.may_attach(who, stored.tag_by_id(conn, tag_id))
         event_id = event_row["id"]
         if kind == "event" and attach:
             writes.set_event_tags(conn, event_id, [ref], {name: tag_id})
@@ -106,5 +112,7 @@ def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
         if stored.tag_by_name(conn, name) is not None:
             raise Conflict(f"Tag {name!r} already exists.")
         tag_ids = writes.ensure_tags(conn, [TagRef(name, False, colour)])
-        row = stored.tag_by_id(conn, tag_ids[name])
-        return misp_out.tag({**row, "tag_id": row["id"], "local": False})
+        restrictions = tag_admin.flags(conn, data)  # exportable, hide_tag, org_id, user_id...
+        if restrictions:
+            tag_rows.update_tag(conn, tag_ids[name], restrictions)
+        return tag_admin.summary(stored.tag_by_id(conn, tag_ids[name]))

@@ -23,6 +23,7 @@ from threatmesh.api.http import (
 )
 from threatmesh.api.routes.admin import roles as _roles
 from threatmesh.api.routes.admin import settings as _settings
+from threatmesh.api.routes.admin import tags as _tags
 from threatmesh.api.routes.admin import users as _users
 from threatmesh.services.admin import organisations, roles, users
 from threatmesh.services.admin import sharing_groups as sgs
@@ -209,5 +210,5 @@ def remove_sg_server(
 
 
 # After this module's routes: the routers of the other modules of the folder.
-for _module in (_users, _roles, _settings):
+for _module in (_users, _roles, _settings, _tags):
     router.include_router(_module.router)

@@ -48,7 +48,9 @@ def change_pw(
 
 
 #: 405 while self-registration is off (MISP's answer).
-_CLOSED = {405: {"description": "Self-registration is not enabled on this instance."}}
+_CLOSED: dict[int | str, dict[str, Any]] = {
+    405: {"description": "Self-registration is not enabled on this instance."}
+}
 
 
 @router.post("/users/register", responses=_CLOSED)
