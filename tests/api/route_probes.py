@@ -313,6 +313,21 @@ NOT_PROBED: dict[Route, str] = {
     ("GET", "/userSettings/index"): _OWN,
     ("GET", "/user_settings/index"): _OWN,
     ("GET", "/tags/index"): _TAGS,
+    **dict.fromkeys(
+        (("GET", "/tags/view/{ref}"), ("POST", "/tags/edit/{ref}"), ("PUT", "/tags/edit/{ref}"),
+         ("POST", "/tags/delete/{ref}"), ("DELETE", "/tags/delete/{ref}"),
+         ("POST", "/tags/search"), ("GET", "/tags/tagStatistics"),
+         ("GET", "/tags/tagStatistics/{percentage}"),
+         ("GET", "/tags/tagStatistics/{percentage}/{keysort}")),
+        _TAGS + "; the counts of uses count only what the caller may see",
+    ),
+    **dict.fromkeys(
+        (("GET", "/attributes/attributeStatistics/{grouping}"),
+         ("GET", "/attributes/attributeStatistics/{grouping}/{percentage}"),
+         ("GET", "/users/statistics"), ("GET", "/users/statistics/{page}")),
+        "counts over what the caller may see (a type, a category or a page name, no "
+        "identifier)",
+    ),
     ("GET", "/tags/index/{named:path}"): _TAGS,
     ("POST", "/uma/token"): "redeems a ticket, not an identifier: a ticket for an unknown "
     "event against one for a hidden event is tests/api/test_existence_oracles.py",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from threatmesh.model.errors import InvalidInput, MethodNotAllowed
+from threatmesh.model.errors import InvalidInput
 from threatmesh.services.admin.tags import percent
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.directory import records as directory
@@ -24,7 +24,7 @@ def attribute_statistics(
 ) -> dict[str, str]:
     """Attributes per type or category (counts, or shares of the total), by key."""
     if context not in ("type", "category"):
-        raise MethodNotAllowed("Invalid type requested.")
+        raise InvalidInput(f"Invalid type requested: {context!r} (type or category).")
     with platform.read() as conn:
         found = dict(tag_rows.attribute_counts(conn, who.viewer, context))
     total = sum(found.values())

@@ -61,20 +61,20 @@ def tag_statistics(
     return MispJSON(result)
 
 
-@router.get("/attributes/attributeStatistics/{context}")
-@router.get("/attributes/attributeStatistics/{context}/{percentage}")
+@router.get("/attributes/attributeStatistics/{grouping}")
+@router.get("/attributes/attributeStatistics/{grouping}/{percentage}")
 def attribute_statistics(
-    request: Request, context: str, percentage: str = "", who: Identity = Depends(identify)
+    request: Request, grouping: str, percentage: str = "", who: Identity = Depends(identify)
 ) -> MispJSON:
     """Attributes per ``type`` or ``category`` (``/true``: as percentages)."""
     share = percentage not in ("", "0", "false")
-    return MispJSON(statistics.attribute_statistics(platform_of(request), who, context, share))
+    return MispJSON(statistics.attribute_statistics(platform_of(request), who, grouping, share))
 
 
 @router.get("/users/statistics")
-@router.get("/users/statistics/{context}")
+@router.get("/users/statistics/{page}")
 def user_statistics(
-    request: Request, context: str = "data", who: Identity = Depends(identify)
+    request: Request, page: str = "data", who: Identity = Depends(identify)
 ) -> MispJSON:
     """MISP's statistics pages: data, orgs, users, tags, attributehistogram, sightings."""
-    return MispJSON(statistics.user_statistics(platform_of(request), who, context))
+    return MispJSON(statistics.user_statistics(platform_of(request), who, page))
