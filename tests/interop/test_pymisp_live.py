@@ -58,7 +58,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_communities": "communities/index|view not implemented (issue 16 WP5)",
     "test_correlation_exclusions": "correlation_exclusions/* not implemented (issue 16 WP5)",
     "test_custom_template": _VIPER,
-    "test_db_schema": "servers/dbSchemaDiagnostic not implemented (issue 16 WP4)",
     "test_default_distribution": "objects/edit not implemented yet (issue 16 WP2)",
     "test_delete_with_update": "objects/edit (deleted: true) not implemented yet (issue 16 WP2)",
     "test_direct": "events/restSearch returnFormat csv answers JSON; type {AND: [...]} "
@@ -78,16 +77,11 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_galaxy_cluster": "galaxy_clusters/* and galaxy_cluster_relations/delete not "
     "implemented (issue 16 WP3)",
     "test_lief_and_sign": _VIPER,
-    "test_live_acl": "events/queryACL/findMissingFunctionNames not implemented (issue 16 WP4)",
     "test_noticelists": "noticelists/* not implemented (issue 16 WP3)",
     "test_object_template": "objectTemplates/update|index|view|getRaw not implemented "
     "(issue 16 WP3)",
-    "test_org_search": "organisations/index searchall: ignored (issue 16 WP4)",
-    "test_registrations": "users/register and users/registrations, accept/discard not "
-    "implemented; allow_self_registration setting (issue 16 WP4)",
-    "test_roles": "admin/roles/set_default|add|edit|delete not implemented (issue 16 WP4)",
-    "test_roles_expanded": "admin/users/edit not implemented; MISP's ACL message; "
-    "eventDelegations/* (issue 16 WP4, WP5)",
+    "test_roles_expanded": "eventDelegations/* not implemented (issue 16 WP5); users, roles "
+    "and MISP's ACL message work",
     "test_search_csv": "ACL message 'You do not have permission to use this functionality.'; "
     "CSV export (issue 16 WP1, WP4)",
     "test_search_decay": "decayingModel/* and includeDecayScore not implemented (issue 16 WP3)",
@@ -103,8 +97,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "(issue 16 WP1)",
     "test_search_tag_attribute": "attributes/restSearch Attribute.Event lacks info; NOT "
     "honours event tags (issue 16 WP1)",
-    "test_search_tag_event": "knock-on: earlier failing tests leave tagged events behind "
-    "(passes alone)",
     "test_search_text": "returnFormat text answers JSON (issue 16 WP1)",
     "test_search_timestamp_attribute": "attributes/restSearch Attribute.Event lacks info; "
     "float timestamps (issue 16 WP1)",
@@ -115,33 +107,27 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_search_type_event_csv": "float timestamps; CSV export (issue 16 WP1)",
     "test_search_value_attribute": "attributes/restSearch Attribute.Event lacks info; "
     "includeContext, RelatedAttribute.Event (issue 16 WP1)",
-    "test_search_workflow": "attributes/restSearch Attribute.Event lacks info; tags/delete; "
-    "attribute timestamp bump on edit (issue 16 WP1, WP2, WP4)",
+    "test_search_workflow": "attributes/restSearch Attribute.Event lacks info; "
+    "attribute timestamp bump on edit (issue 16 WP1, WP2)",
     "test_search_workflow_ts": "float timestamps; knock-on of test_search_workflow's leftover "
     "tag (issue 16 WP1)",
-    "test_server_settings": "servers/serverSettings|serverSettingsEdit|getSetting not "
-    "implemented (issue 16 WP4)",
-    "test_sharing_group": "a sharing group made through the API gets its creator org as "
-    "member (MISP adds none); HEAD sharing_groups/view (issue 16 WP4)",
     "test_sharing_group_search": "attributes/restSearch Attribute.Event lacks info; "
     "sharinggroup on event or attribute (issue 16 WP1)",
-    "test_sharing_groups": "sharing_groups/edit, HEAD, addOrg/removeOrg answers (issue 16 WP4)",
+    "test_sharing_groups": "events/edit answer lacks SharingGroup (change_sharing_group_on_entity)"
+    " (issue 16 WP1/WP2); sharing_groups/edit, HEAD, addOrg/removeOrg work",
     "test_sightings": "sightings/restSearch includeAttribute/includeEvent, list add, "
     "sightings/delete (issue 16 WP5)",
     "test_simple_event": "float timestamp ranges, LIKE escapes, warninglists, settings, "
     "malware-sample with data, events/contact (issue 16 WP1, WP3-WP6)",
-    "test_statistics": "attributes/attributeStatistics, tags/tagStatistics, users/statistics "
-    "not implemented (issue 16 WP4)",
-    "test_tags": "tags/view|edit|search|delete, tag flags and messages (issue 16 WP4)",
+    "test_tags": "event views show non-exportable tags (MISP hides them); attachTagToObject "
+    "answer lacks MISP's 'Global tag x(id) successfully attached' message and the errors "
+    "field (issue 16 WP1/WP2); tags/view|edit|search|delete and flags work",
     "test_taxonomies": "taxonomies/* not implemented (issue 16 WP3)",
     "test_unknown_template": "objects/edit not implemented yet (issue 16 WP2)",
     "test_update_object": "objects/view and objects/edit not implemented yet (issue 16 WP2)",
     "test_upload_stix": "events/upload_stix: waits for the exchange issue",
-    "test_user": "admin/users/edit not implemented (issue 16 WP4)",
-    "test_user_search": "admin/users/index value:/searchorg: ignored; Organisation in users "
-    "(issue 16 WP4)",
-    "test_user_settings": "userSettings/*, users/change_pw, users/edit, events/alert, "
-    "admin/logs/index (issue 16 WP4)",
+    "test_user_settings": "admin/logs/index not implemented (no MISP audit log; "
+    "search_logs answers 404); userSettings/*, users/edit, change_pw work",
     "test_warninglists": "warninglists/* not implemented (issue 16 WP3)",
     "test_zmq": "events/pushEventToZMQ not implemented (issue 16 WP5)",
 }
