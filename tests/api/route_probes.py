@@ -186,6 +186,7 @@ PROBES: dict[Route, list[Probe]] = {
     ("POST", "/admin/users/delete/{ref}"): [p("/admin/users/delete/{user_id}")],
     ("DELETE", "/admin/users/delete/{ref}"): [p("/admin/users/delete/{user_id}")],
     ("POST", "/auth_keys/add/{ref}"): [p("/auth_keys/add/{user_id}")],
+    ("POST", "/authKeys/add/{ref}"): [p("/authKeys/add/{user_id}")],
     ("POST", "/abe/revoke/{user_ref}"): [p("/abe/revoke/{user_id}")],
     ("GET", "/sharingGroups/view/{ref}"): each("/sharingGroups/view/{ref}", GROUP),
     ("GET", "/sharing_groups/view/{ref}"): each("/sharing_groups/view/{ref}", GROUP),

@@ -82,8 +82,7 @@ EXPECTED_FAILURES: dict[str, str] = {
     "(issue 16 WP3)",
     "test_roles_expanded": "eventDelegations/* not implemented (issue 16 WP5); users, roles "
     "and MISP's ACL message work",
-    "test_search_csv": "ACL message 'You do not have permission to use this functionality.'; "
-    "CSV export (issue 16 WP1, WP4)",
+    "test_search_csv": "returnFormat csv answers JSON (issue 16 WP1)",
     "test_search_decay": "decayingModel/* and includeDecayScore not implemented (issue 16 WP3)",
     "test_search_galaxy": "POST galaxies (galaxy search) not implemented (issue 16 WP3)",
     "test_search_index": "float timestamp on events/index refused (issue 16 WP1)",

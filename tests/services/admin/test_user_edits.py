@@ -96,3 +96,22 @@ def test_pymisp_updates_users_and_passwords(world: World) -> None:
     assert admin.users(search="renamed@", organisation=world.org_b) == []
     listed = admin.users(search="renamed@")
     assert listed[0]["Organisation"]["name"] and listed[0]["Role"]["name"] == "User"
+
+
+def test_camel_case_aliases_keep_the_rule(world: World) -> None:
+    """``authKeys/add`` and ``sharingGroups/edit`` (MISP's camelCase routes) answer as
+    their snake_case twins: an org admin gets no key for the site admin."""
+    oa = world.add("oa@h.test", "1", 2)
+    path = f"/authKeys/add/{SITE_ADMIN_ID}"
+    assert_error(oa.http.post(path), 403, path)
+    assert oa.http.post(f"/authKeys/add/{oa.id}").status_code == 200
+    sg = world.admin.post("/sharingGroups/add", json={"name": "CAMEL"}).json()["SharingGroup"]
+    r = world.admin.post(f"/sharingGroups/edit/{sg['uuid']}", json={"releasability": "x"})
+    assert r.status_code == 200 and r.json()["SharingGroup"]["releasability"] == "x"
+    assert r.json()["SharingGroupOrg"] == []  # MISP adds no member, not even the creator
+    # An org admin of another organisation, not in the group: as if it did not exist.
+    oa_b = world.add("oa@b.test", world.org_b, 2)
+    path = f"/sharingGroups/edit/{sg['id']}"
+    assert_error(oa_b.http.post(path, json={"name": "mine"}), 404, path)
+    world.admin.post("/sharingGroups/addOrg", json={"sg_id": sg["id"], "org_id": world.org_b})
+    assert_error(oa_b.http.post(path, json={"name": "mine"}), 403, path)  # member, not owner

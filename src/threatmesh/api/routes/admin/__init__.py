@@ -109,6 +109,7 @@ def delete_user(request: Request, ref: str, who: Identity = Depends(identify)) -
 
 
 @router.post("/auth_keys/add/{ref}")
+@router.post("/authKeys/add/{ref}")
 def add_key(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """A new API key for a user (oneself, or a user one may act as); shown only here."""
     return MispJSON(users.new_key(platform_of(request), who, ref))
