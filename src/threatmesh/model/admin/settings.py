@@ -1,5 +1,9 @@
 """The MISP server settings threatmesh knows, as data, and how a new value is checked.
 
+Applied today: ``Security.allow_self_registration`` (``users/register``). The others
+are stored and shown so that MISP's clients read back what they set; their
+descriptions say "(stored)" until the code that they would steer reads them.
+
 MISP's ``Server::serverSettings`` lists several hundred settings, most of them about
 PHP, Redis, e-mail or plugins that threatmesh does not have. This registry holds only
 the settings that mean something here; ``servers/serverSettings`` lists them,
@@ -85,22 +89,43 @@ class Setting:
 
 
 _SETTINGS = (
-    Setting("MISP.live", "boolean", True, "Unless set, the instance answers only site admins.", 0),
-    Setting("MISP.baseurl", "string", "", "The base URL of this instance.", 0),
-    Setting("MISP.org", "string", "", "The name of the host organisation.", 1),
+    Setting(
+        "MISP.live",
+        "boolean",
+        True,
+        "(stored) Unless set, the instance answers only site admins.",
+        0,
+    ),
+    Setting("MISP.baseurl", "string", "", "(stored) The base URL of this instance.", 0),
+    Setting("MISP.org", "string", "", "(stored) The name of the host organisation.", 1),
     Setting(
         "MISP.max_correlations_per_event",
         "numeric",
         5000,
-        "The largest number of correlations shown per event.",
+        "(stored) The largest number of correlations shown per event.",
     ),
-    Setting("MISP.correlation_limit", "numeric", 20, "Values with more matches stop correlating."),
-    Setting("MISP.delegation", "boolean", False, "Allow events to be delegated to other orgs."),
-    Setting("MISP.unpublishedprivate", "boolean", False, "Unpublished events stay private."),
-    Setting("MISP.default_event_distribution", "string", "1", "Distribution of new events."),
-    Setting("MISP.default_attribute_distribution", "string", "event", "Of new attributes."),
-    Setting("MISP.default_event_threat_level", "numeric", 4, "Threat level of new events."),
-    Setting("MISP.tagging", "boolean", True, "Enable tagging."),
+    Setting(
+        "MISP.correlation_limit",
+        "numeric",
+        20,
+        "(stored) Values with more matches stop correlating.",
+    ),
+    Setting(
+        "MISP.delegation", "boolean", False, "(stored) Allow events to be delegated to other orgs."
+    ),
+    Setting(
+        "MISP.unpublishedprivate", "boolean", False, "(stored) Unpublished events stay private."
+    ),
+    Setting(
+        "MISP.default_event_distribution", "string", "1", "(stored) Distribution of new events."
+    ),
+    Setting(
+        "MISP.default_attribute_distribution", "string", "event", "(stored) Of new attributes."
+    ),
+    Setting(
+        "MISP.default_event_threat_level", "numeric", 4, "(stored) Threat level of new events."
+    ),
+    Setting("MISP.tagging", "boolean", True, "(stored) Enable tagging."),
     Setting(
         "Security.allow_self_registration",
         "boolean",
@@ -111,11 +136,13 @@ _SETTINGS = (
         "Security.self_registration_message",
         "string",
         "If you would like to send us a registration request, please fill out the form below.",
-        "The text shown to people who register.",
+        "(stored) The text shown to people who register.",
         2,
     ),
-    Setting("Security.password_policy_length", "numeric", 12, "Shortest accepted password."),
-    Setting("debug", "numeric", 0, "Debug level (0, 1 or 2).", 0),
+    Setting(
+        "Security.password_policy_length", "numeric", 12, "(stored) Shortest accepted password."
+    ),
+    Setting("debug", "numeric", 0, "(stored) Debug level (0, 1 or 2).", 0),
 )
 
 #: The settings by name.
