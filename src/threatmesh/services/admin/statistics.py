@@ -5,11 +5,13 @@ shapes. Event and attribute figures count what the caller may see."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from threatmesh.model.errors import InvalidInput
 from threatmesh.services.admin.tags import percent
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.storage.core.database import Connection
 from threatmesh.storage.directory import records as directory
 from threatmesh.storage.directory import statistics as counts
 from threatmesh.storage.directory import tags as tag_rows
@@ -33,39 +35,60 @@ def attribute_statistics(
 
 def user_statistics(platform: Platform, who: Identity, context: str) -> Any:
     """``users/statistics/{context}``."""
-    since = platform.now() - _MONTH
+    page = _PAGES.get(context)
+    if page is None:
+        raise InvalidInput(f"context: expected one of {', '.join(CONTEXTS)}, got {context!r}")
     with platform.read() as conn:
-        if context == "data":
-            stats: dict[str, Any] = counts.content_counts(conn, who.viewer, since)
-            people = counts.directory_counts(conn, since)
-            stats |= {
-                "user_count": people["user"]["total"],
-                "user_count_pgp": counts.pgp_users(conn),
-                "org_count": people["org_local"]["total"] + people["org_external"]["total"],
-                "local_org_count": people["org_local"]["total"],
-            }
-            return {"stats": stats}
-        if context == "orgs":
-            return {
-                name: {"name": name, "local": local, "user_count": str(n)}
-                for name, local, n in counts.users_per_org(conn)
-            }
-        if context == "users":
-            return {
-                scope: {"data": data}
-                for scope, data in counts.directory_counts(conn, since).items()
-            }
-        if context == "tags":
-            flat = [{"name": n, "size": c} for n, c in tag_rows.event_tag_counts(conn, who.viewer)]
-            return {"flatData": flat, "treemap": {"name": "", "children": flat}}
-        if context == "attributehistogram":
-            org = directory.find_org(conn, who.viewer.org_id)
-            data = counts.attribute_types_of_org(conn, who.viewer.org_id)
-            return [{"org_name": org["name"] if org else "", "data": data}]
-        if context == "sightings":
-            rows = counts.org_sightings(conn, who.viewer.org_id, since)
-            return _sightings(rows)
-    raise InvalidInput(f"context: expected one of {', '.join(CONTEXTS)}, got {context!r}")
+        return page(conn, who, platform.now() - _MONTH)
+
+
+def _data(conn: Connection, who: Identity, since: int) -> Any:
+    stats: dict[str, Any] = counts.content_counts(conn, who.viewer, since)
+    people = counts.directory_counts(conn, since)
+    stats |= {
+        "user_count": people["user"]["total"],
+        "user_count_pgp": counts.pgp_users(conn),
+        "org_count": people["org_local"]["total"] + people["org_external"]["total"],
+        "local_org_count": people["org_local"]["total"],
+    }
+    return {"stats": stats}
+
+
+def _orgs(conn: Connection, who: Identity, since: int) -> Any:
+    return {
+        name: {"name": name, "local": local, "user_count": str(n)}
+        for name, local, n in counts.users_per_org(conn)
+    }
+
+
+def _users(conn: Connection, who: Identity, since: int) -> Any:
+    people = counts.directory_counts(conn, since)
+    return {scope: {"data": data} for scope, data in people.items()}
+
+
+def _tags(conn: Connection, who: Identity, since: int) -> Any:
+    flat = [{"name": n, "size": c} for n, c in tag_rows.event_tag_counts(conn, who.viewer)]
+    return {"flatData": flat, "treemap": {"name": "", "children": flat}}
+
+
+def _histogram(conn: Connection, who: Identity, since: int) -> Any:
+    org = directory.find_org(conn, who.viewer.org_id)
+    data = counts.attribute_types_of_org(conn, who.viewer.org_id)
+    return [{"org_name": org["name"] if org else "", "data": data}]
+
+
+def _sightings_page(conn: Connection, who: Identity, since: int) -> Any:
+    return _sightings(counts.org_sightings(conn, who.viewer.org_id, since))
+
+
+_PAGES: dict[str, Callable[[Connection, Identity, int], Any]] = {
+    "data": _data,
+    "orgs": _orgs,
+    "users": _users,
+    "tags": _tags,
+    "attributehistogram": _histogram,
+    "sightings": _sightings_page,
+}
 
 
 def _sightings(rows: list[tuple[str, int, int]]) -> dict[str, Any]:
