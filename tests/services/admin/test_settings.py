@@ -108,3 +108,13 @@ def test_organisations_hide_their_creator_from_non_admins(world: World) -> None:
     view = plain.http.get(f"/organisations/view/{world.org_b}").json()["Organisation"]
     assert "created_by" not in view and "created_by_email" not in view
     assert admin.organisations(search="no such org") == []
+
+
+def test_password_policy_length_applies(world: World) -> None:
+    plain = world.add("plain@h.test", "1", 3)
+    admin = _misp(world)
+    admin.set_server_setting("Security.password_policy_length", 20, force=True)
+    own = _misp(world, plain.key)
+    short = own.change_user_password("Password1234")
+    assert short["errors"][0] == 400 and "(20)" in short["errors"][1]["message"]
+    assert own.change_user_password("Password1234-long-enough")["message"] == "Password Changed."

@@ -1,6 +1,7 @@
 """The MISP server settings threatmesh knows, as data, and how a new value is checked.
 
-Applied today: ``Security.allow_self_registration`` (``users/register``). The others
+Applied today: ``Security.allow_self_registration`` (``users/register``) and
+``Security.password_policy_length`` (``users/change_pw``, password edits). The others
 are stored and shown so that MISP's clients read back what they set; their
 descriptions say "(stored)" until the code that they would steer reads them.
 
@@ -139,9 +140,7 @@ _SETTINGS = (
         "(stored) The text shown to people who register.",
         2,
     ),
-    Setting(
-        "Security.password_policy_length", "numeric", 12, "(stored) Shortest accepted password."
-    ),
+    Setting("Security.password_policy_length", "numeric", 12, "Shortest accepted password."),
     Setting("debug", "numeric", 0, "(stored) Debug level (0, 1 or 2).", 0),
 )
 

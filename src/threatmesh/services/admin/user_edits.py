@@ -20,6 +20,7 @@ from threatmesh.formats.fields import as_bool, as_int, as_str
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
+from threatmesh.services.admin import settings
 from threatmesh.services.admin.checks import existing_org
 from threatmesh.services.admin.users import reachable, view_user
 from threatmesh.services.platform import Identity, Platform
@@ -35,7 +36,6 @@ _SELF_FIELDS = frozenset({"email", "autoalert", "contactalert", "gpgkey", "certi
                           "nids_sid", "password"})  # fmt: skip
 #: MISP's default ``Security.password_policy_complexity``.
 _COMPLEX = re.compile(r"^((?=.*\d)|(?=.*\W+))(?![\n])(?=.*[A-Z])(?=.*[a-z]).*$|.{16,}")
-_MIN_LENGTH = 12
 
 
 def hash_password(password: str) -> str:
@@ -55,12 +55,15 @@ def password_matches(stored: str, password: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
-def _checked_password(value: Any) -> str:
+def _checked_password(conn: Connection, value: Any) -> str:
+    """``value`` if it meets ``Security.password_policy_length`` and MISP's default
+    complexity rule."""
     password = as_str(value, "User.password", max_len=1024)
-    if len(password) < _MIN_LENGTH or not _COMPLEX.match(password):
+    length = int(settings.current(conn, "Security.password_policy_length"))
+    if len(password) < max(length, 1) or not _COMPLEX.match(password):
         raise InvalidInput(
             "User.password: the password could not be updated. Make sure you meet the "
-            f"minimum password length ({_MIN_LENGTH}) / complexity requirements."
+            f"minimum password length ({length}) / complexity requirements."
         )
     return password
 
@@ -86,7 +89,7 @@ def _values(conn: Connection, user: Row, data: Any, allowed: frozenset[str]) -> 
     if "nids_sid" in fields:
         values["nids_sid"] = as_int(fields["nids_sid"] or 0, "User.nids_sid")
     if fields.get("password") and fields["password"] not in ("*****", "******"):
-        values["password"] = hash_password(_checked_password(fields["password"]))
+        values["password"] = hash_password(_checked_password(conn, fields["password"]))
     return values
 
 
@@ -141,8 +144,8 @@ def self_edit(platform: Platform, who: Identity, ref: str | None, payload: Any) 
 def change_password(platform: Platform, who: Identity, payload: Any) -> None:
     """``users/change_pw``: a new password for the caller (not the current one)."""
     data = unwrap(payload, "User")
-    password = _checked_password(data.get("password"))
     with platform.write() as conn:
+        password = _checked_password(conn, data.get("password"))
         me = directory.find_user(conn, who.user["id"])
         assert me is not None
         if me["password"] and password_matches(me["password"], password):
