@@ -218,11 +218,45 @@ PROBES: dict[Route, list[Probe]] = {
     ("POST", "/admin/users/delete/{ref}"): [p("/admin/users/delete/{user_id}")],
     ("DELETE", "/admin/users/delete/{ref}"): [p("/admin/users/delete/{user_id}")],
     ("POST", "/auth_keys/add/{ref}"): [p("/auth_keys/add/{user_id}")],
+    ("POST", "/authKeys/add/{ref}"): [p("/authKeys/add/{user_id}")],
     ("POST", "/abe/revoke/{user_ref}"): [p("/abe/revoke/{user_id}")],
     ("GET", "/sharingGroups/view/{ref}"): each("/sharingGroups/view/{ref}", GROUP),
     ("GET", "/sharing_groups/view/{ref}"): each("/sharing_groups/view/{ref}", GROUP),
     ("POST", "/sharingGroups/delete/{ref}"): each("/sharingGroups/delete/{ref}", GROUP),
     ("DELETE", "/sharingGroups/delete/{ref}"): each("/sharingGroups/delete/{ref}", GROUP),
+    ("HEAD", "/sharingGroups/view/{ref}"): each("/sharingGroups/view/{ref}", GROUP),
+    ("HEAD", "/sharing_groups/view/{ref}"): each("/sharing_groups/view/{ref}", GROUP),
+    ("POST", "/sharingGroups/edit/{ref}"): each("/sharingGroups/edit/{ref}", GROUP, {"name": "x"}),
+    ("POST", "/sharing_groups/edit/{ref}"): each(
+        "/sharing_groups/edit/{ref}", GROUP, {"name": "x"}
+    ),
+    ("POST", "/sharing_groups/delete/{ref}"): each("/sharing_groups/delete/{ref}", GROUP),
+    ("DELETE", "/sharing_groups/delete/{ref}"): each("/sharing_groups/delete/{ref}", GROUP),
+    ("POST", "/admin/users/edit/{ref}"): [p("/admin/users/edit/{user_id}", {"autoalert": True})],
+    ("PUT", "/admin/users/edit/{ref}"): [p("/admin/users/edit/{user_id}", {"autoalert": True})],
+    ("POST", "/users/edit/{ref}"): [p("/users/edit/{user_id}", {"autoalert": True})],
+    ("PUT", "/users/edit/{ref}"): [p("/users/edit/{user_id}", {"autoalert": True})],
+    ("POST", "/userSettings/setSetting"): [
+        p("/userSettings/setSetting", {"setting": "homepage", "value": "x", "user_id": "{user_id}"})
+    ],
+    ("POST", "/user_settings/setSetting"): [
+        p(
+            "/user_settings/setSetting",
+            {"setting": "homepage", "value": "x", "user_id": "{user_id}"},
+        )
+    ],
+    ("POST", "/userSettings/getSetting"): [
+        p("/userSettings/getSetting", {"setting": "homepage", "user_id": "{user_id}"})
+    ],
+    ("POST", "/user_settings/getSetting"): [
+        p("/user_settings/getSetting", {"setting": "homepage", "user_id": "{user_id}"})
+    ],
+    ("POST", "/userSettings/delete"): [
+        p("/userSettings/delete", {"setting": "homepage", "user_id": "{user_id}"})
+    ],
+    ("POST", "/user_settings/delete"): [
+        p("/user_settings/delete", {"setting": "homepage", "user_id": "{user_id}"})
+    ],
     ("POST", "/sharingGroups/addOrg"): [
         p("/sharingGroups/addOrg", {"sg_id": "{sg_id}", "org_id": "{prober_org}"})
     ],
@@ -275,6 +309,21 @@ _NOTES = (
 )
 _IN_BODY = "anonymizes the events in its body: no stored identifier"
 
+#: Site-admin routes of issue 16's administration (roles, settings, registrations).
+_ADMIN_ROUTES: tuple[Route, ...] = (
+        ("POST", "/admin/roles/add"), ("POST", "/admin/roles/edit/{ref}"),
+        ("PUT", "/admin/roles/edit/{ref}"), ("POST", "/admin/roles/delete/{ref}"),
+        ("DELETE", "/admin/roles/delete/{ref}"), ("POST", "/admin/roles/set_default/{ref}"),
+        ("GET", "/servers/serverSettings"), ("GET", "/servers/serverSettings/{tab}"),
+        ("GET", "/servers/getSetting/{name}"), ("POST", "/servers/serverSettingsEdit/{name}"),
+        ("POST", "/servers/serverSettingsEdit/{name}/{named:path}"),
+        ("GET", "/servers/dbSchemaDiagnostic"),
+        ("GET", "/events/queryACL/findMissingFunctionNames"),
+        ("GET", "/users/registrations"), ("GET", "/users/registrations/index"),
+        ("POST", "/users/acceptRegistrations/{ref}"),
+        ("POST", "/users/discardRegistrations/{ref}"),
+        ("DELETE", "/users/discardRegistrations/{ref}"))  # fmt: skip
+
 #: Routes not probed, and why.
 NOT_PROBED: dict[Route, str] = {
     **{(m, path): _STATIC for m in ("GET", "HEAD")
@@ -295,7 +344,28 @@ NOT_PROBED: dict[Route, str] = {
         "/organisations/index/{named:path}", "/admin/users/index",
         "/admin/users/index/{named:path}", "/sharingGroups/index", "/sharing_groups/index",
         "/servers", "/servers/index")},
+    **dict.fromkeys(_ADMIN_ROUTES, _ADMIN),
+    ("POST", "/users/edit"): "edits the caller's own account: no identifier",
+    ("POST", "/users/change_pw"): "changes the caller's own password: no identifier",
+    ("POST", "/users/register"): "no API key, no identifier: a request for an account",
+    ("GET", "/userSettings/index"): _OWN,
+    ("GET", "/user_settings/index"): _OWN,
     ("GET", "/tags/index"): _TAGS,
+    **dict.fromkeys(
+        (("GET", "/tags/view/{ref}"), ("POST", "/tags/edit/{ref}"), ("PUT", "/tags/edit/{ref}"),
+         ("POST", "/tags/delete/{ref}"), ("DELETE", "/tags/delete/{ref}"),
+         ("POST", "/tags/search"), ("GET", "/tags/tagStatistics"),
+         ("GET", "/tags/tagStatistics/{percentage}"),
+         ("GET", "/tags/tagStatistics/{percentage}/{keysort}")),
+        _TAGS + "; the counts of uses count only what the caller may see",
+    ),
+    **dict.fromkeys(
+        (("GET", "/attributes/attributeStatistics/{grouping}"),
+         ("GET", "/attributes/attributeStatistics/{grouping}/{percentage}"),
+         ("GET", "/users/statistics"), ("GET", "/users/statistics/{page}")),
+        "counts over what the caller may see (a type, a category or a page name, no "
+        "identifier)",
+    ),
     ("GET", "/tags/index/{named:path}"): _TAGS,
     ("POST", "/uma/token"): "redeems a ticket, not an identifier: a ticket for an unknown "
     "event against one for a hidden event is tests/api/test_existence_oracles.py",

@@ -457,8 +457,6 @@ def private_refs(site: Site) -> list[str]:
         ("GET", "events/view"),
         ("POST", "events/edit"),
         ("POST", "events/delete"),
-        ("POST", "events/publish"),
-        ("POST", "events/unpublish"),
         ("POST", "attributes/add"),
     ],
 )
@@ -490,7 +488,8 @@ def test_pymisp_another_orgs_private_event_is_404(site: Site) -> None:
     with nothing_written(site.server):
         assert_pymisp_error(misp.get_event(event_id), 404, "Invalid event")
         assert_pymisp_error(misp.delete_event(event_id), 404, "Invalid event")
-        assert_pymisp_error(misp.publish(event_id), 404, "Invalid event")
+        # No publish permission: MISP's ACL refusal comes before the lookup.
+        assert_pymisp_error(misp.publish(event_id), 403, "use this functionality")
         assert_pymisp_error(
             misp.update_event(misp_event("taken over"), event_id=event_id), 404, "Invalid event"
         )
@@ -501,7 +500,6 @@ def test_pymisp_another_orgs_private_event_is_404(site: Site) -> None:
     [
         ("events/edit", "not allowed to modify"),
         ("events/delete", "not allowed to modify"),
-        ("events/publish", "permission to publish"),
         ("attributes/add", "permission"),
     ],
 )
@@ -516,6 +514,19 @@ def test_another_orgs_visible_event_is_403_to_change(
         )
     assert_error(resp, 403, needle)
     assert other.get(f"/events/view/{event_id}").json()["Event"]["info"] == "community"
+
+
+def test_publishing_without_the_permission_is_misps_acl_refusal(
+    site: Site, other: httpx.Client
+) -> None:
+    """A role without ``perm_publish`` gets MISP's ACL refusal before any lookup: the
+    same for a visible event, a hidden one and one that does not exist."""
+    refs = [site.shared_event["id"], *private_refs(site), "999999"]
+    for action in ("events/publish", "events/unpublish"):
+        for ref in refs:
+            with nothing_written(site.server):
+                resp = other.post(f"/{action}/{ref}")
+            assert_error(resp, 403, "You do not have permission to use this functionality.")
 
 
 # --------------------------------------------------------------------------- ids and routes

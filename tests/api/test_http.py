@@ -42,7 +42,7 @@ def test_deletes_and_membership_changes_answer_misps_success_body(server: LiveSe
             "Organisation removed from the sharing group.", "/sharingGroups/removeOrg"
         )
         assert _ok(http.post(f"/sharingGroups/delete/{sg_id}")) == _success(
-            "Sharing group deleted", f"/sharingGroups/delete/{sg_id}"
+            "SharingGroup deleted", f"/sharingGroups/delete/{sg_id}"
         )
         assert _ok(http.post(f"/admin/organisations/delete/{org_uuid}")) == _success(
             "Organisation deleted", f"/admin/organisations/delete/{org_uuid}"

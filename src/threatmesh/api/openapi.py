@@ -30,6 +30,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from threatmesh.api.http import identify, json_body
+from threatmesh.services.admin.statistics import CONTEXTS as STATISTICS_PAGES
 from threatmesh.services.anonymizer.policies import BINDING_KINDS
 from threatmesh.services.risk.common import HOST_PATTERN
 
@@ -76,6 +77,8 @@ PARAMETERS: dict[str, Doc] = {
     "technique": {"type": "string", "enum": ["incremental", "full", "update"]},
     "kind": {"type": "string", "enum": list(BINDING_KINDS)},
     "host": {"type": "string", "pattern": HOST_PATTERN},
+    "grouping": {"type": "string", "enum": ["type", "category"]},
+    "page": {"type": "string", "enum": list(STATISTICS_PAGES)},
 }
 #: Path parameters by name and the paths they appear under (elsewhere a ``ref`` also
 #: takes a name, and ``events/checkuuid`` any string).

@@ -21,6 +21,10 @@ the user: answering 403 would reveal that they exist.
 
 from __future__ import annotations
 
+#: MISP's answer when a role lacks the permission an endpoint needs (its ACL
+#: component's refusal): the same words everywhere, as MISP's clients compare them.
+ACL_REFUSAL = "You do not have permission to use this functionality."
+
 
 class ThreatmeshError(Exception):
     """Root of all threatmesh errors; ``status`` is the HTTP status the API uses."""

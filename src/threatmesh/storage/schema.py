@@ -10,6 +10,7 @@ from threatmesh.storage.abe import tables as abe_tables
 from threatmesh.storage.anonymizer import tables as anonymizer_tables
 from threatmesh.storage.collab import tables as collab_tables
 from threatmesh.storage.core import tables
+from threatmesh.storage.directory import tables as directory_tables
 from threatmesh.storage.inventory import tables as inventory_tables
 from threatmesh.storage.provenance import tables as provenance_tables
 from threatmesh.storage.stream import outbox
@@ -28,4 +29,5 @@ TABLE_MODULES = (
     uma_tables,
     inventory_tables,
     collab_tables,
+    directory_tables,
 )

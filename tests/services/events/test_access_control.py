@@ -277,10 +277,9 @@ def create_group(cast: Cast, plan: GroupPlan) -> access.SharingGroupFacts:
     api = cast.admin.api
     sg = api.call("POST", "sharingGroups/add", {"name": f"sg-{next(_names)}"})["SharingGroup"]
     sg_id = int(sg["id"])
-    for i in sorted(plan.members - {0}):
+    # A new group has no member organisation (MISP's API adds none, not even the creator's).
+    for i in sorted(plan.members):
         api.call("POST", "sharingGroups/addOrg", {"sg_id": sg_id, "org_id": cast.members[i].org_id})
-    if 0 not in plan.members:
-        api.call("POST", "sharingGroups/removeOrg", {"sg_id": sg_id, "org_id": cast.admin.org_id})
     if plan.all_local_orgs:
         api.call(
             "POST", "sharingGroups/addServer", {"sg_id": sg_id, "server_id": 0, "all_orgs": True}

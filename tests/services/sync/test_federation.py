@@ -187,9 +187,9 @@ def _group(
     inst: Instance, name: str, members: list[Instance], server: str | None, all_orgs: bool = False
 ) -> str:
     sg = inst.call("POST", "/sharing_groups/add", {"name": name})["SharingGroup"]
-    for m in members:
-        if m is not inst:
-            inst.call("POST", "/sharingGroups/addOrg", {"sg_id": sg["id"], "org_id": m.org_uuid})
+    # The creator's organisation first (a new group has no member, as in MISP).
+    for m in [inst, *(m for m in members if m is not inst)]:
+        inst.call("POST", "/sharingGroups/addOrg", {"sg_id": sg["id"], "org_id": m.org_uuid})
     if server is not None:
         inst.call(
             "POST",

@@ -128,7 +128,7 @@ def test_relay_follows_misp_distribution_rules(three: Chain) -> None:
     for name, members in (("abc", (b, c)), ("ab", (b,))):
         sg = a.call("POST", "/sharing_groups/add", {"name": name, "roaming": True})
         groups[name] = sg["SharingGroup"]["id"]
-        for m in members:
+        for m in (a, *members):  # the creator's org first: a new group has no member
             a.call("POST", "/sharingGroups/addOrg", {"sg_id": groups[name], "org_id": m.org_uuid})
     misp = a.pymisp()
     sent = {

@@ -108,12 +108,13 @@ def world(
         fed = stack.enter_context(federation(urls, tmp))  # type: ignore[arg-type]
         a = fed.a
         a.call("POST", "/admin/organisations/add", {"name": "ORG-C", "uuid": fed.c.org_uuid})
-        uuids = {"B": fed.b.org_uuid, "C": fed.c.org_uuid}
+        uuids = {"A": fed.a.org_uuid, "B": fed.b.org_uuid, "C": fed.c.org_uuid}
         ids = []
         for n, g in enumerate(GROUPS):
             sg = a.call("POST", "/sharing_groups/add", {"name": f"g{n}", "roaming": g.roaming})
             sg_id = sg["SharingGroup"]["id"]
-            for org in sorted(g.members - {"A"}):
+            # The creator's organisation first (a new group has no member, as in MISP).
+            for org in ["A", *sorted(g.members - {"A"})]:
                 a.call("POST", "/sharingGroups/addOrg", {"sg_id": sg_id, "org_id": uuids[org]})
             if g.listed:
                 a.call(

@@ -3,7 +3,7 @@ organisation they name exists."""
 
 from __future__ import annotations
 
-from threatmesh.model.errors import Forbidden, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Forbidden, NotFound
 from threatmesh.services.platform import Identity
 from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
@@ -12,7 +12,7 @@ from threatmesh.storage.directory import records as directory
 def require_site_admin(who: Identity) -> None:
     """Only site admins manage the instance."""
     if not who.viewer.site_admin:
-        raise Forbidden("You need site admin rights for this.")
+        raise Forbidden(ACL_REFUSAL)
 
 
 def existing_org(conn: Connection, ref: str | int) -> Row:

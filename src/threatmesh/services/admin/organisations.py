@@ -12,6 +12,7 @@ from threatmesh.model.errors import Conflict, InvalidInput
 from threatmesh.services.admin.checks import existing_org, require_site_admin
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.stream import notify
+from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import org_references
 from threatmesh.storage.directory import organisations as orgs
 from threatmesh.storage.directory import records as directory
@@ -58,7 +59,8 @@ def add_org(platform: Platform, who: Identity | None, payload: Any) -> dict[str,
             },
         )
         notify.organisation(conn, oid, "add")
-        return directory.org_summary(existing_org(conn, oid))
+        row = existing_org(conn, oid)
+        return directory.org_summary(row) if who is None else shown(conn, who, row)
 
 
 def edit_org(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def edit_org(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[
         row = existing_org(conn, ref)
         orgs.update_org(conn, row["id"], values | {"date_modified": platform.now()})
         notify.organisation(conn, row["id"], "edit")
-        return directory.org_summary(existing_org(conn, row["id"]))
+        return shown(conn, who, existing_org(conn, row["id"]))
 
 
 def delete_org(platform: Platform, who: Identity, ref: str) -> None:
@@ -91,16 +93,35 @@ def delete_org(platform: Platform, who: Identity, ref: str) -> None:
         orgs.delete_org(conn, row["id"])
 
 
+def shown(conn: Connection, who: Identity, row: Row) -> dict[str, Any]:
+    """An organisation as ``who`` may see it: MISP shows who created it only to site
+    admins and to the organisation's own admins (with the creator's email), and hides
+    ``created_by`` from everyone else."""
+    out = directory.org_summary(row)
+    full = who.viewer.site_admin or (
+        who.viewer.can("perm_admin") and who.viewer.org_id == row["id"]
+    )
+    if not full:
+        del out["created_by"]
+        return out
+    creator = directory.find_user(conn, row["created_by"]) if row["created_by"] else None
+    out["created_by_email"] = creator["email"] if creator is not None else "Unknown"
+    return out
+
+
 def view_org(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
     """``organisations/view``."""
     with platform.read() as conn:
-        return directory.org_summary(existing_org(conn, ref))
+        return shown(conn, who, existing_org(conn, ref))
 
 
-def list_orgs(platform: Platform, who: Identity, scope: str = "local") -> list[dict[str, Any]]:
-    """``organisations/index/scope:{local,external,all}``."""
+def list_orgs(
+    platform: Platform, who: Identity, scope: str = "local", search: str | None = None
+) -> list[dict[str, Any]]:
+    """``organisations/index/scope:{local,external,all}/searchall:...``."""
     with platform.read() as conn:
-        return [{"Organisation": directory.org_summary(r)} for r in orgs.list_orgs(conn, scope)]
+        rows = orgs.list_orgs(conn, scope, search or None)
+        return [{"Organisation": shown(conn, who, r)} for r in rows]
 
 
 def find_org_id(platform: Platform, ref: str) -> int | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from threatmesh.formats.fields import as_bool, as_int, as_str, as_uuid
 from threatmesh.formats.misp_json import unwrap
-from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory import records as directory
@@ -16,7 +16,7 @@ from threatmesh.storage.directory import sharing_groups as groups
 
 def _require(who: Identity) -> None:
     if not who.viewer.can("perm_sharing_group"):
-        raise Forbidden("You need the sharing group permission for this.")
+        raise Forbidden(ACL_REFUSAL)
 
 
 def _find(conn: Connection, who: Identity, ref: str, *, manage: bool) -> Row:
@@ -64,8 +64,10 @@ def view(conn: Connection, sg_id: int) -> dict[str, Any]:
 
 
 def add(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
-    """``sharingGroups/add``: the creating organisation is a member, and the group is
-    attached to this instance (server 0) without all-orgs, as MISP does."""
+    """``sharingGroups/add``: as MISP's API does, the group has no member organisation
+    yet (its creator organisation owns it, and sees and manages it as the owner, but
+    reads its data only once it adds itself), and, unless roaming, lists this instance
+    (server 0) without all-orgs."""
     _require(who)
     data = unwrap(payload, "SharingGroup")
     name = as_str(data.get("name"), "SharingGroup.name", max_len=255).strip()
@@ -92,9 +94,44 @@ def add(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
                 "roaming": as_bool(data.get("roaming", False), "SharingGroup.roaming"),
             },
         )
-        groups.add_org(conn, sg_id, who.viewer.org_id, extend=True)
-        groups.add_server(conn, sg_id, 0, all_orgs=False)
+        if not as_bool(data.get("roaming", False), "SharingGroup.roaming"):
+            groups.add_server(conn, sg_id, 0, all_orgs=False)
         return view(conn, sg_id)
+
+
+def edit(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[str, Any]:
+    """``sharing_groups/edit/{id|uuid}``: name, releasability, description, active and
+    roaming change (members change through addOrg/removeOrg/addServer/removeServer)."""
+    _require(who)
+    data = unwrap(payload, "SharingGroup")
+    values: dict[str, Any] = {}
+    if data.get("name") is not None:
+        values["name"] = as_str(data["name"], "SharingGroup.name", max_len=255).strip()
+        if not values["name"]:
+            raise InvalidInput("SharingGroup.name: a sharing group needs a name")
+    for key in ("releasability", "description"):
+        if data.get(key) is not None:
+            values[key] = as_str(data[key], f"SharingGroup.{key}")
+    for flag in ("active", "roaming"):
+        if data.get(flag) is not None:
+            values[flag] = as_bool(data[flag], f"SharingGroup.{flag}")
+    with platform.write() as conn:
+        row = _find(conn, who, ref, manage=True)
+        other = groups.find_sharing_group(conn, values.get("name", row["name"]))
+        if other is not None and other["id"] != row["id"]:
+            raise Conflict(f"Sharing group {values['name']!r} already exists.")
+        groups.update_sharing_group(conn, row["id"], values | {"modified": platform.now()})
+        return view(conn, row["id"])
+
+
+def exists(platform: Platform, who: Identity, ref: str) -> bool:
+    """``HEAD sharing_groups/view``: whether the group exists and the caller may see it."""
+    with platform.read() as conn:
+        try:
+            _find(conn, who, ref, manage=False)
+        except NotFound:
+            return False
+    return True
 
 
 def get(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:

@@ -11,9 +11,11 @@ from typing import Any
 
 from threatmesh.formats.fields import as_bool, as_int, as_str
 from threatmesh.formats.misp_json import unwrap
-from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
+from threatmesh.services.admin import user_settings
 from threatmesh.services.admin.checks import existing_org
+from threatmesh.services.admin.organisations import shown
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
 from threatmesh.services.stream import notify
 from threatmesh.storage.core.database import Connection, Row
@@ -42,10 +44,11 @@ def _facts(conn: Connection, user: Row) -> UserFacts:
     return UserFacts(user_id=int(user["id"]), org_id=int(user["org_id"]), perms=perms)
 
 
-def _reachable(conn: Connection, who: Identity, ref: str) -> tuple[Row, UserFacts]:
+def reachable(conn: Connection, who: Identity, ref: str) -> tuple[Row, UserFacts]:
     """The user ``ref`` (``me``: the caller) if the caller may see it; a user it may
     not see answers as one that does not exist."""
-    user = who.user if ref == "me" else directory.find_user(conn, ref)
+    # "me" is read again: the row cached with the caller's key may predate an edit.
+    user = directory.find_user(conn, who.user["id"] if ref == "me" else ref)
     if user is None:
         raise NotFound("Invalid user.")
     facts = _facts(conn, user)
@@ -81,40 +84,45 @@ def _new_user_place(conn: Connection, who: Identity | None, data: Any) -> tuple[
 
 def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str, Any]:
     """``admin/users/add``: returns the user with its new ``authkey`` (shown once)."""
+    with platform.write() as conn:
+        return create_user(conn, platform.now(), who, payload)
+
+
+def create_user(conn: Connection, now: int, who: Identity | None, payload: Any) -> dict[str, Any]:
+    """Add a user in the caller's transaction (``admin/users/add``, an accepted
+    registration); the user with its new ``authkey``."""
     if who is not None and not who.viewer.can("perm_admin"):
-        raise Forbidden("You need admin rights to add users.")
+        raise Forbidden(ACL_REFUSAL)
     data = unwrap(payload, "User")
     email = as_str(data.get("email"), "User.email", max_len=255).strip().lower()
     if "@" not in email:
         raise InvalidInput(f"User.email: {email!r} is not an email address")
-    now = platform.now()
-    with platform.write() as conn:
-        org_id, role_id = _new_user_place(conn, who, data)
-        if directory.find_user(conn, email):
-            raise Conflict(f"User {email} already exists.")
-        uid = user_rows.insert_user(
-            conn,
-            {
-                "email": email,
-                "org_id": org_id,
-                "role_id": role_id,
-                "date_created": now,
-                "date_modified": now,
-                "disabled": as_bool(data.get("disabled", False), "User.disabled"),
-            },
-        )
-        key = issue_key(conn, uid, now, "created with the user")
-        notify.user(conn, uid, "add")
-        user = directory.find_user(conn, uid)
-        assert user is not None
-        return {"User": directory.user_summary(user) | {"authkey": key}}
+    org_id, role_id = _new_user_place(conn, who, data)
+    if directory.find_user(conn, email):
+        raise Conflict(f"User {email} already exists.")
+    uid = user_rows.insert_user(
+        conn,
+        {
+            "email": email,
+            "org_id": org_id,
+            "role_id": role_id,
+            "date_created": now,
+            "date_modified": now,
+            "disabled": as_bool(data.get("disabled", False), "User.disabled"),
+        },
+    )
+    key = issue_key(conn, uid, now, "created with the user")
+    notify.user(conn, uid, "add")
+    user = directory.find_user(conn, uid)
+    assert user is not None
+    return {"User": directory.user_summary(user) | {"authkey": key}}
 
 
 def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
     """``auth_keys/add/{user}``: an extra key for a user (its own, or one the caller
     may act as: see :func:`threatmesh.model.user_access.may_manage_user`)."""
     with platform.write() as conn:
-        user, facts = _reachable(conn, who, user_ref)
+        user, facts = reachable(conn, who, user_ref)
         _require(
             who,
             facts,
@@ -136,32 +144,57 @@ def new_key(platform: Platform, who: Identity, user_ref: str) -> dict[str, Any]:
 def view_user(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
     """``users/view/{id|me}``: the user, its role and organisation."""
     with platform.read() as conn:
-        user, _ = _reachable(conn, who, ref)
+        user, _ = reachable(conn, who, ref)
         return {
             "User": directory.user_summary(user),
             "Role": directory.role_summary(roles.role(conn, user["role_id"])),
-            "Organisation": directory.org_summary(existing_org(conn, user["org_id"])),
-            "UserSetting": [],
+            "Organisation": shown(conn, who, existing_org(conn, user["org_id"])),
+            "UserSetting": user_settings.of_user(conn, int(user["id"])),
         }
 
 
-def list_users(platform: Platform, who: Identity) -> list[dict[str, Any]]:
+def list_users(
+    platform: Platform, who: Identity, filters: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """``admin/users/index``: all users (site admin) or those of the admin's org (the
-    users :func:`~threatmesh.model.user_access.may_manage_user` lets it see)."""
+    users :func:`~threatmesh.model.user_access.may_manage_user` lets it see), each with
+    its ``Role`` and ``Organisation``. MISP's named filters: ``value:`` (or
+    ``searchall:``) matches email, organisation or role name; ``searchorg:`` keeps the
+    users of those organisations (``|``-separated ids; site admins only, as in MISP)."""
     if not who.viewer.can("perm_admin"):
-        raise Forbidden("You need admin rights to list users.")
+        raise Forbidden(ACL_REFUSAL)
+    named = filters or {}
     org_id = None if who.viewer.site_admin else who.viewer.org_id
+    search = named.get("value") or named.get("searchall") or None
+    org_ids = None
+    if who.viewer.site_admin and named.get("searchorg"):
+        org_ids = [as_int(o, "searchorg") for o in named["searchorg"].split("|") if o]
     with platform.read() as conn:
-        return [{"User": directory.user_summary(r)} for r in user_rows.list_users(conn, org_id)]
+        rows = user_rows.list_users(conn, org_id, search=search, org_ids=org_ids)
+    return [_listed(r) for r in rows]
+
+
+def _listed(row: Row) -> dict[str, Any]:
+    return {
+        "User": directory.user_summary(row),
+        "Role": {
+            "id": str(row["role_id"]),
+            "name": row["role_name"],
+            "perm_auth": bool(row["perm_auth"]),
+            "perm_site_admin": bool(row["perm_site_admin"]),
+            "perm_admin": bool(row["perm_admin"]),
+        },
+        "Organisation": {"id": str(row["org_id"]), "name": row["org_name"]},
+    }
 
 
 def delete_user(platform: Platform, who: Identity, ref: str) -> None:
     """``admin/users/delete``: site admins, and org admins for the users of their
     organisation whose role is not above theirs (MISP's ``perm_admin`` rule)."""
     if not who.viewer.can("perm_admin"):
-        raise Forbidden("You need admin rights to delete users.")
+        raise Forbidden(ACL_REFUSAL)
     with platform.write() as conn:
-        user, facts = _reachable(conn, who, ref)
+        user, facts = reachable(conn, who, ref)
         _require(
             who,
             facts,

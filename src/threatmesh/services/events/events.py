@@ -9,7 +9,7 @@ from threatmesh.formats.misp_json import parse_event, unwrap, uuid_claims
 from threatmesh.formats.misp_types import EventView, as_json
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
-from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.collab import analyst_data, blocklists, reports
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
@@ -48,7 +48,7 @@ def add_event(
     """``events/add``: validate everything (attachment data included), then write the
     event in one transaction, its attachments into ``store``."""
     if not who.viewer.can("perm_add"):
-        raise Forbidden("You do not have permission to add events.")
+        raise Forbidden(ACL_REFUSAL)
     blocklists.check_new_event(platform, who, payload)
     draft = parse_event(payload, now=platform.now(), today=platform.today())
     if draft.published and not who.viewer.can("perm_publish"):
@@ -230,6 +230,8 @@ def delete_event(
 
 def set_published(platform: Platform, who: Identity, ref: str, published: bool) -> int:
     """``events/publish`` and ``events/unpublish``."""
+    if not who.viewer.can("perm_publish"):
+        raise Forbidden(ACL_REFUSAL)
     with platform.write() as conn:
         row = get_visible(platform, conn, who, ref)
         if not access.can_publish_event(who.viewer, facts(row)):

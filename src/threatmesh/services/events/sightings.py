@@ -12,7 +12,7 @@ from threatmesh.formats.misp_json import unwrap
 from threatmesh.formats.misp_types import SightingView
 from threatmesh.model import access
 from threatmesh.model.enums import SightingType
-from threatmesh.model.errors import Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Forbidden, InvalidInput, NotFound
 from threatmesh.services.events.access import find_attribute, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
@@ -45,7 +45,7 @@ def add_sighting(
     """``sightings/add``: on one attribute (by id/UUID) or on every visible attribute
     with the given value(s); a list of sightings adds each (one transaction)."""
     if not who.viewer.can("perm_sighting"):
-        raise Forbidden("You do not have permission to add sightings.")
+        raise Forbidden(ACL_REFUSAL)
     items = payload if isinstance(payload, list) else [payload]
     if not items:
         raise InvalidInput("Sighting: the list of sightings is empty")

@@ -11,12 +11,14 @@ from threatmesh.formats.misp_json import unwrap
 from threatmesh.formats.misp_types import TagView
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
-from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.services.admin import tags as tag_admin
 from threatmesh.services.events.access import facts, find_attribute, get_visible
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.stream import notify
 from threatmesh.storage.core.database import Connection, Row
+from threatmesh.storage.directory import tags as tag_rows
 from threatmesh.storage.events import reads, writes
 from threatmesh.storage.events import tags as stored
 from threatmesh.storage.events.events import set_timestamp
@@ -27,6 +29,8 @@ def attach_tag(
 ) -> str:
     """``tags/attachTagToObject`` / ``removeTagFromObject`` on an event or attribute UUID
     (or id). Returns "event" or "attribute"."""
+    if not who.viewer.can("perm_tagger"):
+        raise Forbidden(ACL_REFUSAL)
     name = tag.strip()
     if not name:
         raise InvalidInput("tag: a tag name is required")
@@ -36,6 +40,8 @@ def attach_tag(
             raise Forbidden("You do not have permission to tag this event.")
         ref = TagRef(name, local)
         tag_id = _tag_id(conn, ref, create=attach)
+        if attach:
+            tag_admin.may_attach(who, stored.tag_by_id(conn, tag_id))
         event_id = event_row["id"]
         if kind == "event" and attach:
             writes.set_event_tags(conn, event_id, [ref], {name: tag_id})
@@ -94,10 +100,10 @@ def list_tags(platform: Platform, who: Identity, search: str | None = None) -> l
     return [misp_out.tag({**r, "tag_id": r["id"], "local": False}) for r in rows]
 
 
-def add_tag(platform: Platform, who: Identity, payload: Any) -> TagView:
+def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
     """``tags/add``: create a tag (needs the tag editor permission)."""
     if not who.viewer.can("perm_tag_editor"):
-        raise Forbidden("You need the tag editor permission to create tags.")
+        raise Forbidden(ACL_REFUSAL)
     data = unwrap(payload, "Tag")
     name = as_str(data.get("name"), "Tag.name", max_len=255).strip()
     if not name:
@@ -107,5 +113,7 @@ def add_tag(platform: Platform, who: Identity, payload: Any) -> TagView:
         if stored.tag_by_name(conn, name) is not None:
             raise Conflict(f"Tag {name!r} already exists.")
         tag_ids = writes.ensure_tags(conn, [TagRef(name, False, colour)])
-        row = stored.tag_by_id(conn, tag_ids[name])
-        return misp_out.tag({**row, "tag_id": row["id"], "local": False})
+        restrictions = tag_admin.flags(conn, data)  # exportable, hide_tag, org_id, user_id...
+        if restrictions:
+            tag_rows.update_tag(conn, tag_ids[name], restrictions)
+        return tag_admin.summary(stored.tag_by_id(conn, tag_ids[name]))

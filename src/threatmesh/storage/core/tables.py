@@ -74,6 +74,12 @@ roles = sa.Table(
     sa.Column("created", sa.BigInteger, nullable=False),
     sa.Column("modified", sa.BigInteger, nullable=False),
     *(sa.Column(p, sa.Boolean, nullable=False, server_default=sa.false()) for p in PERMISSIONS),
+    # MISP's role limits (kept and shown; threatmesh does not enforce PHP's limits)
+    sa.Column("max_execution_time", sa.String(20), nullable=False, server_default=""),
+    sa.Column("memory_limit", sa.String(20), nullable=False, server_default=""),
+    sa.Column("enforce_rate_limit", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("rate_limit_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("restricted_to_site_admin", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 users = sa.Table(
@@ -91,6 +97,12 @@ users = sa.Table(
     sa.Column("date_created", sa.BigInteger, nullable=False),
     sa.Column("date_modified", sa.BigInteger, nullable=False),
     sa.Column("last_login", sa.BigInteger, nullable=False, server_default="0"),
+    # a salted scrypt hash ("" = no password: API keys only)
+    sa.Column("password", sa.String(255), nullable=False, server_default=""),
+    sa.Column("last_pw_change", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("gpgkey", sa.Text, nullable=False, server_default=""),
+    sa.Column("certif_public", sa.Text, nullable=False, server_default=""),
+    sa.Column("nids_sid", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 # API keys, as MISP's "advanced authkeys": several per user, only a hash is kept.

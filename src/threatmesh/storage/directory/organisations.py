@@ -33,13 +33,20 @@ def delete_org(conn: Connection, org_id: int) -> None:
     conn.execute(organisations.delete().where(organisations.c.id == org_id))
 
 
-def list_orgs(conn: Connection, scope: str = "all") -> list[RowMapping]:
-    """Organisations by name: ``local`` ones, ``external`` ones, or all."""
+_SEARCHED = ("name", "description", "nationality", "sector", "type", "contacts", "uuid")
+
+
+def list_orgs(conn: Connection, scope: str = "all", search: str | None = None) -> list[RowMapping]:
+    """Organisations by name: ``local`` ones, ``external`` ones, or all; with
+    ``search``, those where one of MISP's ``searchall`` fields holds it (any case)."""
     q = sa.select(organisations).order_by(organisations.c.name)
     if scope == "local":
         q = q.where(organisations.c.local.is_(True))
     elif scope == "external":
         q = q.where(organisations.c.local.is_(False))
+    if search:
+        like = f"%{search.lower()}%"
+        q = q.where(sa.or_(*(sa.func.lower(organisations.c[f]).like(like) for f in _SEARCHED)))
     return list(conn.execute(q).mappings())
 
 

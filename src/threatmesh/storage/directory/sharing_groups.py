@@ -49,13 +49,18 @@ def member_orgs(conn: Connection, sg_id: int) -> list[RowMapping]:
         )
         .join(organisations, organisations.c.id == sharing_group_orgs.c.org_id)
         .where(sharing_group_orgs.c.sharing_group_id == sg_id)
+        .order_by(sharing_group_orgs.c.id)
     )
     return list(conn.execute(q).mappings())
 
 
 def member_servers(conn: Connection, sg_id: int) -> list[RowMapping]:
     """The server entries of group ``sg_id`` (``server_id``, ``all_orgs``)."""
-    q = sa.select(sharing_group_servers).where(sharing_group_servers.c.sharing_group_id == sg_id)
+    q = (
+        sa.select(sharing_group_servers)
+        .where(sharing_group_servers.c.sharing_group_id == sg_id)
+        .order_by(sharing_group_servers.c.id)
+    )
     return list(conn.execute(q).mappings())
 
 
@@ -76,6 +81,11 @@ def insert_sharing_group(conn: Connection, values: Mapping[str, Any]) -> int:
     """Insert a sharing group row (no members yet); its id."""
     stmt = sharing_groups.insert().returning(sharing_groups.c.id)
     return int(conn.execute(stmt, dict(values)).scalar_one())
+
+
+def update_sharing_group(conn: Connection, sg_id: int, values: Mapping[str, Any]) -> None:
+    """Set ``values`` on sharing group ``sg_id``."""
+    conn.execute(sharing_groups.update().where(sharing_groups.c.id == sg_id).values(**values))
 
 
 def delete_sharing_group(conn: Connection, sg_id: int) -> None:

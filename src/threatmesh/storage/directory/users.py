@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
-from threatmesh.storage.core.tables import auth_keys, users
+from threatmesh.storage.core.tables import auth_keys, organisations, roles, users
 
 
 def insert_user(conn: Connection, values: Mapping[str, Any]) -> int:
@@ -27,12 +27,56 @@ def delete_user(conn: Connection, user_id: int) -> None:
     conn.execute(users.delete().where(users.c.id == user_id))
 
 
-def list_users(conn: Connection, org_id: int | None = None) -> list[RowMapping]:
-    """Users by id: all of them, or those of organisation ``org_id``."""
-    q = sa.select(users).order_by(users.c.id)
+def update_user(conn: Connection, user_id: int, values: Mapping[str, Any]) -> None:
+    """Set ``values`` on user ``user_id``."""
+    conn.execute(users.update().where(users.c.id == user_id).values(**values))
+
+
+def list_users(
+    conn: Connection,
+    org_id: int | None = None,
+    *,
+    search: str | None = None,
+    org_ids: list[int] | None = None,
+) -> list[RowMapping]:
+    """Users by id with ``org_name``, ``role_name`` and the role's ``perm_admin``,
+    ``perm_site_admin`` and ``perm_auth``: all of them, or those of organisation
+    ``org_id``; ``search`` matches (case-insensitively, as a substring) the email, the
+    organisation's name or the role's name (MISP's ``searchall``); ``org_ids`` keeps
+    the users of those organisations."""
+    q = (
+        sa.select(
+            users,
+            organisations.c.name.label("org_name"),
+            roles.c.name.label("role_name"),
+            roles.c.perm_admin,
+            roles.c.perm_site_admin,
+            roles.c.perm_auth,
+        )
+        .join(organisations, organisations.c.id == users.c.org_id)
+        .join(roles, roles.c.id == users.c.role_id)
+        .order_by(users.c.id)
+    )
     if org_id is not None:
         q = q.where(users.c.org_id == org_id)
+    if org_ids is not None:
+        q = q.where(users.c.org_id.in_(org_ids))
+    if search:
+        like = f"%{search.upper()}%"
+        q = q.where(
+            sa.or_(
+                sa.func.upper(users.c.email).like(like),
+                sa.func.upper(organisations.c.name).like(like),
+                sa.func.upper(roles.c.name).like(like),
+            )
+        )
     return list(conn.execute(q).mappings())
+
+
+def users_by_org(conn: Connection) -> dict[int, int]:
+    """The number of users of each organisation that has some."""
+    q = sa.select(users.c.org_id, sa.func.count()).group_by(users.c.org_id)
+    return {int(o): int(n) for o, n in conn.execute(q)}
 
 
 def insert_key(

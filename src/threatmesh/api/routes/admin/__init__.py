@@ -1,10 +1,17 @@
-"""Organisations, users, API keys, roles and sharing groups."""
+"""Organisations, users, API keys, roles and sharing groups (MISP's
+``OrganisationsController``, ``UsersController``, ``SharingGroupsController``...).
+
+The router here includes the routers of the other modules of this folder: user
+editing and registrations (:mod:`.users`), roles (:mod:`.roles`), server and user
+settings with MISP's diagnostics (:mod:`.settings`), tags (:mod:`.tags`) and
+statistics (:mod:`.statistics`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from threatmesh.api.http import (
     MispJSON,
@@ -14,6 +21,10 @@ from threatmesh.api.http import (
     named_params,
     platform_of,
 )
+from threatmesh.api.routes.admin import roles as _roles
+from threatmesh.api.routes.admin import settings as _settings
+from threatmesh.api.routes.admin import tags as _tags
+from threatmesh.api.routes.admin import users as _users
 from threatmesh.services.admin import organisations, roles, users
 from threatmesh.services.admin import sharing_groups as sgs
 from threatmesh.services.platform import Identity
@@ -56,9 +67,12 @@ def view_org(request: Request, ref: str, who: Identity = Depends(identify)) -> M
 def list_orgs(
     request: Request, named: str | None = None, who: Identity = Depends(identify)
 ) -> MispJSON:
-    """Organisations (``scope:local``, ``external`` or ``all``)."""
-    scope = named_params(named).get("scope", "local")
-    return MispJSON(organisations.list_orgs(platform_of(request), who, scope))
+    """Organisations (``scope:local``, ``external`` or ``all``; ``searchall:`` matches
+    name, description, nationality, sector, type, contacts or UUID)."""
+    params = named_params(named)
+    scope = params.get("scope", "local")
+    search = params.get("searchall") or params.get("all") or params.get("quickFilter")
+    return MispJSON(organisations.list_orgs(platform_of(request), who, scope, search))
 
 
 @router.post("/admin/users/add")
@@ -81,8 +95,9 @@ def view_user(request: Request, ref: str, who: Identity = Depends(identify)) -> 
 def list_users(
     request: Request, who: Identity = Depends(identify), named: str | None = None
 ) -> MispJSON:
-    """Users the caller administers."""
-    return MispJSON(users.list_users(platform_of(request), who))
+    """Users the caller administers, with their role and organisation (``value:``
+    searches email, organisation and role; ``searchorg:`` keeps some organisations)."""
+    return MispJSON(users.list_users(platform_of(request), who, named_params(named)))
 
 
 @router.post("/admin/users/delete/{ref}")
@@ -94,6 +109,7 @@ def delete_user(request: Request, ref: str, who: Identity = Depends(identify)) -
 
 
 @router.post("/auth_keys/add/{ref}")
+@router.post("/authKeys/add/{ref}")
 def add_key(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """A new API key for a user (oneself, or a user one may act as); shown only here."""
     return MispJSON(users.new_key(platform_of(request), who, ref))
@@ -129,12 +145,30 @@ def view_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> Mi
     return MispJSON(sgs.get(platform_of(request), who, ref))
 
 
+@router.head("/sharing_groups/view/{ref}")
+@router.head("/sharingGroups/view/{ref}")
+def sg_exists(request: Request, ref: str, who: Identity = Depends(identify)) -> Response:
+    """200 if the sharing group exists and the caller may see it, else 404."""
+    return Response(status_code=200 if sgs.exists(platform_of(request), who, ref) else 404)
+
+
+@router.post("/sharing_groups/edit/{ref}")
+@router.post("/sharingGroups/edit/{ref}")
+def edit_sg(
+    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Change a sharing group's name, releasability, description, active or roaming."""
+    return MispJSON(sgs.edit(platform_of(request), who, ref, body))
+
+
 @router.post("/sharingGroups/delete/{ref}")
 @router.delete("/sharingGroups/delete/{ref}")
+@router.post("/sharing_groups/delete/{ref}")
+@router.delete("/sharing_groups/delete/{ref}")
 def delete_sg(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Delete a sharing group."""
     sgs.delete(platform_of(request), who, ref)
-    return misp_success("Sharing group deleted", f"/sharingGroups/delete/{ref}")
+    return misp_success("SharingGroup deleted", f"/sharingGroups/delete/{ref}")
 
 
 def _member(request: Request, who: Identity, body: Any, kind: str, add: bool) -> MispJSON:
@@ -174,3 +208,8 @@ def remove_sg_server(
 ) -> MispJSON:
     """Remove a server from a sharing group."""
     return _member(request, who, body, "server", False)
+
+
+# After this module's routes: the routers of the other modules of the folder.
+for _module in (_users, _roles, _settings, _tags):
+    router.include_router(_module.router)
