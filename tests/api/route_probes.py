@@ -237,6 +237,21 @@ _ADMIN = "site-admin configuration, refused before any lookup (require_site_admi
 _TAGS = "tags are instance-wide, as in MISP: none is hidden"
 _POLICIES = "anonymization policies are instance-wide and readable by every user"
 _IN_BODY = "anonymizes the events in its body: no stored identifier"
+_LIBRARY = "MISP's knowledge library is instance-wide, as in MISP: every user sees it all"
+
+#: The library's routes (taxonomies, warninglists, noticelists, object templates).
+LIBRARY_ROUTES = (
+    ("POST", "/taxonomies/update"),
+    ("GET", "/taxonomies"),
+    ("GET", "/taxonomies/index"),
+    ("GET", "/taxonomies/index/{named:path}"),
+    ("GET", "/taxonomies/view/{ref}"),
+    ("POST", "/taxonomies/enable/{ref}"),
+    ("POST", "/taxonomies/disable/{ref}"),
+    ("POST", "/taxonomies/addTag/{ref}"),
+    ("POST", "/taxonomies/disableTag/{ref}"),
+    ("POST", "/taxonomies/toggleRequired/{ref}"),
+)
 
 #: Routes not probed, and why.
 NOT_PROBED: dict[Route, str] = {
@@ -293,4 +308,5 @@ NOT_PROBED: dict[Route, str] = {
     ("GET", "/risk/hosts/{host}"): "names a host, not stored content: its inventory event is "
     "read through restSearch and events/view as the caller sees them; another "
     "organisation's host answering as an unknown one is tests/services/risk/test_hosts.py",
+    **dict.fromkeys(LIBRARY_ROUTES, _LIBRARY),
 }  # fmt: skip

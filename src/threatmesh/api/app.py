@@ -24,6 +24,7 @@ from threatmesh.api.routes import (
     trust,
     uma,
 )
+from threatmesh.api.routes.library import ROUTERS as LIBRARY_ROUTERS
 from threatmesh.api.settings import Settings
 from threatmesh.services import runtime
 from threatmesh.services.abe.key_authority import KeyAuthority
@@ -126,5 +127,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
     for module in [*routers, trust, risk]:
         app.include_router(module.router)
+    for router in LIBRARY_ROUTERS:
+        app.include_router(router)
     openapi.install(app)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 from threatmesh.storage.abe import tables as abe_tables
 from threatmesh.storage.anonymizer import tables as anonymizer_tables
 from threatmesh.storage.core import tables
+from threatmesh.storage.library import tables as library_tables
 from threatmesh.storage.provenance import tables as provenance_tables
 from threatmesh.storage.stream import outbox
 from threatmesh.storage.sync import tables as sync_tables
@@ -24,4 +25,5 @@ TABLE_MODULES = (
     abe_tables,
     provenance_tables,
     uma_tables,
+    library_tables,
 )

@@ -1,0 +1,11 @@
+"""Routes of MISP's knowledge library: one module per MISP controller (taxonomies,
+warninglists, noticelists, objectTemplates, galaxies and galaxy clusters)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from threatmesh.api.routes.library import taxonomies
+
+#: The library's routers, in the order the app includes them.
+ROUTERS: tuple[APIRouter, ...] = (taxonomies.router,)
