@@ -251,6 +251,13 @@ LIBRARY_ROUTES = (
     ("POST", "/taxonomies/addTag/{ref}"),
     ("POST", "/taxonomies/disableTag/{ref}"),
     ("POST", "/taxonomies/toggleRequired/{ref}"),
+    ("POST", "/warninglists/update"),
+    ("GET", "/warninglists"),
+    ("GET", "/warninglists/index"),
+    ("GET", "/warninglists/index/{named:path}"),
+    ("GET", "/warninglists/view/{ref}"),
+    ("POST", "/warninglists/toggleEnable"),
+    ("POST", "/warninglists/checkValue"),
 )
 
 #: Routes not probed, and why.

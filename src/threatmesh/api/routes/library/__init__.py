@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from threatmesh.api.routes.library import taxonomies
+from threatmesh.api.routes.library import taxonomies, warninglists
 
 #: The library's routers, in the order the app includes them.
-ROUTERS: tuple[APIRouter, ...] = (taxonomies.router,)
+ROUTERS: tuple[APIRouter, ...] = (taxonomies.router, warninglists.router)
