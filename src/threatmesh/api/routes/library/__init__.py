@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from threatmesh.api.routes.library import taxonomies, warninglists
+from threatmesh.api.routes.library import (
+    noticelists,
+    object_templates,
+    taxonomies,
+    warninglists,
+)
 
 #: The library's routers, in the order the app includes them.
-ROUTERS: tuple[APIRouter, ...] = (taxonomies.router, warninglists.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    taxonomies.router,
+    warninglists.router,
+    noticelists.router,
+    object_templates.router,
+)
