@@ -250,7 +250,7 @@ def _run_suite(work: Path) -> tuple[Path, Path]:
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_pymisp_live_suite(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """PyMISP's live suite: the ratchet holds and no request got a 5xx."""
-    with served(kind, tmp_path) as server:
+    with served(kind, tmp_path, library=True) as server:
         work = _workdir(tmp_path, server)
         junit, console = _run_suite(work)
         server_errors = server.server_errors()

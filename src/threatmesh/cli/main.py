@@ -11,6 +11,7 @@ from threatmesh.api.settings import Settings
 from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import hids as hids_cli
 from threatmesh.cli import lab as lab_cli
+from threatmesh.cli import library as library_cli
 from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
 from threatmesh.cli import provenance as provenance_cli
@@ -35,6 +36,7 @@ app.add_typer(outbox_cli.app, name="outbox")
 app.add_typer(provenance_cli.app, name="provenance")
 app.add_typer(risk_cli.app, name="risk")
 app.add_typer(hids_cli.app, name="hids")
+app.add_typer(library_cli.app, name="library")
 
 
 def _fail(exc: ThreatmeshError) -> None:

@@ -22,6 +22,11 @@ def update(platform: Platform, who: Identity) -> str:
     """``noticelists/update``: store each vendored noticelist that is new or has a
     higher version."""
     admin_only(who)
+    return load(platform)
+
+
+def load(platform: Platform) -> str:
+    """What ``update`` does, for the operator's ``threatmesh library update``."""
     loaded = lib.load_noticelists()
     with platform.write() as conn:
         todo = changed(loaded.items, "name", records.installed(conn, noticelists, "name"))

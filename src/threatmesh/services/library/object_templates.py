@@ -8,7 +8,7 @@ from typing import Any
 
 from threatmesh.model.errors import NotFound
 from threatmesh.model.library import object_templates as lib
-from threatmesh.services.library.outcome import admin_only, changed
+from threatmesh.services.library.outcome import admin_only, changed, update_message
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import Row
 from threatmesh.storage.library import records
@@ -17,10 +17,15 @@ from threatmesh.storage.library.tables import object_templates
 _NOT_FOUND = "Invalid object template"
 
 
-def update(platform: Platform, who: Identity) -> None:
+def update(platform: Platform, who: Identity) -> str:
     """``objectTemplates/update``: store each template of the installed PyMISP that is
     new or has a higher version (by uuid)."""
     admin_only(who)
+    return load(platform)
+
+
+def load(platform: Platform) -> str:
+    """What ``update`` does, for the operator's ``threatmesh library update``."""
     loaded = lib.load_object_templates()
     with platform.write() as conn:
         todo = changed(loaded.items, "uuid", records.installed(conn, object_templates, "uuid"))
@@ -36,6 +41,13 @@ def update(platform: Platform, who: Identity) -> None:
             for t in todo
         ]
         records.write_rows(conn, object_templates, "uuid", rows)
+    return update_message(
+        len(rows),
+        0,
+        none="All object templates are up to date already.",
+        some="Successfully updated %s object templates.",
+        plural="object templates",
+    )
 
 
 def _public(row: Row, doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,11 @@ def update(platform: Platform, who: Identity) -> str:
     """``taxonomies/update``: store every taxonomy of the installed ``pytaxonomies`` that
     is new or has a higher version (enabled and required switches stay)."""
     admin_only(who)
+    return load(platform)
+
+
+def load(platform: Platform) -> str:
+    """What ``update`` does, for the operator's ``threatmesh library update``."""
     loaded = lib.load_taxonomies()
     with platform.write() as conn:
         todo = changed(loaded.items, "namespace", records.installed(conn, taxonomies, "namespace"))

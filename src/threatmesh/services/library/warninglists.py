@@ -43,6 +43,11 @@ def update(platform: Platform, who: Identity) -> str:
     """``warninglists/update``: store each list of the installed ``pymispwarninglists``
     that is new or has a higher version, all in one transaction."""
     admin_only(who)
+    return load(platform)
+
+
+def load(platform: Platform) -> str:
+    """What ``update`` does, for the operator's ``threatmesh library update``."""
     with platform.write() as conn:
         have = records.installed(conn, warninglists, "name")
         successes = fails = 0
