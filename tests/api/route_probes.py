@@ -227,6 +227,13 @@ PROBES: dict[Route, list[Probe]] = {
         "/anonymizer/statistics/{ref}", EVENT, RECIPIENT
     ),
     ("GET", "/provenance/events/{uuid}"): [p("/provenance/events/{event}")],
+    ("POST", "/galaxies/attachCluster/{target}/{kind}"): [
+        p("/galaxies/attachCluster/{event_id}/event", {"Galaxy": {"target_id": "1"}}),
+        p("/galaxies/attachCluster/{attribute_id}/attribute", {"Galaxy": {"target_id": "1"}}),
+    ],
+    ("POST", "/galaxies/attachCluster/{target}/{kind}/{named:path}"): [
+        p("/galaxies/attachCluster/{event_id}/event/local:1", {"Galaxy": {"target_id": "1"}}),
+    ],
 }
 
 _STATIC = "no identifier or filter: the same answer whatever exists"

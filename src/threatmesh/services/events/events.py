@@ -11,6 +11,7 @@ from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
+from threatmesh.services.library import galaxies as library_galaxies
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.provenance import reputation
@@ -121,6 +122,7 @@ def _view_added(
     with platform.read() as conn:
         event = reads.load_event(conn, who.viewer, row, options, known=known)
         reputation.decorate_event(platform, conn, event)
+        library_galaxies.attach_galaxies(conn, event)
         return event
 
 
@@ -139,6 +141,7 @@ def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> dic
         row = get_visible(platform, conn, who, ref)
         event = reads.load_event(conn, who.viewer, row, platform.read_options(**opts))
         reputation.decorate_event(platform, conn, event)
+        library_galaxies.attach_galaxies(conn, event)
         return event
 
 

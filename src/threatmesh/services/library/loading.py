@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from threatmesh.services.library import noticelists, object_templates, taxonomies, warninglists
+from threatmesh.services.library import (
+    galaxies,
+    noticelists,
+    object_templates,
+    taxonomies,
+    warninglists,
+)
 from threatmesh.services.platform import Platform
 
 #: Each kind's loader, by the name the CLI takes, in MISP's installer order.
@@ -14,6 +20,7 @@ LOADERS: dict[str, Callable[[Platform], str]] = {
     "warninglists": warninglists.load,
     "noticelists": noticelists.load,
     "object-templates": object_templates.load,
+    "galaxies": galaxies.load,
 }
 
 

@@ -100,7 +100,8 @@ galaxy_clusters = sa.Table(
     "galaxy_clusters",
     metadata,
     _id(),
-    sa.Column("uuid", sa.String(255), nullable=False, unique=True),
+    # Not unique: the shipped data gives some clusters of different galaxies one uuid.
+    sa.Column("uuid", sa.String(255), nullable=False, index=True),
     sa.Column("collection_uuid", sa.String(255), nullable=False),
     sa.Column("type", sa.String(255), nullable=False),
     sa.Column("value", sa.Text, nullable=False),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from threatmesh.api.routes.library import (
+    galaxies,
     noticelists,
     object_templates,
     taxonomies,
@@ -18,4 +19,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     warninglists.router,
     noticelists.router,
     object_templates.router,
+    galaxies.router,
 )

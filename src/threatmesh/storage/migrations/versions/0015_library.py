@@ -170,17 +170,18 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_galaxy_clusters")),
-        sa.UniqueConstraint("uuid", name=op.f("uq_galaxy_clusters_uuid")),
     )
     with op.batch_alter_table("galaxy_clusters", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_galaxy_clusters_galaxy_id"), ["galaxy_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_galaxy_clusters_tag_name"), ["tag_name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_galaxy_clusters_uuid"), ["uuid"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("galaxy_clusters", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_galaxy_clusters_uuid"))
         batch_op.drop_index(batch_op.f("ix_galaxy_clusters_tag_name"))
         batch_op.drop_index(batch_op.f("ix_galaxy_clusters_galaxy_id"))
 
