@@ -227,6 +227,12 @@ PROBES: dict[Route, list[Probe]] = {
         "/anonymizer/statistics/{ref}", EVENT, RECIPIENT
     ),
     ("GET", "/provenance/events/{uuid}"): [p("/provenance/events/{event}")],
+    ("POST", "/events/freeTextImport/{ref}"): each(
+        "/events/freeTextImport/{ref}", EVENT, {"value": "203.0.113.9"}
+    ),
+    ("POST", "/events/freeTextImport/{ref}/{named:path}"): each(
+        "/events/freeTextImport/{ref}/returnMetaAttributes:1", EVENT, {"value": "203.0.113.9"}
+    ),
     ("POST", "/galaxies/attachCluster/{target}/{kind}"): [
         p("/galaxies/attachCluster/{event_id}/event", {"Galaxy": {"target_id": "1"}}),
         p("/galaxies/attachCluster/{attribute_id}/attribute", {"Galaxy": {"target_id": "1"}}),

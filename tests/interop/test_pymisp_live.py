@@ -49,8 +49,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_analyst_data_ACL": "events/add drops embedded Notes; analyst_data view/edit/delete "
     "and note ACL (issue 16 WP5)",
     "test_analyst_data_CRUD": "analyst_data/add|edit|view|delete not implemented (issue 16 WP5)",
-    "test_attach_galaxy_cluster": "galaxies/index|view|attachCluster not implemented, galaxy "
-    "data not loaded at install (issue 16 WP3)",
     "test_attribute": "duplicate attributes accepted; per-attribute add with errors, "
     "breakOnDuplicate, proposals, 'You do not have permission to do that.', GET "
     "attributes/index (issue 16 WP2, WP5)",
@@ -63,7 +61,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_delete_with_update": "objects/edit (deleted: true) not implemented yet (issue 16 WP2)",
     "test_direct": "events/restSearch returnFormat csv answers JSON; type {AND: [...]} "
     "(issue 16 WP1)",
-    "test_event_galaxy": "galaxies index/view and Galaxy in event views (issue 16 WP3)",
     "test_event_no_sightings": "events/view noSightings:1 ignored (issue 16 WP1)",
     "test_event_report": "eventReports/* not implemented (issue 16 WP5)",
     "test_exists": "HEAD objects/view not implemented (issue 16 WP2)",
@@ -72,16 +69,10 @@ EXPECTED_FAILURES: dict[str, str] = {
     "merge into the stored event (issue 16 WP2)",
     "test_feeds": "feeds/* not implemented, MISP's default feeds not seeded (issue 16 WP5)",
     "test_first_last_seen": "objects/edit not implemented yet (issue 16 WP2)",
-    "test_freetext": "warninglists/toggleEnable and events/freeTextImport not implemented "
-    "(issue 16 WP3)",
-    "test_galaxies": "galaxies/update|index|view not implemented (issue 16 WP3)",
     "test_galaxy_cluster": "galaxy_clusters/* and galaxy_cluster_relations/delete not "
     "implemented (issue 16 WP3)",
     "test_lief_and_sign": _VIPER,
     "test_live_acl": "events/queryACL/findMissingFunctionNames not implemented (issue 16 WP4)",
-    "test_noticelists": "noticelists/* not implemented (issue 16 WP3)",
-    "test_object_template": "objectTemplates/update|index|view|getRaw not implemented "
-    "(issue 16 WP3)",
     "test_org_search": "organisations/index searchall: ignored (issue 16 WP4)",
     "test_registrations": "users/register and users/registrations, accept/discard not "
     "implemented; allow_self_registration setting (issue 16 WP4)",
@@ -91,7 +82,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_search_csv": "ACL message 'You do not have permission to use this functionality.'; "
     "CSV export (issue 16 WP1, WP4)",
     "test_search_decay": "decayingModel/* and includeDecayScore not implemented (issue 16 WP3)",
-    "test_search_galaxy": "POST galaxies (galaxy search) not implemented (issue 16 WP3)",
     "test_search_index": "float timestamp on events/index refused (issue 16 WP1)",
     "test_search_objects": "objects/restSearch not implemented (issue 16 WP2)",
     "test_search_publish_timestamp": "invalid durations ('5x', 'ad') must match nothing, not "
@@ -133,7 +123,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_statistics": "attributes/attributeStatistics, tags/tagStatistics, users/statistics "
     "not implemented (issue 16 WP4)",
     "test_tags": "tags/view|edit|search|delete, tag flags and messages (issue 16 WP4)",
-    "test_taxonomies": "taxonomies/* not implemented (issue 16 WP3)",
     "test_unknown_template": "objects/edit not implemented yet (issue 16 WP2)",
     "test_update_object": "objects/view and objects/edit not implemented yet (issue 16 WP2)",
     "test_upload_stix": "events/upload_stix: waits for the exchange issue",
@@ -142,7 +131,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "(issue 16 WP4)",
     "test_user_settings": "userSettings/*, users/change_pw, users/edit, events/alert, "
     "admin/logs/index (issue 16 WP4)",
-    "test_warninglists": "warninglists/* not implemented (issue 16 WP3)",
     "test_zmq": "events/pushEventToZMQ not implemented (issue 16 WP5)",
 }
 

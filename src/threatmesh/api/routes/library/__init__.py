@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from threatmesh.api.routes.library import (
+    freetext,
     galaxies,
     noticelists,
     object_templates,
@@ -20,4 +21,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     noticelists.router,
     object_templates.router,
     galaxies.router,
+    freetext.router,
 )
