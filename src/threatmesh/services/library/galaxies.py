@@ -89,6 +89,14 @@ def load(platform: Platform) -> str:
     return UPDATED
 
 
+def visible(who: Identity, row: Row) -> bool:
+    """Whether ``who`` may see cluster ``row``: default clusters, and user-made ones of
+    the user's organisation or with distribution 1-3 (site admins see all)."""
+    if row["default"] or who.viewer.site_admin or row["org_id"] == who.viewer.org_id:
+        return True
+    return int(row["distribution"]) in (1, 2, 3)
+
+
 def galaxy_json(row: Row) -> dict[str, Any]:
     """A ``galaxies`` row as MISP answers it."""
     order = row["kill_chain_order"]
@@ -178,7 +186,7 @@ def view(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:
         row = stored.find_galaxy(conn, ref.strip())
         if row is None:
             raise NotFound("Galaxy not found.")
-        clusters = stored.clusters_of_galaxy(conn, int(row["id"]))
+        clusters = [c for c in stored.clusters_of_galaxy(conn, int(row["id"])) if visible(who, c)]
     return {"Galaxy": galaxy_json(row), "GalaxyCluster": [cluster_json(c) for c in clusters]}
 
 

@@ -125,3 +125,23 @@ galaxy_clusters = sa.Table(
     sa.Index(None, "galaxy_id"),
     sa.Index(None, "tag_name"),
 )
+
+# Relations of user-made clusters (the relations of default clusters stay in their
+# ``data``), with the names of their tags as a JSON list.
+galaxy_cluster_relations = sa.Table(
+    "galaxy_cluster_relations",
+    metadata,
+    _id(),
+    sa.Column(
+        "galaxy_cluster_id",
+        Id,
+        sa.ForeignKey("galaxy_clusters.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("referenced_galaxy_cluster_uuid", sa.String(255), nullable=False),
+    sa.Column("referenced_galaxy_cluster_type", sa.Text, nullable=False),
+    sa.Column("distribution", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("sharing_group_id", Id, nullable=True),
+    sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
+)

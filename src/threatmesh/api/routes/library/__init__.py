@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from threatmesh.api.routes.library import (
+    clusters,
     freetext,
     galaxies,
     noticelists,
@@ -21,5 +22,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     noticelists.router,
     object_templates.router,
     galaxies.router,
+    clusters.router,
     freetext.router,
 )

@@ -177,9 +177,47 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_galaxy_clusters_tag_name"), ["tag_name"], unique=False)
         batch_op.create_index(batch_op.f("ix_galaxy_clusters_uuid"), ["uuid"], unique=False)
+    op.create_table(
+        "galaxy_cluster_relations",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column(
+            "galaxy_cluster_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("referenced_galaxy_cluster_uuid", sa.String(length=255), nullable=False),
+        sa.Column("referenced_galaxy_cluster_type", sa.Text(), nullable=False),
+        sa.Column("distribution", sa.SmallInteger(), server_default="0", nullable=False),
+        sa.Column(
+            "sharing_group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("tags", sa.Text(), server_default="[]", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["galaxy_cluster_id"],
+            ["galaxy_clusters.id"],
+            name=op.f("fk_galaxy_cluster_relations_galaxy_cluster_id_galaxy_clusters"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_galaxy_cluster_relations")),
+    )
+    with op.batch_alter_table("galaxy_cluster_relations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_galaxy_cluster_relations_galaxy_cluster_id"),
+            ["galaxy_cluster_id"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("galaxy_cluster_relations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_galaxy_cluster_relations_galaxy_cluster_id"))
+
+    op.drop_table("galaxy_cluster_relations")
     with op.batch_alter_table("galaxy_clusters", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_galaxy_clusters_uuid"))
         batch_op.drop_index(batch_op.f("ix_galaxy_clusters_tag_name"))
