@@ -69,8 +69,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "merge into the stored event (issue 16 WP2)",
     "test_feeds": "feeds/* not implemented, MISP's default feeds not seeded (issue 16 WP5)",
     "test_first_last_seen": "objects/edit not implemented yet (issue 16 WP2)",
-    "test_galaxy_cluster": "galaxy_clusters/* and galaxy_cluster_relations/delete not "
-    "implemented (issue 16 WP3)",
     "test_lief_and_sign": _VIPER,
     "test_live_acl": "events/queryACL/findMissingFunctionNames not implemented (issue 16 WP4)",
     "test_org_search": "organisations/index searchall: ignored (issue 16 WP4)",

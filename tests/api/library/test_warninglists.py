@@ -4,7 +4,7 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import httpx
-from pymisp import MISPWarninglist, PyMISP
+from pymisp import MISPEvent, MISPWarninglist, PyMISP
 from tests.support import LiveServer
 
 HASHES = "List of known hashes with common false-positives (based on Florian Roth input list)"
@@ -37,3 +37,25 @@ def test_unknown_warninglist(server: LiveServer) -> None:
         r = http.post("/warninglists/toggleEnable", json={"id": ["424242"]})
         assert r.status_code == 404 and r.json()["message"] == "Warninglist(s) not found."
         assert http.post("/warninglists/checkValue", json={"x": 1}).status_code == 400
+
+
+def test_enforce_warninglist_on_event_search(server: LiveServer) -> None:
+    admin = PyMISP(server.url, server.admin_key, ssl=False, timeout=300)
+    admin.update_warninglists()
+    r = admin.toggle_warninglist(warninglist_name="%dns resolv%", force_enable=True)
+    assert r == {"saved": True, "success": "3 warninglist(s) enabled"}
+    event = MISPEvent()
+    event.info = "resolvers"
+    event.add_attribute("ip-src", "9.9.9.9")
+    event.add_attribute("ip-src", "203.0.113.5")
+    obj = event.add_object(name="domain-ip")
+    obj.add_attribute("ip", "1.1.1.1")
+    obj.add_attribute("domain", "resolver.example")
+    event = admin.add_event(event, pythonify=True)
+    plain = admin.search(eventid=event.id, pythonify=True)[0]
+    assert len(plain.attributes) == 2 and len(plain.objects[0].attributes) == 2
+    enforced = admin.search(eventid=event.id, enforce_warninglist=True, pythonify=True)[0]
+    assert [a.value for a in enforced.attributes] == ["203.0.113.5"]
+    assert [a.value for a in enforced.objects[0].attributes] == ["resolver.example"]
+    r = admin.toggle_warninglist(warninglist_name="%dns resolv%")
+    assert r == {"saved": True, "success": "3 warninglist(s) toggled"}

@@ -21,6 +21,7 @@ from threatmesh.api.http import (
 from threatmesh.model.errors import NotFound
 from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
+from threatmesh.services.library import warninglists
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import events as search
 from threatmesh.services.search.params import parse_query, view_deleted
@@ -28,6 +29,11 @@ from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
 
 router = APIRouter(tags=["events"])
+
+
+def _truthy(params: Any, name: str) -> bool:
+    """A flag of a search body (``enforceWarninglist``: true, 1, "1", "true")."""
+    return isinstance(params, dict) and params.get(name) in (True, 1, "1", "true", "True")
 
 
 def _metadata(named: str | None) -> bool:
@@ -189,6 +195,7 @@ def rest_search(
             yield b"]}"
             return
         sep = b""
+        enforce = warninglists.enforcer(platform) if _truthy(params, "enforceWarninglist") else None
         for event_id in ids:
             try:
                 event = sync_serve.serve_event(
@@ -201,6 +208,8 @@ def rest_search(
                 )
             except NotFound:  # deleted since the search ran
                 continue
+            if enforce is not None:
+                event = enforce(event)
             yield sep + orjson.dumps({"Event": event})
             sep = b","
         yield b"]}"

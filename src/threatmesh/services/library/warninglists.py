@@ -230,3 +230,22 @@ def _values(payload: Any) -> list[str]:
     if not values:
         raise InvalidInput("No valid data received: expected a list of values")
     return values
+
+
+def enforcer(platform: Platform) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """What ``enforceWarninglist`` does to a search's events: a function dropping the
+    attributes (also in objects) that hit an enabled list for their type, MISP's
+    ``filterWarninglistAttributes``. The lists are read once, when this is called."""
+    with platform.read() as conn:
+        lists = matcher(platform, conn)
+
+    def passes(attribute: Mapping[str, Any]) -> bool:
+        return lists.passes(str(attribute.get("type")), str(attribute.get("value")))
+
+    def enforce(event: dict[str, Any]) -> dict[str, Any]:
+        event["Attribute"] = [a for a in event.get("Attribute") or () if passes(a)]
+        for obj in event.get("Object") or ():
+            obj["Attribute"] = [a for a in obj.get("Attribute") or () if passes(a)]
+        return event
+
+    return enforce
