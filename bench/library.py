@@ -137,6 +137,7 @@ PARSERS: dict[str, Callable[[], object]] = {
     "noticelists": load_noticelists,
     "object-templates": load_object_templates,
     "galaxies": lambda: (load_galaxies(), [len(p.clusters) for p in load_cluster_packages()]),
+    "decaying-models": load_decaying_models,
 }
 
 

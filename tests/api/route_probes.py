@@ -292,6 +292,12 @@ LIBRARY_ROUTES = (
     ("POST", "/galaxies/index"),
     ("GET", "/galaxies/view/{ref}"),
     ("POST", "/galaxy_clusters/add/{galaxy}"),
+    ("POST", "/decayingModel/update"),
+    ("GET", "/decayingModel"),
+    ("GET", "/decayingModel/index"),
+    ("GET", "/decayingModel/view/{ref}"),
+    ("POST", "/decayingModel/enable/{ref}"),
+    ("POST", "/decayingModel/disable/{ref}"),
 )
 
 #: Routes naming a user-made galaxy cluster (or its relation).

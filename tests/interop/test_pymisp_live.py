@@ -79,7 +79,8 @@ EXPECTED_FAILURES: dict[str, str] = {
     "eventDelegations/* (issue 16 WP4, WP5)",
     "test_search_csv": "ACL message 'You do not have permission to use this functionality.'; "
     "CSV export (issue 16 WP1, WP4)",
-    "test_search_decay": "decayingModel/* and includeDecayScore not implemented (issue 16 WP3)",
+    "test_search_decay": "includeDecayScore on attributes/restSearch not implemented "
+    "(decayingModel update/index/enable/disable work; issue 16 WP3)",
     "test_search_index": "float timestamp on events/index refused (issue 16 WP1)",
     "test_search_objects": "objects/restSearch not implemented (issue 16 WP2)",
     "test_search_publish_timestamp": "invalid durations ('5x', 'ad') must match nothing, not "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from threatmesh.services.library import (
+    decaying_models,
     galaxies,
     noticelists,
     object_templates,
@@ -21,6 +22,7 @@ LOADERS: dict[str, Callable[[Platform], str]] = {
     "noticelists": noticelists.load,
     "object-templates": object_templates.load,
     "galaxies": galaxies.load,
+    "decaying-models": decaying_models.load,
 }
 
 

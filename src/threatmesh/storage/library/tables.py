@@ -145,3 +145,19 @@ galaxy_cluster_relations = sa.Table(
     sa.Column("sharing_group_id", Id, nullable=True),
     sa.Column("tags", sa.Text, nullable=False, server_default="[]"),
 )
+
+decaying_models = sa.Table(
+    "decaying_models",
+    metadata,
+    _id(),
+    sa.Column("uuid", sa.String(40), nullable=False, unique=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("formula", sa.String(255), nullable=False),
+    sa.Column("org_id", Id, nullable=False, server_default="0"),
+    _flag("enabled"),
+    _flag("default", True),
+    _flag("all_orgs", True),
+    _data(),
+)

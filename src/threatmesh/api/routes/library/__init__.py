@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from threatmesh.api.routes.library import (
     clusters,
+    decaying_models,
     freetext,
     galaxies,
     noticelists,
@@ -24,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     galaxies.router,
     clusters.router,
     freetext.router,
+    decaying_models.router,
 )

@@ -1,5 +1,6 @@
-"""the knowledge library: taxonomies, warninglists, noticelists, object templates, galaxies
-and galaxy clusters, loaded by each kind's ``update`` (issue 16, WP3)
+"""the knowledge library: taxonomies, warninglists, noticelists, object templates, galaxies,
+galaxy clusters and their relations, decaying models, loaded by each kind's ``update``
+(issue 16, WP3)
 
 Revision ID: 0015
 Revises: 0014
@@ -211,9 +212,36 @@ def upgrade() -> None:
             ["galaxy_cluster_id"],
             unique=False,
         )
+    op.create_table(
+        "decaying_models",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("uuid", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("formula", sa.String(length=255), nullable=False),
+        sa.Column(
+            "org_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            server_default="0",
+            nullable=False,
+        ),
+        sa.Column("enabled", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("default", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("all_orgs", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_decaying_models")),
+        sa.UniqueConstraint("uuid", name=op.f("uq_decaying_models_uuid")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("decaying_models")
     with op.batch_alter_table("galaxy_cluster_relations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_galaxy_cluster_relations_galaxy_cluster_id"))
 
