@@ -12,8 +12,6 @@ from sqlalchemy.engine import Connection, RowMapping
 from threatmesh.formats.fields import as_id
 from threatmesh.storage.library.tables import galaxies, galaxy_clusters
 
-_CLUSTER_COLUMNS = [c for c in galaxy_clusters.c if c.name != "data"]
-
 
 def installed_galaxies(conn: Connection) -> dict[str, tuple[int, int, str]]:
     """``uuid -> (id, version, icon)`` of every stored galaxy."""
