@@ -11,13 +11,20 @@ next to pymispwarninglists' own ``WarningLists(slow_search=True).search`` (the
 baseline: it scans hostname and substring lists linearly and ignores attribute types).
 Peak Python memory of the built matcher is measured with ``tracemalloc``.
 
-Run ``python -m bench.library`` (``--quick`` skips the baseline's lookups).
+Part 3: loading each kind into a database as ``threatmesh library update`` (and each
+kind's ``update`` endpoint) does, on a fresh migrated SQLite file (and PostgreSQL with
+``--pg-url`` naming an empty database), next to the raw parse of the same kind: the
+first load (everything new) and a second one (nothing new, MISP's "up to date").
+
+Run ``python -m bench.library`` (``--quick`` skips the baseline's lookups,
+``--no-db`` part 3).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -124,13 +131,55 @@ def lookups(quick: bool) -> None:
     print(f"  ratio baseline / ours                      {theirs / ours:10.0f} x")
 
 
+PARSERS: dict[str, Callable[[], object]] = {
+    "taxonomies": load_taxonomies,
+    "warninglists": load_warninglists,
+    "noticelists": load_noticelists,
+    "object-templates": load_object_templates,
+    "galaxies": lambda: (load_galaxies(), [len(p.clusters) for p in load_cluster_packages()]),
+    "decaying-models": load_decaying_models,
+}
+
+
+def database_loads(url: str, label: str) -> None:
+    """Part 3 on the empty database at ``url``: parse vs first and second load."""
+    from threatmesh.services.library.loading import LOADERS
+    from threatmesh.services.platform import Platform
+    from threatmesh.storage.core import database
+
+    engine = database.create_engine(url)
+    database.upgrade(engine)
+    platform = Platform(engine=engine)
+    print(f"Part 3: library into {label} (seconds: parse, first load, second load, ratio)")
+    for kind, load in LOADERS.items():
+        start = time.perf_counter()
+        PARSERS[kind]()
+        parse = time.perf_counter() - start
+        start = time.perf_counter()
+        load(platform)
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        load(platform)
+        second = time.perf_counter() - start
+        print(f"  {kind:<18} {parse:8.3f} {first:8.3f} {second:8.3f} {first / parse:6.1f} x")
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the baseline lookups")
+    parser.add_argument("--no-db", action="store_true", help="skip the database loads")
+    parser.add_argument("--pg-url", help="an empty PostgreSQL database for part 3")
     args = parser.parse_args()
     print(machine())
     parse_times()
     lookups(args.quick)
+    if args.no_db:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        database_loads(f"sqlite:///{folder}/library.db", "SQLite")
+    if args.pg_url:
+        database_loads(args.pg_url, "PostgreSQL")
 
 
 if __name__ == "__main__":

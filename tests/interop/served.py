@@ -84,10 +84,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def served(kind: str, tmp_path: Path, *, org: str = "ORGNAME") -> Iterator[ServedInstance]:
+def served(
+    kind: str, tmp_path: Path, *, org: str = "ORGNAME", library: bool = False
+) -> Iterator[ServedInstance]:
     """A fresh database of ``kind`` ("sqlite" or "postgresql"; PostgreSQL skips when
     absent, fails under CI=true), migrated, with ``org`` and its site admin
-    ``admin@admin.test``, served on a free loopback port until the block ends."""
+    ``admin@admin.test``, served on a free loopback port until the block ends. With
+    ``library``, MISP's knowledge library is loaded first (``threatmesh library update``,
+    as MISP's installer loads it)."""
     home = tmp_path / "server"
     home.mkdir()
     with database_url(kind, home) as db_url:
@@ -101,6 +105,8 @@ def served(kind: str, tmp_path: Path, *, org: str = "ORGNAME") -> Iterator[Serve
         }
         _run(["db", "upgrade"], env, home)
         key = _run(["admin", "init", "--org", org, "--email", "admin@admin.test"], env, home)
+        if library:
+            _run(["library", "update"], env, home)
         log = home / "serve.log"
         with log.open("wb") as out:
             # --no-migrate: the schema is already there; log_level info = access lines.

@@ -50,28 +50,17 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_add_event_with_attachment": _VIPER,
     "test_add_event_with_attachment_object_controller": _VIPER,
     "test_add_event_with_attachment_object_controller__hard": _VIPER,
-    "test_attach_galaxy_cluster": "galaxies/index|view|attachCluster not implemented, galaxy "
-    "data not loaded at install (issue 16 WP3)",
     "test_attribute": "attribute proposals (shadow attributes) not implemented; GET "
     "attributes/index (issue 16 WP5)",
     "test_custom_template": _VIPER,
-    "test_event_galaxy": "galaxies index/view and Galaxy in event views (issue 16 WP3)",
     "test_expansion": _VIPER,
-    "test_freetext": "warninglists/toggleEnable and events/freeTextImport not implemented "
-    "(issue 16 WP3)",
-    "test_galaxies": "galaxies/update|index|view not implemented (issue 16 WP3)",
-    "test_galaxy_cluster": "galaxy_clusters/* and galaxy_cluster_relations/delete not "
-    "implemented (issue 16 WP3)",
     "test_lief_and_sign": _VIPER,
-    "test_noticelists": "noticelists/* not implemented (issue 16 WP3)",
-    "test_object_template": "objectTemplates/update|index|view|getRaw not implemented "
-    "(issue 16 WP3)",
     "test_roles_expanded": "eventDelegations/* not implemented (issue 16 WP5); users, roles "
     "and MISP's ACL message work",
     "test_search_csv": "publish by a non-publisher must answer MISP's 'You do not have "
     "permission to use this functionality.' (issue 16 WP4); the CSV part passes",
-    "test_search_decay": "decayingModel/* and includeDecayScore not implemented (issue 16 WP3)",
-    "test_search_galaxy": "POST galaxies (galaxy search) not implemented (issue 16 WP3)",
+    "test_search_decay": "includeDecayScore on attributes/restSearch not implemented "
+    "(decayingModel update/index/enable/disable work; issue 16 WP3)",
     "test_search_stix": "returnFormat stix/stix2/stix-xml: waits for the exchange issue",
     "test_search_tag_advanced_attributes": _ROLES_LEFTOVER,
     "test_search_tag_advanced_event": _ROLES_LEFTOVER,
@@ -84,19 +73,16 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_sharing_group_search": "HEAD sharing_groups/view (issue 16 WP4); the search part passes",
     "test_sharing_groups": "events/edit answer lacks SharingGroup (change_sharing_group_on_entity)"
     " (issue 16 WP1/WP2); sharing_groups/edit, HEAD, addOrg/removeOrg work",
-    "test_simple_event": "servers/getSetting and serverSettingsEdit (MISP.background_jobs), "
-    "warninglists, events/contact (issue 16 WP3-WP5); search semantics (WP1) and the "
-    "malware-sample and withAttachments part (WP6, tests/api/test_malware_samples.py) work",
+    "test_simple_event": "float timestamp ranges, LIKE escapes, warninglists, settings, "
+    "malware-sample with data, events/contact (issue 16 WP1, WP3-WP6)",
     "test_tags": "event views show non-exportable tags (MISP hides them); attachTagToObject "
     "answer lacks MISP's 'Global tag x(id) successfully attached' message and the errors "
     "field (issue 16 WP1/WP2); tags/view|edit|search|delete and flags work",
-    "test_taxonomies": "taxonomies/* not implemented (issue 16 WP3)",
     "test_update_object": "tags/attachTagToObject answers no MISP 'message' naming the "
     "target (issue 16 WP4)",
     "test_upload_stix": "events/upload_stix: waits for the exchange issue",
     "test_user_settings": "admin/logs/index not implemented (no MISP audit log; "
     "search_logs answers 404); userSettings/*, users/edit, change_pw work",
-    "test_warninglists": "warninglists/* not implemented (issue 16 WP3)",
 }
 
 
@@ -203,7 +189,7 @@ def _run_suite(work: Path) -> tuple[Path, Path]:
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_pymisp_live_suite(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """PyMISP's live suite: the ratchet holds and no request got a 5xx."""
-    with served(kind, tmp_path) as server:
+    with served(kind, tmp_path, library=True) as server:
         work = _workdir(tmp_path, server)
         junit, console = _run_suite(work)
         server_errors = server.server_errors()

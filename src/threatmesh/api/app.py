@@ -27,6 +27,7 @@ from threatmesh.api.routes import (
     uma,
 )
 from threatmesh.api.routes.collab import analyst_data, blocklists, exclusions, feeds, reports
+from threatmesh.api.routes.library import ROUTERS as LIBRARY_ROUTERS
 from threatmesh.api.settings import Settings
 from threatmesh.services import runtime
 from threatmesh.services.abe.key_authority import KeyAuthority
@@ -134,5 +135,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     collab = [blocklists, exclusions, reports, analyst_data, feeds]
     for module in [*routers, objects, trust, risk, inventory, *collab]:
         app.include_router(module.router)
+    for router in LIBRARY_ROUTERS:
+        app.include_router(router)
     openapi.install(app)
     return app

@@ -13,6 +13,7 @@ from threatmesh.cli import detect as detect_cli
 from threatmesh.cli import hids as hids_cli
 from threatmesh.cli import inventory as inventory_cli
 from threatmesh.cli import lab as lab_cli
+from threatmesh.cli import library as library_cli
 from threatmesh.cli import outbox as outbox_cli
 from threatmesh.cli import protect as protect_cli
 from threatmesh.cli import provenance as provenance_cli
@@ -45,6 +46,7 @@ app.add_typer(enrich_cli.app, name="enrich")
 app.add_typer(analyst_cli.app, name="analyst")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(agent_cli.app, name="agent")
+app.add_typer(library_cli.app, name="library")
 
 
 def _fail(exc: ThreatmeshError) -> None:

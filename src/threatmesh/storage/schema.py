@@ -12,6 +12,7 @@ from threatmesh.storage.collab import tables as collab_tables
 from threatmesh.storage.core import tables
 from threatmesh.storage.directory import tables as directory_tables
 from threatmesh.storage.inventory import tables as inventory_tables
+from threatmesh.storage.library import tables as library_tables
 from threatmesh.storage.provenance import tables as provenance_tables
 from threatmesh.storage.stream import outbox
 from threatmesh.storage.sync import tables as sync_tables
@@ -30,4 +31,5 @@ TABLE_MODULES = (
     inventory_tables,
     collab_tables,
     directory_tables,
+    library_tables,
 )

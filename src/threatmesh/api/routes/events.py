@@ -20,6 +20,7 @@ from threatmesh.api.http import (
 )
 from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
+from threatmesh.services.library import warninglists
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import events as search
 from threatmesh.services.search import exports
@@ -28,6 +29,11 @@ from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
 
 router = APIRouter(tags=["events"])
+
+
+def _truthy(params: Any, name: str) -> bool:
+    """A flag of a search body (``enforceWarninglist``: true, 1, "1", "true")."""
+    return isinstance(params, dict) and params.get(name) in (True, 1, "1", "true", "True")
 
 
 def _metadata(named: str | None) -> bool:
@@ -203,7 +209,10 @@ def rest_search(
             yield b"]}"
             return
         sep = b""
+        enforce = warninglists.enforcer(platform) if _truthy(params, "enforceWarninglist") else None
         for event in search.found_events(platform, who, ids, q, metadata=metadata):
+            if enforce is not None:
+                event = enforce(event)
             if store is not None:
                 attachments.decorate(store, event)
             yield sep + orjson.dumps({"Event": event})

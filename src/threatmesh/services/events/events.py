@@ -13,6 +13,7 @@ from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInp
 from threatmesh.services.collab import analyst_data, blocklists, reports
 from threatmesh.services.events import attachments, collisions
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
+from threatmesh.services.library import galaxies as library_galaxies
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.provenance import reputation
@@ -126,6 +127,7 @@ def _view_added(
         event = reads.load_event(conn, who.viewer, row, options, known=known)
         reputation.decorate_event(platform, conn, event)
         analyst_data.decorate_event(conn, who, as_json(event))
+        library_galaxies.attach_galaxies(conn, as_json(event))
         return event  # a new event has no report yet
 
 
@@ -149,6 +151,7 @@ def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> Eve
         if found or "EventReport" in event:  # not in a metadata:1 view without reports
             event["EventReport"] = found
         analyst_data.decorate_event(conn, who, as_json(event))
+        library_galaxies.attach_galaxies(conn, as_json(event))
         return event
 
 
