@@ -44,7 +44,6 @@ _VIPER = "needs tests/viper-test-files (not in the sdist; out of scope)"
 #: Passes alone (search semantics done, issue 16 WP1): in the full run test_roles_expanded,
 #: which runs just before, cannot make its user read-only (admin/users/edit, WP4), so
 #: the user's event tagged tlp:white___test stays behind and shifts the counts.
-_ROLES_LEFTOVER = "knock-on: test_roles_expanded leaves an event behind (issue 16 WP4)"
 #: The tests allowed to fail today, each with why. Remove a line when its test passes.
 EXPECTED_FAILURES: dict[str, str] = {
     "test_add_event_with_attachment": _VIPER,
@@ -57,20 +56,9 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_lief_and_sign": _VIPER,
     "test_roles_expanded": "eventDelegations/* not implemented (issue 16 WP5); users, roles "
     "and MISP's ACL message work",
-    "test_search_csv": "publish by a non-publisher must answer MISP's 'You do not have "
-    "permission to use this functionality.' (issue 16 WP4); the CSV part passes",
     "test_search_decay": "includeDecayScore on attributes/restSearch not implemented "
     "(decayingModel update/index/enable/disable work; issue 16 WP3)",
     "test_search_stix": "returnFormat stix/stix2/stix-xml: waits for the exchange issue",
-    "test_search_tag_advanced_attributes": _ROLES_LEFTOVER,
-    "test_search_tag_advanced_event": _ROLES_LEFTOVER,
-    "test_search_tag_attribute": _ROLES_LEFTOVER,
-    "test_search_timestamp_attribute": _ROLES_LEFTOVER,
-    "test_search_timestamp_event": _ROLES_LEFTOVER,
-    "test_search_workflow_ts": "attribute timestamp bump when its tags change on an event "
-    "edit (issue 16 WP2); in the full run also test_search_workflow's leftover tag "
-    "'my_tag' (tags/delete, WP4); float timestamps done (WP1)",
-    "test_sharing_group_search": "HEAD sharing_groups/view (issue 16 WP4); the search part passes",
     "test_sharing_groups": "events/edit answer lacks SharingGroup (change_sharing_group_on_entity)"
     " (issue 16 WP1/WP2); sharing_groups/edit, HEAD, addOrg/removeOrg work",
     "test_simple_event": "float timestamp ranges, LIKE escapes, warninglists, settings, "
