@@ -108,6 +108,21 @@ def pymisp_table() -> str:
     return "\n".join(lines)
 
 
+def live_suite_table() -> str:
+    """Markdown: the tests of PyMISP's live suite that fail here, and why (the ratchet's
+    ``EXPECTED_FAILURES``)."""
+    from tests.interop.test_pymisp_live import EXPECTED_FAILURES, SKIPPED, TOTAL
+
+    passing = TOTAL - len(EXPECTED_FAILURES) - len(SKIPPED)
+    lines = [f"{passing} of its {TOTAL} tests pass on SQLite and on PostgreSQL; "
+             f"{len(SKIPPED)} are skipped by PyMISP itself; these fail:", "",
+             "| test | why |", "|---|---|"]  # fmt: skip
+    for name, why in sorted(EXPECTED_FAILURES.items()):
+        cell = why.replace("|", "\\|")
+        lines.append(f"| `{name}` | {cell} |")
+    return "\n".join(lines)
+
+
 def _replace(text: str, name: str, body: str) -> str:
     begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     head, rest = text.split(begin, 1)
@@ -117,7 +132,8 @@ def _replace(text: str, name: str, body: str) -> str:
 
 def generated(text: str) -> str:
     """``text`` (docs/api.md) with both tables as the code makes them."""
-    return _replace(_replace(text, "routes", routes_table()), "pymisp", pymisp_table())
+    text = _replace(_replace(text, "routes", routes_table()), "pymisp", pymisp_table())
+    return _replace(text, "live", live_suite_table())
 
 
 if __name__ == "__main__":
