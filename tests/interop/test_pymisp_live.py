@@ -59,8 +59,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_search_decay": "includeDecayScore on attributes/restSearch not implemented "
     "(decayingModel update/index/enable/disable work; issue 16 WP3)",
     "test_search_stix": "returnFormat stix/stix2/stix-xml: waits for the exchange issue",
-    "test_sharing_groups": "events/edit answer lacks SharingGroup (change_sharing_group_on_entity)"
-    " (issue 16 WP1/WP2); sharing_groups/edit, HEAD, addOrg/removeOrg work",
     "test_simple_event": "float timestamp ranges, LIKE escapes, warninglists, settings, "
     "malware-sample with data, events/contact (issue 16 WP1, WP3-WP6)",
     "test_tags": "event views show non-exportable tags (MISP hides them); attachTagToObject "

@@ -25,6 +25,7 @@ from threatmesh.formats.misp_types import (
     OrgView,
     ReferenceView,
     RelatedEventView,
+    SharingGroupView,
     SightingView,
     TagView,
 )
@@ -296,3 +297,85 @@ def event_view(
     out["CryptographicKey"] = []
     out["RelatedEvent"] = related
     return out
+
+
+_SHARING_GROUP = "4"  # Distribution.SHARING_GROUP, as the views carry it
+
+
+def _sharing_group_users(view: EventView) -> list[EventView | ObjectView | AttributeView]:
+    """The event and every object and attribute in its view."""
+    found: list[EventView | ObjectView | AttributeView] = [view, *view.get("Attribute", [])]
+    for obj in view.get("Object", []):
+        found += [obj, *obj.get("Attribute", [])]
+    return found
+
+
+def sharing_group_ids(view: EventView) -> set[int]:
+    """The sharing groups the event, its objects and attributes are distributed to."""
+    return {
+        int(item["sharing_group_id"])
+        for item in _sharing_group_users(view)
+        if item["distribution"] == _SHARING_GROUP
+    }
+
+
+def sharing_groups(rows: Iterable[Row]) -> dict[str, SharingGroupView]:
+    """Sharing groups by id (a string, as views carry ``sharing_group_id``) from the
+    rows of ``storage.directory.sharing_groups.view_rows`` (one per member)."""
+    out: dict[str, SharingGroupView] = {}
+    for r in rows:
+        sg_id = str(r["id"])
+        group = out.get(sg_id)
+        if group is None:
+            group = out[sg_id] = _sharing_group(r)
+        if r["kind"] == "org":
+            group["SharingGroupOrg"].append(
+                {
+                    "sharing_group_id": sg_id,
+                    "org_id": str(r["member_id"]),
+                    "extend": bool(r["flag"]),
+                    "Organisation": {
+                        "id": str(r["member_id"]),
+                        "name": r["member_name"],
+                        "uuid": r["member_uuid"],
+                    },
+                }
+            )
+        elif r["kind"] == "server":
+            server = str(r["member_id"])
+            group["SharingGroupServer"].append(
+                {"sharing_group_id": sg_id, "server_id": server, "all_orgs": bool(r["flag"])}
+            )
+    return out
+
+
+def _sharing_group(r: Row) -> SharingGroupView:
+    return {
+        "id": str(r["id"]),
+        "name": r["name"],
+        "uuid": r["uuid"],
+        "description": r["description"],
+        "releasability": r["releasability"],
+        "organisation_uuid": r["owner_uuid"],
+        "org_id": str(r["org_id"]),
+        "sync_user_id": "0",
+        "active": bool(r["active"]),
+        "created": str(r["created"]),
+        "modified": str(r["modified"]),
+        "local": bool(r["local"]),
+        "roaming": bool(r["roaming"]),
+        "Organisation": {"id": str(r["org_id"]), "name": r["owner_name"], "uuid": r["owner_uuid"]},
+        "SharingGroupOrg": [],
+        "SharingGroupServer": [],
+    }
+
+
+def attach_sharing_groups(view: EventView, groups: Mapping[str, SharingGroupView]) -> None:
+    """Give the event, and each object and attribute in ``view``, distributed to one
+    of ``groups`` its ``SharingGroup`` (as MISP's ``Event::fetchEvent`` does; groups
+    the viewer may not read are not in ``groups``, and their users keep only their
+    ``sharing_group_id``)."""
+    for item in _sharing_group_users(view):
+        group = groups.get(item["sharing_group_id"])
+        if group is not None and item["distribution"] == _SHARING_GROUP:
+            item["SharingGroup"] = group

@@ -59,6 +59,45 @@ class SightingView(TypedDict):
     Organisation: OrgRef
 
 
+class SharingGroupOrgView(TypedDict):
+    """A member organisation of a sharing group."""
+
+    sharing_group_id: str
+    org_id: str
+    extend: bool
+    Organisation: OrgRef
+
+
+class SharingGroupServerView(TypedDict):
+    """A server listed in a sharing group (server 0: this instance)."""
+
+    sharing_group_id: str
+    server_id: str
+    all_orgs: bool
+
+
+class SharingGroupView(TypedDict):
+    """The ``SharingGroup`` of an event, object or attribute with distribution 4, shown
+    to a viewer who may read the group (``model.access.shown_sharing_groups``)."""
+
+    id: str
+    name: str
+    uuid: str
+    description: str
+    releasability: str
+    organisation_uuid: str
+    org_id: str
+    sync_user_id: str
+    active: bool
+    created: str
+    modified: str
+    local: bool
+    roaming: bool
+    Organisation: OrgRef
+    SharingGroupOrg: list[SharingGroupOrgView]
+    SharingGroupServer: list[SharingGroupServerView]
+
+
 class AttributeView(TypedDict):
     """An attribute."""
 
@@ -90,6 +129,7 @@ class AttributeView(TypedDict):
     Event: NotRequired[dict[str, str]]
     event_uuid: NotRequired[str]
     RelatedAttribute: NotRequired[list[dict[str, Any]]]
+    SharingGroup: NotRequired[SharingGroupView]
 
 
 class ReferenceView(TypedDict):
@@ -129,6 +169,7 @@ ObjectView = TypedDict(
         "last_seen": str | None,
         "Attribute": NotRequired[list[AttributeView]],
         "ObjectReference": NotRequired[list[ReferenceView]],
+        "SharingGroup": NotRequired[SharingGroupView],
     },
 )
 ObjectView.__doc__ = "An object (in an event view, with its attributes and references)."
@@ -199,6 +240,7 @@ class EventView(EventMeta):
     Galaxy: NotRequired[list[Any]]
     CryptographicKey: NotRequired[list[Any]]
     RelatedEvent: NotRequired[list[RelatedEventView]]
+    SharingGroup: NotRequired[SharingGroupView]
 
 
 def as_json(view: EventView) -> dict[str, Any]:

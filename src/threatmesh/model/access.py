@@ -113,6 +113,15 @@ def element_distribution_allows(viewer: Viewer, element: ElementFacts) -> bool:
     )
 
 
+def shown_sharing_groups(viewer: Viewer, ids: Iterable[int]) -> frozenset[int]:
+    """Which of the sharing groups ``ids`` (used by what ``viewer`` sees) an answer may
+    describe in full: those the viewer may read. MISP's ``Event::fetchEvent`` attaches
+    a ``SharingGroup`` only from the user's authorised groups; an element the viewer
+    sees for another reason (its organisation owns the event) keeps only its
+    ``sharing_group_id``, so a group's name and members do not leak."""
+    return viewer.sharing_group_ids.intersection(ids)
+
+
 def sees_deleted(viewer: Viewer) -> bool:
     """Whether ``viewer`` sees soft-deleted content of events it does not own.
 

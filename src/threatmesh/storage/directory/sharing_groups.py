@@ -8,7 +8,7 @@ received from other instances are recreated by :mod:`threatmesh.storage.sync.gro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +20,44 @@ from threatmesh.storage.core.tables import (
     sharing_group_orgs,
     sharing_group_servers,
     sharing_groups,
+)
+
+_OWNER = organisations.alias("owner")
+_SGO, _SGS = sharing_group_orgs, sharing_group_servers
+_MEMBERS = sa.union_all(
+    sa.select(
+        _SGO.c.sharing_group_id.label("sg_id"),
+        sa.literal("org").label("kind"),
+        _SGO.c.org_id.label("member_id"),
+        _SGO.c.extend.label("flag"),
+        organisations.c.name.label("member_name"),
+        organisations.c.uuid.label("member_uuid"),
+        _SGO.c.id.label("member_row"),
+    ).join(organisations, organisations.c.id == _SGO.c.org_id),
+    sa.select(
+        _SGS.c.sharing_group_id,
+        sa.literal("server"),
+        _SGS.c.server_id,
+        _SGS.c.all_orgs,
+        sa.null(),
+        sa.null(),
+        _SGS.c.id,
+    ),
+).subquery("members")
+_VIEW_ROWS = (
+    sa.select(
+        sharing_groups,
+        _OWNER.c.name.label("owner_name"),
+        _OWNER.c.uuid.label("owner_uuid"),
+        *(c for c in _MEMBERS.c if c.name != "sg_id"),
+    )
+    .select_from(
+        sharing_groups.join(_OWNER, _OWNER.c.id == sharing_groups.c.org_id).outerjoin(
+            _MEMBERS, _MEMBERS.c.sg_id == sharing_groups.c.id
+        )
+    )
+    .where(sharing_groups.c.id.in_(sa.bindparam("sg_ids", expanding=True)))
+    .order_by(sharing_groups.c.id, _MEMBERS.c.kind, _MEMBERS.c.member_row)
 )
 
 
@@ -52,6 +90,18 @@ def member_orgs(conn: Connection, sg_id: int) -> list[RowMapping]:
         .order_by(sharing_group_orgs.c.id)
     )
     return list(conn.execute(q).mappings())
+
+
+def view_rows(conn: Connection, sg_ids: Iterable[int]) -> list[RowMapping]:
+    """Groups ``sg_ids`` as event views show them, in one statement: one row per member
+    (``kind`` "org": ``member_id`` is the organisation, ``flag`` its ``extend``, with
+    ``member_name``/``member_uuid``; "server": ``member_id`` is the server, ``flag`` its
+    ``all_orgs``), or one row with ``kind`` None for a group without members; each row
+    has the group's columns and its owner's ``owner_name``/``owner_uuid``."""
+    wanted = sorted(set(sg_ids))
+    if not wanted:
+        return []
+    return list(conn.execute(_VIEW_ROWS, {"sg_ids": wanted}).mappings())
 
 
 def member_servers(conn: Connection, sg_id: int) -> list[RowMapping]:

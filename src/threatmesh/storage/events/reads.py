@@ -16,7 +16,7 @@ from threatmesh.formats import misp_out
 from threatmesh.formats.fields import as_id
 from threatmesh.formats.misp_out import Row
 from threatmesh.formats.misp_types import EventView, RelatedEventView, SightingView, TagView
-from threatmesh.model.access import Viewer, sighting_visible
+from threatmesh.model.access import Viewer, shown_sharing_groups, sighting_visible
 from threatmesh.storage.core import acl
 from threatmesh.storage.core.tables import (
     attribute_tags,
@@ -31,6 +31,7 @@ from threatmesh.storage.core.tables import (
 )
 from threatmesh.storage.correlation.matches import IP_SOURCE_TYPES, Source, cidr_matches
 from threatmesh.storage.correlation.related import related_event_ids
+from threatmesh.storage.directory import sharing_groups
 
 ORG = organisations.alias("org")
 ORGC = organisations.alias("orgc")
@@ -370,4 +371,15 @@ def load_event(
         if opts.include_correlations and correlated
         else []
     )
-    return misp_out.event_view(ev_row, content, event_tags_of, related)
+    view = misp_out.event_view(ev_row, content, event_tags_of, related)
+    _attach_sharing_groups(conn, viewer, view)
+    return view
+
+
+def _attach_sharing_groups(conn: Connection, viewer: Viewer, view: EventView) -> None:
+    """The ``SharingGroup`` of what ``view`` shows distributed to a group the viewer
+    may read: one statement, none when nothing in the event uses a sharing group."""
+    shown = shown_sharing_groups(viewer, misp_out.sharing_group_ids(view))
+    if shown:
+        groups = misp_out.sharing_groups(sharing_groups.view_rows(conn, shown))
+        misp_out.attach_sharing_groups(view, groups)
