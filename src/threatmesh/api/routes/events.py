@@ -130,30 +130,19 @@ def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> Mis
 @router.post("/events/publish/{ref}")
 @router.post("/events/alert/{ref}")
 def publish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
-    """Publish an event (it becomes eligible for sync)."""
+    """Publish an event (it becomes eligible for sync), in the request: there are no
+    background workers (``MISP.background_jobs`` is false), so MISP's answer is
+    "Event published without alerts"."""
     event_id = svc.set_published(platform_of(request), who, ref, True)
-    return MispJSON(
-        {
-            "name": "Publish",
-            "message": "Event published without alerts",
-            "url": f"/events/publish/{event_id}",
-            "id": str(event_id),
-        }
-    )
+    action = request.url.path.rstrip("/").split("/")[-2]
+    return misp_success("Event published without alerts", f"/events/{action}/{event_id}", id=event_id)
 
 
 @router.post("/events/unpublish/{ref}")
 def unpublish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Unpublish an event."""
     event_id = svc.set_published(platform_of(request), who, ref, False)
-    return MispJSON(
-        {
-            "name": "Unpublish",
-            "message": "Event unpublished.",
-            "url": f"/events/unpublish/{event_id}",
-            "id": str(event_id),
-        }
-    )
+    return misp_success("Event unpublished.", f"/events/unpublish/{event_id}", id=event_id)
 
 
 @router.get("/events/index")
