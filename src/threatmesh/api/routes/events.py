@@ -24,7 +24,7 @@ from threatmesh.services.library import warninglists
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import events as search
 from threatmesh.services.search import exports
-from threatmesh.services.search.params import event_scope, parse_query, view_deleted
+from threatmesh.services.search.params import event_scope, index_query, parse_query, view_deleted
 from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
 
@@ -135,7 +135,9 @@ def publish(request: Request, ref: str, who: Identity = Depends(identify)) -> Mi
     "Event published without alerts"."""
     event_id = svc.set_published(platform_of(request), who, ref, True)
     action = request.url.path.rstrip("/").split("/")[-2]
-    return misp_success("Event published without alerts", f"/events/{action}/{event_id}", id=event_id)
+    return misp_success(
+        "Event published without alerts", f"/events/{action}/{event_id}", id=event_id
+    )
 
 
 @router.post("/events/unpublish/{ref}")
@@ -164,7 +166,8 @@ def index(
     }
     # On events/index, MISP's "timestamp" is the event's own (sync lists by it).
     params = event_scope(params)
-    q = sync_serve.index_query(platform, who, parse_query(params, now=platform.now()))
+    q = index_query(parse_query(params, now=platform.now()))
+    q = sync_serve.index_query(platform, who, q)
     minimal = str(params.get("minimal", "")) in ("1", "true", "True")
     return MispJSON(search.index(platform, who, q, minimal=minimal))
 
