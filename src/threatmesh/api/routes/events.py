@@ -18,6 +18,7 @@ from threatmesh.api.http import (
     named_params,
     platform_of,
 )
+from threatmesh.api.openapi import errors
 from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
 from threatmesh.services.library import warninglists
@@ -145,6 +146,24 @@ def unpublish(request: Request, ref: str, who: Identity = Depends(identify)) -> 
     """Unpublish an event."""
     event_id = svc.set_published(platform_of(request), who, ref, False)
     return misp_success("Event unpublished.", f"/events/unpublish/{event_id}", id=event_id)
+
+
+#: Why ``events/contact`` cannot do what MISP does (its failure text, then the reason).
+NO_MAIL = "Sending of email failed: this instance has no mail transport and sends no e-mail."
+
+
+@router.post("/events/contact/{ref}", responses=errors(403))
+def contact(
+    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Contact the event's reporter: MISP e-mails the creator org (or creator, with
+    ``person``). threatmesh sends no e-mail, so a valid request gets MISP's failure
+    answer (``saveFailResponse``, 403) saying so, never a false "Email sent"."""
+    event_id = svc.contact_reporter(platform_of(request), who, ref, body)
+    message = "Could not contact Event"
+    answer = {"saved": False, "name": message, "message": message, "errors": NO_MAIL}
+    answer |= {"url": f"/events/contact/{event_id}", "id": str(event_id)}
+    return MispJSON(answer, status_code=403)
 
 
 @router.get("/events/index")
