@@ -126,6 +126,7 @@ PROBES: dict[Route, list[Probe]] = {
     ("POST", "/events/publish/{ref}"): each("/events/publish/{ref}", EVENT),
     ("POST", "/events/alert/{ref}"): each("/events/alert/{ref}", EVENT),
     ("POST", "/events/unpublish/{ref}"): each("/events/unpublish/{ref}", EVENT),
+    ("POST", "/events/contact/{ref}"): each("/events/contact/{ref}", EVENT, {"message": "hi"}),
     ("GET", "/events/index"): [p("/events/index", {"eventid": "{event}"})],
     ("POST", "/events/index"): each("/events/index", EVENT, {"eventid": "{ref}"}),
     ("GET", "/events/index/{named:path}"): each("/events/index/eventid:{ref}", EVENT),

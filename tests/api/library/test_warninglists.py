@@ -59,3 +59,35 @@ def test_enforce_warninglist_on_event_search(server: LiveServer) -> None:
     assert [a.value for a in enforced.objects[0].attributes] == ["resolver.example"]
     r = admin.toggle_warninglist(warninglist_name="%dns resolv%")
     assert r == {"saved": True, "success": "3 warninglist(s) toggled"}
+
+
+def test_enforce_warninglist_on_attribute_add(server: LiveServer) -> None:
+    admin = PyMISP(server.url, server.admin_key, ssl=False, timeout=300)
+    admin.update_warninglists()
+    admin.toggle_warninglist(warninglist_name="%dns resolv%", force_enable=True)
+    event = MISPEvent()
+    event.info = "enforced on add"
+    event.add_attribute("text", "keep")
+    event = admin.add_event(event, pythonify=True)
+    refused = admin.add_attribute(
+        event, {"type": "ip-src", "value": "8.8.8.8", "enforceWarninglist": True}
+    )
+    status, body = refused["errors"]
+    assert status == 403 and body["message"] == "Could not add Attribute"
+    assert body["errors"] == (
+        "Attribute could not be saved as it trips over a warninglist and "
+        "enforceWarninglist is enforced."
+    )
+    # Without the flag (MISP's default), the same value is saved.
+    kept = admin.add_attribute(event, {"type": "ip-src", "value": "8.8.8.8"}, pythonify=True)
+    assert kept.value == "8.8.8.8"
+    # In a list, only the one that hits a list is refused, under its index.
+    both = admin.add_attribute(
+        event,
+        [
+            {"type": "ip-dst", "value": "9.9.9.9", "enforceWarninglist": True},
+            {"type": "ip-dst", "value": "203.0.113.7", "enforceWarninglist": True},
+        ],
+    )
+    assert [a["value"] for a in both["Attribute"]] == ["203.0.113.7"], both
+    assert "trips over a warninglist" in both["errors"]["attribute_0"]

@@ -51,15 +51,17 @@ def add(
     objects) is refused ("A similar attribute already exists for this event."), the
     others saved, the refusals under ``errors`` by ``attribute_<index>``; when none is
     saved, 403 with them. ``breakOnDuplicate:0`` (named parameter) updates the attribute
-    repeated instead."""
-    flag = named_params(named).get("breakOnDuplicate", "1")
+    repeated instead; ``enforceWarninglist:1`` (or the field on an attribute) refuses
+    those that hit an enabled warninglist."""
+    params = named_params(named)
     added = svc.add_attributes(
         platform_of(request),
         who,
         event_ref,
         body,
         store=store_of(request),
-        break_on_duplicate=as_bool(flag, "breakOnDuplicate"),
+        break_on_duplicate=as_bool(params.get("breakOnDuplicate", "1"), "breakOnDuplicate"),
+        enforce_warninglist=as_bool(params.get("enforceWarninglist", "0"), "enforceWarninglist"),
     )
     items = body.get("Attribute", body) if isinstance(body, dict) else body
     many = isinstance(items, list) and len(items) > 1
@@ -73,7 +75,7 @@ def add(
     return MispJSON(out)
 
 
-def _save_failed(errors: dict[str, Any]) -> MispJSON:
+def _save_failed(errors: dict[str, Any] | str) -> MispJSON:
     """MISP's ``saveFailResponse`` for ``attributes/add``: 403 with the validation
     errors."""
     message = "Could not add Attribute"

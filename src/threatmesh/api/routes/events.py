@@ -18,13 +18,14 @@ from threatmesh.api.http import (
     named_params,
     platform_of,
 )
+from threatmesh.api.openapi import errors
 from threatmesh.services.events import attachments
 from threatmesh.services.events import events as svc
 from threatmesh.services.library import warninglists
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import events as search
 from threatmesh.services.search import exports
-from threatmesh.services.search.params import event_scope, parse_query, view_deleted
+from threatmesh.services.search.params import event_scope, index_query, parse_query, view_deleted
 from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
 
@@ -130,15 +131,13 @@ def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> Mis
 @router.post("/events/publish/{ref}")
 @router.post("/events/alert/{ref}")
 def publish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
-    """Publish an event (it becomes eligible for sync)."""
+    """Publish an event (it becomes eligible for sync), in the request: there are no
+    background workers (``MISP.background_jobs`` is false), so MISP's answer is
+    "Event published without alerts"."""
     event_id = svc.set_published(platform_of(request), who, ref, True)
-    return MispJSON(
-        {
-            "name": "Publish",
-            "message": "Event published without alerts",
-            "url": f"/events/publish/{event_id}",
-            "id": str(event_id),
-        }
+    action = request.url.path.rstrip("/").split("/")[-2]
+    return misp_success(
+        "Event published without alerts", f"/events/{action}/{event_id}", id=event_id
     )
 
 
@@ -146,14 +145,25 @@ def publish(request: Request, ref: str, who: Identity = Depends(identify)) -> Mi
 def unpublish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Unpublish an event."""
     event_id = svc.set_published(platform_of(request), who, ref, False)
-    return MispJSON(
-        {
-            "name": "Unpublish",
-            "message": "Event unpublished.",
-            "url": f"/events/unpublish/{event_id}",
-            "id": str(event_id),
-        }
-    )
+    return misp_success("Event unpublished.", f"/events/unpublish/{event_id}", id=event_id)
+
+
+#: Why ``events/contact`` cannot do what MISP does (its failure text, then the reason).
+NO_MAIL = "Sending of email failed: this instance has no mail transport and sends no e-mail."
+
+
+@router.post("/events/contact/{ref}", responses=errors(403))
+def contact(
+    request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Contact the event's reporter: MISP e-mails the creator org (or creator, with
+    ``person``). threatmesh sends no e-mail, so a valid request gets MISP's failure
+    answer (``saveFailResponse``, 403) saying so, never a false "Email sent"."""
+    event_id = svc.contact_reporter(platform_of(request), who, ref, body)
+    message = "Could not contact Event"
+    answer = {"saved": False, "name": message, "message": message, "errors": NO_MAIL}
+    answer |= {"url": f"/events/contact/{event_id}", "id": str(event_id)}
+    return MispJSON(answer, status_code=403)
 
 
 @router.get("/events/index")
@@ -175,7 +185,8 @@ def index(
     }
     # On events/index, MISP's "timestamp" is the event's own (sync lists by it).
     params = event_scope(params)
-    q = sync_serve.index_query(platform, who, parse_query(params, now=platform.now()))
+    q = index_query(parse_query(params, now=platform.now()))
+    q = sync_serve.index_query(platform, who, q)
     minimal = str(params.get("minimal", "")) in ("1", "true", "True")
     return MispJSON(search.index(platform, who, q, minimal=minimal))
 

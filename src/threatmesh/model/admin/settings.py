@@ -46,6 +46,9 @@ class Setting:
     default: bool | int | str
     description: str
     level: int = 1
+    #: The only values this instance can honour, when it cannot honour every value of
+    #: the type (``MISP.background_jobs``: there are no background workers).
+    choices: tuple[bool | int | str, ...] | None = None
 
     @property
     def tab(self) -> str:
@@ -55,7 +58,15 @@ class Setting:
 
     def coerce(self, value: Any) -> bool | int | str:
         """``value`` as this setting's type (MISP accepts ``1``/``"true"`` for booleans
-        and numeric strings for numbers); an :class:`InvalidInput` otherwise."""
+        and numeric strings for numbers) and one of its ``choices``; an
+        :class:`InvalidInput` otherwise."""
+        typed = self._typed(value)
+        if self.choices is not None and typed not in self.choices:
+            allowed = ", ".join(repr(c) for c in self.choices)
+            raise InvalidInput(f"{self.name}: this instance accepts only {allowed}")
+        return typed
+
+    def _typed(self, value: Any) -> bool | int | str:
         if self.type == "boolean":
             if isinstance(value, bool):
                 return value
@@ -127,6 +138,16 @@ _SETTINGS = (
         "MISP.default_event_threat_level", "numeric", 4, "(stored) Threat level of new events."
     ),
     Setting("MISP.tagging", "boolean", True, "(stored) Enable tagging."),
+    # MISP's level 1 boolean "Enables the use of MISP's background processing."; here
+    # every job (publishing, imports) runs in its request, so only false is true.
+    Setting(
+        "MISP.background_jobs",
+        "boolean",
+        False,
+        "Background processing: threatmesh has no background workers, every job runs in "
+        "its request, so the value is false and only false is accepted.",
+        choices=(False,),
+    ),
     Setting(
         "Security.allow_self_registration",
         "boolean",

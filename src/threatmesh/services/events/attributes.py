@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_list
+from threatmesh.formats.fields import as_bool, as_list
 from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.formats.misp_types import AttributeView
 from threatmesh.model import access
@@ -20,6 +20,7 @@ from threatmesh.services.events.access import (
     find_attribute,
     get_visible,
 )
+from threatmesh.services.library import warninglists
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.provenance import log as provenance
 from threatmesh.services.stream import notify
@@ -42,6 +43,11 @@ def view_attribute(platform: Platform, who: Identity, ref: str) -> AttributeView
 
 #: MISP's message for an attribute its ``uniqueValue`` rule refuses.
 SIMILAR = "A similar attribute already exists for this event."
+#: MISP's error (a string, not a field map) for an attribute ``enforceWarninglist`` drops.
+WARNED = (
+    "Attribute could not be saved as it trips over a warninglist and "
+    "enforceWarninglist is enforced."
+)
 
 
 @dataclass
@@ -50,7 +56,7 @@ class Added:
     validation errors by ``attribute_<index>`` (``{"value": [message]}``)."""
 
     attributes: list[dict[str, Any]] = field(default_factory=list)
-    errors: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    errors: dict[str, Any] = field(default_factory=dict)
 
 
 def _field_of(message: str) -> str:
@@ -141,14 +147,19 @@ def add_attributes(
     *,
     store: AttachmentStore | None = None,
     break_on_duplicate: bool = True,
+    enforce_warninglist: bool = False,
 ) -> Added:
     """``attributes/add/{event}``: one attribute or a list (attachment data into
     ``store``). An attribute that repeats the type, category and value of one already
     in the event (outside objects) is refused with MISP's message, the others saved;
-    with ``break_on_duplicate`` off it updates that attribute instead."""
+    with ``break_on_duplicate`` off it updates that attribute instead. One that hits an
+    enabled warninglist is refused when it carries ``enforceWarninglist`` or
+    ``enforce_warninglist`` (the named parameter) is set, as in MISP's
+    ``captureAttribute``."""
     now = platform.now()
     result = Added()
     drafts = _drafts(payload, now, result)
+    enforced = _enforced(payload, drafts, enforce_warninglist)
     many = len(drafts) + len(result.errors) > 1
     claims = [("attribute", d.uuid, f"Attribute[{i}]" if many else "Attribute") for i, d in drafts]
     with (
@@ -160,6 +171,8 @@ def add_attributes(
         if not access.can_modify_event(who.viewer, facts(ev)):
             raise Forbidden("You do not have permission to do that.")
         check_sharing_groups(conn, who, [d for _, d in drafts])
+        if enforced:
+            drafts = _drop_warned(platform, conn, drafts, enforced, result)
         fresh, repeats = _sort_similar(conn, ev["id"], drafts, result)
         ids: list[int] = []
         if break_on_duplicate:
@@ -184,7 +197,42 @@ def add_attributes(
     return result
 
 
-def _in_order(errors: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+def _enforced(payload: Any, drafts: list[tuple[int, AttributeDraft]], every: bool) -> set[int]:
+    """The positions of the attributes ``enforceWarninglist`` applies to: all of them
+    with the named parameter, else those that carry it set."""
+    if every:
+        return {i for i, _ in drafts}
+    items = payload.get("Attribute", payload) if isinstance(payload, dict) else payload
+    items = items if isinstance(items, list) else [items]
+    return {
+        i
+        for i, item in enumerate(items)
+        if isinstance(item, dict)
+        and as_bool(item.get("enforceWarninglist") or False, f"Attribute[{i}].enforceWarninglist")
+    }
+
+
+def _drop_warned(
+    platform: Platform,
+    conn: Connection,
+    drafts: list[tuple[int, AttributeDraft]],
+    enforced: set[int],
+    result: Added,
+) -> list[tuple[int, AttributeDraft]]:
+    """``drafts`` without the enforced ones that hit an enabled warninglist for their
+    type (each an error in ``result``)."""
+    lists = warninglists.matcher(platform, conn)
+    kept = []
+    for i, d in drafts:
+        value = f"{d.value1}|{d.value2}" if d.value2 else d.value1
+        if i in enforced and not lists.passes(d.type, value):
+            result.errors[f"attribute_{i}"] = WARNED
+        else:
+            kept.append((i, d))
+    return kept
+
+
+def _in_order(errors: dict[str, Any]) -> dict[str, Any]:
     """``attribute_<n>`` keys by ``n``."""
     return dict(sorted(errors.items(), key=lambda kv: int(kv[0].rpartition("_")[2])))
 

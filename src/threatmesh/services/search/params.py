@@ -226,3 +226,16 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
         descending=str(p.get("direction", "asc")).lower() == "desc",
         order=_order(p.get("order")),
     )
+
+
+def index_query(q: Query) -> Query:
+    """``q`` as ``events/index`` reads it: MISP's index matches ``eventinfo`` as a
+    substring (``lower(Event.info) LIKE '%term%'``, ``\\`` escaping as in MySQL), where
+    ``restSearch`` matches it exactly unless the term has its own ``%``."""
+
+    def around(terms: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(f"%{t}%" for t in terms)
+
+    info = q.eventinfo
+    wrapped = Terms(around(info.any_of), around(info.all_of), around(info.none_of))
+    return dataclasses.replace(q, eventinfo=wrapped)
