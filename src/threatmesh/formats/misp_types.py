@@ -90,6 +90,8 @@ class AttributeView(TypedDict):
     Event: NotRequired[dict[str, str]]
     event_uuid: NotRequired[str]
     RelatedAttribute: NotRequired[list[dict[str, Any]]]
+    #: ``includeDecayScore``: one score per applicable decaying model
+    decay_score: NotRequired[list[dict[str, Any]]]
 
 
 class ReferenceView(TypedDict):

@@ -1,6 +1,6 @@
 """Decaying models: MISP's ``DecayingModelController`` (update, index, view, enable,
 disable) over the vendored default models. Scores on searches (``includeDecayScore``)
-are not served yet."""
+are attached by :mod:`threatmesh.services.search.decay`."""
 
 from __future__ import annotations
 
@@ -86,6 +86,28 @@ def _find(conn: Connection, who: Identity, ref: str) -> Row:
     if row is None or not _seen_by(who, row):
         raise NotFound(_NOT_FOUND)
     return row
+
+
+def enabled_models(conn: Connection, who: Identity) -> list[tuple[int, lib.DecayingModel]]:
+    """The enabled models ``who`` may see, with their ids (``fetchAllAllowedModels``)."""
+    out = []
+    for row in records.rows(conn, decaying_models, with_data=True, enabled=True):
+        if _seen_by(who, row):
+            doc = records.unpack(row["data"])
+            model = lib.DecayingModel(
+                uuid=row["uuid"],
+                name=row["name"],
+                description=row["description"],
+                formula=row["formula"],
+                version=int(row["version"]),
+                parameters=doc["parameters"],
+                attribute_types=tuple(doc["attribute_types"]),
+                ref=tuple(doc["ref"]),
+                enabled=True,
+                all_orgs=bool(row["all_orgs"]),
+            )
+            out.append((int(row["id"]), model))
+    return out
 
 
 def view(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:

@@ -220,6 +220,8 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
         include_event_uuid=_flag(p, "includeEventUuid"),
         include_event_tags=_flag(p, "includeEventTags"),
         include_context=_flag(p, "includeContext"),
+        include_decay_score=_flag(p, "includeDecayScore") or _flag(p, "excludeDecayed"),
+        exclude_decayed=_flag(p, "excludeDecayed"),
         limit=limit_n,
         page=page,
         sort=str(p.get("sort") or "id"),

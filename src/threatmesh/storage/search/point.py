@@ -56,6 +56,7 @@ _NOT_FILTERS = {
     "include_event_uuid",
     "include_event_tags",
     "include_context",
+    "include_decay_score",
     "sort",
     "descending",
 }
