@@ -34,7 +34,7 @@ def test_decay_scores(server: LiveServer) -> None:
     misp = PyMISP(server.url, server.admin_key, ssl=False, timeout=60)
     misp.update_decaying_models()
     nids = next(m for m in misp.decaying_models(pythonify=True) if m.name == NIDS)
-    misp.add_event(_event())
+    event_id = misp.add_event(_event(), pythonify=True).id
     # A disabled model scores nothing.
     found = _by_value(misp.search("attributes", includeDecayScore=True, pythonify=True))
     assert found["192.0.2.1"].decay_score == []
@@ -54,4 +54,21 @@ def test_decay_scores(server: LiveServer) -> None:
     # Without the flag, no decay_score key at all (MISP adds it only when asked).
     plain = misp.search("attributes", value="192.0.2.1")
     assert "decay_score" not in plain["Attribute"][0]
+    _events_scope(misp, event_id)
     misp.disable_decaying_model(nids)
+
+
+def _events_scope(misp: PyMISP, event_id: str) -> None:
+    """events/restSearch scores the attributes of each event the same way, and the
+    sightings read for it stay out of an answer that did not ask for them."""
+    plain = misp.search(eventid=event_id)[0]["Event"]
+    scored = misp.search(eventid=event_id, include_decay_score=True)[0]["Event"]
+    by_value = {a["value"]: a for a in scored["Attribute"]}
+    assert by_value["192.0.2.1"]["decay_score"][0]["decayed"] is False
+    assert by_value["192.0.2.2"]["decay_score"][0]["decayed"] is True
+    assert by_value["no model scores text"]["decay_score"] == []
+    for a in scored["Attribute"]:
+        del a["decay_score"]
+    assert scored == plain
+    kept = misp.search(eventid=event_id, exclude_decayed=True)[0]["Event"]
+    assert [a["value"] for a in kept["Attribute"]] == ["192.0.2.1"]

@@ -15,6 +15,7 @@ from threatmesh.formats import misp_out
 from threatmesh.formats.misp_types import AttributeView, TagView
 from threatmesh.model.query import Query
 from threatmesh.services.events.attachments import decorate_attributes
+from threatmesh.services.library.decaying_models import enabled_models
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.search.decay import Scorer, all_decayed
 from threatmesh.storage.core.database import Connection
@@ -118,7 +119,9 @@ def _decorated(
         )
     context = export_context.events_of(conn, rows) if q.include_context else {}
     event_tags = _event_tags(conn, rows) if q.include_event_tags else {}
-    scorer = Scorer(conn, who, platform.now()) if q.include_decay_score else None
+    scorer = None
+    if q.include_decay_score:
+        scorer = Scorer(enabled_models(conn, who), platform.now(), conn)
     for r in rows:
         a = misp_out.attribute(r)
         a["Tag"] = tags.get(r["id"], []) + event_tags.get(r["event_id"], [])

@@ -11,14 +11,13 @@ Each attribute gets ``decay_score``: one item per enabled model the user may see
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from threatmesh.formats.misp_types import SightingView, TagView
 from threatmesh.model.library.decay import ScoredTag, decay_score
 from threatmesh.model.library.decaying_models import DecayingModel
-from threatmesh.services.library.decaying_models import enabled_models
-from threatmesh.services.platform import Identity
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.events import reads
 
@@ -28,22 +27,31 @@ Row = Mapping[Any, Any]
 _MICROS = 1_000_000
 
 
-def _scored(tags: Sequence[TagView]) -> list[ScoredTag]:
-    return [ScoredTag(t["name"], t.get("numerical_value")) for t in tags]
+def _scored(tags: Sequence[Mapping[str, Any]]) -> list[ScoredTag]:
+    # Tags inherited from the event (``includeEventTags``) count as event tags.
+    return [ScoredTag(t["name"], t.get("numerical_value")) for t in tags if not t.get("inherited")]
 
 
 class Scorer:
-    """Scores attributes under the enabled models ``who`` may see, at epoch second
-    ``now``; event tags are read once per event."""
+    """Scores attributes under ``models`` (the enabled models the user may see, with
+    their ids: :func:`~threatmesh.services.library.decaying_models.enabled_models`) at
+    epoch second ``now``. Search rows (:meth:`scores`) need ``conn``, on which their
+    event's tags are read once per event."""
 
-    def __init__(self, conn: Connection, who: Identity, now: int) -> None:
+    def __init__(
+        self,
+        models: list[tuple[int, DecayingModel]],
+        now: int,
+        conn: Connection | None = None,
+    ) -> None:
         self._conn = conn
-        self._models: list[tuple[int, DecayingModel]] = enabled_models(conn, who)
+        self._models = models
         self._now = now
         self._event_tags: dict[int, list[ScoredTag]] = {}
 
     def _tags_of_event(self, event_id: int) -> list[ScoredTag]:
         if event_id not in self._event_tags:
+            assert self._conn is not None, "Scorer.scores needs a connection"
             self._event_tags[event_id] = _scored(reads.tags_of_event(self._conn, event_id))
         return self._event_tags[event_id]
 
@@ -52,24 +60,64 @@ class Scorer:
     ) -> list[dict[str, Any]]:
         """The ``decay_score`` of the attribute ``row`` (a search page row) with its own
         ``tags`` and the sightings the user may see."""
-        models = [(i, m) for i, m in self._models if row["type"] in m.attribute_types]
+        last_seen = row["last_seen"]
+        return self._scores(
+            str(row["type"]),
+            int(row["timestamp"]),
+            None if last_seen is None else int(last_seen) // _MICROS,
+            _scored(tags),
+            self._tags_of_event(int(row["event_id"])),
+            seen,
+        )
+
+    def score_event(self, event: dict[str, Any], *, exclude_decayed: bool) -> None:
+        """Adds ``decay_score`` to each attribute of ``event`` (an ``events/view``
+        answer read with sightings), its objects' included; with ``exclude_decayed``,
+        drops the decayed ones."""
+        event_tags = _scored(event.get("Tag") or ())
+        for holder in (event, *(event.get("Object") or ())):
+            kept = []
+            for a in holder.get("Attribute") or ():
+                last_seen = a.get("last_seen")
+                a["decay_score"] = self._scores(
+                    str(a["type"]),
+                    int(a["timestamp"]),
+                    None
+                    if not last_seen
+                    else int(dt.datetime.fromisoformat(last_seen).timestamp()),
+                    _scored(a.get("Tag") or ()),
+                    event_tags,
+                    a.get("Sighting") or (),
+                )
+                if not (exclude_decayed and all_decayed(a["decay_score"])):
+                    kept.append(a)
+            if "Attribute" in holder:
+                holder["Attribute"] = kept
+
+    def _scores(
+        self,
+        kind: str,
+        timestamp: int,
+        last_seen: int | None,
+        attribute_tags: list[ScoredTag],
+        event_tags: list[ScoredTag],
+        seen: Sequence[Mapping[str, Any]],
+    ) -> list[dict[str, Any]]:
+        models = [(i, m) for i, m in self._models if kind in m.attribute_types]
         if not models:
             return []
-        attribute_tags = _scored([t for t in tags if not t.get("inherited")])
-        event_tags = self._tags_of_event(int(row["event_id"]))
         retention = {
             t.name: float(t.numerical_value)
             for t in (*event_tags, *attribute_tags)
             if t.name.startswith("retention:") and t.numerical_value is not None
         }
-        last_seen = row["last_seen"]
         dates = [int(s["date_sighting"]) for s in seen]
         out = []
         for model_id, model in models:
             score = decay_score(
                 model,
-                timestamp=int(row["timestamp"]),
-                last_seen=None if last_seen is None else int(last_seen) // _MICROS,
+                timestamp=timestamp,
+                last_seen=last_seen,
                 last_sighting=max(dates) if dates else None,
                 event_tags=event_tags,
                 attribute_tags=attribute_tags,
