@@ -56,6 +56,31 @@ def test_decay_scores(server: LiveServer) -> None:
     assert "decay_score" not in plain["Attribute"][0]
     _events_scope(misp, event_id)
     misp.disable_decaying_model(nids)
+    _named_models(misp, str(nids.id))
+
+
+def _named_models(misp: PyMISP, nids_id: str) -> None:
+    """``decayingModel`` scores with the named models, enabled or not, whatever the
+    type; ``modelOverrides`` and ``score`` (the threshold) change the scores; a
+    malformed override is a 400."""
+    found = _by_value(
+        misp.search(
+            "attributes",
+            include_decay_score=True,
+            decayingModel=[nids_id],
+            modelOverrides={"lifetime": 1000, "threshold": 10, "color": "ignored"},
+            pythonify=True,
+        )
+    )
+    [text] = found["no model scores text"].decay_score
+    assert text["DecayingModel"]["id"] == nids_id
+    [old] = found["192.0.2.2"].decay_score  # 200 days of a 1000-day lifetime
+    assert 30 < old["score"] < 80 and old["decayed"] is False
+    strict = misp.search("attributes", include_decay_score=True, decayingModel=nids_id, score=81)
+    assert len(strict["Attribute"]) == 3
+    assert all(a["decay_score"][0]["decayed"] for a in strict["Attribute"])  # scores <= 80
+    bad = misp.search("attributes", includeDecayScore=True, modelOverrides={"lifetime": "x"})
+    assert "modelOverrides.lifetime" in str(bad), bad
 
 
 def _events_scope(misp: PyMISP, event_id: str) -> None:

@@ -15,9 +15,8 @@ from threatmesh.formats import misp_out
 from threatmesh.formats.misp_types import AttributeView, TagView
 from threatmesh.model.query import Query
 from threatmesh.services.events.attachments import decorate_attributes
-from threatmesh.services.library.decaying_models import enabled_models
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.services.search.decay import Scorer, all_decayed
+from threatmesh.services.search import decay
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.correlation.related_attributes import related_attributes
 from threatmesh.storage.events import reads
@@ -119,9 +118,9 @@ def _decorated(
         )
     context = export_context.events_of(conn, rows) if q.include_context else {}
     event_tags = _event_tags(conn, rows) if q.include_event_tags else {}
-    scorer = None
-    if q.include_decay_score:
-        scorer = Scorer(enabled_models(conn, who), platform.now(), conn)
+    scorer = (
+        decay.scorer(conn, who, q, platform.now(), rows=True) if q.include_decay_score else None
+    )
     for r in rows:
         a = misp_out.attribute(r)
         a["Tag"] = tags.get(r["id"], []) + event_tags.get(r["event_id"], [])
@@ -134,7 +133,7 @@ def _decorated(
             a["RelatedAttribute"] = related.get(r["id"], [])
         if scorer is not None:
             scores = scorer.scores(r, tags.get(r["id"], []), seen.get(r["id"], []))
-            if q.exclude_decayed and all_decayed(scores):
+            if q.exclude_decayed and decay.all_decayed(scores):
                 continue
             a["decay_score"] = scores
         yield a

@@ -18,10 +18,13 @@ from typing import Any
 from threatmesh.formats.misp_types import SightingView, TagView
 from threatmesh.model.library.decay import ScoredTag, decay_score
 from threatmesh.model.library.decaying_models import DecayingModel
+from threatmesh.model.query import Query
+from threatmesh.services.library.decaying_models import scoring_models
+from threatmesh.services.platform import Identity
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.events import reads
 
-__all__ = ["Scorer", "all_decayed"]
+__all__ = ["Scorer", "all_decayed", "scorer"]
 
 Row = Mapping[Any, Any]
 _MICROS = 1_000_000
@@ -33,18 +36,22 @@ def _scored(tags: Sequence[Mapping[str, Any]]) -> list[ScoredTag]:
 
 
 class Scorer:
-    """Scores attributes under ``models`` (the enabled models the user may see, with
-    their ids: :func:`~threatmesh.services.library.decaying_models.enabled_models`) at
-    epoch second ``now``. Search rows (:meth:`scores`) need ``conn``, on which their
-    event's tags are read once per event."""
+    """Scores attributes under ``models`` (with their ids:
+    :func:`~threatmesh.services.library.decaying_models.scoring_models`) at epoch second
+    ``now``: those whose ``attribute_types`` hold the attribute's type, or all of them
+    with ``any_type`` (the models a search names). Search rows (:meth:`scores`) need
+    ``conn``, on which their event's tags are read once per event."""
 
     def __init__(
         self,
         models: list[tuple[int, DecayingModel]],
         now: int,
         conn: Connection | None = None,
+        *,
+        any_type: bool = False,
     ) -> None:
         self._conn = conn
+        self._any_type = any_type
         self._models = models
         self._now = now
         self._event_tags: dict[int, list[ScoredTag]] = {}
@@ -103,7 +110,7 @@ class Scorer:
         event_tags: list[ScoredTag],
         seen: Sequence[Mapping[str, Any]],
     ) -> list[dict[str, Any]]:
-        models = [(i, m) for i, m in self._models if kind in m.attribute_types]
+        models = [(i, m) for i, m in self._models if self._any_type or kind in m.attribute_types]
         if not models:
             return []
         retention = {
@@ -139,3 +146,9 @@ class Scorer:
 def all_decayed(scores: Sequence[Mapping[str, Any]]) -> bool:
     """``excludeDecayed``: whether every score is decayed (true for no score, as in MISP)."""
     return all(s["decayed"] for s in scores)
+
+
+def scorer(conn: Connection, who: Identity, q: Query, now: int, *, rows: bool) -> Scorer:
+    """The scorer of a search ``q`` (``rows``: for search page rows, read on ``conn``)."""
+    models = scoring_models(conn, who, q.decaying_models, dict(q.model_overrides))
+    return Scorer(models, now, conn if rows else None, any_type=bool(q.decaying_models))

@@ -11,9 +11,8 @@ from threatmesh.formats.misp_types import EventView
 from threatmesh.model.errors import NotFound
 from threatmesh.model.query import Query
 from threatmesh.services.events import events as event_svc
-from threatmesh.services.library.decaying_models import enabled_models
 from threatmesh.services.platform import Identity, Platform
-from threatmesh.services.search.decay import Scorer
+from threatmesh.services.search import decay
 from threatmesh.services.sync import serve as sync_serve
 from threatmesh.storage.events import events as stored
 from threatmesh.storage.events import reads
@@ -94,7 +93,7 @@ def found_events(
     ``events/view`` reads them, with the query's options (sightings, correlations,
     deleted content) and MISP's trimming (:func:`trim_attributes`; ``metadata``: the
     events without their content)."""
-    scorer = _scorer(platform, who) if q.include_decay_score else None
+    scorer = _scorer(platform, who, q) if q.include_decay_score else None
     # The scores count from the last sighting: read them, then drop them if not asked.
     unasked = scorer is not None and not q.include_sightings and not sync_serve.is_sync_user(who)
     for event_id in ids:
@@ -120,9 +119,9 @@ def found_events(
         yield event
 
 
-def _scorer(platform: Platform, who: Identity) -> Scorer:
+def _scorer(platform: Platform, who: Identity, q: Query) -> decay.Scorer:
     with platform.read() as conn:
-        return Scorer(enabled_models(conn, who), platform.now())
+        return decay.scorer(conn, who, q, platform.now(), rows=False)
 
 
 def _drop_sightings(event: dict[str, Any]) -> None:
