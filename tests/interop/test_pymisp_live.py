@@ -56,8 +56,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_lief_and_sign": _VIPER,
     "test_roles_expanded": "eventDelegations/* not implemented (issue 16 WP5); users, roles "
     "and MISP's ACL message work",
-    "test_search_decay": "includeDecayScore on attributes/restSearch not implemented "
-    "(decayingModel update/index/enable/disable work; issue 16 WP3)",
     "test_search_stix": "returnFormat stix/stix2/stix-xml: waits for the exchange issue",
     "test_simple_event": "only its last step fails: events/contact (threatmesh sends no "
     "e-mail, so it cannot answer MISP's 'Email sent to the reporter.'); searches, "

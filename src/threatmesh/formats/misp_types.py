@@ -130,6 +130,8 @@ class AttributeView(TypedDict):
     event_uuid: NotRequired[str]
     RelatedAttribute: NotRequired[list[dict[str, Any]]]
     SharingGroup: NotRequired[SharingGroupView]
+    #: ``includeDecayScore``: one score per applicable decaying model
+    decay_score: NotRequired[list[dict[str, Any]]]
 
 
 class ReferenceView(TypedDict):

@@ -106,6 +106,14 @@ class Query:
     include_event_tags: bool = False
     #: ``includeContext``: each attribute's ``Event`` is the event's metadata and tags
     include_context: bool = False
+    #: ``includeDecayScore``: each attribute's ``decay_score`` under the enabled models
+    include_decay_score: bool = False
+    #: ``excludeDecayed``: drop the attributes every applicable model scores as decayed
+    exclude_decayed: bool = False
+    #: ``decayingModel``: score with these models (enabled or not, whatever the type)
+    decaying_models: tuple[int, ...] = ()
+    #: ``modelOverrides`` (and ``score``, the threshold): parameters the scores use
+    model_overrides: tuple[tuple[str, float], ...] = ()
     limit: int | None = None
     page: int = 1
     sort: str = "id"

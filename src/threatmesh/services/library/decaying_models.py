@@ -1,9 +1,10 @@
 """Decaying models: MISP's ``DecayingModelController`` (update, index, view, enable,
 disable) over the vendored default models. Scores on searches (``includeDecayScore``)
-are not served yet."""
+are attached by :mod:`threatmesh.services.search.decay`."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from threatmesh.model.errors import NotFound
@@ -86,6 +87,37 @@ def _find(conn: Connection, who: Identity, ref: str) -> Row:
     if row is None or not _seen_by(who, row):
         raise NotFound(_NOT_FOUND)
     return row
+
+
+def scoring_models(
+    conn: Connection,
+    who: Identity,
+    ids: Sequence[int] = (),
+    overrides: Mapping[str, float] | None = None,
+) -> list[tuple[int, lib.DecayingModel]]:
+    """The models a search scores with, and their ids: the enabled models ``who`` may
+    see (``fetchAllAllowedModels``), or with ``ids`` (``decayingModel``) those of them
+    ``who`` may see, enabled or not; ``overrides`` (``modelOverrides``) applied."""
+    where = {} if ids else {"enabled": True}
+    out = []
+    for row in records.rows(conn, decaying_models, with_data=True, **where):
+        if (ids and row["id"] not in ids) or not _seen_by(who, row):
+            continue
+        doc = records.unpack(row["data"])
+        model = lib.DecayingModel(
+            uuid=row["uuid"],
+            name=row["name"],
+            description=row["description"],
+            formula=row["formula"],
+            version=int(row["version"]),
+            parameters=doc["parameters"],
+            attribute_types=tuple(doc["attribute_types"]),
+            ref=tuple(doc["ref"]),
+            enabled=bool(row["enabled"]),
+            all_orgs=bool(row["all_orgs"]),
+        )
+        out.append((int(row["id"]), lib.with_overrides(model, overrides or {})))
+    return out
 
 
 def view(platform: Platform, who: Identity, ref: str) -> dict[str, Any]:

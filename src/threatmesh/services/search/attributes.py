@@ -16,6 +16,7 @@ from threatmesh.formats.misp_types import AttributeView, TagView
 from threatmesh.model.query import Query
 from threatmesh.services.events.attachments import decorate_attributes
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.services.search import decay
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.correlation.related_attributes import related_attributes
 from threatmesh.storage.events import reads
@@ -40,7 +41,11 @@ def rest_search(
     # Sightings and correlations are read on the page's connection with statements
     # not written for generic plans: only a bare lookup may use the lookup pool.
     bare = not (
-        q.include_sightings or q.include_correlations or q.include_context or q.include_event_tags
+        q.include_sightings
+        or q.include_correlations
+        or q.include_context
+        or q.include_event_tags
+        or q.include_decay_score
     )
     pages = search.iter_attributes(
         platform.read,
@@ -99,7 +104,7 @@ def _decorated(
     tags = reads.tags_from_refs(conn, rows, platform.tag_cache)
     seen = (
         reads.sightings_of(conn, who.viewer, ids, {r["event_id"]: r["event_org_id"] for r in rows})
-        if q.include_sightings
+        if q.include_sightings or q.include_decay_score
         else {}
     )
     related: dict[int, list[dict[str, Any]]] = {}
@@ -113,6 +118,9 @@ def _decorated(
         )
     context = export_context.events_of(conn, rows) if q.include_context else {}
     event_tags = _event_tags(conn, rows) if q.include_event_tags else {}
+    scorer = (
+        decay.scorer(conn, who, q, platform.now(), rows=True) if q.include_decay_score else None
+    )
     for r in rows:
         a = misp_out.attribute(r)
         a["Tag"] = tags.get(r["id"], []) + event_tags.get(r["event_id"], [])
@@ -123,6 +131,11 @@ def _decorated(
             a["Sighting"] = seen.get(r["id"], [])
         if q.include_correlations:
             a["RelatedAttribute"] = related.get(r["id"], [])
+        if scorer is not None:
+            scores = scorer.scores(r, tags.get(r["id"], []), seen.get(r["id"], []))
+            if q.exclude_decayed and decay.all_decayed(scores):
+                continue
+            a["decay_score"] = scores
         yield a
 
 

@@ -12,6 +12,7 @@ from threatmesh.model.errors import NotFound
 from threatmesh.model.query import Query
 from threatmesh.services.events import events as event_svc
 from threatmesh.services.platform import Identity, Platform
+from threatmesh.services.search import decay
 from threatmesh.services.sync import serve as sync_serve
 from threatmesh.storage.events import events as stored
 from threatmesh.storage.events import reads
@@ -92,20 +93,38 @@ def found_events(
     ``events/view`` reads them, with the query's options (sightings, correlations,
     deleted content) and MISP's trimming (:func:`trim_attributes`; ``metadata``: the
     events without their content)."""
+    scorer = _scorer(platform, who, q) if q.include_decay_score else None
+    # The scores count from the last sighting: read them, then drop them if not asked.
+    unasked = scorer is not None and not q.include_sightings and not sync_serve.is_sync_user(who)
     for event_id in ids:
         try:
             event = sync_serve.serve_event(
                 platform,
                 who,
                 str(event_id),
-                include_sightings=q.include_sightings,
+                include_sightings=q.include_sightings or scorer is not None,
                 include_correlations=q.include_correlations,
                 **event_svc.deleted_options(q.deleted),
             )
         except NotFound:  # deleted since the search ran
             continue
         event = trim_attributes(event, q)
+        if scorer is not None:
+            scorer.score_event(event, exclude_decayed=q.exclude_decayed)
+            if unasked:
+                _drop_sightings(event)
         if metadata:
             event.pop("Attribute", None)
             event.pop("Object", None)
         yield event
+
+
+def _scorer(platform: Platform, who: Identity, q: Query) -> decay.Scorer:
+    with platform.read() as conn:
+        return decay.scorer(conn, who, q, platform.now(), rows=False)
+
+
+def _drop_sightings(event: dict[str, Any]) -> None:
+    for holder in (event, *(event.get("Object") or ())):
+        for a in holder.get("Attribute") or ():
+            a.pop("Sighting", None)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from threatmesh.formats.fields import as_bool, as_int
 from threatmesh.model.errors import InvalidInput
+from threatmesh.model.library.decaying_models import OVERRIDABLE
 from threatmesh.model.query import Query, Terms, is_wildcard, parse_terms
 from threatmesh.model.validation import rules
 
@@ -79,6 +81,32 @@ def _ints(raw: Any, name: str) -> tuple[int, ...]:
         return ()
     items = raw if isinstance(raw, list) else str(raw).split("|")
     return tuple(as_int(i, name) for i in items)
+
+
+def _number(value: Any, path: str) -> float:
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise InvalidInput(f"{path}: must be a number")
+    return number
+
+
+def _overrides(raw: Any, score: Any) -> tuple[tuple[str, float], ...]:
+    """``modelOverrides`` (MISP keeps only :data:`OVERRIDABLE`) and ``score``, which
+    sets the threshold."""
+    if raw in (None, "", []):
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise InvalidInput('modelOverrides: must be an object such as {"threshold": 30}')
+    out = {}
+    for key, value in raw.items():
+        if key in OVERRIDABLE:
+            out[key] = _number(value, f"modelOverrides.{key}")
+    if score not in (None, ""):
+        out["threshold"] = float(int(_number(score, "score")))  # MISP: intval
+    return tuple(sorted(out.items()))
 
 
 def _date_bound(raw: Any) -> str | None:
@@ -220,6 +248,10 @@ def parse_query(params: Mapping[str, Any], *, now: int) -> Query:
         include_event_uuid=_flag(p, "includeEventUuid"),
         include_event_tags=_flag(p, "includeEventTags"),
         include_context=_flag(p, "includeContext"),
+        include_decay_score=_flag(p, "includeDecayScore") or _flag(p, "excludeDecayed"),
+        exclude_decayed=_flag(p, "excludeDecayed"),
+        decaying_models=_ints(p.get("decayingModel"), "decayingModel"),
+        model_overrides=_overrides(p.get("modelOverrides"), p.get("score")),
         limit=limit_n,
         page=page,
         sort=str(p.get("sort") or "id"),

@@ -56,6 +56,9 @@ _NOT_FILTERS = {
     "include_event_uuid",
     "include_event_tags",
     "include_context",
+    "include_decay_score",
+    "decaying_models",
+    "model_overrides",
     "sort",
     "descending",
 }
