@@ -38,10 +38,14 @@ def tags_named(conn: Connection, search: str | None = None) -> list[RowMapping]:
     return list(conn.execute(q).mappings())
 
 
-def detach_from_event(conn: Connection, event_id: int, tag_id: int) -> None:
-    """Remove the tag from the event (nothing if it is not attached)."""
+def detach_from_event(conn: Connection, event_id: int, tag_id: int) -> bool | None:
+    """Remove the tag from the event: whether it was attached as a local tag, None if
+    it was not attached."""
     link = event_tags
-    conn.execute(link.delete().where(link.c.event_id == event_id, link.c.tag_id == tag_id))
+    where = (link.c.event_id == event_id, link.c.tag_id == tag_id)
+    local = conn.execute(sa.select(link.c.local).where(*where)).first()
+    conn.execute(link.delete().where(*where))
+    return None if local is None else bool(local[0])
 
 
 def attach_to_attribute(
@@ -52,7 +56,11 @@ def attach_to_attribute(
     conn.execute(driver.insert_ignore(conn, attribute_tags), row)
 
 
-def detach_from_attribute(conn: Connection, attribute_id: int, tag_id: int) -> None:
-    """Remove the tag from the attribute (nothing if it is not attached)."""
+def detach_from_attribute(conn: Connection, attribute_id: int, tag_id: int) -> bool | None:
+    """Remove the tag from the attribute: whether it was attached as a local tag, None
+    if it was not attached."""
     link = attribute_tags
-    conn.execute(link.delete().where(link.c.attribute_id == attribute_id, link.c.tag_id == tag_id))
+    where = (link.c.attribute_id == attribute_id, link.c.tag_id == tag_id)
+    local = conn.execute(sa.select(link.c.local).where(*where)).first()
+    conn.execute(link.delete().where(*where))
+    return None if local is None else bool(local[0])
