@@ -63,8 +63,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     " (issue 16 WP1/WP2); sharing_groups/edit, HEAD, addOrg/removeOrg work",
     "test_simple_event": "float timestamp ranges, LIKE escapes, warninglists, settings, "
     "malware-sample with data, events/contact (issue 16 WP1, WP3-WP6)",
-    "test_tags": "attributes/edit ignores a Tag marked deleted (issue 16 WP1/WP2); "
-    "non-exportable tags, attachTagToObject messages and refusals, tags/* work",
     "test_upload_stix": "events/upload_stix: waits for the exchange issue",
     "test_user_settings": "admin/logs/index not implemented (no MISP audit log; "
     "search_logs answers 404); userSettings/*, users/edit, change_pw work",

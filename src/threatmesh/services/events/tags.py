@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_colour, as_str
-from threatmesh.formats.misp_json import unwrap
+from threatmesh.formats.fields import as_bool, as_colour, as_str
+from threatmesh.formats.misp_json import parse_tags, unwrap
 from threatmesh.formats.misp_types import TagView
 from threatmesh.model import access
 from threatmesh.model.drafts import TagRef
@@ -170,3 +170,30 @@ def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
         if restrictions:
             tag_rows.update_tag(conn, tag_ids[name], restrictions)
         return tag_admin.summary(stored.tag_by_id(conn, tag_ids[name]))
+
+
+def capture_attribute_tags(
+    conn: Connection, who: Identity, attribute_id: int, event_id: int, raw: Any
+) -> None:
+    """MISP's ``AttributeTag::handleAttributeTags`` on ``attributes/edit``: each
+    ``Tag`` sent is attached, or detached when it is marked ``deleted``; a tag the
+    user may not use (restricted to another organisation or user, or new and the user
+    no tag editor) is silently left out, as ``Tag::captureTag`` does."""
+    if not who.viewer.can("perm_tagger") or not isinstance(raw, list):
+        return
+    for i, item in enumerate(raw):
+        deleted = isinstance(item, dict) and as_bool(item.get("deleted", False), f"Tag[{i}]")
+        (ref,) = parse_tags([item], f"Attribute.Tag[{i}]")
+        row = stored.tag_by_name(conn, ref.name)
+        if deleted:
+            if row is not None:
+                stored.detach_from_attribute(conn, attribute_id, int(row["id"]))
+            continue
+        if row is None and not who.viewer.can("perm_tag_editor"):
+            continue
+        tag_id = writes.ensure_tags(conn, [ref])[ref.name]
+        try:
+            tag_admin.may_attach(who, stored.tag_by_id(conn, tag_id))
+        except Forbidden:
+            continue
+        stored.attach_to_attribute(conn, attribute_id, event_id, tag_id, local=ref.local)
