@@ -105,3 +105,22 @@ def test_non_exportable_tags_hidden_and_edit_honours_deleted(server: LiveServer)
             t.delete()
     edited = user.update_attribute(first.attributes[0], pythonify=True)
     assert [t.name for t in edited.tags] == ["kept"]
+
+
+def test_add_event_drops_tags_the_author_may_not_use(server: LiveServer) -> None:
+    admin = _client(server.url, server.admin_key)
+    owner_id, owner_key = _user(admin, "Keeper")
+    _, other_key = _user(admin, "Stranger")
+    tag = MISPTag()
+    tag.name = "restricted to keeper"
+    tag.user_id = owner_id
+    admin.add_tag(tag)
+    for key, kept in ((other_key, []), (owner_key, ["restricted to keeper"])):
+        event = MISPEvent()
+        event.info = "restricted"
+        event.add_tag("restricted to keeper")
+        event.add_attribute("ip-dst", "192.0.2.2").add_tag("restricted to keeper")
+        added = _client(server.url, key).add_event(event, pythonify=True)
+        assert isinstance(added, MISPEvent), added
+        assert [t.name for t in added.tags] == kept
+        assert [t.name for t in added.attributes[0].tags] == kept

@@ -11,7 +11,7 @@ from threatmesh.formats.fields import as_bool, as_colour, as_str
 from threatmesh.formats.misp_json import parse_tags, unwrap
 from threatmesh.formats.misp_types import TagView
 from threatmesh.model import access
-from threatmesh.model.drafts import TagRef
+from threatmesh.model.drafts import EventDraft, TagRef
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.admin import tags as tag_admin
 from threatmesh.services.events.access import facts, find_attribute, get_visible
@@ -197,3 +197,22 @@ def capture_attribute_tags(
         except Forbidden:
             continue
         stored.attach_to_attribute(conn, attribute_id, event_id, tag_id, local=ref.local)
+
+
+def drop_restricted(conn: Connection, who: Identity, draft: EventDraft) -> None:
+    """Leave out of a new event the tags its author may not use (restricted to another
+    organisation or user): MISP's ``Tag::captureTag`` silently drops them."""
+    if who.viewer.site_admin:
+        return
+    names = sorted({t.name for t in writes.all_tags(draft)})
+    refused = set()
+    for row in stored.restricted_tags(conn, names):
+        try:
+            tag_admin.may_attach(who, row)
+        except Forbidden:
+            refused.add(row["name"])
+    if not refused:
+        return
+    draft.tags = [t for t in draft.tags if t.name not in refused]
+    for attribute in draft.all_attributes():
+        attribute.tags = [t for t in attribute.tags if t.name not in refused]

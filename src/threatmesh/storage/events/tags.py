@@ -4,6 +4,8 @@ an event's tags are :func:`threatmesh.storage.events.writes.ensure_tags` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
@@ -64,3 +66,16 @@ def detach_from_attribute(conn: Connection, attribute_id: int, tag_id: int) -> b
     local = conn.execute(sa.select(link.c.local).where(*where)).first()
     conn.execute(link.delete().where(*where))
     return None if local is None else bool(local[0])
+
+
+def restricted_tags(conn: Connection, names: Sequence[str]) -> list[RowMapping]:
+    """``name``, ``org_id`` and ``user_id`` of the tags among ``names`` that are
+    restricted to one organisation or one user."""
+    out: list[RowMapping] = []
+    restricted = sa.or_(tags.c.org_id != 0, tags.c.user_id != 0)
+    for i in range(0, len(names), 500):
+        q = sa.select(tags.c.name, tags.c.org_id, tags.c.user_id).where(
+            tags.c.name.in_(names[i : i + 500]), restricted
+        )
+        out.extend(conn.execute(q).mappings())
+    return out
