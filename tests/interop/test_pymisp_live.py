@@ -60,11 +60,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_simple_event": "only its last step fails: events/contact (threatmesh sends no "
     "e-mail, so it cannot answer MISP's 'Email sent to the reporter.'); searches, "
     "MISP.background_jobs, publish, enforceWarninglist on add, index eventinfo work",
-    "test_tags": "event views show non-exportable tags (MISP hides them); attachTagToObject "
-    "answer lacks MISP's 'Global tag x(id) successfully attached' message and the errors "
-    "field (issue 16 WP1/WP2); tags/view|edit|search|delete and flags work",
-    "test_update_object": "tags/attachTagToObject answers no MISP 'message' naming the "
-    "target (issue 16 WP4)",
     "test_upload_stix": "events/upload_stix: waits for the exchange issue",
     "test_user_settings": "admin/logs/index not implemented (no MISP audit log; "
     "search_logs answers 404); userSettings/*, users/edit, change_pw work",

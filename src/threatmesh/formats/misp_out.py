@@ -261,7 +261,7 @@ def event_content(
     top: defaultdict[int, list[AttributeView]] = defaultdict(list)
     for r in attribute_rows:
         a = attribute(r, envelope_text=envelope_text)
-        a["Tag"] = attribute_tags.get(r["id"], [])
+        a["Tag"] = exportable(attribute_tags.get(r["id"], []))
         if sightings is not None:
             a["Sighting"] = sightings.get(r["id"], [])
         oid = r["object_id"]
@@ -274,6 +274,12 @@ def event_content(
         if owner is not None:
             owner["ObjectReference"].append(reference(ref))
     return top, by_event
+
+
+def exportable(tags: list[TagView]) -> list[TagView]:
+    """The tags MISP shows in an event: its ``fetchEvent`` leaves out the tags marked
+    non-exportable (``includeAllTags`` is its UI's view, not its API's)."""
+    return [t for t in tags if t["exportable"]]
 
 
 def event_view(
@@ -292,7 +298,7 @@ def event_view(
         out["ShadowAttribute"] = []
         out["Object"] = objs.get(row["id"], [])
         out["EventReport"] = []
-    out["Tag"] = tags
+    out["Tag"] = exportable(tags)
     out["Galaxy"] = []
     out["CryptographicKey"] = []
     out["RelatedEvent"] = related

@@ -51,9 +51,10 @@ def test_restricted_tags_are_attached_only_by_their_user(world: World) -> None:
     event.distribution = 1
     made = _misp(world, plain.key).add_event(event, pythonify=True)
     refused = _misp(world, other.key).tag(made, "only plain")
-    assert refused["errors"][1]["message"] == (
-        "Invalid Tag. This tag can only be set by a fixed user."
-    )
+    # MISP's saveFailResponse: the reasons are under "errors"
+    assert refused["errors"][0] == 403
+    reasons = refused["errors"][1]["errors"]
+    assert "Invalid Tag. This tag can only be set by a fixed user." in reasons
     assert _misp(world, plain.key).tag(made, "only plain")["saved"] is True
     stats = admin.tags_statistics()
     assert stats == {"tags": {"only plain": "1"}, "taxonomies": []}

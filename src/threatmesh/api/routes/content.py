@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -80,8 +81,22 @@ def attach(
 ) -> MispJSON:
     """Attach a tag (by name, created if new) to an event or attribute UUID."""
     target, tag, local = _tag_request(body)
-    tags.attach_tag(platform_of(request), who, target, tag, local=local, attach=True)
-    return MispJSON({"saved": True, "success": "Tag(s) attached.", "check_publish": True})
+    try:
+        done = tags.attach_tag(platform_of(request), who, target, tag, local=local, attach=True)
+    except tags.TagRefused as refused:
+        # MISP's saveFailResponse: PyMISP's callers read the reasons under "errors"
+        reasons = f'Failed to attach 1 tags. Reasons: {{"0":{json.dumps(refused.message)}}}'
+        name = "Could not attachTagToObject Tag"
+        fail = {"saved": False, "name": name, "message": name, "url": request.url.path}
+        return MispJSON(fail | {"errors": reasons}, status_code=403)
+    return MispJSON(
+        {
+            "saved": True,
+            "success": "Tag(s) attached.",
+            "check_publish": True,
+            "message": done.message,
+        }
+    )
 
 
 @router.post("/tags/removeTagFromObject")
@@ -90,8 +105,10 @@ def detach(
 ) -> MispJSON:
     """Remove a tag from an event or attribute UUID."""
     target, tag, local = _tag_request(body)
-    tags.attach_tag(platform_of(request), who, target, tag, local=local, attach=False)
-    return MispJSON({"saved": True, "success": "Tag removed.", "check_publish": True})
+    done = tags.attach_tag(platform_of(request), who, target, tag, local=local, attach=False)
+    return MispJSON(
+        {"saved": True, "success": "Tag removed.", "check_publish": True, "message": done.message}
+    )
 
 
 @router.post("/sightings/add")

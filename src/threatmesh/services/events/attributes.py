@@ -13,7 +13,7 @@ from threatmesh.formats.misp_types import AttributeView
 from threatmesh.model import access
 from threatmesh.model.drafts import AttributeDraft
 from threatmesh.model.errors import Forbidden, InvalidInput
-from threatmesh.services.events import attachments, collisions
+from threatmesh.services.events import attachments, collisions, tags
 from threatmesh.services.events.access import (
     check_sharing_groups,
     facts,
@@ -37,7 +37,9 @@ def view_attribute(platform: Platform, who: Identity, ref: str) -> AttributeView
     with platform.read() as conn:
         row = find_attribute(platform, conn, who, ref)
         out = misp_out.attribute(row)
-        out["Tag"] = reads.tags_of_attributes(conn, [row["id"]]).get(row["id"], [])
+        out["Tag"] = misp_out.exportable(
+            reads.tags_of_attributes(conn, [row["id"]]).get(row["id"], [])
+        )
         return out
 
 
@@ -272,6 +274,7 @@ def edit_attribute(
         for fixed in ("uuid", "event_id", "object_id"):
             del row[fixed]
         stored.update_attribute(conn, old["id"], row, draft)
+        tags.capture_attribute_tags(conn, who, old["id"], old["event_id"], data.get("Tag"))
         files.save([draft])
         touch_event(conn, old["event_id"], now)
         provenance.record_event_version(platform, conn, old["event_id"], "content", who)

@@ -11,7 +11,7 @@ from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.collab import analyst_data, blocklists, reports
-from threatmesh.services.events import attachments, collisions
+from threatmesh.services.events import attachments, collisions, tags
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
 from threatmesh.services.library import galaxies as library_galaxies
 from threatmesh.services.platform import Identity, Platform
@@ -62,6 +62,7 @@ def add_event(
         platform.write() as conn,
     ):
         resolve_extends(platform, conn, who, draft)
+        tags.drop_restricted(conn, who, draft)
         added = _insert_new(platform, conn, who, draft)
         analyst_data.capture_event(conn, who, payload, added[0]["uuid"], platform.now())
         files.save(draft.all_attributes())

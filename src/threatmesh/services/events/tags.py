@@ -3,14 +3,15 @@ and attributes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_colour, as_str
-from threatmesh.formats.misp_json import unwrap
+from threatmesh.formats.fields import as_bool, as_colour, as_str
+from threatmesh.formats.misp_json import parse_tags, unwrap
 from threatmesh.formats.misp_types import TagView
 from threatmesh.model import access
-from threatmesh.model.drafts import TagRef
+from threatmesh.model.drafts import EventDraft, TagRef
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.services.admin import tags as tag_admin
 from threatmesh.services.events.access import facts, find_attribute, get_visible
@@ -24,11 +25,42 @@ from threatmesh.storage.events import tags as stored
 from threatmesh.storage.events.events import set_timestamp
 
 
+class TagRefused(Forbidden):
+    """A tag the user may not attach (restricted to another organisation or user):
+    MISP answers it with its ``saveFailResponse`` body, reasons under ``errors``."""
+
+
+@dataclass(frozen=True)
+class TagChange:
+    """What ``attach_tag`` did: MISP's ``TagsController`` words it in its ``message``."""
+
+    kind: str  # "Event" or "Attribute"
+    target_id: int
+    tag_id: int
+    tag_name: str
+    local: bool
+    attach: bool
+
+    @property
+    def message(self) -> str:
+        """MISP's message, e.g. "Global tag x(3) successfully attached to Event(7).\""""
+        scope = "Local" if self.local else "Global"
+        if self.attach:
+            return (
+                f"{scope} tag {self.tag_name}({self.tag_id}) successfully attached to "
+                f"{self.kind}({self.target_id})."
+            )
+        return (
+            f"{scope} tag {self.tag_name} ({self.tag_id}) successfully removed from "
+            f"{self.kind}({self.target_id})."
+        )
+
+
 def attach_tag(
     platform: Platform, who: Identity, target: str, tag: str, *, local: bool, attach: bool
-) -> str:
+) -> TagChange:
     """``tags/attachTagToObject`` / ``removeTagFromObject`` on an event or attribute UUID
-    (or id). Returns "event" or "attribute"."""
+    (or id)."""
     if not who.viewer.can("perm_tagger"):
         raise Forbidden(ACL_REFUSAL)
     name = tag.strip()
@@ -40,18 +72,18 @@ def attach_tag(
             raise Forbidden("You do not have permission to tag this event.")
         ref = TagRef(name, local)
         tag_id = _tag_id(conn, ref, create=attach)
-        if attach:
-            tag_admin.may_attach(who, stored.tag_by_id(conn, tag_id))
+        tag_row = stored.tag_by_id(conn, tag_id)
         event_id = event_row["id"]
-        if kind == "event" and attach:
-            writes.set_event_tags(conn, event_id, [ref], {name: tag_id})
-        elif kind == "event":
-            stored.detach_from_event(conn, event_id, tag_id)
-        elif attach:
-            stored.attach_to_attribute(conn, attr_id, event_id, tag_id, local=local)
+        if attach:
+            try:
+                tag_admin.may_attach(who, tag_row)
+            except Forbidden as refused:
+                raise TagRefused(refused.message) from None
+            _attach(conn, kind, event_id, attr_id, ref, tag_id)
         else:
-            stored.detach_from_attribute(conn, attr_id, tag_id)
-        set_timestamp(conn, event_id, platform.now())
+            local = _detach(conn, kind, event_id, attr_id, tag_id)
+        if not local:  # MISP touches the target for global tags only
+            set_timestamp(conn, event_id, platform.now())
         provenance.record_event_version(platform, conn, event_id, "content", who)
         notify.tag_changed(
             conn,
@@ -61,7 +93,28 @@ def attach_tag(
             local=local,
             action="attach" if attach else "detach",
         )
-        return kind
+        target_id = int(attr_id if kind == "attribute" else event_id)
+        return TagChange(kind.capitalize(), target_id, tag_id, str(tag_row["name"]), local, attach)
+
+
+def _attach(
+    conn: Connection, kind: str, event_id: int, attr_id: int, ref: TagRef, tag_id: int
+) -> None:
+    if kind == "event":
+        writes.set_event_tags(conn, event_id, [ref], {ref.name: tag_id})
+    else:
+        stored.attach_to_attribute(conn, attr_id, event_id, tag_id, local=ref.local)
+
+
+def _detach(conn: Connection, kind: str, event_id: int, attr_id: int, tag_id: int) -> bool:
+    """Detach the tag: whether the link was local; MISP's 404 when it was not attached."""
+    if kind == "event":
+        was = stored.detach_from_event(conn, event_id, tag_id)
+    else:
+        was = stored.detach_from_attribute(conn, attr_id, tag_id)
+    if was is None:
+        raise NotFound(f"Could not remove tag as it is not attached to the target {kind.title()}")
+    return was
 
 
 def _tag_id(conn: Connection, ref: TagRef, *, create: bool) -> int:
@@ -117,3 +170,49 @@ def add_tag(platform: Platform, who: Identity, payload: Any) -> dict[str, Any]:
         if restrictions:
             tag_rows.update_tag(conn, tag_ids[name], restrictions)
         return tag_admin.summary(stored.tag_by_id(conn, tag_ids[name]))
+
+
+def capture_attribute_tags(
+    conn: Connection, who: Identity, attribute_id: int, event_id: int, raw: Any
+) -> None:
+    """MISP's ``AttributeTag::handleAttributeTags`` on ``attributes/edit``: each
+    ``Tag`` sent is attached, or detached when it is marked ``deleted``; a tag the
+    user may not use (restricted to another organisation or user, or new and the user
+    no tag editor) is silently left out, as ``Tag::captureTag`` does."""
+    if not who.viewer.can("perm_tagger") or not isinstance(raw, list):
+        return
+    for i, item in enumerate(raw):
+        deleted = isinstance(item, dict) and as_bool(item.get("deleted", False), f"Tag[{i}]")
+        (ref,) = parse_tags([item], f"Attribute.Tag[{i}]")
+        row = stored.tag_by_name(conn, ref.name)
+        if deleted:
+            if row is not None:
+                stored.detach_from_attribute(conn, attribute_id, int(row["id"]))
+            continue
+        if row is None and not who.viewer.can("perm_tag_editor"):
+            continue
+        tag_id = writes.ensure_tags(conn, [ref])[ref.name]
+        try:
+            tag_admin.may_attach(who, stored.tag_by_id(conn, tag_id))
+        except Forbidden:
+            continue
+        stored.attach_to_attribute(conn, attribute_id, event_id, tag_id, local=ref.local)
+
+
+def drop_restricted(conn: Connection, who: Identity, draft: EventDraft) -> None:
+    """Leave out of a new event the tags its author may not use (restricted to another
+    organisation or user): MISP's ``Tag::captureTag`` silently drops them."""
+    if who.viewer.site_admin:
+        return
+    names = sorted({t.name for t in writes.all_tags(draft)})
+    refused = set()
+    for row in stored.restricted_tags(conn, names):
+        try:
+            tag_admin.may_attach(who, row)
+        except Forbidden:
+            refused.add(row["name"])
+    if not refused:
+        return
+    draft.tags = [t for t in draft.tags if t.name not in refused]
+    for attribute in draft.all_attributes():
+        attribute.tags = [t for t in attribute.tags if t.name not in refused]

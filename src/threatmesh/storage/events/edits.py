@@ -23,6 +23,7 @@ from threatmesh.storage.core.tables import (
     events,
     ip_index,
     objects,
+    tags,
 )
 from threatmesh.storage.events import writes
 from threatmesh.storage.events.attributes import similar_attributes, similar_key
@@ -83,6 +84,8 @@ def apply_event_edit(
                 event_tags.c.event_id == event_id,
                 event_tags.c.local.is_(False),
                 event_tags.c.tag_id.not_in(keep),
+                # the API never shows non-exportable tags: their absence is no removal
+                event_tags.c.tag_id.in_(sa.select(tags.c.id).where(tags.c.exportable.is_(True))),
             )
         )
         writes.set_event_tags(conn, event_id, draft.tags, tag_ids)

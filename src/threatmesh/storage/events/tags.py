@@ -4,6 +4,8 @@ an event's tags are :func:`threatmesh.storage.events.writes.ensure_tags` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
@@ -38,10 +40,14 @@ def tags_named(conn: Connection, search: str | None = None) -> list[RowMapping]:
     return list(conn.execute(q).mappings())
 
 
-def detach_from_event(conn: Connection, event_id: int, tag_id: int) -> None:
-    """Remove the tag from the event (nothing if it is not attached)."""
+def detach_from_event(conn: Connection, event_id: int, tag_id: int) -> bool | None:
+    """Remove the tag from the event: whether it was attached as a local tag, None if
+    it was not attached."""
     link = event_tags
-    conn.execute(link.delete().where(link.c.event_id == event_id, link.c.tag_id == tag_id))
+    where = (link.c.event_id == event_id, link.c.tag_id == tag_id)
+    local = conn.execute(sa.select(link.c.local).where(*where)).first()
+    conn.execute(link.delete().where(*where))
+    return None if local is None else bool(local[0])
 
 
 def attach_to_attribute(
@@ -52,7 +58,24 @@ def attach_to_attribute(
     conn.execute(driver.insert_ignore(conn, attribute_tags), row)
 
 
-def detach_from_attribute(conn: Connection, attribute_id: int, tag_id: int) -> None:
-    """Remove the tag from the attribute (nothing if it is not attached)."""
+def detach_from_attribute(conn: Connection, attribute_id: int, tag_id: int) -> bool | None:
+    """Remove the tag from the attribute: whether it was attached as a local tag, None
+    if it was not attached."""
     link = attribute_tags
-    conn.execute(link.delete().where(link.c.attribute_id == attribute_id, link.c.tag_id == tag_id))
+    where = (link.c.attribute_id == attribute_id, link.c.tag_id == tag_id)
+    local = conn.execute(sa.select(link.c.local).where(*where)).first()
+    conn.execute(link.delete().where(*where))
+    return None if local is None else bool(local[0])
+
+
+def restricted_tags(conn: Connection, names: Sequence[str]) -> list[RowMapping]:
+    """``name``, ``org_id`` and ``user_id`` of the tags among ``names`` that are
+    restricted to one organisation or one user."""
+    out: list[RowMapping] = []
+    restricted = sa.or_(tags.c.org_id != 0, tags.c.user_id != 0)
+    for i in range(0, len(names), 500):
+        q = sa.select(tags.c.name, tags.c.org_id, tags.c.user_id).where(
+            tags.c.name.in_(names[i : i + 500]), restricted
+        )
+        out.extend(conn.execute(q).mappings())
+    return out
