@@ -75,6 +75,9 @@ def test_the_owners_sharing_groups_follow_a_local_write_at_once(platform: Platfo
     with platform.read() as conn:
         before = uma.owner_viewer(platform, conn, org_id).sharing_group_ids
     group = sharing_groups.add(platform, who, {"name": "owner's group"})["SharingGroup"]
+    # A new group has no member (as in MISP): the owner joins it, a local write.
+    member = {"sg_id": group["id"], "org_id": str(org_id)}
+    sharing_groups.set_member(platform, who, member, kind="org", add=True)
     with platform.read() as conn:
         after = uma.owner_viewer(platform, conn, org_id).sharing_group_ids
     assert after == before | {int(group["id"])}

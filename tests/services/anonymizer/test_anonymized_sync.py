@@ -113,7 +113,11 @@ def test_an_edit_within_the_hour_reaches_the_peer_under_strict(fed: Federation) 
     fed.a.srv.platform.clock = lambda: hour + 60.0
     _bind_strict_policy(fed)
     first = _published_event(fed, "Intrusion at the bank", 3)
-    seen = {"type": "ip-dst", "value": C2, "first_seen": f"{hour + 61}", "uuid": str(uuid.uuid4())}
+    # Another C2 address than the event's own: the same type, category and value again
+    # would be refused as a similar attribute (MISP's rule).
+    second_c2 = "203.0.113.81"
+    seen = {"type": "ip-dst", "value": second_c2, "first_seen": f"{hour + 61}",
+            "uuid": str(uuid.uuid4())}  # fmt: skip
     fed.a.call("POST", f"/attributes/add/{first['uuid']}", seen)
     fed.a.call("POST", f"/events/publish/{first['uuid']}")
     fed.sync()

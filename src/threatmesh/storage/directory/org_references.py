@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.storage.abe.tables import abe_index_keys
 from threatmesh.storage.anonymizer.tables import anonymizer_bindings, anonymizer_policies
+from threatmesh.storage.collab.tables import feeds
 from threatmesh.storage.core.tables import (
     events,
     servers,
@@ -42,6 +43,8 @@ from threatmesh.storage.core.tables import (
     tags,
     users,
 )
+from threatmesh.storage.inventory.tables import inventory_hosts
+from threatmesh.storage.library.tables import decaying_models, galaxy_clusters
 from threatmesh.storage.provenance.tables import reputation_evidence
 from threatmesh.storage.uma.tables import uma_resources
 
@@ -72,6 +75,13 @@ BLOCKING: tuple[Blocker, ...] = (
     Blocker("sync servers connecting to it", servers.c.remote_org_id),
     Blocker("tags restricted to it", tags.c.org_id),
     Blocker("anonymization policies it owns", anonymizer_policies.c.org_id),
+    Blocker("galaxy clusters it owns", galaxy_clusters.c.org_id),
+    Blocker("galaxy clusters it created", galaxy_clusters.c.orgc_id),
+    Blocker("decaying models it owns", decaying_models.c.org_id),
+    Blocker("feeds whose events it creates", feeds.c.orgc_id),
+    # A host inventory is the organisation's own record of its machines (decoys, risk):
+    # the admin removes it first rather than losing it with the organisation.
+    Blocker("hosts of its inventory", inventory_hosts.c.org_id),
     Blocker(
         "anonymization policy bindings",
         anonymizer_bindings.c.ident,

@@ -83,7 +83,8 @@ def downgrade() -> None:
     op.drop_table("server_settings")
     op.drop_table("inbox")
     op.drop_table("user_settings")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch would
+    # rebuild ``roles``, which ``users`` references, and SQLite refuses to drop it.
     for table, columns in (("users", _USER_COLUMNS), ("roles", _ROLE_COLUMNS)):
-        with op.batch_alter_table(table) as batch:
-            for name, _kind, _default in columns:
-                batch.drop_column(name)
+        for name, _kind, _default in columns:
+            op.drop_column(table, name)
