@@ -55,18 +55,13 @@ MISP_VMS = [
 ]
 
 #: The tests allowed to fail, with why. Remove a line when its test passes.
-EXPECTED_FAILURES: dict[str, str] = {
-    "test_simple_sync": "pushes with server_push(server, event) through a connection whose "
-    "push is off (import_server leaves it off, the test never switches it on): threatmesh "
-    "answers 400 'pushing is not enabled for this connection'; MISP pushes nothing either "
-    "(Server::push needs Server.push), so the event never arrives there as well",
-}
-#: Why tearDownClass may fail (None: it must pass). Its checks call endpoints of other
-#: issue 16 packages: attributes/index (WP2), shadowAttributes/index and
-#: sightings/index (WP5); each answers 404 here, which the suite reads as "still there".
+EXPECTED_FAILURES: dict[str, str] = {}
+#: Why tearDownClass may fail (None: it must pass). Its checks call attributes/index and
+#: shadowAttributes/index (attribute proposals), not served yet; each answers 404 here,
+#: which the suite reads as "still there".
 EXPECTED_TEARDOWN: str | None = (
-    "clean-up checks call attributes/index (issue 16 WP2), shadowAttributes/index and "
-    "sightings/index (WP5), not implemented on this branch"
+    "clean-up checks call attributes/index and shadowAttributes/index (attribute "
+    "proposals), not served yet (issue 16)"
 )
 
 CONFTEST = '''"""MISP-only deployment calls of testlive_sync.py, answered for threatmesh."""

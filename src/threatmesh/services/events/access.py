@@ -63,8 +63,10 @@ def find_attribute(platform: Platform, conn: Connection, who: Identity, ref: str
 def check_sharing_groups(
     conn: Connection, who: Identity, elements: Iterable[EventDraft | AttributeDraft | ObjectDraft]
 ) -> None:
-    """Every sharing group the elements use must exist and be readable by the user (an
-    event draft counts with everything it contains)."""
+    """Every sharing group the elements use must exist and be the user's to use (an event
+    draft counts with everything it contains): a site admin, a member organisation, or
+    the group's owner organisation, which need not be a member (MISP's
+    ``SharingGroup::checkIfAuthorised``)."""
     used = set()
     for element in elements:
         parts: list[EventDraft | AttributeDraft | ObjectDraft] = [element]
@@ -77,7 +79,8 @@ def check_sharing_groups(
         return
     existing = stored_events.existing_sharing_groups(conn, used)
     for sg in sorted(used):
-        if sg not in existing or not (who.viewer.site_admin or sg in who.viewer.sharing_group_ids):
+        usable = who.viewer.site_admin or sg in who.viewer.sharing_group_ids
+        if sg not in existing or not (usable or existing[sg] == who.viewer.org_id):
             raise InvalidInput(
                 f"sharing_group_id: sharing group {sg} does not exist or is not yours to use"
             )

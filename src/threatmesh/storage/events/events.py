@@ -33,10 +33,10 @@ def events_by_id(conn: Connection, event_ids: Sequence[int]) -> dict[int, RowMap
     return {r["id"]: r for r in conn.execute(q).mappings()}
 
 
-def existing_sharing_groups(conn: Connection, ids: Collection[int]) -> set[int]:
-    """Which of the sharing group ids ``ids`` exist."""
-    q = sa.select(sharing_groups.c.id).where(sharing_groups.c.id.in_(ids))
-    return set(conn.execute(q).scalars())
+def existing_sharing_groups(conn: Connection, ids: Collection[int]) -> dict[int, int]:
+    """The sharing groups among ``ids`` that exist, with their owner organisation's id."""
+    q = sa.select(sharing_groups.c.id, sharing_groups.c.org_id).where(sharing_groups.c.id.in_(ids))
+    return {int(r.id): int(r.org_id) for r in conn.execute(q)}
 
 
 def attachment_uuids(conn: Connection, condition: sa.ColumnElement[bool]) -> list[str]:
