@@ -55,7 +55,13 @@ MISP_VMS = [
 ]
 
 #: The tests allowed to fail, with why. Remove a line when its test passes.
-EXPECTED_FAILURES: dict[str, str] = {}
+EXPECTED_FAILURES: dict[str, str] = {
+    "test_simple_sync": "pushes with server_push(server, event) through a connection whose "
+    "push is off (import_server leaves it off; test_sharing_group, which runs before it, "
+    "switches it on and back off): threatmesh answers 400 'pushing is not enabled for this "
+    "connection'; MISP pushes nothing either (Server::push needs Server.push), so the "
+    "event never arrives there as well",
+}
 #: Why tearDownClass may fail (None: it must pass). Its checks call attributes/index and
 #: shadowAttributes/index (attribute proposals), not served yet; each answers 404 here,
 #: which the suite reads as "still there".
