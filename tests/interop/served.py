@@ -122,3 +122,25 @@ def served(
             yield ServedInstance(url, key.strip(), log)
         finally:
             _stop(proc)
+
+
+def run_pymisp_suite(work: Path, test_file: str, timeout: int) -> tuple[Path, Path]:
+    """Run one of PyMISP's live test files in ``work`` with pytest, in a subprocess with
+    none of our plugins or paths; its junit XML report and its console output."""
+    junit, console = work / "junit.xml", work / "console.txt"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only PyMISP's suite, no plugins of ours
+    args = ["-p", "no:cacheprovider", "-o", "addopts=", f"--junitxml={junit}", test_file]
+    with console.open("wb") as out:
+        subprocess.run(
+            [sys.executable, "-m", "pytest", *args],
+            cwd=work,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        )
+    if not junit.exists():
+        pytest.fail(f"{test_file} wrote no report:\n{console.read_text()[-3000:]}")
+    return junit, console

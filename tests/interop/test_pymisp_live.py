@@ -22,9 +22,7 @@ By hand, the same run outside pytest: see docs/api.md, "Testing with the real cl
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -32,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.served import ServedInstance, served
+from tests.interop.served import ServedInstance, run_pymisp_suite, served
 
 SUITE = Path(__file__).resolve().parents[2] / ".cache" / "pymisp-tests" / "tests"
 LIVE_FILE = "testlive_comprehensive.py"
@@ -144,34 +142,13 @@ def _workdir(tmp_path: Path, server: ServedInstance) -> Path:
     return work
 
 
-def _run_suite(work: Path) -> tuple[Path, Path]:
-    """Run the live suite in ``work``; its junit XML report and its console output."""
-    junit, console = work / "junit.xml", work / "console.txt"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only PyMISP's suite, no plugins of ours
-    args = ["-p", "no:cacheprovider", "-o", "addopts=", f"--junitxml={junit}", LIVE_FILE]
-    with console.open("wb") as out:
-        subprocess.run(
-            [sys.executable, "-m", "pytest", *args],
-            cwd=work,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=900,
-            check=False,
-        )
-    if not junit.exists():
-        pytest.fail(f"the live suite wrote no report:\n{console.read_text()[-3000:]}")
-    return junit, console
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_pymisp_live_suite(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """PyMISP's live suite: the ratchet holds and no request got a 5xx."""
     with served(kind, tmp_path, library=True) as server:
         work = _workdir(tmp_path, server)
-        junit, console = _run_suite(work)
+        junit, console = run_pymisp_suite(work, LIVE_FILE, timeout=900)
         server_errors = server.server_errors()
         log = server.log
     outcomes = parse_junit(junit)

@@ -25,9 +25,7 @@ minutes per database (the suite sleeps about 140 s waiting for MISP's workers).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from contextlib import ExitStack
@@ -35,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.served import ServedInstance, served
+from tests.interop.served import ServedInstance, run_pymisp_suite, served
 
 SUITE = Path(__file__).resolve().parents[2] / ".cache" / "pymisp-tests" / "tests"
 LIVE_FILE = "testlive_sync.py"
@@ -136,26 +134,6 @@ def problems_of(outcomes: dict[str, str], teardown: str | None) -> list[str]:
     return found
 
 
-def _run(work: Path) -> tuple[Path, Path]:
-    junit, console = work / "junit.xml", work / "console.txt"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    args = ["-p", "no:cacheprovider", "-o", "addopts=", f"--junitxml={junit}", LIVE_FILE]
-    with console.open("wb") as out:
-        subprocess.run(
-            [sys.executable, "-m", "pytest", *args],
-            cwd=work,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=1200,
-            check=False,
-        )
-    if not junit.exists():
-        pytest.fail(f"the sync suite wrote no report:\n{console.read_text()[-3000:]}")
-    return junit, console
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_pymisp_sync_suite(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -175,7 +153,7 @@ def test_pymisp_sync_suite(kind: str, tmp_path: Path, capsys: pytest.CaptureFixt
         (work / LIVE_FILE).write_text(pointed_at(source, instances), encoding="utf-8")
         (work / "conftest.py").write_text(CONFTEST)
         (work / "pytest.ini").write_text("[pytest]\n")
-        junit, console = _run(work)
+        junit, console = run_pymisp_suite(work, LIVE_FILE, timeout=1200)
         errors = [f"{i.url}: {e}" for i in instances for e in i.server_errors()]
     outcomes, teardown = read_junit(junit)
     passed = sum(o == "passed" for o in outcomes.values())
