@@ -3,8 +3,12 @@ the controller holding back what is over budget."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from tests.deploy.fake_kubernetes import fake_kubernetes
+from threatmesh.deploy.kubernetes import KubernetesBackend
 from threatmesh.deploy.memory import MemoryBackend
 from threatmesh.honeypots.adapt import Intelligence, Plan, parse_policy
 from threatmesh.honeypots.decoys.catalogue import CATALOGUE
@@ -70,3 +74,34 @@ rules: [{name: all, deploy: {ttl: 100, port: 0}}]
     assert backend.running()[("web-01", "CVE-2018-10933")].spec.ttl == 20
     assert controller.held() == []
     assert controller.decisions[-1].reason == "budget freed: rule all: until 1120"
+
+
+def test_the_controller_over_kubernetes(tmp_path: Path) -> None:
+    """The reconcile loop driving the ``kubernetes`` backend (the fake API server): one
+    decoy a host by memory, its pod started with the TTL as its deadline, the next one
+    refused, the pod deleted at the TTL."""
+    policy = parse_policy("""
+budget: {per_host: {memory: 32Mi}}
+rules: [{name: all, deploy: {ttl: 100, port: 0}}]
+""")
+    now = [1_000.0]
+    with fake_kubernetes() as api:
+        backend = KubernetesBackend(record=lambda hit: None,
+                                    kubeconfig=str(api.kubeconfig(tmp_path)))  # fmt: skip
+        controller = Controller(Plan(policy, CATALOGUE), backend, {"web-01": [APACHE, LOG4J]},
+                                clock=lambda: now[0])  # fmt: skip
+        first, second = (
+            controller.on_intelligence([Intelligence(c, (), 1, frozenset(), None, 10.0)])[0]
+            for c in ("CVE-2021-41773", "CVE-2021-44228")
+        )
+        assert (first.action, second.action) == ("deploy", "refused")
+        assert controller.reconcile().started == (("web-01", "CVE-2021-41773"),)
+        (pod,) = api.pods.values()
+        assert pod.body["spec"]["activeDeadlineSeconds"] == 100 + 300
+        assert pod.container["resources"]["requests"] == {"cpu": "50m", "memory": "32Mi"}
+        (shown,) = controller.status()
+        assert (shown["cve"], shown["ttl_left"], shown["hits"]) == ("CVE-2021-41773", 100, 0)
+        now[0] = 1_100.0
+        assert controller.reconcile().stopped == (("web-01", "CVE-2021-41773"),)
+        assert api.pods == {} and api.services == {}
+        backend.close()
