@@ -98,7 +98,7 @@ def test_a_host_port_and_a_host_without_a_node(tmp_path: Path) -> None:
         with pytest.raises(DeployFailed, match="cannot be scheduled: 0/2 nodes"):
             backend.start(DecoySpec(CVE, "db-07"))  # no node of that name
         assert [k[1] for k in api.pods] == [pod_name(DecoySpec(CVE, "web-01"))]
-        assert not any(k[1].endswith(pod_name(DecoySpec(CVE, "db-07"))) for k in api.services)
+        assert [k[1] for k in api.services] == [pod_name(DecoySpec(CVE, "web-01"))]
         backend.close()
         assert api.pods == {}
 
@@ -122,11 +122,28 @@ def test_a_restarted_agent_adopts_its_decoys(tmp_path: Path) -> None:
         _probe(deployment.port)
         _wait_for(lambda: after.running()[spec.key].hits == 1, "the adopted decoy's hit")
         assert len(later) == 1  # the hit from before was not replayed
-        with pytest.raises(DeployFailed, match="409"):
-            other.start(spec)  # the same pod name, another instance
+        mine = other.start(spec)  # another instance: a pod of its own
+        assert len(api.pods) == 2 and list(after.running()) == list(other.running())
         after.close()
+        assert list(other.running().values()) == [mine]
         other.close()
         assert api.pods == {} and api.services == {}
+
+
+def test_what_an_earlier_agent_left_is_replaced(tmp_path: Path) -> None:
+    with fake_kubernetes() as api:
+        backend = _backend(api, tmp_path)
+        spec = DecoySpec(CVE, "web-01")
+        name = pod_name(spec)
+        stuck = backend._pod(spec, name)  # a pod of this instance, never scheduled
+        stuck["spec"]["nodeSelector"] = {"kubernetes.io/hostname": "gone"}
+        backend._core.create_namespaced_pod("decoys", stuck)
+        backend._core.create_namespaced_service("decoys", backend._service(spec, name))
+        assert backend.running() == {}  # pending: not running
+        deployment = backend.start(spec)
+        assert api.pods[("decoys", name)].body["spec"]["nodeName"] == "web-01"
+        assert b"root:x:0:0" in _probe(deployment.port)
+        backend.close()
 
 
 def test_a_dead_pod_is_dropped(tmp_path: Path) -> None:

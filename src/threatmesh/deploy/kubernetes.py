@@ -18,7 +18,8 @@ spec with a port also takes that ``hostPort``, as the local backend listens on i
 Everything is labelled ``app.kubernetes.io/*`` and ``threatmesh.io/{cve,host,decoy}``
 (exact host and CVE in annotations, as label values are restricted): ``running``
 lists the pods of this backend's ``instance`` from the API, so an agent that restarts
-finds, follows and tears down the decoys it left."""
+finds, follows and tears down the decoys it left, and ``start`` replaces what it left
+half done (names are per instance, host and CVE)."""
 
 from __future__ import annotations
 
@@ -48,10 +49,12 @@ LABEL = "threatmesh.io"
 DEADLINE_GRACE = 300
 
 
-def pod_name(spec: DecoySpec) -> str:
+def pod_name(spec: DecoySpec, instance: str = "threatmesh") -> str:
     """The decoy's Pod and Service name: readable, a valid DNS label (at most 63
-    characters), unique per host and CVE through a hash of both."""
-    digest = hashlib.sha256(f"{spec.host}\0{spec.cve}".encode()).hexdigest()[:10]
+    characters), unique per instance, host and CVE through a hash of the three (so a
+    pod of that name is this instance's, whatever state it was left in)."""
+    key = f"{instance}\0{spec.host}\0{spec.cve}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:10]
     readable = re.sub(r"[^a-z0-9]+", "-", f"decoy-{spec.cve}-{spec.host}".lower())
     return f"{readable[:52].strip('-')}-{digest}"
 
@@ -180,7 +183,8 @@ class KubernetesBackend(Backend):
         current = self.running().get(spec.key)
         if current is not None:
             return current
-        name = pod_name(spec)
+        name = pod_name(spec, self.instance)
+        self._remove(name)  # what an earlier agent left: a pending pod, a lone service
         pod = V1Pod.from_dict(self._pod(spec, name))
         with self._lock:
             self._starting.add(spec.key)
@@ -284,7 +288,7 @@ class KubernetesBackend(Backend):
             decoy = self._decoys.pop(key, None)
         if key not in running:
             return False
-        self._remove(decoy.name if decoy else pod_name(running[key].spec))
+        self._remove(decoy.name if decoy else pod_name(running[key].spec, self.instance))
         if decoy is not None and decoy.stream is not None:
             decoy.stream.release_conn()
         return True
