@@ -55,3 +55,18 @@ def test_errors(tmp_path: Path) -> None:
     assert option.exit_code == 2 and "KEY=VALUE" in option.output
     missing = runner.invoke(app, ["agent", "status", "--state-file", str(tmp_path / "none")])
     assert missing.exit_code == 1
+
+
+def test_status_held(tmp_path: Path) -> None:
+    state = tmp_path / "agent.json"
+    reason = "budget: memory 64Mi in use + 32Mi over 64Mi on web-01"
+    held = {"cve": "CVE-2018-10933", "host": "web-01", "action": "refused", "reason": reason,
+            "at": int(time.time())}  # fmt: skip
+    state.write_text(json.dumps({"updated": int(time.time()), "decoys": [], "held": [held]}))
+    runner = CliRunner()
+    text = runner.invoke(app, ["agent", "status", "--held", "--state-file", str(state)])
+    assert text.exit_code == 0 and text.output.split(None, 3) == [
+        "CVE-2018-10933", "web-01", "refused", reason + "\n"]  # fmt: skip
+    shown = runner.invoke(app, ["agent", "status", "--held", "--json", "--state-file",
+                                str(state)])  # fmt: skip
+    assert json.loads(shown.output) == [held]

@@ -7,10 +7,12 @@ import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
 from tests.deploy.fake_docker import fake_docker
+from tests.deploy.fake_kubernetes import fake_kubernetes
 from tests.deploy.fake_ssh import PASSWORD, fake_ssh
 from threatmesh.deploy.base import BACKENDS, Backend, DecoySpec, Deployment, create
 from threatmesh.deploy.memory import MemoryBackend
@@ -23,7 +25,9 @@ create("memory", record=lambda hit: None)  # loads every built-in backend
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def backend(request: pytest.FixtureRequest) -> Iterator[tuple[Backend, list[Interaction]]]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Backend, list[Interaction]]]:
     hits: list[Interaction] = []
     with ExitStack() as stack:
         options: dict[str, object] = {}
@@ -33,6 +37,9 @@ def backend(request: pytest.FixtureRequest) -> Iterator[tuple[Backend, list[Inte
             server = stack.enter_context(fake_ssh())
             options.update(host="127.0.0.1", port=server.port, password=PASSWORD,
                            trust_unknown_host=True)  # fmt: skip
+        if request.param == "kubernetes":  # no cluster here: its API, faked on loopback
+            cluster = stack.enter_context(fake_kubernetes())
+            options["kubeconfig"] = str(cluster.kubeconfig(tmp_path))
         made = create(request.param, record=hits.append, **options)
         yield made, hits
         made.close()
@@ -55,7 +62,7 @@ def _hit(backend: Backend, deployment: Deployment) -> None:
 
 
 def test_the_backends_are_registered() -> None:
-    assert {"memory", "local", "docker", "ssh"} <= set(BACKENDS)
+    assert {"memory", "local", "docker", "ssh", "kubernetes"} <= set(BACKENDS)
 
 
 def test_conformance(backend: tuple[Backend, list[Interaction]]) -> None:

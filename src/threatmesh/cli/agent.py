@@ -71,14 +71,27 @@ def run(
 def status(
     state_file: Path = _STATE,
     as_json: bool = typer.Option(False, "--json", help="Print the status as JSON"),
+    held: bool = typer.Option(
+        False,
+        "--held",
+        help="The decoys held back (budget, cooldown) and why, instead of those running",
+    ),
 ) -> None:
-    """The decoys the agent runs: CVE, port, time left, hits. Exit status 1 when the
-    agent has written no status."""
+    """The decoys the agent runs: CVE, port, time left, hits; with ``--held``, those the
+    policy refused or deferred, and why. Exit status 1 when the agent has written no
+    status."""
     try:
         answer = read_status(state_file, time.time())
     except (OSError, ValueError) as exc:
         typer.echo(f"error: no agent status in {state_file}: {exc}", err=True)
         raise typer.Exit(1) from None
+    if held:
+        rows = answer.get("held", [])
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2))
+        for h in [] if as_json else rows:
+            typer.echo(f"{h['cve']:<16} {h['host']:<20} {h['action']:<8} {h['reason']}")
+        return
     if as_json:
         typer.echo(json.dumps(answer["decoys"], indent=2))
         return

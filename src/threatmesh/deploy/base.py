@@ -27,12 +27,15 @@ class DeployFailed(ThreatmeshError):
 @dataclass(frozen=True, slots=True)
 class DecoySpec:
     """A decoy to run: the CVE it emulates, for which host, where it listens (port 0:
-    any free one)."""
+    any free one), and for how long it is meant to run (seconds; None: until stopped).
+    The controller stops a decoy at its TTL; a backend may also hand the TTL to its
+    platform as a backstop for when the agent is gone."""
 
     cve: str
     host: str
     port: int = 0
     bind: str = "127.0.0.1"
+    ttl: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -81,7 +84,9 @@ BACKENDS: Registry[type[Backend]] = Registry("deployment backend")
 
 
 def create(name: str, *, record: Record, **options: object) -> Backend:
-    """A backend by name (``memory``, ``local``, ``docker``, ``ssh``), loaded on first use."""
-    from threatmesh.deploy import docker, local, memory, ssh  # noqa: F401  (registers them)
+    """A backend by name (``memory``, ``local``, ``docker``, ``ssh``, ``kubernetes``),
+    loaded on first use."""
+    # Importing the modules registers them (their clients are imported on construction).
+    from threatmesh.deploy import docker, kubernetes, local, memory, ssh  # noqa: F401
 
     return BACKENDS[name](record=record, **options)  # type: ignore[call-arg]

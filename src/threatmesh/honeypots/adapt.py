@@ -3,7 +3,8 @@ budget, decided from the intelligence an event carries.
 
 A policy document (YAML or JSON)::
 
-    budget: {max_decoys: 10, max_per_host: 3}
+    budget: {max_decoys: 10, max_per_host: 3, cpu: "1", memory: 512Mi,
+             per_host: {cpu: 250m, memory: 128Mi}, over_budget: refuse}
     rules:
       - name: critical
         match: {cves: ["CVE-*"], max_threat_level: 2, tags_any: [], tags_none: [],
@@ -14,8 +15,9 @@ A CVE of an event matches the first rule whose every condition holds (threat lev
 MISP's: 1 high .. 4 undefined; reputation is the reporting organisation's, when known);
 its decoy goes to every host that runs a product the report or the decoy names. A
 decoy already placed has its expiry pushed back; one torn down rests ``cooldown``
-seconds; a placement past the budget is refused (and said so); a hit keeps its decoy up
-``extend_on_hit`` seconds at least. Pure: ``now`` is given.
+seconds; a placement past the budget (decoys, CPU, memory: ``budget.py``) is refused,
+or deferred until room frees up while its TTL lasts, and the decision says why; a hit
+keeps its decoy up ``extend_on_hit`` seconds at least. Pure: ``now`` is given.
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from threatmesh.honeypots.budget import Budget, overrun
 from threatmesh.honeypots.decoys.catalogue import Catalogue
 from threatmesh.honeypots.risk.cpe_match import cpe_applies
 from threatmesh.honeypots.risk.facts import cve_reports
 from threatmesh.model.errors import InvalidInput
 
-__all__ = ["Decision", "Intelligence", "Placement", "Plan", "Policy", "intelligence_in",
-           "parse_policy"]  # fmt: skip
+__all__ = ["Budget", "Decision", "Intelligence", "Placement", "Plan", "Policy",
+           "intelligence_in", "parse_policy"]  # fmt: skip
 
 
 class _Strict(BaseModel):
@@ -69,13 +72,6 @@ class Rule(_Strict):
     name: str
     match: Match = Match()
     deploy: Deploy = Deploy()
-
-
-class Budget(_Strict):
-    """The most decoys at once, in all and per host."""
-
-    max_decoys: int = Field(10, ge=0)
-    max_per_host: int = Field(3, ge=0)
 
 
 class Policy(_Strict):
@@ -163,23 +159,25 @@ class Placement:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What the policy did with one (host, CVE): deployed, extended, or refused (budget,
-    cooldown), and why."""
+    """What the policy did with one (host, CVE): deployed, extended, refused (budget,
+    cooldown) or deferred (budget), and why."""
 
     host: str
     cve: str
-    action: Literal["deploy", "extend", "refused"]
+    action: Literal["deploy", "extend", "refused", "deferred"]
     reason: str
 
 
 @dataclass
 class Plan:
-    """The desired state: placements by (host, CVE), and when each pair may come back."""
+    """The desired state: placements by (host, CVE), when each pair may come back, and
+    the placements deferred for want of budget (in their order of arrival)."""
 
     policy: Policy
     catalogue: Catalogue
     placements: dict[tuple[str, str], Placement] = field(default_factory=dict)
     resting: dict[tuple[str, str], int] = field(default_factory=dict)
+    deferred: dict[tuple[str, str], Placement] = field(default_factory=dict)
 
     def _targets(self, intel: Intelligence, hosts: Mapping[str, Sequence[str]]) -> list[str]:
         report = self.catalogue.about(intel.cve)
@@ -209,14 +207,40 @@ class Plan:
             return Decision(host, cve, "extend", f"rule {rule.name}: expires at {expires}")
         if self.resting.get(key, 0) > now:
             return Decision(host, cve, "refused", f"cooldown until {self.resting[key]}")
-        budget = self.policy.budget
-        if len(self.placements) >= budget.max_decoys:
-            return Decision(host, cve, "refused", f"budget: {budget.max_decoys} decoys running")
-        if sum(1 for h, _ in self.placements if h == host) >= budget.max_per_host:
-            return Decision(host, cve, "refused",
-                            f"budget: {budget.max_per_host} decoys on {host}")  # fmt: skip
-        self.placements[key] = Placement(host, cve, rule.deploy.port, expires, rule.name)
-        return Decision(host, cve, "deploy", f"rule {rule.name}: until {expires}")
+        wanted = Placement(host, cve, rule.deploy.port, expires, rule.name)
+        reason = self._overrun(host, cve)
+        if reason is None:
+            self.placements[key] = wanted
+            self.deferred.pop(key, None)
+            return Decision(host, cve, "deploy", f"rule {rule.name}: until {expires}")
+        if self.policy.budget.over_budget == "refuse":
+            return Decision(host, cve, "refused", reason)
+        earlier = self.deferred.get(key)
+        if earlier is not None and earlier.expires > expires:
+            wanted = earlier
+        self.deferred[key] = wanted
+        return Decision(host, cve, "deferred", f"{reason}; deferred until room frees up "
+                                               f"(at the latest {wanted.expires})")  # fmt: skip
+
+    def _overrun(self, host: str, cve: str) -> str | None:
+        """Why the budget has no room for ``cve``'s decoy on ``host`` (None: it has)."""
+        placed = [(h, self.catalogue.decoys[c].cost) for h, c in self.placements]
+        return overrun(self.policy.budget, placed, host, self.catalogue.decoys[cve].cost)
+
+    def admit(self, now: int) -> list[Decision]:
+        """Place the deferred decoys that now fit, in their order of arrival (those whose
+        time ran out while deferred are dropped)."""
+        decisions = []
+        for key, wanted in list(self.deferred.items()):
+            if wanted.expires <= now:
+                del self.deferred[key]
+                decisions.append(Decision(*key, "refused", "deferred past its TTL"))
+            elif self._overrun(*key) is None:
+                del self.deferred[key]
+                self.placements[key] = wanted
+                decisions.append(Decision(*key, "deploy", f"budget freed: rule {wanted.rule}: "
+                                                          f"until {wanted.expires}"))  # fmt: skip
+        return decisions
 
     def on_hit(self, host: str, cve: str, now: int) -> Decision | None:
         """Escalate on a hit: keep the decoy up ``extend_on_hit`` seconds at least (None

@@ -8,10 +8,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["MAX_REQUEST", "Decoy", "Session", "Step"]
+__all__ = ["DECOY_COST", "MAX_REQUEST", "Cost", "Decoy", "Session", "Step"]
 
 #: Bytes a session reads from one client at most (an exploit fits; a flood does not).
 MAX_REQUEST = 65_536
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """What one running decoy is expected to use: CPU in millicores, memory in bytes.
+    The placement budget adds these up; the ``kubernetes`` backend requests them."""
+
+    cpu: int
+    memory: int
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.cpu + other.cpu, self.memory + other.memory)
+
+
+#: Every decoy is the same small asyncio listener in a Python process: measured on the
+#: local backend at 25 MiB resident (14 MiB anonymous) and no CPU when idle, whichever
+#: the CVE (tests/deploy/test_decoy_cost.py checks the memory). 32 MiB leaves room for
+#: a few sessions at once (each reads MAX_REQUEST at most); 50 millicores is a tenth of
+#: a core's half: the bursts of an exploitation attempt, not a sustained load.
+DECOY_COST = Cost(cpu=50, memory=32 * 2**20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +75,5 @@ class Decoy:
     probe: tuple[bytes, ...]
     #: ATT&CK technique of the exploitation (Exploit Public-Facing Application).
     technique: str = "T1190"
+    #: Expected CPU and memory of one running instance (the placement budget's unit).
+    cost: Cost = DECOY_COST

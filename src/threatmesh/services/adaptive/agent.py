@@ -116,7 +116,8 @@ class Agent:
 
     def _write_status(self) -> None:
         if self.config.state_file is not None:
-            status = {"updated": int(self.clock()), "decoys": self.controller.status()}
+            status = {"updated": int(self.clock()), "decoys": self.controller.status(),
+                      "held": self.controller.held()}  # fmt: skip
             tmp = self.config.state_file.with_suffix(".tmp")
             tmp.write_text(json.dumps(status, indent=2))
             tmp.replace(self.config.state_file)

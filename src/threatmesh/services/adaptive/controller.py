@@ -1,7 +1,9 @@
 """The adaptive controller: intelligence from the event stream goes through the
 placement policy (``honeypots.adapt``) into the desired state; the reconcile loop
 drives a deployment backend's actual state to it, starting what is missing, stopping
-what is no longer wanted, and tearing decoys down when their time is up."""
+what is no longer wanted, tearing decoys down when their time is up, and placing the
+decoys deferred for want of budget once room frees up. What the policy holds back
+(refused, deferred) is kept, with its reason, for the agent's status."""
 
 from __future__ import annotations
 
@@ -62,16 +64,29 @@ class Controller:
         self.plan, self.backend, self.hosts = plan, backend, dict(hosts)
         self.clock, self.bind = clock, bind
         self.decisions: list[Decision] = []
+        #: The latest refusal or deferral of each (host, CVE) not placed since.
+        self._held: dict[tuple[str, str], tuple[Decision, int]] = {}
         self._lock = threading.Lock()
+
+    def _note(self, decisions: Sequence[Decision]) -> None:
+        """Keep and log decisions (called holding the lock); refusals and deferrals are
+        warnings and stay in the status until their decoy is placed."""
+        now = int(self.clock())
+        self.decisions.extend(decisions)
+        for d in decisions:
+            held = d.action in {"refused", "deferred"}
+            if held:
+                self._held[(d.host, d.cve)] = (d, now)
+            else:
+                self._held.pop((d.host, d.cve), None)
+            level = logging.WARNING if held else logging.INFO
+            log.log(level, "decoy %s on %s: %s (%s)", d.cve, d.host, d.action, d.reason)
 
     def on_intelligence(self, intel: Sequence[Intelligence]) -> list[Decision]:
         """Apply the policy to ``intel``; the decisions (refusals are logged)."""
         with self._lock:
             decisions = self.plan.apply(intel, self.hosts, int(self.clock()))
-            self.decisions.extend(decisions)
-        for d in decisions:
-            level = logging.WARNING if d.action == "refused" else logging.INFO
-            log.log(level, "decoy %s on %s: %s (%s)", d.cve, d.host, d.action, d.reason)
+            self._note(decisions)
         return decisions
 
     def on_frame(self, topic: str, data: Mapping[str, Any]) -> list[Decision]:
@@ -87,15 +102,18 @@ class Controller:
         with self._lock:
             decision = self.plan.on_hit(hit.host, hit.cve, int(self.clock()))
             if decision is not None:
-                self.decisions.append(decision)
+                self._note([decision])
         return decision
 
     def reconcile(self) -> Reconciled:
-        """Expire placements, then start and stop decoys until the backend runs what the
-        plan wants (a decoy that fails to start is retried next pass)."""
+        """Expire placements, admit deferred ones that now fit the budget, then start
+        and stop decoys until the backend runs what the plan wants (a decoy that fails
+        to start is retried next pass)."""
+        now = int(self.clock())
         with self._lock:
-            for gone in self.plan.expire(int(self.clock())):
+            for gone in self.plan.expire(now):
                 log.info("decoy %s on %s: expired", gone.cve, gone.host)
+            self._note(self.plan.admit(now))
             desired = dict(self.plan.placements)
         actual = self.backend.running()
         stopped = tuple(k for k in actual if k not in desired and self.backend.stop(k))
@@ -104,8 +122,9 @@ class Controller:
             if key in actual:
                 continue
             port = decoy_for(placement.cve).port if placement.port is None else placement.port
+            ttl = max(1, placement.expires - now)
             try:
-                self.backend.start(DecoySpec(placement.cve, placement.host, port, self.bind))
+                self.backend.start(DecoySpec(placement.cve, placement.host, port, self.bind, ttl))
                 started.append(key)
             except ThreatmeshError as exc:
                 log.warning("decoy %s on %s: not started: %s", key[1], key[0], exc.message)
@@ -126,3 +145,10 @@ class Controller:
                 "rule": placement.rule if placement else None,
             })  # fmt: skip
         return out
+
+    def held(self) -> list[dict[str, Any]]:
+        """The decoys the policy holds back: CVE, host, refused or deferred, why, when."""
+        with self._lock:
+            held = sorted(self._held.items())
+        return [{"cve": d.cve, "host": d.host, "action": d.action, "reason": d.reason,
+                 "at": at} for _, (d, at) in held]  # fmt: skip
