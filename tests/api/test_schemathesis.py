@@ -13,7 +13,8 @@ sharing group; an anonymization policy, binding and budget): a destructive case,
 as the admin deleting its own user, cuts short only the operation it belongs to. About
 half the generated ids in paths are replaced by seeded ones, so paths reach real data.
 
-Every operation is tested: none is excluded. ``positive_data_acceptance`` (a request
+Every operation is tested: none is excluded (MISP's library updates, which take no
+parameter and reload whole data packages, get one example and the coverage phase). ``positive_data_acceptance`` (a request
 the schema allows must not get a 400) runs on the operations without a body: a body
 is one of MISP's documents, whose validity (types, values, templates, ids) the schema
 cannot state, so it is declared as any JSON and the server answers 400 with what is
@@ -227,11 +228,28 @@ def _seed(url: str, key: str) -> dict[tuple[str, str], list[str]]:
 SWITCH = Switch(create_app(_settings("sqlite://", Path("/nonexistent"))))
 #: The seeded ids of the backend under test, by (path prefix, parameter name).
 SEEDED: dict[tuple[str, str], list[str]] = {}
-# Loaded from an app that serves nothing (its database is never opened).
-schema = schemathesis.openapi.from_asgi("/openapi.json", SWITCH)
-schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
-schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
-schema.config.max_stream_events = 1
+#: MISP's library updates take no parameter and no body, and each call parses the whole
+#: data package (45,495 galaxy clusters, 2.5 million warninglist entries: seconds each).
+#: Fuzzing has nothing to vary on them, so they get the examples and coverage phases with
+#: one example: every check still runs on each, without a dozen identical reloads.
+LIBRARY_UPDATES = (
+    r"^/(taxonomies|warninglists|noticelists|objectTemplates|galaxies|decayingModel)/update$"
+)
+
+
+def _load(*, max_examples: int, phases: list[str]) -> Any:
+    """The schema, loaded from an app that serves nothing (its database is never opened)."""
+    loaded = schemathesis.openapi.from_asgi("/openapi.json", SWITCH)
+    loaded.config.generation.update(max_examples=max_examples, deterministic=True, database="none")
+    loaded.config.phases.update(phases=phases)
+    loaded.config.max_stream_events = 1
+    return loaded
+
+
+schema = _load(max_examples=MAX_EXAMPLES, phases=["examples", "coverage", "fuzzing"]).exclude(
+    path_regex=LIBRARY_UPDATES
+)
+updates = _load(max_examples=1, phases=["examples", "coverage"]).include(path_regex=LIBRARY_UPDATES)
 
 
 @schema.hook
@@ -283,6 +301,17 @@ def app(site: Site) -> Iterator[FastAPI]:
 # The app is fresh per operation, shared by its cases, on purpose.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_answer_is_documented(case: Any, site: Site, app: FastAPI) -> None:
+    _call_and_validate(case, site)
+
+
+@updates.parametrize()
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_library_updates_are_documented(case: Any, site: Site, app: FastAPI) -> None:
+    _call_and_validate(case, site)
+
+
+def _call_and_validate(case: Any, site: Site) -> None:
+    """One case with every check that applies to its operation."""
     label = case.operation.label
     checks = list(CHECKS)
     if "requestBody" not in case.operation.definition.raw and label not in NOT_POSITIVE:
