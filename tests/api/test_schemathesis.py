@@ -14,8 +14,9 @@ as the admin deleting its own user, cuts short only the operation it belongs to.
 half the generated ids in paths are replaced by seeded ones, so paths reach real data.
 
 Every operation is tested: none is excluded (MISP's library updates, which take no
-parameter and reload whole data packages, get one example and the coverage phase). ``positive_data_acceptance`` (a request
-the schema allows must not get a 400) runs on the operations without a body: a body
+parameter and reload whole data packages, get one example and the coverage phase).
+``positive_data_acceptance`` (a request the schema allows must not get a 400) runs on
+the operations without a body: a body
 is one of MISP's documents, whose validity (types, values, templates, ids) the schema
 cannot state, so it is declared as any JSON and the server answers 400 with what is
 wrong and where.
