@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from pymisp import MISPEvent, MISPOrganisation, MISPUser, PyMISP
 from tests.mail_sink import MailSink, mail_sink
 from tests.support import LiveServer, free_port, live_server
+
+from threatmesh.api.settings import Settings
 
 SENDER = "misp@threatmesh.test"
 
@@ -157,3 +160,9 @@ def test_contact_with_nobody_to_write_to(mailing: LiveServer, sink: MailSink) ->
         "Sending of email failed: the event's reporter has no enabled user to write to."
     )
     assert sink.messages() == []
+
+
+def test_mail_server_needs_a_sender() -> None:
+    with pytest.raises(ValidationError, match="set THREATMESH_SMTP_FROM as well"):
+        Settings(smtp_host="127.0.0.1")
+    assert Settings(smtp_host="mail", smtp_from="m@x.test").smtp_port == 25
