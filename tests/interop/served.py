@@ -85,13 +85,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def served(
-    kind: str, tmp_path: Path, *, org: str = "ORGNAME", library: bool = False
+    kind: str,
+    tmp_path: Path,
+    *,
+    org: str = "ORGNAME",
+    library: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[ServedInstance]:
     """A fresh database of ``kind`` ("sqlite" or "postgresql"; PostgreSQL skips when
     absent, fails under CI=true), migrated, with ``org`` and its site admin
     ``admin@admin.test``, served on a free loopback port until the block ends. With
     ``library``, MISP's knowledge library is loaded first (``threatmesh library update``,
-    as MISP's installer loads it)."""
+    as MISP's installer loads it); ``settings``: more ``THREATMESH_*`` variables."""
     home = tmp_path / "server"
     home.mkdir()
     with database_url(kind, home) as db_url:
@@ -102,6 +107,7 @@ def served(
             "THREATMESH_DATABASE_URL": db_url,
             "THREATMESH_DATA_DIR": str(home / "data"),
             "THREATMESH_BASE_URL": url,
+            **(settings or {}),
         }
         _run(["db", "upgrade"], env, home)
         key = _run(["admin", "init", "--org", org, "--email", "admin@admin.test"], env, home)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from threatmesh import __version__
 from threatmesh.api import errors, openapi
+from threatmesh.api.mail import build_mailer
 from threatmesh.api.routes import (
     abe,
     admin,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform.attachments = app.state.attachments  # sync moves files with events
     errors.install(app)
     app.state.key_authority = build_key_authority(settings, app.state.platform)
+    app.state.mailer = build_mailer(settings)
     # FastAPI tries routes in order, a few microseconds each through included routers:
     # attributes (restSearch, the hottest route) comes before the events router's
     # twenty; uma (three requests per protected fetch) before the administrative and

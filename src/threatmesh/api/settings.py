@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +74,30 @@ class Settings(BaseSettings):
         default=0.5, gt=0, description="How often an SSE stream looks for other workers' changes"
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="Mail server that sends this instance's e-mail (events/contact); "
+        "unset: no e-mail is sent and events/contact says so",
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65_535, description="Mail server port")
+    smtp_from: str | None = Field(
+        default=None, description="Sender address of the e-mail (MISP.email); needed with smtp_host"
+    )
+    smtp_starttls: bool = Field(
+        default=False,
+        description="Upgrade the SMTP connection with STARTTLS (certificate checked)",
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None, description="CA bundle that verifies the mail server; default: the system's"
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP login, if the server wants one"
+    )
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="How long to wait for the mail server"
+    )
+
     abe_authority_dir: Path | None = Field(
         default=None,
         description="Key authority's master-key directory; default: data_dir/abe-authority",
@@ -99,6 +124,13 @@ class Settings(BaseSettings):
     reputation_half_life_days: float = Field(
         default=180.0, gt=0, description="Source reputation evidence loses half its weight"
     )
+
+    @model_validator(mode="after")
+    def _mail_has_a_sender(self) -> Self:
+        """A mail server without a sender address is a configuration error, said at start."""
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("THREATMESH_SMTP_HOST is set: set THREATMESH_SMTP_FROM as well")
+        return self
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/threatmesh.db``."""

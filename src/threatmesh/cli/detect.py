@@ -95,6 +95,12 @@ def profile_cmd(
     typer.echo(f"{out}: benign profile from {len(benign)} flows", err=True)
 
 
+def _review_line(r: Any) -> str:
+    return f"{r.reviewed} object(s): {r.agreed} agreed, {r.disagreed} disagreed" + (
+        f"; {r.tag}" if r.tag else ""
+    )
+
+
 @app.command("review")
 def review_cmd(
     profile: Path = typer.Option(..., "--profile", help="From `threatmesh detect profile`"),
@@ -103,6 +109,12 @@ def review_cmd(
     event: str | None = typer.Option(None, "--event", help="Only this event (id or UUID)"),
     since: int | None = typer.Option(None, "--since", help="Events changed since (epoch)"),
     threshold: float = typer.Option(0.99, "--threshold", help="Anomaly score for 'attack'"),
+    stream: bool = typer.Option(
+        False,
+        "--stream",
+        help="Keep running: review detection events as threatmesh's "
+        "event stream announces them (after those changed --since, if given)",
+    ),
 ) -> None:
     """Give EBIDS's detection events a second opinion: the anomaly detector re-scores the
     carved traffic of each detection object, adds its entry to the object's attack-type
@@ -111,13 +123,38 @@ def review_cmd(
     from threatmesh.services.detect.review import load_profile, review_events
 
     try:
-        reviews = review_events(url, key, load_profile(profile), version=profile.stem,
+        loaded = load_profile(profile)
+        if stream:
+            _review_stream(url, key, loaded, version=profile.stem, threshold=threshold,
+                           since=since)  # fmt: skip
+            return
+        reviews = review_events(url, key, loaded, version=profile.stem,
                                 threshold=threshold, event=event, since=since)  # fmt: skip
     except ThreatmeshError as exc:
         _fail(exc)
     for r in reviews:
-        typer.echo(f"{r.reviewed} object(s): {r.agreed} agreed, {r.disagreed} disagreed"
-                   + (f"; {r.tag}" if r.tag else ""))  # fmt: skip
+        typer.echo(_review_line(r))
+
+
+def _review_stream(url: str, key: str, profile: Any, **options: Any) -> None:
+    """``review --stream``: until interrupted (Ctrl-C or SIGTERM), one line per review."""
+    import signal
+
+    from threatmesh.services.detect.review_stream import StreamReview, follow_detections
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as on Ctrl-C
+    job = StreamReview(url, key, profile, **options)
+
+    def opened() -> None:
+        typer.echo(f"listening to {url}/stream/events", err=True)
+
+    def reviewed(uuid: str, review: Any) -> None:
+        typer.echo((f"{uuid}: " if uuid else "") + _review_line(review))
+
+    try:
+        follow_detections(job, stop=threading.Event(), on_review=reviewed, on_open=opened)
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
 
 
 @app.command("score")

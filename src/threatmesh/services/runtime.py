@@ -14,6 +14,7 @@ from pathlib import Path
 
 from threatmesh.bus.base import Bus
 from threatmesh.bus.registry import create_bus
+from threatmesh.client.mail import Mailer, SmtpOptions
 from threatmesh.services.abe.key_authority import KeyAuthority, trust_from_config
 from threatmesh.services.platform import Platform
 from threatmesh.services.provenance import reputation
@@ -26,8 +27,10 @@ from threatmesh.storage.events.attachments import AttachmentStore
 __all__ = [
     "AttachmentStore",
     "Background",
+    "Mailer",
     "attachment_store",
     "key_authority",
+    "mailer",
     "open_platform",
     "start_background",
 ]
@@ -84,6 +87,28 @@ def key_authority(
 def attachment_store(data_dir: Path) -> AttachmentStore:
     """Where attachment bytes live: ``<data_dir>/attachments``, one file per attribute."""
     return AttachmentStore(Path(data_dir) / "attachments")
+
+
+def mailer(
+    host: str | None,
+    *,
+    port: int = 25,
+    sender: str = "threatmesh@localhost",
+    starttls: bool = False,
+    username: str | None = None,
+    password: str | None = None,
+    timeout: float = 30.0,
+    ca_file: str | None = None,
+) -> Mailer | None:
+    """The SMTP client that sends this instance's e-mail through ``host``:``port`` from
+    ``sender`` (STARTTLS, verified against ``ca_file`` or the system's CAs, and a login
+    if asked); None without a host: e-mail is not configured."""
+    if not host:
+        return None
+    options = SmtpOptions(
+        host, port, sender, starttls, username, password, timeout=timeout, ca_file=ca_file
+    )
+    return Mailer(options)
 
 
 @dataclass

@@ -4,9 +4,12 @@ honeypot saw; provenance on what was added; a second run adds nothing."""
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import IO
 
 from pymisp import MISPEvent, PyMISP
 
@@ -72,3 +75,46 @@ def test_an_unknown_module_or_a_missing_table_is_a_clear_error(server: LiveServe
     missing = subprocess.run([*base, "-m", "asn"], capture_output=True, text=True, check=False)
     assert missing.returncode == 2
     assert "the asn module needs its table" in missing.stderr
+
+
+def _lines(stream: IO[str], into: queue.Queue[str | None]) -> None:
+    for line in stream:
+        into.put(line.rstrip("\n"))
+    into.put(None)
+
+
+def test_stream_mode_enriches_events_as_they_are_written(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """``enrich run --stream`` is listening before the event exists and enriches it from
+    the stream's notification alone; SIGTERM stops it with its totals."""
+    misp = PyMISP(server.url, server.admin_key, ssl=False)
+    table = tmp_path / "ip2asn.tsv"
+    table.write_text("8.8.8.0\t8.8.8.255\t15169\tUS\tGOOGLE\n")
+    args = [str(BIN), "enrich", "run", "--url", server.url, "--key", server.admin_key,
+            "-m", f"asn:file={table}", "--stream"]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    out: queue.Queue[str | None] = queue.Queue()
+    err: queue.Queue[str | None] = queue.Queue()
+    for stream, into in ((proc.stdout, out), (proc.stderr, err)):
+        threading.Thread(target=_lines, args=(stream, into), daemon=True).start()
+    try:
+        assert err.get(timeout=120) == f"listening to {server.url}/stream/events"
+        event = _event(misp, "Resolver abuse", [("ip-dst", "8.8.8.8")])
+        # The first line about the event: the enrichment it brought.
+        line = out.get(timeout=120)
+        assert line == f"{event.uuid}: 1 attribute(s) added, 0 tag(s) attached"
+        values = {a.type: a.value for a in misp.get_event(event.id, pythonify=True).attributes}
+        assert values == {"ip-dst": "8.8.8.8", "AS": "15169"}
+        # Its own addition comes back on the stream and adds nothing more.
+        line = out.get(timeout=120)
+        assert line == f"{event.uuid}: 0 attribute(s) added, 0 tag(s) attached"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    rest = list(iter(out.get, None))
+    assert rest == ["enriched 2 event(s): 1 attribute(s) added, 0 tag(s) attached"]
+    proc.stdout.close()
+    proc.stderr.close()

@@ -18,8 +18,9 @@ from threatmesh.api.http import (
     named_params,
     platform_of,
 )
+from threatmesh.api.mail import mailer_of
 from threatmesh.api.openapi import errors
-from threatmesh.services.events import attachments
+from threatmesh.services.events import attachments, contact
 from threatmesh.services.events import events as svc
 from threatmesh.services.library import warninglists
 from threatmesh.services.platform import Identity
@@ -148,22 +149,24 @@ def unpublish(request: Request, ref: str, who: Identity = Depends(identify)) -> 
     return misp_success("Event unpublished.", f"/events/unpublish/{event_id}", id=event_id)
 
 
-#: Why ``events/contact`` cannot do what MISP does (its failure text, then the reason).
-NO_MAIL = "Sending of email failed: this instance has no mail transport and sends no e-mail."
-
-
 @router.post("/events/contact/{ref}", responses=errors(403))
-def contact(
+def contact_reporter(
     request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> MispJSON:
-    """Contact the event's reporter: MISP e-mails the creator org (or creator, with
-    ``person``). threatmesh sends no e-mail, so a valid request gets MISP's failure
-    answer (``saveFailResponse``, 403) saying so, never a false "Email sent"."""
-    event_id = svc.contact_reporter(platform_of(request), who, ref, body)
-    message = "Could not contact Event"
-    answer = {"saved": False, "name": message, "message": message, "errors": NO_MAIL}
-    answer |= {"url": f"/events/contact/{event_id}", "id": str(event_id)}
-    return MispJSON(answer, status_code=403)
+    """E-mail the event's reporter (its creator organisation's users who want contact
+    alerts and its creator; only the creator with ``person``), Reply-To the caller.
+    Without a mail server (``THREATMESH_SMTP_HOST``), with nobody to write to, or when
+    the mail server refuses, MISP's failure answer (``saveFailResponse``, 403) says why.
+    A sync route: FastAPI runs it in a worker thread, so SMTP never blocks the loop."""
+    try:
+        event_id = contact.contact_reporter(
+            platform_of(request), who, ref, body, mailer=mailer_of(request)
+        )
+    except contact.ContactFailed as failed:
+        answer = {"saved": False, "name": failed.name, "message": failed.name}
+        answer |= {"errors": failed.message, "url": f"/events/contact/{failed.event_id}"}
+        return MispJSON(answer | {"id": str(failed.event_id)}, status_code=403)
+    return misp_success(contact.SENT, f"/events/contact/{event_id}", id=event_id)
 
 
 @router.get("/events/index")

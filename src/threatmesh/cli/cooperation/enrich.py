@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from pathlib import Path
 
 import typer
@@ -56,15 +57,48 @@ def run(
     follow: bool = typer.Option(False, "--follow", help="Keep enriching new events"),
     interval: float = typer.Option(10.0, "--interval", help="Seconds between rounds"),
     state: Path | None = typer.Option(None, "--state", help="Keep the time reached here"),
+    stream: bool = typer.Option(
+        False,
+        "--stream",
+        help="Keep enriching the events threatmesh's event stream "
+        "announces (after those changed --since, if given), instead of polling",
+    ),
 ) -> None:
     """Run the modules over one event, or over the events changed since a time (all by
     default), once or following new ones. Added attributes say which module made them
     from what (comment and tag), tags go on the attribute they describe."""
     job = EnrichJob(url, key, _parse(module), event, since, follow, interval, state)
+    if stream:
+        _stream(job)
+        return
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     try:
         total = run_enrichment(job, should_stop=lambda: bool(stopping))
+    except ThreatmeshError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    _show(total)
+
+
+def _stream(job: EnrichJob) -> None:
+    """``run --stream``: one line per event enriched, the totals once stopped."""
+    from threatmesh.services.enrich.stream import stream_enrichment
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def opened() -> None:
+        typer.echo(f"listening to {job.url}/stream/events", err=True)
+
+    def enriched(uuid: str, done: EnrichReport) -> None:
+        typer.echo((f"{uuid}: " if uuid else "") + f"{done.attributes} attribute(s) added, "
+                   f"{done.tags} tag(s) attached")  # fmt: skip
+
+    try:
+        total = stream_enrichment(job, stop=stop, progress=enriched, on_open=opened)
     except ThreatmeshError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from None

@@ -248,16 +248,3 @@ def set_published(platform: Platform, who: Identity, ref: str, published: bool) 
         if published:
             notify.published(conn, row["id"])
         return int(row["id"])
-
-
-def contact_reporter(platform: Platform, who: Identity, ref: str, payload: Any) -> int:
-    """``events/contact``: the event's id once the request is checked as MISP checks it
-    (a visible event, a non-empty ``message``). Nothing is sent: threatmesh has no mail
-    transport, so the route answers MISP's failure, never "Email sent"."""
-    data = payload.get("Event", payload) if isinstance(payload, dict) else None
-    message = data.get("message") if isinstance(data, dict) else None
-    with platform.read() as conn:
-        row = get_visible(platform, conn, who, ref)
-    if not isinstance(message, str) or not message.strip():
-        raise InvalidInput("You must specify a message.")
-    return int(row["id"])

@@ -103,3 +103,18 @@ def insert_key(
             "comment": comment,
         },
     )
+
+
+def contact_recipients(
+    conn: Connection, *, org_id: int, creator_id: int, creator_only: bool
+) -> list[str]:
+    """The e-mail addresses ``events/contact`` writes to, as MISP's
+    ``Event::sendContactEmail`` picks them: the enabled users of the creator
+    organisation ``org_id`` who want contact alerts, and the event's creator
+    ``creator_id`` if still one of them; with ``creator_only``, that creator alone."""
+    q = sa.select(users.c.email).where(users.c.org_id == org_id, users.c.disabled.is_(False))
+    if creator_only:
+        q = q.where(users.c.id == creator_id)
+    else:
+        q = q.where(sa.or_(users.c.contactalert.is_(True), users.c.id == creator_id))
+    return [str(e) for e in conn.execute(q.order_by(users.c.id)).scalars()]
