@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from pymisp import PyMISP, PyMISPUnexpectedResponse
 
 from tests.support import LiveServer
-from threatmesh.storage.core.tables import auth_keys
+from threatmesh.services.admin.passwords import password_matches
+from threatmesh.storage.core.tables import auth_keys, users
 
 SITE_ADMIN_ID = "1"  # the bootstrap admin of ADMIN-ORG (organisation 1)
 
@@ -191,3 +192,38 @@ def test_site_admin_manages_everyone(world: World) -> None:
     r = world.admin.post(f"/auth_keys/add/{oa_b.id}")
     assert r.status_code == 200, r.text
     assert world.admin.post(f"/admin/users/delete/{oa_b.id}").status_code == 200
+
+
+def test_add_keeps_every_field_it_is_given(world: World) -> None:
+    """MISP's ``admin/users/add`` fields are stored, not silently dropped; a password
+    below the policy is refused and adds nobody."""
+    body = {
+        "User": {
+            "email": "flags@b.test",
+            "org_id": world.org_b,
+            "role_id": 3,
+            "autoalert": True,
+            "contactalert": "1",
+            "termsaccepted": 1,
+            "gpgkey": "-----BEGIN PGP PUBLIC KEY BLOCK-----",
+            "password": "Correct-Horse-Battery-9",
+        }
+    }
+    r = world.admin.post("/admin/users/add", json=body)
+    assert r.status_code == 200, r.text
+    shown = world.admin.get(f"/users/view/{r.json()['User']['id']}").json()["User"]
+    assert (shown["autoalert"], shown["contactalert"], shown["termsaccepted"]) == (
+        True,
+        True,
+        True,
+    )
+    with world.server.platform.engine.connect() as conn:
+        q = sa.select(users.c.password, users.c.gpgkey).where(users.c.email == "flags@b.test")
+        stored, gpgkey = conn.execute(q).one()
+    assert password_matches(stored, "Correct-Horse-Battery-9")
+    assert gpgkey == "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+    weak = {"User": {**body["User"], "email": "weak@b.test", "password": "short"}}
+    refused = world.admin.post("/admin/users/add", json=weak)
+    assert refused.status_code == 400 and "password" in refused.json()["message"]
+    listed = world.admin.get("/admin/users/index").json()
+    assert "weak@b.test" not in str(listed)

@@ -10,18 +10,14 @@ users between organisations).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
 from typing import Any
 
 from threatmesh.formats.fields import as_bool, as_int, as_str
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
-from threatmesh.services.admin import settings
 from threatmesh.services.admin.checks import existing_org
+from threatmesh.services.admin.passwords import checked_password, hash_password, password_matches
 from threatmesh.services.admin.users import reachable, view_user
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.stream import notify
@@ -34,38 +30,6 @@ _TEXTS = ("gpgkey", "certif_public")
 #: What a user may change on its own account (MISP's ``UsersController::edit`` list).
 _SELF_FIELDS = frozenset({"email", "autoalert", "contactalert", "gpgkey", "certif_public",
                           "nids_sid", "password"})  # fmt: skip
-#: MISP's default ``Security.password_policy_complexity``.
-_COMPLEX = re.compile(r"^((?=.*\d)|(?=.*\W+))(?![\n])(?=.*[A-Z])(?=.*[a-z]).*$|.{16,}")
-
-
-def hash_password(password: str) -> str:
-    """A salted scrypt hash of ``password`` (``scrypt$salt$hash``, hex)."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def password_matches(stored: str, password: str) -> bool:
-    """Whether ``password`` is the one ``stored`` (a :func:`hash_password`) was made of."""
-    kind, _, rest = stored.partition("$")
-    if kind != "scrypt" or "$" not in rest:
-        return False
-    salt, _, digest = rest.partition("$")
-    got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1)
-    return hmac.compare_digest(got.hex(), digest)
-
-
-def _checked_password(conn: Connection, value: Any) -> str:
-    """``value`` if it meets ``Security.password_policy_length`` and MISP's default
-    complexity rule."""
-    password = as_str(value, "User.password", max_len=1024)
-    length = int(settings.current(conn, "Security.password_policy_length"))
-    if len(password) < max(length, 1) or not _COMPLEX.match(password):
-        raise InvalidInput(
-            "User.password: the password could not be updated. Make sure you meet the "
-            f"minimum password length ({length}) / complexity requirements."
-        )
-    return password
 
 
 def _values(conn: Connection, user: Row, data: Any, allowed: frozenset[str]) -> dict[str, Any]:
@@ -89,7 +53,7 @@ def _values(conn: Connection, user: Row, data: Any, allowed: frozenset[str]) -> 
     if "nids_sid" in fields:
         values["nids_sid"] = as_int(fields["nids_sid"] or 0, "User.nids_sid")
     if fields.get("password") and fields["password"] not in ("*****", "******"):
-        values["password"] = hash_password(_checked_password(conn, fields["password"]))
+        values["password"] = hash_password(checked_password(conn, fields["password"]))
     return values
 
 
@@ -145,7 +109,7 @@ def change_password(platform: Platform, who: Identity, payload: Any) -> None:
     """``users/change_pw``: a new password for the caller (not the current one)."""
     data = unwrap(payload, "User")
     with platform.write() as conn:
-        password = _checked_password(conn, data.get("password"))
+        password = checked_password(conn, data.get("password"))
         me = directory.find_user(conn, who.user["id"])
         assert me is not None
         if me["password"] and password_matches(me["password"], password):

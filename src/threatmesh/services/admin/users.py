@@ -16,6 +16,7 @@ from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
 from threatmesh.services.admin import user_settings
 from threatmesh.services.admin.checks import existing_org
 from threatmesh.services.admin.organisations import shown
+from threatmesh.services.admin.passwords import checked_password, hash_password
 from threatmesh.services.platform import Identity, Platform, hash_key, new_api_key
 from threatmesh.services.stream import notify
 from threatmesh.storage.core.database import Connection, Row
@@ -82,6 +83,29 @@ def _new_user_place(conn: Connection, who: Identity | None, data: Any) -> tuple[
     return org_id, role_id
 
 
+#: What ``admin/users/add`` takes besides e-mail, organisation and role (MISP's user
+#: fields): each one given is stored, none is silently dropped.
+_FLAGS = ("disabled", "autoalert", "contactalert", "termsaccepted", "change_pw")
+_TEXTS = ("gpgkey", "certif_public")
+
+
+def _given_fields(conn: Connection, data: Any, now: int) -> dict[str, Any]:
+    """The columns a new user gets from the request, checked."""
+    values: dict[str, Any] = {}
+    for flag in _FLAGS:
+        if data.get(flag) is not None:
+            values[flag] = as_bool(data[flag], f"User.{flag}")
+    for text in _TEXTS:
+        if data.get(text) is not None:
+            values[text] = as_str(data[text], f"User.{text}")
+    if data.get("nids_sid") not in (None, ""):
+        values["nids_sid"] = as_int(data["nids_sid"], "User.nids_sid")
+    if data.get("password"):
+        values["password"] = hash_password(checked_password(conn, data["password"]))
+        values["last_pw_change"] = now
+    return values
+
+
 def add_user(platform: Platform, who: Identity | None, payload: Any) -> dict[str, Any]:
     """``admin/users/add``: returns the user with its new ``authkey`` (shown once)."""
     with platform.write() as conn:
@@ -108,7 +132,7 @@ def create_user(conn: Connection, now: int, who: Identity | None, payload: Any) 
             "role_id": role_id,
             "date_created": now,
             "date_modified": now,
-            "disabled": as_bool(data.get("disabled", False), "User.disabled"),
+            **_given_fields(conn, data, now),
         },
     )
     key = issue_key(conn, uid, now, "created with the user")
