@@ -185,9 +185,9 @@ def _listed(row: Row) -> dict[str, Any]:
         del out["distribution"]
     if not row["sharing_group_id"]:
         del out["sharing_group_id"]
-    out["Event"] = {f: str(row[f"event_{f}"]) for f in stored.EVENT_FIELDS}
+    out["Event"] = {f: str(row[f"event__{f}"]) for f in stored.EVENT_FIELDS}
     for key, prefix in (("Org", "org"), ("RequesterOrg", "requester_org")):
-        out[key] = {f: str(row[f"{prefix}_{f}"]) for f in ("id", "name", "uuid")}
+        out[key] = {f: str(row[f"{prefix}__{f}"]) for f in ("id", "name", "uuid")}
     return {"EventDelegation": out}
 
 

@@ -41,12 +41,12 @@ def delete(conn: Connection, delegation_id: int) -> None:
 
 def listing(conn: Connection, *, issued: bool, org_id: int, value: str = "") -> list[RowMapping]:
     """The requests ``org_id`` received (or, with ``issued``, made), newest first, with
-    their event's fields (``event_*``) and both organisations (``org_*``,
-    ``requester_org_*``); ``value`` keeps those whose message, event info or
+    their event's fields (``event__*``) and both organisations (``org__*``,
+    ``requester_org__*``); ``value`` keeps those whose message, event info or
     organisation names contain it (case-insensitive), as MISP's ``value`` filter."""
-    columns: list[Any] = [D, *(events.c[f].label(f"event_{f}") for f in EVENT_FIELDS)]
+    columns: list[Any] = [D, *(events.c[f].label(f"event__{f}") for f in EVENT_FIELDS)]
     for alias, prefix in ((_ORG, "org"), (_REQUESTER, "requester_org")):
-        columns += [alias.c[f].label(f"{prefix}_{f}") for f in ("id", "name", "uuid")]
+        columns += [alias.c[f].label(f"{prefix}__{f}") for f in ("id", "name", "uuid")]
     query = (
         sa.select(*columns)
         .join(events, events.c.id == D.c.event_id)
