@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 from pymisp import MISPEvent, MISPEventDelegation, MISPOrganisation, MISPUser, PyMISP
-
 from tests.support import LiveServer
+
 from threatmesh.model.errors import ACL_REFUSAL
 
 NOT_AUTHORISED = "You are not authorised to do that."
