@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from threatmesh.formats.fields import as_int
+from threatmesh.formats.fields import MAX_INT, as_int, as_str
 from threatmesh.model.errors import ACL_REFUSAL, Forbidden, InvalidInput
 from threatmesh.services.collab.common import misp_datetime
 from threatmesh.services.platform import Identity, Platform
@@ -90,13 +90,13 @@ def _moment(value: Any, now: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise InvalidInput("created: expected a timestamp, a time delta or a date")
     if isinstance(value, int | float):
-        return int(value)
+        return _bounded(value)
     text = value.strip()
     delta = _DELTA.match(text)
     if delta:
         return now - int(delta[1]) * _SECONDS[delta[2]]
     try:
-        return int(float(text))
+        return _bounded(float(text))
     except ValueError:
         pass
     try:
@@ -107,16 +107,21 @@ def _moment(value: Any, now: int) -> int:
     return int(moment.timestamp())
 
 
+def _bounded(number: float) -> int:
+    """``number`` as whole epoch seconds, if it is a finite 64-bit value."""
+    if not -MAX_INT <= number <= MAX_INT:  # also false for NaN
+        raise InvalidInput(f"created: {number!r} is out of range")
+    return int(number)
+
+
 def _values(name: str, raw: Any) -> list[str | int]:
     items = raw if isinstance(raw, list) else [raw]
     out: list[str | int] = []
     for item in items:
         if name in ("id", "model_id", "user_id"):
             out.append(as_int(item, f"Log.{name}"))
-        elif isinstance(item, str | int) and not isinstance(item, bool):
-            out.append(str(item))
         else:
-            raise InvalidInput(f"Log.{name}: expected a string or a list of strings")
+            out.append(as_str(item, f"Log.{name}", max_len=65535))
     return out
 
 
@@ -144,6 +149,8 @@ def _query(filters: Mapping[str, Any], now: int) -> stored.LogQuery:
         page = as_int(filters["page"], "page")
         if page < 1:
             raise InvalidInput("page: expected a positive number")
+    if limit is not None and page is not None and limit * (page - 1) > MAX_INT:
+        raise InvalidInput("page: out of range for this limit")
     return stored.LogQuery(values, low, high, limit=limit, page=page or 1)
 
 

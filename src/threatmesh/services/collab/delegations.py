@@ -64,7 +64,7 @@ def _request_values(conn: Connection, who: Identity, payload: Any) -> dict[str, 
     data = unwrap(payload, "EventDelegation")
     if data.get("org_id") in (None, ""):
         raise InvalidInput("EventDelegation.org_id: the organisation to delegate to is required")
-    org = existing_org(conn, str(data["org_id"]))
+    org = existing_org(conn, as_str(data["org_id"], "EventDelegation.org_id", max_len=255))
     if int(org["id"]) == who.viewer.org_id:
         raise InvalidInput(
             "EventDelegation.org_id: an event cannot be delegated to its own organisation"
@@ -194,8 +194,9 @@ def _listed(row: Row) -> dict[str, Any]:
 def index(platform: Platform, who: Identity, context: str, value: str) -> list[dict[str, Any]]:
     """``eventDelegations/index``: the requests the caller's organisation received
     (``pending``) or made (``issued``)."""
-    if context not in ("pending", "issued"):
+    if context not in ("pending", "issued"):  # also refuses what cannot be a context
         raise InvalidInput("Invalid context. Expected values: pending or issued.")
+    value = as_str(value, "value", max_len=1024)
     with platform.read() as conn:
         _allowed(conn, who)
         rows = stored.listing(conn, issued=context == "issued", org_id=who.viewer.org_id,
