@@ -90,9 +90,13 @@ def test_filters(world: World) -> None:
         "id", "title", "created", "model", "model_id", "action", "user_id", "change",
         "email", "org", "description", "ip",
     }  # fmt: skip
-    for bad in ({"created": "yesterday-ish"}, {"limit": 0}, {"model_id": "x"}):
+    bad_filters = ({"created": "yesterday-ish"}, {"created": "1e400"}, {"limit": 0},
+                   {"model_id": "x"}, {"limit": 10, "page": 2**62}, {"title": {"a": 1}})  # fmt: skip
+    for bad in bad_filters:
         r = world.admin.post("/admin/logs/index", json=bad)
         assert_error(r, 400, "/admin/logs/index")
+    r = world.admin.get("/admin/logs/index/title:a%00b")
+    assert_error(r, 400, "/admin/logs/index/title:a\x00b")  # the URL as decoded
 
 
 def test_who_reads_what(world: World) -> None:
