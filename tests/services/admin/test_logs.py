@@ -90,8 +90,8 @@ def test_filters(world: World) -> None:
         "id", "title", "created", "model", "model_id", "action", "user_id", "change",
         "email", "org", "description", "ip",
     }  # fmt: skip
-    bad_filters = ({"created": "yesterday-ish"}, {"created": "1e400"}, {"limit": 0},
-                   {"model_id": "x"}, {"limit": 10, "page": 2**62}, {"title": {"a": 1}})  # fmt: skip
+    bad_filters = [{"created": "yesterday-ish"}, {"created": "1e400"}, {"limit": 0}]
+    bad_filters += [{"model_id": "x"}, {"limit": 10, "page": 2**62}, {"title": {"a": 1}}]
     for bad in bad_filters:
         r = world.admin.post("/admin/logs/index", json=bad)
         assert_error(r, 400, "/admin/logs/index")
