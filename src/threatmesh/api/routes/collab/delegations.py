@@ -15,10 +15,14 @@ from threatmesh.api.http import (
     named_params,
     platform_of,
 )
+from threatmesh.api.openapi import errors
 from threatmesh.services.collab import delegations
 from threatmesh.services.platform import Identity
 
 router = APIRouter(tags=["event delegations"])
+#: MISP's 405 "You are not authorised to do that." (a request or event the caller may not
+#: act on, or an event that cannot be delegated).
+_REFUSED = errors(405)
 
 
 @router.get("/eventDelegations")
@@ -41,13 +45,13 @@ def index(
     return MispJSON(delegations.index(platform_of(request), who, context, value))
 
 
-@router.get("/eventDelegations/view/{ref}")
+@router.get("/eventDelegations/view/{ref}", responses=_REFUSED)
 def view(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """One request, to either of its organisations."""
     return MispJSON(delegations.view(platform_of(request), who, ref))
 
 
-@router.post("/eventDelegations/delegateEvent/{ref}")
+@router.post("/eventDelegations/delegateEvent/{ref}", responses=_REFUSED)
 def delegate_event(
     request: Request, ref: str, who: Identity = Depends(identify), body: Any = Depends(json_body)
 ) -> MispJSON:
@@ -56,14 +60,14 @@ def delegate_event(
     return MispJSON(delegations.delegate(platform_of(request), who, ref, body))
 
 
-@router.post("/eventDelegations/acceptDelegation/{ref}")
+@router.post("/eventDelegations/acceptDelegation/{ref}", responses=_REFUSED)
 def accept(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """The recipient takes the event over."""
     delegations.accept(platform_of(request), who, ref)
     return misp_success("Event ownership transferred.", request.url.path, id=ref)
 
 
-@router.post("/eventDelegations/deleteDelegation/{ref}")
+@router.post("/eventDelegations/deleteDelegation/{ref}", responses=_REFUSED)
 def discard(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
     """Either organisation withdraws or declines the request."""
     delegations.discard(platform_of(request), who, ref)
