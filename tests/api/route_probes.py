@@ -186,6 +186,9 @@ PROBES: dict[Route, list[Probe]] = {
         "/eventReports/add/{ref}", EVENT, {"name": "x"}
     ),
     ("GET", "/eventReports/view/{ref}"): each("/eventReports/view/{ref}", REPORT),
+    ("POST", "/eventDelegations/delegateEvent/{ref}"): each(
+        "/eventDelegations/delegateEvent/{ref}", EVENT, {"org_id": "{prober_org}"}
+    ),
     ("POST", "/eventReports/edit/{ref}"): each("/eventReports/edit/{ref}", REPORT, {"name": "y"}),
     ("POST", "/eventReports/delete/{ref}"): each("/eventReports/delete/{ref}", REPORT),
     ("POST", "/eventReports/delete/{ref}/{hard}"): each("/eventReports/delete/{ref}/1", REPORT),
@@ -496,6 +499,20 @@ NOT_PROBED: dict[Route, str] = {
         ("POST", "/feeds/cacheFeeds/{scope}"), ("GET", "/feeds/compareFeeds"),
         ("GET", "/communities"), ("GET", "/communities/index"),
         ("GET", "/communities/index/{named:path}"), ("GET", "/communities/view/{ref}")), _ADMIN),
+    **dict.fromkeys((
+        ("GET", "/eventDelegations"), ("GET", "/eventDelegations/index"),
+        ("GET", "/eventDelegations/index/{named:path}"), ("POST", "/eventDelegations/index"),
+        ("GET", "/eventDelegations/view/{ref}"),
+        ("POST", "/eventDelegations/acceptDelegation/{ref}"),
+        ("POST", "/eventDelegations/deleteDelegation/{ref}")),
+        "names a delegation request (or lists the caller's organisation's), which the "
+        "probe fixtures do not make: another organisation's request answering as an "
+        "unknown one is tests/api/test_collab_delegations.py"),
+    **dict.fromkeys((
+        ("GET", "/admin/logs/index"), ("GET", "/admin/logs/index/{named:path}"),
+        ("POST", "/admin/logs/index"), ("GET", "/logs/index"), ("POST", "/logs/index")),
+        "a search of the log of user actions, scoped to what the caller may read (MISP's "
+        "rule): tests/services/admin/test_logs.py"),
     ("GET", "/risk/hosts/{host}"): "names a host, not stored content: its inventory event is "
     "read through restSearch and events/view as the caller sees them; another "
     "organisation's host answering as an unknown one is tests/services/risk/test_hosts.py",

@@ -80,7 +80,14 @@ CHECKS = [
 NOT_POSITIVE = {
     "GET /stream/events": "a last_event_id past the newest notification is refused; "
     "which ids are past the newest depends on the data, which a schema cannot state",
-}
+    **dict.fromkeys(
+        ("GET /eventDelegations/view/{ref}", "POST /eventDelegations/acceptDelegation/{ref}",
+         "POST /eventDelegations/deleteDelegation/{ref}"),
+        "MISP answers a delegation request that does not exist (or that the caller may not "
+        "act on) 405 'You are not authorised to do that.', not 404; which ids exist depends "
+        "on the data",
+    ),
+}  # fmt: skip
 Json = dict[str, Any]
 
 

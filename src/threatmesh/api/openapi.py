@@ -108,6 +108,8 @@ DESCRIPTIONS = {
     401: "Authentication failed: no API key, or not a valid one.",
     403: "Authenticated, but not allowed to do this.",
     404: "Not found, or not visible to the caller.",
+    405: "MISP's refusal of an action on a record the caller may not act on (or that "
+    "does not exist): MethodNotAllowed.",
     409: "Conflict with existing data (a UUID or a unique name already taken).",
     413: "The request body is over the configured limit.",
     502: "The remote instance failed or could not be reached.",

@@ -1,6 +1,7 @@
 """The MISP server settings threatmesh knows, as data, and how a new value is checked.
 
-Applied today: ``Security.allow_self_registration`` (``users/register``) and
+Applied today: ``Security.allow_self_registration`` (``users/register``), ``MISP.delegation``
+(``eventDelegations/*``) and
 ``Security.password_policy_length`` (``users/change_pw``, password edits). The others
 are stored and shown so that MISP's clients read back what they set; their
 descriptions say "(stored)" until the code that they would steer reads them.
@@ -123,7 +124,10 @@ _SETTINGS = (
         "(stored) Values with more matches stop correlating.",
     ),
     Setting(
-        "MISP.delegation", "boolean", False, "(stored) Allow events to be delegated to other orgs."
+        "MISP.delegation",
+        "boolean",
+        False,
+        "Allow events to be delegated to other organisations (eventDelegations/*).",
     ),
     Setting(
         "MISP.unpublishedprivate", "boolean", False, "(stored) Unpublished events stay private."

@@ -13,6 +13,7 @@ from typing import Any
 
 from threatmesh.model.admin.settings import SETTINGS, Setting, setting
 from threatmesh.model.errors import InvalidInput, NotFound
+from threatmesh.services.admin import logs
 from threatmesh.services.admin.checks import require_site_admin
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.storage.core.database import Connection
@@ -66,4 +67,14 @@ def edit_setting(platform: Platform, who: Identity, name: str, payload: Any) -> 
         raise InvalidInput('Invalid input. Expected: {"value": "new_setting"}')
     value = spec.coerce(data["value"])
     with platform.write() as conn:
+        before = current(conn, name)
         stored.set_server_value(conn, name, json.dumps(value), platform.now())
+        # MISP's entry (``Server::serverSettingsSaveValue``).
+        logs.record(conn, platform.now(), who, model="Server", model_id=0,
+                    action="serverSettingsEdit", title="Server setting changed",
+                    change=f"{name} ({_shown(before)}) => ({_shown(value)})")  # fmt: skip
+
+
+def _shown(value: bool | int | str) -> str:
+    """A setting's value as MISP writes it in the log (booleans as ``true``/``false``)."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)

@@ -16,6 +16,7 @@ from threatmesh.formats.fields import as_bool, as_int, as_str
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
+from threatmesh.services.admin import logs
 from threatmesh.services.admin.checks import existing_org
 from threatmesh.services.admin.passwords import checked_password, hash_password, password_matches
 from threatmesh.services.admin.users import reachable, view_user
@@ -87,7 +88,7 @@ def admin_edit(platform: Platform, who: Identity, ref: str, payload: Any) -> dic
             raise Forbidden("You are not authorised to edit this user.")
         allowed = _SELF_FIELDS | frozenset(_FLAGS)
         values = _values(conn, user, data, allowed) | _new_place(conn, who, user, data)
-        _save(platform, conn, user, values)
+        _save(platform, conn, who, user, values)
         saved = directory.find_user(conn, user["id"])
         assert saved is not None
         return {"User": directory.user_summary(saved) | {"password": "******"}}
@@ -101,7 +102,7 @@ def self_edit(platform: Platform, who: Identity, ref: str | None, payload: Any) 
         raise NotFound("Invalid user.")
     data = unwrap(payload, "User")
     with platform.write() as conn:
-        _save(platform, conn, me, _values(conn, me, data, _SELF_FIELDS))
+        _save(platform, conn, who, me, _values(conn, me, data, _SELF_FIELDS))
     return view_user(platform, who, "me")
 
 
@@ -116,11 +117,24 @@ def change_password(platform: Platform, who: Identity, payload: Any) -> None:
             raise InvalidInput("Submitted new password cannot be the same as the current one")
         values = {"password": hash_password(password), "change_pw": False,
                   "last_pw_change": platform.now()}  # fmt: skip
-        _save(platform, conn, me, values)
+        _save(platform, conn, who, me, values, action="change_pw")
 
 
-def _save(platform: Platform, conn: Connection, user: Row, values: dict[str, Any]) -> None:
+def _save(
+    platform: Platform,
+    conn: Connection,
+    who: Identity,
+    user: Row,
+    values: dict[str, Any],
+    *,
+    action: str = "edit",
+) -> None:
+    """Write the changed ``values`` of ``user`` and MISP's log entry of the change."""
+    changed = logs.changes(user, {k: v for k, v in values.items() if k != "last_pw_change"})
     if "password" in values:
         values["last_pw_change"] = platform.now()
     user_rows.update_user(conn, user["id"], values | {"date_modified": platform.now()})
     notify.user(conn, user["id"], "edit")
+    title = f"User ({user['id']}): {user['email']}"
+    logs.record(conn, platform.now(), who, model="User", model_id=int(user["id"]),
+                action=action, title=title, change=changed)  # fmt: skip

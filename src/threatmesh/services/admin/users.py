@@ -13,7 +13,7 @@ from threatmesh.formats.fields import as_bool, as_int, as_str
 from threatmesh.formats.misp_json import unwrap
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
 from threatmesh.model.user_access import UserAction, UserFacts, may_manage_user
-from threatmesh.services.admin import user_settings
+from threatmesh.services.admin import logs, user_settings
 from threatmesh.services.admin.checks import existing_org
 from threatmesh.services.admin.organisations import shown
 from threatmesh.services.admin.passwords import checked_password, hash_password
@@ -139,6 +139,10 @@ def create_user(conn: Connection, now: int, who: Identity | None, payload: Any) 
     notify.user(conn, uid, "add")
     user = directory.find_user(conn, uid)
     assert user is not None
+    if who is not None:
+        placed = {"email": email, "org_id": org_id, "role_id": role_id}
+        logs.record(conn, now, who, model="User", model_id=uid, action="add",
+                    title=f"User ({uid}): {email}", change=logs.changes({}, placed))  # fmt: skip
     return {"User": directory.user_summary(user) | {"authkey": key}}
 
 
@@ -227,3 +231,5 @@ def delete_user(platform: Platform, who: Identity, ref: str) -> None:
         )
         notify.user(conn, user["id"], "delete")
         user_rows.delete_user(conn, user["id"])
+        logs.record(conn, platform.now(), who, model="User", model_id=int(user["id"]),
+                    action="delete", title=f"User ({user['id']}): {user['email']}")  # fmt: skip

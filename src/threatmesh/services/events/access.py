@@ -75,6 +75,12 @@ def check_sharing_groups(
         elif isinstance(element, ObjectDraft):
             parts += element.attributes
         used |= {p.sharing_group_id for p in parts if p.distribution == Distribution.SHARING_GROUP}
+    check_sharing_group_ids(conn, who, used)
+
+
+def check_sharing_group_ids(conn: Connection, who: Identity, used: set[int]) -> None:
+    """Each sharing group of ``used`` must exist and be ``who``'s to use (see
+    :func:`check_sharing_groups`)."""
     if not used:
         return
     existing = stored_events.existing_sharing_groups(conn, used)

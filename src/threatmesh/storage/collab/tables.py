@@ -4,7 +4,8 @@
 Times MISP keeps as ``datetime`` (``created``, ``modified``) are epoch seconds here,
 formatted as MISP's ``YYYY-MM-DD HH:MM:SS`` on the way out. MISP keeps notes, opinions
 and relationships in three tables with the same head; they share ``analyst_data`` here,
-told apart by ``kind``, with the columns of each kind nullable.
+told apart by ``kind``, with the columns of each kind nullable. ``event_delegations``
+holds MISP's pending requests to hand an event over to another organisation.
 """
 
 from __future__ import annotations
@@ -122,4 +123,24 @@ feeds = sa.Table(
     sa.Column("force_to_ids", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("orgc_id", Id, nullable=False, server_default="0"),
     sa.Column("tag_collection_id", Id, nullable=False, server_default="0"),
+)
+
+# MISP's ``event_delegations``: an event's organisation asks ``org_id`` to take the event
+# over. ``distribution`` -1 lets the recipient decide; ``sharing_group_id`` 0 is none.
+# One pending request per event (MISP refuses a second one; the key makes that hold
+# under concurrent requests too); it goes with its event.
+event_delegations = sa.Table(
+    "event_delegations",
+    metadata,
+    _id(),
+    sa.Column("org_id", Id, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("requester_org_id", Id, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column(
+        "event_id", Id, sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, unique=True
+    ),
+    sa.Column("message", sa.Text, nullable=False, server_default=""),
+    sa.Column("distribution", sa.SmallInteger, nullable=False, server_default="-1"),
+    sa.Column("sharing_group_id", Id, nullable=False, server_default="0"),
+    sa.Index(None, "org_id"),
+    sa.Index(None, "requester_org_id"),
 )

@@ -76,3 +76,12 @@ def touch_event(conn: Connection, event_id: int, now: int) -> None:
 def set_timestamp(conn: Connection, event_id: int, now: int) -> None:
     """Bump the event's timestamp (its tags changed; it stays as published as it was)."""
     conn.execute(events.update().where(events.c.id == event_id).values(timestamp=now))
+
+
+def transfer(conn: Connection, event_id: int, values: dict[str, int]) -> None:
+    """Hand event ``event_id`` to another organisation: ``values`` sets its ``org_id``,
+    ``orgc_id``, ``user_id``, ``timestamp`` and, if given, ``distribution`` and
+    ``sharing_group_id`` (an accepted delegation)."""
+    allowed = {"org_id", "orgc_id", "user_id", "timestamp", "distribution", "sharing_group_id"}
+    assert set(values) <= allowed, set(values) - allowed
+    conn.execute(events.update().where(events.c.id == event_id).values(**values))

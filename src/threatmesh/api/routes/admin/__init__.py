@@ -4,7 +4,7 @@
 The router here includes the routers of the other modules of this folder: user
 editing and registrations (:mod:`.users`), roles (:mod:`.roles`), server and user
 settings with MISP's diagnostics (:mod:`.settings`), tags (:mod:`.tags`) and
-statistics (:mod:`.statistics`).
+statistics (:mod:`.statistics`), and MISP's log of user actions (:mod:`.logs`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from threatmesh.api.http import (
     named_params,
     platform_of,
 )
+from threatmesh.api.routes.admin import logs as _logs
 from threatmesh.api.routes.admin import roles as _roles
 from threatmesh.api.routes.admin import settings as _settings
 from threatmesh.api.routes.admin import tags as _tags
@@ -211,5 +212,5 @@ def remove_sg_server(
 
 
 # After this module's routes: the routers of the other modules of the folder.
-for _module in (_users, _roles, _settings, _tags):
+for _module in (_users, _roles, _settings, _tags, _logs):
     router.include_router(_module.router)
