@@ -26,7 +26,14 @@ from threatmesh.api.routes import (
     trust,
     uma,
 )
-from threatmesh.api.routes.collab import analyst_data, blocklists, exclusions, feeds, reports
+from threatmesh.api.routes.collab import (
+    analyst_data,
+    blocklists,
+    exclusions,
+    feeds,
+    proposals,
+    reports,
+)
 from threatmesh.api.routes.library import ROUTERS as LIBRARY_ROUTERS
 from threatmesh.api.settings import Settings
 from threatmesh.services import runtime
@@ -132,7 +139,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # routers' paths overlap (/attributes/..., /events/..., /uma/...), so the order
     # changes no match.
     routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
-    collab = [blocklists, exclusions, reports, analyst_data, feeds]
+    collab = [blocklists, exclusions, reports, analyst_data, feeds, proposals]
     for module in [*routers, objects, trust, risk, inventory, *collab]:
         app.include_router(module.router)
     for router in LIBRARY_ROUTERS:

@@ -1,3 +1,3 @@
 """Storage of MISP's collaboration records: event and organisation blocklists,
-correlation exclusions, event reports, analyst data (notes, opinions, relationships)
-and feeds (inside the caller's transaction)."""
+correlation exclusions, event reports, analyst data (notes, opinions, relationships),
+feeds and attribute proposals (inside the caller's transaction)."""

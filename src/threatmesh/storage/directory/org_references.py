@@ -13,7 +13,8 @@ whatever still named the old one. So every reference is one of:
 - :data:`REMOVED`: rows that only mean something while the organisation exists (its
   sharing group memberships, its UMA resources with their policies and tickets, its
   blind-index keys, the reputation evidence about it and given by it, its sightings,
-  which every read joins to their organisation and so already cannot show). They are
+  which every read joins to their organisation and so already cannot show, and its
+  attribute proposals). They are
   deleted in the same transaction as the organisation.
 
 Anonymizer bindings name an organisation by UUID (kind ``organisation``): they block
@@ -33,7 +34,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.storage.abe.tables import abe_index_keys
 from threatmesh.storage.anonymizer.tables import anonymizer_bindings, anonymizer_policies
-from threatmesh.storage.collab.tables import feeds
+from threatmesh.storage.collab.tables import feeds, shadow_attributes
 from threatmesh.storage.core.tables import (
     events,
     servers,
@@ -99,6 +100,8 @@ REMOVED: tuple[sa.Column[Any], ...] = (
     reputation_evidence.c.subject_org_id,
     reputation_evidence.c.source_org_id,
     sightings.c.org_id,
+    # its attribute proposals: nobody can act on them for an organisation that is gone
+    shadow_attributes.c.org_id,
 )
 
 
