@@ -234,6 +234,8 @@ def index(
     with platform.read() as conn:
         event_id = None
         if event_ref:
+            if not (event_ref.isascii() and (event_ref.isdigit() or len(event_ref) == 36)):
+                raise NotFound("Invalid event.")  # MISP's answer to any unknown event
             event_id = int(get_visible(platform, conn, who, event_ref)["id"])
         rows = stored.listed(
             conn,
