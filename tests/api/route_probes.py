@@ -5,8 +5,9 @@ through ``{placeholders}`` (in the path and in body strings), or in
 :data:`NOT_PROBED` with the reason. Placeholders: ``event``, ``attribute``,
 ``object``, ``sighting``, ``rsid`` (a UMA resource), ``policy`` (a UMA policy),
 ``sg_uuid``, ``sg_name``, ``server_uuid`` (UUIDs or names); ``event_id``,
-``attribute_id``, ``object_id``, ``user_id``, ``sg_id``, ``server_id``, ``org_id``
-(ids); ``value`` (an attribute value); ``prober_org`` (the prober's own organisation).
+``attribute_id``, ``object_id``, ``user_id``, ``sg_id``, ``server_id``, ``org_id``,
+``proposal_id`` (ids); ``value`` (an attribute value); ``prober_org`` (the prober's own
+organisation).
 """
 
 from __future__ import annotations
@@ -193,6 +194,21 @@ PROBES: dict[Route, list[Probe]] = {
     ("POST", "/eventReports/delete/{ref}"): each("/eventReports/delete/{ref}", REPORT),
     ("POST", "/eventReports/delete/{ref}/{hard}"): each("/eventReports/delete/{ref}/1", REPORT),
     ("GET", "/eventReports/index/{named:path}"): each("/eventReports/index/event_id:{ref}", EVENT),
+    # attribute proposals (CERT-A's own, on its hidden event) and attributes/index
+    ("POST", "/shadowAttributes/add/{event_ref}"): each(
+        "/shadowAttributes/add/{ref}", EVENT, NEW_ATTRIBUTE
+    ),
+    ("POST", "/shadowAttributes/edit/{attribute_ref}"): each(
+        "/shadowAttributes/edit/{ref}", ATTRIBUTE, {"comment": "proposed"}
+    ),
+    ("POST", "/shadowAttributes/delete/{attribute_ref}"): each(
+        "/shadowAttributes/delete/{ref}", ATTRIBUTE
+    ),
+    ("GET", "/shadowAttributes/view/{ref}"): [p("/shadowAttributes/view/{proposal_id}")],
+    ("POST", "/shadowAttributes/accept/{ref}"): [p("/shadowAttributes/accept/{proposal_id}")],
+    ("POST", "/shadowAttributes/discard/{ref}"): [p("/shadowAttributes/discard/{proposal_id}")],
+    ("GET", "/shadowAttributes/index/{tail:path}"): each("/shadowAttributes/index/{ref}", EVENT),
+    ("GET", "/attributes/index/{named:path}"): [p("/attributes/index/searchvalue:{value}")],
     ("POST", "/events/pushEventToZMQ/{ref}"): each("/events/pushEventToZMQ/{ref}", EVENT),
     ("GET", "/sightings/index/{event_ref}"): each("/sightings/index/{ref}", EVENT),
     ("POST", "/sightings/index/{event_ref}"): each("/sightings/index/{ref}", EVENT),
@@ -483,6 +499,10 @@ NOT_PROBED: dict[Route, str] = {
        for m, a in (("GET", ""), ("GET", "/index"), ("GET", "/index/{named:path}"),
                     ("GET", "/view/{ref}"), ("POST", "/add"), ("POST", "/edit/{ref}"),
                     ("POST", "/delete/{ref}"), ("DELETE", "/delete/{ref}"), ("POST", "/clean"))},
+    ("GET", "/shadowAttributes/index"): "lists the proposals the caller sees: no identifier "
+    "(shadowAttributes/index/{event} is probed)",
+    ("GET", "/attributes/index"): "lists the attributes the caller sees: no identifier "
+    "(attributes/index/searchvalue: is probed)",
     ("GET", "/eventReports/index"): "lists the reports of the events the caller sees: no "
     "identifier (eventReports/index/event_id: is probed)",
     **dict.fromkeys((

@@ -2,15 +2,16 @@
 what does not exist.
 
 CERT-A holds an organisation-only event (with an attribute, an object, a reference, a
-sighting and a tag), a UMA resource and policy on it, a user, a sharing group other
-organisations are not in, and a shared event whose attribute and object it deleted
-(deleted content is its owner's); the site admin holds a sync server connection. For
-every route of the app that takes an identifier or a filter (reads, and the writes
-that address existing content), a user of another organisation sends the same request
-twice: once naming CERT-A's thing, once naming a random id or UUID that exists
-nowhere. Status, body (the echoed identifier masked) and the headers that matter must
-be equal. The prober is a plain user of CERT-B, then an organisation admin of CERT-C
-(whose permissions take requests past the permission checks to the lookups).
+sighting, a tag, a report and an attribute proposal), a UMA resource and policy on it,
+a user, a sharing group other organisations are not in, and a shared event whose
+attribute and object it deleted (deleted content is its owner's); the site admin holds
+a sync server connection. For every route of the app that takes an identifier or a
+filter (reads, and the writes that address existing content), a user of another
+organisation sends the same request twice: once naming CERT-A's thing, once naming a
+random id or UUID that exists nowhere. Status, body (the echoed identifier masked) and
+the headers that matter must be equal. The prober is a plain user of CERT-B, then an
+organisation admin of CERT-C (whose permissions take requests past the permission
+checks to the lookups).
 
 The routes are read from ``app.routes``, so a new route fails here until it is
 probed or excused (:mod:`tests.api.route_probes`, with a reason). Live server, httpx,
@@ -82,6 +83,9 @@ def _hidden_event(owner: Member) -> Ids:
     report = {"name": "hidden report", "content": "# hidden", "distribution": 5}
     added = _ok(owner.http.post(f"/eventReports/add/{ids['event']}", json=report))
     ids |= {"report": added["EventReport"]["uuid"], "report_id": added["EventReport"]["id"]}
+    proposal = {"type": "ip-src", "value": "198.51.100.96"}
+    proposed = _ok(owner.http.post(f"/shadowAttributes/add/{ids['event']}", json=proposal))
+    ids["proposal_id"] = proposed["ShadowAttribute"]["id"]
     resource = _ok(owner.http.post("/uma/resources", json={"type": "event", "ref": ids["event"]}))
     ids["rsid"] = resource["_id"]
     policy = {"event": ids["event"], "scopes": ["read"], "orgs": ["CERT-A"]}
@@ -112,7 +116,7 @@ def _absent() -> Ids:
     ids |= {"report": str(uuid.uuid4())}
     ids |= {k: str(900_000 + n) for n, k in enumerate(
         ("event_id", "attribute_id", "object_id", "user_id", "sg_id", "server_id", "org_id",
-         "report_id")
+         "report_id", "proposal_id")
     )}  # fmt: skip
     return ids | {"value": "198.51.100.98", "sg_name": f"no group {uuid.uuid4()}"}
 

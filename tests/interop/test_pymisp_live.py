@@ -49,8 +49,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_add_event_with_attachment": _VIPER,
     "test_add_event_with_attachment_object_controller": _VIPER,
     "test_add_event_with_attachment_object_controller__hard": _VIPER,
-    "test_attribute": "attribute proposals (shadow attributes) not implemented; GET "
-    "attributes/index (issue 16 WP5)",
     "test_custom_template": _VIPER,
     "test_expansion": _VIPER,
     "test_lief_and_sign": _VIPER,

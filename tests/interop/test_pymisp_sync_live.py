@@ -60,12 +60,13 @@ EXPECTED_FAILURES: dict[str, str] = {
     "connection'; MISP pushes nothing either (Server::push needs Server.push), so the "
     "event never arrives there as well",
 }
-#: Why tearDownClass may fail (None: it must pass). Its checks call attributes/index and
-#: shadowAttributes/index (attribute proposals), not served yet; each answers 404 here,
-#: which the suite reads as "still there".
+#: Why tearDownClass may fail (None: it must pass). Its clean-up checks pass events/index,
+#: attributes/index and shadowAttributes/index, then call sightings() (``POST
+#: sightings/index`` without an event: every sighting the caller sees), which is not
+#: served: its 404 reads as "Sightings still on the instance".
 EXPECTED_TEARDOWN: str | None = (
-    "clean-up checks call attributes/index and shadowAttributes/index (attribute "
-    "proposals), not served yet (issue 16)"
+    "clean-up checks: POST sightings/index without an event (all sightings) is not "
+    "served yet (issue 16); attributes/index and shadowAttributes/index pass"
 )
 
 CONFTEST = '''"""MISP-only deployment calls of testlive_sync.py, answered for threatmesh."""

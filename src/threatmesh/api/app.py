@@ -33,6 +33,7 @@ from threatmesh.api.routes.collab import (
     delegations,
     exclusions,
     feeds,
+    proposals,
     reports,
 )
 from threatmesh.api.routes.library import ROUTERS as LIBRARY_ROUTERS
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # routers' paths overlap (/attributes/..., /events/..., /uma/...), so the order
     # changes no match.
     routers = [servers, attributes, events, content, uma, admin, sync, stream, anonymizer, abe]
-    collab = [blocklists, exclusions, reports, analyst_data, feeds, delegations]
+    collab = [blocklists, exclusions, reports, analyst_data, feeds, delegations, proposals]
     for module in [*routers, objects, trust, risk, inventory, *collab]:
         app.include_router(module.router)
     for router in LIBRARY_ROUTERS:

@@ -90,6 +90,7 @@ REFS: dict[tuple[str, str], Doc] = {
     ("ref", "/anonymizer/statistics/"): ID_OR_UUID,
     ("uuid", "/uma/events/"): {"type": "string", "pattern": f"^{_UUID}$"},
     ("ref", "/eventReports/"): ID_OR_UUID,
+    ("ref", "/shadowAttributes/"): {"type": "string", "pattern": "^[0-9]+$"},
     ("ref", "/feeds/"): {"type": "string", "pattern": "^[0-9]+$"},
     ("ref", "/sightings/delete/"): ID_OR_UUID,
     ("ref", "/analyst_data/"): ID_OR_UUID,

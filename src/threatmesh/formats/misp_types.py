@@ -129,6 +129,7 @@ class AttributeView(TypedDict):
     Event: NotRequired[dict[str, str]]
     event_uuid: NotRequired[str]
     RelatedAttribute: NotRequired[list[dict[str, Any]]]
+    ShadowAttribute: NotRequired[list[dict[str, Any]]]
     SharingGroup: NotRequired[SharingGroupView]
     #: ``includeDecayScore``: one score per applicable decaying model
     decay_score: NotRequired[list[dict[str, Any]]]

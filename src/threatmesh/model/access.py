@@ -211,6 +211,16 @@ def sighting_visible(viewer: Viewer, event_org_id: int | None, sighting_org_id: 
     return viewer.site_admin or viewer.org_id in (event_org_id, sighting_org_id)
 
 
+def proposal_visible(viewer: Viewer, event: EventFacts, proposer_org_id: int) -> bool:
+    """Who sees an attribute proposal (MISP's ``ShadowAttribute``) on an event they
+    see: site admins, the event's organisations (owner and creator: who may accept it)
+    and the proposer's. MISP shows proposals to everyone who sees the event; here a
+    proposal is between the two organisations until it is accepted, so others see
+    nothing of it (and a proposal about an attribute also needs that attribute to be
+    visible: :func:`can_see_attribute`)."""
+    return viewer.site_admin or viewer.org_id in (event.org_id, event.orgc_id, proposer_org_id)
+
+
 def effective_distribution(element: int, event: int) -> int:
     """The distribution that applies to an element: its own, or the event's if it inherits."""
     return event if element == Distribution.INHERIT else element

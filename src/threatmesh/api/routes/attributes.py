@@ -1,4 +1,4 @@
-"""``attributes/*``: add, view, edit, delete, download, restSearch, describeTypes."""
+"""``attributes/*``: add, view, index, edit, delete, download, restSearch, describeTypes."""
 
 from __future__ import annotations
 
@@ -81,6 +81,16 @@ def _save_failed(errors: dict[str, Any] | str) -> MispJSON:
     message = "Could not add Attribute"
     body = {"saved": False, "name": message, "message": message, "url": "/attributes/add"}
     return MispJSON(body | {"errors": errors}, status_code=403)
+
+
+@router.get("/attributes/index")
+@router.get("/attributes/index/{named:path}")
+def index(
+    request: Request, named: str | None = None, who: Identity = Depends(identify)
+) -> MispJSON:
+    """A page of the live attributes the caller sees, newest events first (``limit:``,
+    default 60 as in MISP, ``page:``, ``searchvalue:``): the attributes alone."""
+    return MispJSON(svc.index_attributes(platform_of(request), who, named_params(named)))
 
 
 @router.get("/attributes/view/{ref}")

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from threatmesh.formats import misp_out
-from threatmesh.formats.fields import as_bool, as_list
+from threatmesh.formats.fields import as_bool, as_int, as_list
 from threatmesh.formats.misp_json import parse_attribute
 from threatmesh.formats.misp_types import AttributeView
 from threatmesh.model import access
@@ -41,6 +42,32 @@ def view_attribute(platform: Platform, who: Identity, ref: str) -> AttributeView
             reads.tags_of_attributes(conn, [row["id"]]).get(row["id"], [])
         )
         return out
+
+
+#: ``attributes/index``'s page size when none is asked (MISP's paginator's), and the most.
+INDEX_LIMIT, INDEX_MAX = 60, 10_000
+
+
+def index_attributes(
+    platform: Platform, who: Identity, named: Mapping[str, str]
+) -> list[AttributeView]:
+    """``attributes/index``: a page (``limit:``, default 60 as MISP's, ``page:`` from 1)
+    of the live attributes the caller sees, newest events first, bare (MISP answers the
+    ``Attribute`` part of each row); ``searchvalue:`` keeps those with that value."""
+    limit = as_int(named.get("limit", INDEX_LIMIT), "limit")
+    page = as_int(named.get("page", 1), "page")
+    if not (1 <= limit <= INDEX_MAX and page >= 1):
+        raise InvalidInput(f"limit: 1 to {INDEX_MAX}; page: from 1")
+    with platform.read() as conn:
+        rows = stored.visible_page(
+            conn,
+            who.viewer,
+            unpublished_private=platform.unpublished_private,
+            limit=limit,
+            offset=(page - 1) * limit,
+            value=named.get("searchvalue"),
+        )
+    return [misp_out.attribute(r) for r in rows]
 
 
 #: MISP's message for an attribute its ``uniqueValue`` rule refuses.
@@ -240,11 +267,18 @@ def _in_order(errors: dict[str, Any]) -> dict[str, Any]:
 
 
 def _modifiable(platform: Platform, conn: Connection, who: Identity, ref: str) -> Row:
+    """The attribute ``ref``, if ``who`` may change it: hidden is 404; visible but not
+    the user's to change is MISP's 403, whose words PyMISP compares to fall back on
+    proposing the change (``shadowAttributes/edit``, ``shadowAttributes/delete``)."""
     row = find_attribute(platform, conn, who, ref)
     ev = get_visible(platform, conn, who, str(row["event_id"]))
     if not access.can_modify_event(who.viewer, facts(ev)):
-        raise Forbidden("You do not have permission to modify this attribute.")
+        raise Forbidden(NO_PERMISSION)
     return row
+
+
+#: MISP's refusal of a change to an event the user sees but may not modify.
+NO_PERMISSION = "You do not have permission to do that."
 
 
 def edit_attribute(
@@ -260,26 +294,42 @@ def edit_attribute(
     data = payload.get("Attribute", payload) if isinstance(payload, dict) else payload
     if not isinstance(data, dict):
         raise InvalidInput("Attribute: expected a JSON object")
-    now = platform.now()
     with attachments.saving(store) as files, platform.write() as conn:
         old = _modifiable(platform, conn, who, ref)
-        merged = misp_out.attribute(old) | {
-            k: v for k, v in data.items() if k not in ("id", "event_id", "uuid")
-        }
-        merged["timestamp"] = now
-        draft = parse_attribute(merged, "Attribute", now=now)
-        draft.uuid = old["uuid"]
-        check_sharing_groups(conn, who, [draft])
-        row = writes.attribute_row(old["event_id"], draft, old["object_id"])
-        for fixed in ("uuid", "event_id", "object_id"):
-            del row[fixed]
-        stored.update_attribute(conn, old["id"], row, draft)
-        tags.capture_attribute_tags(conn, who, old["id"], old["event_id"], data.get("Tag"))
-        files.save([draft])
-        touch_event(conn, old["event_id"], now)
-        provenance.record_event_version(platform, conn, old["event_id"], "content", who)
-        notify.attributes_changed(conn, [old["id"]], "edit")
+        apply_edit(platform, conn, who, old, data, files=files)
     return view_attribute(platform, who, str(old["id"]))
+
+
+def apply_edit(
+    platform: Platform,
+    conn: Connection,
+    who: Identity,
+    old: Row,
+    data: dict[str, Any],
+    *,
+    files: attachments.Files | None = None,
+) -> None:
+    """Change attribute ``old`` (a row the caller checked ``who`` may change) by the
+    fields of ``data``, inside the caller's transaction: validated whole, indexed
+    again, the event touched, recorded and notified."""
+    now = platform.now()
+    merged = misp_out.attribute(old) | {
+        k: v for k, v in data.items() if k not in ("id", "event_id", "uuid")
+    }
+    merged["timestamp"] = now
+    draft = parse_attribute(merged, "Attribute", now=now)
+    draft.uuid = old["uuid"]
+    check_sharing_groups(conn, who, [draft])
+    row = writes.attribute_row(old["event_id"], draft, old["object_id"])
+    for fixed in ("uuid", "event_id", "object_id"):
+        del row[fixed]
+    stored.update_attribute(conn, old["id"], row, draft)
+    tags.capture_attribute_tags(conn, who, old["id"], old["event_id"], data.get("Tag"))
+    if files is not None:
+        files.save([draft])
+    touch_event(conn, old["event_id"], now)
+    provenance.record_event_version(platform, conn, old["event_id"], "content", who)
+    notify.attributes_changed(conn, [old["id"]], "edit")
 
 
 def delete_attribute(
@@ -292,15 +342,24 @@ def delete_attribute(
 ) -> None:
     """``attributes/delete``: soft (``deleted``) by default, hard on request (its
     attachment file goes too)."""
-    now = platform.now()
-    gone: list[str] = []
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
-        notify.attributes_changed(conn, [row["id"]], "delete")  # before a hard delete
-        if hard:
-            gone = stored.delete_attribute(conn, row["id"])
-        else:
-            stored.soft_delete_attribute(conn, row["id"], now)
-        touch_event(conn, row["event_id"], now)
-        provenance.record_event_version(platform, conn, row["event_id"], "content", who)
+        gone = apply_delete(platform, conn, who, row, hard=hard)
     attachments.forget(store, gone)
+
+
+def apply_delete(
+    platform: Platform, conn: Connection, who: Identity, row: Row, *, hard: bool
+) -> list[str]:
+    """Delete attribute ``row`` (one the caller checked ``who`` may change) inside the
+    caller's transaction; the attachment files to remove after the commit."""
+    now = platform.now()
+    gone: list[str] = []
+    notify.attributes_changed(conn, [row["id"]], "delete")  # before a hard delete
+    if hard:
+        gone = stored.delete_attribute(conn, row["id"])
+    else:
+        stored.soft_delete_attribute(conn, row["id"], now)
+    touch_event(conn, row["event_id"], now)
+    provenance.record_event_version(platform, conn, row["event_id"], "content", who)
+    return gone

@@ -10,7 +10,7 @@ from threatmesh.formats.misp_types import EventView, as_json
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
-from threatmesh.services.collab import analyst_data, blocklists, reports
+from threatmesh.services.collab import analyst_data, blocklists, proposals, reports
 from threatmesh.services.events import attachments, collisions, tags
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
 from threatmesh.services.library import galaxies as library_galaxies
@@ -151,6 +151,7 @@ def view_event(platform: Platform, who: Identity, ref: str, **opts: bool) -> Eve
         found = reports.visible_reports(conn, who, row, deleted=options.include_deleted)
         if found or "EventReport" in event:  # not in a metadata:1 view without reports
             event["EventReport"] = found
+        proposals.decorate_event(platform, conn, who, row, event)
         analyst_data.decorate_event(conn, who, as_json(event))
         library_galaxies.attach_galaxies(conn, as_json(event))
         return event

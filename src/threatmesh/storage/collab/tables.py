@@ -6,6 +6,10 @@ formatted as MISP's ``YYYY-MM-DD HH:MM:SS`` on the way out. MISP keeps notes, op
 and relationships in three tables with the same head; they share ``analyst_data`` here,
 told apart by ``kind``, with the columns of each kind nullable. ``event_delegations``
 holds MISP's pending requests to hand an event over to another organisation.
+
+``shadow_attributes`` holds MISP's attribute proposals: ``old_id`` is the attribute a
+change or deletion is proposed for (NULL, shown as ``"0"``, for a new attribute); an
+accepted or discarded proposal is deleted, as nothing else reads it afterwards.
 """
 
 from __future__ import annotations
@@ -143,4 +147,35 @@ event_delegations = sa.Table(
     sa.Column("sharing_group_id", Id, nullable=False, server_default="0"),
     sa.Index(None, "org_id"),
     sa.Index(None, "requester_org_id"),
+)
+
+shadow_attributes = sa.Table(
+    "shadow_attributes",
+    metadata,
+    _id(),
+    # The attribute a change or a deletion is proposed for; NULL: a new attribute.
+    sa.Column(
+        "old_id", Id, sa.ForeignKey("attributes.id", ondelete="CASCADE"), nullable=True, index=True
+    ),
+    sa.Column(
+        "event_id", Id, sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    # Not unique: a change proposed for an attribute carries the attribute's UUID.
+    sa.Column("uuid", sa.String(36), nullable=False),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("category", sa.String(255), nullable=False),
+    sa.Column("value1", sa.Text, nullable=False),
+    sa.Column("value2", sa.Text, nullable=False, server_default=""),
+    sa.Column("to_ids", sa.Boolean, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    # The proposer's organisation and user (storage/directory/org_references.py removes
+    # an organisation's proposals with it; a deleted user's stay, without their author).
+    sa.Column("org_id", Id, sa.ForeignKey("organisations.id"), nullable=False, index=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("email", sa.String(255), nullable=False, server_default=""),
+    sa.Column("proposal_to_delete", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("disable_correlation", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("first_seen", sa.BigInteger, nullable=True),
+    sa.Column("last_seen", sa.BigInteger, nullable=True),
 )

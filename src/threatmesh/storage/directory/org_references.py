@@ -13,8 +13,8 @@ whatever still named the old one. So every reference is one of:
 - :data:`REMOVED`: rows that only mean something while the organisation exists (its
   sharing group memberships, its UMA resources with their policies and tickets, its
   blind-index keys, the reputation evidence about it and given by it, its sightings,
-  which every read joins to their organisation and so already cannot show, and the
-  event delegation requests it made or received). They are
+  which every read joins to their organisation and so already cannot show, the event
+  delegation requests it made or received, and its attribute proposals). They are
   deleted in the same transaction as the organisation.
 
 Anonymizer bindings name an organisation by UUID (kind ``organisation``): they block
@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from threatmesh.storage.abe.tables import abe_index_keys
 from threatmesh.storage.anonymizer.tables import anonymizer_bindings, anonymizer_policies
-from threatmesh.storage.collab.tables import event_delegations, feeds
+from threatmesh.storage.collab.tables import event_delegations, feeds, shadow_attributes
 from threatmesh.storage.core.tables import (
     events,
     servers,
@@ -103,6 +103,8 @@ REMOVED: tuple[sa.Column[Any], ...] = (
     # A pending delegation request means nothing once either organisation is gone.
     event_delegations.c.org_id,
     event_delegations.c.requester_org_id,
+    # its attribute proposals: nobody can act on them for an organisation that is gone
+    shadow_attributes.c.org_id,
 )
 
 

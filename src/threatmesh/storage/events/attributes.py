@@ -108,3 +108,37 @@ def soft_delete_attribute(conn: Connection, attribute_id: int, now: int) -> None
         .where(attributes.c.id == attribute_id)
         .values(deleted=True, timestamp=now)
     )
+
+
+def visible_page(
+    conn: Connection,
+    viewer: Viewer,
+    *,
+    unpublished_private: bool,
+    limit: int,
+    offset: int = 0,
+    value: str | None = None,
+) -> list[RowMapping]:
+    """A page of the live attributes ``viewer`` may see, newest events first (MISP's
+    ``attributes/index``: by ``event_id`` descending, here by id within an event);
+    with ``value``, those whose value (or either part of a compound one) is it."""
+    q = (
+        sa.select(attributes)
+        .select_from(attributes.join(events, events.c.id == attributes.c.event_id))
+        .where(
+            attributes.c.deleted.is_(False),
+            acl.attribute_visible(
+                viewer, attributes, events, unpublished_private=unpublished_private
+            ),
+        )
+    )
+    if value is not None:
+        key = value_key(value)
+        q = q.where(
+            sa.or_(
+                sa.and_(attributes.c.value1_key == key, attributes.c.value1 == value),
+                sa.and_(attributes.c.value2_key == key, attributes.c.value2 == value),
+            )
+        )
+    q = q.order_by(attributes.c.event_id.desc(), attributes.c.id).limit(limit).offset(offset)
+    return list(conn.execute(q).mappings())

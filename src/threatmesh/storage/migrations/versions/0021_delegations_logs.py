@@ -4,7 +4,7 @@ MISP's ``event_delegations`` (pending requests to hand an event over to another
 organisation) and ``logs`` (``admin/logs/index``), issue 16.
 
 Revision ID: 0021
-Revises: 0019 (re-chained at merge)
+Revises: 0020
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
