@@ -24,8 +24,8 @@ def test_publish_answers_misp_save_success(server: LiveServer) -> None:
     assert done == {
         "saved": True,
         "success": True,
-        "name": "Event published without alerts",
-        "message": "Event published without alerts",
+        "name": "Job queued",
+        "message": "Job queued",
         "url": f"/events/publish/{event.id}",
         "id": str(event.id),
     }

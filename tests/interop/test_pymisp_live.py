@@ -52,10 +52,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_custom_template": _VIPER,
     "test_expansion": _VIPER,
     "test_lief_and_sign": _VIPER,
-    "test_roles_expanded": "only its publish step fails: it expects 'Job queued' (MISP "
-    "with MISP.background_jobs on); threatmesh has no workers and answers MISP's 'Event "
-    "published without alerts'. Everything after it passes when that one assertion is "
-    "relaxed: eventDelegations/* (request, refusals, accept, discard), users, roles",
     "test_search_stix": "returnFormat stix/stix2/stix-xml: waits for the exchange issue",
     "test_upload_stix": "events/upload_stix: waits for the exchange issue",
 }

@@ -120,13 +120,13 @@ def test_password_policy_length_applies(world: World) -> None:
     assert own.change_user_password("Password1234-long-enough")["message"] == "Password Changed."
 
 
-def test_background_jobs_is_false_as_there_are_no_workers(world: World) -> None:
+def test_background_jobs_is_true_as_publishing_queues_the_push(world: World) -> None:
     # PyMISP's live suite reads it, sets it to False with force, publishes, restores it.
     admin = _misp(world)
     got = admin.get_server_setting("MISP.background_jobs")
-    assert (got["value"], got["type"], got["level"]) == (False, "boolean", 1)
-    assert admin.set_server_setting("MISP.background_jobs", False, force=True)["saved"] is True
-    refused = admin.set_server_setting("MISP.background_jobs", True, force=True)
+    assert (got["value"], got["type"], got["level"]) == (True, "boolean", 1)
+    assert admin.set_server_setting("MISP.background_jobs", True, force=True)["saved"] is True
+    refused = admin.set_server_setting("MISP.background_jobs", False, force=True)
     assert refused["errors"][0] == 400
-    assert "accepts only False" in refused["errors"][1]["message"]
-    assert admin.get_server_setting("MISP.background_jobs")["value"] is False
+    assert "accepts only True" in refused["errors"][1]["message"]
+    assert admin.get_server_setting("MISP.background_jobs")["value"] is True

@@ -132,14 +132,12 @@ def delete(request: Request, ref: str, who: Identity = Depends(identify)) -> Mis
 @router.post("/events/publish/{ref}")
 @router.post("/events/alert/{ref}")
 def publish(request: Request, ref: str, who: Identity = Depends(identify)) -> MispJSON:
-    """Publish an event (it becomes eligible for sync), in the request: there are no
-    background workers (``MISP.background_jobs`` is false), so MISP's answer is
-    "Event published without alerts"."""
+    """Publish an event: the request commits it, and the push to the connected servers
+    is queued on the background pusher (``MISP.background_jobs`` is true), so MISP's
+    answer is its background-mode "Job queued"."""
     event_id = svc.set_published(platform_of(request), who, ref, True)
     action = request.url.path.rstrip("/").split("/")[-2]
-    return misp_success(
-        "Event published without alerts", f"/events/{action}/{event_id}", id=event_id
-    )
+    return misp_success("Job queued", f"/events/{action}/{event_id}", id=event_id)
 
 
 @router.post("/events/unpublish/{ref}")

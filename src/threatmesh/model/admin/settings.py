@@ -142,15 +142,20 @@ _SETTINGS = (
         "MISP.default_event_threat_level", "numeric", 4, "(stored) Threat level of new events."
     ),
     Setting("MISP.tagging", "boolean", True, "(stored) Enable tagging."),
-    # MISP's level 1 boolean "Enables the use of MISP's background processing."; here
-    # every job (publishing, imports) runs in its request, so only false is true.
+    # MISP's level 1 boolean "Enables the use of MISP's background processing." What
+    # MISP runs as a publish job, pushing the event to the connected servers, always
+    # runs here on the server's background pusher (services/sync/autopush.py): the
+    # request commits the publish and queues the push, which is MISP's background mode.
+    # Pushing inside the request (MISP's mode with the setting off) is not offered.
     Setting(
         "MISP.background_jobs",
         "boolean",
-        False,
-        "Background processing: threatmesh has no background workers, every job runs in "
-        "its request, so the value is false and only false is accepted.",
-        choices=(False,),
+        True,
+        "Background processing: publishing commits at once and the push to connected "
+        "servers runs on the background pusher (MISP's background mode, so publish "
+        "answers 'Job queued'); pushing inside the request is not offered, so only true "
+        "is accepted.",
+        choices=(True,),
     ),
     Setting(
         "Security.allow_self_registration",
