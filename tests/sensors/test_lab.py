@@ -7,6 +7,7 @@ Takes about 30 seconds (one short plan), so it is marked slow.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections import Counter
@@ -15,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.support import require_service
+from threatmesh.detection.schedule import GRACE_SECONDS
 from threatmesh.sensors.flows import csv_flows
-from threatmesh.sensors.lab_hosts import missing_tools
+from threatmesh.sensors.lab_hosts import HOSTS, missing_tools
 from threatmesh.services.detect.lab import generate
 
 
@@ -42,5 +44,21 @@ def test_smoke_plan_gives_a_labelled_capture_and_cleans_up(
     labels = Counter(lab for b in csv_flows(out.flows_csv) for lab in b.labels or [])
     assert labels["PortScan"] > 1000  # nmap over 2,500 ports, one flow each
     assert labels["BENIGN"] > 10
+    # The attacker's browsing waits out the grace: in it, only the scan's own
+    # connections go on (labelled PortScan), no new flow of the attacker starts.
+    end = out_schedule_end(out.schedule)
+    late = [
+        lab
+        for b in csv_flows(out.flows_csv)
+        for ident, lab in zip(b.identity, b.labels or [], strict=True)
+        if HOSTS["attacker"] in {ident["Source IP"], ident["Destination IP"]}
+        and end < ident["First Seen"] <= end + GRACE_SECONDS
+    ]
+    assert set(late) <= {"PortScan"}
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert not [n for n in listed.split() if n.startswith("tm") and n.endswith("-sw")]
+
+
+def out_schedule_end(path: Path) -> float:
+    """When the run's (only) attack step ended."""
+    return float(json.loads(path.read_text())["steps"][-1]["end"])

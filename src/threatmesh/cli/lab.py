@@ -16,7 +16,9 @@ app = typer.Typer(
 
 @app.command("run")
 def run(
-    plan: list[str] = typer.Option(["day1"], "--plan", help="Plan(s) to run, in order"),
+    plan: list[str] = typer.Option(
+        ["day1"], "--plan", help="Plan(s) to run, in order: a built-in name or a .toml plan file"
+    ),
     out: Path = typer.Option(Path("data/lab"), "--out", help="Output directory"),
     seed: int = typer.Option(1, "--seed", help="Seed of the benign and attack choices"),
     benign_seconds: float = typer.Option(30.0, "--benign-seconds", help="Benign warm-up"),
@@ -43,12 +45,47 @@ def run(
 
 @app.command("plans")
 def plans() -> None:
-    """List the lab plans."""
+    """List the built-in lab plans: name, description, attack steps."""
     require_ml()
     from threatmesh.services.detect import lab as lab_svc
 
-    for name in lab_svc.plans():
-        typer.echo(name)
+    for p in lab_svc.plans():
+        steps = ", ".join(f"{s.label} ({s.tool})" for s in p.steps)
+        typer.echo(f"{p.name}\t{p.description}\t{steps}")
+
+
+@app.command("check")
+def check(
+    plan: str = typer.Argument(..., help="A built-in plan's name or a .toml plan file"),
+) -> None:
+    """Read and validate a plan; print its steps' command lines (nothing runs)."""
+    require_ml()
+    from threatmesh.services.detect import lab as lab_svc
+
+    try:
+        lines = lab_svc.check_plan(plan)
+    except ThreatmeshError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    for line in lines:
+        typer.echo(line)
+
+
+@app.command("relabel")
+def relabel(
+    pcap: Path = typer.Argument(..., help="A lab capture with its .schedule.json beside it"),
+    out: Path = typer.Argument(..., help="The labelled flow CSV to write"),
+) -> None:
+    """Label a lab capture again from its schedule with the current rule."""
+    require_ml()
+    from threatmesh.services.detect import lab as lab_svc
+
+    try:
+        count = lab_svc.relabel(pcap, out)
+    except ThreatmeshError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{out}: {count} flows", err=True)
 
 
 @app.command("slice")

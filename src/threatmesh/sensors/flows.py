@@ -27,7 +27,7 @@ from threatmesh.detection.features import (
     cic_row,
     require_columns,
 )
-from threatmesh.detection.schedule import Schedule
+from threatmesh.detection.schedule import FlowKey, Labeller, Schedule
 from threatmesh.sensors.pcapfile import check_pcap
 from threatmesh.sensors.plugin import CICExtras
 
@@ -74,6 +74,7 @@ def pcap_flows(
     )
     rows: list[dict[str, float]] = []
     ident: list[dict[str, Any]] = []
+    labeller = Labeller(schedule) if schedule is not None else None
     try:
         for flow in streamer:
             f = _flow_dict(flow)
@@ -82,26 +83,37 @@ def pcap_flows(
             rows.append(cic_row(f))
             ident.append(_identity(f))
             if len(rows) >= chunk_rows:
-                yield _batch(str(path), ident, rows, schedule)
+                yield _batch(str(path), ident, rows, labeller)
                 rows, ident = [], []
     except (ValueError, OSError) as exc:
         raise FeatureError(f"{path}: cannot read the capture: {exc}") from exc
     if rows:
-        yield _batch(str(path), ident, rows, schedule)
+        yield _batch(str(path), ident, rows, labeller)
 
 
 def _batch(
     source: str,
     ident: list[dict[str, Any]],
     rows: list[dict[str, float]],
-    schedule: Schedule | None,
+    labeller: Labeller | None,
 ) -> FlowBatch:
     feats = np.array([[r[c] for c in CIC_FEATURES] for r in rows], dtype=np.float64)
     labels = None
-    if schedule is not None:
-        triples = [(i["Source IP"], i["Destination IP"], i["First Seen"]) for i in ident]
-        labels = schedule.labels(triples)
+    if labeller is not None:
+        labels = labeller(flow_key(i, r) for i, r in zip(ident, rows, strict=True))
     return FlowBatch(source, ident, feats, labels)
+
+
+def flow_key(ident: dict[str, Any], row: dict[str, float]) -> FlowKey:
+    """What a schedule labels a flow by: its identity columns and destination port."""
+    return FlowKey(
+        str(ident["Source IP"]),
+        str(ident["Destination IP"]),
+        float(ident["First Seen"]),
+        int(ident["Source Port"]),
+        int(row["Destination Port"]),
+        int(ident["Protocol"]),
+    )
 
 
 def _number(text: str, path: Path, line: int, column: str) -> float:

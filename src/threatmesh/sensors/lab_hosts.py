@@ -1,8 +1,9 @@
 """The lab's real services and tools: config files and command lines, per host role.
 
 Services: lighttpd (HTTP), OpenSSH's sshd, dnsmasq (DNS) on the server. Benign clients:
-curl, wget, ssh, dig. Attacks: nmap, hydra, hping3, slowhttptest, dirb. Every attack is
-bounded in packets or time so a run stays short and light on a shared machine.
+curl, wget, ssh, dig. Attacks: nmap, hydra, hping3, slowhttptest, dirb, with the options
+the plan files give (:mod:`threatmesh.sensors.lab_plan`; the built-in ones bound every
+attack in packets or time so a run stays short and light on a shared machine).
 """
 
 from __future__ import annotations
@@ -137,22 +138,3 @@ def benign_action(work: Path, rng: random.Random) -> list[str]:
     ]
     weights = [5, 3, 2, 1, 4, 1, 2]
     return rng.choices(choices, weights=weights)[0]
-
-
-def attack(label: str, work: Path, rng: random.Random) -> tuple[str, list[str]]:
-    """The tool and bounded command line of one attack class, against the server.
-
-    (Command lines are split on spaces: the lab's work directory has none.)
-    """
-    t = SERVER
-    lines = {
-        "PortScan": f"nmap -n {rng.choice(['-sS', '-sT'])} -T4 --max-rate 600 -p 1-2500 {t}",
-        "SSH-Patator": f"timeout 40 hydra -l root -P {work}/passwords.txt -t 6 -w 5 -I ssh://{t}",
-        "DoS-Hping": f"hping3 -S -p 80 -i u1500 -c {rng.randrange(2000, 3500)} {t}",
-        "Slowloris": f"slowhttptest -H -c 250 -r 60 -i 5 -l 25 -t GET -u http://{t}/ -p 3",
-        "WebScan": f"timeout 25 dirb http://{t}/ /usr/share/dirb/wordlists/big.txt -S -r",
-    }
-    if label not in lines:
-        raise LabError(f"no attack tool for class {label!r}")
-    argv = lines[label].split()
-    return argv[2] if argv[0] == "timeout" else argv[0], argv

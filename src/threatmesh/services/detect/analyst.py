@@ -32,7 +32,15 @@ from threatmesh.client.misp_detections import OBJECT_NAME
 from threatmesh.detection.schedule import Schedule, Step
 from threatmesh.model.errors import InvalidInput, NotFound
 
-__all__ = ["ANALYST", "QueueItem", "export_labelled", "label", "open_client", "queue"]
+__all__ = [
+    "ANALYST",
+    "QueueItem",
+    "doubt",
+    "export_labelled",
+    "label",
+    "open_client",
+    "queue",
+]
 
 Json = dict[str, Any]
 ANALYST = "ANALYST"
@@ -44,6 +52,12 @@ CONFIRMED_CLASS = "Analyst-confirmed"
 def open_client(url: str, key: str) -> ThreatmeshClient:
     """A client of the platform at ``url`` (the entry points may not build one)."""
     return ThreatmeshClient(url, key, timeout=120)
+
+
+def doubt(confidence: float, threshold: float, disagreement: bool) -> tuple[int, float]:
+    """The queue's order (smallest first): detectors that disagree, then the confidence
+    nearest the threshold. The uncertainty rule ``bench.labelling`` measures."""
+    return (0 if disagreement else 1, abs(confidence - threshold))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +76,7 @@ class QueueItem:
     @property
     def doubt(self) -> tuple[int, float]:
         """Sort key: disagreements first, then the confidence nearest the threshold."""
-        return (0 if self.disagreement else 1, abs(self.confidence - self.threshold))
+        return doubt(self.confidence, self.threshold, self.disagreement)
 
 
 def _detections(client: ThreatmeshClient) -> list[Json]:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from threatmesh.detection.schedule import PLANS
 from threatmesh.sensors.flows import pcap_flows, write_csv
 from threatmesh.sensors.lab import run_lab
+from threatmesh.sensors.lab_plan import Plan, builtin_names, resolve
 from threatmesh.sensors.pcapfile import time_slice
 
 
@@ -32,17 +32,42 @@ def generate(
     gap: float,
     progress: Callable[[str], None],
 ) -> LabOutput:
-    """Run ``plan``; write ``<plan>.pcap``, ``<plan>.schedule.json``, ``<plan>.flows.csv``."""
+    """Run ``plan`` (a built-in plan's name or a plan file); write ``<name>.pcap``,
+    ``<name>.schedule.json`` and ``<name>.flows.csv``."""
     run = run_lab(plan, out, seed=seed, benign_seconds=benign_seconds, gap=gap, progress=progress)
-    flows_csv = out / f"{plan}.flows.csv"
+    name = run.schedule.run
+    flows_csv = out / f"{name}.flows.csv"
     count = write_csv(flows_csv, pcap_flows(run.pcap, schedule=run.schedule))
-    progress(f"{plan}: {count} flows labelled -> {flows_csv}")
-    return LabOutput(plan, run.pcap, run.schedule_path, flows_csv, count)
+    progress(f"{name}: {count} flows labelled -> {flows_csv}")
+    return LabOutput(name, run.pcap, run.schedule_path, flows_csv, count)
 
 
-def plans() -> list[str]:
-    """The lab plans that exist."""
-    return list(PLANS)
+def plans() -> list[Plan]:
+    """The built-in lab plans."""
+    return [resolve(name) for name in builtin_names()]
+
+
+def check_plan(plan: str) -> list[str]:
+    """A plan (name or file) read and validated: each step's label and command line as
+    a run with seed 1 would give it (``WORK`` for the work directory); a
+    :class:`PlanError` says what is wrong."""
+    import random
+
+    from threatmesh.sensors.lab_hosts import SERVER
+
+    rng = random.Random(1)
+    return [
+        f"{step.label}: {' '.join(step.argv(SERVER, Path('WORK'), rng))}"
+        for step in resolve(plan).steps
+    ]
+
+
+def relabel(pcap: Path, out: Path) -> int:
+    """Label a lab capture again from its schedule (beside it) into a flow CSV: how
+    captures recorded under an older labelling rule get the current one."""
+    from threatmesh.services.detect.training import load_chunk
+
+    return write_csv(out, iter([load_chunk(pcap)]))
 
 
 def slice_capture(pcap: Path, out: Path, *, start: float, seconds: float) -> int:
