@@ -26,10 +26,11 @@ class ImportedExpert(nn.Module):
     def __init__(self, inner: nn.Module, scale: F32, shift: F32, source: bytes = b"") -> None:
         super().__init__()
         self.inner = inner
+        # Copies (torch.tensor, not from_numpy): loading a state writes into them.
         self.scale: torch.Tensor
         self.shift: torch.Tensor
-        self.register_buffer("scale", torch.from_numpy(np.asarray(scale, np.float32)))
-        self.register_buffer("shift", torch.from_numpy(np.asarray(shift, np.float32)))
+        self.register_buffer("scale", torch.tensor(np.asarray(scale, np.float32)))
+        self.register_buffer("shift", torch.tensor(np.asarray(shift, np.float32)))
         #: The imported model file, as received (not a parameter: saved beside).
         self.source = source
 
@@ -49,9 +50,10 @@ def rescaling(ours: Preprocessor, theirs: Preprocessor) -> tuple[F32, F32]:
     scale = span_ours / span_theirs
     shift = (ours.min_ - theirs.min_) / span_theirs
     ports = len(PORT_TYPES)
-    scale = np.concatenate([scale, np.ones(ports)]).astype(np.float32)
-    shift = np.concatenate([shift, np.zeros(ports)]).astype(np.float32)
-    return scale, shift
+    return (
+        np.concatenate([scale, np.ones(ports)]).astype(np.float32),
+        np.concatenate([shift, np.zeros(ports)]).astype(np.float32),
+    )
 
 
 def network_of(det: Detector) -> nn.Module:

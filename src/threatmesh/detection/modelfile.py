@@ -71,7 +71,7 @@ def dumps(
         "metrics": metrics or {},
         "training": training or {},
         # Experts imported from other organisations: their model files, as received.
-        "imported": {name: member for member, (name, _) in imported.items()},
+        "imported": {member: name for member, (name, _) in imported.items()},
         "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in members.items()},
     }
     out = io.BytesIO()
