@@ -34,8 +34,12 @@ def model_b(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Organisation B's model file."""
     day2 = [load_chunk(DATA / "day2.flows.csv")]
     path = tmp_path_factory.mktemp("b") / "b.ebids"
-    save(train(day2, detector="ebids", epochs=3, seed=1), path, created="2026-12-06T00:00:00+00:00",
-         training=describe(day2))  # fmt: skip
+    save(
+        train(day2, detector="ebids", epochs=3, seed=1),
+        path,
+        created="2026-12-06T00:00:00+00:00",
+        training=describe(day2),
+    )
     return path
 
 
@@ -54,10 +58,17 @@ def signing_key() -> Ed25519PrivateKey:
 def pem_files(key: Ed25519PrivateKey, folder: Path) -> tuple[Path, Path]:
     """(private, public) PEM files of ``key`` in ``folder``."""
     private = folder / "signing.pem"
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                          serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))  # fmt: skip
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     public = folder / "trusted.pem"
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     return private, public
