@@ -11,7 +11,7 @@ model's own threshold. Printed per seed and as means: macro-F1 of A before, A af
 organisations' flows (what sharing traffic instead of a model would give); ratios are
 against A before, measured in the same run.
 
-    python -m bench.models [--seeds 3] [--epochs 30] [--split dos]
+    python -m bench.models [--seeds 3] [--first 0] [--epochs 30] [--split dos]
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ def run(seed: int, epochs: int, b_types: tuple[str, ...]) -> dict[str, tuple[flo
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first", type=int, default=0, help="first seed (runs in parallel)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--split", choices=sorted(SPLITS), default="dos")
     args = parser.parse_args()
@@ -96,7 +97,7 @@ def main() -> None:
     b_types = SPLITS[args.split]
     print(f"B's attack types: {', '.join(b_types)}; A's: the other classes of days 1-4")
     runs = []
-    for seed in range(args.seeds):
+    for seed in range(args.first, args.first + args.seeds):
         figures = run(seed, args.epochs, b_types)
         runs.append(figures)
         for name, (own, theirs) in figures.items():

@@ -49,7 +49,9 @@ TEMPLATE: dict[str, tuple[str, str]] = {
     "training-data": ("text", "JSON: training chunks, flows per class, label fraction"),
     "attack-classes": ("text", "An attack class the model learned (one per class)"),
     "metrics": ("text", "JSON: the model's validation figures"),
-    "created": ("datetime", "When the model was trained"),
+    # text, not datetime: servers rewrite datetime values (MISP and we normalise the
+    # format), which would change the signed bytes.
+    "created": ("text", "When the model was trained (ISO 8601, as signed)"),
     "signer": ("text", "SHA-256 fingerprint of the signer's Ed25519 public key"),
     "signature": ("text", "Base64 Ed25519 signature (see SIGNED)"),
 }
@@ -119,8 +121,8 @@ def build(
 
 def _attribute(rel: str, value: str) -> dict[str, Any]:
     kind = TEMPLATE[rel][0]
-    return {"object_relation": rel, "type": kind, "value": value, "category": "Other",
-            "to_ids": False, "disable_correlation": kind in {"text", "datetime"}}  # fmt: skip
+    return {"object_relation": rel, "type": kind, "value": value, "category": "External analysis",
+            "to_ids": False, "disable_correlation": kind == "text"}  # fmt: skip
 
 
 def parse(event: dict[str, Any], obj: dict[str, Any]) -> SharedModel:
