@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from threatmesh.detection import modelfile
 from threatmesh.detection.batch import FlowBatch
 from threatmesh.detection.detectors import Detector
+from threatmesh.detection.onnx_runtime import OnnxScorer, export
 from threatmesh.services.models import objects
 from threatmesh.services.models.importer import import_model
 from threatmesh.services.models.objects import ModelRefused, SharedModel
@@ -68,6 +69,9 @@ def test_a_checked_model_joins_the_ensemble(
     assert list(manifest["imported"].values()) == ["imported:B day2"]
     sample = holdout.features[:200]
     assert np.allclose(again.score(sample), det.score(sample), atol=1e-6)
+    # One graph: the expert exports to ONNX with the rest.
+    onnx = OnnxScorer(export(det), det)
+    assert np.allclose(onnx.score(sample), det.score(sample), atol=1e-4)
 
 
 def test_wrong_hash_is_refused(

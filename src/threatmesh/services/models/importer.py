@@ -99,9 +99,11 @@ def _event_of_object(client: ThreatmeshClient, ref: str) -> dict[str, Any]:
         raise
 
 
-def check(model: SharedModel, trusted: list[Ed25519PublicKey], ours: Detector) -> Detector:
-    """Checks 2-5 of the module's docstring; the imported model, loaded."""
-    objects.verify(model, trusted)
+def check(
+    model: SharedModel, trusted: list[Ed25519PublicKey], ours: Detector
+) -> tuple[Detector, str]:
+    """Checks 2-5 of the module's docstring; the imported model, loaded, and its signer."""
+    signer = objects.verify(model, trusted)
     source = f"object {model.uuid}"
     try:
         manifest = modelfile.manifest_of(model.file, source)
@@ -120,7 +122,7 @@ def check(model: SharedModel, trusted: list[Ed25519PublicKey], ours: Detector) -
             f"{source}: incompatible input features (missing here: {sorted(theirs - mine)}, "
             f"missing there: {sorted(mine - theirs)}, or another order)"
         )
-    return det
+    return det, signer
 
 
 def _f1(det: Detector, capture: FlowBatch) -> float:
@@ -139,8 +141,7 @@ def import_model(
 ) -> tuple[Detector, Imported]:
     """Check ``model``, score it on ``validation``, and answer ``ours`` with it as an
     expert (combiner retrained on ``ours``'s pool; ``combiner`` swaps it)."""
-    signer = objects.verify(model, trusted)
-    imported = check(model, trusted, ours)
+    imported, signer = check(model, trusted, ours)
     score = _f1(imported, validation)
     if score < min_f1:
         raise ModelRefused(
