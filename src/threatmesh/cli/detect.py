@@ -60,7 +60,8 @@ def train_cmd(
             batches, detector=detector, epochs=epochs, fraction=fraction, seed=seed,
             on_epoch=None if quiet else progress,
         )  # fmt: skip
-        detect_train.save(det, out, created=datetime.now(UTC).isoformat())
+        detect_train.save(det, out, created=datetime.now(UTC).isoformat(),
+                          training=detect_train.describe(batches, fraction))  # fmt: skip
     except ThreatmeshError as exc:
         _fail(exc)
     typer.echo(f"{out}: {detector} with models {', '.join(det.models)}", err=True)

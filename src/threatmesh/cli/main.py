@@ -22,6 +22,7 @@ from threatmesh.cli.anonymize import anonymize as anonymize_command
 from threatmesh.cli.cooperation import analyst as analyst_cli
 from threatmesh.cli.cooperation import enrich as enrich_cli
 from threatmesh.cli.cooperation import honeynet as honeynet_cli
+from threatmesh.cli.cooperation import models as models_cli
 from threatmesh.cli.sync import sync as sync_command
 from threatmesh.model.errors import ThreatmeshError
 from threatmesh.services.admin import organisations, setup, users
@@ -44,6 +45,7 @@ app.add_typer(hids_cli.app, name="hids")
 app.add_typer(honeynet_cli.app, name="honeynet")
 app.add_typer(enrich_cli.app, name="enrich")
 app.add_typer(analyst_cli.app, name="analyst")
+app.add_typer(models_cli.app, name="models")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(agent_cli.app, name="agent")
 app.add_typer(library_cli.app, name="library")

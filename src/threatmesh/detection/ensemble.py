@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from torch import nn
 
 from threatmesh.detection.combiners import COMBINERS, EnsembleNet, Joined
 from threatmesh.detection.metrics import can_choose, choose_threshold
@@ -66,7 +67,7 @@ class Ensemble:
     combiner_name: str = "moe"
     cfg: TrainConfig = field(default_factory=TrainConfig)
     names: list[str] = field(default_factory=list)
-    bases: list[BaseNet] = field(default_factory=list)
+    bases: list[nn.Module] = field(default_factory=list)
     validation_f1: dict[str, float] = field(default_factory=dict)
     pool_x: F32 = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     pool_y: F32 = field(default_factory=lambda: np.zeros(0, np.float32))
@@ -110,6 +111,19 @@ class Ensemble:
         self._fit_combiner()
         return self
 
+    def add_expert(self, name: str, expert: nn.Module) -> Ensemble:
+        """An expert trained elsewhere (an imported model), then the combiner retrained.
+
+        It goes before the pooled expert (the gate's prior stays on the pooled one) and
+        scores the pool out of sample, as the specialists do: it never saw this pool.
+        """
+        if name in self.names:
+            raise ValueError(f"the ensemble already has an expert named {name!r}")
+        self.names.insert(len(self.names) - 1, name)
+        self.bases.insert(len(self.bases) - 1, expert)
+        self._fit_combiner()
+        return self
+
     def recombined(self, combiner_name: str) -> Ensemble:
         """The same base models under another combiner (fitted on the same pool)."""
         other = Ensemble(
@@ -126,7 +140,7 @@ class Ensemble:
         other._fit_combiner()
         return other
 
-    def _oof(self, pooled: BaseNet) -> F32:
+    def _oof(self, pooled: nn.Module) -> F32:
         # Model files written before cross-fitting hold no out-of-sample column.
         return self.pool_oof if self.pool_oof is not None else predict(pooled, self.pool_x)
 

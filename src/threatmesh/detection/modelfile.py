@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import pickle
 import zipfile
 from dataclasses import fields
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from threatmesh import __version__
 from threatmesh.detection.combiners import COMBINERS, EnsembleNet
 from threatmesh.detection.detectors import DETECTORS, Detector
 from threatmesh.detection.ensemble import Ensemble
+from threatmesh.detection.experts import ImportedExpert, network_of
 from threatmesh.detection.features import CIC_FEATURES, FeatureError
 from threatmesh.detection.network import BaseNet, TrainConfig
 from threatmesh.detection.preprocessing import Preprocessor
@@ -35,12 +38,21 @@ class ModelError(FeatureError):
     name = "Invalid model file"
 
 
-def dumps(det: Detector, *, metrics: dict[str, Any] | None = None, created: str = "") -> bytes:
-    """The model file of a fitted detector."""
+def dumps(
+    det: Detector,
+    *,
+    metrics: dict[str, Any] | None = None,
+    created: str = "",
+    training: dict[str, Any] | None = None,
+) -> bytes:
+    """The model file of a fitted detector; ``training`` describes what it learned from
+    (chunks, flows per class), which a shared model's MISP object repeats."""
     members = {
         "preprocessing.json": json.dumps(det.preprocessor.to_dict()).encode(),
         "weights.pt": _weights(det),
     }
+    imported = _imported(det)
+    members.update({member: source for member, (_, source) in imported.items()})
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -57,6 +69,9 @@ def dumps(det: Detector, *, metrics: dict[str, Any] | None = None, created: str 
         "validation_f1": det.ensemble.validation_f1 if det.ensemble else {},
         "threshold": det.threshold,
         "metrics": metrics or {},
+        "training": training or {},
+        # Experts imported from other organisations: their model files, as received.
+        "imported": {member: name for member, (name, _) in imported.items()},
         "sha256": {k: hashlib.sha256(v).hexdigest() for k, v in members.items()},
     }
     out = io.BytesIO()
@@ -65,6 +80,17 @@ def dumps(det: Detector, *, metrics: dict[str, Any] | None = None, created: str 
         for name, data in members.items():
             zf.writestr(name, data)
     return out.getvalue()
+
+
+def _imported(det: Detector) -> dict[str, tuple[str, bytes]]:
+    """Member name -> (expert name, its model file) of each imported expert."""
+    if det.ensemble is None:
+        return {}
+    return {
+        f"experts/{i}.model": (name, base.source)
+        for i, (name, base) in enumerate(zip(det.ensemble.names, det.ensemble.bases, strict=True))
+        if isinstance(base, ImportedExpert)
+    }
 
 
 def _weights(det: Detector) -> bytes:
@@ -104,9 +130,31 @@ def manifest_of(data: bytes, source: str) -> dict[str, Any]:
     return manifest
 
 
-def loads(data: bytes, source: str) -> tuple[Detector, dict[str, Any]]:
-    """A detector and its manifest back from a model file; hashes are verified."""
+#: How deep imported experts may nest (a model importing a model importing ...).
+MAX_DEPTH = 4
+
+
+def loads(data: bytes, source: str, *, depth: int = 0) -> tuple[Detector, dict[str, Any]]:
+    """A detector and its manifest back from a model file; hashes are verified. Any
+    damage (a missing member, weights that do not fit, a truncated archive) is a
+    :class:`ModelError` naming the file."""
+    try:
+        return _loads(data, source, depth)
+    except ModelError:
+        raise
+    # What torch, zipfile and json raise on a damaged file (weights_only refuses any
+    # pickle that is not plain tensors with UnpicklingError).
+    except (KeyError, ValueError, TypeError, RuntimeError, EOFError, OSError,
+            zipfile.BadZipFile, pickle.UnpicklingError) as exc:  # fmt: skip
+        raise ModelError(f"{source}: damaged model file ({type(exc).__name__}: {exc})") from None
+
+
+def _loads(data: bytes, source: str, depth: int) -> tuple[Detector, dict[str, Any]]:
+    if depth > MAX_DEPTH:
+        raise ModelError(f"{source}: imported experts nest deeper than {MAX_DEPTH}")
     manifest = manifest_of(data, source)
+    if not set(manifest.get("imported", {})) <= set(manifest["sha256"]):
+        raise ModelError(f"{source}: an imported expert is not among the hashed members")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         members = {name: zf.read(name) for name in manifest["sha256"]}
     for name, digest in manifest["sha256"].items():
@@ -123,9 +171,15 @@ def loads(data: bytes, source: str) -> tuple[Detector, dict[str, Any]]:
         det.single.load_state_dict(state["single"])
         det.single.eval()
         return det, manifest
-    bases = [BaseNet(pre.width) for _ in manifest["models"]]
+    imported = {name: member for member, name in manifest.get("imported", {}).items()}
+    bases = [
+        _expert(members[imported[name]], f"{source}:{name}", pre.width, depth)
+        if name in imported
+        else BaseNet(pre.width)
+        for name in manifest["models"]
+    ]
     combiner = COMBINERS[manifest["combiner"]](pre.width, len(bases))
-    net = EnsembleNet(bases, combiner)  # type: ignore[arg-type]
+    net = EnsembleNet(bases, combiner)
     if manifest["combiner"] == "moe":
         # Files written before the gate had a prior: a uniform one is what they computed.
         state["ensemble"].setdefault("combiner.prior", torch.zeros(len(bases)))
@@ -145,3 +199,10 @@ def loads(data: bytes, source: str) -> tuple[Detector, dict[str, Any]]:
         det.threshold,
     )
     return det, manifest
+
+
+def _expert(data: bytes, source: str, width: int, depth: int) -> nn.Module:
+    """An imported expert's module, its weights still to load from the outer state."""
+    inner, _ = _loads(data, source, depth + 1)
+    zeros = np.zeros(width, np.float32)
+    return ImportedExpert(network_of(inner), zeros, zeros, data)

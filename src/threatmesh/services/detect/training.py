@@ -47,12 +47,30 @@ def train(
     return DETECTORS[detector](cfg).fit(chunks, fraction=fraction)
 
 
+def describe(chunks: Sequence[FlowBatch], fraction: float = 1.0) -> dict[str, Any]:
+    """What a model learned from: each chunk's flows per class, and the label fraction."""
+    out = []
+    for chunk in chunks:
+        counts: dict[str, int] = {}
+        for label in chunk.labels or []:
+            counts[label.strip()] = counts.get(label.strip(), 0) + 1
+        out.append(
+            {"name": chunk.source, "flows": len(chunk), "classes": dict(sorted(counts.items()))}
+        )
+    return {"chunks": out, "label_fraction": fraction}
+
+
 def save(
-    det: Detector, path: Path, *, metrics: dict[str, Any] | None = None, created: str = ""
+    det: Detector,
+    path: Path,
+    *,
+    metrics: dict[str, Any] | None = None,
+    created: str = "",
+    training: dict[str, Any] | None = None,
 ) -> None:
     """Write a model file (written beside, then renamed: never half a model)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(modelfile.dumps(det, metrics=metrics, created=created))
+    tmp.write_bytes(modelfile.dumps(det, metrics=metrics, created=created, training=training))
     tmp.replace(path)
 
 

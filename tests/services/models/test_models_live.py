@@ -1,0 +1,101 @@
+"""Models shared between organisations on a live server (SQLite and PostgreSQL), as
+operators run it: B publishes with ``threatmesh models publish``, A reads the object with
+PyMISP and imports it with ``threatmesh models import``; a tampered object is refused
+and nothing is written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pymisp import MISPOrganisation, MISPUser, PyMISP
+
+from tests.services.models.conftest import DATA, pem_files
+from tests.support import LiveServer
+from threatmesh.detection.detectors import Detector
+from threatmesh.services.detect.training import load, save
+from threatmesh.services.models.objects import fingerprint
+
+BIN = Path(sys.executable).with_name("threatmesh")
+
+
+def _user(admin: PyMISP, org_name: str) -> str:
+    org = MISPOrganisation()
+    org.name = org_name
+    created = admin.add_organisation(org, pythonify=True)
+    user = MISPUser()
+    user.email, user.org_id, user.role_id = f"ml@{org_name.lower()}.test", created.id, 3
+    return str(admin.add_user(user)["User"]["authkey"])
+
+
+def _models(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [str(BIN), "models", *args], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert (done.returncode == 0) == ok, done.stderr
+    return done
+
+
+def test_b_publishes_a_imports_a_tampered_model_is_refused(
+    server: LiveServer,
+    tmp_path: Path,
+    org_a: Detector,
+    model_b: Path,
+    signing_key: Ed25519PrivateKey,
+) -> None:
+    admin = PyMISP(server.url, server.admin_key, ssl=False)
+    key_a, key_b = _user(admin, "ORG-A"), _user(admin, "ORG-B")
+    private, public = pem_files(signing_key, tmp_path)
+    ours = tmp_path / "a.ebids"
+    save(org_a, ours)
+
+    sent = _models("publish", str(model_b), "--url", server.url, "--key", key_b,
+                   "--signing-key", str(private), "--name", "B floods")  # fmt: skip
+    published = json.loads(sent.stdout)
+    data = model_b.read_bytes()
+    assert published["sha256"] == hashlib.sha256(data).hexdigest()
+    assert published["signer"] == fingerprint(signing_key.public_key())
+
+    # What A sees, read with PyMISP: the object, its file, its metadata.
+    a = PyMISP(server.url, key_a, ssl=False)
+    event = a.get_event(published["event"], pythonify=True)
+    (obj,) = [o for o in event.objects if o.name == "ml-model"]
+    rel = {attr.object_relation: attr for attr in obj.attributes}
+    assert rel["model-file"].data.getvalue() == data
+    assert rel["sha256"].value == published["sha256"]
+    assert sorted(a.value for a in obj.attributes if a.object_relation == "attack-classes") == [
+        "DoS-Hping",
+        "Slowloris",
+    ]
+    assert json.loads(rel["training-data"].value)["chunks"][0]["name"] == "day2"
+
+    auth = ["--url", server.url, "--key", key_a, "--trust", str(public), "--validate",
+            str(DATA / "holdout.flows.csv"), "--into", str(ours)]  # fmt: skip
+    out = tmp_path / "a-with-b.ebids"
+    done = json.loads(_models("import", published["object"], *auth, "--out", str(out)).stdout)
+    assert done["name"] == "B floods" and done["experts"][-2] == "imported:B floods"
+    with_b, _ = load(out)
+    assert with_b.models == done["experts"]
+    # By its event too.
+    again = tmp_path / "again.ebids"
+    _models("import", published["event"], *auth, "--out", str(again))
+    assert load(again)[0].models == done["experts"]
+
+    # A stranger's key is not trusted.
+    stranger = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+    (tmp_path / "stranger").mkdir()
+    other = pem_files(stranger, tmp_path / "stranger")
+    refused = _models("import", published["object"], *auth[:4], "--trust", str(other[1]),
+                      *auth[6:], "--out", str(tmp_path / "no.ebids"), ok=False)  # fmt: skip
+    assert "not a trusted key" in refused.stderr
+
+    # B's metrics edited on the server afterwards: the signature no longer holds.
+    admin.update_attribute({"value": '{"validation_f1": {"pooled": 1.0}}'}, rel["metrics"].uuid)
+    refused = _models("import", published["object"], *auth, "--out",
+                      str(tmp_path / "tampered.ebids"), ok=False)  # fmt: skip
+    assert refused.stderr.startswith("refused: ") and "bad signature" in refused.stderr
+    assert not (tmp_path / "tampered.ebids").exists()
