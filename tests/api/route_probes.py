@@ -210,6 +210,8 @@ PROBES: dict[Route, list[Probe]] = {
     ("GET", "/shadowAttributes/index/{tail:path}"): each("/shadowAttributes/index/{ref}", EVENT),
     ("GET", "/attributes/index/{named:path}"): [p("/attributes/index/searchvalue:{value}")],
     ("POST", "/events/pushEventToZMQ/{ref}"): each("/events/pushEventToZMQ/{ref}", EVENT),
+    ("POST", "/sightings/index"): [p("/sightings/index", {"org_id": "{org_id}"})],
+    ("GET", "/sightings/index"): [p("/sightings/index")],
     ("GET", "/sightings/index/{event_ref}"): each("/sightings/index/{ref}", EVENT),
     ("POST", "/sightings/index/{event_ref}"): each("/sightings/index/{ref}", EVENT),
     ("POST", "/sightings/delete/{ref}"): [p("/sightings/delete/{sighting}")],

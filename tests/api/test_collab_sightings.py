@@ -60,6 +60,14 @@ def test_sightings(server: LiveServer) -> None:
     assert [x.org_id for x in mine] == [str(org.id)]
     index = user._check_json_response(user._prepare_request("GET", f"sightings/index/{second.id}"))
     assert len(index) == 2
+    # PyMISP's sightings() without an entity: every sighting the caller sees
+    everything = user.sightings(pythonify=True)
+    assert [int(x.attribute_id) for x in everything] == [
+        first.attributes[0].id,
+        second.attributes[0].id,
+        second.attributes[0].id,
+    ]
+    assert [x.org_id for x in user.sightings(org=org, pythonify=True)] == [str(org.id)] * 2
     assert user.delete_sighting(mine[0])["message"] == "Sighting successfully deleted."
     assert user.delete_sighting(mine[0])["errors"][0] == 404
     theirs = user.sightings(second.attributes[0], pythonify=True)

@@ -60,14 +60,9 @@ EXPECTED_FAILURES: dict[str, str] = {
     "connection'; MISP pushes nothing either (Server::push needs Server.push), so the "
     "event never arrives there as well",
 }
-#: Why tearDownClass may fail (None: it must pass). Its clean-up checks pass events/index,
-#: attributes/index and shadowAttributes/index, then call sightings() (``POST
-#: sightings/index`` without an event: every sighting the caller sees), which is not
-#: served: its 404 reads as "Sightings still on the instance".
-EXPECTED_TEARDOWN: str | None = (
-    "clean-up checks: POST sightings/index without an event (all sightings) is not "
-    "served yet (issue 16); attributes/index and shadowAttributes/index pass"
-)
+#: Why tearDownClass may fail (None: it must pass). Its clean-up checks (events,
+#: attributes, proposals, sightings, servers and sharing groups all gone) pass.
+EXPECTED_TEARDOWN: str | None = None
 
 CONFTEST = '''"""MISP-only deployment calls of testlive_sync.py, answered for threatmesh."""
 from pymisp import PyMISP

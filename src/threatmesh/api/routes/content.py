@@ -141,6 +141,28 @@ def list_sightings(
     return MispJSON(sightings.list_sightings(platform_of(request), who, ctx, target, org))
 
 
+@router.get("/sightings/index")
+@router.post("/sightings/index")
+def index_all_sightings(
+    request: Request, who: Identity = Depends(identify), body: Any = Depends(json_body)
+) -> MispJSON:
+    """Every sighting the caller may see, oldest first (MISP's ``sightings/index`` with no
+    event; PyMISP's ``sightings()``); ``org_id`` (an id or a UUID) in the body: only that
+    organisation's."""
+    data = unwrap(body, "Sighting") if isinstance(body, dict) else {}
+    found = sightings.search_sightings(platform_of(request), who, None, {})
+    if data.get("org_id") in (None, ""):
+        return MispJSON(found)
+    org = as_str(data["org_id"], "org_id").lower()
+    return MispJSON(
+        [
+            s
+            for s in found
+            if org in (s["Sighting"]["org_id"], s["Sighting"]["Organisation"]["uuid"])
+        ]
+    )
+
+
 @router.get("/sightings/index/{event_ref}")
 @router.post("/sightings/index/{event_ref}")
 def index_sightings(
