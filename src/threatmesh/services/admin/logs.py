@@ -33,7 +33,7 @@ _DELTA = re.compile(r"^(\d+)([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def record(
+def entry(
     conn: Connection,
     now: int,
     who: Identity,

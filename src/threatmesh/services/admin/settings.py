@@ -70,7 +70,7 @@ def edit_setting(platform: Platform, who: Identity, name: str, payload: Any) -> 
         before = current(conn, name)
         stored.set_server_value(conn, name, json.dumps(value), platform.now())
         # MISP's entry (``Server::serverSettingsSaveValue``).
-        logs.record(conn, platform.now(), who, model="Server", model_id=0,
+        logs.entry(conn, platform.now(), who, model="Server", model_id=0,
                     action="serverSettingsEdit", title="Server setting changed",
                     change=f"{name} ({_shown(before)}) => ({_shown(value)})")  # fmt: skip
 

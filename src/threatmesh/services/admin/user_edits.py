@@ -136,5 +136,5 @@ def _save(
     user_rows.update_user(conn, user["id"], values | {"date_modified": platform.now()})
     notify.user(conn, user["id"], "edit")
     title = f"User ({user['id']}): {user['email']}"
-    logs.record(conn, platform.now(), who, model="User", model_id=int(user["id"]),
+    logs.entry(conn, platform.now(), who, model="User", model_id=int(user["id"]),
                 action=action, title=title, change=changed)  # fmt: skip

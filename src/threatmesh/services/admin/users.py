@@ -141,7 +141,7 @@ def create_user(conn: Connection, now: int, who: Identity | None, payload: Any) 
     assert user is not None
     if who is not None:
         placed = {"email": email, "org_id": org_id, "role_id": role_id}
-        logs.record(conn, now, who, model="User", model_id=uid, action="add",
+        logs.entry(conn, now, who, model="User", model_id=uid, action="add",
                     title=f"User ({uid}): {email}", change=logs.changes({}, placed))  # fmt: skip
     return {"User": directory.user_summary(user) | {"authkey": key}}
 
@@ -231,5 +231,5 @@ def delete_user(platform: Platform, who: Identity, ref: str) -> None:
         )
         notify.user(conn, user["id"], "delete")
         user_rows.delete_user(conn, user["id"])
-        logs.record(conn, platform.now(), who, model="User", model_id=int(user["id"]),
+        logs.entry(conn, platform.now(), who, model="User", model_id=int(user["id"]),
                     action="delete", title=f"User ({user['id']}): {user['email']}")  # fmt: skip

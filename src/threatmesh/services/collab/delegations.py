@@ -111,7 +111,7 @@ def delegate(platform: Platform, who: Identity, ref: str, payload: Any) -> dict[
         values |= {"event_id": int(event["id"]), "requester_org_id": who.viewer.org_id}
         delegation_id = stored.add(conn, values)
         org = existing_org(conn, values["org_id"])
-        logs.record(conn, platform.now(), who, model="Event", model_id=int(event["id"]),
+        logs.entry(conn, platform.now(), who, model="Event", model_id=int(event["id"]),
                     action="request_delegation", title="Requested event delegation",
                     change=f"Requested the delegation of event {event['id']} to organisation "
                     f"{org['name']}")  # fmt: skip
@@ -152,7 +152,7 @@ def accept(platform: Platform, who: Identity, ref: str) -> int:
         org = existing_org(conn, org_id)
         provenance.record_event_version(platform, conn, event_id, "edit", who)
         notify.event(conn, event_id, "edit")
-        logs.record(conn, platform.now(), who, model="Event", model_id=event_id,
+        logs.entry(conn, platform.now(), who, model="Event", model_id=event_id,
                     action="accept_delegation", title="Completed event delegation",
                     change=f"Event {event_id} successfully transferred to organisation "
                     f"{org['name']}")  # fmt: skip
@@ -166,7 +166,7 @@ def discard(platform: Platform, who: Identity, ref: str) -> None:
         _allowed(conn, who, "perm_add")
         row = _reachable(conn, who, ref, recipient_only=False)
         stored.delete(conn, int(row["id"]))
-        logs.record(conn, platform.now(), who, model="EventDelegation", model_id=int(row["id"]),
+        logs.entry(conn, platform.now(), who, model="EventDelegation", model_id=int(row["id"]),
                     action="delete", title="Discarded event delegation",
                     change=f"Delegation request of event {row['event_id']} deleted")  # fmt: skip
 
