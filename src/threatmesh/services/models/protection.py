@@ -127,8 +127,8 @@ def _opened(model: SharedModel, sealed: envelope.Envelope, keys: KeySource | Non
         ) from None
     except DecryptionFailed as exc:
         raise ModelRefused(
-            f"{where}: the sealed model file does not open: {exc.message} (its ciphertext "
-            "was changed, or the envelope moved from another attribute)"
+            f"{where}: the sealed model file does not open: its ciphertext was changed or "
+            f"its envelope moved from another attribute ({exc.message})"
         ) from None
     except (InvalidInput, KeyError, TypeError, ValueError, binascii.Error) as exc:
         detail = exc.message if isinstance(exc, InvalidInput) else "no file in its payload"
