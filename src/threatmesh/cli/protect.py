@@ -18,7 +18,7 @@ from threatmesh.services.abe.client_side import Remote
 
 _URL = typer.Option(..., "--url", envvar="THREATMESH_URL", help="Server URL")
 _KEY = typer.Option(..., "--key", envvar="THREATMESH_KEY", help="Your API key")
-_KEYRING = typer.Option(
+KEYRING = typer.Option(
     Path.home() / ".config" / "threatmesh" / "keyring.json",
     "--keyring",
     envvar="THREATMESH_KEYRING",
@@ -39,7 +39,7 @@ def protect(
     blind_index: bool = typer.Option(False, help="Let the policy's recipients correlate"),
     url: str = _URL,
     key: str = _KEY,
-    keyring: Path = _KEYRING,
+    keyring: Path = KEYRING,
 ) -> None:
     """Encrypt an event's attributes under a policy, then upload it; print its id."""
     text = sys.stdin.read() if str(event_file) == "-" else event_file.read_text("utf-8")
@@ -61,7 +61,7 @@ def protect_file(
     policy: str = _POLICY,
     url: str = _URL,
     key: str = _KEY,
-    keyring: Path = _KEYRING,
+    keyring: Path = KEYRING,
 ) -> None:
     """Attach a file to an event, encrypted under a policy; print the attribute id."""
     content = path.read_bytes()
@@ -77,7 +77,7 @@ def reveal(
     event: str = typer.Argument(..., help="Event id or UUID"),
     url: str = _URL,
     key: str = _KEY,
-    keyring: Path = _KEYRING,
+    keyring: Path = KEYRING,
 ) -> None:
     """Fetch an event and print it as MISP JSON with what you may read decrypted."""
     try:

@@ -7,7 +7,8 @@ decryption happen here, on the user's machine, with the keys of the user's keyri
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,12 @@ class Remote:
     key: str
     keyring: Path
 
-    def protected(self) -> ProtectedClient:
-        """A client that protects and reveals with the keyring's keys."""
-        return ProtectedClient(ThreatmeshClient(self.url, self.key), Keyring(self.keyring))
+    @contextmanager
+    def protected(self) -> Iterator[ProtectedClient]:
+        """A client that protects and reveals with the keyring's keys (its connections
+        closed on exit)."""
+        with ThreatmeshClient(self.url, self.key) as client:
+            yield ProtectedClient(client, Keyring(self.keyring))
 
 
 def protect_event(
@@ -42,11 +46,11 @@ def protect_event(
     """Encrypt an event's attributes (of the types in ``only``; all when empty) under
     ``policy``, then upload it; the stored event. With ``blind_index``, a new blind-index
     key lets the policy's recipients correlate the protected values."""
-    client = remote.protected()
-    index = client.new_index_key(policy) if blind_index else None
-    return client.protect_event(
-        event, policy, select=lambda a: not only or a.get("type") in only, index=index
-    )
+    with remote.protected() as client:
+        index = client.new_index_key(policy) if blind_index else None
+        return client.protect_event(
+            event, policy, select=lambda a: not only or a.get("type") in only, index=index
+        )
 
 
 def protect_file(
@@ -54,7 +58,8 @@ def protect_file(
 ) -> dict[str, Any]:
     """Attach ``content`` to an event as an ``attachment`` named ``name``, encrypted under
     ``policy``; the added attribute."""
-    added = remote.protected().protect_attributes(event_ref, [attachment(name, content)], policy)
+    with remote.protected() as client:
+        added = client.protect_attributes(event_ref, [attachment(name, content)], policy)
     out: dict[str, Any] = added[0]
     return out
 
@@ -62,10 +67,12 @@ def protect_file(
 def reveal_event(remote: Remote, event_ref: str) -> tuple[dict[str, Any], int]:
     """An event with what the user may read decrypted, and how many protected
     attributes stay sealed."""
-    return remote.protected().reveal_event(event_ref)
+    with remote.protected() as client:
+        return client.reveal_event(event_ref)
 
 
 def revoke_user(url: str, key: str, user_ref: str) -> dict[str, Any]:
     """Revoke a user's attribute keys and roll the authority epoch (a site admin's key):
     ``{"revoked_user_id", "epoch"}``."""
-    return ThreatmeshClient(url, key).abe_revoke(user_ref)
+    with ThreatmeshClient(url, key) as client:
+        return client.abe_revoke(user_ref)

@@ -2,18 +2,22 @@
 
 The checks, in order, each refusing with :class:`ModelRefused` and a reason:
 
-1. the object has its required parts (``objects.REQUIRED``) and the file's data;
-2. the file's SHA-256 is the object's ``sha256``;
-3. the signature verifies under a trusted key (``--trust``), over the hash and the
-   metadata (``objects.SIGNED``);
-4. the file is a threatmesh model file of our format and features, and its manifest's
+1. the object has its required parts (``objects.REQUIRED``) and the file's data, or,
+   sealed, a well-formed envelope;
+2. the signature verifies under a trusted key (``--trust``), over the hash and the
+   metadata (``objects.SIGNED``; with ``protection``, version 2): no file needed;
+3. a sealed file is sealed under the signed policy and opens with the importer's keys
+   (:mod:`.protection`); a file the signed metadata says is sealed is not in clear;
+4. the (plaintext) file's SHA-256 is the object's ``sha256``;
+5. the file is a threatmesh model file of our format and features, and its manifest's
    input features are the object's and ours;
-5. it loads (weights as plain tensors, ``torch.load(weights_only=True)``: no pickled
+6. it loads (weights as plain tensors, ``torch.load(weights_only=True)``: no pickled
    code runs, and a damaged file is refused);
-6. on the importer's own labelled capture its macro-F1 is at least ``min_f1``.
+7. on the importer's own labelled capture its macro-F1 is at least ``min_f1``.
 
-Nothing is parsed beyond the object's attributes before 2 and 3 pass. Then the model
-joins our ensemble as an expert and the combiner is retrained on our own data.
+Nothing is decrypted before 2 passes, nothing of the file is parsed before 4 passes.
+Then the model joins our ensemble as an expert and the combiner is retrained on our own
+data.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from threatmesh.detection.detectors import Detector
 from threatmesh.detection.experts import with_expert
 from threatmesh.detection.metrics import report
 from threatmesh.model.errors import InvalidInput, NotFound
-from threatmesh.services.models import objects
+from threatmesh.services.models import objects, protection
 from threatmesh.services.models.objects import ModelRefused, SharedModel
+from threatmesh.services.models.protection import KeySource
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,7 @@ class Imported:
     event: str
     name: str
     signer: str
+    protection: str  # cp-abe:<policy> when the file came sealed, else ""
     attack_classes: list[str]
     model_f1: float  # the imported model alone, at its own threshold
     before_f1: float  # our ensemble before
@@ -100,10 +106,16 @@ def _event_of_object(client: ThreatmeshClient, ref: str) -> dict[str, Any]:
 
 
 def check(
-    model: SharedModel, trusted: list[Ed25519PublicKey], ours: Detector
-) -> tuple[Detector, str]:
-    """Checks 2-5 of the module's docstring; the imported model, loaded, and its signer."""
-    signer = objects.verify(model, trusted)
+    model: SharedModel,
+    trusted: list[Ed25519PublicKey],
+    ours: Detector,
+    keys: KeySource | None = None,
+) -> tuple[Detector, str, bytes]:
+    """Checks 2-6 of the module's docstring; the imported model, loaded, its signer and
+    its file (opened with ``keys`` if it came sealed)."""
+    signer = objects.verify_signature(model, trusted)
+    model = protection.open_file(model, keys)
+    objects.verify_hash(model)
     source = f"object {model.uuid}"
     try:
         manifest = modelfile.manifest_of(model.file, source)
@@ -122,7 +134,7 @@ def check(
             f"{source}: incompatible input features (missing here: {sorted(theirs - mine)}, "
             f"missing there: {sorted(mine - theirs)}, or another order)"
         )
-    return det, signer
+    return det, signer, model.file
 
 
 def _f1(det: Detector, capture: FlowBatch) -> float:
@@ -138,10 +150,13 @@ def import_model(
     validation: FlowBatch,
     min_f1: float = 0.0,
     combiner: str = "",
+    keys: KeySource | None = None,
 ) -> tuple[Detector, Imported]:
     """Check ``model``, score it on ``validation``, and answer ``ours`` with it as an
-    expert (combiner retrained on ``ours``'s pool; ``combiner`` swaps it)."""
-    imported, signer = check(model, trusted, ours)
+    expert (combiner retrained on ``ours``'s pool; ``combiner`` swaps it). ``keys``
+    opens a file sealed under a CP-ABE policy (asked only for a sealed file, after the
+    signature check)."""
+    imported, signer, file = check(model, trusted, ours, keys)
     score = _f1(imported, validation)
     if score < min_f1:
         raise ModelRefused(
@@ -150,10 +165,11 @@ def import_model(
         )
     name = model.one("name") or model.uuid
     try:
-        after = with_expert(ours, name, imported, source=model.file, combiner=combiner)
+        after = with_expert(ours, name, imported, source=file, combiner=combiner)
     except ValueError as exc:
         raise ModelRefused(f"object {model.uuid}: {exc}") from None
     return after, Imported(
-        model.uuid, model.event, name, signer, sorted(model.values.get("attack-classes", [])),
+        model.uuid, model.event, name, signer, model.one(objects.PROTECTION),
+        sorted(model.values.get("attack-classes", [])),
         score, _f1(ours, validation), _f1(after, validation), after.models,
     )  # fmt: skip

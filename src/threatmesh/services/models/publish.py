@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from threatmesh.client.http import ThreatmeshClient
 from threatmesh.detection import modelfile
 from threatmesh.model.errors import InvalidInput
-from threatmesh.services.models import objects
+from threatmesh.services.models import objects, protection
 
 #: Tags of an event created to carry a model (taxonomies MISP ships).
 EVENT_TAGS = ("tlp:green",)
@@ -27,6 +27,7 @@ class Published:
     object: str
     sha256: str
     signer: str
+    protection: str  # cp-abe:<policy> when the file is sealed, else ""
 
 
 def private_key(path: Path) -> Ed25519PrivateKey:
@@ -66,9 +67,13 @@ def publish(
     event: str | None = None,
     name: str = "",
     created: str,
+    policy: str = "",
 ) -> Published:
     """Sign ``model`` and add it as an ``ml-model`` object to ``event`` (a new event
-    when None). Only a readable threatmesh model file is published."""
+    when None). Only a readable threatmesh model file is published. With ``policy``, the
+    file is sealed under that CP-ABE policy (the server's key authority's public key),
+    its metadata left in clear and signed with ``protection`` (:mod:`.protection`);
+    nothing is sent if the policy does not parse."""
     try:
         data = model.read_bytes()
     except OSError as exc:
@@ -76,7 +81,11 @@ def publish(
     manifest = modelfile.manifest_of(data, str(model))
     name = name or f"{manifest.get('detector', 'model')} {model.stem}"
     meta = metadata(manifest, name=name, created=created)
+    if policy:
+        meta[objects.PROTECTION] = protection.declared(policy)
     obj = objects.build(file_name=model.name, data=data, meta=meta, key=key)
+    if policy:
+        obj = protection.seal_file(obj, policy, protection.authority_key(client))
     if event is None:
         event = client.add_event({
             "info": f"Shared detection model: {name}", "distribution": 1,
@@ -85,4 +94,5 @@ def publish(
         })["uuid"]  # fmt: skip
     stored = client.add_object(event, obj)
     values = {a["object_relation"]: a["value"] for a in obj["Attribute"]}
-    return Published(str(event), str(stored["uuid"]), values["sha256"], values["signer"])
+    return Published(str(event), str(stored["uuid"]), values["sha256"], values["signer"],
+                     values.get(objects.PROTECTION, ""))  # fmt: skip
