@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.services.models.conftest import DATA
 from threatmesh.detection import modelfile
 from threatmesh.detection.batch import FlowBatch
 from threatmesh.detection.detectors import Detector
@@ -25,7 +26,6 @@ from threatmesh.services.models import objects
 from threatmesh.services.models.importer import import_model
 from threatmesh.services.models.objects import ModelRefused, SharedModel
 from threatmesh.services.models.publish import metadata
-from tests.services.models.conftest import DATA
 
 EVENT = {"uuid": "5f0c2b1e-0d6f-4b8e-9a57-000000000001"}
 
@@ -84,6 +84,7 @@ def test_a_guarded_import_only_adds_alarms(
     det, done = _import(shared, signing_key, org_a, holdout, combiner="ebids-guarded",
                         calibration=days)  # fmt: skip
     assert det.name == "ebids-guarded" and det.threshold == org_a.threshold
+    assert done.experts == det.models
     before, after = org_a.score(holdout.features), det.score(holdout.features)
     assert (after >= before - 1e-6).all()
     # On our own benign flows it raises no alarm we did not (the cut is above them all).
