@@ -7,11 +7,13 @@ attack types, B on the others; B publishes its model, A imports it as one more e
 and retrains its combiner on its own data only (it has no flow of B's attacks). Scored
 on the held-out capture, split into benign + A's types and benign + B's types, at each
 model's own threshold. Printed per seed and as means: macro-F1 of A before, A after
-(each combiner refitted), B's model alone, and, as a reference, EBIDS trained on both
-organisations' flows (what sharing traffic instead of a model would give); ratios are
-against A before, measured in the same run.
+(each combiner refitted; ``ebids-guarded`` twice: the imported expert's cut set on A's
+combiner pool, then on all of A's own benign flows), A's own ensemble under the max
+combiner without B's model (what the max gains by itself), B's model alone, and, as a
+reference, EBIDS trained on both organisations' flows (what sharing traffic instead of
+a model would give); ratios are against A before, measured in the same run.
 
-    python -m bench.models [--seeds 3] [--first 0] [--epochs 30] [--split dos]
+    python -m bench.models [--seeds 3] [--first 0] [--epochs 30] [--split dos] [--threads 2]
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ SPLITS = {
     "dos": ("DoS-Hping", "Slowloris"),
     "recon": ("PortScan", "SSH-Patator"),
 }
-AFTER = ("ebids", "ebids-max", "ebids-stacking", "ebids-average")
+AFTER = ("ebids", "ebids-max", "ebids-stacking", "ebids-average", "ebids-guarded")
 
 
 def _rows(batch: FlowBatch, rows: np.ndarray) -> FlowBatch:
@@ -80,9 +82,18 @@ def run(seed: int, epochs: int, b_types: tuple[str, ...]) -> dict[str, tuple[flo
     a = train(a_chunks, detector="ebids", epochs=epochs, seed=seed)
     b = train(b_chunks, detector="ebids", epochs=epochs, seed=seed + 100)
     both = train(a_chunks + b_chunks, detector="ebids", epochs=epochs, seed=seed)
-    models = {"A before": a, "B's model alone": b, "A+B traffic (reference)": both}
+    models = {
+        "A before": a,
+        "A alone, ebids-max (no B's model)": a.recombined("ebids-max"),
+        "B's model alone": b,
+        "A+B traffic (reference)": both,
+    }
     for combiner in AFTER:
         models[f"A + B's model ({combiner})"] = with_expert(a, "B", b, combiner=combiner)
+    # The cut set on every benign flow of A's (the imported model never saw any of them).
+    models["A + B's model (ebids-guarded, cut on A's flows)"] = with_expert(
+        a, "B", b, combiner="ebids-guarded", calibration=a_chunks
+    )
     return {name: (_f1(det, on_a), _f1(det, on_b)) for name, det in models.items()}
 
 
@@ -92,8 +103,9 @@ def main() -> None:
     parser.add_argument("--first", type=int, default=0, help="first seed (runs in parallel)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--split", choices=sorted(SPLITS), default="dos")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     b_types = SPLITS[args.split]
     print(f"B's attack types: {', '.join(b_types)}; A's: the other classes of days 1-4")
     runs = []

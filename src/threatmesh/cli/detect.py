@@ -32,7 +32,9 @@ def train_cmd(
     ),
     out: Path = typer.Option(Path("model.ebids"), "--out", help="Model file to write"),
     detector: str = typer.Option(
-        "ebids", "--detector", help="ebids, ebids-max, ebids-average, ebids-stacking, pooled"
+        "ebids",
+        "--detector",
+        help="ebids, ebids-max, ebids-average, ebids-stacking, ebids-guarded, pooled",
     ),
     epochs: int = typer.Option(30, "--epochs"),
     fraction: float = typer.Option(1.0, "--labels", help="Fraction of labels used"),

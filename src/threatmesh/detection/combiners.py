@@ -1,4 +1,5 @@
-"""How the base models' scores become one: mixture of experts, max, average, stacking.
+"""How the base models' scores become one: mixture of experts, max, average, stacking,
+and the guarded mixture for imported experts.
 
 Each combiner is a torch module ``forward(raw, scores) -> score`` so the whole ensemble
 exports to ONNX as one graph. ``raw`` is the preprocessed flow (the mixture of experts
@@ -7,21 +8,35 @@ gates on it, as in EBIDS), ``scores`` is one column per base model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+import numpy as np
+import numpy.typing as npt
 import torch
 from torch import nn
 
+from threatmesh.detection.metrics import np_threshold
 from threatmesh.model.registry import Registry
 
 
 class Combiner(nn.Module):
-    """Base class: ``trainable`` combiners are fitted on the combiner split."""
+    """Base class: ``trainable`` combiners are fitted on the combiner split;
+    ``calibrated`` ones are then told the importer's benign flows (:meth:`calibrate`)."""
 
     trainable = False
+    calibrated = False
 
     def forward(self, raw: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def prepare(self, imported: Sequence[bool]) -> None:
+        """Told, before fitting, which columns are experts imported from elsewhere."""
+
+    def calibrate(
+        self, benign: npt.NDArray[np.float32], owners: Sequence[float], threshold: float
+    ) -> None:
+        """Told, once the ensemble's ``threshold`` is chosen, the scores of the importer's
+        benign flows (one column per model) and each model's own threshold."""
 
 
 class MixtureOfExperts(Combiner):
@@ -45,10 +60,18 @@ class MixtureOfExperts(Combiner):
         assert isinstance(out, nn.Linear)
         nn.init.zeros_(out.weight)
         nn.init.zeros_(out.bias)
-        prior = torch.full((models,), (1 - self.PRIOR_POOLED) / max(models - 1, 1))
-        prior[-1] = self.PRIOR_POOLED if models > 1 else 1.0
         self.prior: torch.Tensor
-        self.register_buffer("prior", torch.log(prior))
+        self.register_buffer("prior", self.log_prior([True] * models))
+
+    @classmethod
+    def log_prior(cls, weighed: Sequence[bool]) -> torch.Tensor:
+        """The prior over the ``weighed`` columns (the last, pooled, is one of them); the
+        others get none (log 0), so the gate never gives them weight."""
+        mask = torch.tensor(weighed)
+        specialists = int(mask[:-1].sum())
+        prior = torch.where(mask, (1 - cls.PRIOR_POOLED) / max(specialists, 1), 0.0)
+        prior[-1] = cls.PRIOR_POOLED if specialists else 1.0
+        return torch.log(prior)
 
     def forward(self, raw: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         weights = torch.softmax(self.prior + self.gate(raw), dim=1)
@@ -92,12 +115,65 @@ class StackingCombiner(Combiner):
         return torch.sigmoid(self.linear(scores * 4 - 2)).squeeze(1)
 
 
+class GuardedCombiner(Combiner):
+    """Our mixture of experts decides; an imported expert can only add alarms, and only
+    above a threshold set on our own benign flows.
+
+    The gate weighs our own experts alone (the ``moe`` of the ensemble without the
+    imported ones, trained the same way). An imported expert raises an alarm where its
+    score is strictly above its cut: the Neyman-Pearson threshold of its scores on the
+    importer's benign flows (at most ``ALPHA`` of our benign traffic above it, with
+    probability 1 - ``DELTA``; :func:`~threatmesh.detection.metrics.np_threshold`), and
+    never below the threshold its owner chose. An alarm maps to [threshold, 1] (the
+    ensemble's decision threshold), so it decides; elsewhere our score stands. Its cut
+    needs no flow of the attacks the expert was imported for.
+    """
+
+    trainable = True
+    calibrated = True
+    ALPHA = 0.001
+    DELTA = 0.05
+
+    def __init__(self, width: int, models: int) -> None:
+        super().__init__()
+        self.own = MixtureOfExperts(width, models)
+        self.imported: torch.Tensor
+        self.cut: torch.Tensor
+        self.floor: torch.Tensor
+        self.register_buffer("imported", torch.zeros(models, dtype=torch.bool))
+        # 1: never an alarm (our experts, and imported ones until calibrated).
+        self.register_buffer("cut", torch.ones(models))
+        self.register_buffer("floor", torch.tensor(0.5))
+
+    def prepare(self, imported: Sequence[bool]) -> None:
+        self.imported.copy_(torch.tensor(imported))
+        self.own.prior.copy_(MixtureOfExperts.log_prior([not i for i in imported]))
+
+    def calibrate(
+        self, benign: npt.NDArray[np.float32], owners: Sequence[float], threshold: float
+    ) -> None:
+        columns = torch.nonzero(self.imported).flatten().tolist()
+        if columns and not len(benign):
+            raise ValueError("no benign flows of ours to set an imported expert's cut on")
+        self.floor.fill_(threshold)
+        for k in columns:
+            self.cut[k] = max(np_threshold(benign[:, k], self.ALPHA, self.DELTA), owners[k])
+
+    def forward(self, raw: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        ours: torch.Tensor = self.own(raw, scores)
+        span = (1 - self.cut).clamp_min(1e-6)
+        lifted = self.floor + (1 - self.floor) * (scores - self.cut) / span
+        alarms = torch.where(scores > self.cut, lifted, torch.zeros_like(scores))
+        return torch.maximum(ours, alarms.max(dim=1).values)
+
+
 CombinerFactory = Callable[[int, int], Combiner]
 COMBINERS: Registry[CombinerFactory] = Registry("combiner")
 COMBINERS.register("moe", MixtureOfExperts)
 COMBINERS.register("max", MaxCombiner)
 COMBINERS.register("average", AverageCombiner)
 COMBINERS.register("stacking", StackingCombiner)
+COMBINERS.register("guarded", GuardedCombiner)
 
 
 class Joined(nn.Module):

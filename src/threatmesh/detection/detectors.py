@@ -1,7 +1,9 @@
 """Detectors: what the service scores flows with. Each registers a factory by name.
 
 ``ebids`` is the mixture-of-experts ensemble; ``ebids-max``, ``ebids-average`` and
-``ebids-stacking`` swap its combiner; ``pooled`` is the paper's baseline, one base
+``ebids-stacking`` swap its combiner; ``ebids-guarded`` is ``ebids`` until an imported
+expert joins it, which it lets add alarms above a cut set on our benign flows
+(``combiners.GuardedCombiner``); ``pooled`` is the paper's baseline, one base
 network trained on every chunk's labelled flows together.
 """
 
@@ -101,4 +103,5 @@ DETECTORS.register("ebids", lambda cfg: Detector("ebids", "moe", cfg))
 DETECTORS.register("ebids-max", lambda cfg: Detector("ebids-max", "max", cfg))
 DETECTORS.register("ebids-average", lambda cfg: Detector("ebids-average", "average", cfg))
 DETECTORS.register("ebids-stacking", lambda cfg: Detector("ebids-stacking", "stacking", cfg))
+DETECTORS.register("ebids-guarded", lambda cfg: Detector("ebids-guarded", "guarded", cfg))
 DETECTORS.register("pooled", lambda cfg: Detector("pooled", None, cfg))

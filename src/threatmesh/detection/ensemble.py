@@ -19,12 +19,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from threatmesh.detection.combiners import COMBINERS, EnsembleNet, Joined
+from threatmesh.detection.combiners import COMBINERS, Combiner, EnsembleNet, Joined
 from threatmesh.detection.metrics import can_choose, choose_threshold
 from threatmesh.detection.network import F32, BaseNet, LossFn, TrainConfig, fit, predict, train_base
 from threatmesh.detection.preprocessing import Preprocessor
 
 POOL_CAP = 50_000  # rows of the combiner pool kept (and saved) for later retraining
+IMPORTED = "imported:"  # the name prefix of experts trained elsewhere
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class Ensemble:
     ``pool_oof`` holds, per pool row, the score of a pooled network that never saw that
     row: what the combiner learns to weigh in place of the pooled expert's own score.
     ``threshold`` is the decision threshold chosen on the combiner's validation part.
+    ``calibration_x`` holds benign flows of ours on which a calibrated combiner sets
+    the cut of each imported expert (by default the pool's benign rows, which no expert
+    trained elsewhere ever saw).
     """
 
     preprocessor: Preprocessor
@@ -74,6 +78,7 @@ class Ensemble:
     net: EnsembleNet | None = None
     pool_oof: F32 | None = None
     threshold: float = 0.5
+    calibration_x: F32 | None = None
 
     def fit(self, chunks: Sequence[Chunk]) -> Ensemble:
         """Train a base model per chunk, the pooled model, then the combiner."""
@@ -111,14 +116,19 @@ class Ensemble:
         self._fit_combiner()
         return self
 
-    def add_expert(self, name: str, expert: nn.Module) -> Ensemble:
+    def add_expert(
+        self, name: str, expert: nn.Module, *, calibration: F32 | None = None
+    ) -> Ensemble:
         """An expert trained elsewhere (an imported model), then the combiner retrained.
 
         It goes before the pooled expert (the gate's prior stays on the pooled one) and
         scores the pool out of sample, as the specialists do: it never saw this pool.
+        ``calibration``: benign flows of ours to calibrate on (see ``calibration_x``).
         """
         if name in self.names:
             raise ValueError(f"the ensemble already has an expert named {name!r}")
+        if calibration is not None:
+            self.calibration_x = calibration[-POOL_CAP:]
         self.names.insert(len(self.names) - 1, name)
         self.bases.insert(len(self.bases) - 1, expert)
         self._fit_combiner()
@@ -136,6 +146,7 @@ class Ensemble:
             self.pool_x,
             self.pool_y,
             pool_oof=self.pool_oof,
+            calibration_x=self.calibration_x,
         )
         other._fit_combiner()
         return other
@@ -174,6 +185,7 @@ class Ensemble:
         # was trained before it (recombined() gives what fit() would).
         torch.manual_seed(self.cfg.seed)
         combiner = COMBINERS[self.combiner_name](width, len(self.bases))
+        combiner.prepare([name.startswith(IMPORTED) for name in self.names])
         joined_x = self._pool_scores()
         fit_idx, val_idx = split(len(joined_x), 0.7, np.random.default_rng(self.cfg.seed + 999))
         joined = Joined(combiner, width)
@@ -192,8 +204,25 @@ class Ensemble:
                 start_counts=True,
             )
         self.threshold = choose_threshold(self.pool_y[val_idx], predict(joined, joined_x[val_idx]))
+        self._calibrate(combiner)
         self.net = EnsembleNet(list(self.bases), combiner)
         self.net.eval()
+
+    def _calibrate(self, combiner: Combiner) -> None:
+        """A calibrated combiner's cuts, from the imported experts' scores on our benign
+        flows (our own experts' columns stay zero: they are not cut)."""
+        imported = [name.startswith(IMPORTED) for name in self.names]
+        if not combiner.calibrated or not any(imported):
+            return
+        x = self.calibration_x
+        x = self.pool_x[self.pool_y < 0.5] if x is None else x
+        benign = np.zeros((len(x), len(self.bases)), np.float32)
+        owners = [0.5] * len(self.bases)
+        for k, base in enumerate(self.bases):
+            if imported[k]:
+                benign[:, k] = predict(base, x)
+                owners[k] = float(getattr(base, "threshold", 0.5))
+        combiner.calibrate(benign, owners, self.threshold)
 
     def score(self, x: F32) -> F32:
         """Attack scores of preprocessed flows."""

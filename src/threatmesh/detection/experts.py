@@ -6,16 +6,21 @@ maps them back to its scale first: both are min-max scalings of the same CIC fea
 so the map is affine per column (``x * scale + shift``, clipped to [0, 1]); the port
 type one-hot passes through. The whole thing stays one torch module (one ONNX graph,
 one ``state_dict``); the imported model file itself is kept, so our model file can
-carry it (``modelfile``) and a reader can check it again.
+carry it (``modelfile``) and a reader can check it again, and so is the decision
+threshold its owner chose (a calibrated combiner never cuts an expert below it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
+from threatmesh.detection.batch import FlowBatch
 from threatmesh.detection.detectors import DETECTORS, Detector
+from threatmesh.detection.ensemble import IMPORTED
 from threatmesh.detection.network import F32
 from threatmesh.detection.preprocessing import PORT_TYPES, Preprocessor
 
@@ -23,7 +28,9 @@ from threatmesh.detection.preprocessing import PORT_TYPES, Preprocessor
 class ImportedExpert(nn.Module):
     """Our preprocessed flows -> the imported model's preprocessing -> its score."""
 
-    def __init__(self, inner: nn.Module, scale: F32, shift: F32, source: bytes = b"") -> None:
+    def __init__(
+        self, inner: nn.Module, scale: F32, shift: F32, source: bytes = b"", threshold: float = 0.5
+    ) -> None:
         super().__init__()
         self.inner = inner
         # Copies (torch.tensor, not from_numpy): loading a state writes into them.
@@ -33,6 +40,8 @@ class ImportedExpert(nn.Module):
         self.register_buffer("shift", torch.tensor(np.asarray(shift, np.float32)))
         #: The imported model file, as received (not a parameter: saved beside).
         self.source = source
+        #: Its owner's decision threshold (from the imported file's manifest).
+        self.threshold = threshold
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.inner(torch.clamp(x * self.scale + self.shift, 0.0, 1.0))
@@ -67,23 +76,44 @@ def network_of(det: Detector) -> nn.Module:
 def wrap(ours: Preprocessor, imported: Detector, source: bytes = b"") -> ImportedExpert:
     """``imported`` as an expert fed with flows preprocessed by ``ours``."""
     scale, shift = rescaling(ours, imported.preprocessor)
-    return ImportedExpert(network_of(imported), scale, shift, source)
+    return ImportedExpert(network_of(imported), scale, shift, source, imported.threshold)
+
+
+def benign_of(pre: Preprocessor, batches: Sequence[FlowBatch]) -> F32 | None:
+    """The benign flows of labelled ``batches``, preprocessed (None without batches)."""
+    if not batches:
+        return None
+    rows = [pre.transform(b.features[~b.attack_mask()]) for b in batches]
+    benign = np.vstack(rows).astype(np.float32)
+    if not len(benign):
+        raise ValueError("the calibration flows hold no benign flow")
+    return benign
 
 
 def with_expert(
-    det: Detector, name: str, imported: Detector, *, source: bytes = b"", combiner: str = ""
+    det: Detector,
+    name: str,
+    imported: Detector,
+    *,
+    source: bytes = b"",
+    combiner: str = "",
+    calibration: Sequence[FlowBatch] = (),
 ) -> Detector:
     """``det`` (an ensemble) with ``imported`` as one more expert and its combiner
     retrained on ``det``'s own pool; ``combiner`` swaps the combiner (a detector name
-    such as ``ebids-max``) at the same time. ``det`` itself is left as it was."""
+    such as ``ebids-max``) at the same time. ``calibration``: labelled flows of ours
+    whose benign ones set the imported expert's cut under a calibrated combiner
+    (``ebids-guarded``; by default the pool's benign rows). ``det`` itself is left as
+    it was."""
     if det.ensemble is None:
         raise ValueError(f"detector {det.name} is not an ensemble: it has no experts to add to")
-    name = f"imported:{name}"
+    name = f"{IMPORTED}{name}"
     target = DETECTORS[combiner or det.name](det.cfg)
     if target.combiner is None:
         raise ValueError(f"detector {combiner} is not an ensemble")
+    benign = benign_of(det.preprocessor, calibration)
     ensemble = det.ensemble.recombined(target.combiner)
-    ensemble.add_expert(name, wrap(det.preprocessor, imported, source))
+    ensemble.add_expert(name, wrap(det.preprocessor, imported, source), calibration=benign)
     target.preprocessor, target.ensemble = det.preprocessor, ensemble
     target.threshold = ensemble.threshold
     return target

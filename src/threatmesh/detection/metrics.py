@@ -48,6 +48,30 @@ def choose_threshold(y: npt.NDArray[Any], scores: npt.NDArray[Any]) -> float:
     return float(ranked[0])
 
 
+def allowed_above(n: int, alpha: float, delta: float) -> int:
+    """How many of ``n`` benign scores a Neyman-Pearson threshold may leave above it: the
+    largest ``m`` with P(Binomial(n, alpha) <= m) <= ``delta`` (0 when none is: too few
+    flows for the bound, fewer than log(delta) / log(1 - alpha))."""
+    i = np.arange(1, n + 1)
+    log_choose = np.concatenate([[0.0], np.cumsum(np.log(n - i + 1) - np.log(i))])
+    j = np.arange(n + 1)
+    cdf = np.cumsum(np.exp(log_choose + j * np.log(alpha) + (n - j) * np.log1p(-alpha)))
+    return max(int(np.count_nonzero(cdf <= delta)) - 1, 0)
+
+
+def np_threshold(benign: npt.NDArray[Any], alpha: float, delta: float) -> float:
+    """A score threshold with at most ``alpha`` of benign traffic above it, with
+    probability at least 1 - ``delta`` over the ``benign`` sample it is set on (scores of
+    flows drawn from that traffic, never trained on): the Neyman-Pearson umbrella
+    algorithm (Tong, Feng and Li, Science Advances 4(2), 2018), the order statistic with
+    the most scores above it that the bound allows. Flows scoring strictly above it are
+    alarms. With too few flows for the bound, the highest benign score."""
+    if len(benign) == 0:
+        raise ValueError("no benign scores to set a threshold on")
+    ranked = np.sort(np.asarray(benign, np.float64))
+    return float(ranked[len(ranked) - 1 - allowed_above(len(ranked), alpha, delta)])
+
+
 def _auc(y: npt.NDArray[Any], s: npt.NDArray[Any]) -> tuple[float | None, float | None]:
     if len(set(y.tolist())) < 2:
         return None, None

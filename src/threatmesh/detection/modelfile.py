@@ -101,6 +101,8 @@ def _weights(det: Detector) -> bytes:
         state["pool_y"] = torch.from_numpy(det.ensemble.pool_y)
         if det.ensemble.pool_oof is not None:
             state["pool_oof"] = torch.from_numpy(det.ensemble.pool_oof)
+        if det.ensemble.calibration_x is not None:
+            state["calibration_x"] = torch.from_numpy(det.ensemble.calibration_x)
     elif det.single is not None:
         state["single"] = det.single.state_dict()
     else:
@@ -197,6 +199,7 @@ def _loads(data: bytes, source: str, depth: int) -> tuple[Detector, dict[str, An
         net,
         np.asarray(state["pool_oof"].numpy()) if "pool_oof" in state else None,
         det.threshold,
+        np.asarray(state["calibration_x"].numpy()) if "calibration_x" in state else None,
     )
     return det, manifest
 
@@ -205,4 +208,4 @@ def _expert(data: bytes, source: str, width: int, depth: int) -> nn.Module:
     """An imported expert's module, its weights still to load from the outer state."""
     inner, _ = _loads(data, source, depth + 1)
     zeros = np.zeros(width, np.float32)
-    return ImportedExpert(network_of(inner), zeros, zeros, data)
+    return ImportedExpert(network_of(inner), zeros, zeros, data, inner.threshold)

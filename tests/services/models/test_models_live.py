@@ -86,10 +86,13 @@ def test_b_publishes_a_imports_a_tampered_model_is_refused(
     assert done["name"] == "B floods" and done["experts"][-2] == "imported:B floods"
     with_b, _ = load(out)
     assert with_b.models == done["experts"]
-    # By its event too.
+    # By its event too; here under the guarded combiner, the expert's cut set on day 1.
     again = tmp_path / "again.ebids"
-    _models("import", published["event"], *auth, "--out", str(again))
-    assert load(again)[0].models == done["experts"]
+    _models("import", published["event"], *auth, "--out", str(again), "--combiner",
+            "ebids-guarded", "--calibrate", str(DATA / "day1.flows.csv"))  # fmt: skip
+    guarded = load(again)[0]
+    assert guarded.models == done["experts"] and guarded.name == "ebids-guarded"
+    assert guarded.ensemble is not None and guarded.ensemble.calibration_x is not None
 
     # A stranger's key is not trusted.
     stranger = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))

@@ -16,10 +16,12 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.services.models.conftest import DATA
 from threatmesh.detection import modelfile
 from threatmesh.detection.batch import FlowBatch
 from threatmesh.detection.detectors import Detector
 from threatmesh.detection.onnx_runtime import OnnxScorer, export
+from threatmesh.services.detect.training import load_chunk
 from threatmesh.services.models import objects
 from threatmesh.services.models.importer import import_model
 from threatmesh.services.models.objects import ModelRefused, SharedModel
@@ -72,6 +74,23 @@ def test_a_checked_model_joins_the_ensemble(
     # One graph: the expert exports to ONNX with the rest.
     onnx = OnnxScorer(export(det), det)
     assert np.allclose(onnx.score(sample), det.score(sample), atol=1e-4)
+
+
+def test_a_guarded_import_only_adds_alarms(
+    org_a: Detector, model_b: Path, holdout: FlowBatch, signing_key: Ed25519PrivateKey
+) -> None:
+    shared = _shared(model_b.read_bytes(), signing_key)
+    days = [load_chunk(DATA / f"day{i}.flows.csv") for i in (1, 3)]
+    det, done = _import(shared, signing_key, org_a, holdout, combiner="ebids-guarded",
+                        calibration=days)  # fmt: skip
+    assert det.name == "ebids-guarded" and det.threshold == org_a.threshold
+    assert done.experts == det.models
+    before, after = org_a.score(holdout.features), det.score(holdout.features)
+    assert (after >= before - 1e-6).all()
+    # On our own benign flows it raises no alarm we did not (the cut is above them all).
+    benign = np.vstack([d.features[~d.attack_mask()] for d in days])
+    ours = org_a.score(benign) >= org_a.threshold
+    assert not ((det.score(benign) >= det.threshold) & ~ours).any()
 
 
 def test_wrong_hash_is_refused(

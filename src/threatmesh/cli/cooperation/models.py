@@ -65,14 +65,22 @@ def import_cmd(
     into: Path = typer.Option(..., "--into", help="Our model file (an ensemble)"),
     out: Path = typer.Option(..., "--out", help="Where our model with the new expert goes"),
     min_f1: float = typer.Option(0.0, "--min-f1", help="Refuse below this macro-F1 on ours"),
-    combiner: str = typer.Option("", "--combiner", help="Swap our combiner (e.g. ebids-max)"),
+    combiner: str = typer.Option(
+        "", "--combiner", help="Swap our combiner (ebids-guarded, ebids-max, ...)"
+    ),
+    calibrate: list[Path] = typer.Option(
+        [], "--calibrate", help="Our labelled flows whose benign ones set the expert's cut"
+    ),
     keyring: Path = KEYRING,
 ) -> None:
     """Fetch a shared model, check signature, hash, format and features, score it on our
     capture, and write our ensemble with it as an expert (combiner retrained on our
     data). A file sealed under a CP-ABE policy is opened with the keys of --keyring
     (asked of the server's key authority when missing), after the signature check.
-    A model that fails a check is refused with the reason; nothing of it runs."""
+    A model that fails a check is refused with the reason; nothing of it runs.
+    With ``--combiner ebids-guarded`` our ensemble keeps its decisions and the expert
+    only adds alarms above a cut set on our benign flows (``--calibrate``, by default
+    our combiner pool's)."""
     require_ml()
     from threatmesh.services.detect import training
     from threatmesh.services.detect.analyst import open_client
@@ -82,12 +90,14 @@ def import_cmd(
         trusted = importer.trusted_keys(trust)
         ours, _ = training.load(into)
         capture = training.load_chunk(validate)
+        calibration = [training.load_chunk(path) for path in calibrate]
         with open_client(url, key) as client:
             shared = importer.fetch(client, ref)
             keys = protection.keyring_keys(client, keyring)
             det, done = importer.import_model(shared, trusted=trusted, ours=ours,
                                               validation=capture, min_f1=min_f1,
-                                              combiner=combiner, keys=keys)  # fmt: skip
+                                              combiner=combiner, keys=keys,
+                                              calibration=calibration)  # fmt: skip
         training.save(det, out, created=datetime.now(UTC).isoformat())
     except ThreatmeshError as exc:
         _fail(exc)

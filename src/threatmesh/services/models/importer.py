@@ -17,12 +17,14 @@ The checks, in order, each refusing with :class:`ModelRefused` and a reason:
 
 Nothing is decrypted before 2 passes, nothing of the file is parsed before 4 passes.
 Then the model joins our ensemble as an expert and the combiner is retrained on our own
-data.
+data (under ``ebids-guarded``, the expert's alarms are cut on our benign flows:
+``calibration``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,11 +153,13 @@ def import_model(
     min_f1: float = 0.0,
     combiner: str = "",
     keys: KeySource | None = None,
+    calibration: Sequence[FlowBatch] = (),
 ) -> tuple[Detector, Imported]:
     """Check ``model``, score it on ``validation``, and answer ``ours`` with it as an
     expert (combiner retrained on ``ours``'s pool; ``combiner`` swaps it). ``keys``
     opens a file sealed under a CP-ABE policy (asked only for a sealed file, after the
-    signature check)."""
+    signature check). The benign flows of ``calibration``, labelled captures of ours,
+    set the expert's cut under a calibrated combiner, in place of the pool's."""
     imported, signer, file = check(model, trusted, ours, keys)
     score = _f1(imported, validation)
     if score < min_f1:
@@ -165,7 +169,8 @@ def import_model(
         )
     name = model.one("name") or model.uuid
     try:
-        after = with_expert(ours, name, imported, source=file, combiner=combiner)
+        after = with_expert(ours, name, imported, source=file, combiner=combiner,
+                            calibration=calibration)  # fmt: skip
     except ValueError as exc:
         raise ModelRefused(f"object {model.uuid}: {exc}") from None
     return after, Imported(
