@@ -223,10 +223,10 @@ def main() -> None:
     if unknown := set(args.strategies) - set(STRATEGIES):
         parser.error(f"unknown strategies {', '.join(sorted(unknown))}")
     torch.set_num_threads(max(args.threads, 1))
+    print(machine())
     if "random+cowrie" in args.strategies:
         args.cowrie = cowrie_positives(count=args.cowrie_flows)
         print(f"random+cowrie: {len(args.cowrie)} Cowrie-recorded positives")
-    print(machine())
     days = [load_chunk(DATA / f"day{i}.flows.csv") for i in range(1, 5)]
     holdout = load_chunk(DATA / "holdout.flows.csv")
     pre = Preprocessor().fit(d.features for d in days)

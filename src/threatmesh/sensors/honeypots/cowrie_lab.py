@@ -5,14 +5,15 @@ The lab's network (:mod:`threatmesh.sensors.netns`) is built with two hosts, the
 (10.99.0.10) and the attacker (10.99.0.66), so the flows look like the lab's from the
 attacker's side: same addresses, port 22, the same hydra command line as the lab plans'
 SSH-Patator step. The server runs a honeypot (``serve``: in practice ``threatmesh
-honeynet run``, which starts Cowrie as an unprivileged user; the server's namespace lets
-unprivileged processes bind port 22, and nothing else). Nobody but the attacker talks to
-it, as nobody has business with a honeypot.
+honeynet run``, which starts Cowrie as an unprivileged user; only the server's namespace
+lets unprivileged processes bind port 22). Nobody but the attacker talks to it, as nobody
+has business with a honeypot.
 
 Each round is what a brute-forcing bot does: hydra over the lab's password list (Cowrie's
-user database accepts one password near the list's end, so most attempts fail as they do
-against the lab's sshd), then logins with the password found that run commands, as
-OpenSSH's client does it (the password given by ``SSH_ASKPASS``). The labels are not
+user database accepts one password near the list's end, so the attempts fail as they do
+against the lab's sshd: hydra, stopped after ``limit`` seconds, does not reach it), then
+logins with that password that run commands, as OpenSSH's client does them (the
+password given by ``SSH_ASKPASS``). The labels are not
 decided here: they come from Cowrie's own log (``threatmesh honeynet schedule``).
 """
 
@@ -56,7 +57,7 @@ class CowrieCapture:
     rounds: tuple[tuple[float, float], ...]
 
 
-def _ssh_argv(work: Path) -> list[str]:
+def _ssh_argv() -> list[str]:
     return [
         "ssh",
         "-o",
@@ -108,19 +109,23 @@ def _round(topo: Topology, work: Path, limit: float) -> tuple[float, float]:
     env = _askpass(work)
     for command in COMMANDS:
         time.sleep(1.0)
-        _attack(topo, [*_ssh_argv(work), command], work, 30.0, env)
+        _attack(topo, [*_ssh_argv(), command], work, 30.0, env)
     return start, time.time()
 
 
-def _wait_ready(out: Path, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+def _wait_ready(
+    cowrie_out: Path, process: subprocess.Popen[bytes], said: Path, timeout: float = 90.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise LabError(f"the honeypot exited at start: see {out}")
-        if out.exists() and "Ready to accept SSH connections" in out.read_text(errors="replace"):
+            tail = said.read_text(errors="replace").strip()[-300:]
+            raise LabError(f"the honeypot exited at start: {tail}")
+        text = cowrie_out.read_text(errors="replace") if cowrie_out.exists() else ""
+        if "Ready to accept SSH connections" in text:
             return
         time.sleep(0.5)
-    raise LabError(f"the honeypot did not listen within {timeout:.0f} s: see {out}")
+    raise LabError(f"the honeypot did not listen within {timeout:.0f} s")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -149,7 +154,7 @@ def _record_in(
         cwd=work,
     )
     try:
-        _wait_ready(home / "cowrie.out", honeypot)
+        _wait_ready(home / "cowrie.out", honeypot, work / "honeynet.out")
         time.sleep(1.0)  # tcpdump opens the bridge
         times = []
         for i in range(rounds):
