@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: demo test check bench clean fmt pymisp-fixtures cowrie-venv lab lab-tools system-deps
+.PHONY: demo test check bench clean fmt pymisp-fixtures cowrie-venv lab lab-tools system-deps cowrie-sample
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,17 @@ lab-tools:
 
 lab: $(STAMP) lab-tools
 	$(BIN)/threatmesh lab run $(foreach p,$(LAB_PLANS),--plan $(p)) --out $(LAB_OUT)
+
+## cowrie-sample: the lab's SSH attacks recorded at a real Cowrie where the lab's sshd would
+## be (root), labelled from Cowrie's own log, and the repo's small sample of them
+COWRIE_OUT    ?= data/cowrie
+COWRIE_ROUNDS ?= 12
+COWRIE_SAMPLE ?= tests/detection/data/cowrie-ssh.flows.csv
+cowrie-sample: $(STAMP) $(COWRIE_STAMP) lab-tools
+	$(BIN)/threatmesh lab cowrie --out $(COWRIE_OUT) --rounds $(COWRIE_ROUNDS) --cowrie-venv $(COWRIE_VENV)
+	$(BIN)/threatmesh honeynet schedule $(COWRIE_OUT)/cowrie.json --out $(COWRIE_OUT)/cowrie-ssh.schedule.json
+	$(BIN)/threatmesh lab relabel $(COWRIE_OUT)/cowrie-ssh.pcap $(COWRIE_OUT)/cowrie-ssh.flows.csv
+	$(BIN)/threatmesh lab sample $(COWRIE_OUT)/cowrie-ssh.flows.csv $(COWRIE_SAMPLE) --per-class 300 --benign 20
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests bench

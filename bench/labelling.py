@@ -14,14 +14,20 @@ until ``N`` of them are spent, for each N of ``--budgets``, retraining after eac
   keeps the labelled set, on which EBIDS picks its epochs and threshold, representative);
 * ``random+honeypot``: random labels plus verified positives at no analyst cost: the
   days' SSH brute-force flows (hydra against a real sshd: the traffic an SSH honeypot
-  receives, where every flow of an attacking session is an attack).
+  receives, where every flow of an attacking session is an attack);
+* ``random+cowrie``: random labels plus the positives a real Cowrie sensor gives: the
+  SSH-Patator flows of ``tests/detection/data/cowrie-ssh.flows.csv`` (the lab's hydra and
+  logins recorded at Cowrie, labelled from Cowrie's log by ``honeynet schedule``; made by
+  ``make cowrie-sample``). They are not in the pool; the pool's own SSH flows stay
+  there, drawn at random like any other.
 
 Also the full-label F1 (every pool label) and, per strategy, the fewest labels whose mean
 F1 over seeds reaches 95 % and 99 % of it. The preprocessor is fitted on every pool flow
 (features cost nothing; labels do).
 
     python -m bench.labelling [--seeds 4] [--first-seed 0] [--epochs 10] [--threads 1]
-        [--strategies random,active,mixed,random+honeypot] [--budgets 25,50,100,200,400]
+        [--strategies random,active,mixed,random+honeypot,random+cowrie]
+        [--budgets 25,50,100,200,400] [--cowrie-flows 0]
 """
 
 from __future__ import annotations
@@ -45,8 +51,9 @@ from threatmesh.services.detect.analyst import doubt
 from threatmesh.services.detect.training import load_chunk
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "detection" / "data"
+COWRIE = DATA / "cowrie-ssh.flows.csv"
 HONEYPOT_CLASS = "SSH-Patator"
-STRATEGIES = ("random", "active", "mixed", "random+honeypot")
+STRATEGIES = ("random", "active", "mixed", "random+honeypot", "random+cowrie")
 Picked = list[np.ndarray]  # per day: indices of the labelled flows
 
 
@@ -62,12 +69,18 @@ def _subset(batch: FlowBatch, rows: np.ndarray) -> FlowBatch:
 
 
 def _fit(
-    days: Sequence[FlowBatch], picked: Picked, pre: Preprocessor, cfg: TrainConfig
+    days: Sequence[FlowBatch],
+    picked: Picked,
+    pre: Preprocessor,
+    cfg: TrainConfig,
+    extra: Sequence[FlowBatch] = (),
 ) -> Detector:
-    """EBIDS trained on the picked flows of each day (one chunk per day, as `detect train`)."""
+    """EBIDS trained on the picked flows of each day (one chunk per day, as `detect train`),
+    and on the ``extra`` chunks whole."""
     det = DETECTORS["ebids"](cfg)
     det.preprocessor = pre
     parts = [_subset(d, rows) for d, rows in zip(days, picked, strict=True) if len(rows)]
+    parts += list(extra)
     assert det.combiner is not None
     det.ensemble = Ensemble(pre, det.combiner, cfg).fit(chunks_of(parts, pre))
     det.threshold = det.ensemble.threshold
@@ -120,6 +133,19 @@ def _honeypot(days: Sequence[FlowBatch], picked: Picked) -> Picked:
     return out
 
 
+def cowrie_positives(path: Path = COWRIE, count: int = 0) -> FlowBatch:
+    """The honeypot class's flows of a Cowrie-recorded sample: its verified positives
+    (``count`` of them drawn at random, seeded, when not 0)."""
+    batch = load_chunk(path)
+    assert batch.labels is not None
+    rows = np.array([i for i, lab in enumerate(batch.labels) if lab == HONEYPOT_CLASS])
+    if count:
+        rows = np.random.default_rng(0).permutation(rows)[:count]
+    part = _subset(batch, rows)
+    part.source = "cowrie"
+    return part
+
+
 def _run(
     seed: int,
     days: Sequence[FlowBatch],
@@ -140,7 +166,8 @@ def _run(
             picked = _choose(how, det, days, picked, budget - spent, pick_rng)
             spent = budget
             train_on = _honeypot(days, picked) if strategy.endswith("honeypot") else picked
-            det = _fit(days, train_on, pre, cfg)
+            extra = [args.cowrie] if strategy.endswith("cowrie") else []
+            det = _fit(days, train_on, pre, cfg, extra)
             curve.append(_f1(det, holdout))
         curves[strategy] = curve
         print(f"seed {seed} {strategy:<16} " + " ".join(f"{f:.4f}" for f in curve), flush=True)
@@ -189,11 +216,17 @@ def main() -> None:
         default=list(STRATEGIES),
         help=f"comma-separated, of {', '.join(STRATEGIES)}",
     )
+    parser.add_argument(
+        "--cowrie-flows", type=int, default=0, help="random+cowrie: this many (0: all)"
+    )
     args = parser.parse_args()
     if unknown := set(args.strategies) - set(STRATEGIES):
         parser.error(f"unknown strategies {', '.join(sorted(unknown))}")
     torch.set_num_threads(max(args.threads, 1))
     print(machine())
+    if "random+cowrie" in args.strategies:
+        args.cowrie = cowrie_positives(count=args.cowrie_flows)
+        print(f"random+cowrie: {len(args.cowrie)} Cowrie-recorded positives")
     days = [load_chunk(DATA / f"day{i}.flows.csv") for i in range(1, 5)]
     holdout = load_chunk(DATA / "holdout.flows.csv")
     pre = Preprocessor().fit(d.features for d in days)

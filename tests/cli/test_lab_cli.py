@@ -1,4 +1,5 @@
-"""``threatmesh lab plans|check|relabel``: plans as files, checked before anything runs."""
+"""``threatmesh lab plans|check|relabel|cowrie``: plans as files, checked before anything
+runs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from threatmesh.sensors.flows import csv_flows
+from threatmesh.sensors.lab_hosts import missing_tools
 from threatmesh.services.detect.training import load_chunk
 
 BIN = Path(sys.executable).with_name("threatmesh")
@@ -46,3 +48,17 @@ def test_relabel_gives_the_labels_of_the_current_rule(tmp_path: Path) -> None:
     written = Counter(lab for b in csv_flows(out) for lab in b.labels or [])
     assert written == Counter(load_chunk(DATA / "attack.pcap").labels)
     assert written["PortScan"] > 1000 and written["BENIGN"] > 0
+
+
+def test_cowrie_without_cowrie_says_why(tmp_path: Path) -> None:
+    done = _run("cowrie", "--out", str(tmp_path), "--cowrie-venv", str(tmp_path / "none"))
+    assert done.returncode == 2
+    if os.geteuid() != 0:
+        assert "the lab needs root" in done.stderr
+    elif missing_tools():
+        assert "missing lab tools" in done.stderr
+    else:  # the lab ran, the honeypot could not start, and the lab was taken down
+        assert "the honeypot exited at start" in done.stderr
+        assert "twistd not found" in done.stderr
+        listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        assert not [n for n in listed.split() if n.startswith("tm") and n.endswith("-sw")]

@@ -43,6 +43,32 @@ def run(
         raise typer.Exit(2) from None
 
 
+@app.command("cowrie")
+def cowrie(
+    out: Path = typer.Option(Path("data/cowrie"), "--out", help="Output directory"),
+    cowrie_venv: Path = typer.Option(
+        Path(".cache/cowrie-venv"), "--cowrie-venv", help="A venv with cowrie installed"
+    ),
+    rounds: int = typer.Option(2, "--rounds", help="Attack rounds: hydra, then logins"),
+    limit: float = typer.Option(40.0, "--limit", help="Seconds of hydra per round"),
+) -> None:
+    """Record the lab's SSH attacks at a real Cowrie where the lab's sshd would be:
+    writes cowrie-ssh.pcap and Cowrie's log cowrie.json (label them with `honeynet
+    schedule` and `lab relabel`; `make cowrie-sample` does it all)."""
+    require_ml()
+    from threatmesh.services.detect import lab as lab_svc
+
+    try:
+        done = lab_svc.record_honeypot(
+            out=out, cowrie_venv=cowrie_venv, rounds=rounds, limit=limit,
+            progress=lambda m: typer.echo(m, err=True),
+        )  # fmt: skip
+    except ThreatmeshError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{done.pcap}, {done.log}: {len(done.rounds)} rounds", err=True)
+
+
 @app.command("plans")
 def plans() -> None:
     """List the built-in lab plans: name, description, attack steps."""

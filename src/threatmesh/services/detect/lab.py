@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from threatmesh.sensors.flows import pcap_flows, write_csv
+from threatmesh.sensors.honeypots.cowrie_lab import CowrieCapture, record_cowrie
 from threatmesh.sensors.lab import run_lab
 from threatmesh.sensors.lab_plan import Plan, builtin_names, resolve
 from threatmesh.sensors.pcapfile import time_slice
@@ -40,6 +42,25 @@ def generate(
     count = write_csv(flows_csv, pcap_flows(run.pcap, schedule=run.schedule))
     progress(f"{name}: {count} flows labelled -> {flows_csv}")
     return LabOutput(name, run.pcap, run.schedule_path, flows_csv, count)
+
+
+def record_honeypot(
+    *, out: Path, cowrie_venv: Path, rounds: int, limit: float, progress: Callable[[str], None]
+) -> CowrieCapture:
+    """Record the lab's SSH attacks at a real Cowrie put where the lab's sshd would be,
+    served by ``threatmesh honeynet run`` (this Python, this package): write
+    ``<out>/cowrie-ssh.pcap`` and Cowrie's log ``<out>/cowrie.json``. Labelling is
+    ``honeynet schedule`` and ``lab relabel``'s, as for any sensor's capture."""
+    from threatmesh.sensors.lab_hosts import SERVER
+
+    def serve(home: Path) -> list[str]:
+        return [
+            sys.executable, "-c", "from threatmesh.cli.main import main; main()",
+            "honeynet", "run", "--home", str(home), "--bind", SERVER, "--port", "22",
+            "--sensor", "lab-cowrie", "--cowrie-venv", str(cowrie_venv.resolve()),
+        ]  # fmt: skip
+
+    return record_cowrie(serve, out, rounds=rounds, limit=limit, progress=progress)
 
 
 def plans() -> list[Plan]:

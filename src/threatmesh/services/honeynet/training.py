@@ -21,6 +21,10 @@ __all__ = ["sessions_schedule"]
 #: The lab class a session's flows get, by protocol: login attempts over SSH are what
 #: the lab's SSH-Patator step does (Telnet has no lab class yet, so it is left out).
 CLASS_BY_PROTOCOL = {"ssh": "SSH-Patator"}
+#: Cowrie logs a session's connect once the TCP handshake is done, a few milliseconds
+#: after the flow's first packet (measured at a lab Cowrie: 0.1 to 6 ms; flow times are
+#: also cut to the millisecond): a step opens this long before its session.
+HANDSHAKE_LEAD = 1.0
 
 
 def _epoch(at: str) -> float | None:
@@ -39,5 +43,7 @@ def sessions_schedule(run: str, sessions: Iterable[CowrieSession]) -> Schedule:
         if label is None or not session.attacker or start is None or session.dst_ip is None:
             continue
         end = start if end is None else end
-        steps.append(Step(label, "cowrie", session.src_ip, session.dst_ip, start, end))
+        steps.append(
+            Step(label, "cowrie", session.src_ip, session.dst_ip, start - HANDSHAKE_LEAD, end)
+        )
     return Schedule(run, tuple(sorted(steps, key=lambda s: s.start)))
