@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from threatmesh.detection.schedule import GRACE_SECONDS, Schedule, Step
-from threatmesh.sensors import lab_hosts
+from threatmesh.sensors import lab_hosts, netns
 from threatmesh.sensors.lab_plan import Plan, resolve
-from threatmesh.sensors.netns import BRIDGE, LabError, Topology, network
+from threatmesh.sensors.netns import LabError, Topology, network
 
 Progress = Callable[[str], None]
 
@@ -199,13 +199,7 @@ def _run_in(
         _start(topo, "server", argv, work, work / "services.log")
         for argv in lab_hosts.services(work)
     ]
-    tcpdump = ["tcpdump", "-i", BRIDGE, "-U", "-q", "-w", str(pcap), "ip"]
-    capture = subprocess.Popen(
-        ["ip", "netns", "exec", topo.switch, *tcpdump],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=work,
-    )
+    capture = netns.capture(topo, pcap, work)
     try:
         time.sleep(2.0)  # daemons bind, tcpdump opens the bridge
         _check_started(daemons, work / "services.log")

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from threatmesh.model.errors import ThreatmeshError
 
@@ -53,6 +54,20 @@ class Topology:
     def exec_argv(self, role: str, argv: list[str]) -> list[str]:
         """``argv`` run inside the namespace of ``role``."""
         return ["ip", "netns", "exec", self.ns(role), *argv]
+
+
+def capture(topology: Topology, pcap: Path, work: Path) -> subprocess.Popen[bytes]:
+    """Start tcpdump on the bridge, writing every IP packet of the lab to ``pcap``.
+
+    It runs in the bridge's namespace, so it sees all hosts' traffic and nothing else;
+    ``-U`` flushes each packet, so a stopped capture loses none."""
+    tcpdump = ["tcpdump", "-i", BRIDGE, "-U", "-q", "-w", str(pcap), "ip"]
+    return subprocess.Popen(
+        ["ip", "netns", "exec", topology.switch, *tcpdump],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=work,
+    )
 
 
 def _quiet(ns: str) -> None:

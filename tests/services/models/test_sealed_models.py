@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,39 @@ def _import(
                         keys=keys)  # fmt: skip
 
 
+@dataclass
+class Case:
+    """What every import test uses: B's model file, its signing key, the key authority,
+    organisation A's detector and the held-out capture A validates on."""
+
+    data: bytes
+    key: Ed25519PrivateKey
+    authority: tuple[fame.PublicKey, fame.MasterKey]
+    ours: Detector
+    capture: FlowBatch
+
+    def sealed(self, *, policy: str = POLICY) -> dict[str, Any]:
+        """B's model as a signed object, its file sealed under ``policy``."""
+        return _object(self.data, self.key, self.authority[0], policy=policy)
+
+    def keys(self, *attrs: str) -> KeySource:
+        return _keys(self.authority, *attrs)
+
+    def import_(self, obj: dict[str, Any], keys: KeySource | None) -> Any:
+        return _import(obj, self.key, self.ours, self.capture, keys)
+
+
+@pytest.fixture
+def case(
+    model_b: Path,
+    org_a: Detector,
+    holdout: FlowBatch,
+    signing_key: Ed25519PrivateKey,
+    authority: tuple[fame.PublicKey, fame.MasterKey],
+) -> Case:
+    return Case(model_b.read_bytes(), signing_key, authority, org_a, holdout)
+
+
 class _Server:
     """The three calls ``publish`` makes, in memory; what it was sent."""
 
@@ -119,14 +153,10 @@ def test_publish_seals_the_file_only_and_signs_the_policy(
 
 
 def test_keys_that_satisfy_the_policy_open_it(
-    model_b: Path,
-    org_a: Detector,
-    holdout: FlowBatch,
-    signing_key: Ed25519PrivateKey,
-    authority: tuple[fame.PublicKey, fame.MasterKey],
+    case: Case,
 ) -> None:
-    obj = _object(model_b.read_bytes(), signing_key, authority[0])
-    det, done = _import(obj, signing_key, org_a, holdout, _keys(authority, "org:ORG-A"))
+    obj = case.sealed()
+    det, done = case.import_(obj, case.keys("org:ORG-A"))
     assert done.protection == f"cp-abe:{POLICY}"
     assert det.models[-2] == "imported:B day2"
     # The output model carries the plaintext file, as received once opened.
@@ -135,16 +165,12 @@ def test_keys_that_satisfy_the_policy_open_it(
 
 
 def test_keys_that_do_not_satisfy_the_policy_are_refused(
-    model_b: Path,
-    org_a: Detector,
-    holdout: FlowBatch,
-    signing_key: Ed25519PrivateKey,
-    authority: tuple[fame.PublicKey, fame.MasterKey],
+    case: Case,
 ) -> None:
-    obj = _object(model_b.read_bytes(), signing_key, authority[0])
-    keys = _keys(authority, "org:ORG-C", "sector:finance")
+    obj = case.sealed()
+    keys = case.keys("org:ORG-C", "sector:finance")
     with pytest.raises(ModelRefused) as refused:
-        _import(obj, signing_key, org_a, holdout, keys)
+        case.import_(obj, keys)
     assert refused.value.message.endswith(
         f"the model file is sealed under {POLICY} and your keys do not satisfy it "
         "(they carry org:ORG-C, sector:finance)"
@@ -154,15 +180,11 @@ def test_keys_that_do_not_satisfy_the_policy_are_refused(
 @pytest.mark.parametrize("keys", [None, lambda epoch: None], ids=["no-keyring", "revoked"])
 def test_no_key_is_refused(
     keys: KeySource | None,
-    model_b: Path,
-    org_a: Detector,
-    holdout: FlowBatch,
-    signing_key: Ed25519PrivateKey,
-    authority: tuple[fame.PublicKey, fame.MasterKey],
+    case: Case,
 ) -> None:
-    obj = _object(model_b.read_bytes(), signing_key, authority[0])
+    obj = case.sealed()
     with pytest.raises(ModelRefused, match="you hold no key of that epoch"):
-        _import(obj, signing_key, org_a, holdout, keys)
+        case.import_(obj, keys)
 
 
 def _flip(sealed: dict[str, Any], field: str) -> None:
@@ -174,36 +196,28 @@ def _flip(sealed: dict[str, Any], field: str) -> None:
 @pytest.mark.parametrize("field", ["body", "nonce"])
 def test_a_tampered_ciphertext_is_refused(
     field: str,
-    model_b: Path,
-    org_a: Detector,
-    holdout: FlowBatch,
-    signing_key: Ed25519PrivateKey,
-    authority: tuple[fame.PublicKey, fame.MasterKey],
+    case: Case,
 ) -> None:
-    obj = _object(model_b.read_bytes(), signing_key, authority[0])
+    obj = case.sealed()
     _flip(_attr(obj, "model-file"), field)
     opened = r"the sealed model file does not open: its ciphertext was changed .*authentication"
     with pytest.raises(ModelRefused, match=opened):
-        _import(obj, signing_key, org_a, holdout, _keys(authority, "org:ORG-A"))
+        case.import_(obj, case.keys("org:ORG-A"))
 
 
 def test_the_signature_is_checked_before_anything_is_decrypted(
-    model_b: Path,
-    org_a: Detector,
-    holdout: FlowBatch,
-    signing_key: Ed25519PrivateKey,
-    authority: tuple[fame.PublicKey, fame.MasterKey],
+    case: Case,
 ) -> None:
-    obj = _object(model_b.read_bytes(), signing_key, authority[0])
+    obj = case.sealed()
     _attr(obj, "metrics")["value"] = '{"validation_f1": {"pooled": 1.0}}'
     asked: list[int] = []
 
     def keys(epoch: int) -> fame.SecretKey | None:
         asked.append(epoch)
-        return fame.keygen(authority[1], ["org:ORG-A"])
+        return fame.keygen(case.authority[1], ["org:ORG-A"])
 
     with pytest.raises(ModelRefused, match="bad signature"):
-        _import(obj, signing_key, org_a, holdout, keys)
+        case.import_(obj, keys)
     assert asked == []
 
 
@@ -233,92 +247,80 @@ WIDENED = "sealed under org:ORG-A or org:ORG-C, but its publisher signed"
 def test_the_policy_cannot_be_edited(
     edit: Any,
     reason: str,
-    model_b: Path,
-    org_a: Detector,
-    holdout: FlowBatch,
-    signing_key: Ed25519PrivateKey,
-    authority: tuple[fame.PublicKey, fame.MasterKey],
+    case: Case,
 ) -> None:
-    obj = _object(model_b.read_bytes(), signing_key, authority[0])
+    obj = case.sealed()
     edit(obj)
     with pytest.raises(ModelRefused, match=re.escape(reason)):
-        _import(obj, signing_key, org_a, holdout, _keys(authority, "org:ORG-A"))
+        case.import_(obj, case.keys("org:ORG-A"))
 
 
 def test_an_edited_envelope_policy_does_not_open_either(
-    model_b: Path, signing_key: Ed25519PrivateKey, authority: tuple[fame.PublicKey, Any]
+    case: Case,
 ) -> None:
     """Beyond the signed ``protection``: the policy is bound to the ciphertext, so an
     envelope whose policy was replaced does not open for the new policy's holders (here
     with ``protection`` replaced to match, checked without the signature)."""
-    obj = _object(model_b.read_bytes(), signing_key, authority[0], policy="org:ORG-A")
+    obj = case.sealed(policy="org:ORG-A")
     _attr(obj, "model-file")["Protected"]["policy"] = "org:ORG-C"
     _attr(obj, "protection")["value"] = "cp-abe:org:ORG-C"
     shared = objects.parse(EVENT, obj)
     with pytest.raises(ModelRefused, match="the sealed model file does not open"):
-        protection.open_file(shared, _keys(authority, "org:ORG-C"))
+        protection.open_file(shared, case.keys("org:ORG-C"))
 
 
 def test_a_copy_in_clear_of_a_sealed_model_is_refused(
-    model_b: Path,
-    org_a: Detector,
-    holdout: FlowBatch,
-    signing_key: Ed25519PrivateKey,
-    authority: tuple[fame.PublicKey, fame.MasterKey],
+    case: Case,
 ) -> None:
     """Someone who opened it republishes the object with the file in clear, the
     publisher's signature kept: the signed ``protection`` says it should be sealed."""
-    data = model_b.read_bytes()
-    obj = _object(data, signing_key, authority[0])
+    data = case.data
+    obj = case.sealed()
     attr = _attr(obj, "model-file")
     del attr["Protected"]
     attr.update(value="b.ebids", data=base64.b64encode(data).decode())
     with pytest.raises(ModelRefused, match="carries it in clear"):
-        _import(obj, signing_key, org_a, holdout, None)
+        case.import_(obj, None)
 
 
 def test_a_sealed_file_under_clear_metadata_is_refused(
-    model_b: Path,
-    org_a: Detector,
-    holdout: FlowBatch,
-    signing_key: Ed25519PrivateKey,
-    authority: tuple[fame.PublicKey, fame.MasterKey],
+    case: Case,
 ) -> None:
     """A version-1 object (no ``protection``) whose attachment was sealed afterwards."""
-    data = model_b.read_bytes()
+    data = case.data
     meta = metadata(modelfile.manifest_of(data, "b"), name="B day2", created="x")
-    obj = objects.build(file_name="b.ebids", data=data, meta=meta, key=signing_key)
-    obj = {**protection.seal_file(obj, POLICY, authority[0]), "uuid": "x"}
+    obj = objects.build(file_name="b.ebids", data=data, meta=meta, key=case.key)
+    obj = {**protection.seal_file(obj, POLICY, case.authority[0]), "uuid": "x"}
     with pytest.raises(ModelRefused, match="the signed metadata declares no protection"):
-        _import(obj, signing_key, org_a, holdout, _keys(authority, "org:ORG-A"))
+        case.import_(obj, case.keys("org:ORG-A"))
 
 
 def test_a_marker_without_its_envelope_is_refused(
-    model_b: Path, signing_key: Ed25519PrivateKey, authority: tuple[fame.PublicKey, Any]
+    case: Case,
 ) -> None:
-    obj = _object(model_b.read_bytes(), signing_key, authority[0])
+    obj = case.sealed()
     del _attr(obj, "model-file")["Protected"]  # what a server that drops it answers
     with pytest.raises(ModelRefused, match="sealed but its envelope is missing"):
         objects.parse(EVENT, obj)
-    obj = _object(model_b.read_bytes(), signing_key, authority[0])
+    obj = case.sealed()
     _attr(obj, "model-file")["Protected"]["nonce"] = "AAAA"
     with pytest.raises(ModelRefused, match="the sealed model file is malformed"):
         objects.parse(EVENT, obj)
 
 
 def test_threatmesh_reveal_opens_it_too(
-    model_b: Path, signing_key: Ed25519PrivateKey, authority: tuple[fame.PublicKey, Any]
+    case: Case,
 ) -> None:
     """The envelope is the one ``protect-file`` makes: ``reveal`` opens the object's
     file (what ``threatmesh reveal`` runs on a fetched event)."""
-    data = model_b.read_bytes()
-    obj = _object(data, signing_key, authority[0])
-    sk = fame.keygen(authority[1], ["org:ORG-A"])
+    data = case.data
+    obj = case.sealed()
+    sk = fame.keygen(case.authority[1], ["org:ORG-A"])
     revealed, sealed = reveal_event({"Object": [copy.deepcopy(obj)]}, {1: sk})
     assert sealed == 0
     attr = _attr(revealed["Object"][0], "model-file")
     assert attr["value"] == "b.ebids" and base64.b64decode(attr["data"]) == data
-    _, still = reveal_event({"Object": [obj]}, {1: fame.keygen(authority[1], ["org:ORG-C"])})
+    _, still = reveal_event({"Object": [obj]}, {1: fame.keygen(case.authority[1], ["org:ORG-C"])})
     assert still == 1
 
 

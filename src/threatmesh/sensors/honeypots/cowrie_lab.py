@@ -29,8 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from threatmesh.sensors import lab_hosts
-from threatmesh.sensors.netns import BRIDGE, LabError, Topology, network, run
+from threatmesh.sensors import lab_hosts, netns
+from threatmesh.sensors.netns import LabError, Topology, network, run
 
 __all__ = ["COMMANDS", "PASSWORD", "CowrieCapture", "record_cowrie"]
 
@@ -146,13 +146,7 @@ def _record_in(
     run(["ip", "netns", "exec", server, "sysctl", "-qw", "net.ipv4.ip_unprivileged_port_start=22"])
     with (work / "honeynet.out").open("ab") as log:
         honeypot = subprocess.Popen(topo.exec_argv("server", list(serve)), stdout=log, stderr=log)
-    tcpdump = ["tcpdump", "-i", BRIDGE, "-U", "-q", "-w", str(pcap), "ip"]
-    capture = subprocess.Popen(
-        ["ip", "netns", "exec", topo.switch, *tcpdump],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=work,
-    )
+    capture = netns.capture(topo, pcap, work)
     try:
         _wait_ready(home / "cowrie.out", honeypot, work / "honeynet.out")
         time.sleep(1.0)  # tcpdump opens the bridge
