@@ -63,7 +63,7 @@ system-deps:
 # Two pytest workers per core (at most 8): many tests wait on a server, a subprocess or
 # PyMISP's own sleeps (about 100 s per live-suite run, 170 s per sync-suite run), and a
 # waiting worker leaves its core idle. Measured on 2 cores, 2026-12-06: -n 4 15 min, -n 6 18
-# min (idle machine); -n 2 24 min with other work running, 39 min on CI (with set-up).
+# min (idle machine); -n 2 24 min with other work running, 43 min on CI (with set-up).
 TEST_WORKERS ?= $(shell n=$$(( 2 * $$(nproc) )); [ $$n -gt 8 ] && n=8; echo $$n)
 
 test: $(STAMP) $(PYMISP_TESTS)/.done $(COWRIE_STAMP) lab-tools system-deps
