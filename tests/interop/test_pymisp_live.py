@@ -52,8 +52,6 @@ EXPECTED_FAILURES: dict[str, str] = {
     "test_custom_template": _VIPER,
     "test_expansion": _VIPER,
     "test_lief_and_sign": _VIPER,
-    "test_search_stix": "returnFormat stix/stix2/stix-xml: waits for the exchange issue",
-    "test_upload_stix": "events/upload_stix: waits for the exchange issue",
 }
 
 
