@@ -76,7 +76,9 @@ def test_attribute_search_answers_stix(server: LiveServer) -> None:
 
 
 def test_upload_stix_1_and_2_create_events(server: LiveServer) -> None:
+    """As PyMISP's test_upload_stix, with MISP's default of blocklisting deleted events."""
     misp = _client(server)
+    misp.set_server_setting("MISP.enableEventBlocklisting", True, force=True)
     # A STIX 1 package names no event UUID (misp-stix makes one); a STIX 2 report does.
     for name, version, uuid in (("stix1.xml-utf8", "1", None), ("stix2.json", "2", STIX2_UUID)):
         r = misp.upload_stix(data=_fixture(name), version=version)
@@ -89,6 +91,24 @@ def test_upload_stix_1_and_2_create_events(server: LiveServer) -> None:
         stored = misp.get_event(event.id, pythonify=True)
         assert isinstance(stored, MISPEvent) and stored.attributes[0].type == "ip-src"
         assert misp.delete_event(event)["success"]
+        assert misp.delete_event_blocklist(event.uuid)["success"]
+
+
+def test_deleting_blocklists_only_when_enabled(server: LiveServer) -> None:
+    misp = _client(server)
+    kept_free = _event(misp)
+    misp.delete_event(kept_free)
+    assert misp.event_blocklists() == []
+    misp.set_server_setting("MISP.enableEventBlocklisting", True, force=True)
+    blocked = _event(misp)
+    misp.delete_event(blocked)
+    (entry,) = misp.event_blocklists(pythonify=True)
+    assert entry.event_uuid == blocked.uuid and entry.event_info == "stix export"
+    assert entry.event_orgc == "ADMIN-ORG" and entry.comment.startswith("Automatically")
+    again = MISPEvent()
+    again.uuid, again.info = blocked.uuid, "again"
+    refused = misp.add_event(again)
+    assert refused["errors"][1]["message"] == "Event blocked by event blocklist."
 
 
 @pytest.mark.parametrize(

@@ -86,9 +86,10 @@ def test_attributes_to_stix() -> None:
     package = json.loads(stix.attributes_to_stix1([attribute], xml=False))
     observed = package["indicators"][0]["observable"]["object"]["properties"]
     assert observed["address_value"] == {"value": "8.8.8.8", "condition": "Equals"}
-    assert "8.8.8.8</AddressObj:Address_Value>" in stix.attributes_to_stix1(
-        [attribute], xml=True
-    ).decode()
+    assert (
+        "8.8.8.8</AddressObj:Address_Value>"
+        in stix.attributes_to_stix1([attribute], xml=True).decode()
+    )
 
 
 def test_wants_xml() -> None:
