@@ -132,7 +132,7 @@ def block_deleted(conn: Connection, event: Row, now: int) -> None:
     values = {
         "event_info": str(event["info"])[:255],
         "event_orgc": str(orgc["name"]) if orgc is not None else "",
-        "comment": "Automatically blocklisted on deletion",
+        "comment": "Automatically blocked by deleting event",
     }
     stored.add(conn, EVENTS, str(event["uuid"]).lower(), values, now)
 
