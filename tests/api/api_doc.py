@@ -29,8 +29,9 @@ SEARCH_CONTROLLERS = ("events", "attributes", "objects")
 
 #: Served, but not as MISP does in every respect (the PyMISP path as it appears in api.py).
 NOTES: dict[str, str] = {
-    "events/restSearch": "returnFormat json, csv, text (stix: exchange issue); decay "
-    "scores on attributes (no event_scores); no searchall or quickFilter yet",
+    "events/restSearch": "returnFormat json, csv, text, stix, stix-xml, stix2 (the STIX "
+    "ones with the stix extra); decay scores on attributes (no event_scores); no "
+    "searchall or quickFilter yet",
     "attributes/restSearch": "as events/restSearch",
     "objects/restSearch": "returnFormat json only; first_seen/last_seen filters ignored",
     "feeds/cacheFeeds/{scope}": "answers MISP's message; nothing is fetched or cached",

@@ -435,7 +435,7 @@ NOT_PROBED: dict[Route, str] = {
         "/events/add", "/events/add/{named:path}", "/tags/add", "/admin/organisations/add",
         "/admin/users/add", "/sharingGroups/add", "/sharing_groups/add", "/servers/add",
         "/sightings/bulkSaveSightings", "/anonymizer/policies", "/protected/index_keys",
-        "/servers/import")},
+        "/servers/import", "/events/upload_stix", "/events/upload_stix/{version}")},
     **{("GET", path): _OWN for path in (
         "/uma/resources", "/uma/policies", "/organisations/index",
         "/organisations/index/{named:path}", "/admin/users/index",

@@ -598,7 +598,7 @@ def test_search_with_a_bad_filter_is_400(
         assert_error(admin.post(path, json=body), 400, *needles)
 
 
-@pytest.mark.parametrize("fmt", ["stix2", "stix", "nope", 5])
+@pytest.mark.parametrize("fmt", ["openioc", "yara", "nope", 5])
 def test_unsupported_return_format_is_400_not_json(admin: httpx.Client, fmt: Any) -> None:
     """An export this instance cannot write is refused, never answered as JSON."""
     for path in ("/attributes/restSearch", "/events/restSearch"):

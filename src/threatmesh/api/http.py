@@ -50,8 +50,8 @@ def platform_of(request: Request) -> Platform:
     return platform
 
 
-async def json_body(request: Request) -> Any:
-    """The request body as JSON (``{}`` when empty); 413 past the size limit."""
+async def raw_body(request: Request) -> bytes:
+    """The request body as bytes; 413 past the size limit."""
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -63,7 +63,12 @@ async def json_body(request: Request) -> Any:
         if size > limit:
             raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+async def json_body(request: Request) -> Any:
+    """The request body as JSON (``{}`` when empty); 413 past the size limit."""
+    raw = await raw_body(request)
     if not raw.strip():
         return {}
     try:

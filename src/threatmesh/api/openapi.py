@@ -84,6 +84,7 @@ PARAMETERS: dict[str, Doc] = {
 #: takes a name, and ``events/checkuuid`` any string).
 REFS: dict[tuple[str, str], Doc] = {
     ("ref", "/events/"): ID_OR_UUID,
+    ("version", "/events/upload_stix/"): {"type": "string", "enum": ["1", "2"]},
     ("ref", "/attributes/"): ID_OR_UUID,
     ("ref", "/sightings/listSightings/"): ID_OR_UUID,
     ("ref", "/anonymizer/export/"): ID_OR_UUID,
@@ -113,6 +114,7 @@ DESCRIPTIONS = {
     "does not exist): MethodNotAllowed.",
     409: "Conflict with existing data (a UUID or a unique name already taken).",
     413: "The request body is over the configured limit.",
+    501: "This instance was installed without the optional extra the request needs.",
     502: "The remote instance failed or could not be reached.",
 }
 #: POST routes that only read: they never conflict with existing data.

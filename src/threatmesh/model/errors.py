@@ -13,7 +13,8 @@ handler, to MISP's ``{"name", "message", "url"}`` error body::
     ├── MethodNotAllowed (405)
     ├── Conflict (409)              duplicate UUID, name already taken
     │   └── UuidTaken (409)         new content's UUID used by other content
-    └── PayloadTooLarge (413)       request body over the configured limit
+    ├── PayloadTooLarge (413)       request body over the configured limit
+    └── NotInstalled (501)          needs an optional extra this install lacks
 
 ``NotFound`` is deliberately also used for objects that exist but are invisible to
 the user: answering 403 would reveal that they exist.
@@ -105,3 +106,17 @@ class PayloadTooLarge(ThreatmeshError):
 
     status = 413
     name = "Payload too large"
+
+
+class NotInstalled(ThreatmeshError):
+    """The feature needs an optional extra this instance was installed without."""
+
+    status = 501
+    name = "Not implemented"
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(
+            f"{feature} needs the optional '{extra}' extra, which this instance was "
+            f"installed without (pip install 'threatmesh[{extra}]')."
+        )
+        self.extra = extra

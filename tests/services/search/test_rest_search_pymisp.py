@@ -123,7 +123,7 @@ def test_answer_shapes_and_exports(server: LiveServer) -> None:
     by_event_tag = misp.search(controller="attributes", event_tags="on-the-event")
     assert len(by_event_tag["Attribute"]) == 2
     assert misp.search(controller="attributes", event_tags="drop-me") == {"Attribute": []}
-    refused = misp.direct_call("events/restSearch", {"returnFormat": "stix2"})
+    refused = misp.direct_call("events/restSearch", {"returnFormat": "openioc"})
     assert refused["errors"][0] == 400 and "returnFormat" in refused["errors"][1]["message"]
 
 

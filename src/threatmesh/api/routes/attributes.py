@@ -24,7 +24,7 @@ from threatmesh.services.events import attachments
 from threatmesh.services.events import attributes as svc
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import attributes as search
-from threatmesh.services.search import exports
+from threatmesh.services.search import exports, stix_exports
 from threatmesh.services.search.params import parse_query
 
 router = APIRouter(tags=["attributes"])
@@ -176,6 +176,10 @@ def rest_search(
     fmt = exports.return_format(params)
     params = exports.with_export_defaults(params, fmt)
     q = parse_query(params, now=platform.now())
+    if fmt in stix_exports.FORMATS:
+        accept = request.headers.get("accept", "")
+        document = stix_exports.attributes_export(platform, who, q, fmt, accept)
+        return Response(document, media_type=stix_exports.media_type(fmt, accept))
     if fmt != "json":
         out = exports.attributes_export(platform, who, params, q, fmt)
         return StreamingResponse(out, media_type=exports.MEDIA_TYPES[fmt])

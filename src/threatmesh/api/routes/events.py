@@ -17,15 +17,16 @@ from threatmesh.api.http import (
     misp_success,
     named_params,
     platform_of,
+    raw_body,
 )
 from threatmesh.api.mail import mailer_of
 from threatmesh.api.openapi import errors
-from threatmesh.services.events import attachments, contact
+from threatmesh.services.events import attachments, contact, stix_upload
 from threatmesh.services.events import events as svc
 from threatmesh.services.library import warninglists
 from threatmesh.services.platform import Identity
 from threatmesh.services.search import events as search
-from threatmesh.services.search import exports
+from threatmesh.services.search import exports, stix_exports
 from threatmesh.services.search.params import event_scope, index_query, parse_query, view_deleted
 from threatmesh.services.sync import api as sync_api
 from threatmesh.services.sync import serve as sync_serve
@@ -59,6 +60,35 @@ def add(
         return MispJSON({"Event": sync_api.receive_pushed(platform, who, body, metadata=metadata)})
     store = store_of(request)
     event = svc.add_event(platform, who, body, metadata=metadata, store=store)
+    return MispJSON({"Event": attachments.decorate(store, event)})
+
+
+_STIX_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The STIX document itself: a STIX 1 package as XML (version 1, the "
+        "default) or a STIX 2.0/2.1 bundle as JSON (version 2). What does not convert is "
+        "a 400 naming why, and nothing is written.",
+        "content": {
+            "application/xml": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
+
+
+@router.post("/events/upload_stix", openapi_extra=_STIX_BODY, responses=errors(501))
+@router.post("/events/upload_stix/{version}", openapi_extra=_STIX_BODY, responses=errors(501))
+def upload_stix(
+    request: Request,
+    version: str = "1",
+    who: Identity = Depends(identify),
+    data: bytes = Depends(raw_body),
+) -> MispJSON:
+    """Import a STIX document as a new event (converted by misp-stix, the ``stix``
+    extra; 501 without it), stored as ``events/add`` stores one; answers the event."""
+    store = store_of(request)
+    event = stix_upload.upload_stix(platform_of(request), who, data, version=version, store=store)
     return MispJSON({"Event": attachments.decorate(store, event)})
 
 
@@ -206,6 +236,10 @@ def rest_search(
     ids = search.search_event_ids(platform, who, q)
     store = store_of(request) if attachments.requested(params) else None
     metadata = str(params.get("metadata", "")).lower() in ("1", "true")
+    if fmt in stix_exports.FORMATS:
+        accept = request.headers.get("accept", "")
+        document = stix_exports.events_export(platform, who, q, ids, fmt, accept)
+        return Response(document, media_type=stix_exports.media_type(fmt, accept))
     if fmt != "json":
         out = exports.events_export(platform, who, params, q, ids)
         return StreamingResponse(out, media_type=exports.MEDIA_TYPES[fmt])

@@ -142,6 +142,14 @@ _SETTINGS = (
         "MISP.default_event_threat_level", "numeric", 4, "(stored) Threat level of new events."
     ),
     Setting("MISP.tagging", "boolean", True, "(stored) Enable tagging."),
+    # MISP's default is on (``Event::beforeDelete``: ``!== false``); off here, for now,
+    # so that deleting an event keeps its UUID free for a new one unless the admin asks.
+    Setting(
+        "MISP.enableEventBlocklisting",
+        "boolean",
+        False,
+        "(stored) Blocklist the UUID of every deleted event (eventBlocklists), as MISP.",
+    ),
     # MISP's level 1 boolean "Enables the use of MISP's background processing." What
     # MISP runs as a publish job, pushing the event to the connected servers, always
     # runs here on the server's background pusher (services/sync/autopush.py): the

@@ -20,6 +20,7 @@ from threatmesh.storage.collab import blocklists as stored
 from threatmesh.storage.collab.blocklists import EVENTS, ORGANISATIONS, Blocklist
 from threatmesh.storage.core.database import Connection, Row
 from threatmesh.storage.directory.organisations import org_uuid
+from threatmesh.storage.directory.records import find_org
 from threatmesh.storage.sync.store import host_org
 
 #: The two lists by the name the API uses, with MISP's model name.
@@ -122,6 +123,18 @@ def delete(platform: Platform, who: Identity, kind: str, ref: str) -> None:
     with platform.write() as conn:
         row = _entry(conn, kind, ref, "Invalid blocklist entry")
         stored.delete(conn, LISTS[kind][0], int(row["id"]))
+
+
+def block_deleted(conn: Connection, event: Row, now: int) -> None:
+    """Blocklist a deleted event's UUID, as MISP's ``Event::beforeDelete`` does when
+    ``MISP.enableEventBlocklisting`` is on (an entry already there stays as it is)."""
+    orgc = find_org(conn, int(event["orgc_id"]))
+    values = {
+        "event_info": str(event["info"])[:255],
+        "event_orgc": str(orgc["name"]) if orgc is not None else "",
+        "comment": "Automatically blocked by deleting event",
+    }
+    stored.add(conn, EVENTS, str(event["uuid"]).lower(), values, now)
 
 
 def creator_uuid(conn: Connection, who: Identity, event: Mapping[str, Any]) -> str:

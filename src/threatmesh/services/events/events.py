@@ -10,6 +10,7 @@ from threatmesh.formats.misp_types import EventView, as_json
 from threatmesh.model import access
 from threatmesh.model.drafts import EventDraft
 from threatmesh.model.errors import ACL_REFUSAL, Conflict, Forbidden, InvalidInput, NotFound
+from threatmesh.services.admin import settings as admin_settings
 from threatmesh.services.collab import analyst_data, blocklists, proposals, reports
 from threatmesh.services.events import attachments, collisions, tags
 from threatmesh.services.events.access import check_sharing_groups, facts, get_visible
@@ -223,11 +224,14 @@ def edit_event(
 def delete_event(
     platform: Platform, who: Identity, ref: str, *, store: AttachmentStore | None = None
 ) -> int:
-    """``events/delete``: remove the event and everything in it (attachment files too)."""
+    """``events/delete``: remove the event and everything in it (attachment files too);
+    with ``MISP.enableEventBlocklisting``, blocklist its UUID in the same transaction."""
     with platform.write() as conn:
         row = _modifiable(platform, conn, who, ref)
         provenance.record_event_version(platform, conn, row["id"], "delete", who)
         notify.event(conn, row["id"], "delete")  # before the rows go
+        if admin_settings.current(conn, "MISP.enableEventBlocklisting"):
+            blocklists.block_deleted(conn, row, platform.now())
         files = stored.delete_event(conn, row["id"])
     attachments.forget(store, files)
     return int(row["id"])

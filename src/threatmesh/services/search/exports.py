@@ -1,6 +1,7 @@
 """restSearch ``returnFormat``: ``json`` (the default), MISP's ``csv`` and ``text``
-exports (:mod:`threatmesh.formats.csv_export`). Any other format is refused (400), never
-answered with JSON: a client asking for STIX must not parse MISP JSON as STIX."""
+exports (:mod:`threatmesh.formats.csv_export`) and STIX (:mod:`.stix_exports`, with the
+``stix`` extra; 501 without it). Any other format is refused (400), never answered with
+JSON: a client asking for YARA must not parse MISP JSON as YARA."""
 
 from __future__ import annotations
 
@@ -16,26 +17,29 @@ from threatmesh.model.query import Query
 from threatmesh.services.events import events as event_svc
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.search import events as search_events
+from threatmesh.services.search import stix_exports
 from threatmesh.storage.core.database import Connection
 from threatmesh.storage.events import reads
 from threatmesh.storage.search import export_context
 from threatmesh.storage.search import queries as search
 
-SUPPORTED = ("json", "csv", "text")
+SUPPORTED = ("json", "csv", "text", *stix_exports.FORMATS)
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "text": "text/plain"}
 Row = Mapping[Any, Any]
 #: ``responses=`` of the restSearch routes: the answer's media type follows returnFormat.
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "The matches in the returnFormat asked for (json, csv or text).",
-        "content": {media: {} for media in MEDIA_TYPES.values()},
-    }
+        "description": "The matches in the returnFormat asked for (json, csv, text, "
+        "stix, stix-xml or stix2).",
+        "content": {media: {} for media in (*MEDIA_TYPES.values(), "application/xml")},
+    },
+    501: {"description": "A STIX returnFormat on an instance without the stix extra."},
 }
 
 
 def return_format(params: Any) -> str:
     """The ``returnFormat`` asked for (``json`` when absent), or a 400 naming the
-    supported ones."""
+    supported ones (a 501 for STIX without misp-stix)."""
     raw = params.get("returnFormat") if isinstance(params, Mapping) else None
     fmt = "json" if raw in (None, "") else str(raw).lower()
     if fmt not in SUPPORTED:
@@ -43,6 +47,7 @@ def return_format(params: Any) -> str:
             f"returnFormat: {raw!r} is not supported by this instance; use one of "
             f"{', '.join(SUPPORTED)}"
         )
+    stix_exports.check_available(fmt)
     return fmt
 
 
