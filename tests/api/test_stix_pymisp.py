@@ -56,6 +56,7 @@ def test_event_search_answers_stix_1_and_2(server: LiveServer) -> None:
     package = stix1["related_packages"]["related_packages"][0]["package"]
     indicator = package["incidents"][0]["related_indicators"]["indicators"][0]["indicator"]
     assert indicator["observable"]["object"]["properties"]["address_value"]["value"] == "8.8.8.8"
+    assert stix1["stix_header"]["title"] == "Export from ADMIN-ORG's MISP"  # the host org
     bundle = misp.search(return_format="stix2", eventid=event.id)
     *_, ip_address, indicator2, _ = bundle["objects"]
     assert ip_address["value"] == "8.8.8.8"

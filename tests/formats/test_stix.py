@@ -116,7 +116,7 @@ def test_round_trip_through_stix1_keeps_the_attribute() -> None:
 def test_pymisp_fixtures_import(name: str, convert: str) -> None:
     path = FIXTURES / name
     if not path.is_file():
-        pytest.skip("PyMISP's test fixtures are fetched by `make pymisp-fixtures`")
+        pytest.fail(f"{path} is missing: run `make pymisp-fixtures` (make test does)")
     to_event = stix.stix1_to_event if convert == "1" else stix.stix2_to_event
     event = to_event(path.read_bytes())["Event"]
     assert event["info"] == "Test Stix"

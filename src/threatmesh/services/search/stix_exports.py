@@ -18,6 +18,7 @@ from threatmesh.model.query import Query
 from threatmesh.services.platform import Identity, Platform
 from threatmesh.services.search import attributes as search_attributes
 from threatmesh.services.search import events as search_events
+from threatmesh.storage.sync.store import host_org
 
 FORMATS = stix.FORMATS
 
@@ -40,7 +41,7 @@ def events_export(
     events = list(search_events.found_events(platform, who, ids, q, metadata=False))
     if fmt == "stix2":
         return stix.events_to_stix2(events)
-    return stix.events_to_stix1(events, xml=stix.wants_xml(fmt, accept))
+    return stix.events_to_stix1(events, xml=stix.wants_xml(fmt, accept), org=_org(platform))
 
 
 def attributes_export(platform: Platform, who: Identity, q: Query, fmt: str, accept: str) -> bytes:
@@ -50,4 +51,13 @@ def attributes_export(platform: Platform, who: Identity, q: Query, fmt: str, acc
     attributes = list(found.get("Attribute", []))
     if fmt == "stix2":
         return stix.attributes_to_stix2(attributes)
-    return stix.attributes_to_stix1(attributes, xml=stix.wants_xml(fmt, accept))
+    xml = stix.wants_xml(fmt, accept)
+    return stix.attributes_to_stix1(attributes, xml=xml, org=_org(platform))
+
+
+def _org(platform: Platform) -> str:
+    """The name STIX 1 headers give the producer: the host organisation's, as MISP's
+    ``MISP.org`` (``threatmesh`` before ``admin init`` made one)."""
+    with platform.read() as conn:
+        host = host_org(conn)
+    return str(host["name"]) if host is not None else "threatmesh"
