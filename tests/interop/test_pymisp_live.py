@@ -11,12 +11,12 @@ the suite clones it from GitHub) and runs it with pytest in a subprocess, in PyM
 order (alphabetical, one ``TestComprehensive`` instance against one server). The server
 sends e-mail (``events/contact``) to an SMTP server on loopback (``tests/mail_sink.py``).
 
-It is a ratchet while issue 16 is in progress: every test that is not in
-``EXPECTED_FAILURES`` must pass, every test in it that passes now fails this test until it
-is removed from the table (the table only shrinks), the two ``@unittest.skip`` tests must be
-the only skips, and the server must answer no request with a 5xx. Issue 16 is done when
-only the six tests that need viper-test-files are left in the table: 78 of 86 pass.
-Runtime: about a minute per database (one server, one run of the suite).
+It is a ratchet: every test that is not in ``EXPECTED_FAILURES`` must pass, every test in
+it that passes now fails this test until it is removed from the table (the table only
+shrinks), the two ``@unittest.skip`` tests must be the only skips, and the server must
+answer no request with a 5xx. Only the six tests that need viper-test-files are left in
+the table: 78 of 86 pass. Runtime: about two and a half minutes per database (one server,
+one run of the suite, which sleeps about 100 s waiting for MISP's workers).
 
 By hand, the same run outside pytest: see docs/api.md, "Testing with the real clients".
 """
