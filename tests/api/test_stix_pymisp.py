@@ -77,9 +77,8 @@ def test_attribute_search_answers_stix(server: LiveServer) -> None:
 
 
 def test_upload_stix_1_and_2_create_events(server: LiveServer) -> None:
-    """As PyMISP's test_upload_stix, with MISP's default of blocklisting deleted events."""
+    """As PyMISP's test_upload_stix: deleting blocklists (MISP's default), so it unblocks."""
     misp = _client(server)
-    misp.set_server_setting("MISP.enableEventBlocklisting", True, force=True)
     # A STIX 1 package names no event UUID (misp-stix makes one); a STIX 2 report does.
     for name, version, uuid in (("stix1.xml-utf8", "1", None), ("stix2.json", "2", STIX2_UUID)):
         r = misp.upload_stix(data=_fixture(name), version=version)
@@ -96,11 +95,9 @@ def test_upload_stix_1_and_2_create_events(server: LiveServer) -> None:
 
 
 def test_deleting_blocklists_only_when_enabled(server: LiveServer) -> None:
+    """On by default (as MISP): the UUID is refused until its entry goes; off: kept free."""
     misp = _client(server)
-    kept_free = _event(misp)
-    misp.delete_event(kept_free)
-    assert misp.event_blocklists() == []
-    misp.set_server_setting("MISP.enableEventBlocklisting", True, force=True)
+    assert misp.get_server_setting("MISP.enableEventBlocklisting")["value"] is True
     blocked = _event(misp)
     misp.delete_event(blocked)
     (entry,) = misp.event_blocklists(pythonify=True)
@@ -110,6 +107,12 @@ def test_deleting_blocklists_only_when_enabled(server: LiveServer) -> None:
     again.uuid, again.info = blocked.uuid, "again"
     refused = misp.add_event(again)
     assert refused["errors"][1]["message"] == "Event blocked by event blocklist."
+    assert misp.delete_event_blocklist(blocked.uuid)["success"]
+    assert misp.add_event(again, pythonify=True).uuid == blocked.uuid
+    misp.set_server_setting("MISP.enableEventBlocklisting", False, force=True)
+    kept_free = _event(misp)
+    misp.delete_event(kept_free)
+    assert misp.event_blocklists() == []
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.interop.served import ServedInstance, run_pymisp_suite, served
@@ -134,18 +133,6 @@ def _workdir(tmp_path: Path, server: ServedInstance) -> Path:
     return work
 
 
-def _misp_defaults(server: ServedInstance) -> None:
-    """MISP's defaults where threatmesh's differ and the suite relies on them: deleting
-    an event blocklists its UUID (test_upload_stix removes the entries)."""
-    r = httpx.post(
-        f"{server.url}/servers/serverSettingsEdit/MISP.enableEventBlocklisting",
-        json={"value": True},
-        headers={"Authorization": server.admin_key, "Accept": "application/json"},
-        timeout=60,
-    )
-    assert r.status_code == 200, r.text
-
-
 def _mail(sink: MailSink) -> dict[str, str]:
     """The server's mail settings: ``sink`` is its mail server (events/contact)."""
     return {
@@ -160,7 +147,6 @@ def _mail(sink: MailSink) -> dict[str, str]:
 def test_pymisp_live_suite(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """PyMISP's live suite: the ratchet holds and no request got a 5xx."""
     with mail_sink() as sink, served(kind, tmp_path, library=True, settings=_mail(sink)) as server:
-        _misp_defaults(server)
         work = _workdir(tmp_path, server)
         junit, console = run_pymisp_suite(work, LIVE_FILE, timeout=900)
         server_errors = server.server_errors()

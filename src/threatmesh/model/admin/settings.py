@@ -142,13 +142,13 @@ _SETTINGS = (
         "MISP.default_event_threat_level", "numeric", 4, "(stored) Threat level of new events."
     ),
     Setting("MISP.tagging", "boolean", True, "(stored) Enable tagging."),
-    # MISP's default is on (``Event::beforeDelete``: ``!== false``); off here, for now,
-    # so that deleting an event keeps its UUID free for a new one unless the admin asks.
+    # On by default, as MISP (``Event::beforeDelete``: ``!== false``): a deleted event is
+    # not re-created by a later pull or push; eventBlocklists/delete frees its UUID.
     Setting(
         "MISP.enableEventBlocklisting",
         "boolean",
-        False,
-        "(stored) Blocklist the UUID of every deleted event (eventBlocklists), as MISP.",
+        True,
+        "Blocklist the UUID of every deleted event (eventBlocklists), as MISP.",
     ),
     # MISP's level 1 boolean "Enables the use of MISP's background processing." What
     # MISP runs as a publish job, pushing the event to the connected servers, always
